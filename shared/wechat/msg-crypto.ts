@@ -1,0 +1,118 @@
+/**
+ * WXBizMsgCrypt message encryption ("安全模式", wechat-platform.md section 2), written by hand on purpose:
+ * the npm packages `@wecom/crypto` and `wechat-crypto` implement the same format but check no bounds (they
+ * silently accept bad padding and length fields pointing past the plaintext), so a tampered or truncated
+ * ciphertext yields garbage instead of an error. They serve only as an independent oracle in the tests.
+ */
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { WechatMessageError } from './errors';
+
+/** Decrypts pushes and encrypts replies for one EncodingAESKey and one appid. */
+export interface WechatMessageCrypto {
+  /** base64 ciphertext -> message string (UTF-8); DECRYPTION_FAILED on any malformed input, APPID_MISMATCH on another appid. */
+  decrypt(encryptBase64: string): string;
+  /** message -> base64 ciphertext, fresh 16 random bytes unless `random16` is given (tests). */
+  encrypt(message: string, random16?: Buffer): string;
+}
+
+const ENCODING_AES_KEY = /^[A-Za-z0-9]{43}$/;
+// Strict base64 alphabet and padding: Buffer.from(..., 'base64') silently skips characters it does not know.
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+// WeChat pads to 32 bytes although AES blocks are 16 (PKCS#7 with block size 32, pad value 1..32).
+const PAD_BLOCK = 32;
+const RANDOM_BYTES = 16;
+const LENGTH_BYTES = 4;
+const HEADER_BYTES = RANDOM_BYTES + LENGTH_BYTES;
+
+// One fixed message for every crypto failure (as jose's JWEDecryptionFailed): telling which check failed would be a
+// padding oracle. openPushMessage also verifies msg_signature first, so forged ciphertexts never get here.
+const decryptionFailed = (): WechatMessageError =>
+  new WechatMessageError('DECRYPTION_FAILED', 'message decryption failed');
+
+/** Decodes and validates a 43-char EncodingAESKey ([A-Za-z0-9]{43}) to 32 bytes; throws a plain Error naming "EncodingAESKey" (never its value). */
+export function decodeEncodingAesKey(encodingAesKey: string): Buffer {
+  if (!ENCODING_AES_KEY.test(encodingAesKey)) {
+    throw new Error('EncodingAESKey must be exactly 43 letters and digits, as shown on the Open Platform console');
+  }
+  const key = Buffer.from(`${encodingAesKey}=`, 'base64');
+  if (key.length !== 32) {
+    throw new Error('EncodingAESKey does not decode to a 32-byte AES key');
+  }
+  return key;
+}
+
+/** Builds the message crypto for a component: key from the EncodingAESKey, the component appid as trailer. */
+export function createMessageCrypto(input: { encodingAesKey: string; appid: string }): WechatMessageCrypto {
+  const key = decodeEncodingAesKey(input.encodingAesKey);
+  const iv = key.subarray(0, 16);
+  if (input.appid.length === 0) {
+    throw new Error('appid must not be empty: it is the trailer that binds a message to our component');
+  }
+  const appid = Buffer.from(input.appid, 'utf8');
+
+  return {
+    decrypt(encryptBase64) {
+      return decryptMessage(key, iv, appid, encryptBase64);
+    },
+    encrypt(message, random16) {
+      return encryptMessage(key, iv, appid, message, random16);
+    },
+  };
+}
+
+function decryptMessage(key: Buffer, iv: Buffer, appid: Buffer, encryptBase64: string): string {
+  if (!BASE64.test(encryptBase64)) throw decryptionFailed();
+  const ciphertext = Buffer.from(encryptBase64, 'base64');
+  // A multiple of 16 that is not a multiple of 32 is a valid AES length but can never carry WeChat's padding.
+  if (ciphertext.length === 0 || ciphertext.length % PAD_BLOCK !== 0) throw decryptionFailed();
+
+  const decipher = createDecipheriv('aes-256-cbc', key, iv);
+  decipher.setAutoPadding(false);
+  const padded = Buffer.concat([decipher.update(ciphertext), decipher.final()]);
+
+  const plaintext = removePadding(padded);
+  if (plaintext.length < HEADER_BYTES) throw decryptionFailed();
+  const messageLength = plaintext.readUInt32BE(RANDOM_BYTES);
+  if (messageLength > plaintext.length - HEADER_BYTES) throw decryptionFailed();
+  const messageEnd = HEADER_BYTES + messageLength;
+
+  // The trailer is checked after the bounds: it only means something once the length field is trustworthy.
+  if (!plaintext.subarray(messageEnd).equals(appid)) {
+    throw new WechatMessageError('APPID_MISMATCH', 'the decrypted message was encrypted for another appid');
+  }
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(plaintext.subarray(HEADER_BYTES, messageEnd));
+  } catch {
+    throw decryptionFailed();
+  }
+}
+
+function removePadding(padded: Buffer): Buffer {
+  const padLength = padded[padded.length - 1] ?? 0;
+  if (padLength < 1 || padLength > PAD_BLOCK) throw decryptionFailed();
+  // Every pad byte must carry the pad value; accumulate instead of returning early so that the loop's running
+  // time does not reveal where the first wrong byte is.
+  let mismatch = 0;
+  for (let i = padded.length - padLength; i < padded.length; i++) {
+    mismatch |= (padded[i] ?? 0) ^ padLength;
+  }
+  if (mismatch !== 0) throw decryptionFailed();
+  return padded.subarray(0, padded.length - padLength);
+}
+
+function encryptMessage(key: Buffer, iv: Buffer, appid: Buffer, message: string, random16?: Buffer): string {
+  const random = random16 ?? randomBytes(RANDOM_BYTES);
+  if (random.length !== RANDOM_BYTES) throw new Error('random16 must be exactly 16 bytes');
+  const body = Buffer.from(message, 'utf8');
+  const length = Buffer.alloc(LENGTH_BYTES);
+  length.writeUInt32BE(body.length, 0);
+
+  const unpadded = Buffer.concat([random, length, body, appid]);
+  // Always 1..32 bytes: a plaintext that is already a multiple of 32 gets a full block of 32s.
+  const padLength = PAD_BLOCK - (unpadded.length % PAD_BLOCK);
+  const plaintext = Buffer.concat([unpadded, Buffer.alloc(padLength, padLength)]);
+
+  const cipher = createCipheriv('aes-256-cbc', key, iv);
+  cipher.setAutoPadding(false);
+  return Buffer.concat([cipher.update(plaintext), cipher.final()]).toString('base64');
+}

@@ -1,0 +1,139 @@
+/**
+ * Opening and reading the encrypted pushes WeChat sends to the authorization event URL
+ * (component_verify_ticket and authorization events, wechat-platform.md sections 1 and 2).
+ */
+import { WechatMessageError } from './errors';
+import type { WechatMessageCrypto } from './msg-crypto';
+import { verifyMsgSignature } from './msg-signature';
+import { parseWechatXml } from './xml';
+
+/** The query string WeChat adds to a push (`signature` is ignored: it does not cover the body). */
+export interface PushQuery {
+  timestamp?: string;
+  nonce?: string;
+  msg_signature?: string;
+  encrypt_type?: string;
+}
+
+/** Everything {@link openPushMessage} needs; `nowSec` is the caller's frozen clock. */
+export interface OpenPushInput {
+  query: PushQuery;
+  body: string;
+  token: string;
+  crypto: WechatMessageCrypto;
+  componentAppid: string;
+  nowSec: number;
+  maxSkewSec: number;
+  maxBodyBytes?: number;
+}
+
+/**
+ * Checks and decrypts a push: size -> outer XML -> required query params (MISSING_FIELD) and encrypt_type=aes ->
+ * outer AppId equals ours (APPID_MISMATCH) -> msg_signature (+ timestamp window) -> decrypt -> inner XML -> inner
+ * AppId equals ours. Returns the decrypted, parsed message.
+ */
+export function openPushMessage(input: OpenPushInput): Record<string, string> {
+  // Cheapest checks first; nothing touches the ciphertext until WeChat's signature over it has been verified.
+  const outer = parseWechatXml(input.body, { maxBytes: input.maxBodyBytes });
+  const timestamp = requireField(input.query.timestamp, 'query parameter timestamp');
+  const nonce = requireField(input.query.nonce, 'query parameter nonce');
+  const msgSignature = requireField(input.query.msg_signature, 'query parameter msg_signature');
+  // Plain-text mode would mean an unauthenticated body: only the encrypted ("safe") mode is accepted.
+  if (input.query.encrypt_type !== 'aes') {
+    throw new WechatMessageError('MISSING_FIELD', 'query parameter encrypt_type must be "aes": enable safe mode');
+  }
+  const encrypt = requireField(outer['Encrypt'], 'XML element Encrypt');
+  requireAppid(outer['AppId'], input.componentAppid, 'outer');
+
+  verifyMsgSignature({
+    token: input.token,
+    timestamp,
+    nonce,
+    encrypt,
+    msgSignature,
+    nowSec: input.nowSec,
+    maxSkewSec: input.maxSkewSec,
+  });
+
+  const message = parseWechatXml(input.crypto.decrypt(encrypt), { maxBytes: input.maxBodyBytes });
+  requireAppid(message['AppId'], input.componentAppid, 'decrypted');
+  return message;
+}
+
+/** A decrypted push, typed by InfoType. */
+export type ComponentPush =
+  | { infoType: 'component_verify_ticket'; appid: string; createTime: number; componentVerifyTicket: string }
+  | {
+      infoType: 'authorized' | 'updateauthorized';
+      appid: string;
+      createTime: number;
+      authorizerAppid: string;
+      authorizationCode: string;
+      authorizationCodeExpiredTime: number | null;
+      preAuthCode: string | null;
+    }
+  | { infoType: 'unauthorized'; appid: string; createTime: number; authorizerAppid: string }
+  | { infoType: 'unknown'; rawInfoType: string; appid: string; createTime: number; authorizerAppid: string | null };
+
+// Unix seconds: a positive decimal integer, short enough for Number() to stay exact.
+const POSITIVE_UNIX_SECONDS = /^[1-9][0-9]{0,11}$/;
+
+/**
+ * Maps a decrypted message to a typed push; MISSING_FIELD / XML_MALFORMED (CreateTime not a positive integer) when
+ * required fields are absent. Unknown InfoTypes are not errors (they must be acknowledged and recorded).
+ */
+export function parseComponentPush(message: Record<string, string>): ComponentPush {
+  const field = (name: string): string => requireField(own(message, name), `XML element ${name}`);
+  const appid = field('AppId');
+  const createTime = readUnixSeconds(field('CreateTime'), 'CreateTime');
+  const infoType = field('InfoType');
+
+  switch (infoType) {
+    case 'component_verify_ticket':
+      return { infoType, appid, createTime, componentVerifyTicket: field('ComponentVerifyTicket') };
+    case 'authorized':
+    case 'updateauthorized': {
+      const expiredTime = own(message, 'AuthorizationCodeExpiredTime');
+      return {
+        infoType,
+        appid,
+        createTime,
+        authorizerAppid: field('AuthorizerAppid'),
+        authorizationCode: field('AuthorizationCode'),
+        authorizationCodeExpiredTime:
+          expiredTime === undefined || expiredTime === '' ? null : readUnixSeconds(expiredTime, 'AuthorizationCodeExpiredTime'),
+        preAuthCode: own(message, 'PreAuthCode') || null,
+      };
+    }
+    case 'unauthorized':
+      return { infoType, appid, createTime, authorizerAppid: field('AuthorizerAppid') };
+    default:
+      return { infoType: 'unknown', rawInfoType: infoType, appid, createTime, authorizerAppid: own(message, 'AuthorizerAppid') || null };
+  }
+}
+
+// Own properties only: a message without InfoType must not pick up something like Object.prototype.constructor.
+function own(message: Record<string, string>, name: string): string | undefined {
+  return Object.hasOwn(message, name) ? message[name] : undefined;
+}
+
+function requireField(value: string | undefined, what: string): string {
+  if (value === undefined || value === '') {
+    throw new WechatMessageError('MISSING_FIELD', `push is missing ${what}`);
+  }
+  return value;
+}
+
+function requireAppid(value: string | undefined, componentAppid: string, which: 'outer' | 'decrypted'): void {
+  const appid = requireField(value, `${which} XML element AppId`);
+  if (appid !== componentAppid) {
+    throw new WechatMessageError('APPID_MISMATCH', `${which} AppId is not this component's appid: check COMPONENT_APPID`);
+  }
+}
+
+function readUnixSeconds(value: string, name: string): number {
+  if (!POSITIVE_UNIX_SECONDS.test(value)) {
+    throw new WechatMessageError('XML_MALFORMED', `XML element ${name} is not a positive integer of unix seconds`);
+  }
+  return Number(value);
+}
