@@ -1,0 +1,71 @@
+/**
+ * Reading requests and writing answers with node:http, plus the JSON body rule WeChat applies (errcode 47001).
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+/** WeChat API bodies are tiny; a larger one is answered as malformed rather than buffered. */
+export const MAX_REQUEST_BODY_BYTES = 64 * 1024;
+
+/** A request as routes see it. */
+export interface SimRequest {
+  method: string;
+  url: URL;
+  /** The body as UTF-8, or null when it exceeded MAX_REQUEST_BODY_BYTES. */
+  body: string | null;
+}
+
+/** An answer: JSON when `json` is set, otherwise `text` as text/plain. */
+export interface SimResponse {
+  status: number;
+  json?: unknown;
+  text?: string;
+}
+
+/** Reads the whole body; past `maxBytes` it keeps draining the socket but returns null. */
+export function readBody(req: IncomingMessage, maxBytes = MAX_REQUEST_BODY_BYTES): Promise<string | null> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= maxBytes) chunks.push(chunk);
+    });
+    req.on('end', () => resolve(size > maxBytes ? null : Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+/** Parses a body that must be a JSON object; null for anything else (answered with 47001 by callers). */
+export function parseJsonObject(body: string | null): Record<string, unknown> | null {
+  if (body === null) return null;
+  try {
+    const value: unknown = JSON.parse(body);
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** A string field of a parsed body, or undefined when absent, empty or not a string. */
+export function stringField(body: Record<string, unknown>, name: string): string | undefined {
+  const value = body[name];
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+/** Writes `response` and ends it. */
+export function writeResponse(res: ServerResponse, response: SimResponse): void {
+  if (response.json !== undefined) {
+    const payload = JSON.stringify(response.json);
+    res.writeHead(response.status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(payload) });
+    res.end(payload);
+    return;
+  }
+  const text = response.text ?? '';
+  res.writeHead(response.status, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+/** HTTP 200 JSON, the shape of every WeChat API answer, successful or not. */
+export function okJson(json: unknown): SimResponse {
+  return { status: 200, json };
+}

@@ -1,0 +1,9 @@
+/**
+ * Every WeChat API the simulator serves. A new API group adds its own module and is listed here.
+ */
+import type { SimRoute } from '../sim-context';
+import { componentTokenRoute, startPushTicketRoute } from './component-token-routes';
+import { createPreAuthCodeRoute } from './pre-auth-code-route';
+
+/** The WeChat API routes, matched by exact path. */
+export const WECHAT_API_ROUTES: readonly SimRoute[] = [componentTokenRoute, startPushTicketRoute, createPreAuthCodeRoute];
