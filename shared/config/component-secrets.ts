@@ -1,0 +1,84 @@
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { z } from 'zod';
+
+/** The component's three secrets, kept together in one Secrets Manager secret as JSON. */
+export interface ComponentSecrets {
+  appsecret: string;
+  /** The message token used for msg_signature (wechat-platform.md section 2). */
+  token: string;
+  /** 43 letters or digits; the AES key is base64(encodingAesKey + "="). */
+  encodingAesKey: string;
+}
+
+export const ENCODING_AES_KEY_PATTERN = /^[A-Za-z0-9]{43}$/;
+
+const secretsSchema = z.object({
+  appsecret: z.string().trim().min(1, 'must be set'),
+  token: z.string().min(1, 'must be set').max(128, 'must be at most 128 characters'),
+  encodingAesKey: z.string().regex(ENCODING_AES_KEY_PATTERN, 'must be exactly 43 letters or digits'),
+});
+
+/** Problems in a secrets object, each naming the field (or the name the caller gives it), never its value. */
+export function findSecretProblems(
+  values: Record<string, unknown>,
+  fieldNames: Record<keyof ComponentSecrets, string> = { appsecret: 'appsecret', token: 'token', encodingAesKey: 'encodingAesKey' },
+): string[] {
+  const result = secretsSchema.safeParse(values);
+  if (result.success) return [];
+  return result.error.issues.map((issue) => {
+    const field = issue.path[0] as keyof ComponentSecrets;
+    const message = issue.code === 'invalid_type' ? 'is missing' : issue.message;
+    return `${fieldNames[field] ?? String(field)} ${message}`;
+  });
+}
+
+export class SecretsError extends Error {
+  readonly code = 'INVALID_SECRET' as const;
+  constructor(message: string) {
+    super(message);
+    this.name = 'SecretsError';
+  }
+}
+
+export interface SecretsManagerSourceOptions {
+  secretArn: string;
+  client?: SecretsManagerClient;
+  /** Re-read after this long so a rotated value reaches warm containers. @default 300000 */
+  maxAgeMs?: number;
+  now?: () => number;
+}
+
+/**
+ * A cached getter for the component secrets stored as JSON in Secrets Manager.
+ * Concurrent first calls share one request; a failed read is not cached.
+ */
+export function createSecretsManagerSource(options: SecretsManagerSourceOptions): () => Promise<ComponentSecrets> {
+  const client = options.client ?? new SecretsManagerClient({});
+  const maxAgeMs = options.maxAgeMs ?? 300_000;
+  const now = options.now ?? Date.now;
+  let cached: { value: Promise<ComponentSecrets>; loadedAtMs: number } | undefined;
+
+  const load = async (): Promise<ComponentSecrets> => {
+    const out = await client.send(new GetSecretValueCommand({ SecretId: options.secretArn }));
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(out.SecretString ?? '');
+    } catch {
+      throw new SecretsError('the component secret is not a JSON object with appsecret, token and encodingAesKey');
+    }
+    const problems = findSecretProblems((parsed ?? {}) as Record<string, unknown>);
+    if (problems.length > 0) throw new SecretsError(`the component secret is invalid: ${problems.join('; ')}`);
+    return secretsSchema.parse(parsed);
+  };
+
+  return () => {
+    if (!cached || now() - cached.loadedAtMs > maxAgeMs) {
+      const value = load();
+      cached = { value, loadedAtMs: now() };
+      value.catch(() => {
+        if (cached?.value === value) cached = undefined;
+      });
+    }
+    return cached.value;
+  };
+}

@@ -1,0 +1,44 @@
+import { z } from 'zod';
+
+/**
+ * Environment variable names shared by the handlers, the local runtime and the CDK construct.
+ * Env vars hold names and ARNs only; secret values live in Secrets Manager (see secrets.ts).
+ */
+export const ENV = {
+  componentAppid: 'WECHAT_COMPONENT_APPID',
+  secretArn: 'WECHAT_SECRET_ARN',
+  apiBase: 'WECHAT_API_BASE',
+  tableName: 'WECHAT_TABLE_NAME',
+  kmsKeyId: 'WECHAT_KMS_KEY_ID',
+  refresherFunctionName: 'WECHAT_REFRESHER_FUNCTION',
+  refreshMarginSec: 'REFRESH_MARGIN_SEC',
+  leaseDurationSec: 'REFRESH_LEASE_SEC',
+  pushMaxSkewSec: 'PUSH_MAX_SKEW_SEC',
+  apiTimeoutMs: 'WECHAT_API_TIMEOUT_MS',
+} as const;
+
+/** WeChat appids are "wx" followed by 16 hex characters; we accept any 16 alphanumerics to be safe. */
+export const APPID_PATTERN = /^wx[0-9A-Za-z]{16}$/;
+
+const appid = z.string().regex(APPID_PATTERN, 'must look like wx followed by 16 letters or digits');
+const nonEmpty = z.string().trim().min(1, 'must be set');
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+/** Every variable any function may read; each function picks the subset it needs. */
+export const envSchema = z.object({
+  [ENV.componentAppid]: appid,
+  [ENV.secretArn]: nonEmpty,
+  [ENV.apiBase]: z.url({ protocol: /^https?$/ }).default('https://api.weixin.qq.com'),
+  [ENV.tableName]: nonEmpty,
+  [ENV.kmsKeyId]: nonEmpty,
+  [ENV.refresherFunctionName]: nonEmpty,
+  // 15 min: three 5-minute schedule ticks of slack before a reader would see the token as too old.
+  [ENV.refreshMarginSec]: positiveInt(900),
+  // Longer than the API client's worst case (3 attempts x 5 s timeout + backoff).
+  [ENV.leaseDurationSec]: positiveInt(60),
+  // wechat-platform.md section 2: the docs set no window; 10 min tolerates WeChat's retries and clock drift.
+  [ENV.pushMaxSkewSec]: positiveInt(600),
+  [ENV.apiTimeoutMs]: positiveInt(5000),
+});
+
+export type EnvConfig = z.infer<typeof envSchema>;

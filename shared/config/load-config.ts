@@ -1,0 +1,36 @@
+import { z } from 'zod';
+import { envSchema, type EnvConfig } from './env-schema';
+
+/** Thrown at cold start when configuration is missing or invalid; names variables, never values. */
+export class ConfigError extends Error {
+  readonly code = 'INVALID_CONFIG' as const;
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration: ${problems.join('; ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type EnvKey = keyof EnvConfig;
+
+/**
+ * Validates the variables a function needs, all at once, and fails naming every bad one.
+ * @example const config = loadConfig(['WECHAT_COMPONENT_APPID', 'WECHAT_TABLE_NAME']);
+ */
+export function loadConfig<K extends EnvKey>(
+  keys: readonly K[],
+  env: Record<string, string | undefined> = process.env,
+): Pick<EnvConfig, K> {
+  const mask = Object.fromEntries(keys.map((key) => [key, true])) as Record<K, true>;
+  // zod cannot type a pick over a generic key set; the return type below restates what pick guarantees.
+  const result = envSchema.pick(mask as never).safeParse(env);
+  if (!result.success) {
+    throw new ConfigError(result.error.issues.map((issue) => `${issue.path.join('.')} ${describeIssue(issue)}`));
+  }
+  return result.data as unknown as Pick<EnvConfig, K>;
+}
+
+// zod's default messages can quote the received value; we only ever say what was expected.
+function describeIssue(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'invalid_type') return 'is missing or not a string';
+  return issue.message;
+}

@@ -1,0 +1,36 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import type { Context } from 'aws-lambda';
+import { secretRegistry } from './redaction';
+
+export const METRICS_NAMESPACE = 'WechatComponent';
+
+/** One structured logger per function; strings are passed through the secret registry. */
+export function createLogger(serviceName: string): Logger {
+  return new Logger({ serviceName, jsonReplacerFn: secretRegistry.replacer });
+}
+
+/** One EMF metrics buffer per function; flushed at the end of each invocation by withObservability. */
+export function createMetrics(serviceName: string): Metrics {
+  return new Metrics({ namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? METRICS_NAMESPACE, serviceName });
+}
+
+/**
+ * Adds the Lambda context to log lines, then clears per-invocation keys and flushes metrics, whatever happens.
+ * (What Powertools' middy middlewares do, without adding middy as a dependency for three handlers.)
+ */
+export function withObservability<E, R>(
+  logger: Logger,
+  metrics: Metrics,
+  handler: (event: E, context: Context) => Promise<R>,
+): (event: E, context: Context) => Promise<R> {
+  return async (event, context) => {
+    logger.addContext(context);
+    try {
+      return await handler(event, context);
+    } finally {
+      metrics.publishStoredMetrics();
+      logger.resetKeys();
+    }
+  };
+}

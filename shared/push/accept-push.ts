@@ -1,0 +1,93 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
+import type { ComponentSecrets } from '../config/component-secrets';
+import type { AuthorizationEventStore } from '../store/authorization-event-store';
+import type { PushAuditLog } from '../store/push-audit-log';
+import type { TicketStore } from '../store/ticket-store';
+import { createMessageCrypto, type WechatMessageCrypto } from '../wechat/msg-crypto';
+import { openPushMessage, parseComponentPush, type ComponentPush, type PushQuery } from '../wechat/push-message';
+
+export interface PushDeps {
+  componentAppid: string;
+  getSecrets: () => Promise<ComponentSecrets>;
+  tickets: TicketStore;
+  events: AuthorizationEventStore;
+  audit: PushAuditLog;
+  now: () => number;
+  logger: Logger;
+  metrics: Metrics;
+  maxSkewSec: number;
+  maxBodyBytes: number;
+}
+
+export interface AcceptedPush {
+  infoType: string;
+  createTime: number;
+  /** 'stored' / 'not-newer' for tickets, 'recorded' / 'duplicate' for authorization events. */
+  outcome: string;
+}
+
+// One decoded AES key per secrets object: the secrets getter hands out the same object until it re-reads.
+const cryptoBySecrets = new WeakMap<ComponentSecrets, WechatMessageCrypto>();
+
+function cryptoFor(secrets: ComponentSecrets, componentAppid: string): WechatMessageCrypto {
+  let crypto = cryptoBySecrets.get(secrets);
+  if (!crypto) {
+    crypto = createMessageCrypto({ encodingAesKey: secrets.encodingAesKey, appid: componentAppid });
+    cryptoBySecrets.set(secrets, crypto);
+  }
+  return crypto;
+}
+
+/**
+ * Verifies, decrypts and stores one push to the authorization event URL (wechat-platform.md section 1).
+ * Throws WechatMessageError for a push to refuse and StoreError when it could not be stored: the caller must then
+ * not acknowledge it, so WeChat retries. Replays and late pushes are accepted and change nothing.
+ */
+export async function acceptPush(deps: PushDeps, input: { query: PushQuery; body: string }): Promise<AcceptedPush> {
+  const secrets = await deps.getSecrets();
+  const receivedAtMs = deps.now();
+  const message = openPushMessage({
+    query: input.query,
+    body: input.body,
+    token: secrets.token,
+    crypto: cryptoFor(secrets, deps.componentAppid),
+    componentAppid: deps.componentAppid,
+    nowSec: Math.floor(receivedAtMs / 1000),
+    maxSkewSec: deps.maxSkewSec,
+    maxBodyBytes: deps.maxBodyBytes,
+  });
+  const push = parseComponentPush(message);
+  const infoType = push.infoType === 'unknown' ? push.rawInfoType : push.infoType;
+  deps.logger.appendKeys({ infoType, createTime: push.createTime });
+
+  const outcome = await storePush(deps, push, message, receivedAtMs);
+  await deps.audit.record({
+    infoType,
+    createTime: push.createTime,
+    receivedAtMs,
+    outcome,
+    ...('authorizerAppid' in push && push.authorizerAppid ? { authorizerAppid: push.authorizerAppid } : {}),
+  });
+  deps.metrics.addMetric('PushesAccepted', MetricUnit.Count, 1);
+  deps.logger.info('push accepted', { outcome });
+  return { infoType, createTime: push.createTime, outcome };
+}
+
+async function storePush(deps: PushDeps, push: ComponentPush, message: Record<string, string>, receivedAtMs: number): Promise<string> {
+  if (push.infoType === 'component_verify_ticket') {
+    const outcome = await deps.tickets.save({ componentVerifyTicket: push.componentVerifyTicket, createTime: push.createTime, receivedAtMs });
+    if (outcome === 'stored') deps.metrics.addMetric('TicketsStored', MetricUnit.Count, 1);
+    return outcome;
+  }
+  const result = await deps.events.record({
+    infoType: push.infoType === 'unknown' ? push.rawInfoType : push.infoType,
+    createTime: push.createTime,
+    authorizerAppid: push.authorizerAppid,
+    fields: message,
+  });
+  if (result.payload === 'omitted-too-large') deps.logger.warn('authorization event payload too large to seal; stored without it');
+  if (result.authorizer !== 'unaffected') deps.logger.info('authorizer status', { authorizerAppid: push.authorizerAppid, authorizerUpdate: result.authorizer });
+  return result.event;
+}
+

@@ -1,0 +1,68 @@
+import { randomBytes } from 'node:crypto';
+import { PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { auditPk, ttlAfterDays } from './table-keys';
+import { storeUnavailable } from './store-errors';
+
+/** What an accepted push led to. Never holds the ticket, a code or the payload. */
+export interface PushAuditRecord {
+  infoType: string;
+  createTime: number;
+  receivedAtMs: number;
+  authorizerAppid?: string;
+  /** e.g. 'stored', 'not-newer', 'recorded', 'duplicate'. */
+  outcome: string;
+}
+
+const AUDIT_TTL_DAYS = 7;
+
+/** A week of "what did WeChat send us, and when", one partition per UTC day. */
+export function createPushAuditLog(input: { dynamo: DynamoDBDocumentClient; tableName: string; componentAppid: string }) {
+  return {
+    async record(record: PushAuditRecord): Promise<void> {
+      try {
+        await input.dynamo.send(
+          new PutCommand({
+            TableName: input.tableName,
+            Item: {
+              pk: auditPk(input.componentAppid, record.receivedAtMs),
+              // The random suffix keeps two pushes received in the same millisecond apart.
+              sk: `${new Date(record.receivedAtMs).toISOString()}#${randomBytes(4).toString('hex')}`,
+              ...record,
+              ttl: ttlAfterDays(record.receivedAtMs, AUDIT_TTL_DAYS),
+            },
+          }),
+        );
+      } catch (err) {
+        throw storeUnavailable('PutItem push audit', err);
+      }
+    },
+
+    /** The records of the UTC day containing `dayMs`, oldest first. */
+    async listDay(dayMs: number): Promise<PushAuditRecord[]> {
+      try {
+        const items: PushAuditRecord[] = [];
+        let startKey: Record<string, unknown> | undefined;
+        do {
+          const out = await input.dynamo.send(
+            new QueryCommand({
+              TableName: input.tableName,
+              KeyConditionExpression: 'pk = :pk',
+              ExpressionAttributeValues: { ':pk': auditPk(input.componentAppid, dayMs) },
+              ExclusiveStartKey: startKey,
+            }),
+          );
+          for (const item of out.Items ?? []) {
+            const { pk: _pk, sk: _sk, ttl: _ttl, ...record } = item;
+            items.push(record as PushAuditRecord);
+          }
+          startKey = out.LastEvaluatedKey;
+        } while (startKey);
+        return items;
+      } catch (err) {
+        throw storeUnavailable('Query push audit', err);
+      }
+    },
+  };
+}
+
+export type PushAuditLog = ReturnType<typeof createPushAuditLog>;

@@ -1,0 +1,44 @@
+/**
+ * Single-table key design. Every item has a string partition key `pk`, a string sort key `sk` and, where it is
+ * transient, a `ttl` in epoch seconds (a cleanup aid only: code checks expiry itself, see toolchain-notes.md).
+ *
+ * | item                      | pk                                  | sk                                         | ttl          |
+ * |---------------------------|-------------------------------------|--------------------------------------------|--------------|
+ * | component_verify_ticket   | COMPONENT#{componentAppid}          | TICKET                                     | none         |
+ * | component_access_token    | TOKEN#{componentAppid}              | TOKEN                                      | none         |
+ * | refresh lease             | COMPONENT#{componentAppid}          | REFRESH_LEASE                              | lease + 1 d  |
+ * | refresh backoff           | COMPONENT#{componentAppid}          | REFRESH_BACKOFF                            | until + 1 d  |
+ * | start_push_ticket throttle| COMPONENT#{componentAppid}          | START_PUSH_TICKET                          | none         |
+ * | authorizer status         | COMPONENT#{componentAppid}          | AUTHORIZER#{authorizerAppid}               | none         |
+ * | authorization event       | COMPONENT#{componentAppid}          | EVENT#{authorizerAppid}#{createTime}#{type}| 30 days      |
+ * | push audit record         | AUDIT#{componentAppid}#{yyyy-mm-dd} | {receivedAt ISO}#{random}                  | 7 days       |
+ *
+ * Everything a component owns is namespaced by its appid, so one table can serve several components. The token
+ * has a partition of its own so that an IAM condition on `dynamodb:LeadingKeys` can confine a token reader to that
+ * one item (IAM has no condition key for sort keys). Audit records get their own
+ * partition per UTC day so an operator can Query one day in time order without a scan or an index.
+ */
+export const KEY = { pk: 'pk', sk: 'sk', ttl: 'ttl' } as const;
+
+export const componentPk = (componentAppid: string): string => `COMPONENT#${componentAppid}`;
+
+export const tokenPk = (componentAppid: string): string => `TOKEN#${componentAppid}`;
+
+export const SK = {
+  ticket: 'TICKET',
+  token: 'TOKEN',
+  refreshLease: 'REFRESH_LEASE',
+  refreshBackoff: 'REFRESH_BACKOFF',
+  startPushTicket: 'START_PUSH_TICKET',
+  authorizer: (authorizerAppid: string) => `AUTHORIZER#${authorizerAppid}`,
+  event: (authorizerAppid: string | null, createTime: number, infoType: string) =>
+    `EVENT#${authorizerAppid ?? '-'}#${String(createTime).padStart(10, '0')}#${infoType}`,
+} as const;
+
+export const auditPk = (componentAppid: string, receivedAtMs: number): string =>
+  `AUDIT#${componentAppid}#${new Date(receivedAtMs).toISOString().slice(0, 10)}`;
+
+export const DAY_SEC = 86_400;
+
+/** Epoch seconds `days` after `nowMs`, for the ttl attribute. */
+export const ttlAfterDays = (nowMs: number, days: number): number => Math.floor(nowMs / 1000) + days * DAY_SEC;

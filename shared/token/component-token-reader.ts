@@ -1,0 +1,145 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import { tokenSha256 } from '../log/redaction';
+import type { SealedToken, TokenStore } from '../store/token-store';
+import { WechatApiError } from '../wechat/errors';
+import { ComponentTokenError } from './component-token-error';
+import type { RefreshTrigger } from './lambda-refresh-trigger';
+import type { RefreshRequest } from './refresh-request';
+
+export interface ComponentTokenReaderOptions {
+  tokens: TokenStore;
+  /** Asks the refresher to run now; in AWS a Lambda invoke (createLambdaRefreshTrigger). */
+  requestRefresh: RefreshTrigger;
+  /** Never hand out a token that expires within this. @default 300000 (5 min) */
+  minRemainingMs?: number;
+  /** A cached token is re-checked against the store (one GetItem, no KMS call) after this. @default 60000 */
+  revalidateAfterMs?: number;
+  /** Upper bound on waiting for a refresh. @default 15000 */
+  maxWaitMs?: number;
+  /** @default 250 */
+  pollIntervalMs?: number;
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export interface ComponentTokenReader {
+  /** A component_access_token with at least `minRemainingMs` left; throws ComponentTokenError. */
+  getComponentAccessToken(): Promise<string>;
+  /**
+   * Reports a token WeChat answered 40001/42001 for. The refresher replaces it only if it is still the stored one,
+   * so any number of callers reporting the same stale token cause one refresh.
+   */
+  invalidate(staleToken: string): Promise<void>;
+  /** Runs `call` with a token; on 40001/42001 invalidates that token and runs `call` once more with the next one. */
+  withComponentAccessToken<T>(call: (componentAccessToken: string) => Promise<T>): Promise<T>;
+}
+
+/** WeChat's answers to a stale token (wechat-platform.md section 6). */
+export function isStaleTokenError(err: unknown): boolean {
+  return err instanceof WechatApiError && (err.errcode === 40001 || err.errcode === 42001);
+}
+
+/**
+ * Reads the component_access_token the refresher keeps fresh. Readers never call WeChat and never see the appsecret.
+ *
+ * @example
+ * const reader = createComponentTokenReaderFromEnv();
+ * const token = await reader.getComponentAccessToken();
+ */
+export function createComponentTokenReader(options: ComponentTokenReaderOptions): ComponentTokenReader {
+  const minRemainingMs = options.minRemainingMs ?? 300_000;
+  const revalidateAfterMs = options.revalidateAfterMs ?? 60_000;
+  const maxWaitMs = options.maxWaitMs ?? 15_000;
+  const pollIntervalMs = options.pollIntervalMs ?? 250;
+  const now = options.now ?? Date.now;
+  const sleep = options.sleep ?? ((ms: number) => delay(ms));
+
+  let cache: { token: string; sealed: SealedToken; checkedAtMs: number } | null = null;
+  let loading: Promise<string> | null = null;
+  const invalidations = new Map<string, Promise<void>>();
+
+  const usable = (sealed: SealedToken | null): sealed is SealedToken =>
+    sealed !== null && sealed.meta.expiresAtMs - now() > minRemainingMs;
+
+  const accept = async (sealed: SealedToken): Promise<string> => {
+    // Same version as the cache: same token, no KMS call.
+    const token = cache?.sealed.meta.version === sealed.meta.version ? cache.token : await options.tokens.open(sealed);
+    cache = { token, sealed, checkedAtMs: now() };
+    return token;
+  };
+
+  /** Asks for a refresh, then polls the store until `done` holds for the stored token or the wait runs out. */
+  const refreshAndWait = async (request: RefreshRequest, done: (sealed: SealedToken | null) => boolean): Promise<SealedToken | null> => {
+    const deadline = now() + maxWaitMs;
+    let lastAskMs = now();
+    let outcome = await options.requestRefresh(request);
+    for (;;) {
+      const sealed = await options.tokens.loadSealed();
+      if (done(sealed)) return sealed;
+      // Any answer but 'busy' is final: the store already holds whatever this refresh was going to produce.
+      if (outcome.status !== 'busy') {
+        throw new ComponentTokenError('REFRESH_FAILED', `no usable component_access_token: refresher answered ${outcome.status}`, outcome);
+      }
+      if (now() >= deadline) {
+        throw new ComponentTokenError('TIMEOUT', `no usable component_access_token after waiting ${maxWaitMs} ms`, outcome);
+      }
+      await sleep(pollIntervalMs);
+      // A 'busy' answer means someone else is refreshing; if that holder dies, asking again takes over its lease.
+      if (outcome.status === 'busy' && now() - lastAskMs >= 2_000) {
+        lastAskMs = now();
+        outcome = await options.requestRefresh(request);
+      }
+    }
+  };
+
+  const load = async (): Promise<string> => {
+    const sealed = await options.tokens.loadSealed();
+    if (usable(sealed)) return accept(sealed);
+    const refreshed = await refreshAndWait({ action: 'refresh', reason: 'reader-miss' }, usable);
+    return accept(refreshed as SealedToken);
+  };
+
+  const getComponentAccessToken = (): Promise<string> => {
+    if (cache && usable(cache.sealed) && now() - cache.checkedAtMs < revalidateAfterMs) return Promise.resolve(cache.token);
+    // Concurrent callers in one container share one read (and at most one refresh request).
+    loading ??= load().finally(() => {
+      loading = null;
+    });
+    return loading;
+  };
+
+  const invalidate = (staleToken: string): Promise<void> => {
+    const staleSha = tokenSha256(staleToken);
+    if (cache?.sealed.meta.tokenSha256 === staleSha) cache = null;
+    const pending = invalidations.get(staleSha);
+    if (pending) return pending;
+    const run = (async () => {
+      const stored = await options.tokens.loadSealed();
+      if (usable(stored) && stored.meta.tokenSha256 !== staleSha) return;
+      await refreshAndWait(
+        { action: 'refresh', reason: 'invalidate', staleTokenSha256: staleSha },
+        (sealed) => usable(sealed) && sealed.meta.tokenSha256 !== staleSha,
+      ).catch((err: unknown) => {
+        // The refresher may keep the token (too young to be stale): the caller then simply gets it again.
+        if (!(err instanceof ComponentTokenError && err.refreshOutcome?.status === 'fresh')) throw err;
+      });
+    })().finally(() => invalidations.delete(staleSha));
+    invalidations.set(staleSha, run);
+    return run;
+  };
+
+  return {
+    getComponentAccessToken,
+    invalidate,
+    async withComponentAccessToken(call) {
+      const token = await getComponentAccessToken();
+      try {
+        return await call(token);
+      } catch (err) {
+        if (!isStaleTokenError(err)) throw err;
+        await invalidate(token);
+        return call(await getComponentAccessToken());
+      }
+    },
+  };
+}

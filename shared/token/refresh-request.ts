@@ -1,0 +1,40 @@
+import { z } from 'zod';
+
+/**
+ * Why a refresh was asked for. Readers may only ask for 'reader-miss' and 'invalidate'; 'operator' is for a
+ * person invoking the refresher by hand (it also ignores a backoff after they fixed the configuration).
+ */
+export const refreshRequestSchema = z.discriminatedUnion('reason', [
+  z.object({ action: z.literal('refresh'), reason: z.literal('schedule') }),
+  z.object({ action: z.literal('refresh'), reason: z.literal('reader-miss') }),
+  z.object({ action: z.literal('refresh'), reason: z.literal('invalidate'), staleTokenSha256: z.string().regex(/^[0-9a-f]{64}$/) }),
+  z.object({ action: z.literal('refresh'), reason: z.literal('operator') }),
+]);
+
+export type RefreshRequest = z.infer<typeof refreshRequestSchema>;
+export type RefreshReason = RefreshRequest['reason'];
+
+/** The refresher's answer. It never contains the token. */
+export type RefreshOutcome =
+  | { status: 'fresh'; version: number; expiresAtMs: number }
+  | { status: 'refreshed'; version: number; expiresAtMs: number }
+  /** Another refresh holds the lease; the token will appear in the store when it is done. */
+  | { status: 'busy' }
+  /** A slower refresher wrote first (see refresh-lease.ts); its token is in the store. */
+  | { status: 'superseded' }
+  | { status: 'no-ticket'; startPushTicket: 'called' | 'throttled' | 'failed' }
+  | { status: 'backoff'; errcode: number; untilMs: number }
+  | { status: 'failed'; errcode: number | null; error: string };
+
+/**
+ * Reads the refresher's input: a refresh request, or an EventBridge "Scheduled Event" (treated as 'schedule').
+ * Returns null for anything else, which the handler rejects.
+ */
+export function parseRefreshEvent(event: unknown): RefreshRequest | null {
+  const parsed = refreshRequestSchema.safeParse(event);
+  if (parsed.success) return parsed.data;
+  if (event && typeof event === 'object' && (event as Record<string, unknown>)['detail-type'] === 'Scheduled Event') {
+    return { action: 'refresh', reason: 'schedule' };
+  }
+  return null;
+}
