@@ -45,7 +45,7 @@ export async function startWechatSim(options: WechatSimOptions): Promise<WechatS
     log,
   });
 
-  const pushTicketNow = (): Promise<PushResult> => {
+  const pushTicketNow = async (): Promise<PushResult> => {
     const previous = tickets.latest();
     const ticket = tickets.issue(now());
     stats.recordTicketIssued();
@@ -90,13 +90,13 @@ export async function startWechatSim(options: WechatSimOptions): Promise<WechatS
     resetStats: () => stats.reset(),
     setFaults: (next) => faults.set(next),
     pushTicketNow,
-    pushEvent(event) {
+    async pushEvent(event) {
       const createTime = event.createTime ?? Math.floor(now() / 1000);
       const fields = withStandardEventFields(event.infoType, createTime, event.fields);
       const xml = buildPushMessageXml({ appid: config.componentAppid, createTime, infoType: event.infoType, fields });
       return pushes.deliverEvent(event.infoType, xml);
     },
-    pushRaw: (input) => pushes.deliverRaw(input.xml, input.tamper),
+    pushRaw: async (input) => pushes.deliverRaw(input.xml, input.tamper),
     whenIdle: () => pushes.whenIdle(),
     checkComponentAccessToken(token) {
       const state = tokens.check(token, now());
