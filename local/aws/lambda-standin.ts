@@ -3,7 +3,9 @@ import { randomUUID } from 'node:crypto';
 import type { RequestHooks } from './aws-json-server';
 import { AwsServiceError, toAwsServiceError } from './aws-service-error';
 import { readBody, sendResponse } from './http-io';
+import { sendRestJsonError } from './rest-json-error';
 import { createLambdaContext, type LambdaLikeContext } from './lambda-context';
+import { parseFunctionName } from './lambda-function-name';
 
 /** A function body the stand-in can run; the event is the JSON the caller sent. */
 export type LocalLambdaHandler<TEvent = unknown> = (event: TEvent, context: LambdaLikeContext) => Promise<unknown>;
@@ -100,8 +102,9 @@ export class LambdaStandin {
       throw fault;
     }
 
-    const functionName = decodeURIComponent(match[1]);
-    const { name, qualifier } = this.parseFunctionName(functionName, url.searchParams.get('Qualifier'));
+    const functionName = decodeFunctionName(match[1]);
+    // Any qualifier resolves to $LATEST: the stand-in keeps no versions or aliases.
+    const { name, qualifier } = parseFunctionName(functionName, url.searchParams.get('Qualifier'), this.options);
     const fn = this.functions.get(name);
     if (fn === undefined) {
       throw new AwsServiceError('ResourceNotFoundException', `Function not found: ${functionName}`, 404);
@@ -126,7 +129,7 @@ export class LambdaStandin {
     }
     const outcome = await run();
     if (outcome.ok) {
-      sendResponse(res, 200, { ...headers, 'content-type': 'application/json' }, JSON.stringify(outcome.result ?? null));
+      sendResponse(res, 200, { ...headers, 'content-type': 'application/json' }, outcome.payload);
     } else {
       // An unhandled handler error is still HTTP 200: Lambda reports it in this header and the payload.
       sendResponse(
@@ -143,8 +146,11 @@ export class LambdaStandin {
     try {
       // Promise.resolve().then also turns a synchronous throw into a rejection.
       const result = await Promise.resolve().then(() => fn.handler(event, context));
-      return { ok: true, result };
+      return { ok: true, payload: serializeResult(result) };
     } catch (err) {
+      if (err instanceof MarshalError) {
+        return { ok: false, errorType: 'Runtime.MarshalError', errorMessage: 'Unable to stringify response body' };
+      }
       return {
         ok: false,
         errorType: err instanceof Error ? err.name : typeof err,
@@ -162,36 +168,24 @@ export class LambdaStandin {
     this.backgroundRuns.add(promise);
   }
 
-  /** Accepts a name, `name:qualifier`, a full ARN or a partial ARN (`account:function:name`). */
-  private parseFunctionName(raw: string, queryQualifier: string | null): { name: string; qualifier: string | undefined } {
-    const parts = raw.split(':');
-    let nameAndQualifier: string[];
-    if (parts[0] === 'arn' && parts.length >= 7 && parts[2] === 'lambda' && parts[5] === 'function') {
-      if (parts[3] !== this.options.region || parts[4] !== this.options.accountId) {
-        return { name: '', qualifier: undefined };
-      }
-      nameAndQualifier = parts.slice(6);
-    } else if (parts.length >= 3 && parts[1] === 'function') {
-      if (parts[0] !== this.options.accountId) {
-        return { name: '', qualifier: undefined };
-      }
-      nameAndQualifier = parts.slice(2);
-    } else {
-      nameAndQualifier = parts;
-    }
-    if (nameAndQualifier.length > 2) {
-      return { name: '', qualifier: undefined };
-    }
-    // Any qualifier resolves to $LATEST: the stand-in keeps no versions or aliases.
-    return { name: nameAndQualifier[0] ?? '', qualifier: nameAndQualifier[1] ?? queryQualifier ?? undefined };
-  }
-
   private functionArnPrefix(): string {
     return `arn:aws:lambda:${this.options.region}:${this.options.accountId}:function:`;
   }
 }
 
-type HandlerOutcome = { ok: true; result: unknown } | { ok: false; errorType: string; errorMessage: string };
+type HandlerOutcome = { ok: true; payload: string } | { ok: false; errorType: string; errorMessage: string };
+
+class MarshalError extends Error {}
+
+// Serializing here, inside the handler outcome, keeps an unserializable result (a cycle, a BigInt) an Unhandled
+// function error as in Lambda, instead of a 500 the SDK would retry, running the handler again.
+function serializeResult(result: unknown): string {
+  try {
+    return JSON.stringify(result ?? null);
+  } catch {
+    throw new MarshalError();
+  }
+}
 
 function parseEvent(body: Buffer): unknown {
   // Lambda hands an empty payload to the handler as an empty object.
@@ -205,20 +199,15 @@ function parseEvent(body: Buffer): unknown {
   }
 }
 
+function decodeFunctionName(encoded: string): string {
+  try {
+    return decodeURIComponent(encoded);
+  } catch {
+    throw new AwsServiceError('InvalidParameterValueException', 'FunctionName is not correctly URI-encoded');
+  }
+}
+
 function headerValue(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name];
   return Array.isArray(value) ? value[0] : value;
-}
-
-/**
- * Writes a REST JSON error. The SDK takes the error name from the `x-amzn-errortype` header first, then the body's
- * `code`/`__type` (loadRestJsonErrorCode in @smithy/core); Lambda itself sends the header and `{Type, Message}`.
- */
-export function sendRestJsonError(res: ServerResponse, requestId: string, err: AwsServiceError): void {
-  sendResponse(
-    res,
-    err.httpStatus,
-    { 'content-type': 'application/json', 'x-amzn-requestid': requestId, 'x-amzn-errortype': err.name },
-    JSON.stringify({ Type: err.httpStatus >= 500 ? 'Service' : 'User', Message: err.message }),
-  );
 }

@@ -106,6 +106,22 @@ describe('Lambda stand-in', () => {
     expect(decode(result.Payload)).toMatchObject({ errorType: 'RangeError' });
   });
 
+  it('reports a result that cannot be serialized as an Unhandled Runtime.MarshalError without retrying', async () => {
+    let calls = 0;
+    aws.registerFunction('cyclic', async () => {
+      calls += 1;
+      const cyclic: Record<string, unknown> = {};
+      cyclic.self = cyclic;
+      return cyclic;
+    });
+
+    const result = await lambda.send(new InvokeCommand({ FunctionName: 'cyclic' }));
+
+    expect(result.FunctionError).toBe('Unhandled');
+    expect(decode(result.Payload)).toMatchObject({ errorType: 'Runtime.MarshalError' });
+    expect(calls).toBe(1);
+  });
+
   it('answers an Event invoke with 202 before the handler finishes, then runs it in the background', async () => {
     let release: () => void = () => undefined;
     const gate = new Promise<void>((resolve) => {
