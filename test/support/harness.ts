@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LambdaClient } from '@aws-sdk/client-lambda';
@@ -13,6 +14,8 @@ import { createDocumentClient } from '../../shared/store/document-client';
 import { createComponentTokenReader, type ComponentTokenReader, type ComponentTokenReaderOptions } from '../../shared/token/component-token-reader';
 import { createLambdaRefreshTrigger } from '../../shared/token/lambda-refresh-trigger';
 import type { RefresherDeps } from '../../shared/token/refresh-component-token';
+import type { RefreshOutcome } from '../../shared/token/refresh-request';
+import { createLambdaContext } from '../../local/aws/lambda-context';
 import { createComponentApi } from '../../shared/wechat/component-api';
 import { startLocalAws, type LocalAws } from '../../local/aws/local-aws';
 import { startHttpGateway, type HttpGateway } from '../../local/runtime/http-gateway';
@@ -45,6 +48,8 @@ export interface Harness {
   refresherDeps: RefresherDeps;
   /** The refresher handler as the Lambda stand-in runs it. */
   refresher: ReturnType<typeof makeTokenRefresherHandler>;
+  /** Runs the refresher handler once, as a scheduled or invoked Lambda would. */
+  runRefresher(event?: unknown): Promise<RefreshOutcome>;
   /** A new reader, as a separate container would have, reaching the refresher through Lambda Invoke. */
   newReader(options?: Partial<ComponentTokenReaderOptions>): ComponentTokenReader;
   close(): Promise<void>;
@@ -139,12 +144,19 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     pushDeps,
     refresherDeps,
     refresher,
+    runRefresher: (event = { action: 'refresh', reason: 'schedule' }) =>
+      refresher(event, createLambdaContext({ functionName: REFRESHER_FUNCTION, invokedFunctionArn: REFRESHER_FUNCTION, timeoutMs: 60_000, now: clock.now })),
     newReader: (readerOptions = {}) =>
       createComponentTokenReader({
         tokens: stores.tokens,
         requestRefresh: createLambdaRefreshTrigger({ functionName: REFRESHER_FUNCTION, lambda }),
         now: clock.now,
         pollIntervalMs: 20,
+        // Waiting moves the fake clock, so bounded waits are bounded in simulated time too.
+        sleep: async (ms) => {
+          clock.advance(ms);
+          await delay(2);
+        },
         ...readerOptions,
       }),
     close: async () => {
