@@ -294,3 +294,25 @@ describe('pushRaw', () => {
     expect(opened.innerXml).toBe(innerXml);
   });
 });
+
+describe('close', () => {
+  it('aborts a push the receiver never answers instead of waiting for the timeout', async () => {
+    const { createServer } = await import('node:http');
+    const silent = createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const address = silent.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    const sim = await startTestSim({ pushUrl: `http://127.0.0.1:${port}/push` });
+
+    const pending = sim.pushTicketNow();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const started = performance.now();
+    await sim.close();
+    const result = await pending;
+
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(result).toMatchObject({ status: null, acked: false });
+    silent.closeAllConnections();
+    await new Promise((resolve) => silent.close(resolve));
+  });
+});
