@@ -1,0 +1,224 @@
+/**
+ * Authorization events and the push audit trail, end to end (wechat-platform.md section 1): events are recorded
+ * once, sealed because they carry authorization codes, and the authorizer's status only ever moves forward.
+ */
+import { randomBytes } from 'node:crypto';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { componentPk } from '../../shared/store/table-keys';
+import { startHarness, TABLE_NAME, TEST_SECRETS, type Harness } from '../support/harness';
+import { encryptOf, eventXml, newTicket, sendPush, signPush, ticketXml } from '../support/push-requests';
+
+describe('push receiver: authorization events and audit', () => {
+  let h: Harness;
+
+  beforeAll(async () => {
+    h = await startHarness();
+  });
+  afterAll(async () => h?.close());
+
+  beforeEach(() => {
+    h.clock.advance(60_000);
+    h.sim.setFaults({});
+  });
+
+  const newAuthorizerAppid = () => `wx${randomBytes(8).toString('hex')}`;
+  const newAuthorizationCode = () => `queryauthcode@@@${randomBytes(36).toString('base64url')}`;
+
+  /** Event items about one authorizer ('-' for events that name none), oldest CreateTime first. */
+  async function eventItems(authorizerAppid: string): Promise<Array<Record<string, unknown>>> {
+    const out = await h.dynamo.send(
+      new QueryCommand({
+        TableName: TABLE_NAME,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': componentPk(TEST_SECRETS.componentAppid), ':prefix': `EVENT#${authorizerAppid}#` },
+        ConsistentRead: true,
+      }),
+    );
+    return out.Items ?? [];
+  }
+
+  /** Every attribute of an item as text, binary ones both raw and base64, for "not in clear" checks. */
+  function itemText(item: Record<string, unknown>): string {
+    return JSON.stringify(item, (_key, value: unknown) =>
+      value instanceof Uint8Array ? `${Buffer.from(value).toString('latin1')} ${Buffer.from(value).toString('base64')}` : value,
+    );
+  }
+
+  async function openPayload(item: Record<string, unknown>): Promise<Record<string, string>> {
+    expect(item.payloadCiphertext).toBeInstanceOf(Uint8Array);
+    return JSON.parse(await h.stores.sealer.open('authorization_event', item.payloadCiphertext as Uint8Array)) as Record<string, string>;
+  }
+
+  async function auditSince(sinceMs: number) {
+    return (await h.stores.audit.listDay(h.clock.now())).filter((record) => record.receivedAtMs >= sinceMs);
+  }
+
+  describe('authorizer status', () => {
+    it('records authorized then unauthorized and the authorizer status follows the newer event', async () => {
+      const authorizerAppid = newAuthorizerAppid();
+      const authorizedAt = h.clock.nowSec;
+
+      const authorized = await h.sim.pushEvent({ infoType: 'authorized', createTime: authorizedAt, fields: { AuthorizerAppid: authorizerAppid } });
+      const statusAfterAuthorized = await h.stores.events.getAuthorizer(authorizerAppid);
+      h.clock.advance(30_000);
+      const unauthorizedAt = h.clock.nowSec;
+      const unauthorized = await h.sim.pushEvent({ infoType: 'unauthorized', createTime: unauthorizedAt, fields: { AuthorizerAppid: authorizerAppid } });
+
+      expect(authorized.acked).toBe(true);
+      expect(unauthorized.acked).toBe(true);
+      expect(statusAfterAuthorized).toMatchObject({ authorizerAppid, state: 'authorized', lastInfoType: 'authorized', lastEventCreateTime: authorizedAt });
+      expect(await h.stores.events.getAuthorizer(authorizerAppid)).toEqual({
+        authorizerAppid,
+        state: 'unauthorized',
+        lastInfoType: 'unauthorized',
+        lastEventCreateTime: unauthorizedAt,
+        updatedAtMs: h.clock.now(),
+      });
+      const items = await eventItems(authorizerAppid);
+      expect(items.map((item) => [item.sk, item.infoType, item.createTime])).toEqual([
+        [`EVENT#${authorizerAppid}#${String(authorizedAt).padStart(10, '0')}#authorized`, 'authorized', authorizedAt],
+        [`EVENT#${authorizerAppid}#${String(unauthorizedAt).padStart(10, '0')}#unauthorized`, 'unauthorized', unauthorizedAt],
+      ]);
+    });
+
+    it('seals the event payload and keeps the AuthorizationCode and PreAuthCode out of the item in clear', async () => {
+      const authorizerAppid = newAuthorizerAppid();
+      const authorizationCode = newAuthorizationCode();
+      const preAuthCode = `preauthcode@@@${randomBytes(36).toString('base64url')}`;
+
+      const result = await h.sim.pushEvent({
+        infoType: 'authorized',
+        fields: { AuthorizerAppid: authorizerAppid, AuthorizationCode: authorizationCode, PreAuthCode: preAuthCode },
+      });
+
+      expect(result.acked).toBe(true);
+      const [item, ...others] = await eventItems(authorizerAppid);
+      expect(others).toEqual([]);
+      expect(item).toBeDefined();
+      const text = itemText(item ?? {});
+      expect(text).not.toContain(authorizationCode);
+      expect(text).not.toContain(authorizationCode.slice('queryauthcode@@@'.length));
+      expect(text).not.toContain(preAuthCode);
+      expect(item).not.toHaveProperty('payloadOmitted');
+      expect(await openPayload(item ?? {})).toMatchObject({ InfoType: 'authorized', AuthorizerAppid: authorizerAppid, AuthorizationCode: authorizationCode, PreAuthCode: preAuthCode });
+    });
+
+    it('records updateauthorized and keeps the authorizer authorized', async () => {
+      const authorizerAppid = newAuthorizerAppid();
+      await h.sim.pushEvent({ infoType: 'authorized', fields: { AuthorizerAppid: authorizerAppid } });
+      h.clock.advance(1_000);
+
+      const result = await h.sim.pushEvent({ infoType: 'updateauthorized', fields: { AuthorizerAppid: authorizerAppid } });
+
+      expect(result.acked).toBe(true);
+      expect(await h.stores.events.getAuthorizer(authorizerAppid)).toMatchObject({ state: 'authorized', lastInfoType: 'updateauthorized', lastEventCreateTime: h.clock.nowSec });
+      expect(await eventItems(authorizerAppid)).toHaveLength(2);
+    });
+
+    it('does not let a late, older authorized event flip an unauthorized authorizer back', async () => {
+      const authorizerAppid = newAuthorizerAppid();
+      const authorizedAt = h.clock.nowSec - 30;
+      const unauthorizedAt = h.clock.nowSec;
+      await h.sim.pushEvent({ infoType: 'unauthorized', createTime: unauthorizedAt, fields: { AuthorizerAppid: authorizerAppid } });
+      h.clock.advance(1_000);
+
+      const late = await h.sim.pushEvent({ infoType: 'authorized', createTime: authorizedAt, fields: { AuthorizerAppid: authorizerAppid } });
+
+      expect(late.acked).toBe(true);
+      expect(await h.stores.events.getAuthorizer(authorizerAppid)).toMatchObject({ state: 'unauthorized', lastInfoType: 'unauthorized', lastEventCreateTime: unauthorizedAt });
+      // The late event is still kept: it holds an authorization code someone may want to look at.
+      expect((await eventItems(authorizerAppid)).map((item) => item.infoType)).toEqual(['authorized', 'unauthorized']);
+    });
+  });
+
+  describe('idempotency', () => {
+    it('records the same event delivered twice once and acknowledges both deliveries', async () => {
+      const authorizerAppid = newAuthorizerAppid();
+      const createTime = h.clock.nowSec;
+      const request = signPush(
+        eventXml('authorized', createTime, { AuthorizerAppid: authorizerAppid, AuthorizationCode: newAuthorizationCode() }),
+        h.clock.nowSec,
+      );
+      const since = h.clock.now();
+
+      const first = await sendPush(h.gateway.url, request);
+      h.clock.advance(5_000);
+      const second = await sendPush(h.gateway.url, request);
+
+      expect(first.acked).toBe(true);
+      expect(second.acked).toBe(true);
+      expect(await eventItems(authorizerAppid)).toHaveLength(1);
+      expect((await auditSince(since)).map((record) => record.outcome)).toEqual(['recorded', 'duplicate']);
+      expect(await h.stores.events.getAuthorizer(authorizerAppid)).toMatchObject({ state: 'authorized', lastEventCreateTime: createTime });
+    });
+
+    it('records an event the simulator duplicates once', async () => {
+      const authorizerAppid = newAuthorizerAppid();
+      h.sim.resetStats();
+      h.sim.setFaults({ pushes: { duplicate: true } });
+
+      const result = await h.sim.pushEvent({ infoType: 'unauthorized', fields: { AuthorizerAppid: authorizerAppid } });
+
+      expect(result.acked).toBe(true);
+      expect(h.sim.stats().pushes).toMatchObject({ duplicated: 1, acked: 2 });
+      expect(await eventItems(authorizerAppid)).toHaveLength(1);
+    });
+  });
+
+  describe('unknown InfoTypes', () => {
+    it('acknowledges and records a push with an InfoType it does not know', async () => {
+      const createTime = h.clock.nowSec;
+      const authCode = newAuthorizationCode();
+      const since = h.clock.now();
+
+      const result = await h.sim.pushEvent({
+        infoType: 'notify_third_fasteregister',
+        createTime,
+        fields: { appid: newAuthorizerAppid(), status: '0', auth_code: authCode, msg: 'OK' },
+      });
+
+      expect(result).toMatchObject({ status: 200, body: 'success', acked: true });
+      const items = (await eventItems('-')).filter((item) => item.createTime === createTime);
+      expect(items.map((item) => item.infoType)).toEqual(['notify_third_fasteregister']);
+      expect(itemText(items[0] ?? {})).not.toContain(authCode);
+      expect(await openPayload(items[0] ?? {})).toMatchObject({ InfoType: 'notify_third_fasteregister', auth_code: authCode, status: '0' });
+      expect(await auditSince(since)).toEqual([{ infoType: 'notify_third_fasteregister', createTime, receivedAtMs: since, outcome: 'recorded' }]);
+    });
+  });
+
+  describe('audit trail', () => {
+    it('leaves one audit record per accepted push with what happened and nothing secret', async () => {
+      const since = h.clock.now();
+      const ticket = newTicket();
+      const authorizerAppid = newAuthorizerAppid();
+      const authorizationCode = newAuthorizationCode();
+      const ticketPush = signPush(ticketXml(h.clock.nowSec, ticket), h.clock.nowSec);
+      const ticketCreateTime = h.clock.nowSec;
+      const authorizedPush = signPush(
+        eventXml('authorized', ticketCreateTime, { AuthorizerAppid: authorizerAppid, AuthorizationCode: authorizationCode }),
+        h.clock.nowSec,
+      );
+
+      expect((await sendPush(h.gateway.url, ticketPush)).acked).toBe(true);
+      h.clock.advance(1_000);
+      expect((await sendPush(h.gateway.url, authorizedPush)).acked).toBe(true);
+      h.clock.advance(1_000);
+      expect((await sendPush(h.gateway.url, ticketPush)).acked).toBe(true);
+      h.clock.advance(1_000);
+      const forged = signPush(ticketXml(h.clock.nowSec, newTicket()), h.clock.nowSec, { tamper: 'signature' });
+      expect((await sendPush(h.gateway.url, forged)).status).toBe(401);
+
+      const records = await auditSince(since);
+      expect(records).toEqual([
+        { infoType: 'component_verify_ticket', createTime: ticketCreateTime, receivedAtMs: since, outcome: 'stored' },
+        { infoType: 'authorized', createTime: ticketCreateTime, receivedAtMs: since + 1_000, outcome: 'recorded', authorizerAppid },
+        { infoType: 'component_verify_ticket', createTime: ticketCreateTime, receivedAtMs: since + 2_000, outcome: 'not-newer' },
+      ]);
+      const text = JSON.stringify(records);
+      for (const value of [ticket, authorizationCode, encryptOf(ticketPush), encryptOf(authorizedPush), TEST_SECRETS.token, TEST_SECRETS.encodingAesKey, TEST_SECRETS.appsecret]) {
+        expect(text).not.toContain(value);
+      }
+    });
+  });
+});

@@ -1,0 +1,185 @@
+/**
+ * WeChat pushes twice, out of order and again after a failure (wechat-platform.md section 1): the receiver must
+ * acknowledge what it has stored, refuse to acknowledge what it could not store, and never let the stored ticket
+ * go backwards.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { makePushReceiverHandler } from '../../functions/push-receiver/app';
+import { startHttpGateway } from '../../local/runtime/http-gateway';
+import { createComponentStores } from '../../shared/store/component-stores';
+import { PUSH_ROUTE, startHarness, TEST_SECRETS, type Harness } from '../support/harness';
+import { newTicket, rejectionsIn, sendPush, signPush, ticketXml, withCapturedOutput, type PushRequest } from '../support/push-requests';
+
+describe('push receiver idempotency and failures', () => {
+  let h: Harness;
+
+  beforeAll(async () => {
+    h = await startHarness();
+  });
+  afterAll(async () => h?.close());
+
+  beforeEach(() => {
+    h.clock.advance(60_000);
+    h.sim.setFaults({});
+    h.aws.clearFaults();
+  });
+
+  function freshTicketPush() {
+    const ticket = newTicket();
+    const createTime = h.clock.nowSec;
+    return { ticket, createTime, request: signPush(ticketXml(createTime, ticket), h.clock.nowSec) as PushRequest };
+  }
+
+  async function auditOutcomesFor(createTime: number): Promise<string[]> {
+    const records = await h.stores.audit.listDay(h.clock.now());
+    return records.filter((r) => r.infoType === 'component_verify_ticket' && r.createTime === createTime).map((r) => r.outcome);
+  }
+
+  async function expectStoredTicketIsSimLatest(): Promise<void> {
+    const latest = h.sim.latestTicket();
+    expect(latest).not.toBeNull();
+    expect(await h.stores.tickets.load()).toMatchObject({ componentVerifyTicket: latest?.ticket, createTime: latest?.createTime });
+  }
+
+  describe('replays', () => {
+    it('acknowledges the same push request sent twice and stores it once', async () => {
+      const { ticket, createTime, request } = freshTicketPush();
+
+      const first = await sendPush(h.gateway.url, request);
+      const storedAfterFirst = await h.stores.tickets.load();
+      // WeChat retries seconds later; the clock moves so the audit trail has a defined order.
+      h.clock.advance(5_000);
+      const second = await sendPush(h.gateway.url, request);
+
+      expect(first.acked).toBe(true);
+      expect(second.acked).toBe(true);
+      expect(storedAfterFirst).toMatchObject({ componentVerifyTicket: ticket, createTime });
+      expect(await h.stores.tickets.load()).toEqual(storedAfterFirst);
+      expect(await auditOutcomesFor(createTime)).toEqual(['stored', 'not-newer']);
+    });
+
+    it('acknowledges a replay of an older ticket without replacing the newer one', async () => {
+      const older = freshTicketPush();
+      h.clock.advance(1_000);
+      const newer = freshTicketPush();
+      await sendPush(h.gateway.url, older.request);
+      await sendPush(h.gateway.url, newer.request);
+      h.clock.advance(1_000);
+
+      const replay = await sendPush(h.gateway.url, older.request);
+
+      expect(replay.acked).toBe(true);
+      expect(await h.stores.tickets.load()).toMatchObject({ componentVerifyTicket: newer.ticket, createTime: newer.createTime });
+      expect(await auditOutcomesFor(older.createTime)).toEqual(['stored', 'not-newer']);
+    });
+  });
+
+  describe('simulator delivery faults', () => {
+    it('never lets the stored ticket go backwards when older tickets are pushed again after newer ones', async () => {
+      // A ticket before the fault, so that even the first push under it has an older ticket to send again.
+      await h.sim.pushTicketNow();
+      h.sim.resetStats();
+      h.sim.setFaults({ pushes: { outOfOrder: true } });
+      const storedCreateTimes: number[] = [];
+
+      for (let i = 0; i < 3; i += 1) {
+        h.clock.advance(10_000);
+        const result = await h.sim.pushTicketNow();
+        expect(result.acked).toBe(true);
+        await expectStoredTicketIsSimLatest();
+        storedCreateTimes.push((await h.stores.tickets.loadCreateTime()) ?? 0);
+      }
+
+      expect(h.sim.stats().pushes.reordered).toBe(3);
+      expect(h.sim.stats().pushes.acked).toBe(6);
+      expect(storedCreateTimes).toEqual([...storedCreateTimes].sort((a, b) => a - b));
+      expect(new Set(storedCreateTimes).size).toBe(3);
+    });
+
+    it('stores a duplicated push once and acknowledges both copies', async () => {
+      h.sim.resetStats();
+      h.sim.setFaults({ pushes: { duplicate: true } });
+
+      const result = await h.sim.pushTicketNow();
+
+      expect(result.acked).toBe(true);
+      expect(h.sim.stats().pushes).toMatchObject({ duplicated: 1, sent: 2, acked: 2, failed: 0 });
+      await expectStoredTicketIsSimLatest();
+      const latest = h.sim.latestTicket();
+      expect(await auditOutcomesFor(latest?.createTime ?? -1)).toEqual(expect.arrayContaining(['stored', 'not-newer']));
+      expect(await auditOutcomesFor(latest?.createTime ?? -1)).toHaveLength(2);
+    });
+  });
+
+  describe('storage failures', () => {
+    it('answers 500 and does not acknowledge a ticket when KMS Encrypt fails, then stores WeChat\'s retry', async () => {
+      const previous = await h.stores.tickets.load();
+      const { ticket, createTime, request } = freshTicketPush();
+      // SDK retries are HTTP requests too, so the fault outlasts every attempt of one push.
+      h.aws.injectFault({ service: 'kms', operation: 'Encrypt', errorType: 'KMSInternalException', count: 10, httpStatus: 500 });
+
+      const { result: failed, output } = await withCapturedOutput(() => sendPush(h.gateway.url, request));
+      const storedDuringFault = await h.stores.tickets.load();
+      h.aws.clearFaults();
+      h.clock.advance(5_000);
+      const retried = await sendPush(h.gateway.url, request);
+
+      expect(failed.status).toBe(500);
+      expect(failed.acked).toBe(false);
+      expect(rejectionsIn(output)).toEqual([{ reason: 'STORE_FAILED', status: 500, level: 'ERROR' }]);
+      expect(storedDuringFault).toEqual(previous);
+      expect(retried.acked).toBe(true);
+      expect(await h.stores.tickets.load()).toMatchObject({ componentVerifyTicket: ticket, createTime });
+      expect(await auditOutcomesFor(createTime)).toEqual(['stored']);
+    });
+
+    it('answers 500 and does not acknowledge a ticket when DynamoDB fails, then stores WeChat\'s retry', async () => {
+      const previous = await h.stores.tickets.load();
+      const { ticket, createTime, request } = freshTicketPush();
+      const broken = createComponentStores({
+        dynamo: h.dynamo,
+        kms: h.kms,
+        tableName: 'table-that-does-not-exist',
+        kmsKeyId: h.aws.kmsKeyId,
+        componentAppid: TEST_SECRETS.componentAppid,
+        now: h.clock.now,
+      });
+      const brokenGateway = await startHttpGateway({
+        routes: [{ routeKey: PUSH_ROUTE, functionName: 'push-receiver', handler: makePushReceiverHandler({ ...h.pushDeps, tickets: broken.tickets }) }],
+        now: h.clock.now,
+      });
+      const { result: failed, output } = await withCapturedOutput(() => sendPush(brokenGateway.url, request)).finally(() => brokenGateway.close());
+      const storedDuringFault = await h.stores.tickets.load();
+      h.clock.advance(5_000);
+
+      const retried = await sendPush(h.gateway.url, request);
+
+      expect(failed.status).toBe(500);
+      expect(failed.acked).toBe(false);
+      expect(rejectionsIn(output)).toEqual([{ reason: 'STORE_FAILED', status: 500, level: 'ERROR' }]);
+      expect(storedDuringFault).toEqual(previous);
+      expect(retried.acked).toBe(true);
+      expect(await h.stores.tickets.load()).toMatchObject({ componentVerifyTicket: ticket, createTime });
+      expect(await auditOutcomesFor(createTime)).toEqual(['stored']);
+    });
+
+    it('answers 500 for an authorization event when KMS Encrypt fails, then records WeChat\'s retry', async () => {
+      const authorizerAppid = 'wx00000000000000a1';
+      const request = signPush(
+        `<xml><AppId><![CDATA[${TEST_SECRETS.componentAppid}]]></AppId><CreateTime>${h.clock.nowSec}</CreateTime><InfoType><![CDATA[authorized]]></InfoType><AuthorizerAppid><![CDATA[${authorizerAppid}]]></AuthorizerAppid><AuthorizationCode><![CDATA[queryauthcode@@@retry-test]]></AuthorizationCode></xml>`,
+        h.clock.nowSec,
+      );
+      h.aws.injectFault({ service: 'kms', operation: 'Encrypt', errorType: 'KMSInternalException', count: 10, httpStatus: 500 });
+
+      const { result: failed } = await withCapturedOutput(() => sendPush(h.gateway.url, request));
+      const statusDuringFault = await h.stores.events.getAuthorizer(authorizerAppid);
+      h.aws.clearFaults();
+      const retried = await sendPush(h.gateway.url, request);
+
+      expect(failed.status).toBe(500);
+      expect(statusDuringFault).toBeNull();
+      expect(retried.acked).toBe(true);
+      expect(await h.stores.events.getAuthorizer(authorizerAppid)).toMatchObject({ state: 'authorized', lastEventCreateTime: h.clock.nowSec });
+    });
+  });
+});
