@@ -62,7 +62,10 @@ export async function startWechatSim(options: WechatSimOptions): Promise<WechatS
     quota,
     preAuthCodes: new PreAuthCodes(),
     stats,
-    schedulePushTicket: () => void pushTicketNow(),
+    schedulePushTicket: () => {
+      // Deliveries report failures in their PushResult; this only guards against an unexpected throw.
+      pushTicketNow().catch((err: unknown) => log(`scheduled ticket push failed: ${err instanceof Error ? err.name : 'unknown'}`));
+    },
     log,
   };
 

@@ -74,6 +74,10 @@ export interface SimStats {
   errors: Record<string, Record<string, number>>;
   /** api_component_token calls counted against today's quota (this is state: resetStats does not refill it). */
   quotaUsedToday: number;
+  /**
+   * `sent` counts every HTTP request made, copies included, and each one is either `acked` or `failed`;
+   * `dropped` pushes were never sent; `duplicated` and `reordered` count the extra copies the faults added.
+   */
   pushes: { sent: number; acked: number; failed: number; dropped: number; duplicated: number; reordered: number };
   tokensIssued: number;
   ticketsIssued: number;
