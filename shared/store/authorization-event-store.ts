@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Sealer } from './kms-sealer';
 import { KMS_MAX_PLAINTEXT_BYTES } from './kms-sealer';
@@ -39,6 +40,16 @@ const STATE_BY_INFO_TYPE: Record<string, AuthorizerState | undefined> = {
   unauthorized: 'unauthorized',
 };
 
+/**
+ * A short, stable digest of an event's fields, independent of their order, for the event's sort key. 64 bits of
+ * sha256: collisions between events of one type and second are negligible, and the high-entropy AuthorizationCode
+ * inside cannot be recovered from it.
+ */
+function payloadDigest(fields: Record<string, string>): string {
+  const canonical = JSON.stringify(Object.entries(fields).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  return createHash('sha256').update(canonical, 'utf8').digest('hex').slice(0, 16);
+}
+
 /** Records authorization events idempotently and keeps one status item per authorizer that never goes backwards. */
 export function createAuthorizationEventStore(input: {
   dynamo: DynamoDBDocumentClient;
@@ -59,7 +70,7 @@ export function createAuthorizationEventStore(input: {
           TableName: input.tableName,
           Item: {
             pk,
-            sk: SK.event(event.authorizerAppid, event.createTime, event.infoType),
+            sk: SK.event(event.authorizerAppid, event.createTime, event.infoType, payloadDigest(event.fields)),
             infoType: event.infoType,
             createTime: event.createTime,
             authorizerAppid: event.authorizerAppid ?? undefined,

@@ -2,16 +2,16 @@
  * Single-table key design. Every item has a string partition key `pk`, a string sort key `sk` and, where it is
  * transient, a `ttl` in epoch seconds (a cleanup aid only: code checks expiry itself, see toolchain-notes.md).
  *
- * | item                      | pk                                  | sk                                         | ttl          |
- * |---------------------------|-------------------------------------|--------------------------------------------|--------------|
- * | component_verify_ticket   | COMPONENT#{componentAppid}          | TICKET                                     | none         |
- * | component_access_token    | TOKEN#{componentAppid}              | TOKEN                                      | none         |
- * | refresh lease             | COMPONENT#{componentAppid}          | REFRESH_LEASE                              | lease + 1 d  |
- * | refresh backoff           | COMPONENT#{componentAppid}          | REFRESH_BACKOFF                            | until + 1 d  |
- * | start_push_ticket throttle| COMPONENT#{componentAppid}          | START_PUSH_TICKET                          | none         |
- * | authorizer status         | COMPONENT#{componentAppid}          | AUTHORIZER#{authorizerAppid}               | none         |
- * | authorization event       | COMPONENT#{componentAppid}          | EVENT#{authorizerAppid}#{createTime}#{type}| 30 days      |
- * | push audit record         | AUDIT#{componentAppid}#{yyyy-mm-dd} | {receivedAt ISO}#{random}                  | 7 days       |
+ * | item                       | pk                                  | sk                                                          | ttl         |
+ * |----------------------------|-------------------------------------|-------------------------------------------------------------|-------------|
+ * | component_verify_ticket    | COMPONENT#{componentAppid}          | TICKET                                                      | none        |
+ * | component_access_token     | TOKEN#{componentAppid}              | TOKEN                                                       | none        |
+ * | refresh lease              | COMPONENT#{componentAppid}          | REFRESH_LEASE                                               | lease + 1 d |
+ * | refresh backoff            | COMPONENT#{componentAppid}          | REFRESH_BACKOFF                                             | until + 1 d |
+ * | start_push_ticket throttle | COMPONENT#{componentAppid}          | START_PUSH_TICKET                                           | none        |
+ * | authorizer status          | COMPONENT#{componentAppid}          | AUTHORIZER#{authorizerAppid}                                | none        |
+ * | authorization event        | COMPONENT#{componentAppid}          | EVENT#{authorizerAppid}#{createTime}#{type}#{payloadDigest} | 30 days     |
+ * | push audit record          | AUDIT#{componentAppid}#{yyyy-mm-dd} | {receivedAt ISO}#{random}                                   | 7 days      |
  *
  * Everything a component owns is namespaced by its appid, so one table can serve several components. The token
  * has a partition of its own so that an IAM condition on `dynamodb:LeadingKeys` can confine a token reader to that
@@ -31,8 +31,11 @@ export const SK = {
   refreshBackoff: 'REFRESH_BACKOFF',
   startPushTicket: 'START_PUSH_TICKET',
   authorizer: (authorizerAppid: string) => `AUTHORIZER#${authorizerAppid}`,
-  event: (authorizerAppid: string | null, createTime: number, infoType: string) =>
-    `EVENT#${authorizerAppid ?? '-'}#${String(createTime).padStart(10, '0')}#${infoType}`,
+  // The payload digest is what tells apart two different events with the same type and CreateTime (two mini
+  // programs fast-registered in one second name no authorizer); a redelivery has the same payload, so it still
+  // lands on the same key and is recorded once.
+  event: (authorizerAppid: string | null, createTime: number, infoType: string, payloadDigest: string) =>
+    `EVENT#${authorizerAppid ?? '-'}#${String(createTime).padStart(10, '0')}#${infoType}#${payloadDigest}`,
 } as const;
 
 export const auditPk = (componentAppid: string, receivedAtMs: number): string =>

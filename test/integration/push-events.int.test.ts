@@ -77,8 +77,8 @@ describe('push receiver: authorization events and audit', () => {
       });
       const items = await eventItems(authorizerAppid);
       expect(items.map((item) => [item.sk, item.infoType, item.createTime])).toEqual([
-        [`EVENT#${authorizerAppid}#${String(authorizedAt).padStart(10, '0')}#authorized`, 'authorized', authorizedAt],
-        [`EVENT#${authorizerAppid}#${String(unauthorizedAt).padStart(10, '0')}#unauthorized`, 'unauthorized', unauthorizedAt],
+        [expect.stringMatching(new RegExp(`^EVENT#${authorizerAppid}#${String(authorizedAt).padStart(10, '0')}#authorized#[0-9a-f]{16}$`)), 'authorized', authorizedAt],
+        [expect.stringMatching(new RegExp(`^EVENT#${authorizerAppid}#${String(unauthorizedAt).padStart(10, '0')}#unauthorized#[0-9a-f]{16}$`)), 'unauthorized', unauthorizedAt],
       ]);
     });
 
@@ -184,6 +184,26 @@ describe('push receiver: authorization events and audit', () => {
       expect(itemText(items[0] ?? {})).not.toContain(authCode);
       expect(await openPayload(items[0] ?? {})).toMatchObject({ InfoType: 'notify_third_fasteregister', auth_code: authCode, status: '0' });
       expect(await auditSince(since)).toEqual([{ infoType: 'notify_third_fasteregister', createTime, receivedAtMs: since, outcome: 'recorded' }]);
+    });
+
+    it('records two different events of one InfoType and CreateTime that name no authorizer, not one as a duplicate', async () => {
+      // Two mini programs registered in the same second: neither push has an AuthorizerAppid to tell them apart.
+      const createTime = h.clock.nowSec;
+      const since = h.clock.now();
+      const codes = [newAuthorizationCode(), newAuthorizationCode()];
+
+      const results = [];
+      for (const authCode of codes) {
+        results.push(
+          await h.sim.pushEvent({ infoType: 'notify_third_fasteregister', createTime, fields: { appid: newAuthorizerAppid(), status: '0', auth_code: authCode, msg: 'OK' } }),
+        );
+      }
+
+      expect(results.map((result) => result.acked)).toEqual([true, true]);
+      const items = (await eventItems('-')).filter((item) => item.createTime === createTime);
+      const payloadCodes = await Promise.all(items.map(async (item) => (await openPayload(item)).auth_code));
+      expect(payloadCodes.sort()).toEqual([...codes].sort());
+      expect((await auditSince(since)).map((record) => record.outcome)).toEqual(['recorded', 'recorded']);
     });
   });
 
