@@ -1,0 +1,159 @@
+import { createServer } from 'node:net';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { KMSClient } from '@aws-sdk/client-kms';
+import { ENV } from '../../shared/config/env-schema';
+import { readComponentHealth, type ComponentHealth } from '../../shared/health/component-health';
+import { fingerprint } from '../../shared/log/redaction';
+import { createComponentStores } from '../../shared/store/component-stores';
+import { createDocumentClient } from '../../shared/store/document-client';
+import { createComponentTokenReaderFromEnv } from '../../shared/token';
+import type { RefreshOutcome } from '../../shared/token/refresh-request';
+import { startLocalAws } from '../aws/local-aws';
+import { startWechatSim } from '../wechat-sim/server';
+import { startHttpGateway, type GatewayRoute } from './http-gateway';
+import type { LocalConfig } from './local-config';
+
+export const LOCAL_TABLE = 'wechat-component-local';
+export const REFRESHER_FUNCTION = 'wechat-component-token-refresher';
+export const PUSH_PATH = '/wechat/component/events';
+
+export interface LocalSystem {
+  url: string;
+  simUrl: string;
+  /** Runs the refresher once through the Lambda stand-in, as the schedule does. */
+  refreshNow(): Promise<RefreshOutcome>;
+  health(): Promise<ComponentHealth>;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the whole service on this machine: dynalite, the KMS / Secrets Manager / Lambda stand-ins, the HTTP
+ * gateway with the real Lambda handlers, the WeChat simulator pushing tickets to it, and the refresher schedule.
+ * Handlers are imported only after the environment points the AWS SDK at the stand-ins, exactly as Lambda would
+ * load them with its environment.
+ */
+export async function startLocalSystem(config: LocalConfig, log: (line: string) => void): Promise<LocalSystem> {
+  const aws = await startLocalAws();
+  log(`[start] DynamoDB (dynalite, in memory) on ${aws.endpoints.dynamodb}; KMS, Secrets Manager and Lambda stand-ins on ${aws.endpoints.kms}`);
+  const closers: Array<() => Promise<void>> = [() => aws.close()];
+  const closeAll = async () => {
+    for (const close of closers.reverse()) await close().catch(() => undefined);
+  };
+  try {
+    await aws.createTable(LOCAL_TABLE);
+    const secretArn = aws.putSecret(
+      'wechat-component/local',
+      JSON.stringify({ appsecret: config.sim.componentAppsecret, token: config.sim.token, encodingAesKey: config.sim.encodingAesKey }),
+    );
+
+    const routes: GatewayRoute[] = [];
+    let healthOf: () => Promise<ComponentHealth> = async () => {
+      throw new Error('not started');
+    };
+    const gateway = await startHttpGateway({
+      routes,
+      port: config.port,
+      extra: async (req) => {
+        if (req.method !== 'GET' || new URL(req.url ?? '/', 'http://x').pathname !== '/healthz') return null;
+        const health = await healthOf();
+        return { statusCode: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(health) };
+      },
+    });
+    closers.push(() => gateway.close());
+    log(`[start] HTTP API (local API Gateway) on ${gateway.url}`);
+
+    const simPort = config.sim.port || (await findFreePort());
+    const apiBase = config.apiBase ?? `http://127.0.0.1:${simPort}`;
+    Object.assign(process.env, aws.env(), {
+      [ENV.componentAppid]: config.sim.componentAppid,
+      [ENV.secretArn]: secretArn,
+      [ENV.tableName]: LOCAL_TABLE,
+      [ENV.kmsKeyId]: aws.kmsKeyArn,
+      [ENV.refresherFunctionName]: REFRESHER_FUNCTION,
+      [ENV.apiBase]: apiBase,
+    });
+
+    const pushReceiver = await import('../../functions/push-receiver/handler');
+    const tokenRefresher = await import('../../functions/token-refresher/handler');
+    routes.push({ routeKey: `POST ${PUSH_PATH}`, functionName: 'wechat-component-push-receiver', handler: pushReceiver.handler });
+    // Registered under the name readers invoke, so the token reader takes its AWS code path here too.
+    aws.registerFunction(REFRESHER_FUNCTION, (event, context) => tokenRefresher.handler(event, context));
+    log('[start] Lambda handlers loaded: push-receiver (HTTP API route), token-refresher (Lambda stand-in)');
+
+    const stores = createComponentStores({
+      dynamo: createDocumentClient(new DynamoDBClient({})),
+      kms: new KMSClient({}),
+      tableName: LOCAL_TABLE,
+      kmsKeyId: aws.kmsKeyArn,
+      componentAppid: config.sim.componentAppid,
+      now: Date.now,
+    });
+    healthOf = () => readComponentHealth({ componentAppid: config.sim.componentAppid, tickets: stores.tickets, tokens: stores.tokens, now: Date.now });
+
+    const lambda = new LambdaClient({});
+    const refreshNow = async (): Promise<RefreshOutcome> => {
+      const out = await lambda.send(new InvokeCommand({ FunctionName: REFRESHER_FUNCTION, Payload: JSON.stringify({ action: 'refresh', reason: 'schedule' }) }));
+      const payload = Buffer.from(out.Payload ?? new Uint8Array()).toString('utf8');
+      if (out.FunctionError) throw new Error(`token refresher failed: ${payload}`);
+      return JSON.parse(payload) as RefreshOutcome;
+    };
+
+    const sim = await startWechatSim({ ...config.sim, port: simPort, pushUrl: `${gateway.url}${PUSH_PATH}`, log });
+    closers.push(() => sim.close());
+
+    const reader = createComponentTokenReaderFromEnv();
+    const runSchedule = async () => {
+      try {
+        const outcome = await refreshNow();
+        log(`[schedule] token refresher: ${describeOutcome(outcome)}`);
+        if (outcome.status === 'refreshed' || outcome.status === 'fresh') {
+          const token = await reader.getComponentAccessToken();
+          log(`[reader] got component_access_token ${fingerprint(token)}… (fingerprint, not the token) from DynamoDB via KMS`);
+        }
+      } catch (err) {
+        log(`[schedule] token refresher run failed: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    };
+    // The first run waits for the simulator's startup push, as a deployed schedule would find a ticket stored.
+    const firstRun = sim.whenIdle().then(runSchedule);
+    const timer = setInterval(() => void runSchedule(), config.refreshIntervalSec * 1000);
+    closers.push(async () => {
+      clearInterval(timer);
+      await firstRun;
+    });
+    await firstRun;
+
+    return { url: gateway.url, simUrl: sim.url, refreshNow, health: healthOf, close: closeAll };
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
+}
+
+function describeOutcome(outcome: RefreshOutcome): string {
+  switch (outcome.status) {
+    case 'refreshed':
+    case 'fresh':
+      return `${outcome.status}, token version ${outcome.version} expires at ${new Date(outcome.expiresAtMs).toISOString()}`;
+    case 'no-ticket':
+      return `no valid ticket yet (api_start_push_ticket ${outcome.startPushTicket})`;
+    case 'backoff':
+      return `backing off after errcode ${outcome.errcode} until ${new Date(outcome.untilMs).toISOString()}`;
+    case 'failed':
+      return `failed (${outcome.error}${outcome.errcode === null ? '' : `, errcode ${outcome.errcode}`})`;
+    default:
+      return outcome.status;
+  }
+}
+
+async function findFreePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}

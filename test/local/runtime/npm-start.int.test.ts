@@ -1,0 +1,85 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { afterEach, describe, expect, it } from 'vitest';
+import { TEST_ENCODING_AES_KEY } from '../../../local/wechat-sim/defaults';
+
+const tsx = 'node_modules/.bin/tsx';
+
+interface Run {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+function startMain(env: Record<string, string>): Run {
+  const child = spawn(tsx, ['local/runtime/main.ts'], { env: { ...process.env, PORT: '0', SIM_PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let text = '';
+  child.stdout?.on('data', (chunk: Buffer) => (text += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (text += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, output: () => text, exited };
+}
+
+async function waitFor(run: Run, pattern: RegExp, timeoutMs = 20_000): Promise<RegExpMatchArray> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const match = run.output().match(pattern);
+    if (match) return match;
+    if (Date.now() > deadline || run.child.exitCode !== null) throw new Error(`did not see ${pattern}; output:\n${run.output()}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+describe('npm start (local/runtime/main.ts)', () => {
+  let run: Run | undefined;
+  afterEach(() => {
+    if (run?.child.exitCode === null) run.child.kill('SIGKILL');
+  });
+
+  it('starts everything, runs the token life cycle, serves /healthz and stops cleanly on Ctrl-C', async () => {
+    run = startMain({});
+
+    await waitFor(run, /ready\. Ctrl-C stops everything/);
+    const url = (await waitFor(run, /health\s+GET\s+(http:\/\/\S+)\/healthz/))[1];
+    const health = (await (await fetch(`${url}/healthz`)).json()) as Record<string, any>;
+    run.child.kill('SIGINT');
+    const code = await run.exited;
+
+    expect(health.status).toBe('ok');
+    expect(health.ticket.createTime).toEqual(expect.any(Number));
+    expect(new Date(health.componentToken.expiresAt).getTime()).toBeGreaterThan(Date.now());
+    expect(run.output()).toMatch(/\[reader\] got component_access_token [0-9a-f]{12}…/);
+    expect(run.output()).toContain('TEST values');
+    expect(code).toBe(0);
+  }, 40_000);
+
+  it('rejects an EncodingAESKey that is not 43 characters, naming the variable and not the value', async () => {
+    run = startMain({ WECHAT_COMPONENT_ENCODING_AES_KEY: 'tooShortAesKey' });
+
+    const code = await run.exited;
+
+    expect(code).toBe(1);
+    expect(run.output()).toContain('WECHAT_COMPONENT_ENCODING_AES_KEY must be exactly 43 letters or digits');
+    expect(run.output()).not.toContain('tooShortAesKey');
+  }, 20_000);
+
+  it('names every invalid variable at once', async () => {
+    run = startMain({ WECHAT_COMPONENT_APPID: 'not-an-appid', PORT: 'eighty', SIM_TICKET_INTERVAL_S: '-5' });
+
+    const code = await run.exited;
+
+    expect(code).toBe(1);
+    for (const name of ['WECHAT_COMPONENT_APPID', 'PORT', 'SIM_TICKET_INTERVAL_S']) expect(run.output()).toContain(name);
+  }, 20_000);
+
+  it('does not print secrets it was given instead of the test defaults', async () => {
+    const aesKey = TEST_ENCODING_AES_KEY.split('').reverse().join('');
+    run = startMain({ WECHAT_COMPONENT_APPSECRET: 'operator-supplied-secret-123', WECHAT_COMPONENT_ENCODING_AES_KEY: aesKey });
+
+    await waitFor(run, /ready\. Ctrl-C stops everything/);
+    run.child.kill('SIGINT');
+    await run.exited;
+
+    expect(run.output()).not.toContain('operator-supplied-secret-123');
+    expect(run.output()).not.toContain(aesKey);
+  }, 40_000);
+});
