@@ -111,7 +111,41 @@ describe('push receiver idempotency and failures', () => {
     });
   });
 
+  describe('concurrent deliveries', () => {
+    it('keeps the newest of several tickets delivered at once in any order', async () => {
+      const pushes = [];
+      for (let i = 0; i < 6; i += 1) {
+        h.clock.advance(1_000);
+        pushes.push(freshTicketPush());
+      }
+      const newest = pushes.at(-1);
+      const shuffled = [pushes[3], pushes[5], pushes[0], pushes[4], pushes[1], pushes[2]].filter((p) => p !== undefined);
+
+      const results = await Promise.all(shuffled.map((push) => sendPush(h.gateway.url, push.request)));
+
+      expect(results.every((result) => result.acked)).toBe(true);
+      expect(await h.stores.tickets.load()).toMatchObject({ componentVerifyTicket: newest?.ticket, createTime: newest?.createTime });
+    });
+  });
+
   describe('storage failures', () => {
+    it('answers 500 when the component secrets cannot be read, then accepts WeChat\'s retry', async () => {
+      // Past the secrets cache's 5 minutes, so the receiver has to read Secrets Manager again.
+      h.clock.advance(301_000);
+      const { ticket, createTime, request } = freshTicketPush();
+      h.aws.injectFault({ service: 'secretsManager', operation: 'GetSecretValue', errorType: 'InternalServiceError', count: 10, httpStatus: 500 });
+
+      const { result: failed, output } = await withCapturedOutput(() => sendPush(h.gateway.url, request));
+      h.aws.clearFaults();
+      const retried = await sendPush(h.gateway.url, request);
+
+      expect(failed.status).toBe(500);
+      expect(rejectionsIn(output)).toEqual([{ reason: 'STORE_FAILED', status: 500, level: 'ERROR' }]);
+      for (const value of [TEST_SECRETS.token, TEST_SECRETS.encodingAesKey, TEST_SECRETS.appsecret, ticket]) expect(output.text).not.toContain(value);
+      expect(retried.acked).toBe(true);
+      expect(await h.stores.tickets.load()).toMatchObject({ componentVerifyTicket: ticket, createTime });
+    });
+
     it('answers 500 and does not acknowledge a ticket when KMS Encrypt fails, then stores WeChat\'s retry', async () => {
       const previous = await h.stores.tickets.load();
       const { ticket, createTime, request } = freshTicketPush();
