@@ -191,6 +191,7 @@ describe('push receiver idempotency and failures', () => {
       expect(failed.status).toBe(500);
       expect(failed.acked).toBe(false);
       expect(rejectionsIn(output)).toEqual([{ reason: 'STORE_FAILED', status: 500, level: 'ERROR' }]);
+      for (const value of [TEST_SECRETS.token, TEST_SECRETS.encodingAesKey, TEST_SECRETS.appsecret, ticket]) expect(output.text).not.toContain(value);
       expect(storedDuringFault).toEqual(previous);
       expect(retried.acked).toBe(true);
       expect(await h.stores.tickets.load()).toMatchObject({ componentVerifyTicket: ticket, createTime });
