@@ -1,6 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import type { ComponentSecrets } from '../config/component-secrets';
+import { secretRegistry } from '../log/redaction';
 import type { AuthorizationEventStore } from '../store/authorization-event-store';
 import type { PushAuditLog } from '../store/push-audit-log';
 import type { TicketStore } from '../store/ticket-store';
@@ -58,6 +59,7 @@ export async function acceptPush(deps: PushDeps, input: { query: PushQuery; body
     maxBodyBytes: deps.maxBodyBytes,
   });
   const push = parseComponentPush(message);
+  if (push.infoType === 'authorized' || push.infoType === 'updateauthorized') secretRegistry.add(push.authorizationCode, push.preAuthCode ?? undefined);
   const infoType = push.infoType === 'unknown' ? push.rawInfoType : push.infoType;
   deps.logger.appendKeys({ infoType, createTime: push.createTime });
 

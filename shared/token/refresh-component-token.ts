@@ -61,7 +61,8 @@ export async function refreshComponentToken(deps: RefresherDeps, request: Refres
     try {
       return await refreshUnderLease(deps, request);
     } finally {
-      await lease.release();
+      // A release that fails only delays the next refresh until the lease expires; it must not hide the outcome.
+      await lease.release().catch((err: unknown) => logger.warn('could not release the refresh lease', { error: err instanceof Error ? err.name : 'unknown' }));
     }
   } finally {
     await reportGauges(deps);
