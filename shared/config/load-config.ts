@@ -31,6 +31,9 @@ export function loadConfig<K extends EnvKey>(
 
 // zod's default messages can quote the received value; we only ever say what was expected.
 function describeIssue(issue: z.core.$ZodIssue): string {
-  if (issue.code === 'invalid_type') return 'is missing or not a string';
+  if (issue.code === 'invalid_type') {
+    // A set but non-numeric value ('abc', '1.5') is a type error too; "missing" would send the operator looking in the wrong place.
+    return issue.expected === 'number' || issue.expected === 'int' ? 'must be a positive whole number' : 'is missing or not a string';
+  }
   return issue.message;
 }
