@@ -60,13 +60,16 @@ export function createSecretsManagerSource(options: SecretsManagerSourceOptions)
 
   const load = async (): Promise<ComponentSecrets> => {
     const out = await client.send(new GetSecretValueCommand({ SecretId: options.secretArn }));
+    const notAnObject = () => new SecretsError('the component secret is not a JSON object with appsecret, token and encodingAesKey');
     let parsed: unknown;
     try {
       parsed = JSON.parse(out.SecretString ?? '');
     } catch {
-      throw new SecretsError('the component secret is not a JSON object with appsecret, token and encodingAesKey');
+      throw notAnObject();
     }
-    const problems = findSecretProblems((parsed ?? {}) as Record<string, unknown>);
+    // A bare JSON value (a number-only appsecret pasted as plaintext, an array) has no fields to name.
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw notAnObject();
+    const problems = findSecretProblems(parsed as Record<string, unknown>);
     if (problems.length > 0) throw new SecretsError(`the component secret is invalid: ${problems.join('; ')}`);
     return secretsSchema.parse(parsed);
   };
