@@ -1,6 +1,7 @@
 /**
- * WeChat's XML is small and flat: `<xml><Name>value</Name>...</xml>`, strings usually in CDATA.
- * We accept exactly that shape and nothing richer (wechat-platform.md section 2, last point).
+ * WeChat's XML is small and mostly flat: `<xml><Name>value</Name>...</xml>`, strings usually in CDATA. Some pushes
+ * nest a little (notify_third_fasteregister carries `<info><name>..</name>..</info>`): nested elements become dotted
+ * keys (`info.name`), up to MAX_DEPTH levels, so the result stays a plain string map.
  *
  * Entities: the parser runs with `processEntities: false`, so no DTD machinery exists and no entity can expand.
  * In plain text (never inside CDATA) we then decode the five predefined XML entities and numeric character
@@ -31,10 +32,14 @@ const parser = new XMLParser({
 
 type OrderedNode = Record<string, unknown>;
 
+/** Levels of elements below <xml>; WeChat's pushes use two at most. */
+const MAX_DEPTH = 3;
+
 /**
  * Parses WeChat's small flat XML (<xml><A>..</A>...</xml>, CDATA allowed) into a string map with fast-xml-parser.
  * Refuses bodies over maxBytes (BODY_TOO_LARGE), any DOCTYPE or ENTITY declaration (XML_FORBIDDEN_DECLARATION) and
- * anything that is not a single <xml> root with text children (XML_MALFORMED). Values are trimmed strings.
+ * anything that is not a single <xml> root with text or nested-element children (XML_MALFORMED). Values are trimmed
+ * strings; nested elements are keyed by their dotted path.
  */
 export function parseWechatXml(xml: string, options?: { maxBytes?: number }): Record<string, string> {
   const maxBytes = options?.maxBytes ?? DEFAULT_MAX_XML_BYTES;
@@ -69,35 +74,44 @@ function readFlatRoot(document: unknown): Record<string, string> {
   if (nodes.length !== 1 || !isNamed(root, 'xml')) throw malformed('expected a single <xml> root element');
 
   const entries: [string, string][] = [];
-  const seen = new Set<string>();
-  for (const child of childrenOf(root, 'xml')) {
-    const name = nameOf(child);
-    if (name === '#text') {
-      // Indentation between elements is fine; text directly inside <xml> is not.
-      if (typeof child['#text'] !== 'string' || child['#text'].trim() !== '') throw malformed('text directly inside <xml>');
-      continue;
-    }
-    // A repeated field would leave "which AppId counts?" to whoever reads the map: refuse instead.
-    if (seen.has(name)) throw malformed(`element <${name}> appears more than once`);
-    seen.add(name);
-    entries.push([name, readTextElement(child, name)]);
-  }
+  readElements(childrenOf(root, 'xml'), '', 1, entries);
   // fromEntries defines own properties, so even an odd element name cannot reach Object.prototype.
   return Object.fromEntries(entries);
 }
 
-function readTextElement(element: OrderedNode, name: string): string {
+function readElements(children: OrderedNode[], prefix: string, depth: number, entries: [string, string][]): void {
+  const seen = new Set<string>();
+  for (const child of children) {
+    const name = nameOf(child);
+    if (name === '#text') {
+      // Indentation between elements is fine; text beside elements is not.
+      if (typeof child['#text'] !== 'string' || child['#text'].trim() !== '') throw malformed('text beside child elements');
+      continue;
+    }
+    if (name === '#cdata') throw malformed('CDATA beside child elements');
+    // A repeated field would leave "which AppId counts?" to whoever reads the map: refuse instead.
+    if (seen.has(name)) throw malformed(`element <${name}> appears more than once`);
+    seen.add(name);
+    const key = `${prefix}${name}`;
+    const parts = childrenOf(child, name);
+    if (parts.some((part) => !['#text', '#cdata'].includes(nameOf(part)))) {
+      if (depth >= MAX_DEPTH) throw malformed(`elements are nested deeper than ${MAX_DEPTH} levels`);
+      readElements(parts, `${key}.`, depth + 1, entries);
+    } else {
+      entries.push([key, readTextElement(parts)]);
+    }
+  }
+}
+
+function readTextElement(parts: OrderedNode[]): string {
   let value = '';
-  for (const part of childrenOf(element, name)) {
-    const kind = nameOf(part);
-    if (kind === '#text' && typeof part['#text'] === 'string') {
+  for (const part of parts) {
+    if (nameOf(part) === '#text' && typeof part['#text'] === 'string') {
       value += decodeEntities(part['#text']);
-    } else if (kind === '#cdata') {
+    } else {
       value += childrenOf(part, '#cdata')
         .map((inner) => (typeof inner['#text'] === 'string' ? inner['#text'] : ''))
         .join('');
-    } else {
-      throw malformed(`element <${name}> has child elements`);
     }
   }
   return value.trim();

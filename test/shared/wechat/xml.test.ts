@@ -90,12 +90,22 @@ describe('parseWechatXml', () => {
     expect(err).toMatchObject({ code: 'XML_FORBIDDEN_DECLARATION' });
   });
 
+  it('reads nested elements, as in notify_third_fasteregister, as dotted keys', () => {
+    const xml = '<xml><InfoType>notify_third_fasteregister</InfoType><info><name><![CDATA[Example Co]]></name><code_type>1</code_type></info></xml>';
+
+    const fields = parseWechatXml(xml);
+
+    expect(fields).toEqual({ InfoType: 'notify_third_fasteregister', 'info.name': 'Example Co', 'info.code_type': '1' });
+  });
+
   it.each([
     ['empty input', ''],
     ['whitespace only', '  \n '],
     ['garbage', 'success'],
     ['JSON', '{"AppId":"wx"}'],
-    ['nested elements', '<xml><A><B>1</B></A></xml>'],
+    ['elements nested four levels deep', '<xml><A><B><C><D>1</D></C></B></A></xml>'],
+    ['text beside a nested element', '<xml><A>x<B>1</B></A></xml>'],
+    ['a repeated nested element', '<xml><A><B>1</B><B>2</B></A></xml>'],
     ['two roots', '<xml><A>1</A></xml><xml><A>2</A></xml>'],
     ['a root that is not <xml>', '<root><A>1</A></root>'],
     ['text directly inside <xml>', '<xml>hello<A>1</A></xml>'],
