@@ -23,8 +23,13 @@ export class SecretRegistry {
   }
 
   redact(text: string): string {
+    let found: string[] | undefined;
+    for (const value of this.#values) if (text.includes(value)) (found ??= []).push(value);
+    if (!found) return text;
+    // Longest first: masking a shorter value inside a longer one (a code inside a sealed payload) first would
+    // leave the longer one unmatched and the rest of it in clear.
     let out = text;
-    for (const value of this.#values) if (out.includes(value)) out = out.split(value).join(REDACTED);
+    for (const value of found.sort((a, b) => b.length - a.length)) out = out.split(value).join(REDACTED);
     return out;
   }
 

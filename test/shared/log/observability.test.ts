@@ -1,0 +1,119 @@
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createLambdaContext } from '../../../local/aws/lambda-context';
+import { createLogger, createMetrics, METRICS_NAMESPACE, withObservability } from '../../../shared/log/observability';
+import { secretRegistry } from '../../../shared/log/redaction';
+import { CapturedOutput } from '../../support/captured-output';
+import { FakeClock } from '../../support/fake-clock';
+
+const clock = new FakeClock();
+const contextFor = (functionName: string) =>
+  createLambdaContext({ functionName, invokedFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:${functionName}`, timeoutMs: 30_000, now: clock.now });
+
+describe('withObservability', () => {
+  const output = new CapturedOutput();
+
+  beforeEach(() => {
+    output.clear();
+    output.start();
+  });
+  afterEach(() => {
+    output.stop();
+  });
+
+  it('passes the event and context through and returns what the handler returns', async () => {
+    const logger = createLogger('obs-passthrough');
+    const metrics = createMetrics('obs-passthrough');
+    const context = contextFor('obs-passthrough');
+    const seen: unknown[] = [];
+    const handler = withObservability(logger, metrics, async (event: { n: number }, ctx) => {
+      seen.push(event, ctx);
+      return event.n * 2;
+    });
+
+    const result = await handler({ n: 21 }, context);
+
+    expect(result).toBe(42);
+    expect(seen).toEqual([{ n: 21 }, context]);
+  });
+
+  it('adds the Lambda context to the log lines of the invocation', async () => {
+    const logger = createLogger('obs-context');
+    const context = contextFor('obs-context');
+    const handler = withObservability(logger, createMetrics('obs-context'), async () => {
+      logger.info('inside');
+    });
+
+    await handler(undefined, context);
+
+    expect(output.logs('inside')).toEqual([
+      expect.objectContaining({ service: 'obs-context', function_name: 'obs-context', function_request_id: context.awsRequestId }),
+    ]);
+  });
+
+  it('clears keys appended during an invocation even when the handler throws', async () => {
+    const logger = createLogger('obs-reset');
+    const failure = new Error('handler failed');
+    const handler = withObservability(logger, createMetrics('obs-reset'), async () => {
+      logger.appendKeys({ authorizerAppid: 'wx00000000000000aa' });
+      logger.info('inside');
+      throw failure;
+    });
+
+    await expect(handler(undefined, contextFor('obs-reset'))).rejects.toBe(failure);
+    logger.info('after');
+
+    expect(output.logs('inside')[0]).toMatchObject({ authorizerAppid: 'wx00000000000000aa' });
+    expect(output.logs('after')[0]).not.toHaveProperty('authorizerAppid');
+  });
+
+  it('flushes the invocation metrics even when the handler throws', async () => {
+    const metrics = createMetrics('obs-metrics');
+    const handler = withObservability(createLogger('obs-metrics'), metrics, async () => {
+      metrics.addMetric('ObsTestFailures', MetricUnit.Count, 1);
+      throw new Error('handler failed');
+    });
+
+    await expect(handler(undefined, contextFor('obs-metrics'))).rejects.toThrow('handler failed');
+
+    expect(output.metricSum('ObsTestFailures')).toBe(1);
+    const emf = output.jsonLines().find((line) => 'ObsTestFailures' in line);
+    expect(emf).toMatchObject({ _aws: { CloudWatchMetrics: [{ Namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? METRICS_NAMESPACE }] } });
+  });
+
+  it('flushes each invocation on its own, so a metric is never published twice', async () => {
+    const metrics = createMetrics('obs-once');
+    const handler = withObservability(createLogger('obs-once'), metrics, async () => {
+      metrics.addMetric('ObsTestCalls', MetricUnit.Count, 1);
+    });
+
+    await handler(undefined, contextFor('obs-once'));
+    await handler(undefined, contextFor('obs-once'));
+
+    expect(output.metricSum('ObsTestCalls')).toBe(2);
+  });
+});
+
+describe('createLogger', () => {
+  const output = new CapturedOutput();
+
+  beforeEach(() => {
+    output.clear();
+    output.start();
+  });
+  afterEach(() => {
+    output.stop();
+  });
+
+  it('masks values registered with the process-wide registry, in nested keys and error messages', () => {
+    const secret = 'CANARY-observability-secret-71c2';
+    secretRegistry.add(secret);
+    const logger = createLogger('obs-redaction');
+
+    logger.error('refresh failed', { detail: { body: `{"token":"${secret}"}`, list: [secret] } }, new Error(`bad ${secret}`));
+
+    expect(output.text).toContain('refresh failed');
+    expect(output.text).not.toContain(secret);
+    expect(output.logs('refresh failed')[0]).toMatchObject({ detail: { body: '{"token":"[REDACTED]"}', list: ['[REDACTED]'] } });
+  });
+});
