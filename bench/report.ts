@@ -1,0 +1,86 @@
+/** Plain-text tables for the bench's stdout; the JSON file carries the same numbers unrounded. */
+import type { BundleSizeResult } from './bundle-size';
+import type { PushSideResult, PushThroughputResult } from './push-throughput';
+import type { TokenReaderLatencyResult } from './token-reader-latency';
+
+/** Renders rows as an aligned table: first column left-aligned, the others right-aligned. */
+export function formatTable(header: string[], rows: string[][]): string {
+  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => (r[c] ?? '').length)));
+  const line = (cells: string[]) =>
+    cells.map((cell, c) => (c === 0 ? cell.padEnd(widths[c] ?? 0) : cell.padStart(widths[c] ?? 0))).join('  ');
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+/** The push-throughput tables: pushes/s per side and ours over each, for the full handling and the crypto alone. */
+export function formatPushThroughput(result: PushThroughputResult): string {
+  const table = (sides: PushSideResult[]) =>
+    formatTable(
+      ['side', 'pushes/s', 'range over rounds', 'ours/this'],
+      sides.map((s) => [
+        s.name,
+        fixed(s.medianPushesPerSec, 0),
+        `${fixed(Math.min(...s.pushesPerSecRounds), 0)}..${fixed(Math.max(...s.pushesPerSecRounds), 0)}`,
+        ratio(s.oursOverThis),
+      ]),
+    );
+  return [
+    `1. Push handling: ${result.pushCount} distinct ticket pushes, ${result.rounds} interleaved rounds; median pushes/s, ours/this = median of per-round ratios`,
+    'a) full: ours = openPushMessage + parseComponentPush; peers = their signature + decrypt inside the same parseWechatXml + parseComponentPush',
+    table(result.full),
+    'b) crypto only: ours = verifyMsgSignature + decrypt; peers = getSignature + compare + decrypt + appid compare (no XML)',
+    table(result.cryptoOnly),
+  ].join('\n');
+}
+
+/** The token-reader table: p50/p99 per case and each over the baseline p50. */
+export function formatTokenReader(result: TokenReaderLatencyResult): string {
+  const rows = result.cases.map((c) => [
+    c.name,
+    String(c.latencyUs.count),
+    duration(c.latencyUs.p50),
+    duration(c.latencyUs.p99),
+    ratio(c.p50OverBaselineP50),
+    ratio(c.p99OverBaselineP50),
+  ]);
+  return [
+    '2. Token reader latency (dynalite + KMS stand-in over HTTP, real SDK v3 clients)',
+    formatTable(['case', 'calls', 'p50', 'p99', 'p50/base p50', 'p99/base p50'], rows),
+    `KMS Decrypt calls seen: ${result.kmsDecryptCalls.misses} during misses, ${result.kmsDecryptCalls.hits} during hits`,
+  ].join('\n');
+}
+
+/** The bundle table: sizes, gzip sizes and cold load times, each with its ratio to the baseline bundle. */
+export function formatBundles(result: BundleSizeResult): string {
+  const rows = result.bundles.map((b) => [
+    b.name,
+    kib(b.bytes),
+    ratio(b.sizeOverBaseline),
+    kib(b.gzipBytes),
+    ratio(b.gzipOverBaseline),
+    b.loadMsMedian === null ? `failed` : `${fixed(b.loadMsMedian, 1)} ms`,
+    b.loadOverBaseline === null ? '-' : ratio(b.loadOverBaseline),
+  ]);
+  const errors = result.bundles.filter((b) => b.loadError).map((b) => `  ${b.name}: ${b.loadError}`);
+  return [
+    `3. Handler bundles (esbuild ${result.esbuildVersion}, minified cjs node20, nothing external; gzip level ${result.gzipLevel}; load = median of fresh-process require())`,
+    formatTable(['bundle', 'size', 'x base', 'gzip', 'x base', 'cold load', 'x base'], rows),
+    ...(errors.length > 0 ? ['Load failures:', ...errors] : []),
+  ].join('\n');
+}
+
+function fixed(value: number, digits: number): string {
+  return value.toFixed(digits);
+}
+
+function ratio(value: number): string {
+  return value >= 0.01 ? `${value.toFixed(2)}x` : `${value.toExponential(1)}x`;
+}
+
+function kib(bytes: number): string {
+  return `${(bytes / 1024).toFixed(1)} KiB`;
+}
+
+/** Microseconds shown in µs below a millisecond and in ms above. */
+function duration(us: number): string {
+  return us < 1000 ? `${us.toFixed(us < 10 ? 2 : 0)} µs` : `${(us / 1000).toFixed(2)} ms`;
+}
