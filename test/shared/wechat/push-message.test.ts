@@ -168,8 +168,8 @@ describe('openPushMessage', () => {
     expect(err).toMatchObject({ code: 'APPID_MISMATCH' });
   });
 
-  it('rejects a decrypted message that is not flat XML', () => {
-    const input = openInput(buildPush({ message: `<xml><AppId>${COMPONENT_APPID}</AppId><A><B>1</B></A></xml>` }));
+  it('rejects a decrypted message nested deeper than WeChat ever nests', () => {
+    const input = openInput(buildPush({ message: `<xml><AppId>${COMPONENT_APPID}</AppId><A><B><C><D>1</D></C></B></A></xml>` }));
 
     const err = catchError(() => openPushMessage(input));
 
