@@ -36,6 +36,8 @@ export interface BundleResult {
   sizeOverBaseline: number;
   gzipOverBaseline: number;
   loadOverBaseline: number | null;
+  /** Where the bytes come from, per package, largest first. */
+  packages: PackageBytes;
 }
 
 /** What {@link measureBundles} returns; `bundles[0]` is the baseline. */
@@ -96,9 +98,9 @@ export async function measureBundles(options: BundleOptions): Promise<BundleSize
   const built = [];
   for (const e of entries) {
     const outfile = path.join(bundleDir, `${e.outName}.cjs`);
-    await bundle(e.entry, outfile);
+    const packages = await bundle(e.entry, outfile);
     const code = await readFile(outfile);
-    built.push({ ...e, outfile, bytes: code.length, gzipBytes: gzipSync(code, { level: GZIP_LEVEL }).length });
+    built.push({ ...e, outfile, packages, bytes: code.length, gzipBytes: gzipSync(code, { level: GZIP_LEVEL }).length });
   }
 
   // Round-robin over the bundles, so a burst of load on the shared machine slows every bundle's k-th run alike.
@@ -135,13 +137,17 @@ export async function measureBundles(options: BundleOptions): Promise<BundleSize
       sizeOverBaseline: b.bytes / base.b.bytes,
       gzipOverBaseline: b.gzipBytes / base.b.gzipBytes,
       loadOverBaseline: loadMsMedian === null || base.loadMsMedian === null ? null : loadMsMedian / base.loadMsMedian,
+      packages: b.packages,
     })),
   };
 }
 
-async function bundle(entry: string, outfile: string): Promise<void> {
+/** Bytes of the minified output per npm package (our own source counted as "(project)"), largest first. */
+export type PackageBytes = { name: string; bytes: number }[];
+
+async function bundle(entry: string, outfile: string): Promise<PackageBytes> {
   // External nothing: @aws-sdk/* is bundled too, because the functions pin their own SDK instead of the runtime's.
-  await build({
+  const { metafile } = await build({
     entryPoints: [entry],
     outfile,
     bundle: true,
@@ -150,7 +156,25 @@ async function bundle(entry: string, outfile: string): Promise<void> {
     target: 'node20',
     format: 'cjs',
     logLevel: 'error',
+    metafile: true,
   });
+  const byPackage = new Map<string, number>();
+  for (const output of Object.values(metafile.outputs)) {
+    for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {
+      const name = packageOf(input);
+      byPackage.set(name, (byPackage.get(name) ?? 0) + bytesInOutput);
+    }
+  }
+  return [...byPackage].map(([name, bytes]) => ({ name, bytes })).sort((a, b) => b.bytes - a.bytes);
+}
+
+// The innermost node_modules segment names the package that shipped the file (nested copies count as themselves).
+function packageOf(input: string): string {
+  const parts = input.split('/');
+  const at = parts.lastIndexOf('node_modules');
+  if (at === -1) return '(project)';
+  const first = parts[at + 1] ?? '?';
+  return first.startsWith('@') ? `${first}/${parts[at + 2] ?? '?'}` : first;
 }
 
 async function measureColdLoadMs(bundleFile: string): Promise<number> {
@@ -159,9 +183,10 @@ async function measureColdLoadMs(bundleFile: string): Promise<number> {
     env: { PATH: process.env.PATH ?? '', ...LOAD_ENV },
     timeout: 30_000,
   }).catch((err: unknown) => {
-    // Only the error line of stderr: enough to see which variable or module failed, without a full stack.
+    // Only the `SomeError: message` line of stderr: node first echoes the offending source line, which in a minified
+    // bundle is tens of kilobytes of code.
     const lines = ((err as { stderr?: string }).stderr ?? '').split('\n');
-    const reason = lines.find((l) => /Error\b/.test(l)) ?? lines.find((l) => l.trim() !== '') ?? 'no output';
+    const reason = lines.find((l) => /^[A-Za-z]*(?:Error|Exception)\b/.test(l)) ?? 'no error line on stderr';
     throw new Error(`loading ${path.basename(bundleFile)} failed: ${reason.trim()}`);
   });
   const out = JSON.parse(stdout) as { ns: string; handler: string };

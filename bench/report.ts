@@ -61,12 +61,19 @@ export function formatBundles(result: BundleSizeResult): string {
     b.loadOverBaseline === null ? '-' : ratio(b.loadOverBaseline),
   ]);
   const errors = result.bundles.filter((b) => b.loadError).map((b) => `  ${b.name}: ${b.loadError}`);
+  const largest = result.bundles.map(
+    (b) => `  ${b.name}: ${b.packages.slice(0, TOP_PACKAGES).map((p) => `${p.name} ${kib(p.bytes)}`).join(', ')}`,
+  );
   return [
     `3. Handler bundles (esbuild ${result.esbuildVersion}, minified cjs node20, nothing external; gzip level ${result.gzipLevel}; load = median of fresh-process require())`,
     formatTable(['bundle', 'size', 'x base', 'gzip', 'x base', 'cold load', 'x base'], rows),
+    `Largest contributors (minified bytes, before gzip):`,
+    ...largest,
     ...(errors.length > 0 ? ['Load failures:', ...errors] : []),
   ].join('\n');
 }
+
+const TOP_PACKAGES = 5;
 
 function fixed(value: number, digits: number): string {
   return value.toFixed(digits);
