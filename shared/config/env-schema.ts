@@ -1,21 +1,7 @@
 import { z } from 'zod';
+import { ENV } from './env-names';
 
-/**
- * Environment variable names shared by the handlers, the local runtime and the CDK construct.
- * Env vars hold names and ARNs only; secret values live in Secrets Manager (see secrets.ts).
- */
-export const ENV = {
-  componentAppid: 'WECHAT_COMPONENT_APPID',
-  secretArn: 'WECHAT_SECRET_ARN',
-  apiBase: 'WECHAT_API_BASE',
-  tableName: 'WECHAT_TABLE_NAME',
-  kmsKeyId: 'WECHAT_KMS_KEY_ID',
-  refresherFunctionName: 'WECHAT_REFRESHER_FUNCTION',
-  refreshMarginSec: 'REFRESH_MARGIN_SEC',
-  leaseDurationSec: 'REFRESH_LEASE_SEC',
-  pushMaxSkewSec: 'PUSH_MAX_SKEW_SEC',
-  apiTimeoutMs: 'WECHAT_API_TIMEOUT_MS',
-} as const;
+export { ENV };
 
 /** WeChat appids are "wx" followed by 16 hex characters; we accept any 16 alphanumerics to be safe. */
 export const APPID_PATTERN = /^wx[0-9A-Za-z]{16}$/;

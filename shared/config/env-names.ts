@@ -1,0 +1,17 @@
+/**
+ * Environment variable names shared by the handlers, the local runtime and the CDK construct: the one thing
+ * infra/ shares with runtime code (STYLE.md, dependency direction). No imports, so the CDK app stays free of
+ * runtime dependencies.
+ */
+export const ENV = {
+  componentAppid: 'WECHAT_COMPONENT_APPID',
+  secretArn: 'WECHAT_SECRET_ARN',
+  apiBase: 'WECHAT_API_BASE',
+  tableName: 'WECHAT_TABLE_NAME',
+  kmsKeyId: 'WECHAT_KMS_KEY_ID',
+  refresherFunctionName: 'WECHAT_REFRESHER_FUNCTION',
+  refreshMarginSec: 'REFRESH_MARGIN_SEC',
+  leaseDurationSec: 'REFRESH_LEASE_SEC',
+  pushMaxSkewSec: 'PUSH_MAX_SKEW_SEC',
+  apiTimeoutMs: 'WECHAT_API_TIMEOUT_MS',
+} as const;
