@@ -18,6 +18,8 @@ export function createLambdaRefreshTrigger(input: { functionName: string; lambda
         new InvokeCommand({ FunctionName: input.functionName, InvocationType: 'RequestResponse', Payload: JSON.stringify(request) }),
       );
     } catch (err) {
+      // Throttled: plenty of refreshers are already running, so one of them is refreshing. Wait and read the store.
+      if (err instanceof Error && err.name === 'TooManyRequestsException') return { status: 'busy' };
       throw new ComponentTokenError('UNAVAILABLE', 'could not invoke the token refresher', undefined, { cause: err });
     }
     const text = out.Payload ? Buffer.from(out.Payload).toString('utf8') : '';

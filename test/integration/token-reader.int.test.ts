@@ -195,3 +195,32 @@ describe('component token reader', () => {
     expect(attempts).toBe(1);
   });
 });
+
+describe('component token reader when the refresher is throttled', () => {
+  let h: Harness;
+
+  beforeEach(async () => {
+    h = await startHarness();
+    await h.sim.pushTicketNow();
+  });
+  afterEach(async () => h.close());
+
+  it('treats a throttled invoke as a refresh in progress and waits for the token', async () => {
+    const reader = h.newReader();
+    h.aws.injectFault({ service: 'lambda', operation: 'Invoke', errorType: 'TooManyRequestsException', count: 4, httpStatus: 429 });
+    setTimeout(() => void h.runRefresher(), 50);
+
+    const token = await reader.getComponentAccessToken();
+
+    expect(h.sim.checkComponentAccessToken(token)).toBe('ok');
+  });
+
+  it('throws UNAVAILABLE when the refresher cannot be invoked at all', async () => {
+    const reader = h.newReader();
+    h.aws.injectFault({ service: 'lambda', operation: 'Invoke', errorType: 'ResourceNotFoundException', count: 1, httpStatus: 404 });
+
+    const error = await reader.getComponentAccessToken().catch((err: unknown) => err);
+
+    expect(error).toMatchObject({ name: 'ComponentTokenError', code: 'UNAVAILABLE' });
+  });
+});
