@@ -11,12 +11,17 @@ const TEXT_TYPES = /^(text\/|application\/(json|xml|x-www-form-urlencoded|javasc
  */
 export function toApiGatewayEvent(req: IncomingMessage, body: Buffer, routeKey: string, nowMs: number): APIGatewayProxyEventV2 {
   const url = new URL(req.url ?? '/', 'http://localhost');
-  const query: Record<string, string> = {};
-  for (const [key, value] of url.searchParams) query[key] = key in query ? `${query[key]},${value}` : value;
+  // A Map, not an object literal: `key in {}` is true for 'toString' or 'constructor', and '__proto__' cannot be set.
+  const query = new Map<string, string>();
+  for (const [key, value] of url.searchParams) {
+    const earlier = query.get(key);
+    query.set(key, earlier === undefined ? value : `${earlier},${value}`);
+  }
 
+  // headersDistinct, not headers: Node joins most repeated headers with ", ", API Gateway joins them with ",".
   const headers: Record<string, string> = {};
-  for (const [key, value] of Object.entries(req.headers)) {
-    if (value !== undefined && key !== 'cookie') headers[key] = Array.isArray(value) ? value.join(',') : value;
+  for (const [key, values] of Object.entries(req.headersDistinct)) {
+    if (values !== undefined && key !== 'cookie') headers[key] = values.join(',');
   }
   const cookies = (req.headers.cookie ?? '').split(';').map((c) => c.trim()).filter(Boolean);
   const contentType = req.headers['content-type'] ?? '';
@@ -29,7 +34,7 @@ export function toApiGatewayEvent(req: IncomingMessage, body: Buffer, routeKey: 
     rawQueryString: url.search.slice(1),
     ...(cookies.length > 0 ? { cookies } : {}),
     headers,
-    ...(url.search ? { queryStringParameters: query } : {}),
+    ...(url.search ? { queryStringParameters: Object.fromEntries(query) } : {}),
     requestContext: {
       accountId: '000000000000',
       apiId: 'local',
