@@ -78,10 +78,11 @@ export async function startHttpGateway(input: {
 async function readBody(req: IncomingMessage): Promise<Buffer | null> {
   const chunks: Buffer[] = [];
   let size = 0;
+  // Read to the end even past the limit, keeping nothing: leaving the rest of the body unread leaves the
+  // keep-alive connection stuck, and the client's next request on it would hang and then be reset.
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) return null;
-    chunks.push(chunk as Buffer);
+    if (size <= MAX_BODY_BYTES) chunks.push(chunk as Buffer);
   }
-  return Buffer.concat(chunks);
+  return size > MAX_BODY_BYTES ? null : Buffer.concat(chunks);
 }
