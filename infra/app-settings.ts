@@ -1,0 +1,80 @@
+/**
+ * Deployment settings, read from CDK context (`-c key=value` or cdk.json) with environment fallbacks.
+ * Plain values only: the stack turns them into constructs.
+ */
+export interface AppSettings {
+  stackName: string;
+  componentAppid: string;
+  region: string;
+  account?: string;
+  /** Existing secret (complete ARN) instead of a new one. */
+  secretArn?: string;
+  /** Custom domain; needs certificateArn (ACM, same region). */
+  domainName?: string;
+  certificateArn?: string;
+  /** SNS topic for alarms, or an e-mail address for a new topic. */
+  alarmTopicArn?: string;
+  alarmEmail?: string;
+  /** 'nat' (default, a NAT gateway with an Elastic IP), 'lambda' (no fixed IP), or 'vpc' with vpcId (and egressIp to output). */
+  egress: 'nat' | 'lambda' | 'vpc';
+  vpcId?: string;
+  egressIp?: string;
+  refreshScheduleMinutes: number;
+  refreshMarginMinutes: number;
+  removalPolicy: 'retain' | 'destroy';
+}
+
+type Lookup = (key: string) => unknown;
+
+/** Reads and checks the settings; every problem names the context key to set, all at once. */
+export function readAppSettings(context: Lookup, env: Record<string, string | undefined>): AppSettings {
+  const problems: string[] = [];
+  const text = (key: string, fallback?: string): string | undefined => {
+    const value = context(key);
+    if (value === undefined || value === null || value === '') return fallback;
+    return String(value);
+  };
+  const minutes = (key: string, fallback: number): number => {
+    const raw = text(key);
+    if (raw === undefined) return fallback;
+    if (!/^\d+$/.test(raw) || Number(raw) < 1) problems.push(`context ${key} must be a whole number of minutes`);
+    return Number(raw);
+  };
+
+  const componentAppid = text('componentAppid', env.WECHAT_COMPONENT_APPID);
+  if (!componentAppid) problems.push('context componentAppid is required: cdk deploy -c componentAppid=wx...');
+  else if (!/^wx[0-9A-Za-z]{16}$/.test(componentAppid)) problems.push('context componentAppid must look like wx followed by 16 letters or digits');
+  const region = text('region', env.CDK_DEFAULT_REGION ?? env.AWS_REGION);
+  if (!region) problems.push('context region is required (or AWS_REGION): cdk deploy -c region=ap-east-1');
+  const egress = text('egress', 'nat');
+  if (egress !== 'nat' && egress !== 'lambda' && egress !== 'vpc') problems.push("context egress must be 'nat', 'lambda' or 'vpc'");
+  const vpcId = text('vpcId');
+  if (egress === 'vpc' && !vpcId) problems.push("context vpcId is required with egress 'vpc'");
+  const domainName = text('domainName');
+  const certificateArn = text('certificateArn');
+  if (Boolean(domainName) !== Boolean(certificateArn)) problems.push('context domainName and certificateArn go together');
+  const removalPolicy = text('removalPolicy', 'retain');
+  if (removalPolicy !== 'retain' && removalPolicy !== 'destroy') problems.push("context removalPolicy must be 'retain' or 'destroy'");
+  const refreshScheduleMinutes = minutes('refreshScheduleMinutes', 5);
+  const refreshMarginMinutes = minutes('refreshMarginMinutes', 15);
+
+  if (problems.length > 0) throw new Error(`invalid CDK settings:\n  - ${problems.join('\n  - ')}`);
+  const optional = (key: keyof AppSettings, value: string | undefined) => (value ? { [key]: value } : {});
+  return {
+    stackName: text('stackName', 'WechatComponent')!,
+    componentAppid: componentAppid!,
+    region: region!,
+    ...optional('account', env.CDK_DEFAULT_ACCOUNT),
+    ...optional('secretArn', text('secretArn')),
+    ...optional('domainName', domainName),
+    ...optional('certificateArn', certificateArn),
+    ...optional('alarmTopicArn', text('alarmTopicArn')),
+    ...optional('alarmEmail', text('alarmEmail')),
+    egress: egress as AppSettings['egress'],
+    ...optional('vpcId', vpcId),
+    ...optional('egressIp', text('egressIp')),
+    refreshScheduleMinutes,
+    refreshMarginMinutes,
+    removalPolicy: removalPolicy as AppSettings['removalPolicy'],
+  };
+}

@@ -1,0 +1,84 @@
+import path from 'node:path';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { nagAcknowledgements } from '../nag-acknowledgements';
+
+/** Handler entry points: the only thing infra/ knows about runtime code besides env variable names. */
+export const HANDLER_ENTRY = {
+  pushReceiver: path.join(import.meta.dirname, '../../functions/push-receiver/handler.ts'),
+  tokenRefresher: path.join(import.meta.dirname, '../../functions/token-refresher/handler.ts'),
+} as const;
+
+export interface ComponentFunctionProps {
+  entry: string;
+  description: string;
+  timeout: Duration;
+  environment: Record<string, string>;
+  logRetention: logs.RetentionDays;
+  removalPolicy: RemovalPolicy;
+  vpc?: { vpc: ec2.IVpc; subnets: ec2.SubnetSelection; securityGroup: ec2.ISecurityGroup };
+}
+
+/**
+ * One Lambda function the way every handler here is deployed: Node.js 24 on arm64, bundled locally by esbuild
+ * (minified, source maps, our own pinned AWS SDK inside the bundle), X-Ray tracing, its own log group with a
+ * retention, and a role of its own that starts with no permissions beyond writing its logs.
+ */
+export class ComponentFunction extends Construct {
+  readonly function: NodejsFunction;
+  readonly role: iam.Role;
+  readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: ComponentFunctionProps) {
+    super(scope, id);
+    const logGroup = new logs.LogGroup(this, 'Logs', { retention: props.logRetention, removalPolicy: props.removalPolicy });
+    this.logGroup = logGroup;
+    // Our own role instead of the managed basic-execution policy: it may write to this log group only.
+    this.role = new iam.Role(this, 'Role', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), description: props.description });
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn, `${logGroup.logGroupArn}:*`] }),
+    );
+    if (props.vpc) {
+      // What AWSLambdaVPCAccessExecutionRole holds; CDK adds that managed policy only to roles it creates itself.
+      this.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: [
+            'ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets', 'ec2:DeleteNetworkInterface',
+            'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses',
+          ],
+          resources: ['*'],
+        }),
+      );
+    }
+    this.function = new NodejsFunction(this, 'Function', {
+      entry: props.entry,
+      handler: 'handler',
+      description: props.description,
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: 256,
+      timeout: props.timeout,
+      role: this.role,
+      logGroup,
+      tracing: lambda.Tracing.ACTIVE,
+      environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
+      ...(props.vpc ? { vpc: props.vpc.vpc, vpcSubnets: props.vpc.subnets, securityGroups: [props.vpc.securityGroup] } : {}),
+      bundling: {
+        minify: true,
+        sourceMap: true,
+        sourcesContent: false,
+        target: 'node24',
+        format: OutputFormat.CJS,
+        // Bundle the SDK we pin and test against rather than whatever version the runtime ships.
+        externalModules: [],
+        forceDockerBundling: false,
+      },
+    });
+    nagAcknowledgements.functionRole(this.role, logGroup);
+  }
+}

@@ -1,0 +1,87 @@
+import { RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import type { Construct } from 'constructs';
+
+/** What the key seals, as named in the EncryptionContext `purpose` by shared/store/kms-sealer.ts. */
+export type SealPurpose = 'component_access_token' | 'component_verify_ticket' | 'authorization_event' | 'user_oauth_tokens';
+
+const ADMIN_ACTIONS = [
+  'kms:Create*', 'kms:Describe*', 'kms:Enable*', 'kms:List*', 'kms:Put*', 'kms:Update*', 'kms:Revoke*',
+  'kms:Disable*', 'kms:Get*', 'kms:Delete*', 'kms:TagResource', 'kms:UntagResource',
+  'kms:ScheduleKeyDeletion', 'kms:CancelKeyDeletion', 'kms:RotateKeyOnDemand',
+];
+
+/** What DynamoDB and Secrets Manager ask of a caller's key permissions (as Table.grantReadWriteData does), spelled out. */
+export const VIA_SERVICE_ACTIONS = [
+  'kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:ReEncryptFrom', 'kms:ReEncryptTo',
+  'kms:GenerateDataKey', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:CreateGrant',
+];
+
+/**
+ * The customer-managed key for the table, the secret and the values the service seals itself.
+ *
+ * Its policy gives the account administration rights but no cryptographic use, except through DynamoDB and Secrets
+ * Manager (kms:ViaService), which can only decrypt what those services stored. Direct Encrypt/Decrypt, the only way to
+ * open a sealed ticket or token, is granted per role by `grantSeal` / `grantOpen` and limited to one component and one
+ * purpose through EncryptionContext conditions.
+ */
+export function createComponentKey(scope: Construct, input: { alias: string; removalPolicy: RemovalPolicy }): kms.Key {
+  const stack = Stack.of(scope);
+  const account = new iam.AccountRootPrincipal();
+  return new kms.Key(scope, 'Key', {
+    alias: input.alias,
+    description: 'WeChat component service: table, secret and sealed tickets/tokens',
+    enableKeyRotation: true,
+    removalPolicy: input.removalPolicy,
+    policy: new iam.PolicyDocument({
+      statements: [
+        new iam.PolicyStatement({ sid: 'KeyAdministration', principals: [account], actions: ADMIN_ACTIONS, resources: ['*'] }),
+        new iam.PolicyStatement({
+          sid: 'UseThroughDynamoDBAndSecretsManager',
+          principals: [account],
+          actions: VIA_SERVICE_ACTIONS,
+          resources: ['*'],
+          conditions: {
+            StringEquals: {
+              'kms:CallerAccount': stack.account,
+              'kms:ViaService': [`dynamodb.${stack.region}.amazonaws.com`, `secretsmanager.${stack.region}.amazonaws.com`],
+            },
+          },
+        }),
+      ],
+    }),
+  });
+}
+
+/** Lets `grantee` call KMS `action` directly for these purposes of this component, in its IAM policy and the key policy. */
+export function grantKeyUse(
+  key: kms.IKey,
+  grantee: iam.IGrantable,
+  action: 'kms:Encrypt' | 'kms:Decrypt',
+  componentAppid: string,
+  purposes: SealPurpose[],
+): iam.Grant {
+  return iam.Grant.addToPrincipalAndResource({
+    grantee,
+    actions: [action],
+    resourceArns: [key.keyArn],
+    resource: key,
+    resourceSelfArns: ['*'],
+    // A list under StringEquals matches any one of its values; both context keys must match.
+    conditions: {
+      StringEquals: { 'kms:EncryptionContext:componentAppid': componentAppid, 'kms:EncryptionContext:purpose': purposes },
+    },
+  });
+}
+
+/** The key permissions DynamoDB (or Secrets Manager) needs from a caller, usable only through that service. */
+export function grantKeyViaService(key: kms.IKey, grantee: iam.IGrantable, service: 'dynamodb' | 'secretsmanager', actions: string[]): iam.Grant {
+  const stack = Stack.of(key);
+  return iam.Grant.addToPrincipal({
+    grantee,
+    actions,
+    resourceArns: [key.keyArn],
+    conditions: { StringEquals: { 'kms:ViaService': `${service}.${stack.region}.amazonaws.com` } },
+  });
+}
