@@ -110,10 +110,13 @@ describe('createLogger', () => {
     secretRegistry.add(secret);
     const logger = createLogger('obs-redaction');
 
-    logger.error('refresh failed', { detail: { body: `{"token":"${secret}"}`, list: [secret] } }, new Error(`bad ${secret}`));
+    logger.error('refresh failed', { detail: { body: `{"token":"${secret}"}`, list: [secret] }, error: new Error(`bad ${secret}`) });
 
     expect(output.text).toContain('refresh failed');
     expect(output.text).not.toContain(secret);
-    expect(output.logs('refresh failed')[0]).toMatchObject({ detail: { body: '{"token":"[REDACTED]"}', list: ['[REDACTED]'] } });
+    expect(output.logs('refresh failed')[0]).toMatchObject({
+      detail: { body: '{"token":"[REDACTED]"}', list: ['[REDACTED]'] },
+      error: { message: 'bad [REDACTED]' },
+    });
   });
 });
