@@ -49,29 +49,18 @@ export interface SecretsManagerSourceOptions {
 }
 
 /**
- * A cached getter for the component secrets stored as JSON in Secrets Manager.
- * Concurrent first calls share one request; a failed read is not cached.
+ * A cached getter for a value parsed from one Secrets Manager secret: concurrent first calls share one request, the
+ * value is re-read after `maxAgeMs`, and a failed read or parse is not cached.
  */
-export function createSecretsManagerSource(options: SecretsManagerSourceOptions): () => Promise<ComponentSecrets> {
+export function createCachedSecret<T>(options: SecretsManagerSourceOptions, parse: (secretString: string) => T): () => Promise<T> {
   const client = options.client ?? new SecretsManagerClient({});
   const maxAgeMs = options.maxAgeMs ?? 300_000;
   const now = options.now ?? Date.now;
-  let cached: { value: Promise<ComponentSecrets>; loadedAtMs: number } | undefined;
+  let cached: { value: Promise<T>; loadedAtMs: number } | undefined;
 
-  const load = async (): Promise<ComponentSecrets> => {
+  const load = async (): Promise<T> => {
     const out = await client.send(new GetSecretValueCommand({ SecretId: options.secretArn }));
-    const notAnObject = () => new SecretsError('the component secret is not a JSON object with appsecret, token and encodingAesKey');
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(out.SecretString ?? '');
-    } catch {
-      throw notAnObject();
-    }
-    // A bare JSON value (a number-only appsecret pasted as plaintext, an array) has no fields to name.
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw notAnObject();
-    const problems = findSecretProblems(parsed as Record<string, unknown>);
-    if (problems.length > 0) throw new SecretsError(`the component secret is invalid: ${problems.join('; ')}`);
-    return secretsSchema.parse(parsed);
+    return parse(out.SecretString ?? '');
   };
 
   return () => {
@@ -84,4 +73,24 @@ export function createSecretsManagerSource(options: SecretsManagerSourceOptions)
     }
     return cached.value;
   };
+}
+
+/** A cached getter for the component secrets stored as JSON in Secrets Manager. */
+export function createSecretsManagerSource(options: SecretsManagerSourceOptions): () => Promise<ComponentSecrets> {
+  return createCachedSecret(options, parseComponentSecrets);
+}
+
+function parseComponentSecrets(secretString: string): ComponentSecrets {
+  const notAnObject = () => new SecretsError('the component secret is not a JSON object with appsecret, token and encodingAesKey');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(secretString);
+  } catch {
+    throw notAnObject();
+  }
+  // A bare JSON value (a number-only appsecret pasted as plaintext, an array) has no fields to name.
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw notAnObject();
+  const problems = findSecretProblems(parsed as Record<string, unknown>);
+  if (problems.length > 0) throw new SecretsError(`the component secret is invalid: ${problems.join('; ')}`);
+  return secretsSchema.parse(parsed);
 }

@@ -14,4 +14,13 @@ export const ENV = {
   leaseDurationSec: 'REFRESH_LEASE_SEC',
   pushMaxSkewSec: 'PUSH_MAX_SKEW_SEC',
   apiTimeoutMs: 'WECHAT_API_TIMEOUT_MS',
+  openBase: 'WECHAT_OPEN_BASE',
+  sessionSecretArn: 'WECHAT_SESSION_SECRET_ARN',
+  oauthCallbackUrl: 'OAUTH_CALLBACK_URL',
+  oauthAllowedReturnTo: 'OAUTH_ALLOWED_RETURN_TO',
+  authorizerAppids: 'WECHAT_AUTHORIZER_APPIDS',
+  oauthCookieBinding: 'OAUTH_COOKIE_BINDING',
+  oauthStateTtlSec: 'OAUTH_STATE_TTL_SEC',
+  oauthLoginCodeTtlSec: 'OAUTH_LOGIN_CODE_TTL_SEC',
+  oauthSessionTtlSec: 'OAUTH_SESSION_TTL_SEC',
 } as const;

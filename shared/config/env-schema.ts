@@ -25,6 +25,21 @@ export const envSchema = z.object({
   // wechat-platform.md section 2: the docs set no window; 10 min tolerates WeChat's retries and clock drift.
   [ENV.pushMaxSkewSec]: positiveInt(600),
   [ENV.apiTimeoutMs]: positiveInt(5000),
+  [ENV.openBase]: z.url({ protocol: /^https?$/ }).default('https://open.weixin.qq.com'),
+  [ENV.sessionSecretArn]: nonEmpty,
+  [ENV.oauthCallbackUrl]: z.url({ protocol: /^https?$/ }),
+  // Comma-separated URL prefixes; checked in detail by shared/oauth/return-to.ts.
+  [ENV.oauthAllowedReturnTo]: nonEmpty.transform((value) => value.split(',').map((entry) => entry.trim()).filter(Boolean)),
+  [ENV.authorizerAppids]: z
+    .string()
+    .default('')
+    .transform((value) => value.split(',').map((entry) => entry.trim()).filter(Boolean))
+    .pipe(z.array(appid)),
+  // 'off' trades login-CSRF protection for webviews that lose cookies; see README.
+  [ENV.oauthCookieBinding]: z.enum(['on', 'off']).default('on'),
+  [ENV.oauthStateTtlSec]: positiveInt(600),
+  [ENV.oauthLoginCodeTtlSec]: positiveInt(120),
+  [ENV.oauthSessionTtlSec]: positiveInt(86_400),
 });
 
 export type EnvConfig = z.infer<typeof envSchema>;

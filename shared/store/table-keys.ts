@@ -38,6 +38,11 @@ export const SK = {
     `EVENT#${authorizerAppid ?? '-'}#${String(createTime).padStart(10, '0')}#${infoType}#${payloadDigest}`,
 } as const;
 
+export const oauthStatePk = (componentAppid: string, state: string): string => `OAUTH_STATE#${componentAppid}#${state}`;
+export const loginCodePk = (componentAppid: string, codeSha256: string): string => `LOGIN_CODE#${componentAppid}#${codeSha256}`;
+export const userPk = (componentAppid: string, authorizerAppid: string, openid: string): string =>
+  `USER#${componentAppid}#${authorizerAppid}#${openid}`;
+
 export const auditPk = (componentAppid: string, receivedAtMs: number): string =>
   `AUDIT#${componentAppid}#${new Date(receivedAtMs).toISOString().slice(0, 10)}`;
 

@@ -11,7 +11,10 @@ const VALID_ENV = {
   [ENV.tableName]: 'wechat-component',
   [ENV.kmsKeyId]: 'alias/wechat-component',
   [ENV.refresherFunctionName]: 'token-refresher',
+  [ENV.sessionSecretArn]: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:wechat-session',
+  [ENV.oauthCallbackUrl]: 'https://api.example.com/oauth/callback',
 };
+const RETURN_TO = 'https://h5.example.com/app/, https://other.example.com/';
 
 const ALL_KEYS = Object.values(ENV);
 
@@ -27,7 +30,7 @@ function configErrorOf(action: () => unknown): ConfigError {
 
 describe('loadConfig', () => {
   it('returns the asked variables with the defaults applied to the unset ones', () => {
-    const config = loadConfig(ALL_KEYS, VALID_ENV);
+    const config = loadConfig(ALL_KEYS, { ...VALID_ENV, [ENV.oauthAllowedReturnTo]: RETURN_TO });
 
     expect(config).toEqual({
       ...VALID_ENV,
@@ -36,6 +39,13 @@ describe('loadConfig', () => {
       [ENV.leaseDurationSec]: 60,
       [ENV.pushMaxSkewSec]: 600,
       [ENV.apiTimeoutMs]: 5000,
+      [ENV.openBase]: 'https://open.weixin.qq.com',
+      [ENV.oauthAllowedReturnTo]: ['https://h5.example.com/app/', 'https://other.example.com/'],
+      [ENV.authorizerAppids]: [],
+      [ENV.oauthCookieBinding]: 'on',
+      [ENV.oauthStateTtlSec]: 600,
+      [ENV.oauthLoginCodeTtlSec]: 120,
+      [ENV.oauthSessionTtlSec]: 86_400,
     });
   });
 
@@ -70,6 +80,7 @@ describe('loadConfig', () => {
   it('throws a ConfigError naming every invalid variable without quoting any value', () => {
     const env = {
       ...VALID_ENV,
+      [ENV.oauthAllowedReturnTo]: RETURN_TO,
       [ENV.componentAppid]: `wx${CANARY}`,
       [ENV.apiBase]: `ftp://${CANARY}.example`,
       [ENV.refreshMarginSec]: `${CANARY}`,

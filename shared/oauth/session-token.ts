@@ -1,0 +1,60 @@
+import { errors, jwtVerify, SignJWT } from 'jose';
+import { OAuthError } from './oauth-errors';
+
+export interface SessionClaims {
+  /** The user's openid for this authorizer. */
+  sub: string;
+  appid: string;
+  unionid?: string;
+  expiresAtMs: number;
+}
+
+/**
+ * Session tokens for H5 pages: HS256 JWTs signed with a key from Secrets Manager (jose does the JOSE work). Issuer
+ * and audience name this component, so a token of another deployment, or any other JWT signed with a leaked key for
+ * some other purpose, is refused.
+ */
+export function createSessionTokens(input: { signingKey: Uint8Array; componentAppid: string; ttlSec: number; now: () => number }) {
+  const issuer = `wechat-component:${input.componentAppid}`;
+  const audience = 'h5-session';
+  return {
+    async sign(claims: { openid: string; appid: string; unionid?: string }): Promise<{ token: string; expiresAtMs: number }> {
+      const iat = Math.floor(input.now() / 1000);
+      const exp = iat + input.ttlSec;
+      const token = await new SignJWT({ appid: claims.appid, ...(claims.unionid ? { unionid: claims.unionid } : {}) })
+        .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+        .setSubject(claims.openid)
+        .setIssuer(issuer)
+        .setAudience(audience)
+        .setIssuedAt(iat)
+        .setExpirationTime(exp)
+        .sign(input.signingKey);
+      return { token, expiresAtMs: exp * 1000 };
+    },
+
+    /** Claims of a valid token; throws OAuthError SESSION_INVALID (expired, tampered, foreign, malformed). */
+    async verify(token: string): Promise<SessionClaims> {
+      try {
+        const { payload } = await jwtVerify(token, input.signingKey, {
+          algorithms: ['HS256'],
+          issuer,
+          audience,
+          currentDate: new Date(input.now()),
+          requiredClaims: ['sub', 'exp', 'appid'],
+        });
+        if (typeof payload.appid !== 'string' || typeof payload.sub !== 'string') throw new errors.JWTClaimValidationFailed('bad claims', payload);
+        return {
+          sub: payload.sub,
+          appid: payload.appid,
+          ...(typeof payload.unionid === 'string' ? { unionid: payload.unionid } : {}),
+          expiresAtMs: (payload.exp ?? 0) * 1000,
+        };
+      } catch (err) {
+        const reason = err instanceof errors.JWTExpired ? 'session token expired' : 'session token invalid';
+        throw new OAuthError('SESSION_INVALID', reason);
+      }
+    },
+  };
+}
+
+export type SessionTokens = ReturnType<typeof createSessionTokens>;

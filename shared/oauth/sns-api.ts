@@ -1,0 +1,77 @@
+import type { WechatCall } from '../wechat/component-api';
+import { WechatApiError } from '../wechat/errors';
+import type { WechatUserProfile } from '../store/user-store';
+
+export interface SnsAccessToken {
+  accessToken: string;
+  expiresInSec: number;
+  refreshToken: string;
+  openid: string;
+  scope: string;
+  unionid?: string;
+}
+
+type Call = <T>(call: WechatCall) => Promise<T>;
+
+/** The sns/* calls of web authorization on behalf of an official account (wechat-platform.md section 5). */
+export function createSnsApi(call: Call) {
+  return {
+    /** Exchanges a code; the component_access_token comes from the token reader. */
+    async exchangeCode(input: { authorizerAppid: string; code: string; componentAppid: string; componentAccessToken: string }): Promise<SnsAccessToken> {
+      const raw = await call<Record<string, unknown>>({
+        api: 'sns_component_access_token',
+        method: 'GET',
+        path: '/sns/oauth2/component/access_token',
+        query: {
+          appid: input.authorizerAppid,
+          code: input.code,
+          grant_type: 'authorization_code',
+          component_appid: input.componentAppid,
+          component_access_token: input.componentAccessToken,
+        },
+        secrets: [input.code, input.componentAccessToken],
+      });
+      const { access_token, refresh_token, openid, expires_in, scope, unionid } = raw;
+      if (typeof access_token !== 'string' || typeof refresh_token !== 'string' || typeof openid !== 'string' || !openid) {
+        throw badResponse('sns_component_access_token');
+      }
+      return {
+        accessToken: access_token,
+        refreshToken: refresh_token,
+        openid,
+        expiresInSec: typeof expires_in === 'number' ? expires_in : 7200,
+        scope: typeof scope === 'string' ? scope : '',
+        ...(typeof unionid === 'string' && unionid ? { unionid } : {}),
+      };
+    },
+
+    /** The profile behind a snsapi_userinfo user token. */
+    async getUserInfo(input: { accessToken: string; openid: string }): Promise<WechatUserProfile & { unionid?: string }> {
+      const raw = await call<Record<string, unknown>>({
+        api: 'sns_userinfo',
+        method: 'GET',
+        path: '/sns/userinfo',
+        query: { access_token: input.accessToken, openid: input.openid, lang: 'zh_CN' },
+        secrets: [input.accessToken],
+      });
+      if (raw.openid !== input.openid) throw badResponse('sns_userinfo');
+      const text = (value: unknown) => (typeof value === 'string' ? value : '');
+      return {
+        nickname: text(raw.nickname),
+        sex: typeof raw.sex === 'number' ? raw.sex : 0,
+        province: text(raw.province),
+        city: text(raw.city),
+        country: text(raw.country),
+        headimgurl: text(raw.headimgurl),
+        isSnapshotUser: raw.is_snapshotuser === 1,
+        ...(typeof raw.unionid === 'string' && raw.unionid ? { unionid: raw.unionid } : {}),
+      };
+    },
+  };
+}
+
+function badResponse(api: string): WechatApiError {
+  return new WechatApiError({ code: 'BAD_RESPONSE', api, message: `WeChat ${api} answered without the expected fields`, retryable: false });
+}
+
+export type SnsApi = ReturnType<typeof createSnsApi>;

@@ -1,0 +1,59 @@
+import { DeleteCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { randomAlphanumeric, sha256Hex } from '../oauth/random-token';
+import { isConditionalCheckFailed, storeUnavailable } from './store-errors';
+import { loginCodePk } from './table-keys';
+
+export interface LoginGrant {
+  authorizerAppid: string;
+  openid: string;
+  unionid?: string;
+}
+
+/**
+ * Single-use, short-lived login codes handed to the H5 page in its return_to URL. Only their sha256 is stored, so
+ * the table never holds a redeemable code.
+ */
+export function createLoginCodeStore(input: { dynamo: DynamoDBDocumentClient; tableName: string; componentAppid: string; now: () => number; ttlMs: number }) {
+  const key = (code: string) => ({ pk: loginCodePk(input.componentAppid, sha256Hex(code)), sk: 'LOGIN_CODE' });
+  return {
+    async issue(grant: LoginGrant): Promise<string> {
+      const code = randomAlphanumeric(32);
+      const expiresAtMs = input.now() + input.ttlMs;
+      try {
+        await input.dynamo.send(
+          new PutCommand({
+            TableName: input.tableName,
+            Item: { ...key(code), ...grant, expiresAtMs, ttl: Math.ceil(expiresAtMs / 1000) + 3600 },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        );
+      } catch (err) {
+        throw storeUnavailable('PutItem login code', err);
+      }
+      return code;
+    },
+
+    /** The grant behind an unexpired, unused code, deleting it in the same step; null otherwise. */
+    async redeem(code: string): Promise<LoginGrant | null> {
+      try {
+        const out = await input.dynamo.send(
+          new DeleteCommand({
+            TableName: input.tableName,
+            Key: key(code),
+            ConditionExpression: 'attribute_exists(pk) AND expiresAtMs > :now',
+            ExpressionAttributeValues: { ':now': input.now() },
+            ReturnValues: 'ALL_OLD',
+          }),
+        );
+        const item = out.Attributes;
+        if (!item) return null;
+        return { authorizerAppid: String(item.authorizerAppid), openid: String(item.openid), ...(item.unionid ? { unionid: String(item.unionid) } : {}) };
+      } catch (err) {
+        if (isConditionalCheckFailed(err)) return null;
+        throw storeUnavailable('DeleteItem login code', err);
+      }
+    },
+  };
+}
+
+export type LoginCodeStore = ReturnType<typeof createLoginCodeStore>;
