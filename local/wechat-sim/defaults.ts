@@ -20,3 +20,6 @@ export const DEFAULT_SIM_PORT = 3100;
 
 /** Seconds between ticket pushes when SIM_TICKET_INTERVAL_S is not set (WeChat pushes every 10 minutes). */
 export const DEFAULT_TICKET_INTERVAL_SEC = 600;
+
+/** TEST authorizer_appid: the official account the simulator knows by default for H5 authorization (section 5). */
+export const TEST_AUTHORIZER_APPID = 'wx1111111111111111';

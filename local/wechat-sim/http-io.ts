@@ -14,11 +14,15 @@ export interface SimRequest {
   body: string | null;
 }
 
-/** An answer: JSON when `json` is set, otherwise `text` as text/plain. */
+/** An answer: JSON when `json` is set, else `html` as text/html, otherwise `text` as text/plain. */
 export interface SimResponse {
   status: number;
   json?: unknown;
+  /** A browser page, for the H5 authorization endpoints that a user's WeChat client opens (section 5). */
+  html?: string;
   text?: string;
+  /** Extra headers such as `Location` on a redirect; Content-Type and Content-Length are always set here. */
+  headers?: Record<string, string>;
 }
 
 /** Reads the whole body; past `maxBytes` it keeps draining the socket but returns null. */
@@ -54,15 +58,14 @@ export function stringField(body: Record<string, unknown>, name: string): string
 
 /** Writes `response` and ends it. */
 export function writeResponse(res: ServerResponse, response: SimResponse): void {
-  if (response.json !== undefined) {
-    const payload = JSON.stringify(response.json);
-    res.writeHead(response.status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(payload) });
-    res.end(payload);
-    return;
-  }
-  const text = response.text ?? '';
-  res.writeHead(response.status, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
-  res.end(text);
+  const [contentType, payload] =
+    response.json !== undefined
+      ? ['application/json; charset=utf-8', JSON.stringify(response.json)]
+      : response.html !== undefined
+        ? ['text/html; charset=utf-8', response.html]
+        : ['text/plain; charset=utf-8', response.text ?? ''];
+  res.writeHead(response.status, { ...response.headers, 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(payload) });
+  res.end(payload);
 }
 
 /** HTTP 200 JSON, the shape of every WeChat API answer, successful or not. */

@@ -13,12 +13,22 @@ import type { SimContext } from './sim-context';
 import { resolveSimOptions } from './sim-options';
 import { SimStatsRecorder } from './sim-stats';
 import { DailyQuota } from './state/daily-quota';
+import { OAuthState } from './state/oauth-state';
 import { PreAuthCodes } from './state/pre-auth-codes';
 import { TicketRegistry } from './state/ticket-registry';
 import { TokenRegistry } from './state/token-registry';
 import type { PushResult, WechatSim, WechatSimOptions } from './types';
 
-export type { PushResult, PushTamper, SimFaults, SimStats, WechatSim, WechatSimOptions } from './types';
+export type {
+  OAuthScope,
+  PushResult,
+  PushTamper,
+  SimFaults,
+  SimOAuthUser,
+  SimStats,
+  WechatSim,
+  WechatSimOptions,
+} from './types';
 
 /**
  * Starts the simulator and resolves once it listens.
@@ -36,6 +46,11 @@ export async function startWechatSim(options: WechatSimOptions): Promise<WechatS
   const tickets = new TicketRegistry();
   const tokens = new TokenRegistry(config.tokenTtlSec, config.previousTokenGraceSec);
   const quota = new DailyQuota(config.dailyQuota);
+  const oauth = new OAuthState({
+    componentAppid: config.componentAppid,
+    authorizerAppids: config.authorizerAppids,
+    redirectHosts: config.oauthRedirectHosts,
+  });
   const pushes = new PushDispatcher({
     pushUrl: config.pushUrl,
     keys: { appid: config.componentAppid, token: config.token, encodingAesKey: config.encodingAesKey },
@@ -61,6 +76,7 @@ export async function startWechatSim(options: WechatSimOptions): Promise<WechatS
     tokens,
     quota,
     preAuthCodes: new PreAuthCodes(),
+    oauth,
     stats,
     schedulePushTicket: () => {
       // Deliveries report failures in their PushResult; this only guards against an unexpected throw.
@@ -109,6 +125,8 @@ export async function startWechatSim(options: WechatSimOptions): Promise<WechatS
       const latest = tickets.latest();
       return latest ? { ...latest } : null;
     },
+    issueOAuthCode: (input) => oauth.issueCode(input, now()),
+    oauthUsers: () => oauth.users.list(),
   };
 
   server = createServer(

@@ -3,6 +3,7 @@
  */
 import type { SimRequest, SimResponse } from './http-io';
 import type { DailyQuota } from './state/daily-quota';
+import type { OAuthState } from './state/oauth-state';
 import type { PreAuthCodes } from './state/pre-auth-codes';
 import type { TicketRegistry } from './state/ticket-registry';
 import type { TokenRegistry } from './state/token-registry';
@@ -18,6 +19,8 @@ export interface SimContext {
   tokens: TokenRegistry;
   quota: DailyQuota;
   preAuthCodes: PreAuthCodes;
+  /** H5 authorization on behalf of official accounts (section 5). */
+  oauth: OAuthState;
   stats: SimStatsRecorder;
   /** Issues a ticket now and pushes it in the background (`whenIdle` waits for the push). */
   schedulePushTicket(): void;

@@ -1,6 +1,7 @@
 /**
  * Defaults and validation for WechatSimOptions. Errors name the option, never its value (it may be a secret).
  */
+import { TEST_AUTHORIZER_APPID } from './defaults';
 import { decodeEncodingAesKey } from './sim-crypto';
 import type { WechatSimOptions } from './types';
 
@@ -20,7 +21,12 @@ export interface ResolvedSimOptions {
   previousTokenGraceSec: number;
   dailyQuota: number;
   log: (line: string) => void;
+  authorizerAppids: string[];
+  oauthRedirectHosts: string[];
 }
+
+/** Hosts a redirect_uri may point at unless `oauthRedirectHosts` is given: local servers only. */
+export const DEFAULT_OAUTH_REDIRECT_HOSTS: readonly string[] = ['127.0.0.1', 'localhost'];
 
 /** Applies defaults and throws TypeError naming the first invalid option. */
 export function resolveSimOptions(options: WechatSimOptions): ResolvedSimOptions {
@@ -51,7 +57,17 @@ export function resolveSimOptions(options: WechatSimOptions): ResolvedSimOptions
     previousTokenGraceSec: nonNegative(options.previousTokenGraceSec, 300, 'previousTokenGraceSec'),
     dailyQuota: nonNegative(options.dailyQuota, 2000, 'dailyQuota'),
     log: userLog ? (line) => userLog(`[wechat-sim] ${line}`) : () => undefined,
+    authorizerAppids: stringList(options.authorizerAppids, [TEST_AUTHORIZER_APPID], 'authorizerAppids'),
+    oauthRedirectHosts: stringList(options.oauthRedirectHosts, DEFAULT_OAUTH_REDIRECT_HOSTS, 'oauthRedirectHosts'),
   };
+}
+
+function stringList(value: string[] | undefined, fallback: readonly string[], name: string): string[] {
+  if (value === undefined) return [...fallback];
+  if (!Array.isArray(value) || value.some((item) => typeof item !== 'string' || item === '')) {
+    throw new TypeError(`${name} must be an array of non-empty strings`);
+  }
+  return [...value];
 }
 
 function nonNegative(value: number | undefined, fallback: number, name: string): number {

@@ -30,6 +30,17 @@ export interface WechatSimOptions {
   dailyQuota?: number;
   /** Human-readable event log; lines never contain ticket, token, code or secret values. */
   log?: (line: string) => void;
+  /**
+   * Authorizer appids (official accounts that authorized this component) that H5 authorization accepts as
+   * `appid` (section 5). @default [TEST_AUTHORIZER_APPID] ('wx1111111111111111')
+   */
+  authorizerAppids?: string[];
+  /**
+   * The component's "official account development domain" list: hosts a `redirect_uri` may point at. An entry
+   * matches the URL's host name exactly (no subdomains, as WeChat), on any port; real WeChat refuses ports, the
+   * simulator accepts them so local servers on random ports work. @default ['127.0.0.1', 'localhost']
+   */
+  oauthRedirectHosts?: string[];
 }
 
 /** Outcome of one push delivery (the first delivery when a fault sends copies). */
@@ -104,6 +115,35 @@ export interface WechatSim {
   /** Checks a token on the sim clock; superseded tokens past their grace are `invalid`. */
   checkComponentAccessToken(token: string): 'ok' | 'expired' | 'invalid';
   latestTicket(): { ticket: string; createTime: number } | null;
+  /**
+   * Issues an H5 authorization code as if `userId` consented (section 5), for tests that skip the browser.
+   * Throws TypeError for an unknown authorizer or user.
+   */
+  issueOAuthCode(input: { authorizerAppid: string; userId: string; scope: OAuthScope }): string;
+  /** The simulated WeChat users that H5 authorization offers, with their per-authorizer openids. */
+  oauthUsers(): SimOAuthUser[];
+}
+
+/** The two H5 authorization scopes (section 5). */
+export type OAuthScope = 'snsapi_base' | 'snsapi_userinfo';
+
+/** A simulated WeChat user as /sns/userinfo describes them (zh_CN wording). */
+export interface SimOAuthUser {
+  /** The simulator's id for the user, used by `sim_user=` and `issueOAuthCode`. */
+  id: string;
+  nickname: string;
+  /** 1 male, 2 female, 0 unknown. */
+  sex: 0 | 1 | 2;
+  province: string;
+  city: string;
+  country: string;
+  headimgurl: string;
+  /** Same for every authorizer of this component's Open Platform account; absent for users without one. */
+  unionid?: string;
+  /** A snapshot-mode virtual user (`is_snapshotuser=1`, section 5). */
+  isSnapshotUser: boolean;
+  /** The user's openid for one authorizer: stable, and different for each authorizer. */
+  openidFor(authorizerAppid: string): string;
 }
 
 /** Ways `pushRaw` can spoil a push so the receiver must reject it. */

@@ -3,7 +3,19 @@
  */
 import type { SimRoute } from '../sim-context';
 import { componentTokenRoute, startPushTicketRoute } from './component-token-routes';
+import { oauthAuthorizeRoute, oauthConsentRoute } from './oauth-authorize-routes';
+import { oauthAccessTokenRoute, oauthRefreshTokenRoute } from './oauth-token-routes';
+import { oauthUserinfoRoute } from './oauth-userinfo-route';
 import { createPreAuthCodeRoute } from './pre-auth-code-route';
 
 /** The WeChat API routes, matched by exact path. */
-export const WECHAT_API_ROUTES: readonly SimRoute[] = [componentTokenRoute, startPushTicketRoute, createPreAuthCodeRoute];
+export const WECHAT_API_ROUTES: readonly SimRoute[] = [
+  componentTokenRoute,
+  startPushTicketRoute,
+  createPreAuthCodeRoute,
+  oauthAuthorizeRoute,
+  oauthConsentRoute,
+  oauthAccessTokenRoute,
+  oauthRefreshTokenRoute,
+  oauthUserinfoRoute,
+];
