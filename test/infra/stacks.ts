@@ -1,0 +1,174 @@
+/**
+ * Builds the stack variants the infra tests assert on, and reads IAM and key policies out of their templates.
+ * Each variant is built once per test file (aws-cdk-lib's first synthesis costs seconds; later ones are cheap).
+ */
+import path from 'node:path';
+import { App, CfnElement, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { IConstruct } from 'constructs';
+import { readAppSettings } from '../../infra/app-settings';
+import { WechatComponent, WechatEgress, type WechatComponentProps } from '../../infra/wechat-component';
+import { WechatComponentStack } from '../../infra/wechat-component-stack';
+
+export const TEST_APPID = 'wx1234567890abcdef';
+export const TEST_ACCOUNT = '123456789012';
+export const TEST_REGION = 'ap-east-1';
+/** Template tests load aws-cdk-lib and synthesize: seconds, not milliseconds. */
+export const CDK_TIMEOUT_MS = 120_000;
+
+export const EXISTING_SECRET_ARN = `arn:aws:secretsmanager:${TEST_REGION}:${TEST_ACCOUNT}:secret:wechat-component-AbCdEf`;
+export const EXISTING_TOPIC_ARN = `arn:aws:sns:${TEST_REGION}:${TEST_ACCOUNT}:wechat-ops`;
+export const CERTIFICATE_ARN = `arn:aws:acm:${TEST_REGION}:${TEST_ACCOUNT}:certificate/0f0e0d0c-1111-2222-3333-444455556666`;
+export const DOMAIN_NAME = 'wechat.example.com';
+export const EXISTING_EGRESS_IP = '203.0.113.7';
+
+/** An app whose stacks skip NodejsFunction bundling (fast), unless `bundle` asks for the real esbuild run. */
+export function newTestApp(options: { bundle?: boolean; outdir?: string } = {}): App {
+  return new App({
+    ...(options.outdir ? { outdir: options.outdir } : {}),
+    context: options.bundle ? {} : { 'aws:cdk:bundling-stacks': [] },
+  });
+}
+
+/** The deployable stack, built from CDK context the way infra/app.ts builds it. */
+export function buildAppStack(context: Record<string, string> = {}, options: { bundle?: boolean; outdir?: string } = {}): WechatComponentStack {
+  const app = newTestApp(options);
+  const values: Record<string, string> = { componentAppid: TEST_APPID, region: TEST_REGION, ...context };
+  const settings = readAppSettings((key) => values[key], {});
+  return new WechatComponentStack(app, settings.stackName, { env: { region: settings.region, account: TEST_ACCOUNT }, settings });
+}
+
+/** The construct alone in a plain stack, for props the app settings cannot express. */
+export function buildComponentStack(props: (stack: Stack) => Partial<WechatComponentProps> = () => ({})): { stack: Stack; component: WechatComponent } {
+  const app = newTestApp();
+  const stack = new Stack(app, 'ComponentTest', { env: { region: TEST_REGION, account: TEST_ACCOUNT } });
+  const component = new WechatComponent(stack, 'Component', { componentAppid: TEST_APPID, ...props(stack) });
+  return { stack, component };
+}
+
+/** Default settings: NAT egress, retained data, a new secret, no alarm topic. */
+export const defaultStack = () => buildAppStack();
+
+/** Lambda egress, removal policy destroy, an existing secret and an existing alarm topic. */
+export const lambdaEgressStack = () =>
+  buildAppStack({ egress: 'lambda', removalPolicy: 'destroy', secretArn: EXISTING_SECRET_ARN, alarmTopicArn: EXISTING_TOPIC_ARN });
+
+/** A custom domain with its certificate, and alarms mailed to a new topic. */
+export const customDomainStack = () => buildAppStack({ domainName: DOMAIN_NAME, certificateArn: CERTIFICATE_ARN, alarmEmail: 'ops@example.com' });
+
+/** The construct in a VPC the user already has, with the IP they allow-listed. */
+export function existingVpcStack(): { stack: Stack; component: WechatComponent; vpc: ec2.Vpc } {
+  let vpc: ec2.Vpc | undefined;
+  const built = buildComponentStack((stack) => {
+    vpc = new ec2.Vpc(stack, 'UserVpc', { maxAzs: 2, natGateways: 1 });
+    return { egress: WechatEgress.existingVpc(vpc, { egressIp: EXISTING_EGRESS_IP }) };
+  });
+  return { ...built, vpc: vpc! };
+}
+
+/** The default stack plus two token readers granted with grantReadComponentToken: a NodejsFunction and a plain Function. */
+export function consumerStack(): { stack: WechatComponentStack; nodejsConsumer: NodejsFunction; plainConsumer: lambda.Function } {
+  const stack = defaultStack();
+  const nodejsConsumer = new NodejsFunction(stack, 'NodejsConsumer', {
+    entry: path.join(import.meta.dirname, 'fixtures/consumer-handler.ts'),
+    runtime: lambda.Runtime.NODEJS_24_X,
+  });
+  const plainConsumer = new lambda.Function(stack, 'PlainConsumer', {
+    runtime: lambda.Runtime.NODEJS_24_X,
+    handler: 'index.handler',
+    code: lambda.Code.fromInline('exports.handler = async () => ({});'),
+  });
+  stack.component.grantReadComponentToken(nodejsConsumer);
+  stack.component.grantReadComponentToken(plainConsumer);
+  return { stack, nodejsConsumer, plainConsumer };
+}
+
+/** The CloudFormation logical id of a construct's resource (its default child for L2s). */
+export function logicalIdOf(construct: IConstruct): string {
+  const element = construct.node.defaultChild ?? construct;
+  if (!(element instanceof CfnElement)) throw new Error(`no CloudFormation element under ${construct.node.path}`);
+  const stack = Stack.of(element);
+  return stack.resolve(stack.getLogicalId(element)) as string;
+}
+
+/** The logical id of a function's execution role. */
+export function roleIdOf(fn: lambda.IFunction): string {
+  if (!fn.role) throw new Error(`${fn.node.path} has no role`);
+  return logicalIdOf(fn.role);
+}
+
+export interface PolicyStatement {
+  Sid?: string;
+  Effect: 'Allow' | 'Deny';
+  Action: string | string[];
+  Resource?: unknown;
+  Principal?: unknown;
+  Condition?: Record<string, Record<string, unknown>>;
+}
+
+type Resource = { Type: string; Properties?: Record<string, unknown>; DeletionPolicy?: string; UpdateReplacePolicy?: string };
+
+export function resourcesOf(template: Template, type: string): Array<[string, Resource]> {
+  return Object.entries(template.findResources(type) as Record<string, Resource>);
+}
+
+export function onlyResourceOf(template: Template, type: string): [string, Resource] {
+  const found = resourcesOf(template, type);
+  if (found.length !== 1) throw new Error(`expected one ${type}, found ${found.length}`);
+  return found[0]!;
+}
+
+export const actionsOf = (statement: PolicyStatement): string[] => (Array.isArray(statement.Action) ? statement.Action : [statement.Action]);
+
+export const resourcesOfStatement = (statement: PolicyStatement): unknown[] =>
+  statement.Resource === undefined ? [] : Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource];
+
+/** Every identity-policy statement attached to the role: AWS::IAM::Policy resources naming it, and its inline policies. */
+export function roleStatements(template: Template, roleLogicalId: string): PolicyStatement[] {
+  const statements: PolicyStatement[] = [];
+  for (const [, policy] of resourcesOf(template, 'AWS::IAM::Policy')) {
+    const roles = (policy.Properties?.Roles ?? []) as unknown[];
+    if (roles.some((role) => JSON.stringify(role) === JSON.stringify({ Ref: roleLogicalId }))) {
+      statements.push(...((policy.Properties?.PolicyDocument as { Statement: PolicyStatement[] }).Statement));
+    }
+  }
+  const role = template.findResources('AWS::IAM::Role')[roleLogicalId] as Resource | undefined;
+  if (!role) throw new Error(`no role ${roleLogicalId}`);
+  for (const inline of (role.Properties?.Policies ?? []) as Array<{ PolicyDocument: { Statement: PolicyStatement[] } }>) {
+    statements.push(...inline.PolicyDocument.Statement);
+  }
+  return statements;
+}
+
+/** Every identity-policy statement in the template, with the policy it belongs to. */
+export function allIdentityStatements(template: Template): Array<{ policy: string; statement: PolicyStatement }> {
+  const out: Array<{ policy: string; statement: PolicyStatement }> = [];
+  for (const [id, policy] of resourcesOf(template, 'AWS::IAM::Policy')) {
+    for (const statement of (policy.Properties?.PolicyDocument as { Statement: PolicyStatement[] }).Statement) out.push({ policy: id, statement });
+  }
+  for (const [id, role] of resourcesOf(template, 'AWS::IAM::Role')) {
+    for (const inline of (role.Properties?.Policies ?? []) as Array<{ PolicyDocument: { Statement: PolicyStatement[] } }>) {
+      for (const statement of inline.PolicyDocument.Statement) out.push({ policy: id, statement });
+    }
+  }
+  return out;
+}
+
+/** The statements of the template's one KMS key policy. */
+export function keyPolicyStatements(template: Template): PolicyStatement[] {
+  const [, key] = onlyResourceOf(template, 'AWS::KMS::Key');
+  return (key.Properties?.KeyPolicy as { Statement: PolicyStatement[] }).Statement;
+}
+
+/** A function's environment variables as they appear in the template (strings or intrinsics). */
+export function functionEnv(template: Template, functionLogicalId: string): Record<string, unknown> {
+  const fn = template.findResources('AWS::Lambda::Function')[functionLogicalId] as Resource | undefined;
+  if (!fn) throw new Error(`no function ${functionLogicalId}`);
+  return ((fn.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {}) as Record<string, unknown>;
+}
+
+/** `{ "Fn::GetAtt": [id, "Arn"] }`, how a template refers to a resource's ARN. */
+export const arnOf = (logicalId: string) => ({ 'Fn::GetAtt': [logicalId, 'Arn'] });

@@ -1,0 +1,208 @@
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { WechatComponentStack } from '../../infra/wechat-component-stack';
+import {
+  actionsOf,
+  arnOf,
+  CDK_TIMEOUT_MS,
+  defaultStack,
+  EXISTING_SECRET_ARN,
+  functionEnv,
+  keyPolicyStatements,
+  lambdaEgressStack,
+  logicalIdOf,
+  onlyResourceOf,
+  resourcesOf,
+  roleIdOf,
+  TEST_ACCOUNT,
+  TEST_APPID,
+  TEST_REGION,
+  type PolicyStatement,
+} from './stacks';
+
+// Crypto actions that expose or produce plaintext; any of them without kms:ViaService is direct use of the key.
+const CRYPTO_ACTION = /^kms:(\*|Encrypt|Decrypt|ReEncrypt|GenerateDataKey)/;
+
+let stack: WechatComponentStack;
+let template: Template;
+let destroyTemplate: Template;
+let keyArn: object;
+
+beforeAll(() => {
+  stack = defaultStack();
+  template = Template.fromStack(stack);
+  destroyTemplate = Template.fromStack(lambdaEgressStack());
+  keyArn = arnOf(logicalIdOf(stack.component.key));
+}, CDK_TIMEOUT_MS);
+
+const viaService = (statement: PolicyStatement) => Object.values(statement.Condition ?? {}).some((block) => 'kms:ViaService' in block);
+
+describe('WechatComponent table', { timeout: CDK_TIMEOUT_MS }, () => {
+  it('is on-demand with string pk/sk, point-in-time recovery and the ttl attribute', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      AttributeDefinitions: Match.arrayEquals([
+        { AttributeName: 'pk', AttributeType: 'S' },
+        { AttributeName: 'sk', AttributeType: 'S' },
+      ]),
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },
+    });
+  });
+
+  it('is encrypted with the stack’s customer-managed key', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      SSESpecification: { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: keyArn },
+    });
+  });
+
+  it('is retained on stack deletion and replacement, with deletion protection, by default', () => {
+    template.hasResource('AWS::DynamoDB::Table', {
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+      Properties: Match.objectLike({ DeletionProtectionEnabled: true }),
+    });
+  });
+
+  it('is deleted with the stack, without deletion protection, when the removal policy is destroy', () => {
+    destroyTemplate.hasResource('AWS::DynamoDB::Table', {
+      DeletionPolicy: 'Delete',
+      UpdateReplacePolicy: 'Delete',
+      Properties: Match.objectLike({ DeletionProtectionEnabled: false }),
+    });
+  });
+});
+
+describe('WechatComponent key', { timeout: CDK_TIMEOUT_MS }, () => {
+  it('rotates and has an alias naming the component and the stack', () => {
+    template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+    template.hasResourceProperties('AWS::KMS::Alias', {
+      AliasName: `alias/wechat-component/${TEST_APPID}/${stack.stackName}`,
+      TargetKeyId: keyArn,
+    });
+  });
+
+  it('is retained by default and deleted with removal policy destroy', () => {
+    template.hasResource('AWS::KMS::Key', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    destroyTemplate.hasResource('AWS::KMS::Key', { DeletionPolicy: 'Delete', UpdateReplacePolicy: 'Delete' });
+  });
+
+  it('gives the account root administration without any cryptographic action', () => {
+    const admin = keyPolicyStatements(template).find((statement) => statement.Sid === 'KeyAdministration');
+
+    expect(admin).toBeDefined();
+    expect(JSON.stringify(admin!.Principal)).toContain(`:iam::${TEST_ACCOUNT}:root`);
+    expect(admin!.Condition).toBeUndefined();
+    expect(actionsOf(admin!).filter((action) => CRYPTO_ACTION.test(action))).toEqual([]);
+  });
+
+  it('allows no kms:* and no cryptographic use by the account root except through a service (kms:ViaService)', () => {
+    const statements = keyPolicyStatements(template);
+
+    for (const statement of statements) expect(actionsOf(statement)).not.toContain('kms:*');
+    const rootCrypto = statements.filter(
+      (s) => JSON.stringify(s.Principal).includes(':root') && actionsOf(s).some((action) => CRYPTO_ACTION.test(action)),
+    );
+    expect(rootCrypto.length).toBeGreaterThan(0);
+    for (const statement of rootCrypto) expect(viaService(statement), JSON.stringify(statement)).toBe(true);
+    const services = rootCrypto.flatMap((s) => [s.Condition!.StringEquals!['kms:ViaService']].flat());
+    expect(new Set(services)).toEqual(new Set([`dynamodb.${TEST_REGION}.amazonaws.com`, `secretsmanager.${TEST_REGION}.amazonaws.com`]));
+  });
+
+  it('grants direct kms:Encrypt/Decrypt only to the two service roles, each limited to this component and named purposes', () => {
+    const receiverRole = arnOf(roleIdOf(stack.component.pushReceiver));
+    const refresherRole = arnOf(roleIdOf(stack.component.tokenRefresher));
+
+    const direct = keyPolicyStatements(template).filter((s) => !viaService(s) && actionsOf(s).some((action) => CRYPTO_ACTION.test(action)));
+
+    const summary = direct.map((s) => ({
+      principal: (s.Principal as { AWS: unknown }).AWS,
+      actions: actionsOf(s),
+      componentAppid: s.Condition?.StringEquals?.['kms:EncryptionContext:componentAppid'],
+      purposes: s.Condition?.StringEquals?.['kms:EncryptionContext:purpose'],
+    }));
+    expect(summary).toEqual(
+      expect.arrayContaining([
+        { principal: receiverRole, actions: ['kms:Encrypt'], componentAppid: TEST_APPID, purposes: ['component_verify_ticket', 'authorization_event'] },
+        { principal: refresherRole, actions: ['kms:Encrypt'], componentAppid: TEST_APPID, purposes: ['component_access_token'] },
+        { principal: refresherRole, actions: ['kms:Decrypt'], componentAppid: TEST_APPID, purposes: ['component_verify_ticket'] },
+      ]),
+    );
+    expect(summary).toHaveLength(3);
+  });
+});
+
+describe('WechatComponent secret', { timeout: CDK_TIMEOUT_MS }, () => {
+  it('is created encrypted with the component key, holding a generated EncodingAESKey and empty appsecret and token', () => {
+    template.hasResourceProperties('AWS::SecretsManager::Secret', {
+      KmsKeyId: keyArn,
+      GenerateSecretString: {
+        SecretStringTemplate: JSON.stringify({ appsecret: '', token: '' }),
+        GenerateStringKey: 'encodingAesKey',
+        // wechat-platform.md: the EncodingAESKey is 43 characters of [A-Za-z0-9].
+        PasswordLength: 43,
+        ExcludePunctuation: true,
+        IncludeSpace: false,
+      },
+    });
+  });
+
+  it('puts no secret value in the template', () => {
+    const [, secret] = onlyResourceOf(template, 'AWS::SecretsManager::Secret');
+    const text = JSON.stringify(template.toJSON());
+
+    expect(secret.Properties).not.toHaveProperty('SecretString');
+    expect(text.includes('"SecretString":'), 'a SecretString property').toBe(false);
+    // A SecretValue resolved into a property shows up as a dynamic reference.
+    expect(text.includes('{{resolve:secretsmanager'), 'a secretsmanager dynamic reference').toBe(false);
+  });
+
+  it('is retained by default', () => {
+    template.hasResource('AWS::SecretsManager::Secret', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+  });
+
+  it('is not created when an existing secret ARN is given, and the functions read that one', () => {
+    const stackWithSecret = lambdaEgressStack();
+    const existing = Template.fromStack(stackWithSecret);
+
+    existing.resourceCountIs('AWS::SecretsManager::Secret', 0);
+    for (const fn of [stackWithSecret.component.pushReceiver, stackWithSecret.component.tokenRefresher]) {
+      expect(functionEnv(existing, logicalIdOf(fn)).WECHAT_SECRET_ARN).toBe(EXISTING_SECRET_ARN);
+    }
+  });
+});
+
+describe('WechatComponent function environments', { timeout: CDK_TIMEOUT_MS }, () => {
+  const common = ['NODE_OPTIONS', 'WECHAT_COMPONENT_APPID', 'WECHAT_TABLE_NAME', 'WECHAT_KMS_KEY_ID', 'POWERTOOLS_METRICS_NAMESPACE', 'WECHAT_SECRET_ARN'];
+
+  it('gives the push receiver exactly the names and ARNs it needs', () => {
+    const env = functionEnv(template, logicalIdOf(stack.component.pushReceiver));
+
+    expect(Object.keys(env).sort()).toEqual([...common].sort());
+  });
+
+  it('gives the token refresher the same plus its refresh margin', () => {
+    const env = functionEnv(template, logicalIdOf(stack.component.tokenRefresher));
+
+    expect(Object.keys(env).sort()).toEqual([...common, 'REFRESH_MARGIN_SEC'].sort());
+    expect(env.REFRESH_MARGIN_SEC).toBe('900');
+  });
+
+  it('refers to the secret only by its ARN and to the table and key by reference', () => {
+    const secretId = logicalIdOf(stack.component.secret);
+
+    for (const [, fn] of resourcesOf(template, 'AWS::Lambda::Function')) {
+      const env = (fn.Properties!.Environment as { Variables: Record<string, unknown> }).Variables;
+      expect(env.WECHAT_SECRET_ARN).toEqual({ Ref: secretId });
+      expect(env.WECHAT_TABLE_NAME).toEqual({ Ref: logicalIdOf(stack.component.table) });
+      expect(env.WECHAT_KMS_KEY_ID).toEqual(keyArn);
+      expect(env.WECHAT_COMPONENT_APPID).toBe(TEST_APPID);
+      const names = Object.keys(env).filter((name) => /SECRET|TOKEN|AES|PASSWORD|TICKET/i.test(name));
+      expect(names).toEqual(['WECHAT_SECRET_ARN']);
+    }
+  });
+});
