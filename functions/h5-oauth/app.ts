@@ -1,0 +1,79 @@
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { withObservability } from '../../shared/log/observability';
+import { completeSignIn } from '../../shared/oauth/complete-sign-in';
+import type { OAuthDeps } from '../../shared/oauth/oauth-deps';
+import { OAuthError } from '../../shared/oauth/oauth-errors';
+import { allowedOrigins } from '../../shared/oauth/return-to';
+import { readSession, redeemLoginCode } from '../../shared/oauth/session-api';
+import { startSignIn } from '../../shared/oauth/start-sign-in';
+import { bindingCookie, corsHeaders, failure, json, parseCookies, redirect } from './responses';
+
+export const OAUTH_ROUTES = {
+  start: '/oauth/start',
+  callback: '/oauth/callback',
+  session: '/oauth/session',
+} as const;
+
+const MAX_SESSION_BODY_BYTES = 4096;
+
+/**
+ * H5 sign-in on behalf of authorized official accounts: GET /oauth/start, GET /oauth/callback, POST and GET
+ * /oauth/session (+ its CORS preflight). Parses the request, calls shared/oauth, shapes the response.
+ */
+export function makeH5OAuthHandler(deps: OAuthDeps) {
+  const origins = allowedOrigins(deps.returnToRules);
+  return withObservability(deps.logger, deps.metrics, async (event: APIGatewayProxyEventV2, _context: Context): Promise<APIGatewayProxyStructuredResultV2> => {
+    const method = event.requestContext.http.method;
+    const path = event.rawPath;
+    const query = event.queryStringParameters ?? {};
+    const log = (err: unknown, route: string) => {
+      const code = err instanceof OAuthError ? err.code : 'INTERNAL';
+      const level = code === 'INTERNAL' ? 'error' : 'warn';
+      deps.logger[level]('sign-in request refused', { route, reason: code, ...(code === 'INTERNAL' ? { error: err } : {}) });
+    };
+
+    if (path === OAUTH_ROUTES.start && method === 'GET') {
+      try {
+        const started = await startSignIn(deps, query);
+        return redirect(started.location, started.cookie ? [bindingCookie(started.cookie)] : []);
+      } catch (err) {
+        log(err, 'start');
+        return failure(err, 'page');
+      }
+    }
+
+    if (path === OAUTH_ROUTES.callback && method === 'GET') {
+      try {
+        const { location } = await completeSignIn(deps, { query, cookies: parseCookies(event.cookies) });
+        return redirect(location);
+      } catch (err) {
+        log(err, 'callback');
+        return failure(err, 'page');
+      }
+    }
+
+    if (path === OAUTH_ROUTES.session) {
+      const cors = corsHeaders(event.headers.origin, origins);
+      if (!cors) return failure(new OAuthError('ORIGIN_NOT_ALLOWED', 'origin not allowed'), 'json');
+      if (method === 'OPTIONS') return { statusCode: 204, headers: cors, body: '' };
+      try {
+        if (method === 'POST') return json(200, await redeemLoginCode(deps, readLoginCode(event)), cors);
+        if (method === 'GET') return json(200, await readSession(deps, event.headers.authorization), cors);
+      } catch (err) {
+        log(err, 'session');
+        return failure(err, 'json', cors);
+      }
+    }
+    return json(404, { error: 'NOT_FOUND', message: 'no such route' });
+  });
+}
+
+function readLoginCode(event: APIGatewayProxyEventV2): unknown {
+  const raw = event.isBase64Encoded ? Buffer.from(event.body ?? '', 'base64').toString('utf8') : (event.body ?? '');
+  if (raw.length > MAX_SESSION_BODY_BYTES) throw new OAuthError('BAD_REQUEST', 'request body too large');
+  try {
+    return (JSON.parse(raw) as { loginCode?: unknown }).loginCode;
+  } catch {
+    throw new OAuthError('LOGIN_CODE_INVALID', 'the body must be JSON {"loginCode": "..."}');
+  }
+}

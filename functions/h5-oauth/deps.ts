@@ -1,0 +1,72 @@
+import { KMSClient } from '@aws-sdk/client-kms';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { createCachedSecret } from '../../shared/config/component-secrets';
+import { ENV } from '../../shared/config/env-schema';
+import { loadConfig } from '../../shared/config/load-config';
+import { createLogger, createMetrics } from '../../shared/log/observability';
+import { secretRegistry } from '../../shared/log/redaction';
+import type { OAuthDeps } from '../../shared/oauth/oauth-deps';
+import { parseReturnToRules } from '../../shared/oauth/return-to';
+import { createSessionTokens } from '../../shared/oauth/session-token';
+import { createSnsApi } from '../../shared/oauth/sns-api';
+import { createAuthorizationEventStore } from '../../shared/store/authorization-event-store';
+import { createDocumentClient } from '../../shared/store/document-client';
+import { createKmsSealer } from '../../shared/store/kms-sealer';
+import { createLoginCodeStore } from '../../shared/store/login-code-store';
+import { createOAuthStateStore } from '../../shared/store/oauth-state-store';
+import { createTokenStore } from '../../shared/store/token-store';
+import { createUserStore } from '../../shared/store/user-store';
+import { createComponentTokenReader } from '../../shared/token/component-token-reader';
+import { createLambdaRefreshTrigger } from '../../shared/token/lambda-refresh-trigger';
+import { createWechatHttp } from '../../shared/wechat/component-api';
+import { OAUTH_ROUTES } from './app';
+
+/** Production wiring from the environment; fails at cold start naming every bad variable. */
+export function createOAuthDepsFromEnv(env: Record<string, string | undefined> = process.env): OAuthDeps {
+  const config = loadConfig(
+    [
+      ENV.componentAppid, ENV.tableName, ENV.kmsKeyId, ENV.refresherFunctionName, ENV.apiBase, ENV.apiTimeoutMs, ENV.openBase,
+      ENV.sessionSecretArn, ENV.oauthCallbackUrl, ENV.oauthAllowedReturnTo, ENV.authorizerAppids, ENV.oauthCookieBinding,
+      ENV.oauthStateTtlSec, ENV.oauthLoginCodeTtlSec, ENV.oauthSessionTtlSec,
+    ],
+    env,
+  );
+  const componentAppid = config[ENV.componentAppid];
+  const tableName = config[ENV.tableName];
+  const now = Date.now;
+  const dynamo = createDocumentClient();
+  const sealer = createKmsSealer({ kms: new KMSClient({}), keyId: config[ENV.kmsKeyId], componentAppid });
+  const base = { dynamo, tableName, componentAppid, now };
+  const readSigningKey = createCachedSecret({ secretArn: config[ENV.sessionSecretArn], client: new SecretsManagerClient({}) }, (value) => {
+    // At least 256 bits for HS256; the stack generates 64 random letters and digits.
+    if (value.length < 32) throw new Error('the session secret must be at least 32 characters');
+    secretRegistry.add(value);
+    return new TextEncoder().encode(value);
+  });
+  const callbackUrl = config[ENV.oauthCallbackUrl];
+  return {
+    componentAppid,
+    callbackUrl,
+    startUrl: new URL(OAUTH_ROUTES.start, callbackUrl).href,
+    openBaseUrl: config[ENV.openBase],
+    returnToRules: parseReturnToRules(config[ENV.oauthAllowedReturnTo]),
+    configuredAuthorizers: new Set(config[ENV.authorizerAppids]),
+    authorizers: createAuthorizationEventStore({ ...base, sealer }),
+    states: createOAuthStateStore(base),
+    loginCodes: createLoginCodeStore({ ...base, ttlMs: config[ENV.oauthLoginCodeTtlSec] * 1000 }),
+    users: createUserStore({ ...base, sealer }),
+    tokenReader: createComponentTokenReader({
+      tokens: createTokenStore({ dynamo, tableName, componentAppid, sealer }),
+      requestRefresh: createLambdaRefreshTrigger({ functionName: config[ENV.refresherFunctionName], lambda: new LambdaClient({}) }),
+    }),
+    sns: createSnsApi(createWechatHttp({ baseUrl: config[ENV.apiBase], timeoutMs: config[ENV.apiTimeoutMs] })),
+    getSessionTokens: async () => createSessionTokens({ signingKey: await readSigningKey(), componentAppid, ttlSec: config[ENV.oauthSessionTtlSec], now }),
+    cookieBinding: config[ENV.oauthCookieBinding] === 'on',
+    stateTtlMs: config[ENV.oauthStateTtlSec] * 1000,
+    replayWindowMs: 300_000,
+    now,
+    logger: createLogger('h5-oauth'),
+    metrics: createMetrics('h5-oauth'),
+  };
+}

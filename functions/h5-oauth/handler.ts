@@ -1,0 +1,5 @@
+import { makeH5OAuthHandler } from './app';
+import { createOAuthDepsFromEnv } from './deps';
+
+/** Lambda entry point: wiring happens once per container, at cold start. */
+export const handler = makeH5OAuthHandler(createOAuthDepsFromEnv());

@@ -1,0 +1,167 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { OAuthState, SignInOutcome } from '../store/oauth-state-store';
+import { StoreError } from '../store/store-errors';
+import { ComponentTokenError } from '../token/component-token-error';
+import { WechatApiError } from '../wechat/errors';
+import type { OAuthDeps } from './oauth-deps';
+import { OAuthError, type OAuthErrorCode } from './oauth-errors';
+import { sameDigest, sha256Hex } from './random-token';
+import { bindingCookieName, retryUrlFor } from './start-sign-in';
+
+const STATE_PATTERN = /^[A-Za-z0-9]{1,128}$/;
+
+/**
+ * GET /oauth/callback: WeChat sends the browser back with `code`, `state` and `appid` (no code: the user refused).
+ * Returns where to send the browser: return_to with a single-use `wx_login` code, or with `wx_error`.
+ *
+ * Order matters: the state is read and the browser binding checked before anything is consumed or exchanged, the
+ * state is consumed atomically (one of any number of concurrent callbacks wins), and WeChat is called at most once
+ * per state. A replay from the same browser within the replay window gets the first outcome again.
+ */
+export async function completeSignIn(
+  deps: OAuthDeps,
+  request: { query: Record<string, string | undefined>; cookies: Record<string, string> },
+): Promise<{ location: string }> {
+  const { state, code, appid } = request.query;
+  if (!state || !STATE_PATTERN.test(state)) throw new OAuthError('UNKNOWN_STATE', 'the sign-in state is missing or malformed');
+  const record = await deps.states.get(state);
+  if (!record) throw new OAuthError('UNKNOWN_STATE', 'unknown or expired sign-in state');
+  const retryUrl = retryUrlFor(deps, record);
+  const sameBrowser = checkBinding(record, request.cookies[bindingCookieName(state)]);
+
+  if (record.consumedAtMs !== undefined) return replay(deps, record, sameBrowser, code, retryUrl);
+  if (sameBrowser !== 'same') {
+    throw new OAuthError(sameBrowser === 'missing' ? 'COOKIE_MISSING' : 'COOKIE_MISMATCH', 'this sign-in was started in another browser', retryUrl);
+  }
+  if (record.expiresAtMs <= deps.now()) throw new OAuthError('STATE_EXPIRED', 'the sign-in took too long', retryUrl);
+  // A refusal carries only `state`; with a code, WeChat names the authorizer it was issued for.
+  if (code !== undefined && appid !== record.authorizerAppid) throw new OAuthError('APPID_MISMATCH', 'the callback is for another official account', retryUrl);
+
+  const consumed = await deps.states.consume(state, code ? sha256Hex(code) : null);
+  if (consumed === 'already-consumed') return replay(deps, (await deps.states.get(state)) ?? record, sameBrowser, code, retryUrl);
+  if (consumed === 'expired') throw new OAuthError('STATE_EXPIRED', 'the sign-in took too long', retryUrl);
+
+  if (!code) {
+    await deps.states.complete(state, { kind: 'refused' });
+    deps.metrics.addMetric('SignInsRefused', MetricUnit.Count, 1);
+    deps.logger.info('sign-in refused by the user', { authorizerAppid: record.authorizerAppid });
+    return { location: withParam(record.returnTo, 'wx_error', 'access_denied') };
+  }
+
+  let outcome: Extract<SignInOutcome, { kind: 'signed-in' }>;
+  try {
+    outcome = await exchangeAndStore(deps, record, code);
+  } catch (err) {
+    const failure = toOAuthError(err, retryUrl);
+    // Remember why, so a replay from the same browser sees the same failure instead of a new WeChat call.
+    const error = failure instanceof OAuthError ? failure.code : 'WECHAT_UNAVAILABLE';
+    await deps.states.complete(state, { kind: 'failed', error }).catch(() => undefined);
+    throw failure;
+  }
+  await deps.states.complete(state, outcome);
+  return { location: await loginRedirect(deps, record, outcome) };
+}
+
+type Binding = 'same' | 'missing' | 'mismatch';
+
+function checkBinding(record: OAuthState, cookie: string | undefined): Binding {
+  // With binding off there is no way to tell browsers apart: every request counts as the same one.
+  if (record.bindingSha256 === null) return 'same';
+  if (!cookie) return 'missing';
+  return sameDigest(sha256Hex(cookie), record.bindingSha256) ? 'same' : 'mismatch';
+}
+
+async function exchangeAndStore(deps: OAuthDeps, record: OAuthState, code: string): Promise<Extract<SignInOutcome, { kind: 'signed-in' }>> {
+  const exchanged = await deps.tokenReader.withComponentAccessToken((componentAccessToken) =>
+    deps.sns.exchangeCode({ authorizerAppid: record.authorizerAppid, code, componentAppid: deps.componentAppid, componentAccessToken }),
+  );
+  let unionid = exchanged.unionid;
+  let profile;
+  if (record.scope === 'snsapi_userinfo') {
+    const { unionid: infoUnionid, ...rest } = await deps.sns.getUserInfo({ accessToken: exchanged.accessToken, openid: exchanged.openid });
+    profile = rest;
+    unionid ??= infoUnionid;
+  }
+  await deps.users.upsert({
+    authorizerAppid: record.authorizerAppid,
+    openid: exchanged.openid,
+    ...(unionid ? { unionid } : {}),
+    scope: record.scope,
+    ...(profile ? { profile } : {}),
+    tokens: {
+      accessToken: exchanged.accessToken,
+      refreshToken: exchanged.refreshToken,
+      accessTokenExpiresAtMs: deps.now() + exchanged.expiresInSec * 1000,
+      scope: record.scope,
+    },
+  });
+  deps.metrics.addMetric('SignInsCompleted', MetricUnit.Count, 1);
+  deps.logger.info('sign-in completed', { authorizerAppid: record.authorizerAppid, scope: record.scope });
+  return { kind: 'signed-in', openid: exchanged.openid, ...(unionid ? { unionid } : {}) };
+}
+
+/**
+ * The same callback again (WeChat webviews and impatient users do that). From the browser that started the sign-in
+ * and within the window, it gets the first outcome, with a fresh login code and no WeChat call; otherwise it is refused.
+ */
+async function replay(deps: OAuthDeps, record: OAuthState, binding: Binding, code: string | undefined, retryUrl: string): Promise<{ location: string }> {
+  if (binding !== 'same' || record.bindingSha256 === null) {
+    deps.metrics.addMetric('SignInReplaysRefused', MetricUnit.Count, 1);
+    throw new OAuthError('REPLAYED_ELSEWHERE', 'this sign-in link was already used', retryUrl);
+  }
+  const tooLate = deps.now() - (record.consumedAtMs ?? 0) > deps.replayWindowMs;
+  const otherCode = code !== undefined && record.codeSha256 !== undefined && !sameDigest(sha256Hex(code), record.codeSha256);
+  if (tooLate || otherCode || (code === undefined) !== (record.codeSha256 === undefined)) {
+    throw new OAuthError('UNKNOWN_STATE', 'this sign-in link was already used', retryUrl);
+  }
+  const outcome = record.outcome ?? (await waitForOutcome(deps, record.state));
+  deps.logger.info('sign-in callback replayed by the same browser', { authorizerAppid: record.authorizerAppid });
+  switch (outcome?.kind) {
+    case 'signed-in':
+      return { location: await loginRedirect(deps, record, outcome) };
+    case 'refused':
+      return { location: withParam(record.returnTo, 'wx_error', 'access_denied') };
+    case 'failed':
+      throw new OAuthError(outcome.error as OAuthErrorCode, 'the sign-in failed', retryUrl);
+    default:
+      throw new OAuthError('WECHAT_UNAVAILABLE', 'the sign-in is still being completed', retryUrl);
+  }
+}
+
+/** The first callback may still be talking to WeChat: wait a little for its outcome. */
+async function waitForOutcome(deps: OAuthDeps, state: string): Promise<SignInOutcome | undefined> {
+  for (let attempt = 0; attempt < 40; attempt++) {
+    await delay(100);
+    const current = await deps.states.get(state);
+    if (current?.outcome) return current.outcome;
+  }
+  return undefined;
+}
+
+async function loginRedirect(deps: OAuthDeps, record: OAuthState, outcome: Extract<SignInOutcome, { kind: 'signed-in' }>): Promise<string> {
+  const loginCode = await deps.loginCodes.issue({
+    authorizerAppid: record.authorizerAppid,
+    openid: outcome.openid,
+    ...(outcome.unionid ? { unionid: outcome.unionid } : {}),
+  });
+  return withParam(record.returnTo, 'wx_login', loginCode);
+}
+
+function withParam(returnTo: string, name: string, value: string): string {
+  const url = new URL(returnTo);
+  url.searchParams.set(name, value);
+  return url.href;
+}
+
+/** WeChat and token failures in sign-in terms (README: each has its own status and page). */
+function toOAuthError(err: unknown, retryUrl: string): Error {
+  if (err instanceof OAuthError || err instanceof StoreError) return err;
+  if (err instanceof ComponentTokenError) return new OAuthError('TOKEN_UNAVAILABLE', 'the platform token is not available right now', retryUrl, { cause: err });
+  if (err instanceof WechatApiError) {
+    if (err.errcode === 40029 || err.errcode === 40163) return new OAuthError('CODE_REJECTED', 'WeChat refused the sign-in code (invalid or already used)', retryUrl);
+    if (err.retryable) return new OAuthError('WECHAT_UNAVAILABLE', 'WeChat did not answer in time', retryUrl);
+    return new OAuthError('WECHAT_ERROR', `WeChat refused the sign-in (errcode ${err.errcode ?? err.code})`, retryUrl);
+  }
+  return err instanceof Error ? err : new Error('sign-in failed');
+}

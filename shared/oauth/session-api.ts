@@ -1,0 +1,56 @@
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { UserRecord } from '../store/user-store';
+import type { OAuthDeps } from './oauth-deps';
+import { OAuthError } from './oauth-errors';
+
+/** What a page learns about the signed-in user: never a WeChat token. */
+export interface PublicUser {
+  openid: string;
+  appid: string;
+  unionid?: string;
+  scope: string;
+  nickname?: string;
+  headimgurl?: string;
+  sex?: number;
+  province?: string;
+  city?: string;
+  country?: string;
+  isSnapshotUser?: boolean;
+  firstSeenAt: string;
+  lastSeenAt: string;
+}
+
+export function toPublicUser(user: UserRecord): PublicUser {
+  return {
+    openid: user.openid,
+    appid: user.authorizerAppid,
+    ...(user.unionid ? { unionid: user.unionid } : {}),
+    scope: user.scope,
+    ...(user.profile ?? {}),
+    firstSeenAt: new Date(user.firstSeenAtMs).toISOString(),
+    lastSeenAt: new Date(user.lastSeenAtMs).toISOString(),
+  };
+}
+
+/** POST /oauth/session: redeems a login code, once, for a session token and the user's profile. */
+export async function redeemLoginCode(deps: OAuthDeps, loginCode: unknown): Promise<{ token: string; expiresAt: string; user: PublicUser }> {
+  if (typeof loginCode !== 'string' || !/^[A-Za-z0-9]{32}$/.test(loginCode)) throw new OAuthError('LOGIN_CODE_INVALID', 'loginCode is missing or malformed');
+  const grant = await deps.loginCodes.redeem(loginCode);
+  if (!grant) throw new OAuthError('LOGIN_CODE_INVALID', 'login code unknown, already used or expired');
+  const user = await deps.users.get(grant.authorizerAppid, grant.openid);
+  if (!user) throw new OAuthError('LOGIN_CODE_INVALID', 'login code refers to no stored user');
+  const sessions = await deps.getSessionTokens();
+  const { token, expiresAtMs } = await sessions.sign({ openid: user.openid, appid: user.authorizerAppid, ...(user.unionid ? { unionid: user.unionid } : {}) });
+  deps.metrics.addMetric('SessionsIssued', MetricUnit.Count, 1);
+  return { token, expiresAt: new Date(expiresAtMs).toISOString(), user: toPublicUser(user) };
+}
+
+/** GET /oauth/session: the profile behind a valid bearer session token. */
+export async function readSession(deps: OAuthDeps, authorization: string | undefined): Promise<PublicUser> {
+  const match = /^Bearer ([A-Za-z0-9._~+/=-]+)$/.exec(authorization?.trim() ?? '');
+  if (!match) throw new OAuthError('SESSION_INVALID', 'an Authorization: Bearer session token is required');
+  const claims = await (await deps.getSessionTokens()).verify(match[1]!);
+  const user = await deps.users.get(claims.appid, claims.sub);
+  if (!user) throw new OAuthError('SESSION_INVALID', 'the session refers to no stored user');
+  return toPublicUser(user);
+}
