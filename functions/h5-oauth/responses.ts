@@ -17,7 +17,7 @@ export function failure(err: unknown, kind: 'page' | 'json', headers: Record<str
   const code = err instanceof OAuthError ? err.code : 'INTERNAL';
   const { status, en } = FAILURES[code];
   if (kind === 'json') {
-    const auth = code === 'SESSION_INVALID' ? { 'www-authenticate': 'Bearer error="invalid_token"' } : {};
+    const auth: Record<string, string> = code === 'SESSION_INVALID' ? { 'www-authenticate': 'Bearer error="invalid_token"' } : {};
     return json(status, { error: code, message: en }, { ...headers, ...auth });
   }
   return {
