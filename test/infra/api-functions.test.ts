@@ -1,0 +1,212 @@
+import { Duration } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createPushDepsFromEnv } from '../../functions/push-receiver/deps';
+import { createRefresherDepsFromEnv } from '../../functions/token-refresher/deps';
+import type { WechatComponentStack } from '../../infra/wechat-component-stack';
+import {
+  actionsOf,
+  arnOf,
+  buildComponentStack,
+  CDK_TIMEOUT_MS,
+  CERTIFICATE_ARN,
+  customDomainStack,
+  defaultStack,
+  DOMAIN_NAME,
+  functionEnv,
+  logicalIdOf,
+  onlyResourceOf,
+  resourcesOf,
+  roleIdOf,
+  roleStatements,
+} from './stacks';
+
+const ENI_ACTIONS = ['ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DeleteNetworkInterface'];
+
+let stack: WechatComponentStack;
+let template: Template;
+let domainTemplate: Template;
+let receiverId: string;
+let refresherId: string;
+
+beforeAll(() => {
+  stack = defaultStack();
+  template = Template.fromStack(stack);
+  domainTemplate = Template.fromStack(customDomainStack());
+  receiverId = logicalIdOf(stack.component.pushReceiver);
+  refresherId = logicalIdOf(stack.component.tokenRefresher);
+}, CDK_TIMEOUT_MS);
+
+/** The template's environment with every intrinsic replaced by a plausible deployed value. */
+function deployedEnv(env: Record<string, unknown>): Record<string, string> {
+  const placeholders: Record<string, string> = {
+    WECHAT_TABLE_NAME: 'WechatComponent-ComponentTable-ABC123',
+    WECHAT_KMS_KEY_ID: 'arn:aws:kms:ap-east-1:123456789012:key/00000000-0000-0000-0000-000000000000',
+    WECHAT_SECRET_ARN: 'arn:aws:secretsmanager:ap-east-1:123456789012:secret:wechat-AbCdEf',
+  };
+  return Object.fromEntries(Object.entries(env).map(([name, value]) => [name, typeof value === 'string' ? value : (placeholders[name] ?? 'resolved')]));
+}
+
+describe('WechatComponent HTTP API', { timeout: CDK_TIMEOUT_MS }, () => {
+  it('routes POST /wechat/component/events to the push receiver', () => {
+    const [routeId, route] = onlyResourceOf(template, 'AWS::ApiGatewayV2::Route');
+    const integrationId = (JSON.stringify(route.Properties!.Target).match(/"Ref":"([^"]+)"/) ?? [])[1];
+
+    expect(route.Properties!.RouteKey, routeId).toBe('POST /wechat/component/events');
+    expect(integrationId).toBeDefined();
+    template.hasResourceProperties('AWS::ApiGatewayV2::Integration', { IntegrationType: 'AWS_PROXY', IntegrationUri: arnOf(receiverId) });
+    expect(Object.keys(template.findResources('AWS::ApiGatewayV2::Integration'))).toContain(integrationId);
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      FunctionName: arnOf(receiverId),
+      Principal: 'apigateway.amazonaws.com',
+    });
+  });
+
+  it('serves a throttled $default stage that deploys automatically', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      AutoDeploy: true,
+      DefaultRouteSettings: { ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 },
+    });
+  });
+
+  it('applies the throttle prop to the stage', () => {
+    const { stack: throttled } = buildComponentStack(() => ({ throttle: { rateLimit: 3, burstLimit: 6 } }));
+
+    Template.fromStack(throttled).hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      DefaultRouteSettings: { ThrottlingRateLimit: 3, ThrottlingBurstLimit: 6 },
+    });
+  });
+
+  it('writes access logs to a log group with a retention', () => {
+    const [, stage] = onlyResourceOf(template, 'AWS::ApiGatewayV2::Stage');
+    const destination = (stage.Properties!.AccessLogSettings as { DestinationArn: { 'Fn::GetAtt': [string, string] } }).DestinationArn;
+    const logGroupId = destination['Fn::GetAtt'][0];
+
+    expect(destination).toEqual(arnOf(logGroupId));
+    expect(template.findResources('AWS::Logs::LogGroup')[logGroupId]).toMatchObject({ Properties: { RetentionInDays: 90 } });
+  });
+
+  it('logs request id, source IP and status but never the query string, which carries signatures and OAuth codes', () => {
+    const [, stage] = onlyResourceOf(template, 'AWS::ApiGatewayV2::Stage');
+    const format = (stage.Properties!.AccessLogSettings as { Format: string }).Format;
+
+    const fields = JSON.parse(format) as Record<string, string>;
+    expect(Object.values(fields)).toEqual(expect.arrayContaining(['$context.requestId', '$context.identity.sourceIp', '$context.status']));
+    expect(format).not.toMatch(/querystring|queryString|requestUri|rawQueryString|\$input|\$request\./i);
+  });
+
+  it('leaves the execute-api endpoint on without a custom domain', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Api', { DisableExecuteApiEndpoint: false });
+    template.resourceCountIs('AWS::ApiGatewayV2::DomainName', 0);
+  });
+
+  it('maps a custom domain to the $default stage and disables the execute-api endpoint', () => {
+    domainTemplate.hasResourceProperties('AWS::ApiGatewayV2::Api', { DisableExecuteApiEndpoint: true });
+    domainTemplate.hasResourceProperties('AWS::ApiGatewayV2::DomainName', {
+      DomainName: DOMAIN_NAME,
+      DomainNameConfigurations: [Match.objectLike({ CertificateArn: CERTIFICATE_ARN })],
+    });
+    const [domainId] = onlyResourceOf(domainTemplate, 'AWS::ApiGatewayV2::DomainName');
+    const [apiId] = onlyResourceOf(domainTemplate, 'AWS::ApiGatewayV2::Api');
+    domainTemplate.hasResourceProperties('AWS::ApiGatewayV2::ApiMapping', { ApiId: { Ref: apiId }, DomainName: { Ref: domainId }, Stage: '$default' });
+  });
+});
+
+describe('WechatComponent functions', { timeout: CDK_TIMEOUT_MS }, () => {
+  it('run Node.js 24 on arm64 with active tracing and the bundle’s index.handler', () => {
+    for (const id of [receiverId, refresherId]) {
+      expect(template.findResources('AWS::Lambda::Function')[id]).toMatchObject({
+        Properties: { Runtime: 'nodejs24.x', Architectures: ['arm64'], TracingConfig: { Mode: 'Active' }, Handler: 'index.handler' },
+      });
+    }
+  });
+
+  it('give the receiver 10 s (inside API Gateway’s 30 s) and the refresher 30 s (three WeChat attempts)', () => {
+    const functions = template.findResources('AWS::Lambda::Function');
+
+    expect(functions[receiverId]!.Properties.Timeout).toBe(10);
+    expect(functions[refresherId]!.Properties.Timeout).toBe(30);
+  });
+
+  it('log to a log group of their own, with a retention', () => {
+    const groups = template.findResources('AWS::Logs::LogGroup');
+
+    const used = [receiverId, refresherId].map((id) => {
+      const fn = template.findResources('AWS::Lambda::Function')[id]!;
+      return (fn.Properties.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref;
+    });
+
+    expect(new Set(used).size).toBe(2);
+    for (const group of used) expect(groups[group]).toMatchObject({ Properties: { RetentionInDays: 90 } });
+  });
+
+  it('use the logRetention prop for function and access logs', () => {
+    const { stack: shortLogs } = buildComponentStack(() => ({ logRetention: logs.RetentionDays.ONE_WEEK }));
+
+    const groups = resourcesOf(Template.fromStack(shortLogs), 'AWS::Logs::LogGroup').filter(([id]) => !id.includes('FlowLogs'));
+
+    expect(groups.length).toBe(3);
+    for (const [, group] of groups) expect(group.Properties!.RetentionInDays).toBe(7);
+  });
+
+  it('have roles of their own with no managed policies', () => {
+    const roles = resourcesOf(template, 'AWS::IAM::Role');
+
+    expect(roles.map(([id]) => id)).toEqual(expect.arrayContaining([roleIdOf(stack.component.pushReceiver), roleIdOf(stack.component.tokenRefresher)]));
+    for (const [id, role] of roles) expect(role.Properties!.ManagedPolicyArns, id).toBeUndefined();
+  });
+
+  it('put the refresher in the private egress subnets behind a security group that allows only TCP 443 out', () => {
+    const refresher = template.findResources('AWS::Lambda::Function')[refresherId]!;
+    const vpcConfig = refresher.Properties.VpcConfig as { SubnetIds: Array<{ Ref: string }>; SecurityGroupIds: Array<{ 'Fn::GetAtt': [string, string] }> };
+    const subnets = template.findResources('AWS::EC2::Subnet');
+
+    expect(vpcConfig.SubnetIds).toHaveLength(2);
+    for (const { Ref } of vpcConfig.SubnetIds) {
+      expect(subnets[Ref]!.Properties.MapPublicIpOnLaunch).toBe(false);
+      expect(subnets[Ref]!.Properties.Tags).toContainEqual({ Key: 'aws-cdk:subnet-type', Value: 'Private' });
+    }
+    expect(vpcConfig.SecurityGroupIds).toHaveLength(1);
+    const group = template.findResources('AWS::EC2::SecurityGroup')[vpcConfig.SecurityGroupIds[0]!['Fn::GetAtt'][0]]!;
+    expect(group.Properties.SecurityGroupEgress).toEqual([expect.objectContaining({ IpProtocol: 'tcp', FromPort: 443, ToPort: 443, CidrIp: '0.0.0.0/0' })]);
+    expect(group.Properties.SecurityGroupIngress).toBeUndefined();
+    template.resourceCountIs('AWS::EC2::SecurityGroupIngress', 0);
+    template.resourceCountIs('AWS::EC2::SecurityGroupEgress', 0);
+  });
+
+  it('give the refresher’s role the network-interface permissions a VPC Lambda needs', () => {
+    const eniStatement = roleStatements(template, roleIdOf(stack.component.tokenRefresher)).find((s) => actionsOf(s).includes('ec2:CreateNetworkInterface'));
+
+    expect(eniStatement).toBeDefined();
+    expect(actionsOf(eniStatement!)).toEqual(expect.arrayContaining(ENI_ACTIONS));
+  });
+
+  it('keep the receiver out of the VPC, without network-interface permissions', () => {
+    const receiver = template.findResources('AWS::Lambda::Function')[receiverId]!;
+
+    expect(receiver.Properties.VpcConfig).toBeUndefined();
+    const actions = roleStatements(template, roleIdOf(stack.component.pushReceiver)).flatMap(actionsOf);
+    expect(actions.filter((action) => action.startsWith('ec2:'))).toEqual([]);
+  });
+});
+
+describe('WechatComponent function environments against the handlers’ config', { timeout: CDK_TIMEOUT_MS }, () => {
+  it('give the push receiver everything its cold start requires', () => {
+    const env = deployedEnv(functionEnv(template, receiverId));
+
+    expect(() => createPushDepsFromEnv(env)).not.toThrow();
+  });
+
+  it('give the token refresher everything its cold start requires, with the margin the construct was given', () => {
+    const { stack: custom, component } = buildComponentStack(() => ({ refreshMargin: Duration.minutes(20) }));
+    const env = deployedEnv(functionEnv(Template.fromStack(custom), logicalIdOf(component.tokenRefresher)));
+
+    const deps = createRefresherDepsFromEnv(env);
+
+    expect(deps.refreshMarginMs).toBe(20 * 60 * 1000);
+    expect(() => createRefresherDepsFromEnv(deployedEnv(functionEnv(template, refresherId)))).not.toThrow();
+  });
+});
