@@ -15,6 +15,8 @@ function printBanner(config: LocalConfig, url: string, simUrl: string): void {
     'WeChat component token service: running locally',
     `  event receive URL   POST ${url}${PUSH_PATH}`,
     `  health              GET  ${url}/healthz`,
+    `  H5 sign-in demo     GET  ${url}/   (OAuth start ${url}/oauth/start, callback ${url}/oauth/callback)`,
+    `  authorizers         ${config.authorizerAppids.join(', ')}${process.env.WECHAT_AUTHORIZER_APPIDS ? '' : ' (simulated TEST official account)'}`,
     `  WeChat simulator         ${simUrl}   (calls per API: ${simUrl}/__sim/stats)`,
     `  DynamoDB table           ${LOCAL_TABLE} (dynalite, in memory)`,
     `  refresher schedule       every ${config.refreshIntervalSec} s; ticket pushes every ${config.sim.ticketIntervalSec} s`,

@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { KMSClient } from '@aws-sdk/client-kms';
@@ -11,12 +13,14 @@ import { createComponentTokenReaderFromEnv } from '../../shared/token';
 import type { RefreshOutcome } from '../../shared/token/refresh-request';
 import { startLocalAws } from '../aws/local-aws';
 import { startWechatSim } from '../wechat-sim/server';
+import { renderDemoPage } from './demo-page';
 import { startHttpGateway, type GatewayRoute } from './http-gateway';
 import type { LocalConfig } from './local-config';
 
 export const LOCAL_TABLE = 'wechat-component-local';
 export const REFRESHER_FUNCTION = 'wechat-component-token-refresher';
 export const PUSH_PATH = '/wechat/component/events';
+export const OAUTH_PATHS = { start: '/oauth/start', callback: '/oauth/callback', session: '/oauth/session' } as const;
 
 export interface LocalSystem {
   url: string;
@@ -46,6 +50,8 @@ export async function startLocalSystem(config: LocalConfig, log: (line: string) 
       'wechat-component/local',
       JSON.stringify({ appsecret: config.sim.componentAppsecret, token: config.sim.token, encodingAesKey: config.sim.encodingAesKey }),
     );
+    // A fresh session signing key per run, like the stack's generated one: sessions do not outlive the local system.
+    const sessionSecretArn = aws.putSecret('wechat-component/local-session', randomBytes(32).toString('base64url'));
 
     const routes: GatewayRoute[] = [];
     let healthOf: () => Promise<ComponentHealth> = async () => {
@@ -54,10 +60,17 @@ export async function startLocalSystem(config: LocalConfig, log: (line: string) 
     const gateway = await startHttpGateway({
       routes,
       port: config.port,
-      extra: async (req) => {
-        if (req.method !== 'GET' || new URL(req.url ?? '/', 'http://x').pathname !== '/healthz') return null;
-        const health = await healthOf();
-        return { statusCode: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(health) };
+      extra: async (req): Promise<APIGatewayProxyStructuredResultV2 | null> => {
+        const path = new URL(req.url ?? '/', 'http://x').pathname;
+        if (req.method !== 'GET') return null;
+        if (path === '/healthz') {
+          const health = await healthOf();
+          return { statusCode: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(health) };
+        }
+        if (path === '/') {
+          return { statusCode: 200, headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }, body: renderDemoPage({ authorizerAppid: config.authorizerAppids[0]! }) };
+        }
+        return null;
       },
     });
     closers.push(() => gateway.close());
@@ -72,14 +85,25 @@ export async function startLocalSystem(config: LocalConfig, log: (line: string) 
       [ENV.kmsKeyId]: aws.kmsKeyArn,
       [ENV.refresherFunctionName]: REFRESHER_FUNCTION,
       [ENV.apiBase]: apiBase,
+      [ENV.openBase]: config.apiBase ?? `http://127.0.0.1:${simPort}`,
+      [ENV.sessionSecretArn]: sessionSecretArn,
+      [ENV.oauthCallbackUrl]: `${gateway.url}${OAUTH_PATHS.callback}`,
+      [ENV.oauthAllowedReturnTo]: (config.allowedReturnTo ?? [`${gateway.url}/`]).join(','),
+      [ENV.authorizerAppids]: config.authorizerAppids.join(','),
     });
 
     const pushReceiver = await import('../../functions/push-receiver/handler');
     const tokenRefresher = await import('../../functions/token-refresher/handler');
-    routes.push({ routeKey: `POST ${PUSH_PATH}`, functionName: 'wechat-component-push-receiver', handler: pushReceiver.handler });
+    const h5OAuth = await import('../../functions/h5-oauth/handler');
+    routes.push(
+      { routeKey: `POST ${PUSH_PATH}`, functionName: 'wechat-component-push-receiver', handler: pushReceiver.handler },
+      { routeKey: `GET ${OAUTH_PATHS.start}`, functionName: 'wechat-component-h5-oauth', handler: h5OAuth.handler },
+      { routeKey: `GET ${OAUTH_PATHS.callback}`, functionName: 'wechat-component-h5-oauth', handler: h5OAuth.handler },
+      { routeKey: `ANY ${OAUTH_PATHS.session}`, functionName: 'wechat-component-h5-oauth', handler: h5OAuth.handler },
+    );
     // Registered under the name readers invoke, so the token reader takes its AWS code path here too.
     aws.registerFunction(REFRESHER_FUNCTION, (event, context) => tokenRefresher.handler(event, context));
-    log('[start] Lambda handlers loaded: push-receiver (HTTP API route), token-refresher (Lambda stand-in)');
+    log('[start] Lambda handlers loaded: push-receiver and h5-oauth (HTTP API routes), token-refresher (Lambda stand-in)');
 
     const stores = createComponentStores({
       dynamo: createDocumentClient(new DynamoDBClient({})),
@@ -99,7 +123,7 @@ export async function startLocalSystem(config: LocalConfig, log: (line: string) 
       return JSON.parse(payload) as RefreshOutcome;
     };
 
-    const sim = await startWechatSim({ ...config.sim, port: simPort, pushUrl: `${gateway.url}${PUSH_PATH}`, log });
+    const sim = await startWechatSim({ ...config.sim, port: simPort, pushUrl: `${gateway.url}${PUSH_PATH}`, authorizerAppids: config.authorizerAppids, log });
     closers.push(() => sim.close());
 
     const reader = createComponentTokenReaderFromEnv();
