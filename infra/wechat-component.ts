@@ -166,6 +166,7 @@ export class WechatComponent extends Construct {
       httpApi: this.api.httpApi,
       deadLetterQueue: schedule.deadLetterQueue,
       refreshMargin,
+      refreshSchedule,
       ...(props.alarmTopic ? { alarmTopic: props.alarmTopic } : {}),
     });
   }

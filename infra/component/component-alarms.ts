@@ -15,6 +15,8 @@ export interface ComponentAlarmsProps {
   httpApi: apigw.IHttpApi;
   deadLetterQueue: sqs.IQueue;
   refreshMargin: Duration;
+  /** How often the refresher runs and so writes its gauges (TicketAgeSeconds, TokenRemainingSeconds). */
+  refreshSchedule: Duration;
   alarmTopic?: sns.ITopic;
 }
 
@@ -33,8 +35,11 @@ export class ComponentAlarms extends Construct {
     const metric = (service: string, metricName: string, statistic: string, period = FIVE_MINUTES) =>
       new cloudwatch.Metric({ namespace: props.namespace, metricName, dimensionsMap: { service }, statistic, period });
 
-    const ticketAge = metric('token-refresher', 'TicketAgeSeconds', 'Maximum');
-    const tokenRemaining = metric('token-refresher', 'TokenRemainingSeconds', 'Minimum');
+    // The gauges arrive once per refresher run; a period shorter than the schedule would hold no data point in
+    // between, and missing data breaches, so these alarms would flap on any schedule slower than 5 minutes.
+    const gaugePeriod = props.refreshSchedule.toSeconds() > FIVE_MINUTES.toSeconds() ? props.refreshSchedule : FIVE_MINUTES;
+    const ticketAge = metric('token-refresher', 'TicketAgeSeconds', 'Maximum', gaugePeriod);
+    const tokenRemaining = metric('token-refresher', 'TokenRemainingSeconds', 'Minimum', gaugePeriod);
     const refusals = new cloudwatch.MathExpression({
       expression: 'FILL(config, 0) + FILL(quota, 0)',
       usingMetrics: { config: metric('token-refresher', 'WechatConfigErrors', 'Sum'), quota: metric('token-refresher', 'WechatQuotaExhausted', 'Sum') },
