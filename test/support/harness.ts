@@ -16,9 +16,19 @@ import { createLambdaRefreshTrigger } from '../../shared/token/lambda-refresh-tr
 import type { RefresherDeps } from '../../shared/token/refresh-component-token';
 import type { RefreshOutcome } from '../../shared/token/refresh-request';
 import { createLambdaContext } from '../../local/aws/lambda-context';
-import { createComponentApi } from '../../shared/wechat/component-api';
+import { createComponentApi, createWechatHttp } from '../../shared/wechat/component-api';
 import { startLocalAws, type LocalAws } from '../../local/aws/local-aws';
-import { startHttpGateway, type HttpGateway } from '../../local/runtime/http-gateway';
+import { startHttpGateway, type GatewayRoute, type HttpGateway } from '../../local/runtime/http-gateway';
+import { makeH5OAuthHandler } from '../../functions/h5-oauth/app';
+import { createCachedSecret } from '../../shared/config/component-secrets';
+import type { OAuthDeps } from '../../shared/oauth/oauth-deps';
+import { parseReturnToRules } from '../../shared/oauth/return-to';
+import { createSessionTokens } from '../../shared/oauth/session-token';
+import { createSnsApi } from '../../shared/oauth/sns-api';
+import { createLoginCodeStore } from '../../shared/store/login-code-store';
+import { createOAuthStateStore } from '../../shared/store/oauth-state-store';
+import { createUserStore } from '../../shared/store/user-store';
+import { TEST_AUTHORIZER_APPID } from '../../local/wechat-sim/defaults';
 import { startWechatSim, type WechatSim, type WechatSimOptions } from '../../local/wechat-sim/server';
 import { FakeClock } from './fake-clock';
 
@@ -48,6 +58,8 @@ export interface Harness {
   refresherDeps: RefresherDeps;
   /** The refresher handler as the Lambda stand-in runs it. */
   refresher: ReturnType<typeof makeTokenRefresherHandler>;
+  /** The H5 sign-in dependencies behind the gateway's /oauth/* routes. */
+  oauthDeps: OAuthDeps;
   /** Runs the refresher handler once, as a scheduled or invoked Lambda would. */
   runRefresher(event?: unknown): Promise<RefreshOutcome>;
   /** A new reader, as a separate container would have, reaching the refresher through Lambda Invoke. */
@@ -55,7 +67,12 @@ export interface Harness {
   close(): Promise<void>;
 }
 
+export const RETURN_TO_ORIGIN = 'https://h5.example.com';
+export const RETURN_TO = `${RETURN_TO_ORIGIN}/app/`;
+
 export interface HarnessOptions {
+  /** H5 sign-in settings (the harness always serves /oauth/*). */
+  oauth?: { cookieBinding?: boolean; allowedReturnTo?: string[]; authorizerAppids?: string[]; sessionTtlSec?: number; loginCodeTtlMs?: number };
   sim?: Partial<WechatSimOptions>;
   refreshMarginMs?: number;
   leaseDurationMs?: number;
@@ -98,10 +115,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     maxSkewSec: 600,
     maxBodyBytes: 64 * 1024,
   };
-  const gateway = await startHttpGateway({
-    routes: [{ routeKey: PUSH_ROUTE, functionName: 'push-receiver', handler: makePushReceiverHandler(pushDeps) }],
-    now: clock.now,
-  });
+  const routes: GatewayRoute[] = [{ routeKey: PUSH_ROUTE, functionName: 'push-receiver', handler: makePushReceiverHandler(pushDeps) }];
+  const gateway = await startHttpGateway({ routes, now: clock.now });
 
   const sim = await startWechatSim({
     componentAppid,
@@ -131,8 +146,47 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   aws.registerFunction(REFRESHER_FUNCTION, (event, context) => refresher(event, context));
   const lambda = new LambdaClient(aws.clientConfig('lambda'));
 
+  const sessionSecretArn = aws.putSecret('wechat-session', 'test-session-signing-key-0123456789abcdefghijklmnop');
+  const readSessionKey = createCachedSecret({ secretArn: sessionSecretArn, client: new SecretsManagerClient(aws.clientConfig('secretsManager')), now: clock.now }, (value) =>
+    new TextEncoder().encode(value),
+  );
+  const oauth = options.oauth ?? {};
+  const base = { dynamo, tableName: TABLE_NAME, componentAppid, now: clock.now };
+  const oauthDeps: OAuthDeps = {
+    componentAppid,
+    callbackUrl: `${gateway.url}/oauth/callback`,
+    startUrl: `${gateway.url}/oauth/start`,
+    openBaseUrl: sim.url,
+    returnToRules: parseReturnToRules(oauth.allowedReturnTo ?? [RETURN_TO]),
+    configuredAuthorizers: new Set(oauth.authorizerAppids ?? [TEST_AUTHORIZER_APPID]),
+    authorizers: stores.events,
+    states: createOAuthStateStore(base),
+    loginCodes: createLoginCodeStore({ ...base, ttlMs: oauth.loginCodeTtlMs ?? 120_000 }),
+    users: createUserStore({ ...base, sealer: stores.sealer }),
+    tokenReader: createComponentTokenReader({
+      tokens: stores.tokens,
+      requestRefresh: createLambdaRefreshTrigger({ functionName: REFRESHER_FUNCTION, lambda: new LambdaClient(aws.clientConfig('lambda')) }),
+      now: clock.now,
+    }),
+    sns: createSnsApi(createWechatHttp({ baseUrl: sim.url, maxAttempts: options.apiMaxAttempts ?? 3, sleep: async () => {} })),
+    getSessionTokens: async () => createSessionTokens({ signingKey: await readSessionKey(), componentAppid, ttlSec: oauth.sessionTtlSec ?? 86_400, now: clock.now }),
+    cookieBinding: oauth.cookieBinding ?? true,
+    stateTtlMs: 600_000,
+    replayWindowMs: 300_000,
+    now: clock.now,
+    logger: createLogger('h5-oauth'),
+    metrics: createMetrics('h5-oauth'),
+  };
+  const oauthHandler = makeH5OAuthHandler(oauthDeps);
+  routes.push(
+    { routeKey: 'GET /oauth/start', functionName: 'h5-oauth', handler: oauthHandler },
+    { routeKey: 'GET /oauth/callback', functionName: 'h5-oauth', handler: oauthHandler },
+    { routeKey: 'ANY /oauth/session', functionName: 'h5-oauth', handler: oauthHandler },
+  );
+
   return {
     clock,
+    oauthDeps,
     aws,
     sim,
     gateway,
