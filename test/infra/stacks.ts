@@ -25,16 +25,25 @@ export const CERTIFICATE_ARN = `arn:aws:acm:${TEST_REGION}:${TEST_ACCOUNT}:certi
 export const DOMAIN_NAME = 'wechat.example.com';
 export const EXISTING_EGRESS_IP = '203.0.113.7';
 
-/** An app whose stacks skip NodejsFunction bundling (fast), unless `bundle` asks for the real esbuild run. */
-export function newTestApp(options: { bundle?: boolean; outdir?: string } = {}): App {
+export interface TestAppOptions {
+  /** Run esbuild for NodejsFunction assets instead of skipping bundling. */
+  bundle?: boolean;
+  /** Run CDK's built-in CloudFormation schema validation at synthesis (seconds per stack, so off unless asked). */
+  cfnValidation?: boolean;
+  outdir?: string;
+}
+
+/** An app whose stacks skip NodejsFunction bundling and schema validation (fast) unless the options ask for them. */
+export function newTestApp(options: TestAppOptions = {}): App {
   return new App({
     ...(options.outdir ? { outdir: options.outdir } : {}),
+    builtinCloudFormationValidation: options.cfnValidation ?? false,
     context: options.bundle ? {} : { 'aws:cdk:bundling-stacks': [] },
   });
 }
 
 /** The deployable stack, built from CDK context the way infra/app.ts builds it. */
-export function buildAppStack(context: Record<string, string> = {}, options: { bundle?: boolean; outdir?: string } = {}): WechatComponentStack {
+export function buildAppStack(context: Record<string, string> = {}, options: TestAppOptions = {}): WechatComponentStack {
   const app = newTestApp(options);
   const values: Record<string, string> = { componentAppid: TEST_APPID, region: TEST_REGION, ...context };
   const settings = readAppSettings((key) => values[key], {});

@@ -1,0 +1,179 @@
+import { Duration, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { CfnEIP, CfnNatGateway, CfnVPC, type ISubnet } from 'aws-cdk-lib/aws-ec2';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { WechatComponent } from '../../infra/wechat-component';
+import type { WechatComponentStack } from '../../infra/wechat-component-stack';
+import {
+  arnOf,
+  CDK_TIMEOUT_MS,
+  customDomainStack,
+  defaultStack,
+  DOMAIN_NAME,
+  EXISTING_EGRESS_IP,
+  existingVpcStack,
+  lambdaEgressStack,
+  logicalIdOf,
+  newTestApp,
+  onlyResourceOf,
+  resourcesOf,
+  TEST_ACCOUNT,
+  TEST_APPID,
+  TEST_REGION,
+} from './stacks';
+
+type Output = { Value: unknown; Description?: string };
+
+let stack: WechatComponentStack;
+let template: Template;
+let lambdaStack: WechatComponentStack;
+let lambdaTemplate: Template;
+let vpcBuilt: ReturnType<typeof existingVpcStack>;
+let vpcTemplate: Template;
+
+beforeAll(() => {
+  stack = defaultStack();
+  template = Template.fromStack(stack);
+  lambdaStack = lambdaEgressStack();
+  lambdaTemplate = Template.fromStack(lambdaStack);
+  vpcBuilt = existingVpcStack();
+  vpcTemplate = Template.fromStack(vpcBuilt.stack);
+}, CDK_TIMEOUT_MS);
+
+const outputs = (t: Template) => (t.toJSON().Outputs ?? {}) as Record<string, Output>;
+
+describe('WechatEgress.natGateway (the default)', { timeout: CDK_TIMEOUT_MS }, () => {
+  it('creates a VPC with one NAT gateway that sends traffic from the stack’s Elastic IP', () => {
+    const [eipId] = onlyResourceOf(template, 'AWS::EC2::EIP');
+
+    template.resourceCountIs('AWS::EC2::VPC', 1);
+    template.resourceCountIs('AWS::EC2::NatGateway', 1);
+    template.hasResourceProperties('AWS::EC2::NatGateway', { AllocationId: { 'Fn::GetAtt': [eipId, 'AllocationId'] } });
+  });
+
+  it('keeps DynamoDB traffic on a gateway endpoint, off the NAT gateway', () => {
+    const [endpointId, endpoint] = onlyResourceOf(template, 'AWS::EC2::VPCEndpoint');
+
+    expect(endpoint.Properties!.VpcEndpointType, endpointId).toBe('Gateway');
+    expect(JSON.stringify(endpoint.Properties!.ServiceName)).toContain('.dynamodb');
+  });
+
+  it('records rejected traffic in a flow log with a retention', () => {
+    const [, flowLog] = onlyResourceOf(template, 'AWS::EC2::FlowLog');
+    const [vpcId] = onlyResourceOf(template, 'AWS::EC2::VPC');
+    const groupId = (flowLog.Properties!.LogGroupName as { Ref: string }).Ref;
+
+    expect(flowLog.Properties).toMatchObject({ ResourceId: { Ref: vpcId }, ResourceType: 'VPC', LogDestinationType: 'cloud-watch-logs' });
+    expect(template.findResources('AWS::Logs::LogGroup')[groupId]!.Properties.RetentionInDays).toBeGreaterThan(0);
+  });
+
+  it('outputs the Elastic IP to put on the component’s IP allow list', () => {
+    const [eipId] = onlyResourceOf(template, 'AWS::EC2::EIP');
+
+    expect(outputs(template).EgressIp!.Value).toEqual({ 'Fn::GetAtt': [eipId, 'PublicIp'] });
+  });
+});
+
+describe('WechatEgress.lambdaDefault', { timeout: CDK_TIMEOUT_MS }, () => {
+  it('creates no network and no Elastic IP, and keeps both functions out of any VPC', () => {
+    for (const type of ['AWS::EC2::VPC', 'AWS::EC2::EIP', 'AWS::EC2::NatGateway', 'AWS::EC2::SecurityGroup']) lambdaTemplate.resourceCountIs(type, 0);
+    for (const [id, fn] of resourcesOf(lambdaTemplate, 'AWS::Lambda::Function')) expect(fn.Properties!.VpcConfig, id).toBeUndefined();
+  });
+
+  it('outputs no egress IP, since Lambda’s own IPs cannot be allow-listed', () => {
+    expect(outputs(lambdaTemplate)).not.toHaveProperty('EgressIp');
+    expect(lambdaStack.component.egressIp).toBeUndefined();
+  });
+});
+
+describe('WechatEgress.existingVpc', { timeout: CDK_TIMEOUT_MS }, () => {
+  it('puts the refresher in the given VPC’s private subnets and creates no VPC of its own', () => {
+    const { vpc, component } = vpcBuilt;
+    const privateSubnets = vpc.privateSubnets.map((subnet: ISubnet) => ({ Ref: logicalIdOf(subnet) }));
+    const refresher = vpcTemplate.findResources('AWS::Lambda::Function')[logicalIdOf(component.tokenRefresher)]!;
+
+    vpcTemplate.resourceCountIs('AWS::EC2::VPC', 1);
+    expect(refresher.Properties.VpcConfig.SubnetIds).toEqual(privateSubnets);
+    expect(vpcTemplate.findResources('AWS::EC2::SecurityGroup')).toSatisfy((groups: object) =>
+      Object.values(groups).every((group: { Properties: { VpcId: unknown } }) => JSON.stringify(group.Properties.VpcId) === JSON.stringify({ Ref: logicalIdOf(vpc) })),
+    );
+  });
+
+  it('creates no VPC, NAT gateway or Elastic IP of its own and reports the egress IP it was given', () => {
+    const own = vpcBuilt.component.node.findAll().filter((c) => c instanceof CfnVPC || c instanceof CfnNatGateway || c instanceof CfnEIP);
+
+    expect(own.map((c) => c.node.path)).toEqual([]);
+    expect(vpcBuilt.component.egressIp).toBe(EXISTING_EGRESS_IP);
+  });
+});
+
+describe('WechatComponentStack outputs', { timeout: CDK_TIMEOUT_MS }, () => {
+  it('give the event receive URL and the OAuth callback URL on the API endpoint', () => {
+    const apiId = logicalIdOf(stack.component.api.httpApi);
+
+    expect(outputs(template).EventReceiveUrl!.Value).toEqual({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [apiId, 'ApiEndpoint'] }, '/wechat/component/events']] });
+    expect(outputs(template).OAuthCallbackUrl!.Value).toEqual({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [apiId, 'ApiEndpoint'] }, '/oauth/callback']] });
+  });
+
+  it('give the URLs on the custom domain when there is one', () => {
+    const domainOutputs = outputs(Template.fromStack(customDomainStack()));
+
+    expect(domainOutputs.EventReceiveUrl!.Value).toBe(`https://${DOMAIN_NAME}/wechat/component/events`);
+    expect(domainOutputs.OAuthCallbackUrl!.Value).toBe(`https://${DOMAIN_NAME}/oauth/callback`);
+  });
+
+  it('name the table, key, secret and refresher an operator needs', () => {
+    const c = stack.component;
+
+    expect(outputs(template)).toMatchObject({
+      TableName: { Value: { Ref: logicalIdOf(c.table) } },
+      KeyArn: { Value: arnOf(logicalIdOf(c.key)) },
+      SecretArn: { Value: { Ref: logicalIdOf(c.secret) } },
+      RefresherFunctionName: { Value: { Ref: logicalIdOf(c.tokenRefresher) } },
+    });
+  });
+
+  it('each carry a description', () => {
+    const all = outputs(template);
+
+    expect(Object.keys(all).sort()).toEqual(['EgressIp', 'EventReceiveUrl', 'KeyArn', 'OAuthCallbackUrl', 'RefresherFunctionName', 'SecretArn', 'TableName']);
+    for (const [name, output] of Object.entries(all)) expect(output.Description?.length ?? 0, name).toBeGreaterThan(20);
+  });
+});
+
+describe('WechatComponent props validation', { timeout: CDK_TIMEOUT_MS }, () => {
+  const newStack = () => new Stack(newTestApp(), 'Validation', { env: { region: TEST_REGION, account: TEST_ACCOUNT } });
+
+  it('throws naming componentAppid when it is not wx followed by 16 letters or digits', () => {
+    for (const componentAppid of ['', 'wx123', 'xx1234567890abcdef', 'wx1234567890abcdef0', 'wx12345678-0abcdef', ` ${TEST_APPID}`]) {
+      expect(() => new WechatComponent(newStack(), 'Component', { componentAppid }), JSON.stringify(componentAppid)).toThrow(/componentAppid/);
+    }
+  });
+
+  it('throws naming both props when refreshMargin is not longer than refreshSchedule', () => {
+    for (const [schedule, margin] of [
+      [10, 10],
+      [10, 5],
+      [5, 4],
+    ] as const) {
+      expect(() =>
+        new WechatComponent(newStack(), 'Component', {
+          componentAppid: TEST_APPID,
+          refreshSchedule: Duration.minutes(schedule),
+          refreshMargin: Duration.minutes(margin),
+        }),
+      ).toThrow(/refreshMargin.*refreshSchedule/);
+    }
+  });
+
+  it('throws naming refreshMargin when it reaches the 2-hour token lifetime', () => {
+    expect(() => new WechatComponent(newStack(), 'Component', { componentAppid: TEST_APPID, refreshMargin: Duration.hours(2) })).toThrow(/refreshMargin/);
+  });
+
+  it('accepts a margin just longer than the schedule', () => {
+    const build = () =>
+      new WechatComponent(newStack(), 'Component', { componentAppid: TEST_APPID, refreshSchedule: Duration.minutes(10), refreshMargin: Duration.minutes(11) });
+
+    expect(build).not.toThrow();
+  });
+});
