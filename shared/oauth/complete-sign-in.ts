@@ -80,7 +80,7 @@ async function exchangeAndStore(deps: OAuthDeps, record: OAuthState, code: strin
   let profile;
   if (record.scope === 'snsapi_userinfo') {
     const { unionid: infoUnionid, ...rest } = await deps.sns.getUserInfo({ accessToken: exchanged.accessToken, openid: exchanged.openid });
-    profile = rest;
+    profile = { ...rest, isSnapshotUser: rest.isSnapshotUser || exchanged.isSnapshotUser };
     unionid ??= infoUnionid;
   }
   await deps.users.upsert({

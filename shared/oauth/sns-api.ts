@@ -9,6 +9,8 @@ export interface SnsAccessToken {
   openid: string;
   scope: string;
   unionid?: string;
+  /** A snapshot-mode virtual user (WeChat reports it here, in the code exchange). */
+  isSnapshotUser: boolean;
 }
 
 type Call = <T>(call: WechatCall) => Promise<T>;
@@ -31,7 +33,7 @@ export function createSnsApi(call: Call) {
         },
         secrets: [input.code, input.componentAccessToken],
       });
-      const { access_token, refresh_token, openid, expires_in, scope, unionid } = raw;
+      const { access_token, refresh_token, openid, expires_in, scope, unionid, is_snapshotuser } = raw;
       if (typeof access_token !== 'string' || typeof refresh_token !== 'string' || typeof openid !== 'string' || !openid) {
         throw badResponse('sns_component_access_token');
       }
@@ -41,6 +43,7 @@ export function createSnsApi(call: Call) {
         openid,
         expiresInSec: typeof expires_in === 'number' ? expires_in : 7200,
         scope: typeof scope === 'string' ? scope : '',
+        isSnapshotUser: is_snapshotuser === 1,
         ...(typeof unionid === 'string' && unionid ? { unionid } : {}),
       };
     },
