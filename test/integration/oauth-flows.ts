@@ -1,0 +1,153 @@
+/**
+ * Steps of the H5 sign-in as a browser and a page take them, for the oauth-*.int.test.ts files: start, consent at
+ * the simulator, callback, login code redemption, plus the checks every failure page must pass.
+ */
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { expect } from 'vitest';
+import { FAILURES } from '../../functions/h5-oauth/error-pages';
+import type { OAuthErrorCode } from '../../shared/oauth/oauth-errors';
+import { TEST_AUTHORIZER_APPID } from '../../local/wechat-sim/defaults';
+import { RETURN_TO, RETURN_TO_ORIGIN, TABLE_NAME, type Harness } from '../support/harness';
+import type { TestBrowser } from '../support/oauth-browser';
+
+export interface StartParams {
+  appid?: string;
+  scope?: string;
+  return_to?: string;
+}
+
+/** /oauth/start for the test authorizer, snsapi_base and the allowed RETURN_TO unless overridden. */
+export function startUrl(h: Harness, params: StartParams = {}): string {
+  const query = { appid: TEST_AUTHORIZER_APPID, scope: 'snsapi_base', return_to: RETURN_TO, ...params };
+  return `${h.gateway.url}/oauth/start?${new URLSearchParams(query)}`;
+}
+
+export interface Started {
+  response: Response;
+  /** WeChat's authorize URL, as the Location header says. */
+  authorize: URL;
+  state: string;
+  /** The binding cookie as `name=value`, when one was set. */
+  cookie?: string;
+  cookieValue?: string;
+}
+
+/** GET /oauth/start in `browser` (which keeps the binding cookie); fails the test unless it redirects. */
+export async function start(h: Harness, browser: TestBrowser, params: StartParams = {}): Promise<Started> {
+  const response = await browser.get(startUrl(h, params));
+  expect(response.status).toBe(302);
+  const authorize = new URL(response.headers.get('location')!);
+  const [setCookie] = response.headers.getSetCookie();
+  const pair = setCookie?.split(';')[0];
+  return {
+    response,
+    authorize,
+    state: authorize.searchParams.get('state')!,
+    ...(pair ? { cookie: pair, cookieValue: pair.slice(pair.indexOf('=') + 1) } : {}),
+  };
+}
+
+/** Our /oauth/callback URL as WeChat would call it. */
+export function callbackUrl(baseUrl: string, query: { code?: string; state: string; appid?: string }): string {
+  return `${baseUrl}/oauth/callback?${new URLSearchParams(query as Record<string, string>)}`;
+}
+
+export interface SignedIn {
+  started: Started;
+  /** The callback URL WeChat sent the browser to (with code, state and appid). */
+  callback: string;
+  /** Where the callback sent the browser: return_to with wx_login. */
+  landing: URL;
+  loginCode: string;
+  /** The WeChat code the simulator issued (a secret). */
+  code: string;
+}
+
+/** A whole sign-in in `browser`: start, consent as `userId` at the simulator, callback; fails the test unless it lands. */
+export async function signIn(
+  h: Harness,
+  browser: TestBrowser,
+  options: { userId?: string; scope?: 'snsapi_base' | 'snsapi_userinfo'; returnTo?: string; appid?: string } = {},
+): Promise<SignedIn> {
+  const started = await start(h, browser, {
+    scope: options.scope ?? 'snsapi_base',
+    ...(options.returnTo ? { return_to: options.returnTo } : {}),
+    ...(options.appid ? { appid: options.appid } : {}),
+  });
+  const authorize = new URL(started.authorize);
+  authorize.searchParams.set('sim_user', options.userId ?? h.sim.oauthUsers()[0]!.id);
+  const consented = await browser.get(authorize.href);
+  expect(consented.status).toBe(302);
+  const callback = consented.headers.get('location')!;
+  const answered = await browser.get(callback);
+  expect(answered.status).toBe(302);
+  const landing = new URL(answered.headers.get('location')!);
+  return { started, callback, landing, loginCode: landing.searchParams.get('wx_login')!, code: new URL(callback).searchParams.get('code')! };
+}
+
+/** POST /oauth/session as the H5 page on RETURN_TO_ORIGIN does. */
+export function redeem(h: Harness, loginCode: unknown, origin: string | null = RETURN_TO_ORIGIN): Promise<Response> {
+  return fetch(`${h.gateway.url}/oauth/session`, {
+    method: 'POST',
+    body: JSON.stringify({ loginCode }),
+    headers: { 'content-type': 'application/json', ...(origin ? { origin } : {}) },
+  });
+}
+
+/** GET /oauth/session with a bearer token. */
+export function readSession(h: Harness, authorization: string | undefined, origin: string | null = RETURN_TO_ORIGIN): Promise<Response> {
+  return fetch(`${h.gateway.url}/oauth/session`, {
+    headers: { ...(authorization !== undefined ? { authorization } : {}), ...(origin ? { origin } : {}) },
+  });
+}
+
+/** How many times the simulator answered `api` so far. */
+export const simCalls = (h: Harness, api = 'sns_component_access_token'): number => h.sim.stats().calls[api] ?? 0;
+
+/** Every item whose pk starts with `prefix` (USER#, OAUTH_STATE#, LOGIN_CODE#). */
+export async function scanItems(h: Harness, prefix: string): Promise<Array<Record<string, unknown>>> {
+  const items: Array<Record<string, unknown>> = [];
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await h.dynamo.send(
+      new ScanCommand({
+        TableName: TABLE_NAME,
+        FilterExpression: 'begins_with(pk, :prefix)',
+        ExpressionAttributeValues: { ':prefix': prefix },
+        ConsistentRead: true,
+        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+      }),
+    );
+    items.push(...(page.Items ?? []));
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  return items;
+}
+
+/**
+ * The checks every failure page must pass: its own status, text/html, the Chinese and the English explanation, the
+ * failure code, a retry link, and none of `secrets` anywhere in it. Returns the retry link's href.
+ */
+export async function expectFailurePage(response: Response, code: OAuthErrorCode, secrets: ReadonlyArray<string | undefined> = []): Promise<string> {
+  const body = await response.text();
+  const page = FAILURES[code];
+
+  expect({ status: response.status, code: /<code>([A-Z_]+)<\/code>/.exec(body)?.[1] }).toEqual({ status: page.status, code });
+  expect(response.headers.get('content-type')).toMatch(/^text\/html\b/);
+  expect(page.zh).toMatch(/[\u4e00-\u9fff]/);
+  expect(body).toContain(page.zh);
+  expect(body).toContain(page.en);
+  const retry = /<a class="retry" href="([^"]+)"/.exec(body)?.[1];
+  expect(retry, 'a retry link').toBeDefined();
+  for (const secret of secrets) {
+    if (secret) expect(body).not.toContain(secret);
+  }
+  return retry!.replaceAll('&amp;', '&');
+}
+
+/** A JSON failure of the session API: status and `error` code. */
+export async function expectJsonFailure(response: Response, code: OAuthErrorCode): Promise<Record<string, unknown>> {
+  const body = (await response.json()) as Record<string, unknown>;
+  expect({ status: response.status, error: body.error }).toEqual({ status: FAILURES[code].status, error: code });
+  return body;
+}
