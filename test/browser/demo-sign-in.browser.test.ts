@@ -1,0 +1,201 @@
+/**
+ * The H5 sign-in demo page of `npm start`, driven in headless Chromium: the real browser's cookies (the
+ * `__Host-wxo_<state>` binding), redirects, sessionStorage and the page's own script, end to end against the
+ * local runtime and the WeChat simulator.
+ */
+import { mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { FAILURES } from '../../functions/h5-oauth/error-pages';
+import { TEST_COMPONENT_APPID } from '../../local/wechat-sim/defaults';
+import { DEFAULT_OAUTH_USER_ID, OAuthUserDirectory } from '../../local/wechat-sim/state/oauth-users';
+import { chromiumMissingReason, IN_CI, launchChromium } from './support/chromium';
+import { startLocalRuntime, type LocalRuntime } from './support/local-runtime';
+
+const SCREENSHOT_DIR = fileURLToPath(new URL('../../test-output/screenshots/', import.meta.url));
+
+const missingChromium = chromiumMissingReason();
+// Outside CI a missing browser skips these tests, loudly; in CI, beforeAll fails instead (.ci/run installs it).
+const skipReason = missingChromium !== null && !IN_CI ? missingChromium : null;
+if (skipReason) console.warn(`[browser test skipped] ${skipReason}`);
+
+describe.skipIf(skipReason !== null)('H5 sign-in demo page (local runtime) in Chromium', () => {
+  let runtime: LocalRuntime | undefined;
+  let browser: Browser | undefined;
+  const contexts: BrowserContext[] = [];
+
+  beforeAll(async () => {
+    if (missingChromium) throw new Error(`CI=true but ${missingChromium} (.ci/run installs it before the tests)`);
+    const starting = startLocalRuntime().then((started) => (runtime = started));
+    const launching = launchChromium().then((launched) => (browser = launched));
+    // allSettled: if one fails, the other is still assigned and afterAll closes it.
+    const results = await Promise.allSettled([starting, launching]);
+    for (const result of results) if (result.status === 'rejected') throw result.reason;
+  }, 60_000);
+
+  afterEach(async () => {
+    for (const context of contexts.splice(0)) await context.close().catch(() => undefined);
+  });
+
+  afterAll(async () => {
+    await browser?.close().catch(() => undefined);
+    await runtime?.stop();
+  }, 20_000);
+
+  /** A new context is another browser: no cookies, no storage. */
+  async function openBrowser(): Promise<BrowserContext> {
+    const context = await browser!.newContext({ viewport: { width: 480, height: 720 }, locale: 'zh-CN' });
+    context.setDefaultTimeout(10_000);
+    context.setDefaultNavigationTimeout(15_000);
+    contexts.push(context);
+    return context;
+  }
+
+  /** Every URL the page asked for, redirect hops included, and every uncaught script error. */
+  function watch(page: Page): { urls: string[]; errors: Error[] } {
+    const seen = { urls: [] as string[], errors: [] as Error[] };
+    page.on('request', (request) => seen.urls.push(request.url()));
+    page.on('pageerror', (error) => seen.errors.push(error));
+    return seen;
+  }
+
+  function expectedUser(id: string): { nickname: string; openid: string } {
+    const user = new OAuthUserDirectory(TEST_COMPONENT_APPID).find(id);
+    if (!user) throw new Error(`no simulated user ${id}`);
+    return { nickname: user.nickname, openid: user.openidFor(runtime!.authorizerAppid) };
+  }
+
+  const callbackUrls = (urls: string[]) => urls.filter((url) => url.startsWith(`${runtime!.url}/oauth/callback?`));
+  const queryValues = (urls: string[], name: string) => urls.map((url) => new URL(url).searchParams.get(name)).filter((value) => value !== null);
+
+  /** Demo page → "Sign in with WeChat" → the simulator's consent page (its visible text is returned). */
+  async function openConsentPage(page: Page): Promise<string> {
+    await page.goto(`${runtime!.url}/`);
+    await page.getByRole('link', { name: 'Sign in with WeChat' }).click();
+    await page.waitForURL((url) => url.href.startsWith(`${runtime!.simUrl}/connect/oauth2/authorize?`));
+    return page.locator('body').innerText();
+  }
+
+  /** Consents as the user shown as `nickname` and waits until the demo page shows who signed in. */
+  async function chooseUser(page: Page, nickname: string): Promise<void> {
+    await page.getByRole('link', { name: nickname }).click();
+    await page.locator('#openid').waitFor({ state: 'visible' });
+  }
+
+  it('signs in through the consent page and shows the chosen user’s nickname and openid', async () => {
+    const user = expectedUser('han-meimei');
+    const page = await (await openBrowser()).newPage();
+    const seen = watch(page);
+
+    const consentText = await openConsentPage(page);
+    await chooseUser(page, user.nickname);
+    mkdirSync(SCREENSHOT_DIR, { recursive: true });
+    await page.screenshot({ path: `${SCREENSHOT_DIR}signed-in.png`, fullPage: true });
+
+    expect(consentText).toContain(user.nickname);
+    expect(consentText).toContain(user.openid);
+    expect(await page.locator('#nickname').textContent()).toBe(user.nickname);
+    expect(await page.locator('#openid').textContent()).toBe(`openid: ${user.openid}`);
+    expect(await page.locator('#status').textContent()).toBe('Signed in.');
+    // The single-use login code is taken out of the address bar once redeemed.
+    expect(page.url()).toBe(`${runtime!.url}/`);
+    expect(seen.errors).toEqual([]);
+    // What authorizes (WeChat's code, the login code) never reaches the service's logs.
+    const secrets = [...queryValues(callbackUrls(seen.urls), 'code'), ...queryValues(seen.urls, 'wx_login')];
+    expect(secrets.length).toBeGreaterThanOrEqual(2);
+    for (const secret of secrets) expect(runtime!.output()).not.toContain(secret);
+  });
+
+  it('shows the refusal and no user when the user refuses on the consent page', async () => {
+    const page = await (await openBrowser()).newPage();
+    const seen = watch(page);
+
+    await openConsentPage(page);
+    await page.getByRole('link', { name: /Refuse/ }).click();
+    await page.locator('#status.error').waitFor({ state: 'visible' });
+
+    expect(seen.urls).toContain(`${runtime!.url}/?wx_error=access_denied`);
+    expect(await page.locator('#status').textContent()).toBe('You did not allow the sign-in (access_denied).');
+    expect(await page.locator('#who').isHidden()).toBe(true);
+    expect(await page.locator('#nickname').count()).toBe(0);
+    expect(queryValues(seen.urls, 'wx_login')).toEqual([]);
+    expect(seen.errors).toEqual([]);
+  });
+
+  it('rejects the callback URL replayed in another browser with a bilingual 400 page and a retry link', async () => {
+    const user = expectedUser('han-meimei');
+    const first = await (await openBrowser()).newPage();
+    const seenFirst = watch(first);
+    await openConsentPage(first);
+    await chooseUser(first, user.nickname);
+    const [callbackUrl] = callbackUrls(seenFirst.urls);
+    expect(callbackUrl).toMatch(/[?&]code=[^&]+/);
+    const other = await (await openBrowser()).newPage();
+
+    const response = await other.goto(callbackUrl!);
+
+    expect(response?.status()).toBe(400);
+    const text = await other.locator('body').innerText();
+    expect(text).toContain(FAILURES.REPLAYED_ELSEWHERE.zh);
+    expect(text).toContain(FAILURES.REPLAYED_ELSEWHERE.en);
+    expect(text).toContain('REPLAYED_ELSEWHERE');
+    expect(await other.locator('#openid').count()).toBe(0);
+    // The retry link starts a new sign-in of this browser's own: it leads to the consent page again.
+    const retry = other.getByRole('link', { name: /Try again/ });
+    const retryUrl = new URL((await retry.getAttribute('href'))!);
+    expect(`${retryUrl.origin}${retryUrl.pathname}`).toBe(`${runtime!.url}/oauth/start`);
+    expect(retryUrl.searchParams.get('scope')).toBe('snsapi_userinfo');
+    expect(retryUrl.searchParams.get('return_to')).toBe(`${runtime!.url}/`);
+    await retry.click();
+    await other.waitForURL((url) => url.href.startsWith(`${runtime!.simUrl}/connect/oauth2/authorize?`));
+    expect(await other.locator('body').innerText()).toContain(user.openid);
+  });
+
+  it('signs the same browser in again, as the same user, when it replays the callback within the replay window', async () => {
+    const user = expectedUser('wang-fang');
+    const context = await openBrowser();
+    const first = await context.newPage();
+    const seenFirst = watch(first);
+    await openConsentPage(first);
+    await chooseUser(first, user.nickname);
+    const [callbackUrl] = callbackUrls(seenFirst.urls);
+    // A new tab shares the cookies but not sessionStorage: being signed in there can only come from the replay.
+    const again = await context.newPage();
+    const seenAgain = watch(again);
+
+    await again.goto(callbackUrl!);
+    await again.locator('#openid').waitFor({ state: 'visible' });
+
+    expect(await again.locator('#openid').textContent()).toBe(`openid: ${user.openid}`);
+    expect(await again.locator('#nickname').textContent()).toBe(user.nickname);
+    const [firstLoginCode] = queryValues(seenFirst.urls, 'wx_login');
+    const [replayLoginCode] = queryValues(seenAgain.urls, 'wx_login');
+    expect(replayLoginCode).toEqual(expect.any(String));
+    expect(replayLoginCode).not.toBe(firstLoginCode);
+    expect(seenAgain.errors).toEqual([]);
+  });
+
+  // One runtime serves every test, and a silent sign-in keeps a profile stored by an earlier snsapi_userinfo one (by
+  // design, shared/store/user-store.ts): the silent user, DEFAULT_OAUTH_USER_ID, is never chosen on a consent page here.
+  it('signs in silently with snsapi_base: no consent page, an openid and no nickname', async () => {
+    const user = expectedUser(DEFAULT_OAUTH_USER_ID);
+    const page = await (await openBrowser()).newPage();
+    const seen = watch(page);
+    const shown: string[] = [];
+    page.on('framenavigated', (frame) => {
+      if (frame === page.mainFrame()) shown.push(frame.url());
+    });
+    await page.goto(`${runtime!.url}/`);
+
+    await page.getByRole('link', { name: /Silent sign-in/ }).click();
+    await page.locator('#openid').waitFor({ state: 'visible' });
+
+    expect(seen.urls.some((url) => url.startsWith(`${runtime!.simUrl}/connect/oauth2/authorize?`))).toBe(true);
+    expect(shown.filter((url) => url.startsWith(runtime!.simUrl))).toEqual([]);
+    expect(await page.locator('#openid').textContent()).toBe(`openid: ${user.openid}`);
+    expect(await page.locator('#nickname').textContent()).toBe('(no profile: silent sign-in)');
+    expect(await page.locator('#who img').count()).toBe(0);
+    expect(seen.errors).toEqual([]);
+  });
+});
