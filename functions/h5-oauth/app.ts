@@ -22,6 +22,9 @@ const MAX_SESSION_BODY_BYTES = 4096;
  */
 export function makeH5OAuthHandler(deps: OAuthDeps) {
   const origins = allowedOrigins(deps.returnToRules);
+  // Where "try again" leads when a failure names no sign-in to repeat: the (first) application, which starts a new one.
+  const firstRule = deps.returnToRules[0];
+  const appUrl = firstRule ? `${firstRule.origin}${firstRule.pathPrefix}` : undefined;
   return withObservability(deps.logger, deps.metrics, async (event: APIGatewayProxyEventV2, _context: Context): Promise<APIGatewayProxyStructuredResultV2> => {
     const method = event.requestContext.http.method;
     const path = event.rawPath;
@@ -38,7 +41,7 @@ export function makeH5OAuthHandler(deps: OAuthDeps) {
         return redirect(started.location, started.cookie ? [bindingCookie(started.cookie)] : []);
       } catch (err) {
         log(err, 'start');
-        return failure(err, 'page');
+        return failure(err, 'page', {}, appUrl);
       }
     }
 
@@ -48,7 +51,7 @@ export function makeH5OAuthHandler(deps: OAuthDeps) {
         return redirect(location);
       } catch (err) {
         log(err, 'callback');
-        return failure(err, 'page');
+        return failure(err, 'page', {}, appUrl);
       }
     }
 

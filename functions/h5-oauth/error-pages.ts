@@ -30,12 +30,18 @@ export const FAILURES: Record<OAuthErrorCode | 'INTERNAL', PageText> = {
 const escapeHtml = (text: string) =>
   text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
-/** A small bilingual error page with a retry link. Nothing from the request is echoed except the retry URL we built. */
-export function renderErrorPage(code: OAuthErrorCode | 'INTERNAL', retryUrl?: string): string {
+/**
+ * A small bilingual error page with a retry link: the start URL of the same sign-in when known, else the application
+ * (`appUrl`, where the page starts a new sign-in). Nothing from the request is echoed except URLs we built or allowed.
+ */
+export function renderErrorPage(code: OAuthErrorCode | 'INTERNAL', retryUrl?: string, appUrl?: string): string {
   const text = FAILURES[code];
+  // Never a `javascript:` link: the page's CSP forbids scripts, so browsers refuse to follow one (a dead button).
   const retry = retryUrl
     ? `<p><a class="retry" href="${escapeHtml(retryUrl)}">重新登录 / Try again</a></p>`
-    : '<p><a class="retry" href="javascript:history.back()">返回 / Go back</a></p>';
+    : appUrl
+      ? `<p><a class="retry" href="${escapeHtml(appUrl)}">返回应用重新登录 / Back to the app to sign in again</a></p>`
+      : '';
   return `<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>登录失败 / Sign-in failed</title>

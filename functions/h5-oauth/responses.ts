@@ -12,8 +12,11 @@ export function json(statusCode: number, body: unknown, headers: Record<string, 
   return { statusCode, headers: { ...NO_STORE, 'content-type': 'application/json; charset=utf-8', ...headers }, body: JSON.stringify(body) };
 }
 
-/** The one place a failure becomes a response: an HTML page for browser routes, JSON for the session API. */
-export function failure(err: unknown, kind: 'page' | 'json', headers: Record<string, string> = {}): APIGatewayProxyStructuredResultV2 {
+/**
+ * The one place a failure becomes a response: an HTML page for browser routes, JSON for the session API. `appUrl` is
+ * the page's retry link when the error names no sign-in to repeat.
+ */
+export function failure(err: unknown, kind: 'page' | 'json', headers: Record<string, string> = {}, appUrl?: string): APIGatewayProxyStructuredResultV2 {
   const code = err instanceof OAuthError ? err.code : 'INTERNAL';
   const { status, en } = FAILURES[code];
   if (kind === 'json') {
@@ -28,7 +31,7 @@ export function failure(err: unknown, kind: 'page' | 'json', headers: Record<str
       'content-type': 'text/html; charset=utf-8',
       'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
     },
-    body: renderErrorPage(code, err instanceof OAuthError ? err.retryUrl : undefined),
+    body: renderErrorPage(code, err instanceof OAuthError ? err.retryUrl : undefined, appUrl),
   };
 }
 

@@ -52,6 +52,18 @@ export function callbackUrl(baseUrl: string, query: { code?: string; state: stri
   return `${baseUrl}/oauth/callback?${new URLSearchParams(query as Record<string, string>)}`;
 }
 
+/**
+ * The user's answer at WeChat's authorize page (the simulator's `sim_user`): consent as `userId`, or `refuse`.
+ * Returns the callback URL WeChat redirects to, without following it.
+ */
+export async function consent(h: Harness, browser: TestBrowser, started: Started, userId = h.sim.oauthUsers()[0]!.id): Promise<string> {
+  const authorize = new URL(started.authorize);
+  authorize.searchParams.set('sim_user', userId);
+  const consented = await browser.get(authorize.href);
+  expect(consented.status).toBe(302);
+  return consented.headers.get('location')!;
+}
+
 export interface SignedIn {
   started: Started;
   /** The callback URL WeChat sent the browser to (with code, state and appid). */
@@ -74,11 +86,7 @@ export async function signIn(
     ...(options.returnTo ? { return_to: options.returnTo } : {}),
     ...(options.appid ? { appid: options.appid } : {}),
   });
-  const authorize = new URL(started.authorize);
-  authorize.searchParams.set('sim_user', options.userId ?? h.sim.oauthUsers()[0]!.id);
-  const consented = await browser.get(authorize.href);
-  expect(consented.status).toBe(302);
-  const callback = consented.headers.get('location')!;
+  const callback = await consent(h, browser, started, options.userId);
   const answered = await browser.get(callback);
   expect(answered.status).toBe(302);
   const landing = new URL(answered.headers.get('location')!);

@@ -76,7 +76,7 @@ describe('GET /oauth/start', () => {
 
     const response = await fetch(startUrl(h, { appid: 'wx4444444444444444' }), { redirect: 'manual' });
 
-    await expectFailurePage(response, 'UNKNOWN_AUTHORIZER');
+    expect(await expectFailurePage(response, 'UNKNOWN_AUTHORIZER')).toBe(RETURN_TO);
     expect(response.headers.getSetCookie()).toEqual([]);
     expect((await scanItems(h, 'OAUTH_STATE#')).length).toBe(statesBefore);
   });
