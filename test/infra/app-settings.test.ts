@@ -1,0 +1,130 @@
+import { describe, expect, it } from 'vitest';
+import { readAppSettings } from '../../infra/app-settings';
+
+const APPID = 'wx1234567890abcdef';
+const lookup = (values: Record<string, unknown>) => (key: string) => values[key];
+
+/** The problem lines of the error readAppSettings throws. */
+function problemsOf(run: () => unknown): string[] {
+  try {
+    run();
+  } catch (err) {
+    expect(err).toBeInstanceOf(Error);
+    return (err as Error).message.split('\n').slice(1).map((line) => line.replace(/^\s*-\s*/, ''));
+  }
+  throw new Error('expected readAppSettings to throw');
+}
+
+describe('readAppSettings', () => {
+  it('applies the documented defaults', () => {
+    const settings = readAppSettings(lookup({ componentAppid: APPID, region: 'ap-east-1' }), {});
+
+    expect(settings).toEqual({
+      stackName: 'WechatComponent',
+      componentAppid: APPID,
+      region: 'ap-east-1',
+      egress: 'nat',
+      refreshScheduleMinutes: 5,
+      refreshMarginMinutes: 15,
+      removalPolicy: 'retain',
+    });
+  });
+
+  it('throws naming every problem at once: missing appid and region, bad egress, domain without certificate, bad numbers', () => {
+    const problems = problemsOf(() =>
+      readAppSettings(lookup({ egress: 'satellite', domainName: 'wechat.example.com', removalPolicy: 'keep', refreshScheduleMinutes: 'five' }), {}),
+    );
+
+    expect(problems).toHaveLength(6);
+    expect(problems[0]).toMatch(/componentAppid is required/);
+    expect(problems[1]).toMatch(/region is required/);
+    expect(problems[2]).toMatch(/egress must be/);
+    expect(problems[3]).toMatch(/domainName and certificateArn/);
+    expect(problems[4]).toMatch(/removalPolicy must be/);
+    expect(problems[5]).toMatch(/refreshScheduleMinutes must be a whole number/);
+  });
+
+  it('throws naming vpcId when egress is vpc without one, and certificateArn without domainName', () => {
+    const problems = problemsOf(() =>
+      readAppSettings(lookup({ componentAppid: APPID, region: 'ap-east-1', egress: 'vpc', certificateArn: 'arn:aws:acm:ap-east-1:1:certificate/x' }), {}),
+    );
+
+    expect(problems).toEqual([expect.stringMatching(/vpcId is required with egress 'vpc'/), expect.stringMatching(/domainName and certificateArn go together/)]);
+  });
+
+  it('throws naming componentAppid when it is not wx followed by 16 letters or digits', () => {
+    for (const componentAppid of ['wx123', 'gh_1234567890abcd', 'wx1234567890abcdeg!']) {
+      const problems = problemsOf(() => readAppSettings(lookup({ componentAppid, region: 'ap-east-1' }), {}));
+
+      expect(problems, componentAppid).toEqual([expect.stringMatching(/componentAppid must look like wx/)]);
+    }
+  });
+
+  it('throws naming the minutes setting that is not a positive whole number', () => {
+    for (const value of ['0', '1.5', '-5', 'ten']) {
+      const problems = problemsOf(() => readAppSettings(lookup({ componentAppid: APPID, region: 'ap-east-1', refreshMarginMinutes: value }), {}));
+
+      expect(problems, value).toEqual([expect.stringMatching(/refreshMarginMinutes must be a whole number of minutes/)]);
+    }
+  });
+
+  it('falls back to WECHAT_COMPONENT_APPID, CDK_DEFAULT_REGION and CDK_DEFAULT_ACCOUNT from the environment', () => {
+    const settings = readAppSettings(lookup({}), { WECHAT_COMPONENT_APPID: APPID, CDK_DEFAULT_REGION: 'ap-southeast-1', CDK_DEFAULT_ACCOUNT: '123456789012' });
+
+    expect(settings).toMatchObject({ componentAppid: APPID, region: 'ap-southeast-1', account: '123456789012' });
+  });
+
+  it('prefers context over the environment, and CDK_DEFAULT_REGION over AWS_REGION', () => {
+    const fromContext = readAppSettings(lookup({ componentAppid: APPID, region: 'ap-east-1' }), { WECHAT_COMPONENT_APPID: 'wxffffffffffffffff', AWS_REGION: 'us-east-1' });
+    const fromEnv = readAppSettings(lookup({ componentAppid: APPID }), { CDK_DEFAULT_REGION: 'ap-southeast-1', AWS_REGION: 'us-east-1' });
+
+    expect([fromContext.componentAppid, fromContext.region]).toEqual([APPID, 'ap-east-1']);
+    expect(fromEnv.region).toBe('ap-southeast-1');
+  });
+
+  it('carries the optional settings through, and reads numbers given as JSON numbers in cdk.json', () => {
+    const settings = readAppSettings(
+      lookup({
+        componentAppid: APPID,
+        region: 'ap-east-1',
+        stackName: 'WechatProd',
+        secretArn: 'arn:aws:secretsmanager:ap-east-1:123456789012:secret:wechat-AbCdEf',
+        domainName: 'wechat.example.com',
+        certificateArn: 'arn:aws:acm:ap-east-1:123456789012:certificate/abc',
+        alarmTopicArn: 'arn:aws:sns:ap-east-1:123456789012:ops',
+        alarmEmail: 'ops@example.com',
+        egress: 'vpc',
+        vpcId: 'vpc-0123456789abcdef0',
+        egressIp: '203.0.113.7',
+        refreshScheduleMinutes: 2,
+        refreshMarginMinutes: 20,
+        removalPolicy: 'destroy',
+      }),
+      {},
+    );
+
+    expect(settings).toEqual({
+      stackName: 'WechatProd',
+      componentAppid: APPID,
+      region: 'ap-east-1',
+      secretArn: 'arn:aws:secretsmanager:ap-east-1:123456789012:secret:wechat-AbCdEf',
+      domainName: 'wechat.example.com',
+      certificateArn: 'arn:aws:acm:ap-east-1:123456789012:certificate/abc',
+      alarmTopicArn: 'arn:aws:sns:ap-east-1:123456789012:ops',
+      alarmEmail: 'ops@example.com',
+      egress: 'vpc',
+      vpcId: 'vpc-0123456789abcdef0',
+      egressIp: '203.0.113.7',
+      refreshScheduleMinutes: 2,
+      refreshMarginMinutes: 20,
+      removalPolicy: 'destroy',
+    });
+  });
+
+  it('treats empty context values as unset', () => {
+    const settings = readAppSettings(lookup({ componentAppid: APPID, region: 'ap-east-1', egress: '', domainName: '', certificateArn: '' }), {});
+
+    expect(settings.egress).toBe('nat');
+    expect(settings).not.toHaveProperty('domainName');
+  });
+});
