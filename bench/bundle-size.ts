@@ -56,8 +56,11 @@ const LOAD_ENV: Record<string, string> = {
   WECHAT_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:wechat-component-bench',
   WECHAT_TABLE_NAME: 't',
   WECHAT_KMS_KEY_ID: 'k',
-  // Not in the brief's list: a handler that triggers the refresher (h5-oauth, if present) may require it at load.
+  // h5-oauth reads these at load too.
   WECHAT_REFRESHER_FUNCTION: 'token-refresher',
+  WECHAT_SESSION_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:wechat-session-bench',
+  OAUTH_CALLBACK_URL: 'https://api.example.com/oauth/callback',
+  OAUTH_ALLOWED_RETURN_TO: 'https://h5.example.com/',
   AWS_REGION: 'us-east-1',
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
 };
@@ -177,7 +180,8 @@ function packageOf(input: string): string {
   return first.startsWith('@') ? `${first}/${parts[at + 2] ?? '?'}` : first;
 }
 
-async function measureColdLoadMs(bundleFile: string): Promise<number> {
+/** Median-free single sample: ms to require() the bundle in a fresh node process with placeholder env. */
+export async function measureColdLoadMs(bundleFile: string): Promise<number> {
   // A minimal env, not process.env: nothing of the bench's own AWS_* settings may change what the handler does at load.
   const { stdout } = await execFileAsync(process.execPath, ['-e', LOAD_SCRIPT, bundleFile], {
     env: { PATH: process.env.PATH ?? '', ...LOAD_ENV },

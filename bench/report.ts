@@ -1,5 +1,8 @@
 /** Plain-text tables for the bench's stdout; the JSON file carries the same numbers unrounded. */
 import type { BundleSizeResult } from './bundle-size';
+import type { DeployedBundlesResult } from './deployed-bundles';
+import type { SignInResult } from './sign-in-throughput';
+import type { LatencySummary } from './stats';
 import type { PushSideResult, PushThroughputResult } from './push-throughput';
 import type { TokenReaderLatencyResult } from './token-reader-latency';
 
@@ -90,4 +93,33 @@ function kib(bytes: number): string {
 /** Microseconds shown in µs below a millisecond and in ms above. */
 function duration(us: number): string {
   return us < 1000 ? `${us.toFixed(us < 10 ? 2 : 0)} µs` : `${(us / 1000).toFixed(2)} ms`;
+}
+
+/** The deployed-bundle table: what cdk synth ships, next to the plain bundle of section 3. */
+export function formatDeployedBundles(result: DeployedBundlesResult): string {
+  const rows = result.bundles.map((b) => [
+    b.handler,
+    kib(b.bytes),
+    b.sizeOverPlain === null ? '-' : ratio(b.sizeOverPlain),
+    kib(b.gzipBytes),
+    kib(b.mapBytes),
+    `${fixed(b.loadMsMedian, 1)} ms`,
+    b.loadOverPlain === null ? '-' : ratio(b.loadOverPlain),
+    b.loadOverBaseline === null ? '-' : ratio(b.loadOverBaseline),
+  ]);
+  return [
+    `4. Deployed bundles (cdk synth, NodejsFunction: minified, source maps, node24; synth took ${fixed(result.synthMs / 1000, 1)} s)`,
+    formatTable(['function', 'index.js', 'size/plain', 'gzip', 'source map', 'cold load', 'load/plain', 'load/baseline'], rows),
+  ].join('\n');
+}
+
+/** The sign-in table: flows per second and callback latency against the gateway's cheapest request. */
+export function formatSignIn(result: SignInResult): string {
+  const row = (name: string, s: LatencySummary) => [name, String(s.count), `${fixed(s.p50, 2)} ms`, `${fixed(s.p99, 2)} ms`];
+  return [
+    `5. H5 sign-in (silent snsapi_base flows against the simulator, ${result.concurrency} at a time; ${result.snsCalls} code exchanges)`,
+    `sign-ins/s: ${fixed(result.signInsPerSec, 1)} (${ratio(result.flowsPerSecOverBaselineRequestsPerSec)} of the baseline requests/s)`,
+    formatTable(['request', 'count', 'p50', 'p99'], [row('whole flow', result.flowMs), row('GET /oauth/callback', result.callbackMs), row('baseline: GET /oauth/session 401', result.baselineMs)]),
+    `callback p99 / baseline p99: ${ratio(result.callbackP99OverBaselineP99)}`,
+  ].join('\n');
 }

@@ -1,5 +1,6 @@
 /**
- * `npm run bench`: push-handling throughput, token-reader latency and handler bundle size, each next to a baseline
+ * `npm run bench`: push-handling throughput, token-reader latency, handler bundle size, the bundles cdk synth deploys
+ * and H5 sign-in throughput, each next to a baseline
  * measured in the same run. The machine is shared and noisy, so the ratios are the figures to compare between runs;
  * nothing here asserts on time. Prints tables and writes bench-output/results.json.
  */
@@ -8,8 +9,10 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { measureBundles } from './bundle-size';
+import { measureDeployedBundles } from './deployed-bundles';
+import { measureSignIn } from './sign-in-throughput';
 import { measurePushThroughput } from './push-throughput';
-import { formatBundles, formatPushThroughput, formatTokenReader } from './report';
+import { formatBundles, formatDeployedBundles, formatPushThroughput, formatSignIn, formatTokenReader } from './report';
 import { measureTokenReaderLatency } from './token-reader-latency';
 
 const ROOT_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -38,6 +41,12 @@ async function main(): Promise<void> {
   const bundles = await timed('bundles', () => measureBundles({ rootDir: ROOT_DIR, outDir: OUT_DIR }));
   console.log(`${formatBundles(bundles)}\n`);
 
+  const deployedBundles = await timed('deployedBundles', () => measureDeployedBundles({ rootDir: ROOT_DIR, outDir: OUT_DIR, plain: bundles }));
+  console.log(`${formatDeployedBundles(deployedBundles)}\n`);
+
+  const signIn = await timed('signIn', () => measureSignIn());
+  console.log(`${formatSignIn(signIn)}\n`);
+
   const results = {
     date: startedAt.toISOString(),
     node: process.version,
@@ -48,6 +57,8 @@ async function main(): Promise<void> {
     pushThroughput,
     tokenReader,
     bundles,
+    deployedBundles,
+    signIn,
   };
   await mkdir(OUT_DIR, { recursive: true });
   const outFile = path.join(OUT_DIR, 'results.json');

@@ -29,7 +29,8 @@ export function withObservability<E, R>(
     try {
       return await handler(event, context);
     } finally {
-      metrics.publishStoredMetrics();
+      // Publishing an empty buffer only logs a warning; a refused request may record nothing.
+      if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
       logger.resetKeys();
     }
   };

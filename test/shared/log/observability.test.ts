@@ -37,6 +37,15 @@ describe('withObservability', () => {
     expect(seen).toEqual([{ n: 21 }, context]);
   });
 
+  it('writes nothing about metrics when an invocation recorded none (no "No application metrics" warning per request)', async () => {
+    const handler = withObservability(createLogger('obs-empty'), createMetrics('obs-empty'), async () => 'ok');
+
+    await handler(undefined, contextFor('obs-empty'));
+
+    expect(output.text).not.toContain('No application metrics');
+    expect(output.jsonLines().filter((line) => '_aws' in line)).toEqual([]);
+  });
+
   it('adds the Lambda context to the log lines of the invocation', async () => {
     const logger = createLogger('obs-context');
     const context = contextFor('obs-context');

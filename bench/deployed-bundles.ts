@@ -1,0 +1,92 @@
+/**
+ * The bundles `cdk synth` actually deploys (NodejsFunction: esbuild, minified, source maps, node24 target), their
+ * size and cold module-load time in a fresh Node process, next to the plain esbuild bundle of the same handler
+ * measured in section 3 of the same run (the previous figures) and to that section's baseline bundle.
+ */
+import { execFile } from 'node:child_process';
+import { copyFile, mkdir, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { gzipSync } from 'node:zlib';
+import type { BundleSizeResult } from './bundle-size';
+import { measureColdLoadMs } from './bundle-size';
+import { median } from './stats';
+
+const execFileAsync = promisify(execFile);
+
+export interface DeployedBundle {
+  function: string;
+  handler: string;
+  bytes: number;
+  mapBytes: number;
+  gzipBytes: number;
+  loadMsMedian: number;
+  loadMsRuns: number[];
+  /** Over the plain esbuild bundle of the same handler (section 3). */
+  sizeOverPlain: number | null;
+  loadOverPlain: number | null;
+  /** Over section 3's baseline bundle (DynamoDBClient only). */
+  loadOverBaseline: number | null;
+}
+
+export interface DeployedBundlesResult {
+  synthMs: number;
+  bundles: DeployedBundle[];
+}
+
+/** Synthesizes the app offline into bench-output/cdk.out and measures each Lambda's asset. */
+export async function measureDeployedBundles(options: { rootDir: string; outDir: string; plain: BundleSizeResult; loadRuns?: number }): Promise<DeployedBundlesResult> {
+  const cdkOut = path.join(options.outDir, 'cdk.out');
+  const started = performance.now();
+  await execFileAsync(
+    path.join(options.rootDir, 'node_modules/.bin/cdk'),
+    ['synth', '--quiet', '-o', cdkOut, '-c', 'componentAppid=wx0000000000000000', '-c', 'region=ap-east-1'],
+    { cwd: options.rootDir, env: { ...process.env, CDK_DISABLE_VERSION_CHECK: '1', CDK_DISABLE_CLI_TELEMETRY: 'true' }, maxBuffer: 64 * 1024 * 1024 },
+  );
+  const synthMs = performance.now() - started;
+  const template = JSON.parse(await readFile(path.join(cdkOut, 'WechatComponent.template.json'), 'utf8')) as {
+    Resources: Record<string, { Type: string; Properties: { Description?: string }; Metadata?: Record<string, string> }>;
+  };
+  const functions = Object.entries(template.Resources)
+    .filter(([, r]) => r.Type === 'AWS::Lambda::Function' && r.Metadata?.['aws:asset:path'])
+    .map(([id, r]) => ({ id, asset: path.join(cdkOut, r.Metadata!['aws:asset:path']!), handler: handlerName(id) }));
+
+  // Lambda loads index.js as CommonJS (no package.json in the asset). Here it sits under our "type": "module"
+  // package.json, which would make Node read it as ESM, so it is measured from a .cjs copy of the same bytes.
+  const copies = path.join(options.outDir, 'deployed');
+  await mkdir(copies, { recursive: true });
+  for (const fn of functions) await copyFile(path.join(fn.asset, 'index.js'), path.join(copies, `${fn.handler}.cjs`));
+  const runs = functions.map(() => [] as number[]);
+  for (let round = 0; round < (options.loadRuns ?? 5); round++) {
+    for (const [i, fn] of functions.entries()) runs[i]!.push(await measureColdLoadMs(path.join(copies, `${fn.handler}.cjs`)));
+  }
+  const baseline = options.plain.bundles[0];
+  const bundles: DeployedBundle[] = [];
+  for (const [i, fn] of functions.entries()) {
+    const code = await readFile(path.join(fn.asset, 'index.js'));
+    const mapBytes = (await stat(path.join(fn.asset, 'index.js.map')).catch(() => ({ size: 0 }))).size;
+    const plain = options.plain.bundles.find((b) => b.name === fn.handler);
+    const loadMsMedian = median(runs[i]!);
+    bundles.push({
+      function: fn.id,
+      handler: fn.handler,
+      bytes: code.length,
+      mapBytes,
+      gzipBytes: gzipSync(code, { level: 9 }).length,
+      loadMsMedian,
+      loadMsRuns: runs[i]!,
+      sizeOverPlain: plain ? code.length / plain.bytes : null,
+      loadOverPlain: plain?.loadMsMedian ? loadMsMedian / plain.loadMsMedian : null,
+      loadOverBaseline: baseline?.loadMsMedian ? loadMsMedian / baseline.loadMsMedian : null,
+    });
+  }
+  return { synthMs, bundles };
+}
+
+// Logical ids start with the construct path: ComponentPushReceiverFunction..., ComponentTokenRefresherFunction...
+function handlerName(logicalId: string): string {
+  if (logicalId.includes('PushReceiver')) return 'push-receiver';
+  if (logicalId.includes('TokenRefresher')) return 'token-refresher';
+  if (logicalId.includes('H5OAuth')) return 'h5-oauth';
+  return logicalId;
+}
