@@ -40,9 +40,9 @@ describe('cdk-nag AwsSolutions checks', { timeout: CDK_TIMEOUT_MS }, () => {
 
   it('acknowledge each finding with a reason of at least 40 characters', () => {
     for (const [name, build] of variants) {
-      const acks = acknowledgements(build()).filter(({ id }) => id.includes('AwsSolutions-'));
+      const acks = acknowledgements(build());
 
-      expect(acks.length, name).toBeGreaterThanOrEqual(5);
+      expect(acks.filter(({ id }) => id.includes('AwsSolutions-')).length, name).toBeGreaterThanOrEqual(5);
       for (const { path, id, reason } of acks) expect(reason.trim().length, `${id} at ${path}`).toBeGreaterThanOrEqual(40);
     }
   });

@@ -12,7 +12,6 @@ import {
   lambdaEgressStack,
   logicalIdOf,
   onlyResourceOf,
-  resourcesOf,
   roleIdOf,
   TEST_ACCOUNT,
   TEST_APPID,
@@ -195,8 +194,8 @@ describe('WechatComponent function environments', { timeout: CDK_TIMEOUT_MS }, (
   it('refers to the secret only by its ARN and to the table and key by reference', () => {
     const secretId = logicalIdOf(stack.component.secret);
 
-    for (const [, fn] of resourcesOf(template, 'AWS::Lambda::Function')) {
-      const env = (fn.Properties!.Environment as { Variables: Record<string, unknown> }).Variables;
+    for (const fn of [stack.component.pushReceiver, stack.component.tokenRefresher]) {
+      const env = functionEnv(template, logicalIdOf(fn));
       expect(env.WECHAT_SECRET_ARN).toEqual({ Ref: secretId });
       expect(env.WECHAT_TABLE_NAME).toEqual({ Ref: logicalIdOf(stack.component.table) });
       expect(env.WECHAT_KMS_KEY_ID).toEqual(keyArn);
