@@ -17,10 +17,12 @@ const SCREENSHOT_DIR = fileURLToPath(new URL('../../test-output/screenshots/', i
 
 const missingChromium = chromiumMissingReason();
 // Outside CI a missing browser skips these tests, loudly; in CI, beforeAll fails instead (.ci/run installs it).
+// stderr, not console.warn: vitest's `silent: 'passed-only'` drops console output that belongs to no failed test.
 const skipReason = missingChromium !== null && !IN_CI ? missingChromium : null;
-if (skipReason) console.warn(`[browser test skipped] ${skipReason}`);
+if (skipReason) process.stderr.write(`[browser test skipped] ${skipReason}\n`);
 
-describe.skipIf(skipReason !== null)('H5 sign-in demo page (local runtime) in Chromium', () => {
+// Each test is several page loads through two servers; under a full parallel `npm test` one took 7 s.
+describe.skipIf(skipReason !== null)('H5 sign-in demo page (local runtime) in Chromium', { timeout: 45_000 }, () => {
   let runtime: LocalRuntime | undefined;
   let browser: Browser | undefined;
   const contexts: BrowserContext[] = [];
@@ -85,7 +87,8 @@ describe.skipIf(skipReason !== null)('H5 sign-in demo page (local runtime) in Ch
 
   it('signs in through the consent page and shows the chosen user’s nickname and openid', async () => {
     const user = expectedUser('han-meimei');
-    const page = await (await openBrowser()).newPage();
+    const context = await openBrowser();
+    const page = await context.newPage();
     const seen = watch(page);
 
     const consentText = await openConsentPage(page);
@@ -101,6 +104,12 @@ describe.skipIf(skipReason !== null)('H5 sign-in demo page (local runtime) in Ch
     // The single-use login code is taken out of the address bar once redeemed.
     expect(page.url()).toBe(`${runtime!.url}/`);
     expect(seen.errors).toEqual([]);
+    // Chromium keeps a Secure cookie from http://127.0.0.1 (loopback counts as a secure context), so the
+    // `__Host-` browser binding works on the local runtime as it does on the deployed HTTPS API.
+    const state = new URL(callbackUrls(seen.urls)[0]!).searchParams.get('state');
+    expect(await context.cookies(runtime!.url)).toContainEqual(
+      expect.objectContaining({ name: `__Host-wxo_${state}`, domain: '127.0.0.1', path: '/', secure: true, httpOnly: true, sameSite: 'Lax' }),
+    );
     // What authorizes (WeChat's code, the login code) never reaches the service's logs.
     const secrets = [...queryValues(callbackUrls(seen.urls), 'code'), ...queryValues(seen.urls, 'wx_login')];
     expect(secrets.length).toBeGreaterThanOrEqual(2);
