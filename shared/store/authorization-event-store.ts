@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Sealer } from './kms-sealer';
 import { KMS_MAX_PLAINTEXT_BYTES } from './kms-sealer';
-import { componentPk, SK, ttlAfterDays } from './table-keys';
+import { authorizersPk, componentPk, SK, ttlAfterDays } from './table-keys';
 import { isConditionalCheckFailed, storeUnavailable } from './store-errors';
 
 /** An authorization-type push (anything but component_verify_ticket), as the receiver hands it over. */
@@ -59,6 +59,7 @@ export function createAuthorizationEventStore(input: {
   now: () => number;
 }) {
   const pk = componentPk(input.componentAppid);
+  const statusPk = authorizersPk(input.componentAppid);
 
   const putEvent = async (event: AuthorizationEvent, nowMs: number) => {
     const payload = JSON.stringify(event.fields);
@@ -94,7 +95,7 @@ export function createAuthorizationEventStore(input: {
       await input.dynamo.send(
         new UpdateCommand({
           TableName: input.tableName,
-          Key: { pk, sk: SK.authorizer(event.authorizerAppid ?? '') },
+          Key: { pk: statusPk, sk: SK.authorizer(event.authorizerAppid ?? '') },
           UpdateExpression:
             'SET authorizerAppid = :appid, #state = :state, lastInfoType = :type, lastEventCreateTime = :ct, updatedAtMs = :now',
           ConditionExpression: 'attribute_not_exists(pk) OR lastEventCreateTime < :ct',
@@ -133,7 +134,7 @@ export function createAuthorizationEventStore(input: {
       try {
         const item = (
           await input.dynamo.send(
-            new GetCommand({ TableName: input.tableName, Key: { pk, sk: SK.authorizer(authorizerAppid) }, ConsistentRead: true }),
+            new GetCommand({ TableName: input.tableName, Key: { pk: statusPk, sk: SK.authorizer(authorizerAppid) }, ConsistentRead: true }),
           )
         ).Item;
         if (!item) return null;

@@ -9,7 +9,7 @@
  * | refresh lease              | COMPONENT#{componentAppid}          | REFRESH_LEASE                                               | lease + 1 d |
  * | refresh backoff            | COMPONENT#{componentAppid}          | REFRESH_BACKOFF                                             | until + 1 d |
  * | start_push_ticket throttle | COMPONENT#{componentAppid}          | START_PUSH_TICKET                                           | none        |
- * | authorizer status          | COMPONENT#{componentAppid}          | AUTHORIZER#{authorizerAppid}                                | none        |
+ * | authorizer status          | AUTHORIZERS#{componentAppid}        | AUTHORIZER#{authorizerAppid}                                | none        |
  * | authorization event        | COMPONENT#{componentAppid}          | EVENT#{authorizerAppid}#{createTime}#{type}#{payloadDigest} | 30 days     |
  * | push audit record          | AUDIT#{componentAppid}#{yyyy-mm-dd} | {receivedAt ISO}#{random}                                   | 7 days      |
  *
@@ -23,6 +23,9 @@ export const KEY = { pk: 'pk', sk: 'sk', ttl: 'ttl' } as const;
 export const componentPk = (componentAppid: string): string => `COMPONENT#${componentAppid}`;
 
 export const tokenPk = (componentAppid: string): string => `TOKEN#${componentAppid}`;
+
+/** Authorizer status items have their own partition so the H5 sign-in can read them and nothing else of the component. */
+export const authorizersPk = (componentAppid: string): string => `AUTHORIZERS#${componentAppid}`;
 
 export const SK = {
   ticket: 'TICKET',
