@@ -40,7 +40,7 @@ export async function measureDeployedBundles(options: { rootDir: string; outDir:
   const started = performance.now();
   await execFileAsync(
     path.join(options.rootDir, 'node_modules/.bin/cdk'),
-    ['synth', '--quiet', '-o', cdkOut, '-c', 'componentAppid=wx0000000000000000', '-c', 'region=ap-east-1'],
+    ['synth', '--quiet', '-o', cdkOut, '-c', 'componentAppid=wx0000000000000000', '-c', 'region=ap-east-1', '-c', 'allowedReturnTo=https://h5.example.com/app/'],
     { cwd: options.rootDir, env: { ...process.env, CDK_DISABLE_VERSION_CHECK: '1', CDK_DISABLE_CLI_TELEMETRY: 'true' }, maxBuffer: 64 * 1024 * 1024 },
   );
   const synthMs = performance.now() - started;

@@ -22,6 +22,10 @@ export interface AppSettings {
   refreshScheduleMinutes: number;
   refreshMarginMinutes: number;
   removalPolicy: 'retain' | 'destroy';
+  /** H5 sign-in: on when allowedReturnTo is given (comma-separated URL prefixes). */
+  allowedReturnTo?: string[];
+  authorizerAppids?: string[];
+  oauthCookieBinding: boolean;
 }
 
 type Lookup = (key: string) => unknown;
@@ -55,6 +59,16 @@ export function readAppSettings(context: Lookup, env: Record<string, string | un
   if (Boolean(domainName) !== Boolean(certificateArn)) problems.push('context domainName and certificateArn go together');
   const removalPolicy = text('removalPolicy', 'retain');
   if (removalPolicy !== 'retain' && removalPolicy !== 'destroy') problems.push("context removalPolicy must be 'retain' or 'destroy'");
+  const list = (key: string) => (text(key) ?? '').split(',').map((entry) => entry.trim()).filter(Boolean);
+  const allowedReturnTo = list('allowedReturnTo');
+  if (allowedReturnTo.some((entry) => !/^https:\/\/[^/?#\s]+(\/[^?#\s]*)?$/.test(entry))) {
+    problems.push('context allowedReturnTo must be comma-separated https URL prefixes, e.g. https://h5.example.com/app/');
+  }
+  const authorizerAppids = list('authorizerAppids');
+  if (authorizerAppids.some((entry) => !/^wx[0-9A-Za-z]{16}$/.test(entry))) problems.push('context authorizerAppids must be comma-separated appids');
+  if (authorizerAppids.length > 0 && allowedReturnTo.length === 0) problems.push('context authorizerAppids needs allowedReturnTo (sign-in is off without it)');
+  const cookieBinding = text('oauthCookieBinding', 'on');
+  if (cookieBinding !== 'on' && cookieBinding !== 'off') problems.push("context oauthCookieBinding must be 'on' or 'off'");
   const refreshScheduleMinutes = minutes('refreshScheduleMinutes', 5);
   const refreshMarginMinutes = minutes('refreshMarginMinutes', 15);
 
@@ -76,5 +90,8 @@ export function readAppSettings(context: Lookup, env: Record<string, string | un
     refreshScheduleMinutes,
     refreshMarginMinutes,
     removalPolicy: removalPolicy as AppSettings['removalPolicy'],
+    ...(allowedReturnTo.length > 0 ? { allowedReturnTo } : {}),
+    ...(authorizerAppids.length > 0 ? { authorizerAppids } : {}),
+    oauthCookieBinding: cookieBinding !== 'off',
   };
 }

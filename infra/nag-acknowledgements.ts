@@ -60,4 +60,20 @@ export const nagAcknowledgements = {
       'CDK’s Scheduler target grants invoke on the refresher and on its versions and aliases (`:*`): the same function.',
     );
   },
+
+  sessionSecretWithoutRotation(secret: IConstruct): void {
+    ack(
+      secret,
+      'SMG4',
+      'Rotating the session-signing key signs every user out; an operator does it deliberately (put a new random value), not on a schedule.',
+    );
+  },
+
+  publicSignInRoute(route: IConstruct): void {
+    ack(
+      route,
+      'APIG4',
+      'H5 sign-in routes are called by browsers before any credential exists: /oauth/start and /oauth/callback are protected by the state and its browser-binding cookie, /oauth/session by the single-use login code or the signed session token, all checked in the function.',
+    );
+  },
 };

@@ -45,6 +45,9 @@ export class WechatComponentStack extends Stack {
         ? { domain: { domainName: s.domainName, certificate: acm.Certificate.fromCertificateArn(this, 'Certificate', s.certificateArn) } }
         : {}),
       ...(alarmTopic ? { alarmTopic } : {}),
+      ...(s.allowedReturnTo
+        ? { signIn: { allowedReturnTo: s.allowedReturnTo, cookieBinding: s.oauthCookieBinding, ...(s.authorizerAppids ? { authorizerAppids: s.authorizerAppids } : {}) } }
+        : {}),
     });
 
     const c = this.component;
@@ -52,10 +55,16 @@ export class WechatComponentStack extends Stack {
       value: c.eventReceiveUrl,
       description: 'Open Platform > third-party platform > development settings: 授权事件接收URL (authorization event receive URL)',
     });
-    new CfnOutput(this, 'OAuthCallbackUrl', {
-      value: c.oauthCallbackUrl,
-      description: 'H5 sign-in callback; register its host as the platform 公众号开发域名 (official account development domain)',
-    });
+    if (c.signIn) {
+      new CfnOutput(this, 'OAuthCallbackUrl', {
+        value: c.oauthCallbackUrl,
+        description: 'H5 sign-in callback; register its host as the platform 公众号开发域名 (official account development domain)',
+      });
+      new CfnOutput(this, 'OAuthStartUrl', {
+        value: c.oauthStartUrl,
+        description: 'Where an H5 page sends the browser: ?appid=<official account>&scope=snsapi_base|snsapi_userinfo&return_to=<allowed URL>',
+      });
+    }
     new CfnOutput(this, 'TableName', { value: c.table.tableName, description: 'DynamoDB table holding ticket, token, events and audit records' });
     new CfnOutput(this, 'KeyArn', { value: c.key.keyArn, description: 'KMS key sealing the ticket, token and event payloads' });
     new CfnOutput(this, 'SecretArn', {

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import type * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -16,9 +16,11 @@ import { ComponentFunction, HANDLER_ENTRY } from './component/component-function
 import { createComponentKey, grantKeyUse, grantKeyViaService } from './component/component-key';
 import { createComponentTable, grantItems, partitionOf } from './component/component-table';
 import { RefreshSchedule } from './component/component-schedule';
+import { ComponentSignIn, type SignInProps } from './component/component-sign-in';
 import { nagAcknowledgements } from './nag-acknowledgements';
 
 export { WechatEgress };
+export type { SignInProps };
 
 const APPID = /^wx[0-9A-Za-z]{16}$/;
 
@@ -70,6 +72,11 @@ export interface WechatComponentProps {
    * @default { rateLimit: 20, burstLimit: 40 }
    */
   readonly throttle?: { readonly rateLimit: number; readonly burstLimit: number };
+  /**
+   * H5 sign-in on behalf of authorized official accounts (/oauth/start, /oauth/callback, /oauth/session).
+   * @default - no sign-in routes
+   */
+  readonly signIn?: SignInProps;
 }
 
 /**
@@ -93,8 +100,12 @@ export class WechatComponent extends Construct {
   readonly eventReceiveUrl: string;
   /** The H5 sign-in callback URL; its host goes on the official account development domain. */
   readonly oauthCallbackUrl: string;
+  /** Where H5 pages start a sign-in. */
+  readonly oauthStartUrl: string;
   /** The IP to put on the component's IP allow list, when the egress mode has one. */
   readonly egressIp?: string;
+  /** The H5 sign-in function, when `signIn` is set. */
+  readonly signIn?: ComponentSignIn;
 
   constructor(scope: Construct, id: string, props: WechatComponentProps) {
     super(scope, id);
@@ -110,7 +121,6 @@ export class WechatComponent extends Construct {
     this.key = createComponentKey(this, { alias: `alias/wechat-component/${appid}/${Stack.of(this).stackName}`, removalPolicy });
     this.table = createComponentTable(this, { key: this.key, removalPolicy });
     this.secret = props.secret ?? this.createSecret(appid, removalPolicy);
-
 
     const network = createEgressNetwork(this, props.egress ?? WechatEgress.natGateway(), removalPolicy);
     this.egressIp = network?.egressIp;
@@ -142,7 +152,7 @@ export class WechatComponent extends Construct {
     this.tokenRefresher = refresher.function;
 
     for (const fn of [receiver, refresher]) this.grantSecretRead(fn.role);
-    grantItems(this.table, this.key, receiver.role, ['PutItem', 'UpdateItem'], [partitionOf.component(appid), partitionOf.audit(appid)]);
+    grantItems(this.table, this.key, receiver.role, ['PutItem', 'UpdateItem'], [partitionOf.component(appid), partitionOf.authorizers(appid), partitionOf.audit(appid)]);
     grantKeyUse(this.key, receiver.role, 'kms:Encrypt', appid, ['component_verify_ticket', 'authorization_event']);
     grantItems(this.table, this.key, refresher.role, ['GetItem', 'PutItem', 'DeleteItem'], [partitionOf.component(appid), partitionOf.token(appid)]);
     grantKeyUse(this.key, refresher.role, 'kms:Encrypt', appid, ['component_access_token']);
@@ -157,12 +167,30 @@ export class WechatComponent extends Construct {
     });
     this.eventReceiveUrl = `${this.api.baseUrl}${API_PATHS.events}`;
     this.oauthCallbackUrl = `${this.api.baseUrl}${API_PATHS.oauthCallback}`;
+    this.oauthStartUrl = `${this.api.baseUrl}${API_PATHS.oauthStart}`;
+    if (props.signIn) {
+      this.signIn = new ComponentSignIn(this, 'SignIn', {
+        ...props.signIn,
+        componentAppid: appid,
+        table: this.table,
+        key: this.key,
+        httpApi: this.api.httpApi,
+        apiBaseUrl: this.api.baseUrl,
+        commonEnvironment: common,
+        grantReadComponentToken: (grantee) => this.grantReadComponentToken(grantee),
+        refresherFunctionName: this.tokenRefresher.functionName,
+        logRetention,
+        removalPolicy,
+        ...(network ? { network } : {}),
+      });
+    }
 
     const schedule = new RefreshSchedule(this, 'RefreshSchedule', { refresher: this.tokenRefresher, rate: refreshSchedule });
     this.alarms = new ComponentAlarms(this, 'Alarms', {
       namespace: metricsNamespace,
       refresher: this.tokenRefresher,
       pushReceiver: this.pushReceiver,
+      ...(this.signIn ? { signInFunction: this.signIn.function.function } : {}),
       httpApi: this.api.httpApi,
       deadLetterQueue: schedule.deadLetterQueue,
       refreshMargin,
@@ -227,4 +255,14 @@ function validateProps(props: WechatComponentProps): void {
     throw new Error('WechatComponent: refreshMargin must be longer than refreshSchedule, or a token can expire between two runs');
   }
   if (margin.toSeconds() >= 7200) throw new Error('WechatComponent: refreshMargin must be shorter than the token lifetime (2 hours)');
+  if (props.signIn) {
+    if (props.signIn.allowedReturnTo.length === 0) throw new Error('WechatComponent: signIn.allowedReturnTo needs at least one URL prefix');
+    for (const entry of props.signIn.allowedReturnTo) {
+      if (Token.isUnresolved(entry)) continue;
+      if (!/^https:\/\/[^/?#\s]+(\/[^?#\s]*)?$/.test(entry)) throw new Error('WechatComponent: signIn.allowedReturnTo entries must be https URLs with an optional path');
+    }
+    for (const authorizer of props.signIn.authorizerAppids ?? []) {
+      if (!APPID.test(authorizer)) throw new Error('WechatComponent: signIn.authorizerAppids must be appids (wx followed by 16 letters or digits)');
+    }
+  }
 }

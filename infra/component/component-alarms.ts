@@ -12,6 +12,8 @@ export interface ComponentAlarmsProps {
   namespace: string;
   refresher: lambda.IFunction;
   pushReceiver: lambda.IFunction;
+  /** The H5 sign-in function, when sign-in is on. */
+  signInFunction?: lambda.IFunction;
   httpApi: apigw.IHttpApi;
   deadLetterQueue: sqs.IQueue;
   refreshMargin: Duration;
@@ -27,7 +29,9 @@ const FIVE_MINUTES = Duration.minutes(5);
  * with the `service` dimension set to the function's service name.
  */
 export class ComponentAlarms extends Construct {
-  readonly alarms: Record<'ticketAge' | 'tokenLifetime' | 'refresherErrors' | 'wechatRefusals' | 'receiver5xx' | 'scheduleDeadLetters', cloudwatch.Alarm>;
+  readonly alarms: Record<'ticketAge' | 'tokenLifetime' | 'refresherErrors' | 'wechatRefusals' | 'receiver5xx' | 'scheduleDeadLetters', cloudwatch.Alarm> & {
+    signInErrors?: cloudwatch.Alarm;
+  };
   readonly dashboard: cloudwatch.Dashboard;
 
   constructor(scope: Construct, id: string, props: ComponentAlarmsProps) {
@@ -106,6 +110,16 @@ export class ComponentAlarms extends Construct {
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       }),
     };
+    if (props.signInFunction) {
+      this.alarms.signInErrors = new cloudwatch.Alarm(this, 'SignInErrors', {
+        alarmDescription: 'The H5 sign-in function threw (not refused sign-ins, which are answered with a page): check its logs.',
+        metric: props.signInFunction.metricErrors({ period: FIVE_MINUTES, statistic: 'Sum' }),
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+    }
     if (props.alarmTopic) {
       for (const alarm of Object.values(this.alarms)) {
         alarm.addAlarmAction(new actions.SnsAction(props.alarmTopic));
@@ -135,7 +149,7 @@ export class ComponentAlarms extends Construct {
           new cloudwatch.GraphWidget({ title: 'HTTP API 5xx', left: [receiver5xx] }),
           new cloudwatch.GraphWidget({
             title: 'Lambda errors',
-            left: [props.refresher.metricErrors({ period: FIVE_MINUTES }), props.pushReceiver.metricErrors({ period: FIVE_MINUTES })],
+            left: [props.refresher, props.pushReceiver, ...(props.signInFunction ? [props.signInFunction] : [])].map((fn) => fn.metricErrors({ period: FIVE_MINUTES })),
           }),
         ],
       ],

@@ -12,6 +12,7 @@ import { nagAcknowledgements } from '../nag-acknowledgements';
 export const HANDLER_ENTRY = {
   pushReceiver: path.join(import.meta.dirname, '../../functions/push-receiver/handler.ts'),
   tokenRefresher: path.join(import.meta.dirname, '../../functions/token-refresher/handler.ts'),
+  h5OAuth: path.join(import.meta.dirname, '../../functions/h5-oauth/handler.ts'),
 } as const;
 
 export interface ComponentFunctionProps {

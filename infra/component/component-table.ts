@@ -10,6 +10,10 @@ export const partitionOf = {
   component: (appid: string) => `COMPONENT#${appid}`,
   token: (appid: string) => `TOKEN#${appid}`,
   audit: (appid: string) => `AUDIT#${appid}#*`,
+  authorizers: (appid: string) => `AUTHORIZERS#${appid}`,
+  oauthStates: (appid: string) => `OAUTH_STATE#${appid}#*`,
+  loginCodes: (appid: string) => `LOGIN_CODE#${appid}#*`,
+  users: (appid: string) => `USER#${appid}#*`,
 };
 
 /** The service table: pk/sk strings, on-demand, PITR, ttl, encrypted with the component key (shared/store/table-keys.ts). */
