@@ -47,7 +47,8 @@ export async function redeemLoginCode(deps: OAuthDeps, loginCode: unknown): Prom
 
 /** GET /oauth/session: the profile behind a valid bearer session token. */
 export async function readSession(deps: OAuthDeps, authorization: string | undefined): Promise<PublicUser> {
-  const match = /^Bearer ([A-Za-z0-9._~+/=-]+)$/.exec(authorization?.trim() ?? '');
+  // The scheme is case-insensitive (RFC 7235 section 2.1): "bearer" is as good as "Bearer".
+  const match = /^Bearer ([A-Za-z0-9._~+/=-]+)$/i.exec(authorization?.trim() ?? '');
   if (!match) throw new OAuthError('SESSION_INVALID', 'an Authorization: Bearer session token is required');
   const claims = await (await deps.getSessionTokens()).verify(match[1]!);
   const user = await deps.users.get(claims.appid, claims.sub);

@@ -147,6 +147,14 @@ describe('login codes and sessions (/oauth/session)', () => {
       expect(await response.json()).toEqual(session.user);
     });
 
+    it('accepts the Bearer scheme in any letter case, as HTTP authentication schemes are case-insensitive (RFC 7235)', async () => {
+      const session = await newSession();
+
+      const responses = await Promise.all(['bearer', 'BEARER', 'Bearer'].map((scheme) => readSession(h, `${scheme} ${session.token}`)));
+
+      expect(responses.map((response) => response.status)).toEqual([200, 200, 200]);
+    });
+
     it('rejects a token with a character flipped in any of its three parts with 401 and WWW-Authenticate', async () => {
       const { token } = await newSession();
 
