@@ -19,6 +19,8 @@ export interface LocalConfig {
   authorizerAppids: string[];
   /** OAUTH_ALLOWED_RETURN_TO entries; null means the local runtime's own origin + '/'. */
   allowedReturnTo: string[] | null;
+  /** OAUTH_COOKIE_BINDING: on unless set to 'off'. */
+  cookieBinding: boolean;
 }
 
 export class LocalConfigError extends Error {
@@ -63,13 +65,15 @@ export function readLocalConfig(env: NodeJS.ProcessEnv = process.env): LocalConf
       problems.push(err instanceof Error ? err.message : 'OAUTH_ALLOWED_RETURN_TO is invalid');
     }
   }
+  const cookieBinding = (env.OAUTH_COOKIE_BINDING?.trim() || 'on').toLowerCase();
+  if (cookieBinding !== 'on' && cookieBinding !== 'off') problems.push("OAUTH_COOKIE_BINDING must be 'on' or 'off'");
   const apiBase = env.WECHAT_API_BASE?.trim() || null;
   if (apiBase && !/^https?:\/\/[^\s]+$/.test(apiBase)) problems.push('WECHAT_API_BASE must be an http(s) URL');
   if (problems.length > 0 || !sim) throw new LocalConfigError(problems);
   const usingTestDefaults = ['WECHAT_COMPONENT_APPID', 'WECHAT_COMPONENT_APPSECRET', 'WECHAT_COMPONENT_TOKEN', 'WECHAT_COMPONENT_ENCODING_AES_KEY'].every(
     (name) => !env[name]?.trim(),
   );
-  return { port, sim, apiBase, refreshIntervalSec, usingTestDefaults, authorizerAppids, allowedReturnTo };
+  return { port, sim, apiBase, refreshIntervalSec, usingTestDefaults, authorizerAppids, allowedReturnTo, cookieBinding: cookieBinding !== 'off' };
 }
 
 function splitList(value: string | undefined): string[] | null {

@@ -90,6 +90,7 @@ export async function startLocalSystem(config: LocalConfig, log: (line: string) 
       [ENV.oauthCallbackUrl]: `${gateway.url}${OAUTH_PATHS.callback}`,
       [ENV.oauthAllowedReturnTo]: (config.allowedReturnTo ?? [`${gateway.url}/`]).join(','),
       [ENV.authorizerAppids]: config.authorizerAppids.join(','),
+      [ENV.oauthCookieBinding]: config.cookieBinding ? 'on' : 'off',
     });
 
     const pushReceiver = await import('../../functions/push-receiver/handler');
