@@ -259,10 +259,24 @@ function validateProps(props: WechatComponentProps): void {
     if (props.signIn.allowedReturnTo.length === 0) throw new Error('WechatComponent: signIn.allowedReturnTo needs at least one URL prefix');
     for (const entry of props.signIn.allowedReturnTo) {
       if (Token.isUnresolved(entry)) continue;
-      if (!/^https:\/\/[^/?#\s]+(\/[^?#\s]*)?$/.test(entry)) throw new Error('WechatComponent: signIn.allowedReturnTo entries must be https URLs with an optional path');
+      if (!isReturnToPrefix(entry)) {
+        throw new Error('WechatComponent: signIn.allowedReturnTo entries must be https URLs with an optional path (no credentials, query, fragment or comma)');
+      }
     }
     for (const authorizer of props.signIn.authorizerAppids ?? []) {
       if (!APPID.test(authorizer)) throw new Error('WechatComponent: signIn.authorizerAppids must be appids (wx followed by 16 letters or digits)');
     }
+  }
+}
+
+// The h5-oauth function splits OAUTH_ALLOWED_RETURN_TO on commas and parses each entry as a URL without credentials
+// at cold start; an entry it would refuse must fail the synth here, not every sign-in after the deploy.
+function isReturnToPrefix(entry: string): boolean {
+  if (!/^https:\/\/[^/?#\s,]+(\/[^?#\s,]*)?$/.test(entry)) return false;
+  try {
+    const url = new URL(entry);
+    return url.username === '' && url.password === '';
+  } catch {
+    return false;
   }
 }

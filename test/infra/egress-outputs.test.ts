@@ -17,6 +17,8 @@ import {
   newTestApp,
   onlyResourceOf,
   resourcesOf,
+  SIGN_IN_CONTEXT,
+  signInStack,
   TEST_ACCOUNT,
   TEST_APPID,
   TEST_REGION,
@@ -30,6 +32,8 @@ let lambdaStack: WechatComponentStack;
 let lambdaTemplate: Template;
 let vpcBuilt: ReturnType<typeof existingVpcStack>;
 let vpcTemplate: Template;
+let signIn: WechatComponentStack;
+let signInTemplate: Template;
 
 beforeAll(() => {
   stack = defaultStack();
@@ -38,6 +42,8 @@ beforeAll(() => {
   lambdaTemplate = Template.fromStack(lambdaStack);
   vpcBuilt = existingVpcStack();
   vpcTemplate = Template.fromStack(vpcBuilt.stack);
+  signIn = signInStack();
+  signInTemplate = Template.fromStack(signIn);
 }, CDK_TIMEOUT_MS);
 
 const outputs = (t: Template) => (t.toJSON().Outputs ?? {}) as Record<string, Output>;
@@ -108,18 +114,34 @@ describe('WechatEgress.existingVpc', { timeout: CDK_TIMEOUT_MS }, () => {
 });
 
 describe('WechatComponentStack outputs', { timeout: CDK_TIMEOUT_MS }, () => {
-  it('give the event receive URL and the OAuth callback URL on the API endpoint', () => {
+  const endpointUrl = (apiId: string, path: string) => ({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [apiId, 'ApiEndpoint'] }, path]] });
+
+  it('give the event receive URL on the API endpoint', () => {
     const apiId = logicalIdOf(stack.component.api.httpApi);
 
-    expect(outputs(template).EventReceiveUrl!.Value).toEqual({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [apiId, 'ApiEndpoint'] }, '/wechat/component/events']] });
-    expect(outputs(template).OAuthCallbackUrl!.Value).toEqual({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [apiId, 'ApiEndpoint'] }, '/oauth/callback']] });
+    expect(outputs(template).EventReceiveUrl!.Value).toEqual(endpointUrl(apiId, '/wechat/component/events'));
+  });
+
+  it('give the OAuth callback and start URLs on the API endpoint when sign-in is on', () => {
+    const apiId = logicalIdOf(signIn.component.api.httpApi);
+
+    expect(outputs(signInTemplate).OAuthCallbackUrl!.Value).toEqual(endpointUrl(apiId, '/oauth/callback'));
+    expect(outputs(signInTemplate).OAuthStartUrl!.Value).toEqual(endpointUrl(apiId, '/oauth/start'));
+  });
+
+  it('give no OAuth callback or start URL without sign-in, since nothing serves them', () => {
+    for (const t of [template, lambdaTemplate]) {
+      expect(outputs(t)).not.toHaveProperty('OAuthCallbackUrl');
+      expect(outputs(t)).not.toHaveProperty('OAuthStartUrl');
+    }
   });
 
   it('give the URLs on the custom domain when there is one', () => {
-    const domainOutputs = outputs(Template.fromStack(customDomainStack()));
+    const domainOutputs = outputs(Template.fromStack(customDomainStack(SIGN_IN_CONTEXT)));
 
     expect(domainOutputs.EventReceiveUrl!.Value).toBe(`https://${DOMAIN_NAME}/wechat/component/events`);
     expect(domainOutputs.OAuthCallbackUrl!.Value).toBe(`https://${DOMAIN_NAME}/oauth/callback`);
+    expect(domainOutputs.OAuthStartUrl!.Value).toBe(`https://${DOMAIN_NAME}/oauth/start`);
   });
 
   it('name the table, key, secret and refresher an operator needs', () => {
@@ -135,9 +157,11 @@ describe('WechatComponentStack outputs', { timeout: CDK_TIMEOUT_MS }, () => {
 
   it('each carry a description', () => {
     const all = outputs(template);
+    const withSignIn = outputs(signInTemplate);
 
-    expect(Object.keys(all).sort()).toEqual(['EgressIp', 'EventReceiveUrl', 'KeyArn', 'OAuthCallbackUrl', 'RefresherFunctionName', 'SecretArn', 'TableName']);
-    for (const [name, output] of Object.entries(all)) expect(output.Description?.length ?? 0, name).toBeGreaterThan(20);
+    expect(Object.keys(all).sort()).toEqual(['EgressIp', 'EventReceiveUrl', 'KeyArn', 'RefresherFunctionName', 'SecretArn', 'TableName']);
+    expect(Object.keys(withSignIn).sort()).toEqual([...Object.keys(all), 'OAuthCallbackUrl', 'OAuthStartUrl'].sort());
+    for (const [name, output] of [...Object.entries(all), ...Object.entries(withSignIn)]) expect(output.Description?.length ?? 0, name).toBeGreaterThan(20);
   });
 });
 
@@ -168,6 +192,61 @@ describe('WechatComponent props validation', { timeout: CDK_TIMEOUT_MS }, () => 
 
   it('throws naming refreshMargin when it reaches the 2-hour token lifetime', () => {
     expect(() => new WechatComponent(newStack(), 'Component', { componentAppid: TEST_APPID, refreshMargin: Duration.hours(2) })).toThrow(/refreshMargin/);
+  });
+
+  it('throws naming signIn.allowedReturnTo when it is empty', () => {
+    expect(() => new WechatComponent(newStack(), 'Component', { componentAppid: TEST_APPID, signIn: { allowedReturnTo: [] } })).toThrow(
+      /signIn\.allowedReturnTo/,
+    );
+  });
+
+  it('throws naming signIn.allowedReturnTo for an entry that is not an https URL with an optional path', () => {
+    for (const entry of [
+      'http://h5.example.com/app/',
+      'ftp://h5.example.com/',
+      'h5.example.com/app/',
+      '//h5.example.com/app/',
+      'https://',
+      'https://h5.example.com/app/?next=1',
+      'https://h5.example.com/app/#top',
+      'https://h5.example.com/my app/',
+      '',
+    ]) {
+      const build = () => new WechatComponent(newStack(), 'Component', { componentAppid: TEST_APPID, signIn: { allowedReturnTo: ['https://m.example.com', entry] } });
+
+      expect(build, JSON.stringify(entry)).toThrow(/signIn\.allowedReturnTo/);
+    }
+  });
+
+  it('throws naming signIn.allowedReturnTo for an entry the sign-in function would refuse at every cold start', () => {
+    // The function splits OAUTH_ALLOWED_RETURN_TO on commas and parses each entry as a URL without credentials.
+    for (const entry of ['https://user:pass@h5.example.com/app/', 'https://user@h5.example.com/', 'https://h5.example.com/a,b/', 'https://h5.example.com:99999/']) {
+      const build = () => new WechatComponent(newStack(), 'Component', { componentAppid: TEST_APPID, signIn: { allowedReturnTo: [entry] } });
+
+      expect(build, entry).toThrow(/signIn\.allowedReturnTo/);
+    }
+  });
+
+  it('throws naming signIn.authorizerAppids when an entry is not an appid', () => {
+    for (const authorizer of ['', 'wx123', 'gh_1234567890abcdef', 'wx1234567890abcdef0', ` ${TEST_APPID}`]) {
+      const build = () =>
+        new WechatComponent(newStack(), 'Component', {
+          componentAppid: TEST_APPID,
+          signIn: { allowedReturnTo: ['https://h5.example.com/app/'], authorizerAppids: [TEST_APPID, authorizer] },
+        });
+
+      expect(build, JSON.stringify(authorizer)).toThrow(/signIn\.authorizerAppids/);
+    }
+  });
+
+  it('accepts https origins with and without a path prefix, and no authorizerAppids', () => {
+    const build = () =>
+      new WechatComponent(newStack(), 'Component', {
+        componentAppid: TEST_APPID,
+        signIn: { allowedReturnTo: ['https://h5.example.com', 'https://h5.example.com/app/', 'https://m.example.com:8443/a/b'] },
+      });
+
+    expect(build).not.toThrow();
   });
 
   it('accepts a margin just longer than the schedule', () => {

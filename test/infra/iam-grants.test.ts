@@ -2,7 +2,16 @@ import { Template } from 'aws-cdk-lib/assertions';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { WechatComponentStack } from '../../infra/wechat-component-stack';
+import { createAuthorizationEventStore } from '../../shared/store/authorization-event-store';
+import { createLoginCodeStore } from '../../shared/store/login-code-store';
+import { createOAuthStateStore } from '../../shared/store/oauth-state-store';
+import { createPushAuditLog } from '../../shared/store/push-audit-log';
+import { authorizersPk, componentPk, loginCodePk, oauthStatePk, tokenPk, userPk } from '../../shared/store/table-keys';
+import { createTicketStore } from '../../shared/store/ticket-store';
+import { createTokenStore } from '../../shared/store/token-store';
+import { createUserStore } from '../../shared/store/user-store';
 import { createComponentTokenReaderFromEnv } from '../../shared/token';
+import { allowsKeyCall, allowsTableCall, recordingDynamo, recordingSealer, type KeyCall, type TableCall } from './runtime-calls';
 import {
   actionsOf,
   allIdentityStatements,
@@ -16,6 +25,7 @@ import {
   resourcesOfStatement,
   roleIdOf,
   roleStatements,
+  signInStack,
   TEST_APPID,
   TEST_REGION,
   type PolicyStatement,
@@ -38,6 +48,8 @@ let template: Template;
 let nodejsConsumer: lambda.Function;
 let plainConsumer: lambda.Function;
 let lambdaTemplate: Template;
+let signIn: WechatComponentStack;
+let signInTemplate: Template;
 let tableArn: object;
 let keyArn: object;
 
@@ -48,6 +60,8 @@ beforeAll(() => {
   plainConsumer = built.plainConsumer;
   template = Template.fromStack(stack);
   lambdaTemplate = Template.fromStack(lambdaEgressStack());
+  signIn = signInStack();
+  signInTemplate = Template.fromStack(signIn);
   tableArn = arnOf(logicalIdOf(stack.component.table));
   keyArn = arnOf(logicalIdOf(stack.component.key));
 }, CDK_TIMEOUT_MS);
@@ -55,15 +69,67 @@ beforeAll(() => {
 const dynamoStatements = (statements: PolicyStatement[]) => statements.filter((s) => actionsOf(s).some((action) => action.startsWith('dynamodb:')));
 const leadingKeys = (statement: PolicyStatement) => statement.Condition?.['ForAllValues:StringLike']?.['dynamodb:LeadingKeys'];
 const viaService = (statement: PolicyStatement) => statement.Condition?.StringEquals?.['kms:ViaService'];
+const NOW_MS = Date.UTC(2026, 10, 28, 12, 0, 0);
+const OTHER_APPID = 'wx0000000000000000';
+const AUTHORIZER_APPID = 'wxaaaaaaaaaaaaaaaa';
+
+/** The four statements grantReadComponentToken gives any consumer, the H5 sign-in function included. */
+const tokenReaderStatements = (refresherId: string): PolicyStatement[] => [
+  {
+    Effect: 'Allow',
+    Action: 'dynamodb:GetItem',
+    Resource: tableArn,
+    Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`TOKEN#${TEST_APPID}`] } },
+  },
+  {
+    Effect: 'Allow',
+    Action: ['kms:Decrypt', 'kms:DescribeKey'],
+    Resource: keyArn,
+    Condition: { StringEquals: { 'kms:ViaService': `dynamodb.${TEST_REGION}.amazonaws.com` } },
+  },
+  {
+    Effect: 'Allow',
+    Action: 'kms:Decrypt',
+    Resource: keyArn,
+    Condition: {
+      StringEquals: { 'kms:EncryptionContext:componentAppid': TEST_APPID, 'kms:EncryptionContext:purpose': ['component_access_token'] },
+    },
+  },
+  {
+    Effect: 'Allow',
+    Action: 'lambda:InvokeFunction',
+    Resource: [arnOf(refresherId), { 'Fn::Join': ['', [arnOf(refresherId), ':*']] }],
+  },
+];
 
 describe('WechatComponent roles', { timeout: CDK_TIMEOUT_MS }, () => {
-  it('let the push receiver write only the COMPONENT# and AUDIT# partitions of its component', () => {
+  it('let the push receiver write only the COMPONENT#, AUTHORIZERS# and AUDIT# partitions of its component', () => {
     const statements = dynamoStatements(roleStatements(template, roleIdOf(stack.component.pushReceiver)));
 
     expect(statements).toHaveLength(1);
     expect(actionsOf(statements[0]!)).toEqual(['dynamodb:PutItem', 'dynamodb:UpdateItem']);
     expect(statements[0]!.Resource).toEqual(tableArn);
-    expect(leadingKeys(statements[0]!)).toEqual([`COMPONENT#${TEST_APPID}`, `AUDIT#${TEST_APPID}#*`]);
+    expect(leadingKeys(statements[0]!)).toEqual([`COMPONENT#${TEST_APPID}`, `AUTHORIZERS#${TEST_APPID}`, `AUDIT#${TEST_APPID}#*`]);
+  });
+
+  it('let the push receiver make every write its stores make: ticket, event, authorizer status and audit record', async () => {
+    const tableCalls: TableCall[] = [];
+    const keyCalls: KeyCall[] = [];
+    const base = { dynamo: recordingDynamo(tableCalls), tableName: 'table', componentAppid: TEST_APPID };
+    const sealer = recordingSealer(keyCalls);
+    const statements = roleStatements(template, roleIdOf(stack.component.pushReceiver));
+
+    await createTicketStore({ ...base, sealer }).save({ componentVerifyTicket: 'ticket@@@probe', createTime: 1_764_000_000, receivedAtMs: NOW_MS });
+    const events = createAuthorizationEventStore({ ...base, sealer, now: () => NOW_MS });
+    for (const infoType of ['authorized', 'unauthorized']) {
+      await events.record({ infoType, createTime: 1_764_000_000, authorizerAppid: AUTHORIZER_APPID, fields: { InfoType: infoType } });
+    }
+    await createPushAuditLog(base).record({ infoType: 'authorized', createTime: 1_764_000_000, receivedAtMs: NOW_MS, outcome: 'recorded' });
+
+    // The status item is what moved to AUTHORIZERS#: without its write this test would not be about it.
+    expect(tableCalls).toContainEqual({ action: 'UpdateItem', pk: authorizersPk(TEST_APPID) });
+    for (const call of tableCalls) expect(allowsTableCall(statements, tableArn, call), JSON.stringify(call)).toBe(true);
+    for (const call of keyCalls) expect(allowsKeyCall(statements, keyArn, TEST_APPID, call), JSON.stringify(call)).toBe(true);
   });
 
   it('let the token refresher read and write only the COMPONENT# and TOKEN# partitions of its component', () => {
@@ -104,7 +170,7 @@ describe('WechatComponent roles', { timeout: CDK_TIMEOUT_MS }, () => {
   });
 
   it('confine every DynamoDB grant in the stack to named partitions', () => {
-    for (const t of [template, lambdaTemplate]) {
+    for (const t of [template, lambdaTemplate, signInTemplate]) {
       const statements = dynamoStatements(allIdentityStatements(t).map(({ statement }) => statement));
 
       expect(statements.length).toBeGreaterThan(0);
@@ -113,7 +179,7 @@ describe('WechatComponent roles', { timeout: CDK_TIMEOUT_MS }, () => {
   });
 
   it('grant no service-wide action (dynamodb:*, kms:*, *) and no wildcard action anywhere', () => {
-    for (const t of [template, lambdaTemplate]) {
+    for (const t of [template, lambdaTemplate, signInTemplate]) {
       for (const { policy, statement } of allIdentityStatements(t)) {
         for (const action of actionsOf(statement)) expect(action.includes('*'), `${policy}: ${action}`).toBe(false);
       }
@@ -121,7 +187,7 @@ describe('WechatComponent roles', { timeout: CDK_TIMEOUT_MS }, () => {
   });
 
   it('grant Resource * only for X-Ray and network-interface actions', () => {
-    for (const t of [template, lambdaTemplate]) {
+    for (const t of [template, lambdaTemplate, signInTemplate]) {
       for (const { policy, statement } of allIdentityStatements(t)) {
         if (!resourcesOfStatement(statement).includes('*')) continue;
         for (const action of actionsOf(statement)) expect(RESOURCE_STAR_ALLOWED.has(action), `${policy}: ${action} on *`).toBe(true);
@@ -130,7 +196,7 @@ describe('WechatComponent roles', { timeout: CDK_TIMEOUT_MS }, () => {
   });
 
   it('limit every direct kms:Encrypt/Decrypt to this component’s encryption context', () => {
-    for (const { policy, statement } of allIdentityStatements(template)) {
+    for (const { policy, statement } of [template, signInTemplate].flatMap(allIdentityStatements)) {
       const direct = actionsOf(statement).some((a) => a === 'kms:Encrypt' || a === 'kms:Decrypt') && !viaService(statement);
       if (!direct) continue;
 
@@ -161,36 +227,7 @@ describe('WechatComponent.grantReadComponentToken', { timeout: CDK_TIMEOUT_MS },
     for (const [kind, consumer] of consumers()) {
       const statements = roleStatements(template, roleIdOf(consumer));
 
-      expect(statements, kind).toEqual([
-        {
-          Effect: 'Allow',
-          Action: 'dynamodb:GetItem',
-          Resource: tableArn,
-          Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`TOKEN#${TEST_APPID}`] } },
-        },
-        {
-          Effect: 'Allow',
-          Action: ['kms:Decrypt', 'kms:DescribeKey'],
-          Resource: keyArn,
-          Condition: { StringEquals: { 'kms:ViaService': `dynamodb.${TEST_REGION}.amazonaws.com` } },
-        },
-        {
-          Effect: 'Allow',
-          Action: 'kms:Decrypt',
-          Resource: keyArn,
-          Condition: {
-            StringEquals: { 'kms:EncryptionContext:componentAppid': TEST_APPID, 'kms:EncryptionContext:purpose': ['component_access_token'] },
-          },
-        },
-        {
-          Effect: 'Allow',
-          Action: 'lambda:InvokeFunction',
-          Resource: [
-            arnOf(logicalIdOf(stack.component.tokenRefresher)),
-            { 'Fn::Join': ['', [arnOf(logicalIdOf(stack.component.tokenRefresher)), ':*']] },
-          ],
-        },
-      ]);
+      expect(statements, kind).toEqual(tokenReaderStatements(logicalIdOf(stack.component.tokenRefresher)));
     }
   });
 
@@ -238,5 +275,153 @@ describe('WechatComponent.grantReadComponentToken', { timeout: CDK_TIMEOUT_MS },
     const deployed = Object.fromEntries(Object.entries(env).map(([name, value]) => [name, typeof value === 'string' ? value : `resolved-${name}`]));
 
     expect(() => createComponentTokenReaderFromEnv({}, deployed)).not.toThrow();
+  });
+});
+
+describe('WechatComponent H5 sign-in role', { timeout: CDK_TIMEOUT_MS }, () => {
+  const signInRoleId = () => roleIdOf(signIn.component.signIn!.function.function);
+  /** The role's statements beyond what every ComponentFunction role has (its logs, X-Ray, network interfaces). */
+  const grantedStatements = () =>
+    roleStatements(signInTemplate, signInRoleId()).filter((s) => !actionsOf(s).some((a) => /^(logs|xray|ec2):/.test(a)));
+  const sessionSecretRef = () => ({ Ref: logicalIdOf(signIn.component.signIn!.sessionSecret) });
+  const directKmsStatements = () => grantedStatements().filter((s) => actionsOf(s).some((a) => a.startsWith('kms:')) && !viaService(s));
+
+  it('is exactly the token-reader grant, authorizer status, its own partitions, user-token sealing and the session secret', () => {
+    const items = (actions: string[], partitions: string[]): PolicyStatement => ({
+      Effect: 'Allow',
+      Action: actions.length === 1 ? actions[0]! : actions,
+      Resource: tableArn,
+      Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': partitions } },
+    });
+    const expected: PolicyStatement[] = [
+      ...tokenReaderStatements(logicalIdOf(signIn.component.tokenRefresher)),
+      { Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: sessionSecretRef() },
+      { Effect: 'Allow', Action: 'kms:Decrypt', Resource: keyArn, Condition: { StringEquals: { 'kms:ViaService': `secretsmanager.${TEST_REGION}.amazonaws.com` } } },
+      items(['dynamodb:GetItem'], [`AUTHORIZERS#${TEST_APPID}`]),
+      items(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], [`OAUTH_STATE#${TEST_APPID}#*`, `USER#${TEST_APPID}#*`]),
+      {
+        Effect: 'Allow',
+        Action: ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey'],
+        Resource: keyArn,
+        Condition: { StringEquals: { 'kms:ViaService': `dynamodb.${TEST_REGION}.amazonaws.com` } },
+      },
+      items(['dynamodb:PutItem', 'dynamodb:DeleteItem'], [`LOGIN_CODE#${TEST_APPID}#*`]),
+      {
+        Effect: 'Allow',
+        Action: 'kms:Encrypt',
+        Resource: keyArn,
+        Condition: { StringEquals: { 'kms:EncryptionContext:componentAppid': TEST_APPID, 'kms:EncryptionContext:purpose': ['user_oauth_tokens'] } },
+      },
+    ];
+
+    const statements = grantedStatements();
+
+    expect(statements).toHaveLength(expected.length);
+    expect(statements).toEqual(expect.arrayContaining(expected));
+  });
+
+  it('reads the session secret only: not the component secret that holds the appsecret', () => {
+    const secrets = grantedStatements().filter((s) => actionsOf(s).some((a) => a.startsWith('secretsmanager:')));
+
+    expect(secrets.map((s) => [actionsOf(s), s.Resource])).toEqual([[['secretsmanager:GetSecretValue'], sessionSecretRef()]]);
+    expect(JSON.stringify(grantedStatements())).not.toContain(logicalIdOf(signIn.component.secret));
+  });
+
+  it('reaches no COMPONENT# or AUDIT# partition and nothing of another component', () => {
+    const partitions = dynamoStatements(grantedStatements()).flatMap((s) => leadingKeys(s) as string[]);
+
+    expect(partitions.filter((p) => p.startsWith('COMPONENT#') || p.startsWith('AUDIT#'))).toEqual([]);
+    for (const partition of partitions) expect(partition, partition).toMatch(new RegExp(`^[A-Z_]+#${TEST_APPID}(#\\*)?$`));
+  });
+
+  it('encrypts directly only user OAuth tokens and decrypts directly only the component token', () => {
+    const kms = directKmsStatements();
+
+    expect(kms.map((s) => [actionsOf(s), s.Condition?.StringEquals?.['kms:EncryptionContext:purpose']])).toEqual(
+      expect.arrayContaining([
+        [['kms:Decrypt'], ['component_access_token']],
+        [['kms:Encrypt'], ['user_oauth_tokens']],
+      ]),
+    );
+    expect(kms).toHaveLength(2);
+  });
+
+  it('is named in the key policy for token decryption and user-token encryption only', () => {
+    const role = arnOf(signInRoleId());
+
+    const statements = keyPolicyStatements(signInTemplate).filter((s) => JSON.stringify(s.Principal) === JSON.stringify({ AWS: role }));
+
+    expect(statements.map((s) => [actionsOf(s), s.Condition?.StringEquals?.['kms:EncryptionContext:purpose']])).toEqual(
+      expect.arrayContaining([
+        [['kms:Decrypt'], ['component_access_token']],
+        [['kms:Encrypt'], ['user_oauth_tokens']],
+      ]),
+    );
+    expect(statements).toHaveLength(2);
+    for (const statement of statements) expect(statement.Condition!.StringEquals!['kms:EncryptionContext:componentAppid']).toBe(TEST_APPID);
+  });
+
+  it('allows every table and key call the sign-in stores and the token reader make', async () => {
+    const tableCalls: TableCall[] = [];
+    const keyCalls: KeyCall[] = [];
+    const base = { dynamo: recordingDynamo(tableCalls), tableName: 'table', componentAppid: TEST_APPID, now: () => NOW_MS };
+    const sealer = recordingSealer(keyCalls);
+    const statements = grantedStatements();
+
+    const tokens = createTokenStore({ ...base, sealer });
+    await tokens.loadSealed();
+    await tokens.open({ meta: { version: 1, expiresAtMs: NOW_MS, fetchedAtMs: NOW_MS, tokenSha256: '0' }, ciphertext: new Uint8Array([1]) });
+    await createAuthorizationEventStore({ ...base, sealer }).getAuthorizer(AUTHORIZER_APPID);
+    const states = createOAuthStateStore(base);
+    const state = 's'.repeat(32);
+    await states.create(
+      { state, authorizerAppid: AUTHORIZER_APPID, scope: 'snsapi_base', returnTo: 'https://h5.example.com/app/', bindingSha256: null, createdAtMs: NOW_MS, expiresAtMs: NOW_MS + 600_000 },
+      3_600_000,
+    );
+    await states.get(state);
+    await states.consume(state, 'c'.repeat(64));
+    await states.complete(state, { kind: 'signed-in', openid: 'openid-1' });
+    const loginCodes = createLoginCodeStore({ ...base, ttlMs: 120_000 });
+    const code = await loginCodes.issue({ authorizerAppid: AUTHORIZER_APPID, openid: 'openid-1' });
+    await loginCodes.redeem(code);
+    const users = createUserStore({ ...base, sealer });
+    await users.upsert({
+      authorizerAppid: AUTHORIZER_APPID,
+      openid: 'openid-1',
+      scope: 'snsapi_base',
+      tokens: { accessToken: 'a', refreshToken: 'r', accessTokenExpiresAtMs: NOW_MS, scope: 'snsapi_base' },
+    });
+    await users.get(AUTHORIZER_APPID, 'openid-1');
+
+    expect(new Set(tableCalls.map((c) => `${c.action} ${c.pk.split('#')[0]}`))).toEqual(
+      new Set(['GetItem TOKEN', 'GetItem AUTHORIZERS', 'PutItem OAUTH_STATE', 'GetItem OAUTH_STATE', 'UpdateItem OAUTH_STATE', 'PutItem LOGIN_CODE', 'DeleteItem LOGIN_CODE', 'UpdateItem USER', 'GetItem USER']),
+    );
+    for (const call of tableCalls) expect(allowsTableCall(statements, tableArn, call), JSON.stringify(call)).toBe(true);
+    expect(keyCalls).toEqual([{ action: 'kms:Decrypt', purpose: 'component_access_token' }, { action: 'kms:Encrypt', purpose: 'user_oauth_tokens' }]);
+    for (const call of keyCalls) expect(allowsKeyCall(statements, keyArn, TEST_APPID, call), JSON.stringify(call)).toBe(true);
+  });
+
+  it('refuses what sign-in must never do: read the ticket or lease, write the token, reach another component’s users, open user tokens', () => {
+    const statements = grantedStatements();
+    const refused: TableCall[] = [
+      { action: 'GetItem', pk: componentPk(TEST_APPID) },
+      { action: 'PutItem', pk: tokenPk(TEST_APPID) },
+      { action: 'UpdateItem', pk: authorizersPk(TEST_APPID) },
+      { action: 'DeleteItem', pk: oauthStatePk(TEST_APPID, 'state') },
+      { action: 'DeleteItem', pk: userPk(TEST_APPID, AUTHORIZER_APPID, 'openid-1') },
+      { action: 'GetItem', pk: loginCodePk(TEST_APPID, 'c'.repeat(64)) },
+      { action: 'GetItem', pk: userPk(OTHER_APPID, AUTHORIZER_APPID, 'openid-1') },
+      { action: 'GetItem', pk: oauthStatePk(OTHER_APPID, 'state') },
+      { action: 'GetItem', pk: tokenPk(OTHER_APPID) },
+    ];
+
+    for (const call of refused) expect(allowsTableCall(statements, tableArn, call), JSON.stringify(call)).toBe(false);
+    for (const purpose of ['user_oauth_tokens', 'component_verify_ticket', 'authorization_event'] as const) {
+      expect(allowsKeyCall(statements, keyArn, TEST_APPID, { action: 'kms:Decrypt', purpose }), purpose).toBe(false);
+    }
+    for (const purpose of ['component_access_token', 'component_verify_ticket', 'authorization_event'] as const) {
+      expect(allowsKeyCall(statements, keyArn, TEST_APPID, { action: 'kms:Encrypt', purpose }), purpose).toBe(false);
+    }
+    expect(allowsKeyCall(statements, keyArn, OTHER_APPID, { action: 'kms:Decrypt', purpose: 'component_access_token' })).toBe(false);
   });
 });

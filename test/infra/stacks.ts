@@ -24,6 +24,15 @@ export const EXISTING_TOPIC_ARN = `arn:aws:sns:${TEST_REGION}:${TEST_ACCOUNT}:we
 export const CERTIFICATE_ARN = `arn:aws:acm:${TEST_REGION}:${TEST_ACCOUNT}:certificate/0f0e0d0c-1111-2222-3333-444455556666`;
 export const DOMAIN_NAME = 'wechat.example.com';
 export const EXISTING_EGRESS_IP = '203.0.113.7';
+/** The pages H5 sign-in may return to: a path prefix on one origin and a whole second origin. */
+export const ALLOWED_RETURN_TO = ['https://h5.example.com/app/', 'https://m.example.com'];
+/** An official account allowed to use sign-in by configuration, before any authorization event about it. */
+export const CONFIGURED_AUTHORIZER_APPID = 'wxfedcba9876543210';
+/** CDK context that turns H5 sign-in on, as `cdk deploy -c allowedReturnTo=… -c authorizerAppids=…` does. */
+export const SIGN_IN_CONTEXT: Record<string, string> = {
+  allowedReturnTo: ALLOWED_RETURN_TO.join(','),
+  authorizerAppids: CONFIGURED_AUTHORIZER_APPID,
+};
 
 export interface TestAppOptions {
   /** Run esbuild for NodejsFunction assets instead of skipping bundling. */
@@ -65,8 +74,12 @@ export const defaultStack = () => buildAppStack();
 export const lambdaEgressStack = () =>
   buildAppStack({ egress: 'lambda', removalPolicy: 'destroy', secretArn: EXISTING_SECRET_ARN, alarmTopicArn: EXISTING_TOPIC_ARN });
 
-/** A custom domain with its certificate, and alarms mailed to a new topic. */
-export const customDomainStack = () => buildAppStack({ domainName: DOMAIN_NAME, certificateArn: CERTIFICATE_ARN, alarmEmail: 'ops@example.com' });
+/** A custom domain with its certificate, and alarms mailed to a new topic; `context` adds settings (e.g. sign-in). */
+export const customDomainStack = (context: Record<string, string> = {}) =>
+  buildAppStack({ domainName: DOMAIN_NAME, certificateArn: CERTIFICATE_ARN, alarmEmail: 'ops@example.com', ...context });
+
+/** The default settings plus H5 sign-in (NAT egress, cookie binding on by default, one configured authorizer). */
+export const signInStack = (context: Record<string, string> = {}) => buildAppStack({ ...SIGN_IN_CONTEXT, ...context });
 
 /** The construct in a VPC the user already has, with the IP they allow-listed. */
 export function existingVpcStack(): { stack: Stack; component: WechatComponent; vpc: ec2.Vpc } {
