@@ -160,7 +160,8 @@ function toOAuthError(err: unknown, retryUrl: string): Error {
   if (err instanceof ComponentTokenError) return new OAuthError('TOKEN_UNAVAILABLE', 'the platform token is not available right now', retryUrl, { cause: err });
   if (err instanceof WechatApiError) {
     if (err.errcode === 40029 || err.errcode === 40163) return new OAuthError('CODE_REJECTED', 'WeChat refused the sign-in code (invalid or already used)', retryUrl);
-    if (err.retryable) return new OAuthError('WECHAT_UNAVAILABLE', 'WeChat did not answer in time', retryUrl);
+    const unavailable = err.errcode === -1 || err.code === 'TIMEOUT' || err.code === 'NETWORK' || (err.httpStatus ?? 0) >= 500;
+    if (unavailable) return new OAuthError('WECHAT_UNAVAILABLE', 'WeChat did not answer in time', retryUrl);
     return new OAuthError('WECHAT_ERROR', `WeChat refused the sign-in (errcode ${err.errcode ?? err.code})`, retryUrl);
   }
   return err instanceof Error ? err : new Error('sign-in failed');

@@ -32,6 +32,8 @@ export function createSnsApi(call: Call) {
           component_access_token: input.componentAccessToken,
         },
         secrets: [input.code, input.componentAccessToken],
+        // A code is single use: a retry after a timeout would only earn 40163 and hide WeChat's real trouble.
+        singleUse: true,
       });
       const { access_token, refresh_token, openid, expires_in, scope, unionid, is_snapshotuser } = raw;
       if (typeof access_token !== 'string' || typeof refresh_token !== 'string' || typeof openid !== 'string' || !openid) {

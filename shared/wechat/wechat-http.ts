@@ -38,7 +38,16 @@ export interface WechatCall {
   body?: unknown;
   /** Values to redact from anything that becomes an error field (appsecret, tickets, tokens, codes). */
   secrets?: string[];
+  /**
+   * The call consumes something single-use (an OAuth code): an attempt that may have reached WeChat is never repeated,
+   * because the repeat would fail with "code been used" (40163) and hide the real failure. Only errcode -1 and
+   * connections refused before anything was sent are retried.
+   */
+  singleUse?: boolean;
 }
+
+// Failures that prove the request never left this machine or never reached a server.
+const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH']);
 
 const MAX_ERRMSG_CHARS = 200;
 const SAFE_ERROR_CODE = /^[A-Z][A-Z0-9_]{1,40}$/;
@@ -87,7 +96,7 @@ async function attemptOnce(
   const timedOut = new Promise<never>((_resolve, reject) => {
     timer = setTimeout(() => {
       // Rejected before aborting so the race settles as TIMEOUT, not as the NETWORK error the abort causes.
-      reject(failure(call, 'TIMEOUT', true, `timed out after ${timeoutMs} ms`));
+      reject(failure(call, 'TIMEOUT', !call.singleUse, `timed out after ${timeoutMs} ms`));
       controller.abort();
     }, timeoutMs);
   });
@@ -107,11 +116,12 @@ async function exchange(fetchImpl: typeof fetch, url: string, init: RequestInit,
     text = await response.text();
   } catch (err) {
     // The raw error is not kept as `cause`: fetch errors can quote the URL, and its query may hold a token.
-    throw failure(call, 'NETWORK', true, `network error${safeErrorCode(err)}`);
+    const code = safeErrorCode(err);
+    throw failure(call, 'NETWORK', !call.singleUse || NOT_SENT_CODES.has(code), `network error${code ? ` (${code})` : ''}`);
   }
 
   if (status < 200 || status > 299) {
-    throw failure(call, 'HTTP_STATUS', status >= 500, `HTTP ${status}`, { httpStatus: status });
+    throw failure(call, 'HTTP_STATUS', status >= 500 && !call.singleUse, `HTTP ${status}`, { httpStatus: status });
   }
   let body: unknown;
   try {
@@ -160,5 +170,5 @@ export function redactErrmsg(errmsg: string, secrets: readonly string[]): string
 function safeErrorCode(err: unknown): string {
   const candidates = [(err as { code?: unknown })?.code, (err as { cause?: { code?: unknown } })?.cause?.code];
   const code = candidates.find((value): value is string => typeof value === 'string' && SAFE_ERROR_CODE.test(value));
-  return code === undefined ? '' : ` (${code})`;
+  return code ?? '';
 }

@@ -62,14 +62,15 @@ describe('H5 sign-in when WeChat misbehaves', () => {
     expect(simCalls(h)).toBe(callsBefore + 3);
   });
 
-  it('answers 502 WECHAT_UNAVAILABLE when WeChat drops every connection', async () => {
+  it('answers 502 WECHAT_UNAVAILABLE when WeChat drops the connection, without repeating the single-use code exchange', async () => {
     const { browser, started, callback, code } = await startedAndConsented();
     h.sim.setFaults({ dropNext: [{ api: 'sns_component_access_token', count: 3 }] });
 
     const response = await browser.get(callback);
 
     await expectFailurePage(response, 'WECHAT_UNAVAILABLE', [code, started.cookieValue]);
-    expect(h.sim.stats().errors.sns_component_access_token?.dropped).toBeGreaterThanOrEqual(3);
+    // WeChat may have used the code before the connection dropped: a retry could only earn 40163 ("code been used").
+    expect(h.sim.stats().errors.sns_component_access_token?.dropped).toBe(1);
   });
 
   it('answers 502 WECHAT_ERROR when WeChat refuses the exchange for a reason retrying cannot fix', async () => {

@@ -17,7 +17,7 @@ const EXCHANGE = { authorizerAppid: 'wx1111111111111111', code: 'CANARY-code-000
 const TOKEN_ANSWER = { access_token: 'CANARY-user-token', expires_in: 7200, refresh_token: 'CANARY-refresh', openid: 'o-user', scope: 'snsapi_userinfo' };
 
 describe('createSnsApi().exchangeCode', () => {
-  it("calls /sns/oauth2/component/access_token with WeChat's parameters in WeChat's order, naming the code and token as secrets", async () => {
+  it("calls /sns/oauth2/component/access_token with WeChat's parameters in WeChat's order, naming the code and token as secrets and marking the call single-use", async () => {
     const { api, calls } = fakeWechat(TOKEN_ANSWER);
 
     await api.exchangeCode(EXCHANGE);
@@ -35,6 +35,7 @@ describe('createSnsApi().exchangeCode', () => {
           component_access_token: EXCHANGE.componentAccessToken,
         },
         secrets: [EXCHANGE.code, EXCHANGE.componentAccessToken],
+        singleUse: true,
       },
     ]);
     expect(Object.keys(calls[0]!.query!)).toEqual(['appid', 'code', 'grant_type', 'component_appid', 'component_access_token']);

@@ -328,3 +328,40 @@ describe('createWechatHttp', () => {
     expect(delays).toHaveLength(1);
   });
 });
+
+describe('createWechatHttp with a single-use call (an OAuth code exchange)', () => {
+  const codeCall = { api: 'sns_component_access_token', method: 'GET' as const, path: '/sns/oauth2/component/access_token', singleUse: true };
+
+  it('does not repeat an attempt that timed out, because WeChat may already have used the code', async () => {
+    replies = ['hang', 'hang', 'hang'];
+    const http = createWechatHttp(options({ timeoutMs: 50, maxAttempts: 3 }));
+
+    const err = await catchAsync(http(codeCall));
+
+    expect(err).toMatchObject({ code: 'TIMEOUT', retryable: false });
+    expect(requests).toHaveLength(1);
+  });
+
+  it('does not repeat an attempt answered with HTTP 5xx', async () => {
+    replies = [{ status: 502, raw: 'bad gateway' }, tokenOk];
+    const http = createWechatHttp(options({ maxAttempts: 3 }));
+
+    const err = await catchAsync(http(codeCall));
+
+    expect(err).toMatchObject({ code: 'HTTP_STATUS', httpStatus: 502, retryable: false });
+    expect(requests).toHaveLength(1);
+  });
+
+  it('still retries errcode -1 (WeChat answered busy without processing) and a connection refused before sending', async () => {
+    replies = [{ json: { errcode: -1, errmsg: 'system error' } }, { json: { access_token: 'x' } }];
+    const http = createWechatHttp(options({ maxAttempts: 3 }));
+    const refused = createWechatHttp(options({ baseUrl: refusedUrl, maxAttempts: 2 }));
+
+    const answered = await http<{ access_token: string }>(codeCall);
+    const err = await catchAsync(refused(codeCall));
+
+    expect(answered.access_token).toBe('x');
+    expect(requests).toHaveLength(2);
+    expect(err).toMatchObject({ code: 'NETWORK', retryable: true });
+  });
+});
