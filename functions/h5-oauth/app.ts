@@ -57,7 +57,11 @@ export function makeH5OAuthHandler(deps: OAuthDeps) {
 
     if (path === OAUTH_ROUTES.session) {
       const cors = corsHeaders(event.headers.origin, origins);
-      if (!cors) return failure(new OAuthError('ORIGIN_NOT_ALLOWED', 'origin not allowed'), 'json');
+      if (!cors) {
+        const refusal = new OAuthError('ORIGIN_NOT_ALLOWED', 'origin not allowed');
+        log(refusal, 'session');
+        return failure(refusal, 'json');
+      }
       if (method === 'OPTIONS') return { statusCode: 204, headers: cors, body: '' };
       try {
         if (method === 'POST') return json(200, await redeemLoginCode(deps, readLoginCode(event)), cors);
@@ -66,6 +70,7 @@ export function makeH5OAuthHandler(deps: OAuthDeps) {
         log(err, 'session');
         return failure(err, 'json', cors);
       }
+      return json(405, { error: 'METHOD_NOT_ALLOWED', message: 'use POST to redeem a login code or GET to read the session' }, { ...cors, allow: 'GET, POST, OPTIONS' });
     }
     return json(404, { error: 'NOT_FOUND', message: 'no such route' });
   });

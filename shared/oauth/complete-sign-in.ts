@@ -148,9 +148,16 @@ async function loginRedirect(deps: OAuthDeps, record: OAuthState, outcome: Extra
   return withParam(record.returnTo, 'wx_login', loginCode);
 }
 
+/** Adds one parameter and leaves the page's own query text exactly as it was (`a%20b` stays, `?flag` stays bare). */
 function withParam(returnTo: string, name: string, value: string): string {
   const url = new URL(returnTo);
-  url.searchParams.set(name, value);
+  if (url.searchParams.has('wx_login') || url.searchParams.has('wx_error')) {
+    // A stale flag from an earlier round trip must not sit beside the new one; only then is the query re-serialised.
+    url.searchParams.delete('wx_login');
+    url.searchParams.delete('wx_error');
+  }
+  const pair = `${name}=${encodeURIComponent(value)}`;
+  url.search = url.search.length > 1 ? `${url.search}&${pair}` : pair;
   return url.href;
 }
 

@@ -82,7 +82,14 @@ export function createOAuthStateStore(input: { dynamo: DynamoDBDocumentClient; t
     async complete(state: string, outcome: SignInOutcome): Promise<void> {
       try {
         await input.dynamo.send(
-          new UpdateCommand({ TableName: input.tableName, Key: key(state), UpdateExpression: 'SET outcome = :outcome', ExpressionAttributeValues: { ':outcome': outcome } }),
+          new UpdateCommand({
+            TableName: input.tableName,
+            Key: key(state),
+            UpdateExpression: 'SET outcome = :outcome',
+            // Only a consumed state gets an outcome; never create a stray item for an unknown one.
+            ConditionExpression: 'attribute_exists(consumedAtMs)',
+            ExpressionAttributeValues: { ':outcome': outcome },
+          }),
         );
       } catch (err) {
         throw storeUnavailable('UpdateItem complete sign-in state', err);

@@ -33,6 +33,21 @@ describe('GET /oauth/callback', () => {
     expect(await openidOf(loginCode)).toBe(user.openidFor(TEST_AUTHORIZER_APPID));
   });
 
+  it("adds wx_login to return_to without rewriting the page's own query text", async () => {
+    const returnTo = `${RETURN_TO}?q=a%20b&flag#top`;
+
+    const { landing } = await signIn(h, new TestBrowser(), { returnTo });
+
+    expect(landing.href).toMatch(/\?q=a%20b&flag&wx_login=[A-Za-z0-9]{32}#top$/);
+  });
+
+  it('replaces a stale wx_login or wx_error that return_to already carries', async () => {
+    const { landing } = await signIn(h, new TestBrowser(), { returnTo: `${RETURN_TO}?wx_error=access_denied&wx_login=old` });
+
+    expect([...landing.searchParams.keys()]).toEqual(['wx_login']);
+    expect(landing.searchParams.get('wx_login')).toMatch(/^[A-Za-z0-9]{32}$/);
+  });
+
   it('rejects an unknown state with 400 UNKNOWN_STATE, a link back to the application, and no WeChat call', async () => {
     const callsBefore = simCalls(h);
 

@@ -292,3 +292,19 @@ describe('login codes and sessions (/oauth/session)', () => {
     });
   });
 });
+
+describe('/oauth/session with another method', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness();
+  });
+  afterAll(async () => h?.close());
+
+  it('rejects DELETE with 405 and an Allow header', async () => {
+    const response = await fetch(`${h.gateway.url}/oauth/session`, { method: 'DELETE', headers: { origin: RETURN_TO_ORIGIN } });
+
+    expect(response.status).toBe(405);
+    expect(response.headers.get('allow')).toBe('GET, POST, OPTIONS');
+    expect(response.headers.get('access-control-allow-origin')).toBe(RETURN_TO_ORIGIN);
+  });
+});
