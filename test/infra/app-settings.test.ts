@@ -27,7 +27,11 @@ describe('readAppSettings', () => {
       refreshScheduleMinutes: 5,
       refreshMarginMinutes: 15,
       removalPolicy: 'retain',
+      oauthCookieBinding: true,
     });
+    // Sign-in is off unless allowedReturnTo is given.
+    expect(settings).not.toHaveProperty('allowedReturnTo');
+    expect(settings).not.toHaveProperty('authorizerAppids');
   });
 
   it('throws naming every problem at once: missing appid and region, bad egress, domain without certificate, bad numbers', () => {
@@ -99,6 +103,9 @@ describe('readAppSettings', () => {
         refreshScheduleMinutes: 2,
         refreshMarginMinutes: 20,
         removalPolicy: 'destroy',
+        allowedReturnTo: 'https://h5.example.com/app/,https://m.example.com',
+        authorizerAppids: 'wxfedcba9876543210,wx0123456789abcdef',
+        oauthCookieBinding: 'off',
       }),
       {},
     );
@@ -118,6 +125,9 @@ describe('readAppSettings', () => {
       refreshScheduleMinutes: 2,
       refreshMarginMinutes: 20,
       removalPolicy: 'destroy',
+      allowedReturnTo: ['https://h5.example.com/app/', 'https://m.example.com'],
+      authorizerAppids: ['wxfedcba9876543210', 'wx0123456789abcdef'],
+      oauthCookieBinding: false,
     });
   });
 
@@ -126,5 +136,76 @@ describe('readAppSettings', () => {
 
     expect(settings.egress).toBe('nat');
     expect(settings).not.toHaveProperty('domainName');
+  });
+
+  describe('H5 sign-in settings', () => {
+    const base = { componentAppid: APPID, region: 'ap-east-1' };
+
+    it('reads allowedReturnTo and authorizerAppids as comma-separated lists, trimming spaces and skipping empty entries', () => {
+      const settings = readAppSettings(
+        lookup({ ...base, allowedReturnTo: ' https://h5.example.com/app/ ,, https://m.example.com ,', authorizerAppids: 'wxfedcba9876543210 , ' }),
+        {},
+      );
+
+      expect(settings.allowedReturnTo).toEqual(['https://h5.example.com/app/', 'https://m.example.com']);
+      expect(settings.authorizerAppids).toEqual(['wxfedcba9876543210']);
+    });
+
+    it('leaves sign-in off for an allowedReturnTo of only separators, as for an empty one', () => {
+      for (const allowedReturnTo of ['', ',', ' , ']) {
+        const settings = readAppSettings(lookup({ ...base, allowedReturnTo }), {});
+
+        expect(settings, JSON.stringify(allowedReturnTo)).not.toHaveProperty('allowedReturnTo');
+      }
+    });
+
+    it('turns cookie binding off only for oauthCookieBinding off', () => {
+      const on = readAppSettings(lookup({ ...base, oauthCookieBinding: 'on' }), {});
+      const off = readAppSettings(lookup({ ...base, oauthCookieBinding: 'off' }), {});
+
+      expect([on.oauthCookieBinding, off.oauthCookieBinding]).toEqual([true, false]);
+    });
+
+    it('throws naming allowedReturnTo for an entry that is not an https URL prefix', () => {
+      for (const entry of ['http://h5.example.com/app/', 'h5.example.com/app/', 'ftp://h5.example.com/', 'https://h5.example.com/app/?next=1', 'https://h5.example.com/#x', 'https://']) {
+        const problems = problemsOf(() => readAppSettings(lookup({ ...base, allowedReturnTo: `https://m.example.com,${entry}` }), {}));
+
+        expect(problems, entry).toEqual([expect.stringMatching(/context allowedReturnTo must be comma-separated https URL prefixes/)]);
+      }
+    });
+
+    it('throws naming authorizerAppids when an entry is not an appid', () => {
+      for (const entry of ['wx123', 'gh_1234567890abcdef', 'wx1234567890abcdef0', 'wx12345678-0abcdef']) {
+        const problems = problemsOf(() => readAppSettings(lookup({ ...base, allowedReturnTo: 'https://h5.example.com/', authorizerAppids: `${APPID},${entry}` }), {}));
+
+        expect(problems, entry).toEqual([expect.stringMatching(/context authorizerAppids must be comma-separated appids/)]);
+      }
+    });
+
+    it('throws naming both settings when authorizerAppids is given without allowedReturnTo, which would leave sign-in off', () => {
+      const problems = problemsOf(() => readAppSettings(lookup({ ...base, authorizerAppids: 'wxfedcba9876543210' }), {}));
+
+      expect(problems).toEqual([expect.stringMatching(/context authorizerAppids needs allowedReturnTo/)]);
+    });
+
+    it('throws naming oauthCookieBinding when it is not on or off', () => {
+      for (const value of ['true', 'false', 'no', 'OFF']) {
+        const problems = problemsOf(() => readAppSettings(lookup({ ...base, oauthCookieBinding: value }), {}));
+
+        expect(problems, value).toEqual([expect.stringMatching(/context oauthCookieBinding must be 'on' or 'off'/)]);
+      }
+    });
+
+    it('throws naming every sign-in problem at once', () => {
+      const problems = problemsOf(() =>
+        readAppSettings(lookup({ ...base, allowedReturnTo: 'http://h5.example.com/', authorizerAppids: 'wx1', oauthCookieBinding: 'maybe' }), {}),
+      );
+
+      expect(problems).toEqual([
+        expect.stringMatching(/allowedReturnTo/),
+        expect.stringMatching(/authorizerAppids must be/),
+        expect.stringMatching(/oauthCookieBinding/),
+      ]);
+    });
   });
 });

@@ -6,7 +6,7 @@ import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { WechatComponentStack } from '../../infra/wechat-component-stack';
-import { buildAppStack, CDK_TIMEOUT_MS, CERTIFICATE_ARN, DOMAIN_NAME, EXISTING_SECRET_ARN, logicalIdOf, TEST_APPID } from './stacks';
+import { buildAppStack, CDK_TIMEOUT_MS, CERTIFICATE_ARN, DOMAIN_NAME, EXISTING_SECRET_ARN, logicalIdOf, SIGN_IN_CONTEXT, TEST_APPID } from './stacks';
 
 const outdirs: string[] = [];
 const newOutdir = () => {
@@ -20,8 +20,9 @@ let outdir: string;
 
 beforeAll(() => {
   // One real synthesis, as `cdk synth` does it: esbuild bundles (no Docker here) and CloudFormation schema validation.
+  // With sign-in on, so that all three handlers are bundled.
   outdir = newOutdir();
-  stack = buildAppStack({}, { bundle: true, cfnValidation: true, outdir });
+  stack = buildAppStack(SIGN_IN_CONTEXT, { bundle: true, cfnValidation: true, outdir });
   (stack.node.root as App).synth();
 }, CDK_TIMEOUT_MS);
 
@@ -32,6 +33,9 @@ afterAll(() => {
 afterEach(() => {
   vi.unstubAllEnvs();
 });
+
+/** Every function the stack deploys from our handlers. */
+const handlers = () => [stack.component.pushReceiver, stack.component.tokenRefresher, stack.component.signIn!.function.function];
 
 /** The directory esbuild wrote a function's bundle to, found through the S3 key of its code asset. */
 function bundleDirOf(fnLogicalId: string): string {
@@ -58,8 +62,8 @@ function validationFindings(dir: string): string[] {
 }
 
 describe('synthesis with real bundling', { timeout: CDK_TIMEOUT_MS }, () => {
-  it('bundles both handlers locally with esbuild into minified CommonJS with source maps and the AWS SDK inside', () => {
-    for (const fn of [stack.component.pushReceiver, stack.component.tokenRefresher]) {
+  it('bundles every handler locally with esbuild into minified CommonJS with source maps and the AWS SDK inside', () => {
+    for (const fn of handlers()) {
       const dir = bundleDirOf(logicalIdOf(fn));
 
       const code = readFileSync(path.join(dir, 'index.js'), 'utf8');
@@ -79,23 +83,30 @@ describe('synthesis with real bundling', { timeout: CDK_TIMEOUT_MS }, () => {
     vi.stubEnv('WECHAT_TABLE_NAME', 'table');
     vi.stubEnv('WECHAT_KMS_KEY_ID', 'arn:aws:kms:ap-east-1:123456789012:key/00000000-0000-0000-0000-000000000000');
     vi.stubEnv('WECHAT_SECRET_ARN', EXISTING_SECRET_ARN);
+    vi.stubEnv('WECHAT_REFRESHER_FUNCTION', 'refresher');
+    vi.stubEnv('WECHAT_SESSION_SECRET_ARN', `${EXISTING_SECRET_ARN}-session`);
+    vi.stubEnv('OAUTH_CALLBACK_URL', 'https://wechat.example.com/oauth/callback');
+    vi.stubEnv('OAUTH_ALLOWED_RETURN_TO', SIGN_IN_CONTEXT.allowedReturnTo!);
     vi.stubEnv('AWS_REGION', 'ap-east-1');
     const require = createRequire(import.meta.url);
 
-    for (const fn of [stack.component.pushReceiver, stack.component.tokenRefresher]) {
+    for (const fn of handlers()) {
       const bundle = require(path.join(bundleDirOf(logicalIdOf(fn)), 'index.js')) as { handler?: unknown };
 
       expect(typeof bundle.handler, fn.node.path).toBe('function');
     }
   });
 
-  it('passes CloudFormation schema validation for the default stack', () => {
+  it('passes CloudFormation schema validation for the sign-in stack', () => {
     expect(validationFindings(outdir)).toEqual([]);
   });
 
-  it('passes CloudFormation schema validation for the lambda-egress and custom-domain variants', () => {
+  it('passes CloudFormation schema validation for the default, lambda-egress, custom-domain and cookie-binding-off variants', () => {
     const variants: Array<Record<string, string>> = [
+      {},
       { egress: 'lambda', removalPolicy: 'destroy', secretArn: EXISTING_SECRET_ARN },
+      // Sign-in without configured authorizers: WECHAT_AUTHORIZER_APPIDS is an empty string.
+      { allowedReturnTo: SIGN_IN_CONTEXT.allowedReturnTo!, oauthCookieBinding: 'off' },
       { domainName: DOMAIN_NAME, certificateArn: CERTIFICATE_ARN, alarmEmail: 'ops@example.com' },
     ];
 
