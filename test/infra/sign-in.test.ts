@@ -186,6 +186,17 @@ describe('WechatComponent H5 sign-in environment', { timeout: CDK_TIMEOUT_MS }, 
     expect(deps.configuredAuthorizers.size).toBe(0);
   });
 
+  it('binds sign-ins to the browser’s cookie and configures no authorizers when the construct’s signIn gives neither', () => {
+    const { stack: built, component } = buildComponentStack(() => ({ signIn: { allowedReturnTo: ALLOWED_RETURN_TO } }));
+    const env = functionEnv(Template.fromStack(built), logicalIdOf(component.signIn!.function.function));
+
+    const deps = createOAuthDepsFromEnv(deployedEnv(env));
+
+    expect([env.OAUTH_COOKIE_BINDING, env.WECHAT_AUTHORIZER_APPIDS]).toEqual(['on', '']);
+    expect(deps.cookieBinding).toBe(true);
+    expect(deps.configuredAuthorizers.size).toBe(0);
+  });
+
   it('gives the callback URL on the custom domain when there is one', () => {
     const variant = customDomainStack(SIGN_IN_CONTEXT);
     const env = functionEnv(Template.fromStack(variant), logicalIdOf(variant.component.signIn!.function.function));

@@ -29,7 +29,7 @@ export const ALLOWED_RETURN_TO = ['https://h5.example.com/app/', 'https://m.exam
 /** An official account allowed to use sign-in by configuration, before any authorization event about it. */
 export const CONFIGURED_AUTHORIZER_APPID = 'wxfedcba9876543210';
 /** CDK context that turns H5 sign-in on, as `cdk deploy -c allowedReturnTo=… -c authorizerAppids=…` does. */
-export const SIGN_IN_CONTEXT: Record<string, string> = {
+export const SIGN_IN_CONTEXT = {
   allowedReturnTo: ALLOWED_RETURN_TO.join(','),
   authorizerAppids: CONFIGURED_AUTHORIZER_APPID,
 };

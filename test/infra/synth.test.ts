@@ -86,7 +86,7 @@ describe('synthesis with real bundling', { timeout: CDK_TIMEOUT_MS }, () => {
     vi.stubEnv('WECHAT_REFRESHER_FUNCTION', 'refresher');
     vi.stubEnv('WECHAT_SESSION_SECRET_ARN', `${EXISTING_SECRET_ARN}-session`);
     vi.stubEnv('OAUTH_CALLBACK_URL', 'https://wechat.example.com/oauth/callback');
-    vi.stubEnv('OAUTH_ALLOWED_RETURN_TO', SIGN_IN_CONTEXT.allowedReturnTo!);
+    vi.stubEnv('OAUTH_ALLOWED_RETURN_TO', SIGN_IN_CONTEXT.allowedReturnTo);
     vi.stubEnv('AWS_REGION', 'ap-east-1');
     const require = createRequire(import.meta.url);
 
@@ -106,7 +106,7 @@ describe('synthesis with real bundling', { timeout: CDK_TIMEOUT_MS }, () => {
       {},
       { egress: 'lambda', removalPolicy: 'destroy', secretArn: EXISTING_SECRET_ARN },
       // Sign-in without configured authorizers: WECHAT_AUTHORIZER_APPIDS is an empty string.
-      { allowedReturnTo: SIGN_IN_CONTEXT.allowedReturnTo!, oauthCookieBinding: 'off' },
+      { allowedReturnTo: SIGN_IN_CONTEXT.allowedReturnTo, oauthCookieBinding: 'off' },
       { domainName: DOMAIN_NAME, certificateArn: CERTIFICATE_ARN, alarmEmail: 'ops@example.com' },
     ];
 
