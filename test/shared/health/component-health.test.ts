@@ -1,40 +1,28 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { readComponentHealth } from '../../../shared/health/component-health';
-import { createKmsSealer } from '../../../shared/store/kms-sealer';
 import { createTicketStore } from '../../../shared/store/ticket-store';
 import { createTokenStore } from '../../../shared/store/token-store';
 import { TICKET_VALIDITY_SEC } from '../../../shared/token/refresh-component-token';
-import { FakeClock } from '../../support/fake-clock';
-import { newComponentAppid, startLocalTable, TABLE_NAME, type LocalTable } from '../store/local-table';
+import { TABLE_NAME, useLocalTable } from '../store/local-table';
 
 const TICKET = 'ticket@@@CANARY-health-ticket-5d2e';
 const TOKEN = 'CANARY-health-token-8a41';
 const HOUR_MS = 3_600_000;
 
 describe('readComponentHealth', () => {
-  let local: LocalTable;
-  let componentAppid: string;
-  let clock: FakeClock;
+  const ctx = useLocalTable();
   let stores: { tickets: ReturnType<typeof createTicketStore>; tokens: ReturnType<typeof createTokenStore> };
 
-  beforeAll(async () => {
-    local = await startLocalTable();
-  });
-  afterAll(async () => {
-    await local.close();
-  });
   beforeEach(() => {
-    componentAppid = newComponentAppid();
-    clock = new FakeClock();
-    const base = { dynamo: local.dynamo, tableName: TABLE_NAME, componentAppid, sealer: createKmsSealer({ kms: local.kms, keyId: local.aws.kmsKeyId, componentAppid }) };
+    const base = { dynamo: ctx.local.dynamo, tableName: TABLE_NAME, componentAppid: ctx.componentAppid, sealer: ctx.newSealer() };
     stores = { tickets: createTicketStore(base), tokens: createTokenStore(base) };
   });
 
-  const readHealth = () => readComponentHealth({ componentAppid, ...stores, now: clock.now });
+  const readHealth = () => readComponentHealth({ componentAppid: ctx.componentAppid, ...stores, now: ctx.clock.now });
   const storeTicketAgedSec = (ageSec: number) =>
-    stores.tickets.save({ componentVerifyTicket: TICKET, createTime: clock.nowSec - ageSec, receivedAtMs: clock.now() - ageSec * 1000 });
+    stores.tickets.save({ componentVerifyTicket: TICKET, createTime: ctx.clock.nowSec - ageSec, receivedAtMs: ctx.clock.now() - ageSec * 1000 });
   const storeTokenExpiringIn = (ms: number) =>
-    stores.tokens.save({ componentAccessToken: TOKEN, fetchedAtMs: clock.now(), expiresAtMs: clock.now() + ms, expectedVersion: 0 });
+    stores.tokens.save({ componentAccessToken: TOKEN, fetchedAtMs: ctx.clock.now(), expiresAtMs: ctx.clock.now() + ms, expectedVersion: 0 });
 
   it('is ok with a ticket younger than 12 hours and an unexpired token', async () => {
     await storeTicketAgedSec(600);
@@ -44,9 +32,9 @@ describe('readComponentHealth', () => {
 
     expect(health).toEqual({
       status: 'ok',
-      componentAppid,
-      ticket: { createTime: clock.nowSec - 600, ageSec: 600, valid: true },
-      componentToken: { expiresAt: new Date(clock.now() + 2 * HOUR_MS).toISOString(), remainingSec: 7200, version: 1 },
+      componentAppid: ctx.componentAppid,
+      ticket: { createTime: ctx.clock.nowSec - 600, ageSec: 600, valid: true },
+      componentToken: { expiresAt: new Date(ctx.clock.now() + 2 * HOUR_MS).toISOString(), remainingSec: 7200, version: 1 },
       problems: [],
     });
   });
@@ -56,7 +44,7 @@ describe('readComponentHealth', () => {
 
     expect(health).toEqual({
       status: 'degraded',
-      componentAppid,
+      componentAppid: ctx.componentAppid,
       ticket: { createTime: null, ageSec: null, valid: false },
       componentToken: { expiresAt: null, remainingSec: null, version: null },
       problems: ['no component_verify_ticket received yet', 'no valid component_access_token'],
@@ -70,7 +58,7 @@ describe('readComponentHealth', () => {
     const health = await readHealth();
 
     expect(health.status).toBe('degraded');
-    expect(health.ticket).toEqual({ createTime: clock.nowSec - TICKET_VALIDITY_SEC, ageSec: TICKET_VALIDITY_SEC, valid: false });
+    expect(health.ticket).toEqual({ createTime: ctx.clock.nowSec - TICKET_VALIDITY_SEC, ageSec: TICKET_VALIDITY_SEC, valid: false });
     expect(health.problems).toEqual(['component_verify_ticket expired']);
   });
 
@@ -87,7 +75,7 @@ describe('readComponentHealth', () => {
   it('is degraded once the token has expired, still showing its version and expiry', async () => {
     await storeTicketAgedSec(600);
     await storeTokenExpiringIn(2 * HOUR_MS);
-    clock.advance(2 * HOUR_MS);
+    ctx.clock.advance(2 * HOUR_MS);
 
     const health = await readHealth();
 
@@ -99,7 +87,7 @@ describe('readComponentHealth', () => {
   it('never holds the ticket or the token, and never decrypts them', async () => {
     await storeTicketAgedSec(600);
     await storeTokenExpiringIn(2 * HOUR_MS);
-    local.aws.resetStats();
+    ctx.local.aws.resetStats();
 
     const health = await readHealth();
 
@@ -107,6 +95,6 @@ describe('readComponentHealth', () => {
     expect(json).not.toContain(TICKET);
     expect(json).not.toContain(TOKEN);
     expect(json).not.toContain('CANARY');
-    expect(local.aws.stats().kms.Decrypt ?? 0).toBe(0);
+    expect(ctx.local.aws.stats().kms.Decrypt ?? 0).toBe(0);
   });
 });

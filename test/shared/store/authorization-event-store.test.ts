@@ -1,10 +1,9 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createAuthorizationEventStore, type AuthorizationEvent } from '../../../shared/store/authorization-event-store';
-import { createKmsSealer, KMS_MAX_PLAINTEXT_BYTES } from '../../../shared/store/kms-sealer';
+import { KMS_MAX_PLAINTEXT_BYTES } from '../../../shared/store/kms-sealer';
 import { componentPk } from '../../../shared/store/table-keys';
-import { FakeClock } from '../../support/fake-clock';
-import { newComponentAppid, startLocalTable, TABLE_NAME, type LocalTable } from './local-table';
+import { TABLE_NAME, useLocalTable } from './local-table';
 
 const AUTHORIZER = 'wx00000000000000a1';
 const CREATE_TIME = 1_795_000_000;
@@ -17,31 +16,16 @@ const authorizationEvent = (infoType: string, createTime: number, extra: Record<
 });
 
 describe('createAuthorizationEventStore', () => {
-  let local: LocalTable;
-  let componentAppid: string;
-  let clock: FakeClock;
+  const ctx = useLocalTable();
 
-  beforeAll(async () => {
-    local = await startLocalTable();
-  });
-  afterAll(async () => {
-    await local.close();
-  });
-  beforeEach(() => {
-    componentAppid = newComponentAppid();
-    clock = new FakeClock();
-    local.aws.resetStats();
-  });
-
-  const sealerFor = () => createKmsSealer({ kms: local.kms, keyId: local.aws.kmsKeyId, componentAppid });
-  const newStore = () => createAuthorizationEventStore({ dynamo: local.dynamo, tableName: TABLE_NAME, componentAppid, sealer: sealerFor(), now: clock.now });
+  const newStore = () => createAuthorizationEventStore({ dynamo: ctx.local.dynamo, tableName: TABLE_NAME, componentAppid: ctx.componentAppid, sealer: ctx.newSealer(), now: ctx.clock.now });
   const eventItems = async () =>
     (
-      await local.dynamo.send(
+      await ctx.local.dynamo.send(
         new QueryCommand({
           TableName: TABLE_NAME,
           KeyConditionExpression: 'pk = :pk AND begins_with(sk, :event)',
-          ExpressionAttributeValues: { ':pk': componentPk(componentAppid), ':event': 'EVENT#' },
+          ExpressionAttributeValues: { ':pk': componentPk(ctx.componentAppid), ':event': 'EVENT#' },
           ConsistentRead: true,
         }),
       )
@@ -58,7 +42,7 @@ describe('createAuthorizationEventStore', () => {
       state: 'authorized',
       lastInfoType: 'authorized',
       lastEventCreateTime: CREATE_TIME,
-      updatedAtMs: clock.now(),
+      updatedAtMs: ctx.clock.now(),
     });
   });
 
@@ -69,8 +53,8 @@ describe('createAuthorizationEventStore', () => {
     const [item] = await eventItems();
 
     expect(JSON.stringify(item)).not.toContain('CANARY');
-    expect(item).toMatchObject({ infoType: 'authorized', createTime: CREATE_TIME, authorizerAppid: AUTHORIZER, processed: false, receivedAtMs: clock.now() });
-    const opened = await sealerFor().open('authorization_event', item!.payloadCiphertext as Uint8Array);
+    expect(item).toMatchObject({ infoType: 'authorized', createTime: CREATE_TIME, authorizerAppid: AUTHORIZER, processed: false, receivedAtMs: ctx.clock.now() });
+    const opened = await ctx.newSealer().open('authorization_event', item!.payloadCiphertext as Uint8Array);
     expect(JSON.parse(opened)).toEqual(event.fields);
   });
 
@@ -78,13 +62,13 @@ describe('createAuthorizationEventStore', () => {
     const store = newStore();
     const event = authorizationEvent('authorized', CREATE_TIME);
     await store.record(event);
-    clock.advance(5_000);
+    ctx.clock.advance(5_000);
 
     const outcome = await store.record(event);
 
     expect(outcome).toEqual({ event: 'duplicate', authorizer: 'not-newer', payload: 'sealed' });
     expect(await eventItems()).toHaveLength(1);
-    expect((await store.getAuthorizer(AUTHORIZER))?.updatedAtMs).toBe(clock.now() - 5_000);
+    expect((await store.getAuthorizer(AUTHORIZER))?.updatedAtMs).toBe(ctx.clock.now() - 5_000);
   });
 
   it('treats the same fields in another order as the same event', async () => {
@@ -197,7 +181,7 @@ describe('createAuthorizationEventStore', () => {
     expect(item).toMatchObject({ payloadOmitted: 'too-large' });
     expect(item).not.toHaveProperty('payloadCiphertext');
     expect(JSON.stringify(item)).not.toContain('CANARY');
-    expect(local.aws.stats().kms.Encrypt ?? 0).toBe(0);
+    expect(ctx.local.aws.stats().kms.Encrypt ?? 0).toBe(0);
   });
 
   it('measures the payload limit in UTF-8 bytes, not characters', async () => {

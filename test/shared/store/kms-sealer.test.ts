@@ -1,9 +1,9 @@
 import { EncryptCommand } from '@aws-sdk/client-kms';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { secretRegistry } from '../../../shared/log/redaction';
 import { createKmsSealer } from '../../../shared/store/kms-sealer';
 import { StoreError } from '../../../shared/store/store-errors';
-import { newComponentAppid, startLocalTable, type LocalTable } from './local-table';
+import { newComponentAppid, useLocalTable } from './local-table';
 
 const SECRET = 'CANARY-sealed-token-2c7d90e1';
 
@@ -17,20 +17,9 @@ async function storeErrorOf(promise: Promise<unknown>): Promise<StoreError> {
 }
 
 describe('createKmsSealer', () => {
-  let local: LocalTable;
+  const ctx = useLocalTable();
 
-  beforeAll(async () => {
-    local = await startLocalTable();
-  });
-  afterAll(async () => {
-    await local.close();
-  });
-  beforeEach(() => {
-    local.aws.clearFaults();
-    local.aws.resetStats();
-  });
-
-  const newSealer = (componentAppid = newComponentAppid()) => createKmsSealer({ kms: local.kms, keyId: local.aws.kmsKeyId, componentAppid });
+  const newSealer = (componentAppid = newComponentAppid()) => createKmsSealer({ kms: ctx.local.kms, keyId: ctx.local.aws.kmsKeyId, componentAppid });
 
   it('opens what it sealed', async () => {
     const sealer = newSealer();
@@ -90,7 +79,7 @@ describe('createKmsSealer', () => {
   it('throws StoreError UNAVAILABLE when KMS Encrypt keeps failing, without the plaintext', async () => {
     const sealer = newSealer();
     // Three faults: the SDK's standard retry makes three attempts in all.
-    local.aws.injectFault({ service: 'kms', operation: 'Encrypt', errorType: 'KMSInternalException', count: 3 });
+    ctx.local.aws.injectFault({ service: 'kms', operation: 'Encrypt', errorType: 'KMSInternalException', count: 3 });
 
     const err = await storeErrorOf(sealer.seal('component_access_token', SECRET));
 
@@ -98,13 +87,13 @@ describe('createKmsSealer', () => {
     expect(err.message).toBe('KMS Encrypt failed for component_access_token');
     expect(err.cause).toMatchObject({ name: 'KMSInternalException' });
     expect(`${err.message} ${String(err.cause)} ${JSON.stringify(err.cause)}`).not.toContain(SECRET);
-    expect(local.aws.stats().kms.Encrypt).toBe(3);
+    expect(ctx.local.aws.stats().kms.Encrypt).toBe(3);
   });
 
   it('throws StoreError UNAVAILABLE, not DECRYPTION_FAILED, when KMS Decrypt is down: an outage is no bad ciphertext', async () => {
     const sealer = newSealer();
     const ciphertext = await sealer.seal('component_access_token', SECRET);
-    local.aws.injectFault({ service: 'kms', operation: 'Decrypt', errorType: 'KMSInternalException', count: 3 });
+    ctx.local.aws.injectFault({ service: 'kms', operation: 'Decrypt', errorType: 'KMSInternalException', count: 3 });
 
     const err = await storeErrorOf(sealer.open('component_access_token', ciphertext));
 
@@ -115,7 +104,7 @@ describe('createKmsSealer', () => {
   it('throws StoreError UNAVAILABLE when access to the key is denied', async () => {
     const sealer = newSealer();
     const ciphertext = await sealer.seal('component_access_token', SECRET);
-    local.aws.injectFault({ service: 'kms', operation: 'Decrypt', errorType: 'AccessDeniedException', count: 1 });
+    ctx.local.aws.injectFault({ service: 'kms', operation: 'Decrypt', errorType: 'AccessDeniedException', count: 1 });
 
     const err = await storeErrorOf(sealer.open('component_access_token', ciphertext));
 
@@ -133,9 +122,9 @@ describe('createKmsSealer', () => {
   it('registers what it opens with the log redactor, even a value this process never sealed', async () => {
     const componentAppid = newComponentAppid();
     const value = `CANARY-opened-${componentAppid}`;
-    const { CiphertextBlob } = await local.kms.send(
+    const { CiphertextBlob } = await ctx.local.kms.send(
       new EncryptCommand({
-        KeyId: local.aws.kmsKeyId,
+        KeyId: ctx.local.aws.kmsKeyId,
         Plaintext: Buffer.from(value),
         EncryptionContext: { componentAppid, purpose: 'component_access_token' },
       }),

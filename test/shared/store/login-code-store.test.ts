@@ -1,36 +1,22 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../../shared/oauth/random-token';
 import { createLoginCodeStore } from '../../../shared/store/login-code-store';
 import { StoreError } from '../../../shared/store/store-errors';
 import { loginCodePk } from '../../../shared/store/table-keys';
-import { FakeClock } from '../../support/fake-clock';
-import { newComponentAppid, startLocalTable, TABLE_NAME, type LocalTable } from './local-table';
+import { newComponentAppid, TABLE_NAME, useLocalTable } from './local-table';
 
 const TTL_MS = 120_000;
 const GRANT = { authorizerAppid: 'wx1111111111111111', openid: 'o-user-1', unionid: 'u-user-1' };
 
 describe('createLoginCodeStore', () => {
-  let local: LocalTable;
-  let componentAppid: string;
-  let clock: FakeClock;
+  const ctx = useLocalTable();
 
-  beforeAll(async () => {
-    local = await startLocalTable();
-  });
-  afterAll(async () => {
-    await local.close();
-  });
-  beforeEach(() => {
-    componentAppid = newComponentAppid();
-    clock = new FakeClock();
-  });
-
-  const newStore = (tableName = TABLE_NAME) => createLoginCodeStore({ dynamo: local.dynamo, tableName, componentAppid, now: clock.now, ttlMs: TTL_MS });
+  const newStore = (tableName = TABLE_NAME) => createLoginCodeStore({ dynamo: ctx.local.dynamo, tableName, componentAppid: ctx.componentAppid, now: ctx.clock.now, ttlMs: TTL_MS });
   const itemFor = async (code: string) =>
     (
-      await local.dynamo.send(
-        new QueryCommand({ TableName: TABLE_NAME, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': loginCodePk(componentAppid, sha256Hex(code)) }, ConsistentRead: true }),
+      await ctx.local.dynamo.send(
+        new QueryCommand({ TableName: TABLE_NAME, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': loginCodePk(ctx.componentAppid, sha256Hex(code)) }, ConsistentRead: true }),
       )
     ).Items?.[0];
 
@@ -49,7 +35,7 @@ describe('createLoginCodeStore', () => {
     const code = await store.issue(GRANT);
 
     const item = await itemFor(code);
-    expect(item).toMatchObject({ ...GRANT, expiresAtMs: clock.now() + TTL_MS });
+    expect(item).toMatchObject({ ...GRANT, expiresAtMs: ctx.clock.now() + TTL_MS });
     expect(JSON.stringify(item)).not.toContain(code);
   });
 
@@ -84,7 +70,7 @@ describe('createLoginCodeStore', () => {
   it('redeems a code one millisecond before it expires', async () => {
     const store = newStore();
     const code = await store.issue(GRANT);
-    clock.advance(TTL_MS - 1);
+    ctx.clock.advance(TTL_MS - 1);
 
     expect(await store.redeem(code)).toEqual(GRANT);
   });
@@ -92,7 +78,7 @@ describe('createLoginCodeStore', () => {
   it('refuses a code at its expiry, even though DynamoDB TTL has not removed it yet', async () => {
     const store = newStore();
     const code = await store.issue(GRANT);
-    clock.advance(TTL_MS);
+    ctx.clock.advance(TTL_MS);
 
     const result = await store.redeem(code);
 
@@ -104,7 +90,7 @@ describe('createLoginCodeStore', () => {
     const code = await newStore().issue(GRANT);
 
     const unknown = await newStore().redeem('A'.repeat(32));
-    componentAppid = newComponentAppid();
+    ctx.componentAppid = newComponentAppid();
     const foreign = await newStore().redeem(code);
 
     expect([unknown, foreign]).toEqual([null, null]);
@@ -115,7 +101,7 @@ describe('createLoginCodeStore', () => {
 
     const code = await store.issue(GRANT);
 
-    expect((await itemFor(code))!.ttl).toBe(Math.ceil((clock.now() + TTL_MS) / 1000) + 3600);
+    expect((await itemFor(code))!.ttl).toBe(Math.ceil((ctx.clock.now() + TTL_MS) / 1000) + 3600);
   });
 
   it('throws StoreError UNAVAILABLE, not the SDK error, when DynamoDB fails', async () => {

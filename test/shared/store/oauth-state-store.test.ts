@@ -1,44 +1,30 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createOAuthStateStore, type OAuthState } from '../../../shared/store/oauth-state-store';
 import { StoreError } from '../../../shared/store/store-errors';
 import { oauthStatePk } from '../../../shared/store/table-keys';
-import { FakeClock } from '../../support/fake-clock';
-import { newComponentAppid, startLocalTable, TABLE_NAME, type LocalTable } from './local-table';
+import { newComponentAppid, TABLE_NAME, useLocalTable } from './local-table';
 
 const TTL_MS = 600_000;
 const KEEP_AFTER_EXPIRY_MS = 300_000;
 
 describe('createOAuthStateStore', () => {
-  let local: LocalTable;
-  let componentAppid: string;
-  let clock: FakeClock;
+  const ctx = useLocalTable();
   let serial = 0;
 
-  beforeAll(async () => {
-    local = await startLocalTable();
-  });
-  afterAll(async () => {
-    await local.close();
-  });
-  beforeEach(() => {
-    componentAppid = newComponentAppid();
-    clock = new FakeClock();
-  });
-
-  const newStore = (tableName = TABLE_NAME) => createOAuthStateStore({ dynamo: local.dynamo, tableName, componentAppid, now: clock.now });
+  const newStore = (tableName = TABLE_NAME) => createOAuthStateStore({ dynamo: ctx.local.dynamo, tableName, componentAppid: ctx.componentAppid, now: ctx.clock.now });
   const newState = (overrides: Partial<OAuthState> = {}): Omit<OAuthState, 'consumedAtMs' | 'codeSha256' | 'outcome'> => ({
     state: `State${String(++serial).padStart(27, '0')}`,
     authorizerAppid: 'wx1111111111111111',
     scope: 'snsapi_base',
     returnTo: 'https://h5.example.com/app/',
     bindingSha256: 'a'.repeat(64),
-    createdAtMs: clock.now(),
-    expiresAtMs: clock.now() + TTL_MS,
+    createdAtMs: ctx.clock.now(),
+    expiresAtMs: ctx.clock.now() + TTL_MS,
     ...overrides,
   });
   const rawItem = async (state: string) =>
-    (await local.dynamo.send(new GetCommand({ TableName: TABLE_NAME, Key: { pk: oauthStatePk(componentAppid, state), sk: 'STATE' }, ConsistentRead: true }))).Item;
+    (await ctx.local.dynamo.send(new GetCommand({ TableName: TABLE_NAME, Key: { pk: oauthStatePk(ctx.componentAppid, state), sk: 'STATE' }, ConsistentRead: true }))).Item;
 
   it('reads back a created state as it was written', async () => {
     const store = newStore();
@@ -66,7 +52,7 @@ describe('createOAuthStateStore', () => {
     const state = newState();
     await newStore().create(state, KEEP_AFTER_EXPIRY_MS);
 
-    componentAppid = newComponentAppid();
+    ctx.componentAppid = newComponentAppid();
 
     expect(await newStore().get(state.state)).toBeNull();
   });
@@ -87,13 +73,13 @@ describe('createOAuthStateStore', () => {
     const store = newStore();
     const state = newState();
     await store.create(state, KEEP_AFTER_EXPIRY_MS);
-    clock.advance(5_000);
+    ctx.clock.advance(5_000);
 
     const first = await store.consume(state.state, 'c'.repeat(64));
     const second = await store.consume(state.state, 'c'.repeat(64));
 
     expect([first, second]).toEqual(['consumed', 'already-consumed']);
-    expect(await store.get(state.state)).toEqual({ ...state, consumedAtMs: clock.now(), codeSha256: 'c'.repeat(64) });
+    expect(await store.get(state.state)).toEqual({ ...state, consumedAtMs: ctx.clock.now(), codeSha256: 'c'.repeat(64) });
   });
 
   it('consumes a refused sign-in (no code) without a code hash', async () => {
@@ -122,7 +108,7 @@ describe('createOAuthStateStore', () => {
     const store = newStore();
     const state = newState();
     await store.create(state, KEEP_AFTER_EXPIRY_MS);
-    clock.advance(TTL_MS);
+    ctx.clock.advance(TTL_MS);
 
     const result = await store.consume(state.state, 'c'.repeat(64));
 
@@ -134,7 +120,7 @@ describe('createOAuthStateStore', () => {
     const store = newStore();
     const state = newState();
     await store.create(state, KEEP_AFTER_EXPIRY_MS);
-    clock.advance(TTL_MS - 1);
+    ctx.clock.advance(TTL_MS - 1);
 
     expect(await store.consume(state.state, null)).toBe('consumed');
   });

@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createPushAuditLog, type PushAuditRecord } from '../../../shared/store/push-audit-log';
-import { newComponentAppid, startLocalTable, TABLE_NAME, type LocalTable } from './local-table';
+import { newComponentAppid, TABLE_NAME, useLocalTable } from './local-table';
 
 const DAY_START = Date.parse('2026-11-28T00:00:00.000Z');
 const DAY_MS = 86_400_000;
@@ -13,20 +13,9 @@ const auditRecord = (receivedAtMs: number, outcome = 'stored'): PushAuditRecord 
 });
 
 describe('createPushAuditLog', () => {
-  let local: LocalTable;
-  let componentAppid: string;
+  const ctx = useLocalTable();
 
-  beforeAll(async () => {
-    local = await startLocalTable();
-  });
-  afterAll(async () => {
-    await local.close();
-  });
-  beforeEach(() => {
-    componentAppid = newComponentAppid();
-  });
-
-  const newLog = () => createPushAuditLog({ dynamo: local.dynamo, tableName: TABLE_NAME, componentAppid });
+  const newLog = () => createPushAuditLog({ dynamo: ctx.local.dynamo, tableName: TABLE_NAME, componentAppid: ctx.componentAppid });
 
   it('lists nothing for a day without pushes', async () => {
     const log = newLog();
@@ -79,7 +68,7 @@ describe('createPushAuditLog', () => {
 
   it('keeps each component to its own log', async () => {
     await newLog().record(auditRecord(DAY_START + 1));
-    componentAppid = newComponentAppid();
+    ctx.componentAppid = newComponentAppid();
     const other = newLog();
 
     const records = await other.listDay(DAY_START);

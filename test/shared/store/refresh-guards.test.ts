@@ -1,27 +1,13 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createRefreshGuards } from '../../../shared/store/refresh-guards';
-import { FakeClock } from '../../support/fake-clock';
-import { newComponentAppid, startLocalTable, TABLE_NAME, type LocalTable } from './local-table';
+import { TABLE_NAME, useLocalTable } from './local-table';
 
 const INTERVAL_MS = 10 * 60_000;
 
 describe('createRefreshGuards', () => {
-  let local: LocalTable;
-  let componentAppid: string;
-  let clock: FakeClock;
+  const ctx = useLocalTable();
 
-  beforeAll(async () => {
-    local = await startLocalTable();
-  });
-  afterAll(async () => {
-    await local.close();
-  });
-  beforeEach(() => {
-    componentAppid = newComponentAppid();
-    clock = new FakeClock();
-  });
-
-  const newGuards = () => createRefreshGuards({ dynamo: local.dynamo, tableName: TABLE_NAME, componentAppid, now: clock.now });
+  const newGuards = () => createRefreshGuards({ dynamo: ctx.local.dynamo, tableName: TABLE_NAME, componentAppid: ctx.componentAppid, now: ctx.clock.now });
 
   describe('claimStartPushTicket', () => {
     it('grants the first claim', async () => {
@@ -35,7 +21,7 @@ describe('createRefreshGuards', () => {
     it('refuses a claim within the interval of the last granted one', async () => {
       const guards = newGuards();
       await guards.claimStartPushTicket(INTERVAL_MS);
-      clock.advance(INTERVAL_MS - 1);
+      ctx.clock.advance(INTERVAL_MS - 1);
 
       const claimed = await guards.claimStartPushTicket(INTERVAL_MS);
 
@@ -45,7 +31,7 @@ describe('createRefreshGuards', () => {
     it('grants a claim once the interval has passed', async () => {
       const guards = newGuards();
       await guards.claimStartPushTicket(INTERVAL_MS);
-      clock.advance(INTERVAL_MS);
+      ctx.clock.advance(INTERVAL_MS);
 
       const claimed = await guards.claimStartPushTicket(INTERVAL_MS);
 
@@ -55,9 +41,9 @@ describe('createRefreshGuards', () => {
     it('counts the interval from the last granted claim, not from refused ones', async () => {
       const guards = newGuards();
       await guards.claimStartPushTicket(INTERVAL_MS);
-      clock.advance(INTERVAL_MS / 2);
+      ctx.clock.advance(INTERVAL_MS / 2);
       await guards.claimStartPushTicket(INTERVAL_MS);
-      clock.advance(INTERVAL_MS / 2);
+      ctx.clock.advance(INTERVAL_MS / 2);
 
       const claimed = await guards.claimStartPushTicket(INTERVAL_MS);
 
@@ -75,7 +61,7 @@ describe('createRefreshGuards', () => {
     it('grants at most one of 20 concurrent claims in each later interval too', async () => {
       const guards = newGuards();
       await guards.claimStartPushTicket(INTERVAL_MS);
-      clock.advance(INTERVAL_MS);
+      ctx.clock.advance(INTERVAL_MS);
 
       const claims = await Promise.all(Array.from({ length: 20 }, () => guards.claimStartPushTicket(INTERVAL_MS)));
 
@@ -94,37 +80,37 @@ describe('createRefreshGuards', () => {
 
     it('loads the backoff that was set', async () => {
       const guards = newGuards();
-      await guards.setBackoff({ errcode: 45009, untilMs: clock.now() + 30 * 60_000 });
+      await guards.setBackoff({ errcode: 45009, untilMs: ctx.clock.now() + 30 * 60_000 });
 
       const backoff = await guards.loadBackoff();
 
-      expect(backoff).toEqual({ errcode: 45009, untilMs: clock.now() + 30 * 60_000 });
+      expect(backoff).toEqual({ errcode: 45009, untilMs: ctx.clock.now() + 30 * 60_000 });
     });
 
     it('keeps the CreateTime of the ticket WeChat refused', async () => {
       const guards = newGuards();
-      await guards.setBackoff({ errcode: 61006, untilMs: clock.now() + 60 * 60_000, rejectedTicketCreateTime: 1_795_000_000 });
+      await guards.setBackoff({ errcode: 61006, untilMs: ctx.clock.now() + 60 * 60_000, rejectedTicketCreateTime: 1_795_000_000 });
 
       const backoff = await guards.loadBackoff();
 
-      expect(backoff).toEqual({ errcode: 61006, untilMs: clock.now() + 60 * 60_000, rejectedTicketCreateTime: 1_795_000_000 });
+      expect(backoff).toEqual({ errcode: 61006, untilMs: ctx.clock.now() + 60 * 60_000, rejectedTicketCreateTime: 1_795_000_000 });
     });
 
     it('replaces an earlier backoff', async () => {
       const guards = newGuards();
-      await guards.setBackoff({ errcode: 61006, untilMs: clock.now() + 60 * 60_000, rejectedTicketCreateTime: 1_795_000_000 });
+      await guards.setBackoff({ errcode: 61006, untilMs: ctx.clock.now() + 60 * 60_000, rejectedTicketCreateTime: 1_795_000_000 });
 
-      await guards.setBackoff({ errcode: 40125, untilMs: clock.now() + 10 * 60_000 });
+      await guards.setBackoff({ errcode: 40125, untilMs: ctx.clock.now() + 10 * 60_000 });
 
-      expect(await guards.loadBackoff()).toEqual({ errcode: 40125, untilMs: clock.now() + 10 * 60_000 });
+      expect(await guards.loadBackoff()).toEqual({ errcode: 40125, untilMs: ctx.clock.now() + 10 * 60_000 });
     });
 
     it('ignores a backoff whose time is up, although the item is still there', async () => {
       const guards = newGuards();
-      await guards.setBackoff({ errcode: 45009, untilMs: clock.now() + 30 * 60_000 });
-      clock.advance(30 * 60_000 - 1);
+      await guards.setBackoff({ errcode: 45009, untilMs: ctx.clock.now() + 30 * 60_000 });
+      ctx.clock.advance(30 * 60_000 - 1);
       const justBefore = await guards.loadBackoff();
-      clock.advance(1);
+      ctx.clock.advance(1);
 
       const atExpiry = await guards.loadBackoff();
 
@@ -134,7 +120,7 @@ describe('createRefreshGuards', () => {
 
     it('has no backoff once it is cleared', async () => {
       const guards = newGuards();
-      await guards.setBackoff({ errcode: 45009, untilMs: clock.now() + 30 * 60_000 });
+      await guards.setBackoff({ errcode: 45009, untilMs: ctx.clock.now() + 30 * 60_000 });
 
       await guards.clearBackoff();
 

@@ -1,28 +1,14 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createRefreshLeases } from '../../../shared/store/refresh-lease';
 import { StoreError } from '../../../shared/store/store-errors';
-import { FakeClock } from '../../support/fake-clock';
-import { newComponentAppid, startLocalTable, TABLE_NAME, type LocalTable } from './local-table';
+import { newComponentAppid, TABLE_NAME, useLocalTable } from './local-table';
 
 const LEASE_MS = 60_000;
 
 describe('createRefreshLeases', () => {
-  let local: LocalTable;
-  let componentAppid: string;
-  let clock: FakeClock;
+  const ctx = useLocalTable();
 
-  beforeAll(async () => {
-    local = await startLocalTable();
-  });
-  afterAll(async () => {
-    await local.close();
-  });
-  beforeEach(() => {
-    componentAppid = newComponentAppid();
-    clock = new FakeClock();
-  });
-
-  const newLeases = () => createRefreshLeases({ dynamo: local.dynamo, tableName: TABLE_NAME, componentAppid, leaseDurationMs: LEASE_MS, now: clock.now });
+  const newLeases = () => createRefreshLeases({ dynamo: ctx.local.dynamo, tableName: TABLE_NAME, componentAppid: ctx.componentAppid, leaseDurationMs: LEASE_MS, now: ctx.clock.now });
   const leaseHeldError = async (promise: Promise<unknown>) => {
     const err = await promise.then(
       () => undefined,
@@ -37,14 +23,14 @@ describe('createRefreshLeases', () => {
 
     const lease = await leases.acquire();
 
-    expect(lease.expiresAtMs).toBe(clock.now() + LEASE_MS);
+    expect(lease.expiresAtMs).toBe(ctx.clock.now() + LEASE_MS);
     expect(lease.holder).toMatch(/^[0-9a-f-]{36}$/);
   });
 
   it('throws LEASE_HELD while another holder has the lease', async () => {
     const leases = newLeases();
     await leases.acquire();
-    clock.advance(LEASE_MS - 1);
+    ctx.clock.advance(LEASE_MS - 1);
 
     const err = await leaseHeldError(leases.acquire());
 
@@ -65,12 +51,12 @@ describe('createRefreshLeases', () => {
   it('lets the next holder take a lease its crashed holder never released, once it expired', async () => {
     const leases = newLeases();
     const crashed = await leases.acquire();
-    clock.advance(LEASE_MS);
+    ctx.clock.advance(LEASE_MS);
 
     const next = await leases.acquire();
 
     expect(next.holder).not.toBe(crashed.holder);
-    expect(next.expiresAtMs).toBe(clock.now() + LEASE_MS);
+    expect(next.expiresAtMs).toBe(ctx.clock.now() + LEASE_MS);
   });
 
   it('is free again as soon as its holder releases it', async () => {
@@ -86,7 +72,7 @@ describe('createRefreshLeases', () => {
   it('does not delete the new holder\'s lease when a slow former holder releases late', async () => {
     const leases = newLeases();
     const slow = await leases.acquire();
-    clock.advance(LEASE_MS);
+    ctx.clock.advance(LEASE_MS);
     await leases.acquire();
 
     await slow.release();
@@ -106,10 +92,10 @@ describe('createRefreshLeases', () => {
 
   it('keeps the leases of different components apart', async () => {
     await newLeases().acquire();
-    componentAppid = newComponentAppid();
+    ctx.componentAppid = newComponentAppid();
 
     const other = await newLeases().acquire();
 
-    expect(other.expiresAtMs).toBe(clock.now() + LEASE_MS);
+    expect(other.expiresAtMs).toBe(ctx.clock.now() + LEASE_MS);
   });
 });

@@ -1,9 +1,8 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createKmsSealer } from '../../../shared/store/kms-sealer';
+import { describe, expect, it } from 'vitest';
 import { componentPk, SK } from '../../../shared/store/table-keys';
 import { createTicketStore } from '../../../shared/store/ticket-store';
-import { newComponentAppid, startLocalTable, TABLE_NAME, type LocalTable } from './local-table';
+import { newComponentAppid, TABLE_NAME, useLocalTable } from './local-table';
 
 const CREATE_TIME = 1_795_000_000;
 const ticket = (createTime: number, suffix = String(createTime)) => ({
@@ -13,26 +12,14 @@ const ticket = (createTime: number, suffix = String(createTime)) => ({
 });
 
 describe('createTicketStore', () => {
-  let local: LocalTable;
-  let componentAppid: string;
-
-  beforeAll(async () => {
-    local = await startLocalTable();
-  });
-  afterAll(async () => {
-    await local.close();
-  });
-  beforeEach(() => {
-    componentAppid = newComponentAppid();
-    local.aws.resetStats();
-  });
+  const ctx = useLocalTable();
 
   const newStore = () =>
     createTicketStore({
-      dynamo: local.dynamo,
+      dynamo: ctx.local.dynamo,
       tableName: TABLE_NAME,
-      componentAppid,
-      sealer: createKmsSealer({ kms: local.kms, keyId: local.aws.kmsKeyId, componentAppid }),
+      componentAppid: ctx.componentAppid,
+      sealer: ctx.newSealer(),
     });
 
   it('has no ticket before the first push', async () => {
@@ -96,19 +83,19 @@ describe('createTicketStore', () => {
   it('reads the CreateTime without calling KMS', async () => {
     const store = newStore();
     await store.save(ticket(CREATE_TIME));
-    local.aws.resetStats();
+    ctx.local.aws.resetStats();
 
     const createTime = await store.loadCreateTime();
 
     expect(createTime).toBe(CREATE_TIME);
-    expect(local.aws.stats().kms).toEqual({});
+    expect(ctx.local.aws.stats().kms).toEqual({});
   });
 
   it('stores the ticket only in encrypted form', async () => {
     const store = newStore();
     await store.save(ticket(CREATE_TIME));
 
-    const item = (await local.dynamo.send(new GetCommand({ TableName: TABLE_NAME, Key: { pk: componentPk(componentAppid), sk: SK.ticket } }))).Item!;
+    const item = (await ctx.local.dynamo.send(new GetCommand({ TableName: TABLE_NAME, Key: { pk: componentPk(ctx.componentAppid), sk: SK.ticket } }))).Item!;
 
     expect(Object.keys(item).sort()).toEqual(['createTime', 'pk', 'receivedAtMs', 'sk', 'ticketCiphertext']);
     expect(JSON.stringify(item)).not.toContain('CANARY');
@@ -118,7 +105,7 @@ describe('createTicketStore', () => {
   it('keeps each component to its own ticket', async () => {
     const store = newStore();
     await store.save(ticket(CREATE_TIME));
-    componentAppid = newComponentAppid();
+    ctx.componentAppid = newComponentAppid();
     const other = newStore();
 
     const loaded = await other.load();

@@ -1,42 +1,27 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { tokenSha256 } from '../../../shared/log/redaction';
-import { createKmsSealer } from '../../../shared/store/kms-sealer';
 import { StoreError } from '../../../shared/store/store-errors';
 import { SK, tokenPk } from '../../../shared/store/table-keys';
 import { createTokenStore } from '../../../shared/store/token-store';
-import { FakeClock } from '../../support/fake-clock';
-import { newComponentAppid, startLocalTable, TABLE_NAME, type LocalTable } from './local-table';
+import { TABLE_NAME, useLocalTable } from './local-table';
 
 const HOUR = 3_600_000;
 
 describe('createTokenStore', () => {
-  let local: LocalTable;
-  let componentAppid: string;
-  let clock: FakeClock;
-
-  beforeAll(async () => {
-    local = await startLocalTable();
-  });
-  afterAll(async () => {
-    await local.close();
-  });
-  beforeEach(() => {
-    componentAppid = newComponentAppid();
-    clock = new FakeClock();
-  });
+  const ctx = useLocalTable();
 
   const newStore = () =>
     createTokenStore({
-      dynamo: local.dynamo,
+      dynamo: ctx.local.dynamo,
       tableName: TABLE_NAME,
-      componentAppid,
-      sealer: createKmsSealer({ kms: local.kms, keyId: local.aws.kmsKeyId, componentAppid }),
+      componentAppid: ctx.componentAppid,
+      sealer: ctx.newSealer(),
     });
   const tokenWrite = (componentAccessToken: string, expectedVersion: number) => ({
     componentAccessToken,
-    fetchedAtMs: clock.now(),
-    expiresAtMs: clock.now() + 2 * HOUR,
+    fetchedAtMs: ctx.clock.now(),
+    expiresAtMs: ctx.clock.now() + 2 * HOUR,
     expectedVersion,
   });
 
@@ -55,8 +40,8 @@ describe('createTokenStore', () => {
 
     expect(meta).toEqual({
       version: 1,
-      fetchedAtMs: clock.now(),
-      expiresAtMs: clock.now() + 2 * HOUR,
+      fetchedAtMs: ctx.clock.now(),
+      expiresAtMs: ctx.clock.now() + 2 * HOUR,
       tokenSha256: tokenSha256('CANARY-token-v1'),
     });
   });
@@ -64,10 +49,10 @@ describe('createTokenStore', () => {
   it('loads the metadata without decrypting, and opens the token on request', async () => {
     const store = newStore();
     const meta = await store.save(tokenWrite('CANARY-token-v1', 0));
-    local.aws.resetStats();
+    ctx.local.aws.resetStats();
 
     const sealed = await store.loadSealed();
-    const decryptsBeforeOpen = local.aws.stats().kms.Decrypt ?? 0;
+    const decryptsBeforeOpen = ctx.local.aws.stats().kms.Decrypt ?? 0;
     const token = await store.open(sealed!);
 
     expect(sealed?.meta).toEqual(meta);
@@ -78,7 +63,7 @@ describe('createTokenStore', () => {
   it('moves from version 1 to 2 when the writer names version 1', async () => {
     const store = newStore();
     await store.save(tokenWrite('CANARY-token-v1', 0));
-    clock.advance(HOUR);
+    ctx.clock.advance(HOUR);
 
     const meta = await store.save(tokenWrite('CANARY-token-v2', 1));
 
@@ -137,7 +122,7 @@ describe('createTokenStore', () => {
     const store = newStore();
     await store.save(tokenWrite('CANARY-token-v1', 0));
 
-    const item = (await local.dynamo.send(new GetCommand({ TableName: TABLE_NAME, Key: { pk: tokenPk(componentAppid), sk: SK.token } }))).Item!;
+    const item = (await ctx.local.dynamo.send(new GetCommand({ TableName: TABLE_NAME, Key: { pk: tokenPk(ctx.componentAppid), sk: SK.token } }))).Item!;
 
     expect(Object.keys(item).sort()).toEqual(['expiresAtMs', 'fetchedAtMs', 'pk', 'sk', 'tokenCiphertext', 'tokenSha256', 'version']);
     expect(JSON.stringify(item)).not.toContain('CANARY');

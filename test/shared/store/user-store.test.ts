@@ -1,50 +1,33 @@
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createKmsSealer } from '../../../shared/store/kms-sealer';
+import { describe, expect, it } from 'vitest';
 import { StoreError } from '../../../shared/store/store-errors';
 import { userPk } from '../../../shared/store/table-keys';
 import { createUserStore, type UserOAuthTokens, type WechatUserProfile } from '../../../shared/store/user-store';
-import { FakeClock } from '../../support/fake-clock';
-import { newComponentAppid, startLocalTable, TABLE_NAME, type LocalTable } from './local-table';
+import { TABLE_NAME, useLocalTable } from './local-table';
 
 const APPID = 'wx1111111111111111';
 const OPENID = 'o-user-1';
 const PROFILE: WechatUserProfile = { nickname: '李雷', sex: 1, province: '广东', city: '深圳', country: '中国', headimgurl: 'https://img.example/1.png', isSnapshotUser: false };
 
 describe('createUserStore', () => {
-  let local: LocalTable;
-  let componentAppid: string;
-  let clock: FakeClock;
+  const ctx = useLocalTable();
 
-  beforeAll(async () => {
-    local = await startLocalTable();
-  });
-  afterAll(async () => {
-    await local.close();
-  });
-  beforeEach(() => {
-    componentAppid = newComponentAppid();
-    clock = new FakeClock();
-    local.aws.clearFaults();
-  });
-
-  const sealer = () => createKmsSealer({ kms: local.kms, keyId: local.aws.kmsKeyId, componentAppid });
-  const newStore = (tableName = TABLE_NAME) => createUserStore({ dynamo: local.dynamo, tableName, componentAppid, sealer: sealer(), now: clock.now });
+  const newStore = (tableName = TABLE_NAME) => createUserStore({ dynamo: ctx.local.dynamo, tableName, componentAppid: ctx.componentAppid, sealer: ctx.newSealer(), now: ctx.clock.now });
   const tokens = (n: number, scope: UserOAuthTokens['scope'] = 'snsapi_base'): UserOAuthTokens => ({
     accessToken: `CANARY-user-access-token-${n}`,
     refreshToken: `CANARY-user-refresh-token-${n}`,
-    accessTokenExpiresAtMs: clock.now() + 7_200_000,
+    accessTokenExpiresAtMs: ctx.clock.now() + 7_200_000,
     scope,
   });
   const rawItem = async (openid = OPENID) =>
-    (await local.dynamo.send(new GetCommand({ TableName: TABLE_NAME, Key: { pk: userPk(componentAppid, APPID, openid), sk: 'PROFILE' }, ConsistentRead: true }))).Item;
+    (await ctx.local.dynamo.send(new GetCommand({ TableName: TABLE_NAME, Key: { pk: userPk(ctx.componentAppid, APPID, openid), sk: 'PROFILE' }, ConsistentRead: true }))).Item;
 
   it('creates a user on first sign-in with seen times and a count of one', async () => {
     const store = newStore();
 
     const record = await store.upsert({ authorizerAppid: APPID, openid: OPENID, unionid: 'u-1', scope: 'snsapi_userinfo', profile: PROFILE, tokens: tokens(1, 'snsapi_userinfo') });
 
-    const expected = { authorizerAppid: APPID, openid: OPENID, unionid: 'u-1', scope: 'snsapi_userinfo', profile: PROFILE, firstSeenAtMs: clock.now(), lastSeenAtMs: clock.now(), signInCount: 1 };
+    const expected = { authorizerAppid: APPID, openid: OPENID, unionid: 'u-1', scope: 'snsapi_userinfo', profile: PROFILE, firstSeenAtMs: ctx.clock.now(), lastSeenAtMs: ctx.clock.now(), signInCount: 1 };
     expect(record).toEqual(expected);
     expect(await store.get(APPID, OPENID)).toEqual(expected);
   });
@@ -56,11 +39,11 @@ describe('createUserStore', () => {
   it('keeps profile, unionid, scope and first-seen when a later snsapi_base sign-in knows none of them', async () => {
     const store = newStore();
     const first = await store.upsert({ authorizerAppid: APPID, openid: OPENID, unionid: 'u-1', scope: 'snsapi_userinfo', profile: PROFILE, tokens: tokens(1, 'snsapi_userinfo') });
-    clock.advance(86_400_000);
+    ctx.clock.advance(86_400_000);
 
     const second = await store.upsert({ authorizerAppid: APPID, openid: OPENID, scope: 'snsapi_base', tokens: tokens(2) });
 
-    expect(second).toEqual({ ...first, lastSeenAtMs: clock.now(), signInCount: 2 });
+    expect(second).toEqual({ ...first, lastSeenAtMs: ctx.clock.now(), signInCount: 2 });
   });
 
   it('takes the newer profile from a later snsapi_userinfo sign-in', async () => {
@@ -88,7 +71,7 @@ describe('createUserStore', () => {
     await store.upsert({ authorizerAppid: APPID, openid: OPENID, scope: 'snsapi_base', tokens: tokens(2) });
 
     const item = (await rawItem())!;
-    expect(JSON.parse(await sealer().open('user_oauth_tokens', item.tokensCiphertext as Uint8Array))).toEqual(tokens(2));
+    expect(JSON.parse(await ctx.newSealer().open('user_oauth_tokens', item.tokensCiphertext as Uint8Array))).toEqual(tokens(2));
     const ciphertext = Buffer.from(item.tokensCiphertext as Uint8Array);
     const readings = [JSON.stringify({ ...item, tokensCiphertext: null }), ciphertext.toString('latin1'), ciphertext.toString('base64')].join('\n');
     expect(readings).not.toContain('CANARY-user-');
@@ -98,7 +81,7 @@ describe('createUserStore', () => {
     const store = newStore();
     await store.upsert({ authorizerAppid: APPID, openid: OPENID, scope: 'snsapi_base', tokens: tokens(1) });
 
-    const error = await sealer().open('component_access_token', (await rawItem())!.tokensCiphertext as Uint8Array).catch((err: unknown) => err);
+    const error = await ctx.newSealer().open('component_access_token', (await rawItem())!.tokensCiphertext as Uint8Array).catch((err: unknown) => err);
 
     expect(error).toBeInstanceOf(StoreError);
     expect(error).toMatchObject({ code: 'DECRYPTION_FAILED' });
@@ -118,8 +101,8 @@ describe('createUserStore', () => {
     await Promise.all(Array.from({ length: 30 }, (_, i) => store.upsert({ authorizerAppid: APPID, openid: OPENID, scope: 'snsapi_base', tokens: tokens(i) })));
 
     const items = (
-      await local.dynamo.send(
-        new QueryCommand({ TableName: TABLE_NAME, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': userPk(componentAppid, APPID, OPENID) }, ConsistentRead: true }),
+      await ctx.local.dynamo.send(
+        new QueryCommand({ TableName: TABLE_NAME, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': userPk(ctx.componentAppid, APPID, OPENID) }, ConsistentRead: true }),
       )
     ).Items!;
     expect(items).toHaveLength(1);
@@ -138,7 +121,7 @@ describe('createUserStore', () => {
 
   it('stores nothing when KMS cannot seal the tokens', async () => {
     const store = newStore();
-    local.aws.injectFault({ service: 'kms', operation: 'Encrypt', errorType: 'KMSInternalException', count: 10 });
+    ctx.local.aws.injectFault({ service: 'kms', operation: 'Encrypt', errorType: 'KMSInternalException', count: 10 });
 
     const error = await store.upsert({ authorizerAppid: APPID, openid: OPENID, scope: 'snsapi_base', tokens: tokens(1) }).catch((err: unknown) => err);
 
