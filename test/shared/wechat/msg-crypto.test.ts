@@ -4,6 +4,7 @@ import { decrypt as wecomDecrypt, encrypt as wecomEncrypt } from '@wecom/crypto'
 import { describe, expect, it } from 'vitest';
 import { WechatMessageError } from '../../../shared/wechat/errors';
 import { createMessageCrypto, decodeEncodingAesKey } from '../../../shared/wechat/msg-crypto';
+import { catchError } from '../../support/catch-error';
 
 // wechat-crypto ships no types and is CommonJS: load it through require with the small shape the tests use.
 interface LegacyMsgCrypt {
@@ -49,15 +50,6 @@ function plaintextOf(message: Buffer, trailer: string, length = message.length):
 function padTo32(unpadded: Buffer): Buffer {
   const padLength = 32 - (unpadded.length % 32);
   return Buffer.concat([unpadded, Buffer.alloc(padLength, padLength)]);
-}
-
-function catchError(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected the call to throw');
 }
 
 describe('decodeEncodingAesKey', () => {

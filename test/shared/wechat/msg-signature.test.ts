@@ -2,6 +2,7 @@ import { getSignature as wecomGetSignature } from '@wecom/crypto';
 import { describe, expect, it } from 'vitest';
 import { WechatMessageError } from '../../../shared/wechat/errors';
 import { computeMsgSignature, verifyMsgSignature } from '../../../shared/wechat/msg-signature';
+import { catchError } from '../../support/catch-error';
 
 const NOW_SEC = 1_700_000_000;
 const MAX_SKEW_SEC = 300;
@@ -11,15 +12,6 @@ const KNOWN_SIGNATURE = '20700abe81ae8e97d7af9c5eb645291943b6cb4b';
 
 function verifyInput(overrides: Partial<Parameters<typeof verifyMsgSignature>[0]> = {}) {
   return { ...signed, msgSignature: KNOWN_SIGNATURE, nowSec: NOW_SEC, maxSkewSec: MAX_SKEW_SEC, ...overrides };
-}
-
-function catchError(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected the call to throw');
 }
 
 describe('computeMsgSignature', () => {

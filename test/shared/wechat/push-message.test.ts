@@ -4,6 +4,7 @@ import { WechatMessageError } from '../../../shared/wechat/errors';
 import { createMessageCrypto, type WechatMessageCrypto } from '../../../shared/wechat/msg-crypto';
 import { openPushMessage, parseComponentPush, type OpenPushInput } from '../../../shared/wechat/push-message';
 import { parseWechatXml } from '../../../shared/wechat/xml';
+import { catchError } from '../../support/catch-error';
 
 const TOKEN = 'push-token';
 const ENCODING_AES_KEY = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG';
@@ -39,15 +40,6 @@ function spyCrypto(): WechatMessageCrypto & { decrypt: ReturnType<typeof vi.fn> 
 
 function openInput(push: { query: OpenPushInput['query']; body: string }, crypto = spyCrypto()): OpenPushInput {
   return { ...push, token: TOKEN, crypto, componentAppid: COMPONENT_APPID, nowSec: NOW_SEC, maxSkewSec: 300 };
-}
-
-function catchError(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected the call to throw');
 }
 
 describe('openPushMessage', () => {

@@ -1,15 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { WechatMessageError } from '../../../shared/wechat/errors';
 import { DEFAULT_MAX_XML_BYTES, parseWechatXml } from '../../../shared/wechat/xml';
-
-function catchError(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected the call to throw');
-}
+import { catchError } from '../../support/catch-error';
 
 const TICKET_PUSH =
   '<xml><AppId>wx1234567890abcdef</AppId><CreateTime>1413192605</CreateTime>' +
