@@ -4,23 +4,14 @@
  */
 import { randomBytes } from 'node:crypto';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { componentPk } from '../../shared/store/table-keys';
-import { startHarness, TABLE_NAME, TEST_SECRETS, type Harness } from '../support/harness';
+import { TABLE_NAME, TEST_SECRETS } from '../support/harness';
+import { usePushHarness } from '../support/push-harness';
 import { encryptOf, eventXml, newTicket, sendPush, signPush, ticketXml } from '../support/push-requests';
 
 describe('push receiver: authorization events and audit', () => {
-  let h: Harness;
-
-  beforeAll(async () => {
-    h = await startHarness();
-  });
-  afterAll(async () => h?.close());
-
-  beforeEach(() => {
-    h.clock.advance(60_000);
-    h.sim.setFaults({});
-  });
+  const h = usePushHarness();
 
   const newAuthorizerAppid = () => `wx${randomBytes(8).toString('hex')}`;
   const newAuthorizationCode = () => `queryauthcode@@@${randomBytes(36).toString('base64url')}`;

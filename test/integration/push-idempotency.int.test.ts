@@ -3,26 +3,16 @@
  * acknowledge what it has stored, refuse to acknowledge what it could not store, and never let the stored ticket
  * go backwards.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { makePushReceiverHandler } from '../../functions/push-receiver/app';
 import { startHttpGateway } from '../../local/runtime/http-gateway';
 import { createComponentStores } from '../../shared/store/component-stores';
-import { PUSH_ROUTE, startHarness, TEST_SECRETS, type Harness } from '../support/harness';
+import { PUSH_ROUTE, TEST_SECRETS } from '../support/harness';
+import { usePushHarness } from '../support/push-harness';
 import { newTicket, rejectionsIn, sendPush, signPush, ticketXml, withCapturedOutput, type PushRequest } from '../support/push-requests';
 
 describe('push receiver idempotency and failures', () => {
-  let h: Harness;
-
-  beforeAll(async () => {
-    h = await startHarness();
-  });
-  afterAll(async () => h?.close());
-
-  beforeEach(() => {
-    h.clock.advance(60_000);
-    h.sim.setFaults({});
-    h.aws.clearFaults();
-  });
+  const h = usePushHarness();
 
   function freshTicketPush() {
     const ticket = newTicket();

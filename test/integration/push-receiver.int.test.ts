@@ -3,10 +3,11 @@
  * and dynalite. What WeChat must see (exactly `success`, or a status that makes it retry) and what must never be
  * stored or logged.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { makePushReceiverHandler } from '../../functions/push-receiver/app';
 import { startHttpGateway } from '../../local/runtime/http-gateway';
-import { startHarness, TEST_SECRETS, type Harness } from '../support/harness';
+import { TEST_SECRETS } from '../support/harness';
+import { usePushHarness } from '../support/push-harness';
 import {
   encryptOf,
   newTicket,
@@ -23,17 +24,7 @@ const MAX_BODY_BYTES = 64 * 1024;
 const FOREIGN_APPID = 'wxffffffffffffffff';
 
 describe('push receiver', () => {
-  let h: Harness;
-
-  beforeAll(async () => {
-    h = await startHarness();
-  });
-  afterAll(async () => h?.close());
-
-  beforeEach(() => {
-    // A minute per test: every ticket below is newer than anything an earlier test stored.
-    h.clock.advance(60_000);
-  });
+  const h = usePushHarness();
 
   /** What a rejected push must leave unchanged: the stored ticket and the day's audit trail. */
   async function storedState() {
