@@ -1,19 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SimFaults } from '../../../local/wechat-sim/server';
-import { openPush, startPushReceiver, xmlField, type PushReceiver } from './push-receiver-stub';
+import { closeTestReceivers, openPush, startTestReceiver, xmlField, type PushReceiver } from './push-receiver-stub';
 import { CANARY, closeTestSims, fakeClock, fetchComponentToken, postJson, startTestSim, tokenRequest } from './sim-harness';
 
 const TOKEN_PATH = '/cgi-bin/component/api_component_token';
-const receivers: PushReceiver[] = [];
-async function receiver(): Promise<PushReceiver> {
-  const started = await startPushReceiver();
-  receivers.push(started);
-  return started;
-}
 
 afterEach(async () => {
   await closeTestSims();
-  await Promise.all(receivers.splice(0).map((r) => r.close()));
+  await closeTestReceivers();
 });
 
 function ticketsOf(rx: PushReceiver): Array<{ ticket: string | undefined; createTime: string | undefined }> {
@@ -167,7 +161,7 @@ describe('POST /__sim/faults', () => {
 
 describe('push faults', () => {
   it('does not send the next n pushes, counting them as dropped, then sends again', async () => {
-    const rx = await receiver();
+    const rx = await startTestReceiver();
     const sim = await startTestSim({ pushUrl: rx.url });
     sim.setFaults({ pushes: { drop: 2 } });
 
@@ -183,7 +177,7 @@ describe('push faults', () => {
   });
 
   it('sends every push twice when duplicate is set', async () => {
-    const rx = await receiver();
+    const rx = await startTestReceiver();
     const sim = await startTestSim({ pushUrl: rx.url });
     sim.setFaults({ pushes: { duplicate: true } });
 
@@ -199,7 +193,7 @@ describe('push faults', () => {
 
   it('re-sends the previous ticket after each new one when outOfOrder is set, freshly signed', async () => {
     const clock = fakeClock();
-    const rx = await receiver();
+    const rx = await startTestReceiver();
     const sim = await startTestSim({ pushUrl: rx.url, now: clock.now });
     await sim.pushTicketNow();
     const older = sim.latestTicket()!;
@@ -221,7 +215,7 @@ describe('push faults', () => {
   });
 
   it('has nothing to re-send for the very first ticket', async () => {
-    const rx = await receiver();
+    const rx = await startTestReceiver();
     const sim = await startTestSim({ pushUrl: rx.url });
     sim.setFaults({ pushes: { outOfOrder: true } });
 
@@ -232,7 +226,7 @@ describe('push faults', () => {
   });
 
   it('does not apply push faults to pushRaw', async () => {
-    const rx = await receiver();
+    const rx = await startTestReceiver();
     const sim = await startTestSim({ pushUrl: rx.url });
     sim.setFaults({ pushes: { drop: 1, duplicate: true } });
 
@@ -242,7 +236,7 @@ describe('push faults', () => {
   });
 
   it('applies push faults to the push that api_start_push_ticket schedules', async () => {
-    const rx = await receiver();
+    const rx = await startTestReceiver();
     const sim = await startTestSim({ pushUrl: rx.url });
     sim.setFaults({ pushes: { drop: 1 } });
 

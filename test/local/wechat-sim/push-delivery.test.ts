@@ -1,24 +1,17 @@
 import { createDecipheriv } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { checkPushSignatures, openPush, startPushReceiver, xmlField, type PushReceiver } from './push-receiver-stub';
+import { checkPushSignatures, closeTestReceivers, openPush, startTestReceiver, xmlField } from './push-receiver-stub';
 import { CANARY, closeTestSims, fakeClock, NOON_BEIJING_MS, postJson, startTestSim } from './sim-harness';
-
-const receivers: PushReceiver[] = [];
-async function receiver(): Promise<PushReceiver> {
-  const started = await startPushReceiver();
-  receivers.push(started);
-  return started;
-}
 
 afterEach(async () => {
   await closeTestSims();
-  await Promise.all(receivers.splice(0).map((r) => r.close()));
+  await closeTestReceivers();
 });
 
 describe('ticket pushes', () => {
   it('delivers a ticket signed with signature and msg_signature that wechat-crypto decrypts', async () => {
     const clock = fakeClock();
-    const rx = await receiver();
+    const rx = await startTestReceiver();
     const sim = await startTestSim({ pushUrl: rx.url, now: clock.now });
 
     const result = await sim.pushTicketNow();
@@ -39,7 +32,7 @@ describe('ticket pushes', () => {
 
   it('carries AppId, CreateTime on the sim clock, InfoType and the ticket the sim reports as latest', async () => {
     const clock = fakeClock();
-    const rx = await receiver();
+    const rx = await startTestReceiver();
     const sim = await startTestSim({ pushUrl: rx.url, now: clock.now });
 
     await sim.pushTicketNow();
@@ -54,7 +47,7 @@ describe('ticket pushes', () => {
   });
 
   it('issues a different ticket on every push', async () => {
-    const rx = await receiver();
+    const rx = await startTestReceiver();
     const sim = await startTestSim({ pushUrl: rx.url });
 
     await sim.pushTicketNow();
@@ -65,7 +58,7 @@ describe('ticket pushes', () => {
   });
 
   it('counts a push as acked only for HTTP 200 with a body of exactly success', async () => {
-    const rx = await receiver();
+    const rx = await startTestReceiver();
     const sim = await startTestSim({ pushUrl: rx.url });
     const replies = [
       { reply: { status: 200, body: 'success' }, acked: true },
@@ -97,7 +90,7 @@ describe('ticket pushes', () => {
   });
 
   it('reports a receiver that refuses connections as a failed push without throwing', async () => {
-    const rx = await receiver();
+    const rx = await startTestReceiver();
     const deadUrl = rx.url;
     await rx.close();
     const sim = await startTestSim({ pushUrl: deadUrl });
@@ -113,7 +106,7 @@ describe('ticket pushes', () => {
 
 describe('automatic pushes', () => {
   it('pushes once at start and then every ticketIntervalSec on the wall clock', async () => {
-    const rx = await receiver();
+    const rx = await startTestReceiver();
 
     const sim = await startTestSim({ pushUrl: rx.url, autoPush: true, ticketIntervalSec: 0.05 });
     await expect.poll(() => rx.pushes.length, { timeout: 5000 }).toBeGreaterThanOrEqual(3);
@@ -123,7 +116,7 @@ describe('automatic pushes', () => {
   });
 
   it('pushes once at start and never again when ticketIntervalSec is 0', async () => {
-    const rx = await receiver();
+    const rx = await startTestReceiver();
 
     const sim = await startTestSim({ pushUrl: rx.url, autoPush: true, ticketIntervalSec: 0 });
     await sim.whenIdle();
@@ -133,7 +126,7 @@ describe('automatic pushes', () => {
   });
 
   it('pushes nothing on its own when autoPush is false', async () => {
-    const rx = await receiver();
+    const rx = await startTestReceiver();
 
     const sim = await startTestSim({ pushUrl: rx.url, autoPush: false, ticketIntervalSec: 0.02 });
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -146,7 +139,7 @@ describe('automatic pushes', () => {
 
 describe('api_start_push_ticket', () => {
   it('answers ok and pushes a fresh ticket that whenIdle waits for', async () => {
-    const rx = await receiver();
+    const rx = await startTestReceiver();
     const sim = await startTestSim({ pushUrl: rx.url });
 
     const { json } = await postJson(`${sim.url}/cgi-bin/component/api_start_push_ticket`, {
@@ -162,7 +155,7 @@ describe('api_start_push_ticket', () => {
   });
 
   it('rejects bad credentials with the same errcodes as api_component_token and pushes nothing', async () => {
-    const rx = await receiver();
+    const rx = await startTestReceiver();
     const sim = await startTestSim({ pushUrl: rx.url });
     const cases = [
       { body: '{not json', errcode: 47001 },
@@ -187,7 +180,7 @@ describe('api_start_push_ticket', () => {
 
 describe('authorization event pushes', () => {
   it('pushes authorized with AuthorizerAppid, AuthorizationCode, AuthorizationCodeExpiredTime and PreAuthCode', async () => {
-    const rx = await receiver();
+    const rx = await startTestReceiver();
     const sim = await startTestSim({ pushUrl: rx.url });
 
     const result = await sim.pushEvent({ infoType: 'authorized', createTime: 1_700_000_000, fields: { AuthorizerAppid: 'wxaaaaaaaaaaaaaaaa' } });
@@ -206,7 +199,7 @@ describe('authorization event pushes', () => {
 
   it('pushes unauthorized with AuthorizerAppid only, CreateTime defaulting to the sim clock', async () => {
     const clock = fakeClock();
-    const rx = await receiver();
+    const rx = await startTestReceiver();
     const sim = await startTestSim({ pushUrl: rx.url, now: clock.now });
 
     await sim.pushEvent({ infoType: 'unauthorized' });
@@ -218,7 +211,7 @@ describe('authorization event pushes', () => {
   });
 
   it('pushes an unknown InfoType with exactly the fields given', async () => {
-    const rx = await receiver();
+    const rx = await startTestReceiver();
     const sim = await startTestSim({ pushUrl: rx.url });
 
     await sim.pushEvent({ infoType: 'notify_third_fasteregister', fields: { status: '0', msg: 'OK ]]> done' } });
@@ -230,7 +223,7 @@ describe('authorization event pushes', () => {
   });
 
   it('throws for a field name that is not an XML element name', async () => {
-    const rx = await receiver();
+    const rx = await startTestReceiver();
     const sim = await startTestSim({ pushUrl: rx.url });
 
     await expect(sim.pushEvent({ infoType: 'authorized', fields: { 'bad name': 'x' } })).rejects.toThrow(RangeError);
@@ -242,7 +235,7 @@ describe('pushRaw', () => {
   const innerXml = '<xml><AppId><![CDATA[wx1234567890abcdef]]></AppId><CreateTime>1</CreateTime><InfoType><![CDATA[x]]></InfoType></xml>';
 
   it('sends the given inner XML, correctly signed and encrypted, when not tampered', async () => {
-    const rx = await receiver();
+    const rx = await startTestReceiver();
     const sim = await startTestSim({ pushUrl: rx.url });
 
     await sim.pushRaw({ xml: innerXml });
@@ -254,7 +247,7 @@ describe('pushRaw', () => {
   });
 
   it('with tamper signature spoils msg_signature but keeps the plain signature valid', async () => {
-    const rx = await receiver();
+    const rx = await startTestReceiver();
     const sim = await startTestSim({ pushUrl: rx.url });
 
     await sim.pushRaw({ xml: innerXml, tamper: 'signature' });
@@ -265,7 +258,7 @@ describe('pushRaw', () => {
   });
 
   it('with tamper ciphertext signs a ciphertext whose padding byte is out of range', async () => {
-    const rx = await receiver();
+    const rx = await startTestReceiver();
     const sim = await startTestSim({ pushUrl: rx.url });
 
     await sim.pushRaw({ xml: innerXml, tamper: 'ciphertext' });
@@ -282,7 +275,7 @@ describe('pushRaw', () => {
   });
 
   it('with tamper appid encrypts for another appid while the outer AppId stays ours', async () => {
-    const rx = await receiver();
+    const rx = await startTestReceiver();
     const sim = await startTestSim({ pushUrl: rx.url });
 
     await sim.pushRaw({ xml: innerXml, tamper: 'appid' });

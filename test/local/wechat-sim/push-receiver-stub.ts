@@ -57,6 +57,20 @@ export async function startPushReceiver(): Promise<PushReceiver> {
   };
 }
 
+const running: PushReceiver[] = [];
+
+/** Starts a receiver that {@link closeTestReceivers} will close. */
+export async function startTestReceiver(): Promise<PushReceiver> {
+  const receiver = await startPushReceiver();
+  running.push(receiver);
+  return receiver;
+}
+
+/** Closes every receiver started by startTestReceiver; call from afterEach. */
+export async function closeTestReceivers(): Promise<void> {
+  await Promise.all(running.splice(0).map((receiver) => receiver.close()));
+}
+
 /** The first text of `<name>` in flat WeChat XML, CDATA or not; undefined when absent. */
 export function xmlField(xml: string, name: string): string | undefined {
   const match = new RegExp(`<${name}>(?:<!\\[CDATA\\[([\\s\\S]*?)\\]\\]>|([^<]*))</${name}>`).exec(xml);

@@ -1,19 +1,16 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { startPushReceiver, type PushReceiver } from './push-receiver-stub';
+import { closeTestReceivers, startTestReceiver } from './push-receiver-stub';
 import { CANARY, closeTestSims, fetchComponentToken, postJson, startTestSim, tokenRequest } from './sim-harness';
-
-const receivers: PushReceiver[] = [];
 
 afterEach(async () => {
   await closeTestSims();
-  await Promise.all(receivers.splice(0).map((r) => r.close()));
+  await closeTestReceivers();
 });
 
 describe('secrets in the event log and answers', () => {
   it('never logs the appsecret, message token, EncodingAESKey, tickets, tokens or codes', async () => {
     const lines: string[] = [];
-    const rx = await startPushReceiver();
-    receivers.push(rx);
+    const rx = await startTestReceiver();
     const sim = await startTestSim({ pushUrl: rx.url, log: (line) => lines.push(line) });
     sim.setFaults({ pushes: { duplicate: true, outOfOrder: true } });
 

@@ -1,13 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { startPushReceiver, type PushReceiver } from './push-receiver-stub';
+import { closeTestReceivers, startTestReceiver } from './push-receiver-stub';
 import { closeTestSims, fetchComponentToken, postJson, startTestSim, tokenRequest } from './sim-harness';
 
 const TOKEN_PATH = '/cgi-bin/component/api_component_token';
-const receivers: PushReceiver[] = [];
 
 afterEach(async () => {
   await closeTestSims();
-  await Promise.all(receivers.splice(0).map((r) => r.close()));
+  await closeTestReceivers();
 });
 
 describe('stats', () => {
@@ -25,8 +24,7 @@ describe('stats', () => {
   });
 
   it('counts calls and errors per API, issued tokens and tickets, and push outcomes', async () => {
-    const rx = await startPushReceiver();
-    receivers.push(rx);
+    const rx = await startTestReceiver();
     const sim = await startTestSim({ pushUrl: rx.url });
     await sim.pushTicketNow();
     rx.setReply({ status: 500, body: 'oops' });
@@ -105,8 +103,7 @@ describe('control endpoints', () => {
   });
 
   it('POST /__sim/push pushes a ticket now and returns the PushResult', async () => {
-    const rx = await startPushReceiver();
-    receivers.push(rx);
+    const rx = await startTestReceiver();
     const sim = await startTestSim({ pushUrl: rx.url });
 
     const { status, json } = await postJson(`${sim.url}/__sim/push`, '');
