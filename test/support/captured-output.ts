@@ -1,3 +1,5 @@
+import { afterEach, beforeEach } from 'vitest';
+
 /**
  * Captures everything written to stdout and stderr (Powertools' Logger and Metrics write there), so tests can
  * read log lines and metrics and prove that no secret ever appears in them.
@@ -62,4 +64,17 @@ export class CapturedOutput {
     }
     return total;
   }
+}
+
+/** Captures stdout and stderr during each test of the enclosing describe, starting empty for every test. */
+export function useCapturedOutput(): CapturedOutput {
+  const output = new CapturedOutput();
+  beforeEach(() => {
+    output.clear();
+    output.start();
+  });
+  afterEach(() => {
+    output.stop();
+  });
+  return output;
 }

@@ -1,9 +1,9 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createLambdaContext } from '../../../local/aws/lambda-context';
 import { createLogger, createMetrics, METRICS_NAMESPACE, withObservability } from '../../../shared/log/observability';
 import { secretRegistry } from '../../../shared/log/redaction';
-import { CapturedOutput } from '../../support/captured-output';
+import { useCapturedOutput } from '../../support/captured-output';
 import { FakeClock } from '../../support/fake-clock';
 
 const clock = new FakeClock();
@@ -11,15 +11,7 @@ const contextFor = (functionName: string) =>
   createLambdaContext({ functionName, invokedFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:${functionName}`, timeoutMs: 30_000, now: clock.now });
 
 describe('withObservability', () => {
-  const output = new CapturedOutput();
-
-  beforeEach(() => {
-    output.clear();
-    output.start();
-  });
-  afterEach(() => {
-    output.stop();
-  });
+  const output = useCapturedOutput();
 
   it('passes the event and context through and returns what the handler returns', async () => {
     const logger = createLogger('obs-passthrough');
@@ -104,15 +96,7 @@ describe('withObservability', () => {
 });
 
 describe('createLogger', () => {
-  const output = new CapturedOutput();
-
-  beforeEach(() => {
-    output.clear();
-    output.start();
-  });
-  afterEach(() => {
-    output.stop();
-  });
+  const output = useCapturedOutput();
 
   it('masks values registered with the process-wide registry, in nested keys and error messages', () => {
     const secret = 'CANARY-observability-secret-71c2';
