@@ -6,18 +6,9 @@ import { createWechatHttp } from '../../shared/wechat/component-api';
 import { TEST_AUTHORIZER_APPID } from '../../local/wechat-sim/defaults';
 import { startHttpGateway, type HttpGateway } from '../../local/runtime/http-gateway';
 import { TestBrowser } from '../support/oauth-browser';
-import { RETURN_TO, startHarness, TEST_SECRETS, type Harness } from '../support/harness';
+import { RETURN_TO, startHarness, type Harness } from '../support/harness';
+import { fetchTokenBehindOurBack } from '../support/rival-token-fetch';
 import { callbackUrl, consent, expectFailurePage, redeem, simCalls, start } from './oauth-flows';
-
-/** Another system fetching tokens with the same appsecret: the sim then retires ours after its grace period. */
-async function fetchTokenBehindOurBack(h: Harness) {
-  const ticket = h.sim.latestTicket()!.ticket;
-  const res = await fetch(`${h.sim.url}/cgi-bin/component/api_component_token`, {
-    method: 'POST',
-    body: JSON.stringify({ component_appid: TEST_SECRETS.componentAppid, component_appsecret: TEST_SECRETS.appsecret, component_verify_ticket: ticket }),
-  });
-  expect(((await res.json()) as { component_access_token?: string }).component_access_token).toBeTruthy();
-}
 
 const stale40001 = (h: Harness) => h.sim.stats().errors.sns_component_access_token?.['40001'] ?? 0;
 

@@ -3,6 +3,7 @@ import { ComponentTokenError } from '../../shared/token/component-token-error';
 import { createWechatHttp } from '../../shared/wechat/component-api';
 import { WechatApiError } from '../../shared/wechat/errors';
 import { startHarness, TEST_SECRETS, type Harness } from '../support/harness';
+import { fetchTokenBehindOurBack } from '../support/rival-token-fetch';
 
 const calls = (h: Harness, api = 'api_component_token') => h.sim.stats().calls[api] ?? 0;
 
@@ -17,16 +18,6 @@ function createPreAuthCode(h: Harness, componentAccessToken: string) {
     body: { component_appid: TEST_SECRETS.componentAppid },
     secrets: [componentAccessToken],
   });
-}
-
-/** Another system fetching tokens with the same appsecret: the sim then retires ours after its grace period. */
-async function fetchTokenBehindOurBack(h: Harness) {
-  const ticket = h.sim.latestTicket()!.ticket;
-  const res = await fetch(`${h.sim.url}/cgi-bin/component/api_component_token`, {
-    method: 'POST',
-    body: JSON.stringify({ component_appid: TEST_SECRETS.componentAppid, component_appsecret: TEST_SECRETS.appsecret, component_verify_ticket: ticket }),
-  });
-  expect(((await res.json()) as { component_access_token?: string }).component_access_token).toBeTruthy();
 }
 
 describe('component token reader', () => {
