@@ -9,14 +9,14 @@ process.env.POWERTOOLS_LOG_LEVEL ??= 'INFO';
 
 const log = (line: string) => console.log(`${new Date().toISOString().slice(11, 19)} ${line}`);
 
-function printBanner(config: LocalConfig, url: string, simUrl: string): void {
+function printBanner(config: LocalConfig, url: string, simUrl: string, authorizersFromEnv: boolean): void {
   const lines = [
     '',
     'WeChat component token service: running locally',
     `  event receive URL   POST ${url}${PUSH_PATH}`,
     `  health              GET  ${url}/healthz`,
     `  H5 sign-in demo     GET  ${url}/   (OAuth start ${url}/oauth/start, callback ${url}/oauth/callback)`,
-    `  authorizers         ${config.authorizerAppids.join(', ')}${process.env.WECHAT_AUTHORIZER_APPIDS ? '' : ' (simulated TEST official account)'}`,
+    `  authorizers         ${config.authorizerAppids.join(', ')}${authorizersFromEnv ? '' : ' (simulated TEST official account)'}`,
     `  WeChat simulator         ${simUrl}   (calls per API: ${simUrl}/__sim/stats)`,
     `  DynamoDB table           ${LOCAL_TABLE} (dynalite, in memory)`,
     `  refresher schedule       every ${config.refreshIntervalSec} s; ticket pushes every ${config.sim.ticketIntervalSec} s`,
@@ -48,8 +48,10 @@ async function main(): Promise<void> {
     }
     throw err;
   }
+  // Read before starting: the local system sets WECHAT_AUTHORIZER_APPIDS for the handlers it loads.
+  const authorizersFromEnv = Boolean(process.env.WECHAT_AUTHORIZER_APPIDS?.trim());
   const system = await startLocalSystem(config, log);
-  printBanner(config, system.url, system.simUrl);
+  printBanner(config, system.url, system.simUrl, authorizersFromEnv);
 
   let stopping = false;
   const stop = (signal: string) => {

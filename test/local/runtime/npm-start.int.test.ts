@@ -49,6 +49,7 @@ describe('npm start (local/runtime/main.ts)', () => {
     expect(new Date(health.componentToken.expiresAt).getTime()).toBeGreaterThan(Date.now());
     expect(run.output()).toMatch(/\[reader\] got component_access_token [0-9a-f]{12}…/);
     expect(run.output()).toContain('TEST values');
+    expect(run.output()).toMatch(/authorizers\s+wx1111111111111111 \(simulated TEST official account\)/);
     expect(code).toBe(0);
   }, 40_000);
 
