@@ -2,6 +2,8 @@
  * Deployment settings, read from CDK context (`-c key=value` or cdk.json) with environment fallbacks.
  * Plain values only: the stack turns them into constructs.
  */
+import { APPID_PATTERN } from '../shared/config/env-names';
+
 export interface AppSettings {
   stackName: string;
   componentAppid: string;
@@ -47,7 +49,7 @@ export function readAppSettings(context: Lookup, env: Record<string, string | un
 
   const componentAppid = text('componentAppid', env.WECHAT_COMPONENT_APPID);
   if (!componentAppid) problems.push('context componentAppid is required: cdk deploy -c componentAppid=wx...');
-  else if (!/^wx[0-9A-Za-z]{16}$/.test(componentAppid)) problems.push('context componentAppid must look like wx followed by 16 letters or digits');
+  else if (!APPID_PATTERN.test(componentAppid)) problems.push('context componentAppid must look like wx followed by 16 letters or digits');
   const region = text('region', env.CDK_DEFAULT_REGION ?? env.AWS_REGION);
   if (!region) problems.push('context region is required (or AWS_REGION): cdk deploy -c region=ap-east-1');
   const egress = text('egress', 'nat');
@@ -65,7 +67,7 @@ export function readAppSettings(context: Lookup, env: Record<string, string | un
     problems.push('context allowedReturnTo must be comma-separated https URL prefixes, e.g. https://h5.example.com/app/');
   }
   const authorizerAppids = list('authorizerAppids');
-  if (authorizerAppids.some((entry) => !/^wx[0-9A-Za-z]{16}$/.test(entry))) problems.push('context authorizerAppids must be comma-separated appids');
+  if (authorizerAppids.some((entry) => !APPID_PATTERN.test(entry))) problems.push('context authorizerAppids must be comma-separated appids');
   if (authorizerAppids.length > 0 && allowedReturnTo.length === 0) problems.push('context authorizerAppids needs allowedReturnTo (sign-in is off without it)');
   const cookieBinding = text('oauthCookieBinding', 'on');
   if (cookieBinding !== 'on' && cookieBinding !== 'off') problems.push("context oauthCookieBinding must be 'on' or 'off'");

@@ -8,7 +8,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { ENV } from '../shared/config/env-names';
+import { APPID_PATTERN as APPID, ENV } from '../shared/config/env-names';
 import { ComponentAlarms } from './component/component-alarms';
 import { API_PATHS, ComponentApi } from './component/component-api';
 import { createEgressNetwork, WechatEgress } from './component/component-egress';
@@ -22,7 +22,6 @@ import { nagAcknowledgements } from './nag-acknowledgements';
 export { WechatEgress };
 export type { SignInProps };
 
-const APPID = /^wx[0-9A-Za-z]{16}$/;
 
 export interface WechatComponentProps {
   /** The third-party platform's component_appid (`wx` + 16 characters). */

@@ -3,6 +3,9 @@
  * infra/ shares with runtime code (STYLE.md, dependency direction). No imports, so the CDK app stays free of
  * runtime dependencies.
  */
+/** WeChat appids are "wx" followed by 16 hex characters; we accept any 16 alphanumerics to be safe. */
+export const APPID_PATTERN = /^wx[0-9A-Za-z]{16}$/;
+
 export const ENV = {
   componentAppid: 'WECHAT_COMPONENT_APPID',
   secretArn: 'WECHAT_SECRET_ARN',

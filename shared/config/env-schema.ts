@@ -1,10 +1,7 @@
 import { z } from 'zod';
-import { ENV } from './env-names';
+import { APPID_PATTERN, ENV } from './env-names';
 
-export { ENV };
-
-/** WeChat appids are "wx" followed by 16 hex characters; we accept any 16 alphanumerics to be safe. */
-export const APPID_PATTERN = /^wx[0-9A-Za-z]{16}$/;
+export { APPID_PATTERN, ENV };
 
 const appid = z.string().regex(APPID_PATTERN, 'must look like wx followed by 16 letters or digits');
 const nonEmpty = z.string().trim().min(1, 'must be set');

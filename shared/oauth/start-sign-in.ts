@@ -1,4 +1,5 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { APPID_PATTERN } from '../config/env-names';
 import type { OAuthScope } from '../store/oauth-state-store';
 import { buildAuthorizeUrl } from './authorize-url';
 import type { OAuthDeps } from './oauth-deps';
@@ -57,7 +58,7 @@ export async function startSignIn(deps: OAuthDeps, query: Record<string, string 
 
 /** Known and not revoked: a revocation (unauthorized event) wins over the configured list. */
 async function isAllowedAuthorizer(deps: OAuthDeps, appid: string): Promise<boolean> {
-  if (!/^wx[0-9A-Za-z]{16}$/.test(appid)) return false;
+  if (!APPID_PATTERN.test(appid)) return false;
   const status = await deps.authorizers.getAuthorizer(appid);
   if (status?.state === 'unauthorized') return false;
   return deps.configuredAuthorizers.has(appid) || status?.state === 'authorized';
