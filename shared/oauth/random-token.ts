@@ -1,4 +1,5 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { tokenSha256 } from '../log/redaction';
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
@@ -17,10 +18,8 @@ export function randomAlphanumeric(length = 32): string {
   return out;
 }
 
-/** sha256 hex: how codes and browser secrets are stored, so the table never holds a usable one. */
-export function sha256Hex(value: string): string {
-  return createHash('sha256').update(value).digest('hex');
-}
+/** sha256 hex: how codes and browser secrets are stored, so the table never holds a usable one. Same digest as tokens. */
+export const sha256Hex = tokenSha256;
 
 /** Constant-time comparison of two hex digests. */
 export function sameDigest(a: string, b: string): boolean {

@@ -46,7 +46,7 @@ export async function refreshComponentToken(deps: RefresherDeps, request: Refres
   logger.appendKeys({ refreshReason: request.reason });
   try {
     const before = await deps.tokens.loadSealed();
-    if (!needsRefresh(deps, request, before)) return freshOutcome(before);
+    if (before && !needsRefresh(deps, request, before)) return freshOutcome(before);
 
     let lease: RefreshLease;
     try {
@@ -69,8 +69,8 @@ export async function refreshComponentToken(deps: RefresherDeps, request: Refres
   }
 }
 
-function needsRefresh(deps: RefresherDeps, request: RefreshRequest, stored: SealedToken | null): boolean {
-  if (!stored) return true;
+/** Whether a stored token must be replaced (having none always needs a refresh: callers check that first). */
+function needsRefresh(deps: RefresherDeps, request: RefreshRequest, stored: SealedToken): boolean {
   const nowMs = deps.now();
   if (stored.meta.expiresAtMs - nowMs <= deps.refreshMarginMs) return true;
   const explicit =
@@ -83,13 +83,12 @@ function needsRefresh(deps: RefresherDeps, request: RefreshRequest, stored: Seal
   return true;
 }
 
-const freshOutcome = (stored: SealedToken | null): RefreshOutcome =>
-  stored ? { status: 'fresh', version: stored.meta.version, expiresAtMs: stored.meta.expiresAtMs } : { status: 'superseded' };
+const freshOutcome = (stored: SealedToken): RefreshOutcome => ({ status: 'fresh', version: stored.meta.version, expiresAtMs: stored.meta.expiresAtMs });
 
 async function refreshUnderLease(deps: RefresherDeps, request: RefreshRequest): Promise<RefreshOutcome> {
   // Someone may have refreshed between our first read and taking the lease.
   const current = await deps.tokens.loadSealed();
-  if (!needsRefresh(deps, request, current)) return freshOutcome(current);
+  if (current && !needsRefresh(deps, request, current)) return freshOutcome(current);
 
   const ticket = await deps.tickets.load();
   if (!ticket || deps.now() / 1000 - ticket.createTime >= TICKET_VALIDITY_SEC) {
