@@ -10,13 +10,8 @@ import type { OAuthDeps } from '../../shared/oauth/oauth-deps';
 import { parseReturnToRules } from '../../shared/oauth/return-to';
 import { createSessionTokens } from '../../shared/oauth/session-token';
 import { createSnsApi } from '../../shared/oauth/sns-api';
-import { createAuthorizationEventStore } from '../../shared/store/authorization-event-store';
+import { createComponentStores } from '../../shared/store/component-stores';
 import { createDocumentClient } from '../../shared/store/document-client';
-import { createKmsSealer } from '../../shared/store/kms-sealer';
-import { createLoginCodeStore } from '../../shared/store/login-code-store';
-import { createOAuthStateStore } from '../../shared/store/oauth-state-store';
-import { createTokenStore } from '../../shared/store/token-store';
-import { createUserStore } from '../../shared/store/user-store';
 import { createComponentTokenReader } from '../../shared/token/component-token-reader';
 import { createLambdaRefreshTrigger } from '../../shared/token/lambda-refresh-trigger';
 import { createWechatHttp } from '../../shared/wechat/component-api';
@@ -33,11 +28,16 @@ export function createOAuthDepsFromEnv(env: Record<string, string | undefined> =
     env,
   );
   const componentAppid = config[ENV.componentAppid];
-  const tableName = config[ENV.tableName];
   const now = Date.now;
-  const dynamo = createDocumentClient();
-  const sealer = createKmsSealer({ kms: new KMSClient({}), keyId: config[ENV.kmsKeyId], componentAppid });
-  const base = { dynamo, tableName, componentAppid, now };
+  const stores = createComponentStores({
+    dynamo: createDocumentClient(),
+    kms: new KMSClient({}),
+    tableName: config[ENV.tableName],
+    kmsKeyId: config[ENV.kmsKeyId],
+    componentAppid,
+    now,
+    loginCodeTtlMs: config[ENV.oauthLoginCodeTtlSec] * 1000,
+  });
   const readSigningKey = createCachedSecret({ secretArn: config[ENV.sessionSecretArn], client: new SecretsManagerClient({}) }, (value) => {
     // At least 256 bits for HS256; the stack generates 64 random letters and digits.
     if (value.length < 32) throw new Error('the session secret must be at least 32 characters');
@@ -52,12 +52,12 @@ export function createOAuthDepsFromEnv(env: Record<string, string | undefined> =
     openBaseUrl: config[ENV.openBase],
     returnToRules: parseReturnToRules(config[ENV.oauthAllowedReturnTo]),
     configuredAuthorizers: new Set(config[ENV.authorizerAppids]),
-    authorizers: createAuthorizationEventStore({ ...base, sealer }),
-    states: createOAuthStateStore(base),
-    loginCodes: createLoginCodeStore({ ...base, ttlMs: config[ENV.oauthLoginCodeTtlSec] * 1000 }),
-    users: createUserStore({ ...base, sealer }),
+    authorizers: stores.events,
+    states: stores.oauthStates,
+    loginCodes: stores.loginCodes,
+    users: stores.users,
     tokenReader: createComponentTokenReader({
-      tokens: createTokenStore({ dynamo, tableName, componentAppid, sealer }),
+      tokens: stores.tokens,
       requestRefresh: createLambdaRefreshTrigger({ functionName: config[ENV.refresherFunctionName], lambda: new LambdaClient({}) }),
     }),
     sns: createSnsApi(createWechatHttp({ baseUrl: config[ENV.apiBase], timeoutMs: config[ENV.apiTimeoutMs] })),

@@ -2,11 +2,14 @@ import type { KMSClient } from '@aws-sdk/client-kms';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createAuthorizationEventStore } from './authorization-event-store';
 import { createKmsSealer } from './kms-sealer';
+import { createLoginCodeStore } from './login-code-store';
+import { createOAuthStateStore } from './oauth-state-store';
 import { createPushAuditLog } from './push-audit-log';
 import { createRefreshGuards } from './refresh-guards';
 import { createRefreshLeases } from './refresh-lease';
 import { createTicketStore } from './ticket-store';
 import { createTokenStore } from './token-store';
+import { createUserStore } from './user-store';
 
 export interface ComponentStoresInput {
   dynamo: DynamoDBDocumentClient;
@@ -17,9 +20,11 @@ export interface ComponentStoresInput {
   now: () => number;
   /** @default 60000 */
   leaseDurationMs?: number;
+  /** How long an H5 login code may be redeemed. @default 120000 */
+  loginCodeTtlMs?: number;
 }
 
-/** Every store of one component over one table, sharing clients and the KMS sealer. */
+/** Every store of one component over one table, sharing clients and the KMS sealer (each store is only a few closures). */
 export function createComponentStores(input: ComponentStoresInput) {
   const { dynamo, tableName, componentAppid, now } = input;
   const sealer = createKmsSealer({ kms: input.kms, keyId: input.kmsKeyId, componentAppid });
@@ -32,6 +37,9 @@ export function createComponentStores(input: ComponentStoresInput) {
     guards: createRefreshGuards({ ...base, now }),
     events: createAuthorizationEventStore({ ...base, sealer, now }),
     audit: createPushAuditLog(base),
+    oauthStates: createOAuthStateStore({ ...base, now }),
+    loginCodes: createLoginCodeStore({ ...base, now, ttlMs: input.loginCodeTtlMs ?? 120_000 }),
+    users: createUserStore({ ...base, sealer, now }),
   };
 }
 

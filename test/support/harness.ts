@@ -25,9 +25,6 @@ import type { OAuthDeps } from '../../shared/oauth/oauth-deps';
 import { parseReturnToRules } from '../../shared/oauth/return-to';
 import { createSessionTokens } from '../../shared/oauth/session-token';
 import { createSnsApi } from '../../shared/oauth/sns-api';
-import { createLoginCodeStore } from '../../shared/store/login-code-store';
-import { createOAuthStateStore } from '../../shared/store/oauth-state-store';
-import { createUserStore } from '../../shared/store/user-store';
 import { TEST_AUTHORIZER_APPID } from '../../local/wechat-sim/defaults';
 import { startWechatSim, type WechatSim, type WechatSimOptions } from '../../local/wechat-sim/server';
 import { FakeClock } from './fake-clock';
@@ -100,6 +97,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     componentAppid,
     now: clock.now,
     leaseDurationMs: options.leaseDurationMs ?? 60_000,
+    loginCodeTtlMs: options.oauth?.loginCodeTtlMs ?? 120_000,
   });
   const getSecrets = createSecretsManagerSource({ secretArn, client: new SecretsManagerClient(aws.clientConfig('secretsManager')), now: clock.now });
 
@@ -151,7 +149,6 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     new TextEncoder().encode(value),
   );
   const oauth = options.oauth ?? {};
-  const base = { dynamo, tableName: TABLE_NAME, componentAppid, now: clock.now };
   const oauthDeps: OAuthDeps = {
     componentAppid,
     callbackUrl: `${gateway.url}/oauth/callback`,
@@ -160,9 +157,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     returnToRules: parseReturnToRules(oauth.allowedReturnTo ?? [RETURN_TO]),
     configuredAuthorizers: new Set(oauth.authorizerAppids ?? [TEST_AUTHORIZER_APPID]),
     authorizers: stores.events,
-    states: createOAuthStateStore(base),
-    loginCodes: createLoginCodeStore({ ...base, ttlMs: oauth.loginCodeTtlMs ?? 120_000 }),
-    users: createUserStore({ ...base, sealer: stores.sealer }),
+    states: stores.oauthStates,
+    loginCodes: stores.loginCodes,
+    users: stores.users,
     tokenReader: createComponentTokenReader({
       tokens: stores.tokens,
       requestRefresh: createLambdaRefreshTrigger({ functionName: REFRESHER_FUNCTION, lambda: new LambdaClient(aws.clientConfig('lambda')) }),
