@@ -73,7 +73,7 @@ export class WechatComponentStack extends Stack {
     });
     new CfnOutput(this, 'RefresherFunctionName', {
       value: c.tokenRefresher.functionName,
-      description: 'Invoke with {"action":"refresh","reason":"operator"} to refresh now, e.g. after fixing the IP allow list',
+      description: 'Invoke this name, unqualified, with {"action":"refresh","reason":"operator"} to refresh now, e.g. after fixing the IP allow list',
     });
     if (c.egressIp) {
       new CfnOutput(this, 'EgressIp', {

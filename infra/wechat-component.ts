@@ -3,12 +3,12 @@ import type * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
-import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { APPID_PATTERN as APPID, ENV } from '../shared/config/env-names';
+import { APPID_PATTERN as APPID, ENV, REFRESHER_READER_ALIAS } from '../shared/config/env-names';
 import { ComponentAlarms } from './component/component-alarms';
 import { API_PATHS, ComponentApi } from './component/component-api';
 import { createEgressNetwork, WechatEgress } from './component/component-egress';
@@ -92,7 +92,13 @@ export class WechatComponent extends Construct {
   readonly key: kms.Key;
   readonly secret: secretsmanager.ISecret;
   readonly pushReceiver: lambda.IFunction;
+  /** The refresher, unqualified: what the schedule and operators invoke (every refresh reason accepted). */
   readonly tokenRefresher: lambda.IFunction;
+  /**
+   * The refresher's `reader` alias, the only thing `grantReadComponentToken` lets a reader invoke. Through it the
+   * refresher accepts reader requests only, so a reader cannot force a refresh past a backoff.
+   */
+  readonly tokenRefresherReaderAlias: lambda.Alias;
   readonly api: ComponentApi;
   readonly alarms: ComponentAlarms;
   /** The authorization event receive URL (授权事件接收URL) to register on the Open Platform. */
@@ -149,6 +155,12 @@ export class WechatComponent extends Construct {
     });
     this.pushReceiver = receiver.function;
     this.tokenRefresher = refresher.function;
+    // The handler reads the alias from context.invokedFunctionArn, which Lambda sets and no caller can forge.
+    this.tokenRefresherReaderAlias = new lambda.Alias(this, 'TokenRefresherReaderAlias', {
+      aliasName: REFRESHER_READER_ALIAS,
+      version: refresher.function.currentVersion,
+      description: 'What token readers invoke: reader-miss and invalidate requests only',
+    });
 
     for (const fn of [receiver, refresher]) this.grantSecretRead(fn.role);
     grantItems(this.table, this.key, receiver.role, ['PutItem', 'UpdateItem'], [partitionOf.component(appid), partitionOf.authorizers(appid), partitionOf.audit(appid)]);
@@ -177,7 +189,7 @@ export class WechatComponent extends Construct {
         apiBaseUrl: this.api.baseUrl,
         commonEnvironment: common,
         grantReadComponentToken: (grantee) => this.grantReadComponentToken(grantee),
-        refresherFunctionName: this.tokenRefresher.functionName,
+        refresherReaderArn: this.tokenRefresherReaderAlias.functionArn,
         logRetention,
         removalPolicy,
         ...(network ? { network } : {}),
@@ -200,18 +212,19 @@ export class WechatComponent extends Construct {
 
   /**
    * The least a consumer Lambda needs to use the token reader: GetItem on the token item only, kms:Decrypt of tokens
-   * of this component only, and invoking the refresher for an on-demand refresh. Nothing else: no secret, no write,
-   * no kms:Encrypt. When the grantee is a Lambda function, also sets the environment variables the reader reads.
+   * of this component only, and invoking the refresher's `reader` alias for an on-demand refresh (not the function
+   * itself: only operators may force a refresh). Nothing else: no secret, no write, no kms:Encrypt. When the grantee
+   * is a Lambda function, also sets the environment variables the reader reads.
    */
   grantReadComponentToken(grantee: iam.IGrantable): iam.Grant {
     grantItems(this.table, this.key, grantee, ['GetItem'], [partitionOf.token(this.componentAppid)]);
     const grant = grantKeyUse(this.key, grantee, 'kms:Decrypt', this.componentAppid, ['component_access_token']);
-    this.tokenRefresher.grantInvoke(grantee);
+    iam.Grant.addToPrincipal({ grantee, actions: ['lambda:InvokeFunction'], resourceArns: [this.tokenRefresherReaderAlias.functionArn] });
     if (isFunction(grantee)) {
       grantee.addEnvironment(ENV.componentAppid, this.componentAppid);
       grantee.addEnvironment(ENV.tableName, this.table.tableName);
       grantee.addEnvironment(ENV.kmsKeyId, this.key.keyArn);
-      grantee.addEnvironment(ENV.refresherFunctionName, this.tokenRefresher.functionName);
+      grantee.addEnvironment(ENV.refresherFunctionName, this.tokenRefresherReaderAlias.functionArn);
     }
     return grant;
   }

@@ -22,6 +22,7 @@ import {
   keyPolicyStatements,
   lambdaEgressStack,
   logicalIdOf,
+  onlyResourceOf,
   resourcesOfStatement,
   roleIdOf,
   roleStatements,
@@ -74,7 +75,7 @@ const OTHER_APPID = 'wx0000000000000000';
 const AUTHORIZER_APPID = 'wxaaaaaaaaaaaaaaaa';
 
 /** The four statements grantReadComponentToken gives any consumer, the H5 sign-in function included. */
-const tokenReaderStatements = (refresherId: string): PolicyStatement[] => [
+const tokenReaderStatements = (readerAliasId: string): PolicyStatement[] => [
   {
     Effect: 'Allow',
     Action: 'dynamodb:GetItem',
@@ -95,11 +96,8 @@ const tokenReaderStatements = (refresherId: string): PolicyStatement[] => [
       StringEquals: { 'kms:EncryptionContext:componentAppid': TEST_APPID, 'kms:EncryptionContext:purpose': ['component_access_token'] },
     },
   },
-  {
-    Effect: 'Allow',
-    Action: 'lambda:InvokeFunction',
-    Resource: [arnOf(refresherId), { 'Fn::Join': ['', [arnOf(refresherId), ':*']] }],
-  },
+  // The reader alias only: not the function, $LATEST or any version, which accept the schedule's and operators' requests.
+  { Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: { Ref: readerAliasId } },
 ];
 
 describe('WechatComponent roles', { timeout: CDK_TIMEOUT_MS }, () => {
@@ -227,7 +225,7 @@ describe('WechatComponent.grantReadComponentToken', { timeout: CDK_TIMEOUT_MS },
     for (const [kind, consumer] of consumers()) {
       const statements = roleStatements(template, roleIdOf(consumer));
 
-      expect(statements, kind).toEqual(tokenReaderStatements(logicalIdOf(stack.component.tokenRefresher)));
+      expect(statements, kind).toEqual(tokenReaderStatements(logicalIdOf(stack.component.tokenRefresherReaderAlias)));
     }
   });
 
@@ -256,6 +254,29 @@ describe('WechatComponent.grantReadComponentToken', { timeout: CDK_TIMEOUT_MS },
     }
   });
 
+  it('lets every token reader, H5 sign-in included, invoke the refresher’s reader alias and nothing else of it', () => {
+    const readers = [
+      [template, roleIdOf(nodejsConsumer), stack],
+      [template, roleIdOf(plainConsumer), stack],
+      [signInTemplate, roleIdOf(signIn.component.signIn!.function.function), signIn],
+    ] as const;
+
+    for (const [t, roleId, owner] of readers) {
+      const invoke = roleStatements(t, roleId).filter((s) => actionsOf(s).some((a) => a.startsWith('lambda:')));
+
+      expect(invoke.map((s) => [actionsOf(s), s.Resource]), roleId).toEqual([[['lambda:InvokeFunction'], { Ref: logicalIdOf(owner.component.tokenRefresherReaderAlias) }]]);
+    }
+  });
+
+  it('points the reader alias at a published version of the refresher, not at $LATEST', () => {
+    const refresherId = logicalIdOf(stack.component.tokenRefresher);
+    const [versionId, version] = onlyResourceOf(template, 'AWS::Lambda::Version');
+
+    template.hasResourceProperties('AWS::Lambda::Alias', { Name: 'reader', FunctionName: { Ref: refresherId }, FunctionVersion: { 'Fn::GetAtt': [versionId, 'Version'] } });
+    expect(version.Properties!.FunctionName).toEqual({ Ref: refresherId });
+    template.resourceCountIs('AWS::Lambda::Alias', 1);
+  });
+
   it('sets the four environment variables the token reader reads', () => {
     for (const [kind, consumer] of consumers()) {
       const env = functionEnv(template, logicalIdOf(consumer));
@@ -264,7 +285,7 @@ describe('WechatComponent.grantReadComponentToken', { timeout: CDK_TIMEOUT_MS },
         WECHAT_COMPONENT_APPID: TEST_APPID,
         WECHAT_TABLE_NAME: { Ref: logicalIdOf(stack.component.table) },
         WECHAT_KMS_KEY_ID: keyArn,
-        WECHAT_REFRESHER_FUNCTION: { Ref: logicalIdOf(stack.component.tokenRefresher) },
+        WECHAT_REFRESHER_FUNCTION: { Ref: logicalIdOf(stack.component.tokenRefresherReaderAlias) },
       });
       expect(env, kind).not.toHaveProperty('WECHAT_SECRET_ARN');
     }
@@ -294,7 +315,7 @@ describe('WechatComponent H5 sign-in role', { timeout: CDK_TIMEOUT_MS }, () => {
       Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': partitions } },
     });
     const expected: PolicyStatement[] = [
-      ...tokenReaderStatements(logicalIdOf(signIn.component.tokenRefresher)),
+      ...tokenReaderStatements(logicalIdOf(signIn.component.tokenRefresherReaderAlias)),
       { Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: sessionSecretRef() },
       { Effect: 'Allow', Action: 'kms:Decrypt', Resource: keyArn, Condition: { StringEquals: { 'kms:ViaService': `secretsmanager.${TEST_REGION}.amazonaws.com` } } },
       items(['dynamodb:GetItem'], [`AUTHORIZERS#${TEST_APPID}`]),
