@@ -163,9 +163,15 @@ export class WechatComponent extends Construct {
     });
 
     for (const fn of [receiver, refresher]) this.grantSecretRead(fn.role);
-    grantItems(this.table, this.key, receiver.role, ['PutItem', 'UpdateItem'], [partitionOf.component(appid), partitionOf.authorizers(appid), partitionOf.audit(appid)]);
+    // Each partition gets only the actions its items need (shared/store/table-keys.ts): the receiver puts tickets,
+    // events and audit records and updates authorizer status; it never reaches the token or the refresher's state.
+    grantItems(this.table, this.key, receiver.role, ['PutItem'], [partitionOf.ticket(appid), partitionOf.events(appid), partitionOf.audit(appid)]);
+    grantItems(this.table, this.key, receiver.role, ['UpdateItem'], [partitionOf.authorizers(appid)]);
     grantKeyUse(this.key, receiver.role, 'kms:Encrypt', appid, ['component_verify_ticket', 'authorization_event']);
-    grantItems(this.table, this.key, refresher.role, ['GetItem', 'PutItem', 'DeleteItem'], [partitionOf.component(appid), partitionOf.token(appid)]);
+    // The refresher reads the ticket, keeps the token and its own lease, backoff and throttle; never events or audit.
+    grantItems(this.table, this.key, refresher.role, ['GetItem'], [partitionOf.ticket(appid)]);
+    grantItems(this.table, this.key, refresher.role, ['GetItem', 'PutItem'], [partitionOf.token(appid)]);
+    grantItems(this.table, this.key, refresher.role, ['GetItem', 'PutItem', 'DeleteItem'], [partitionOf.refresh(appid)]);
     grantKeyUse(this.key, refresher.role, 'kms:Encrypt', appid, ['component_access_token']);
     grantKeyUse(this.key, refresher.role, 'kms:Decrypt', appid, ['component_verify_ticket']);
 
