@@ -45,6 +45,7 @@ export class WechatComponentStack extends Stack {
         ? { domain: { domainName: s.domainName, certificate: acm.Certificate.fromCertificateArn(this, 'Certificate', s.certificateArn) } }
         : {}),
       ...(alarmTopic ? { alarmTopic } : {}),
+      ...(s.pushReceiverReservedConcurrency !== undefined ? { pushReceiverReservedConcurrency: s.pushReceiverReservedConcurrency } : {}),
       ...(s.allowedReturnTo
         ? { signIn: { allowedReturnTo: s.allowedReturnTo, cookieBinding: s.oauthCookieBinding, ...(s.authorizerAppids ? { authorizerAppids: s.authorizerAppids } : {}) } }
         : {}),

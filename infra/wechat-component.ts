@@ -10,7 +10,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { APPID_PATTERN as APPID, ENV, REFRESHER_READER_ALIAS } from '../shared/config/env-names';
 import { ComponentAlarms } from './component/component-alarms';
-import { API_PATHS, ComponentApi } from './component/component-api';
+import { API_PATHS, ComponentApi, type Throttle } from './component/component-api';
 import { createEgressNetwork, WechatEgress } from './component/component-egress';
 import { ComponentFunction, HANDLER_ENTRY } from './component/component-function';
 import { createComponentKey, grantKeyUse, grantKeyViaService } from './component/component-key';
@@ -20,7 +20,10 @@ import { ComponentSignIn, type SignInProps } from './component/component-sign-in
 import { nagAcknowledgements } from './nag-acknowledgements';
 
 export { WechatEgress };
-export type { SignInProps };
+export type { SignInProps, Throttle };
+
+const DEFAULT_THROTTLE: Throttle = { rateLimit: 20, burstLimit: 40 };
+const DEFAULT_PUSH_THROTTLE: Throttle = { rateLimit: 100, burstLimit: 200 };
 
 
 export interface WechatComponentProps {
@@ -67,10 +70,29 @@ export interface WechatComponentProps {
    */
   readonly logRetention?: logs.RetentionDays;
   /**
-   * HTTP API throttling (requests per second, burst). WeChat pushes a few times per 10 minutes.
+   * HTTP API throttling (requests per second, burst) of every route but the push route: the H5 sign-in routes.
    * @default { rateLimit: 20, burstLimit: 40 }
    */
-  readonly throttle?: { readonly rateLimit: number; readonly burstLimit: number };
+  readonly throttle?: Throttle;
+  /**
+   * The push route's own throttle (POST /wechat/component/events), which must be above `throttle` in both limits.
+   * WeChat pushes a few times per 10 minutes; the headroom is for junk: requests beyond the limit are answered 429
+   * before reaching the receiver, and a real push among them would be lost to that (WeChat retries a push a few
+   * times), so the limit is set well above anything the receiver needs while rejecting junk stays cheap.
+   * @default { rateLimit: 100, burstLimit: 200 }
+   */
+  readonly pushThrottle?: Throttle;
+  /**
+   * Concurrent executions reserved for the push receiver, so that other functions of the account (a flood on the
+   * sign-in routes, or anything else you run) cannot use up the account's concurrency and leave WeChat's pushes
+   * throttled. It also caps the receiver at this many. WeChat pushes a few times per 10 minutes: 5 is ample.
+   *
+   * Off by default because it fails the deployment on many accounts: Lambda always keeps 100 of an account's
+   * concurrent executions unreserved, and new AWS accounts start with a concurrency quota of 10, so they cannot
+   * reserve any. Raise the "Concurrent executions" quota (Service Quotas, AWS Lambda) first.
+   * @default - no reservation: the receiver shares the account's unreserved concurrency
+   */
+  readonly pushReceiverReservedConcurrency?: number;
   /**
    * H5 sign-in on behalf of authorized official accounts (/oauth/start, /oauth/callback, /oauth/session).
    * @default - no sign-in routes
@@ -143,6 +165,7 @@ export class WechatComponent extends Construct {
       environment: { ...common, [ENV.secretArn]: this.secret.secretArn },
       logRetention,
       removalPolicy,
+      ...(props.pushReceiverReservedConcurrency !== undefined ? { reservedConcurrentExecutions: props.pushReceiverReservedConcurrency } : {}),
     });
     const refresher = new ComponentFunction(this, 'TokenRefresher', {
       entry: HANDLER_ENTRY.tokenRefresher,
@@ -179,7 +202,8 @@ export class WechatComponent extends Construct {
       pushReceiver: this.pushReceiver,
       logRetention,
       removalPolicy,
-      throttle: props.throttle ?? { rateLimit: 20, burstLimit: 40 },
+      throttle: props.throttle ?? DEFAULT_THROTTLE,
+      pushThrottle: props.pushThrottle ?? DEFAULT_PUSH_THROTTLE,
       ...(props.domain ? { domain: props.domain } : {}),
     });
     this.eventReceiveUrl = `${this.api.baseUrl}${API_PATHS.events}`;
@@ -273,6 +297,19 @@ function validateProps(props: WechatComponentProps): void {
     throw new Error('WechatComponent: refreshMargin must be longer than refreshSchedule, or a token can expire between two runs');
   }
   if (margin.toSeconds() >= 7200) throw new Error('WechatComponent: refreshMargin must be shorter than the token lifetime (2 hours)');
+  const throttle = props.throttle ?? DEFAULT_THROTTLE;
+  const pushThrottle = props.pushThrottle ?? DEFAULT_PUSH_THROTTLE;
+  validateThrottle('throttle', throttle);
+  validateThrottle('pushThrottle', pushThrottle);
+  if (!(pushThrottle.rateLimit > throttle.rateLimit && pushThrottle.burstLimit > throttle.burstLimit)) {
+    throw new Error(
+      'WechatComponent: pushThrottle must be above throttle in both rateLimit and burstLimit, so traffic on the sign-in routes cannot crowd out WeChat’s pushes',
+    );
+  }
+  const reserved = props.pushReceiverReservedConcurrency;
+  if (reserved !== undefined && !Token.isUnresolved(reserved) && !(Number.isInteger(reserved) && reserved >= 1)) {
+    throw new Error('WechatComponent: pushReceiverReservedConcurrency must be a whole number of 1 or more (or left out: no reservation)');
+  }
   if (props.signIn) {
     if (props.signIn.allowedReturnTo.length === 0) throw new Error('WechatComponent: signIn.allowedReturnTo needs at least one URL prefix');
     for (const entry of props.signIn.allowedReturnTo) {
@@ -285,6 +322,11 @@ function validateProps(props: WechatComponentProps): void {
       if (!APPID.test(authorizer)) throw new Error('WechatComponent: signIn.authorizerAppids must be appids (wx followed by 16 letters or digits)');
     }
   }
+}
+
+function validateThrottle(name: 'throttle' | 'pushThrottle', throttle: Throttle): void {
+  if (!(Number.isFinite(throttle.rateLimit) && throttle.rateLimit > 0)) throw new Error(`WechatComponent: ${name}.rateLimit must be a positive number of requests per second`);
+  if (!(Number.isInteger(throttle.burstLimit) && throttle.burstLimit > 0)) throw new Error(`WechatComponent: ${name}.burstLimit must be a positive whole number`);
 }
 
 // The h5-oauth function splits OAUTH_ALLOWED_RETURN_TO on commas and parses each entry as a URL without credentials
