@@ -18,13 +18,13 @@ describe('token refresher invoked through the reader alias', () => {
   const output = new CapturedOutput();
 
   beforeEach(async () => {
+    output.start();
     h = await startHarness();
     await h.sim.pushTicketNow();
     // WeChat refuses with a configuration errcode: the refresher backs off for 10 minutes.
     h.sim.setFaults({ failNext: [{ api: 'api_component_token', errcode: 61004, count: 1 }] });
     await h.runRefresher();
     output.clear();
-    output.start();
   });
   afterEach(async () => {
     output.stop();

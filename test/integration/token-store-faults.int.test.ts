@@ -29,10 +29,10 @@ describe('token refresher when storage fails after WeChat answered', () => {
   const output = new CapturedOutput();
 
   beforeEach(async () => {
+    output.start();
     h = await startHarness({ leaseDurationMs: LEASE_MS });
     await h.sim.pushTicketNow(); // the receiver seals the ticket before KMS breaks
     output.clear();
-    output.start();
   });
   afterEach(async () => {
     output.stop();

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createRefreshGuards } from '../../../shared/store/refresh-guards';
 import { createTokenStore } from '../../../shared/store/token-store';
 import { refreshComponentToken, type RefresherDeps } from '../../../shared/token/refresh-component-token';
+import { useCapturedOutput } from '../../support/captured-output';
 import { startHarness, TEST_SECRETS, type Harness } from '../../support/harness';
 
 const LEASE_MS = 60_000;
@@ -15,6 +16,7 @@ const brokenTable = (h: Harness) => ({ dynamo: h.dynamo, tableName: 'no-such-tab
 describe('refreshComponentToken and the refresh lease', () => {
   let h: Harness;
   let deps: RefresherDeps;
+  const output = useCapturedOutput();
 
   beforeEach(async () => {
     h = await startHarness({ leaseDurationMs: LEASE_MS });
@@ -47,6 +49,9 @@ describe('refreshComponentToken and the refresh lease', () => {
 
     expect(failed).toMatchObject({ name: 'StoreError', message: 'DynamoDB PutItem refresh backoff failed' });
     expect(retried).toEqual({ status: 'busy' });
+    expect(output.logs('WeChat answered but its answer could not be stored; keeping the refresh lease until it expires')).toEqual([
+      expect.objectContaining({ level: 'ERROR', step: 'store-refusal', reason: 'DynamoDB PutItem refresh backoff failed' }),
+    ]);
     expect(calls(h)).toBe(1);
   });
 
@@ -68,6 +73,7 @@ describe('refreshComponentToken and the refresh lease', () => {
     const next = await refreshComponentToken(deps, SCHEDULE);
 
     expect(outcome).toMatchObject({ status: 'refreshed', version: 1 });
+    expect(output.logs('could not clear the refresh backoff')).toEqual([expect.objectContaining({ level: 'WARN', error: 'StoreError' })]);
     expect(next.status).toBe('fresh');
     expect(calls(h)).toBe(1);
   });
