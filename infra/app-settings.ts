@@ -28,6 +28,8 @@ export interface AppSettings {
   allowedReturnTo?: string[];
   authorizerAppids?: string[];
   oauthCookieBinding: boolean;
+  /** Concurrency reserved for the push receiver; off unless given (new accounts cannot reserve any). */
+  pushReceiverReservedConcurrency?: number;
 }
 
 type Lookup = (key: string) => unknown;
@@ -40,12 +42,13 @@ export function readAppSettings(context: Lookup, env: Record<string, string | un
     if (value === undefined || value === null || value === '') return fallback;
     return String(value);
   };
-  const minutes = (key: string, fallback: number): number => {
+  const wholeNumber = (key: string, unit: string): number | undefined => {
     const raw = text(key);
-    if (raw === undefined) return fallback;
-    if (!/^\d+$/.test(raw) || Number(raw) < 1) problems.push(`context ${key} must be a whole number of minutes`);
+    if (raw === undefined) return undefined;
+    if (!/^\d+$/.test(raw) || Number(raw) < 1) problems.push(`context ${key} must be a whole number of ${unit}`);
     return Number(raw);
   };
+  const minutes = (key: string, fallback: number): number => wholeNumber(key, 'minutes') ?? fallback;
 
   const componentAppid = text('componentAppid', env.WECHAT_COMPONENT_APPID);
   if (!componentAppid) problems.push('context componentAppid is required: cdk deploy -c componentAppid=wx...');
@@ -73,6 +76,7 @@ export function readAppSettings(context: Lookup, env: Record<string, string | un
   if (cookieBinding !== 'on' && cookieBinding !== 'off') problems.push("context oauthCookieBinding must be 'on' or 'off'");
   const refreshScheduleMinutes = minutes('refreshScheduleMinutes', 5);
   const refreshMarginMinutes = minutes('refreshMarginMinutes', 15);
+  const pushReceiverReservedConcurrency = wholeNumber('pushReceiverReservedConcurrency', 'concurrent executions (1 or more)');
 
   if (problems.length > 0) throw new Error(`invalid CDK settings:\n  - ${problems.join('\n  - ')}`);
   const optional = (key: keyof AppSettings, value: string | undefined) => (value ? { [key]: value } : {});
@@ -95,5 +99,6 @@ export function readAppSettings(context: Lookup, env: Record<string, string | un
     ...(allowedReturnTo.length > 0 ? { allowedReturnTo } : {}),
     ...(authorizerAppids.length > 0 ? { authorizerAppids } : {}),
     oauthCookieBinding: cookieBinding !== 'off',
+    ...(pushReceiverReservedConcurrency !== undefined ? { pushReceiverReservedConcurrency } : {}),
   };
 }

@@ -45,6 +45,7 @@ export class WechatComponentStack extends Stack {
         ? { domain: { domainName: s.domainName, certificate: acm.Certificate.fromCertificateArn(this, 'Certificate', s.certificateArn) } }
         : {}),
       ...(alarmTopic ? { alarmTopic } : {}),
+      ...(s.pushReceiverReservedConcurrency !== undefined ? { pushReceiverReservedConcurrency: s.pushReceiverReservedConcurrency } : {}),
       ...(s.allowedReturnTo
         ? { signIn: { allowedReturnTo: s.allowedReturnTo, cookieBinding: s.oauthCookieBinding, ...(s.authorizerAppids ? { authorizerAppids: s.authorizerAppids } : {}) } }
         : {}),
@@ -73,7 +74,7 @@ export class WechatComponentStack extends Stack {
     });
     new CfnOutput(this, 'RefresherFunctionName', {
       value: c.tokenRefresher.functionName,
-      description: 'Invoke with {"action":"refresh","reason":"operator"} to refresh now, e.g. after fixing the IP allow list',
+      description: 'Invoke this name, unqualified, with {"action":"refresh","reason":"operator"} to refresh now, e.g. after fixing the IP allow list',
     });
     if (c.egressIp) {
       new CfnOutput(this, 'EgressIp', {

@@ -3,14 +3,14 @@ import type * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
-import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { APPID_PATTERN as APPID, ENV } from '../shared/config/env-names';
+import { APPID_PATTERN as APPID, ENV, REFRESHER_READER_ALIAS } from '../shared/config/env-names';
 import { ComponentAlarms } from './component/component-alarms';
-import { API_PATHS, ComponentApi } from './component/component-api';
+import { API_PATHS, ComponentApi, type Throttle } from './component/component-api';
 import { createEgressNetwork, WechatEgress } from './component/component-egress';
 import { ComponentFunction, HANDLER_ENTRY } from './component/component-function';
 import { createComponentKey, grantKeyUse, grantKeyViaService } from './component/component-key';
@@ -20,7 +20,10 @@ import { ComponentSignIn, type SignInProps } from './component/component-sign-in
 import { nagAcknowledgements } from './nag-acknowledgements';
 
 export { WechatEgress };
-export type { SignInProps };
+export type { SignInProps, Throttle };
+
+const DEFAULT_THROTTLE: Throttle = { rateLimit: 20, burstLimit: 40 };
+const DEFAULT_PUSH_THROTTLE: Throttle = { rateLimit: 100, burstLimit: 200 };
 
 
 export interface WechatComponentProps {
@@ -67,10 +70,29 @@ export interface WechatComponentProps {
    */
   readonly logRetention?: logs.RetentionDays;
   /**
-   * HTTP API throttling (requests per second, burst). WeChat pushes a few times per 10 minutes.
+   * HTTP API throttling (requests per second, burst) of every route but the push route: the H5 sign-in routes.
    * @default { rateLimit: 20, burstLimit: 40 }
    */
-  readonly throttle?: { readonly rateLimit: number; readonly burstLimit: number };
+  readonly throttle?: Throttle;
+  /**
+   * The push route's own throttle (POST /wechat/component/events), which must be above `throttle` in both limits.
+   * WeChat pushes a few times per 10 minutes; the headroom is for junk: requests beyond the limit are answered 429
+   * before reaching the receiver, and a real push among them would be lost to that (WeChat retries a push a few
+   * times), so the limit is set well above anything the receiver needs while rejecting junk stays cheap.
+   * @default { rateLimit: 100, burstLimit: 200 }
+   */
+  readonly pushThrottle?: Throttle;
+  /**
+   * Concurrent executions reserved for the push receiver, so that other functions of the account (a flood on the
+   * sign-in routes, or anything else you run) cannot use up the account's concurrency and leave WeChat's pushes
+   * throttled. It also caps the receiver at this many. WeChat pushes a few times per 10 minutes: 5 is ample.
+   *
+   * Off by default because it fails the deployment on many accounts: Lambda always keeps 100 of an account's
+   * concurrent executions unreserved, and new AWS accounts start with a concurrency quota of 10, so they cannot
+   * reserve any. Raise the "Concurrent executions" quota (Service Quotas, AWS Lambda) first.
+   * @default - no reservation: the receiver shares the account's unreserved concurrency
+   */
+  readonly pushReceiverReservedConcurrency?: number;
   /**
    * H5 sign-in on behalf of authorized official accounts (/oauth/start, /oauth/callback, /oauth/session).
    * @default - no sign-in routes
@@ -92,7 +114,13 @@ export class WechatComponent extends Construct {
   readonly key: kms.Key;
   readonly secret: secretsmanager.ISecret;
   readonly pushReceiver: lambda.IFunction;
+  /** The refresher, unqualified: what the schedule and operators invoke (every refresh reason accepted). */
   readonly tokenRefresher: lambda.IFunction;
+  /**
+   * The refresher's `reader` alias, the only thing `grantReadComponentToken` lets a reader invoke. Through it the
+   * refresher accepts reader requests only, so a reader cannot force a refresh past a backoff.
+   */
+  readonly tokenRefresherReaderAlias: lambda.Alias;
   readonly api: ComponentApi;
   readonly alarms: ComponentAlarms;
   /** The authorization event receive URL (授权事件接收URL) to register on the Open Platform. */
@@ -137,6 +165,7 @@ export class WechatComponent extends Construct {
       environment: { ...common, [ENV.secretArn]: this.secret.secretArn },
       logRetention,
       removalPolicy,
+      ...(props.pushReceiverReservedConcurrency !== undefined ? { reservedConcurrentExecutions: props.pushReceiverReservedConcurrency } : {}),
     });
     const refresher = new ComponentFunction(this, 'TokenRefresher', {
       entry: HANDLER_ENTRY.tokenRefresher,
@@ -149,11 +178,23 @@ export class WechatComponent extends Construct {
     });
     this.pushReceiver = receiver.function;
     this.tokenRefresher = refresher.function;
+    // The handler reads the alias from context.invokedFunctionArn, which Lambda sets and no caller can forge.
+    this.tokenRefresherReaderAlias = new lambda.Alias(this, 'TokenRefresherReaderAlias', {
+      aliasName: REFRESHER_READER_ALIAS,
+      version: refresher.function.currentVersion,
+      description: 'What token readers invoke: reader-miss and invalidate requests only',
+    });
 
     for (const fn of [receiver, refresher]) this.grantSecretRead(fn.role);
-    grantItems(this.table, this.key, receiver.role, ['PutItem', 'UpdateItem'], [partitionOf.component(appid), partitionOf.authorizers(appid), partitionOf.audit(appid)]);
+    // Each partition gets only the actions its items need (shared/store/table-keys.ts): the receiver puts tickets,
+    // events and audit records and updates authorizer status; it never reaches the token or the refresher's state.
+    grantItems(this.table, this.key, receiver.role, ['PutItem'], [partitionOf.ticket(appid), partitionOf.events(appid), partitionOf.audit(appid)]);
+    grantItems(this.table, this.key, receiver.role, ['UpdateItem'], [partitionOf.authorizers(appid)]);
     grantKeyUse(this.key, receiver.role, 'kms:Encrypt', appid, ['component_verify_ticket', 'authorization_event']);
-    grantItems(this.table, this.key, refresher.role, ['GetItem', 'PutItem', 'DeleteItem'], [partitionOf.component(appid), partitionOf.token(appid)]);
+    // The refresher reads the ticket, keeps the token and its own lease, backoff and throttle; never events or audit.
+    grantItems(this.table, this.key, refresher.role, ['GetItem'], [partitionOf.ticket(appid)]);
+    grantItems(this.table, this.key, refresher.role, ['GetItem', 'PutItem'], [partitionOf.token(appid)]);
+    grantItems(this.table, this.key, refresher.role, ['GetItem', 'PutItem', 'DeleteItem'], [partitionOf.refresh(appid)]);
     grantKeyUse(this.key, refresher.role, 'kms:Encrypt', appid, ['component_access_token']);
     grantKeyUse(this.key, refresher.role, 'kms:Decrypt', appid, ['component_verify_ticket']);
 
@@ -161,7 +202,8 @@ export class WechatComponent extends Construct {
       pushReceiver: this.pushReceiver,
       logRetention,
       removalPolicy,
-      throttle: props.throttle ?? { rateLimit: 20, burstLimit: 40 },
+      throttle: props.throttle ?? DEFAULT_THROTTLE,
+      pushThrottle: props.pushThrottle ?? DEFAULT_PUSH_THROTTLE,
       ...(props.domain ? { domain: props.domain } : {}),
     });
     this.eventReceiveUrl = `${this.api.baseUrl}${API_PATHS.events}`;
@@ -177,7 +219,7 @@ export class WechatComponent extends Construct {
         apiBaseUrl: this.api.baseUrl,
         commonEnvironment: common,
         grantReadComponentToken: (grantee) => this.grantReadComponentToken(grantee),
-        refresherFunctionName: this.tokenRefresher.functionName,
+        refresherReaderArn: this.tokenRefresherReaderAlias.functionArn,
         logRetention,
         removalPolicy,
         ...(network ? { network } : {}),
@@ -200,18 +242,19 @@ export class WechatComponent extends Construct {
 
   /**
    * The least a consumer Lambda needs to use the token reader: GetItem on the token item only, kms:Decrypt of tokens
-   * of this component only, and invoking the refresher for an on-demand refresh. Nothing else: no secret, no write,
-   * no kms:Encrypt. When the grantee is a Lambda function, also sets the environment variables the reader reads.
+   * of this component only, and invoking the refresher's `reader` alias for an on-demand refresh (not the function
+   * itself: only operators may force a refresh). Nothing else: no secret, no write, no kms:Encrypt. When the grantee
+   * is a Lambda function, also sets the environment variables the reader reads.
    */
   grantReadComponentToken(grantee: iam.IGrantable): iam.Grant {
     grantItems(this.table, this.key, grantee, ['GetItem'], [partitionOf.token(this.componentAppid)]);
     const grant = grantKeyUse(this.key, grantee, 'kms:Decrypt', this.componentAppid, ['component_access_token']);
-    this.tokenRefresher.grantInvoke(grantee);
+    iam.Grant.addToPrincipal({ grantee, actions: ['lambda:InvokeFunction'], resourceArns: [this.tokenRefresherReaderAlias.functionArn] });
     if (isFunction(grantee)) {
       grantee.addEnvironment(ENV.componentAppid, this.componentAppid);
       grantee.addEnvironment(ENV.tableName, this.table.tableName);
       grantee.addEnvironment(ENV.kmsKeyId, this.key.keyArn);
-      grantee.addEnvironment(ENV.refresherFunctionName, this.tokenRefresher.functionName);
+      grantee.addEnvironment(ENV.refresherFunctionName, this.tokenRefresherReaderAlias.functionArn);
     }
     return grant;
   }
@@ -254,6 +297,19 @@ function validateProps(props: WechatComponentProps): void {
     throw new Error('WechatComponent: refreshMargin must be longer than refreshSchedule, or a token can expire between two runs');
   }
   if (margin.toSeconds() >= 7200) throw new Error('WechatComponent: refreshMargin must be shorter than the token lifetime (2 hours)');
+  const throttle = props.throttle ?? DEFAULT_THROTTLE;
+  const pushThrottle = props.pushThrottle ?? DEFAULT_PUSH_THROTTLE;
+  validateThrottle('throttle', throttle);
+  validateThrottle('pushThrottle', pushThrottle);
+  if (!(pushThrottle.rateLimit > throttle.rateLimit && pushThrottle.burstLimit > throttle.burstLimit)) {
+    throw new Error(
+      'WechatComponent: pushThrottle must be above throttle in both rateLimit and burstLimit, so traffic on the sign-in routes cannot crowd out WeChat’s pushes',
+    );
+  }
+  const reserved = props.pushReceiverReservedConcurrency;
+  if (reserved !== undefined && !Token.isUnresolved(reserved) && !(Number.isInteger(reserved) && reserved >= 1)) {
+    throw new Error('WechatComponent: pushReceiverReservedConcurrency must be a whole number of 1 or more (or left out: no reservation)');
+  }
   if (props.signIn) {
     if (props.signIn.allowedReturnTo.length === 0) throw new Error('WechatComponent: signIn.allowedReturnTo needs at least one URL prefix');
     for (const entry of props.signIn.allowedReturnTo) {
@@ -266,6 +322,11 @@ function validateProps(props: WechatComponentProps): void {
       if (!APPID.test(authorizer)) throw new Error('WechatComponent: signIn.authorizerAppids must be appids (wx followed by 16 letters or digits)');
     }
   }
+}
+
+function validateThrottle(name: 'throttle' | 'pushThrottle', throttle: Throttle): void {
+  if (!(Number.isFinite(throttle.rateLimit) && throttle.rateLimit > 0)) throw new Error(`WechatComponent: ${name}.rateLimit must be a positive number of requests per second`);
+  if (!(Number.isInteger(throttle.burstLimit) && throttle.burstLimit > 0)) throw new Error(`WechatComponent: ${name}.burstLimit must be a positive whole number`);
 }
 
 // The h5-oauth function splits OAUTH_ALLOWED_RETURN_TO on commas and parses each entry as a URL without credentials

@@ -134,7 +134,12 @@ export class ComponentAlarms extends Construct {
           new cloudwatch.GraphWidget({ title: 'Token remaining lifetime (s)', left: [tokenRemaining] }),
           new cloudwatch.GraphWidget({
             title: 'Token refreshes',
-            left: [metric('token-refresher', 'TokenRefreshes', 'Sum'), metric('token-refresher', 'TokenRefreshFailures', 'Sum'), refusals],
+            left: [
+              metric('token-refresher', 'TokenRefreshes', 'Sum'),
+              metric('token-refresher', 'TokenRefreshFailures', 'Sum'),
+              metric('token-refresher', 'RefreshStoreFailures', 'Sum'),
+              refusals,
+            ],
           }),
         ],
         [

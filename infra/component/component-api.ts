@@ -16,15 +16,31 @@ export const API_PATHS = {
   oauthSession: '/oauth/session',
 } as const;
 
+/** The route WeChat pushes to: the one route with a throttle of its own. */
+export const PUSH_ROUTE_KEY = `POST ${API_PATHS.events}`;
+
+/** Requests per second (steady) and burst (bucket size, a whole number), as API Gateway takes them. */
+export interface Throttle {
+  readonly rateLimit: number;
+  readonly burstLimit: number;
+}
+
 export interface ComponentApiProps {
   pushReceiver: lambda.IFunction;
   domain?: { domainName: string; certificate: acm.ICertificate };
-  throttle: { rateLimit: number; burstLimit: number };
+  /** The stage default: every route but the push route (the sign-in routes). */
+  throttle: Throttle;
+  /** The push route's own throttle. */
+  pushThrottle: Throttle;
   logRetention: logs.RetentionDays;
   removalPolicy: RemovalPolicy;
 }
 
-/** The HTTP API: throttled, access-logged (no query strings: they carry signatures and OAuth codes). */
+/**
+ * The HTTP API: throttled, access-logged (no query strings: they carry signatures and OAuth codes). The push route
+ * has a throttle of its own, above the stage default, so sign-in traffic at its limit cannot get WeChat's pushes
+ * answered with 429.
+ */
 export class ComponentApi extends Construct {
   readonly httpApi: apigw.HttpApi;
   /** https://host with no trailing slash: the custom domain when given, else the API's execute-api endpoint. */
@@ -42,7 +58,7 @@ export class ComponentApi extends Construct {
       disableExecuteApiEndpoint: domainName !== undefined,
     });
     const accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention: props.logRetention, removalPolicy: props.removalPolicy });
-    new apigw.HttpStage(this, 'DefaultStage', {
+    const stage = new apigw.HttpStage(this, 'DefaultStage', {
       httpApi: this.httpApi,
       stageName: '$default',
       autoDeploy: true,
@@ -71,6 +87,14 @@ export class ComponentApi extends Construct {
       integration: new HttpLambdaIntegration('PushReceiver', props.pushReceiver),
     });
     nagAcknowledgements.unauthenticatedPushRoute(pushRoute!);
+    // HttpStage has no per-route settings; the CloudFormation stage takes them keyed by route key. CloudFormation
+    // refuses settings for a route that does not exist yet, hence the dependency.
+    // The property is untyped JSON, passed through as is: hence CloudFormation's own capitalized names.
+    const cfnStage = stage.node.defaultChild as apigw.CfnStage;
+    cfnStage.routeSettings = {
+      [PUSH_ROUTE_KEY]: { ThrottlingRateLimit: props.pushThrottle.rateLimit, ThrottlingBurstLimit: props.pushThrottle.burstLimit },
+    };
+    stage.node.addDependency(pushRoute!);
     this.baseUrl = domainName ? `https://${props.domain!.domainName}` : this.httpApi.apiEndpoint;
   }
 }

@@ -23,6 +23,8 @@ export interface ComponentFunctionProps {
   logRetention: logs.RetentionDays;
   removalPolicy: RemovalPolicy;
   vpc?: { vpc: ec2.IVpc; subnets: ec2.SubnetSelection; securityGroup: ec2.ISecurityGroup };
+  /** Concurrency set aside for (and capping) this function; none by default. */
+  reservedConcurrentExecutions?: number;
 }
 
 /**
@@ -69,6 +71,7 @@ export class ComponentFunction extends Construct {
       tracing: lambda.Tracing.ACTIVE,
       environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
       ...(props.vpc ? { vpc: props.vpc.vpc, vpcSubnets: props.vpc.subnets, securityGroups: [props.vpc.securityGroup] } : {}),
+      ...(props.reservedConcurrentExecutions !== undefined ? { reservedConcurrentExecutions: props.reservedConcurrentExecutions } : {}),
       bundling: {
         minify: true,
         sourceMap: true,

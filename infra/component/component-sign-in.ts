@@ -41,7 +41,8 @@ export interface ComponentSignInProps extends SignInProps {
   commonEnvironment: Record<string, string>;
   /** Grants the token-reader permissions and sets the reader's environment. */
   grantReadComponentToken: (grantee: iam.IGrantable) => void;
-  refresherFunctionName: string;
+  /** The refresher's reader alias (ARN), which the token reader invokes. */
+  refresherReaderArn: string;
   network?: EgressNetwork;
   logRetention: logs.RetentionDays;
   removalPolicy: RemovalPolicy;
@@ -74,7 +75,7 @@ export class ComponentSignIn extends Construct {
       timeout: Duration.seconds(29),
       environment: {
         ...props.commonEnvironment,
-        [ENV.refresherFunctionName]: props.refresherFunctionName,
+        [ENV.refresherFunctionName]: props.refresherReaderArn,
         [ENV.sessionSecretArn]: this.sessionSecret.secretArn,
         [ENV.oauthCallbackUrl]: `${props.apiBaseUrl}${API_PATHS.oauthCallback}`,
         [ENV.oauthAllowedReturnTo]: props.allowedReturnTo.join(','),

@@ -7,8 +7,10 @@ import { grantKeyViaService } from './component-key';
 
 /** Key prefixes of shared/store/table-keys.ts: IAM confines each role to the partitions it needs. */
 export const partitionOf = {
-  component: (appid: string) => `COMPONENT#${appid}`,
+  ticket: (appid: string) => `TICKET#${appid}`,
   token: (appid: string) => `TOKEN#${appid}`,
+  refresh: (appid: string) => `REFRESH#${appid}`,
+  events: (appid: string) => `EVENTS#${appid}`,
   audit: (appid: string) => `AUDIT#${appid}#*`,
   authorizers: (appid: string) => `AUTHORIZERS#${appid}`,
   oauthStates: (appid: string) => `OAUTH_STATE#${appid}#*`,

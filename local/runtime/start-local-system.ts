@@ -4,6 +4,7 @@ import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { KMSClient } from '@aws-sdk/client-kms';
+import { REFRESHER_READER_ALIAS } from '../../shared/config/env-names';
 import { ENV } from '../../shared/config/env-schema';
 import { readComponentHealth, type ComponentHealth } from '../../shared/health/component-health';
 import { fingerprint } from '../../shared/log/redaction';
@@ -83,7 +84,8 @@ export async function startLocalSystem(config: LocalConfig, log: (line: string) 
       [ENV.secretArn]: secretArn,
       [ENV.tableName]: LOCAL_TABLE,
       [ENV.kmsKeyId]: aws.kmsKeyArn,
-      [ENV.refresherFunctionName]: REFRESHER_FUNCTION,
+      // Readers invoke the reader alias, as in AWS; the stand-in passes the qualifier on in invokedFunctionArn.
+      [ENV.refresherFunctionName]: `${REFRESHER_FUNCTION}:${REFRESHER_READER_ALIAS}`,
       [ENV.apiBase]: apiBase,
       [ENV.openBase]: config.apiBase ?? `http://127.0.0.1:${simPort}`,
       [ENV.sessionSecretArn]: sessionSecretArn,
@@ -102,7 +104,7 @@ export async function startLocalSystem(config: LocalConfig, log: (line: string) 
       { routeKey: `GET ${OAUTH_PATHS.callback}`, functionName: 'wechat-component-h5-oauth', handler: h5OAuth.handler },
       { routeKey: `ANY ${OAUTH_PATHS.session}`, functionName: 'wechat-component-h5-oauth', handler: h5OAuth.handler },
     );
-    // Registered under the name readers invoke, so the token reader takes its AWS code path here too.
+    // Registered under the name readers invoke (with the reader alias), so the token reader takes its AWS code path here too.
     aws.registerFunction(REFRESHER_FUNCTION, (event, context) => tokenRefresher.handler(event, context));
     log('[start] Lambda handlers loaded: push-receiver and h5-oauth (HTTP API routes), token-refresher (Lambda stand-in)');
 

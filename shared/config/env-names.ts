@@ -6,6 +6,12 @@
 /** WeChat appids are "wx" followed by 16 hex characters; we accept any 16 alphanumerics to be safe. */
 export const APPID_PATTERN = /^wx[0-9A-Za-z]{16}$/;
 
+/**
+ * The token refresher's alias that token readers invoke, and the only one IAM lets them invoke. Through it the
+ * refresher accepts only reader requests; the schedule and operators invoke the unqualified function.
+ */
+export const REFRESHER_READER_ALIAS = 'reader';
+
 export const ENV = {
   componentAppid: 'WECHAT_COMPONENT_APPID',
   secretArn: 'WECHAT_SECRET_ARN',

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Sealer } from './kms-sealer';
 import { KMS_MAX_PLAINTEXT_BYTES } from './kms-sealer';
-import { authorizersPk, componentPk, SK, ttlAfterDays } from './table-keys';
+import { authorizersPk, eventsPk, SK, ttlAfterDays } from './table-keys';
 import { isConditionalCheckFailed, storeUnavailable } from './store-errors';
 
 /** An authorization-type push (anything but component_verify_ticket), as the receiver hands it over. */
@@ -58,7 +58,7 @@ export function createAuthorizationEventStore(input: {
   sealer: Sealer;
   now: () => number;
 }) {
-  const pk = componentPk(input.componentAppid);
+  const pk = eventsPk(input.componentAppid);
   const statusPk = authorizersPk(input.componentAppid);
 
   const putEvent = async (event: AuthorizationEvent, nowMs: number) => {

@@ -1,5 +1,5 @@
 import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { componentPk, SK, ttlAfterDays } from './table-keys';
+import { refreshPk, SK, ttlAfterDays } from './table-keys';
 import { isConditionalCheckFailed, storeUnavailable } from './store-errors';
 
 /**
@@ -19,7 +19,7 @@ export function createRefreshGuards(input: {
   componentAppid: string;
   now: () => number;
 }) {
-  const pk = componentPk(input.componentAppid);
+  const pk = refreshPk(input.componentAppid);
   const backoffKey = { pk, sk: SK.refreshBackoff };
   return {
     /**

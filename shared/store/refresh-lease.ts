@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DeleteCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { componentPk, SK, ttlAfterDays } from './table-keys';
+import { refreshPk, SK, ttlAfterDays } from './table-keys';
 import { isConditionalCheckFailed, StoreError, storeUnavailable } from './store-errors';
 
 export interface RefreshLease {
@@ -32,7 +32,7 @@ export function createRefreshLeases(input: {
   leaseDurationMs: number;
   now: () => number;
 }) {
-  const key = { pk: componentPk(input.componentAppid), sk: SK.refreshLease };
+  const key = { pk: refreshPk(input.componentAppid), sk: SK.refreshLease };
   return {
     /** Takes the lease or throws StoreError LEASE_HELD. */
     async acquire(): Promise<RefreshLease> {

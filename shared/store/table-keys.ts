@@ -2,36 +2,47 @@
  * Single-table key design. Every item has a string partition key `pk`, a string sort key `sk` and, where it is
  * transient, a `ttl` in epoch seconds (a cleanup aid only: code checks expiry itself, see toolchain-notes.md).
  *
- * | item                       | pk                                  | sk                                                          | ttl         |
- * |----------------------------|-------------------------------------|-------------------------------------------------------------|-------------|
- * | component_verify_ticket    | COMPONENT#{componentAppid}          | TICKET                                                      | none        |
- * | component_access_token     | TOKEN#{componentAppid}              | TOKEN                                                       | none        |
- * | refresh lease              | COMPONENT#{componentAppid}          | REFRESH_LEASE                                               | lease + 1 d |
- * | refresh backoff            | COMPONENT#{componentAppid}          | REFRESH_BACKOFF                                             | until + 1 d |
- * | start_push_ticket throttle | COMPONENT#{componentAppid}          | START_PUSH_TICKET                                           | none        |
- * | authorizer status          | AUTHORIZERS#{componentAppid}        | AUTHORIZER#{authorizerAppid}                                | none        |
- * | authorization event        | COMPONENT#{componentAppid}          | EVENT#{authorizerAppid}#{createTime}#{type}#{payloadDigest} | 30 days     |
- * | push audit record          | AUDIT#{componentAppid}#{yyyy-mm-dd} | {receivedAt ISO}#{random}                                   | 7 days      |
+ * | item                        | pk                                  | sk                                                          | written by | ttl                   |
+ * |-----------------------------|-------------------------------------|-------------------------------------------------------------|------------|-----------------------|
+ * | component_verify_ticket     | TICKET#{c}                          | TICKET                                                      | receiver   | none                  |
+ * | component_access_token      | TOKEN#{c}                           | TOKEN                                                       | refresher  | none                  |
+ * | refresh lease               | REFRESH#{c}                         | LEASE                                                       | refresher  | lease + 1 d           |
+ * | refresh backoff             | REFRESH#{c}                         | BACKOFF                                                     | refresher  | until + 1 d           |
+ * | start_push_ticket throttle  | REFRESH#{c}                         | START_PUSH_TICKET                                           | refresher  | none                  |
+ * | authorizer status           | AUTHORIZERS#{c}                     | AUTHORIZER#{authorizerAppid}                                | receiver   | none                  |
+ * | authorization event         | EVENTS#{c}                          | EVENT#{authorizerAppid}#{createTime}#{type}#{payloadDigest} | receiver   | 30 days               |
+ * | push audit record           | AUDIT#{c}#{yyyy-mm-dd}              | {receivedAt ISO}#{random}                                   | receiver   | 7 days                |
+ * | H5 sign-in state            | OAUTH_STATE#{c}#{state}             | STATE                                                       | h5-oauth   | state + replay window |
+ * | H5 login code (sha256 only) | LOGIN_CODE#{c}#{sha256}             | LOGIN_CODE                                                  | h5-oauth   | code + 1 h            |
+ * | H5 user                     | USER#{c}#{authorizerAppid}#{openid} | PROFILE                                                     | h5-oauth   | none                  |
  *
- * Everything a component owns is namespaced by its appid, so one table can serve several components. The token
- * has a partition of its own so that an IAM condition on `dynamodb:LeadingKeys` can confine a token reader to that
- * one item (IAM has no condition key for sort keys). Audit records get their own
- * partition per UTC day so an operator can Query one day in time order without a scan or an index.
+ * {c} is the component appid: everything a component owns is namespaced by it, so one table can serve several.
+ * IAM can confine a role to partitions (`dynamodb:LeadingKeys`) but has no condition key for sort keys, so the
+ * partitions follow who may touch what: the receiver writes TICKET#, EVENTS#, AUTHORIZERS# and AUDIT# and never
+ * reaches the token or the refresher's own state; the refresher reads TICKET#, keeps TOKEN# and REFRESH# and never
+ * reaches events, authorizer status or audit records; a token reader gets GetItem on TOKEN# alone; H5 sign-in reads
+ * AUTHORIZERS# besides its own partitions. Audit records get a partition per UTC day so an operator can Query one
+ * day in time order without a scan or an index.
  */
 export const KEY = { pk: 'pk', sk: 'sk', ttl: 'ttl' } as const;
 
-export const componentPk = (componentAppid: string): string => `COMPONENT#${componentAppid}`;
+export const ticketPk = (componentAppid: string): string => `TICKET#${componentAppid}`;
 
 export const tokenPk = (componentAppid: string): string => `TOKEN#${componentAppid}`;
+
+/** The refresher's own state: its lease, its backoff and the api_start_push_ticket throttle. */
+export const refreshPk = (componentAppid: string): string => `REFRESH#${componentAppid}`;
 
 /** Authorizer status items have their own partition so the H5 sign-in can read them and nothing else of the component. */
 export const authorizersPk = (componentAppid: string): string => `AUTHORIZERS#${componentAppid}`;
 
+export const eventsPk = (componentAppid: string): string => `EVENTS#${componentAppid}`;
+
 export const SK = {
   ticket: 'TICKET',
   token: 'TOKEN',
-  refreshLease: 'REFRESH_LEASE',
-  refreshBackoff: 'REFRESH_BACKOFF',
+  refreshLease: 'LEASE',
+  refreshBackoff: 'BACKOFF',
   startPushTicket: 'START_PUSH_TICKET',
   authorizer: (authorizerAppid: string) => `AUTHORIZER#${authorizerAppid}`,
   // The payload digest is what tells apart two different events with the same type and CreateTime (two mini

@@ -1,6 +1,6 @@
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Sealer } from './kms-sealer';
-import { componentPk, SK } from './table-keys';
+import { SK, ticketPk } from './table-keys';
 import { isConditionalCheckFailed, storeUnavailable } from './store-errors';
 
 export interface StoredTicket {
@@ -27,7 +27,7 @@ export function createTicketStore(input: {
   componentAppid: string;
   sealer: Sealer;
 }): TicketStore {
-  const key = { pk: componentPk(input.componentAppid), sk: SK.ticket };
+  const key = { pk: ticketPk(input.componentAppid), sk: SK.ticket };
   const get = async (projection?: string) => {
     try {
       const out = await input.dynamo.send(

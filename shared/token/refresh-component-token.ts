@@ -5,9 +5,10 @@ import type { RefreshGuards } from '../store/refresh-guards';
 import type { RefreshLease, RefreshLeases } from '../store/refresh-lease';
 import { StoreError } from '../store/store-errors';
 import type { StoredTicket, TicketStore } from '../store/ticket-store';
-import type { SealedToken, TokenStore } from '../store/token-store';
+import type { SealedToken, TokenMeta, TokenStore } from '../store/token-store';
 import type { ComponentApi } from '../wechat/component-api';
 import { WechatApiError } from '../wechat/errors';
+import { afterWechatAnswered, FailedAfterWechatAnswered } from './after-wechat-answered';
 import { BACKOFF_MS, policyFor } from './errcode-policy';
 import type { RefreshOutcome, RefreshRequest } from './refresh-request';
 
@@ -58,11 +59,19 @@ export async function refreshComponentToken(deps: RefresherDeps, request: Refres
       }
       throw err;
     }
+    let keepLease = false;
     try {
       return await refreshUnderLease(deps, request);
+    } catch (err) {
+      if (!(err instanceof FailedAfterWechatAnswered)) throw err;
+      keepLease = true;
+      reportKeptLease(deps, err, lease);
+      throw err.failure;
     } finally {
       // A release that fails only delays the next refresh until the lease expires; it must not hide the outcome.
-      await lease.release().catch((err: unknown) => logger.warn('could not release the refresh lease', { error: err instanceof Error ? err.name : 'unknown' }));
+      if (!keepLease) {
+        await lease.release().catch((err: unknown) => logger.warn('could not release the refresh lease', { error: errorName(err) }));
+      }
     }
   } finally {
     await reportGauges(deps);
@@ -115,21 +124,26 @@ async function refreshUnderLease(deps: RefresherDeps, request: RefreshRequest): 
       componentVerifyTicket: ticket.componentVerifyTicket,
     });
   } catch (err) {
-    if (err instanceof WechatApiError) return handleApiFailure(deps, err, ticket);
+    if (err instanceof WechatApiError) return afterWechatAnswered('store-refusal', () => handleApiFailure(deps, err, ticket));
     throw err;
   }
+  return afterWechatAnswered('store-token', () =>
+    storeToken(deps, { ...fetched, fetchedAtMs, expectedVersion: current?.meta.version ?? 0 }),
+  );
+}
 
+async function storeToken(
+  deps: RefresherDeps,
+  fetched: { componentAccessToken: string; expiresInSec: number; fetchedAtMs: number; expectedVersion: number },
+): Promise<RefreshOutcome> {
+  let meta: TokenMeta;
   try {
-    const meta = await deps.tokens.save({
+    meta = await deps.tokens.save({
       componentAccessToken: fetched.componentAccessToken,
-      expiresAtMs: fetchedAtMs + fetched.expiresInSec * 1000,
-      fetchedAtMs,
-      expectedVersion: current?.meta.version ?? 0,
+      expiresAtMs: fetched.fetchedAtMs + fetched.expiresInSec * 1000,
+      fetchedAtMs: fetched.fetchedAtMs,
+      expectedVersion: fetched.expectedVersion,
     });
-    await deps.guards.clearBackoff();
-    deps.metrics.addMetric('TokenRefreshes', MetricUnit.Count, 1);
-    deps.logger.info('component_access_token refreshed', { version: meta.version, expiresAt: new Date(meta.expiresAtMs).toISOString(), tokenSha256Prefix: meta.tokenSha256.slice(0, 12) });
-    return { status: 'refreshed', version: meta.version, expiresAtMs: meta.expiresAtMs };
   } catch (err) {
     if (err instanceof StoreError && err.code === 'VERSION_CONFLICT') {
       deps.logger.warn('token write lost to a newer token; discarding ours');
@@ -137,7 +151,26 @@ async function refreshUnderLease(deps: RefresherDeps, request: RefreshRequest): 
     }
     throw err;
   }
+  // The token is stored: a backoff left behind has long expired by the next refresh, so this failing is no failure.
+  await deps.guards.clearBackoff().catch((err: unknown) => deps.logger.warn('could not clear the refresh backoff', { error: errorName(err) }));
+  deps.metrics.addMetric('TokenRefreshes', MetricUnit.Count, 1);
+  deps.logger.info('component_access_token refreshed', { version: meta.version, expiresAt: new Date(meta.expiresAtMs).toISOString(), tokenSha256Prefix: meta.tokenSha256.slice(0, 12) });
+  return { status: 'refreshed', version: meta.version, expiresAtMs: meta.expiresAtMs };
 }
+
+/** Logs (without the token) and counts a failure after WeChat answered; the caller keeps the lease. */
+function reportKeptLease(deps: RefresherDeps, err: FailedAfterWechatAnswered, lease: RefreshLease): void {
+  deps.metrics.addMetric('RefreshStoreFailures', MetricUnit.Count, 1);
+  deps.logger.error('WeChat answered but its answer could not be stored; keeping the refresh lease until it expires', {
+    step: err.step,
+    error: errorName(err.failure),
+    // Store errors carry fixed messages of ours (operation and purpose), never a value.
+    ...(err.failure instanceof StoreError ? { reason: err.failure.message } : {}),
+    leaseExpiresAt: new Date(lease.expiresAtMs).toISOString(),
+  });
+}
+
+const errorName = (err: unknown): string => (err instanceof Error ? err.name : 'unknown');
 
 async function handleApiFailure(deps: RefresherDeps, err: WechatApiError, ticket: StoredTicket): Promise<RefreshOutcome> {
   deps.metrics.addMetric('TokenRefreshFailures', MetricUnit.Count, 1);
@@ -192,7 +225,7 @@ async function reportGauges(deps: RefresherDeps): Promise<void> {
     deps.metrics.addMetric('TokenRemainingSeconds', MetricUnit.Seconds, token ? Math.max(0, Math.floor((token.meta.expiresAtMs - nowMs) / 1000)) : 0);
     if (ticketCreateTime !== null) deps.metrics.addMetric('TicketAgeSeconds', MetricUnit.Seconds, Math.max(0, Math.floor(nowMs / 1000) - ticketCreateTime));
   } catch (err) {
-    deps.logger.warn('could not read state for gauges', { error: err instanceof Error ? err.name : 'unknown' });
+    deps.logger.warn('could not read state for gauges', { error: errorName(err) });
   }
 }
 

@@ -1,8 +1,9 @@
 import { z } from 'zod';
+import { REFRESHER_READER_ALIAS } from '../config/env-names';
 
 /**
- * Why a refresh was asked for. Readers may only ask for 'reader-miss' and 'invalidate'; 'operator' is for a
- * person invoking the refresher by hand (it also ignores a backoff after they fixed the configuration).
+ * Why a refresh was asked for. Readers may only ask for 'reader-miss' and 'invalidate' (see mayAskFor); 'operator' is
+ * for a person invoking the refresher by hand (it also ignores a backoff after they fixed the configuration).
  */
 export const refreshRequestSchema = z.discriminatedUnion('reason', [
   z.object({ action: z.literal('refresh'), reason: z.literal('schedule') }),
@@ -37,4 +38,36 @@ export function parseRefreshEvent(event: unknown): RefreshRequest | null {
     return { action: 'refresh', reason: 'schedule' };
   }
   return null;
+}
+
+/** What a token reader may ask for. 'schedule' and 'operator' come only through the unqualified function. */
+const READER_REASONS: ReadonlySet<RefreshReason> = new Set(['reader-miss', 'invalidate']);
+
+// arn:partition:lambda:region:account:function:name[:qualifier], as Lambda sets context.invokedFunctionArn.
+const FUNCTION_ARN = /^arn:[a-z-]+:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]+(?::([A-Za-z0-9$_-]+))?$/;
+
+/**
+ * The alias or version the refresher was invoked through, from `context.invokedFunctionArn` (set by Lambda from
+ * the name the caller invoked, so a caller cannot forge it); null for the unqualified function. An ARN this cannot
+ * read counts as qualified ('?'): it gets no more than a reader.
+ */
+export function invocationQualifier(invokedFunctionArn: string): string | null {
+  const match = FUNCTION_ARN.exec(invokedFunctionArn);
+  if (!match) return '?';
+  return match[1] ?? null;
+}
+
+/**
+ * Whether a request for `reason` may run when invoked through `qualifier`. IAM lets token readers invoke only the
+ * `reader` alias; every qualified invocation (that alias, or any version or alias added later) gets only the reader
+ * reasons, so a reader can never skip a backoff with 'operator'.
+ */
+export function mayAskFor(reason: RefreshReason, qualifier: string | null): boolean {
+  return qualifier === null || READER_REASONS.has(reason);
+}
+
+/** The error a refused request fails with: says what is allowed and who may do the rest. */
+export function refusedReasonMessage(reason: RefreshReason, qualifier: string): string {
+  const via = qualifier === REFRESHER_READER_ALIAS ? `the '${REFRESHER_READER_ALIAS}' alias` : `qualifier '${qualifier}'`;
+  return `refresh reason '${reason}' is refused through ${via}: readers may ask for ${[...READER_REASONS].join(' or ')}; operators invoke the unqualified function`;
 }

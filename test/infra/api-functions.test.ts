@@ -8,6 +8,7 @@ import type { WechatComponentStack } from '../../infra/wechat-component-stack';
 import {
   actionsOf,
   arnOf,
+  buildAppStack,
   buildComponentStack,
   CDK_TIMEOUT_MS,
   CERTIFICATE_ARN,
@@ -22,6 +23,7 @@ import {
   roleStatements,
 } from './stacks';
 
+const PUSH_ROUTE_KEY = 'POST /wechat/component/events';
 const ENI_ACTIONS = ['ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DeleteNetworkInterface'];
 
 let stack: WechatComponentStack;
@@ -70,6 +72,45 @@ describe('WechatComponent HTTP API', { timeout: CDK_TIMEOUT_MS }, () => {
       AutoDeploy: true,
       DefaultRouteSettings: { ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 },
     });
+  });
+
+  it('gives the push route a throttle of its own, above the stage default the sign-in routes get', () => {
+    const [stageId, stage] = onlyResourceOf(template, 'AWS::ApiGatewayV2::Stage');
+    const [routeId] = resourcesOf(template, 'AWS::ApiGatewayV2::Route').find(([, r]) => r.Properties!.RouteKey === PUSH_ROUTE_KEY)!;
+
+    expect(stage.Properties!.RouteSettings).toEqual({ [PUSH_ROUTE_KEY]: { ThrottlingRateLimit: 100, ThrottlingBurstLimit: 200 } });
+    expect(stage.Properties!.DefaultRouteSettings).toEqual({ ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 });
+    // CloudFormation refuses RouteSettings naming a route that does not exist yet.
+    expect(template.findResources('AWS::ApiGatewayV2::Stage')[stageId]!.DependsOn).toContain(routeId);
+  });
+
+  it('applies the pushThrottle prop to the push route', () => {
+    const { stack: throttled } = buildComponentStack(() => ({ throttle: { rateLimit: 5, burstLimit: 10 }, pushThrottle: { rateLimit: 50, burstLimit: 80 } }));
+
+    Template.fromStack(throttled).hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      DefaultRouteSettings: { ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 },
+      RouteSettings: { [PUSH_ROUTE_KEY]: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 80 } },
+    });
+  });
+
+  it('throws naming pushThrottle when it is not above the default throttle', () => {
+    const cases = [
+      { throttle: { rateLimit: 100, burstLimit: 150 } },
+      { pushThrottle: { rateLimit: 20, burstLimit: 200 } },
+      { pushThrottle: { rateLimit: 100, burstLimit: 40 } },
+    ];
+
+    for (const props of cases) {
+      expect(() => buildComponentStack(() => props), JSON.stringify(props)).toThrow(
+        'WechatComponent: pushThrottle must be above throttle in both rateLimit and burstLimit',
+      );
+    }
+  });
+
+  it('throws naming the throttle whose limits are not positive (burst a whole number)', () => {
+    expect(() => buildComponentStack(() => ({ pushThrottle: { rateLimit: 0, burstLimit: 200 } }))).toThrow(/WechatComponent: pushThrottle\.rateLimit must be a positive number/);
+    expect(() => buildComponentStack(() => ({ pushThrottle: { rateLimit: 100, burstLimit: 200.5 } }))).toThrow(/WechatComponent: pushThrottle\.burstLimit must be a positive whole number/);
+    expect(() => buildComponentStack(() => ({ throttle: { rateLimit: -1, burstLimit: 40 } }))).toThrow(/WechatComponent: throttle\.rateLimit must be a positive number/);
   });
 
   it('applies the throttle prop to the stage', () => {
@@ -182,6 +223,36 @@ describe('WechatComponent functions', { timeout: CDK_TIMEOUT_MS }, () => {
 
     expect(eniStatement).toBeDefined();
     expect(actionsOf(eniStatement!)).toEqual(expect.arrayContaining(ENI_ACTIONS));
+  });
+
+  it('reserve no concurrency by default: new accounts (quota 10) cannot reserve any', () => {
+    const functions = template.findResources('AWS::Lambda::Function');
+
+    for (const [id, fn] of Object.entries(functions)) expect(fn.Properties.ReservedConcurrentExecutions, id).toBeUndefined();
+  });
+
+  it('reserve pushReceiverReservedConcurrency for the receiver alone', () => {
+    const { stack: reserved, component } = buildComponentStack(() => ({ pushReceiverReservedConcurrency: 5 }));
+    const functions = Template.fromStack(reserved).findResources('AWS::Lambda::Function');
+
+    expect(functions[logicalIdOf(component.pushReceiver)]!.Properties.ReservedConcurrentExecutions).toBe(5);
+    expect(functions[logicalIdOf(component.tokenRefresher)]!.Properties.ReservedConcurrentExecutions).toBeUndefined();
+  });
+
+  it('reserve receiver concurrency from the pushReceiverReservedConcurrency context setting', () => {
+    const reserved = buildAppStack({ pushReceiverReservedConcurrency: '10' });
+
+    const fn = Template.fromStack(reserved).findResources('AWS::Lambda::Function')[logicalIdOf(reserved.component.pushReceiver)]!;
+
+    expect(fn.Properties.ReservedConcurrentExecutions).toBe(10);
+  });
+
+  it('throw naming pushReceiverReservedConcurrency when it is not a positive whole number', () => {
+    for (const value of [0, -1, 2.5]) {
+      expect(() => buildComponentStack(() => ({ pushReceiverReservedConcurrency: value })), String(value)).toThrow(
+        'WechatComponent: pushReceiverReservedConcurrency must be a whole number of 1 or more',
+      );
+    }
   });
 
   it('keep the receiver out of the VPC, without network-interface permissions', () => {

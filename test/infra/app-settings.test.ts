@@ -106,6 +106,7 @@ describe('readAppSettings', () => {
         allowedReturnTo: 'https://h5.example.com/app/,https://m.example.com',
         authorizerAppids: 'wxfedcba9876543210,wx0123456789abcdef',
         oauthCookieBinding: 'off',
+        pushReceiverReservedConcurrency: 5,
       }),
       {},
     );
@@ -128,7 +129,24 @@ describe('readAppSettings', () => {
       allowedReturnTo: ['https://h5.example.com/app/', 'https://m.example.com'],
       authorizerAppids: ['wxfedcba9876543210', 'wx0123456789abcdef'],
       oauthCookieBinding: false,
+      pushReceiverReservedConcurrency: 5,
     });
+  });
+
+  it('reserves no concurrency for the push receiver unless pushReceiverReservedConcurrency is given', () => {
+    const unset = readAppSettings(lookup({ componentAppid: APPID, region: 'ap-east-1' }), {});
+    const set = readAppSettings(lookup({ componentAppid: APPID, region: 'ap-east-1', pushReceiverReservedConcurrency: '10' }), {});
+
+    expect(unset).not.toHaveProperty('pushReceiverReservedConcurrency');
+    expect(set.pushReceiverReservedConcurrency).toBe(10);
+  });
+
+  it('throws naming pushReceiverReservedConcurrency when it is not a positive whole number', () => {
+    for (const value of ['0', '2.5', '-1', 'some', 'on']) {
+      const problems = problemsOf(() => readAppSettings(lookup({ componentAppid: APPID, region: 'ap-east-1', pushReceiverReservedConcurrency: value }), {}));
+
+      expect(problems, value).toEqual([expect.stringMatching(/pushReceiverReservedConcurrency must be a whole number of concurrent executions \(1 or more\)/)]);
+    }
   });
 
   it('treats empty context values as unset', () => {

@@ -6,7 +6,9 @@ import { createAuthorizationEventStore } from '../../shared/store/authorization-
 import { createLoginCodeStore } from '../../shared/store/login-code-store';
 import { createOAuthStateStore } from '../../shared/store/oauth-state-store';
 import { createPushAuditLog } from '../../shared/store/push-audit-log';
-import { authorizersPk, componentPk, loginCodePk, oauthStatePk, tokenPk, userPk } from '../../shared/store/table-keys';
+import { createRefreshGuards } from '../../shared/store/refresh-guards';
+import { createRefreshLeases } from '../../shared/store/refresh-lease';
+import { auditPk, authorizersPk, eventsPk, loginCodePk, oauthStatePk, refreshPk, ticketPk, tokenPk, userPk } from '../../shared/store/table-keys';
 import { createTicketStore } from '../../shared/store/ticket-store';
 import { createTokenStore } from '../../shared/store/token-store';
 import { createUserStore } from '../../shared/store/user-store';
@@ -22,6 +24,7 @@ import {
   keyPolicyStatements,
   lambdaEgressStack,
   logicalIdOf,
+  onlyResourceOf,
   resourcesOfStatement,
   roleIdOf,
   roleStatements,
@@ -69,12 +72,25 @@ beforeAll(() => {
 const dynamoStatements = (statements: PolicyStatement[]) => statements.filter((s) => actionsOf(s).some((action) => action.startsWith('dynamodb:')));
 const leadingKeys = (statement: PolicyStatement) => statement.Condition?.['ForAllValues:StringLike']?.['dynamodb:LeadingKeys'];
 const viaService = (statement: PolicyStatement) => statement.Condition?.StringEquals?.['kms:ViaService'];
+const TABLE_ACTIONS = ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'] as const;
+
+/** Each LeadingKeys pattern a role's DynamoDB statements name, with every action granted on it (sorted). */
+function actionsByPartition(statements: PolicyStatement[]): Record<string, string[]> {
+  const byPartition: Record<string, Set<string>> = {};
+  for (const statement of dynamoStatements(statements)) {
+    for (const pattern of (leadingKeys(statement) ?? ['(any)']) as string[]) {
+      byPartition[pattern] ??= new Set();
+      for (const action of actionsOf(statement)) byPartition[pattern].add(action);
+    }
+  }
+  return Object.fromEntries(Object.entries(byPartition).map(([pattern, actions]) => [pattern, [...actions].sort()]));
+}
 const NOW_MS = Date.UTC(2026, 10, 28, 12, 0, 0);
 const OTHER_APPID = 'wx0000000000000000';
 const AUTHORIZER_APPID = 'wxaaaaaaaaaaaaaaaa';
 
 /** The four statements grantReadComponentToken gives any consumer, the H5 sign-in function included. */
-const tokenReaderStatements = (refresherId: string): PolicyStatement[] => [
+const tokenReaderStatements = (readerAliasId: string): PolicyStatement[] => [
   {
     Effect: 'Allow',
     Action: 'dynamodb:GetItem',
@@ -95,21 +111,33 @@ const tokenReaderStatements = (refresherId: string): PolicyStatement[] => [
       StringEquals: { 'kms:EncryptionContext:componentAppid': TEST_APPID, 'kms:EncryptionContext:purpose': ['component_access_token'] },
     },
   },
-  {
-    Effect: 'Allow',
-    Action: 'lambda:InvokeFunction',
-    Resource: [arnOf(refresherId), { 'Fn::Join': ['', [arnOf(refresherId), ':*']] }],
-  },
+  // The reader alias only: not the function, $LATEST or any version, which accept the schedule's and operators' requests.
+  { Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: { Ref: readerAliasId } },
 ];
 
 describe('WechatComponent roles', { timeout: CDK_TIMEOUT_MS }, () => {
-  it('let the push receiver write only the COMPONENT#, AUTHORIZERS# and AUDIT# partitions of its component', () => {
-    const statements = dynamoStatements(roleStatements(template, roleIdOf(stack.component.pushReceiver)));
+  it('let the push receiver put tickets, events and audit records and update authorizer status, each in its own partition', () => {
+    const statements = roleStatements(template, roleIdOf(stack.component.pushReceiver));
 
-    expect(statements).toHaveLength(1);
-    expect(actionsOf(statements[0]!)).toEqual(['dynamodb:PutItem', 'dynamodb:UpdateItem']);
-    expect(statements[0]!.Resource).toEqual(tableArn);
-    expect(leadingKeys(statements[0]!)).toEqual([`COMPONENT#${TEST_APPID}`, `AUTHORIZERS#${TEST_APPID}`, `AUDIT#${TEST_APPID}#*`]);
+    expect(actionsByPartition(statements)).toEqual({
+      [`TICKET#${TEST_APPID}`]: ['dynamodb:PutItem'],
+      [`EVENTS#${TEST_APPID}`]: ['dynamodb:PutItem'],
+      [`AUTHORIZERS#${TEST_APPID}`]: ['dynamodb:UpdateItem'],
+      [`AUDIT#${TEST_APPID}#*`]: ['dynamodb:PutItem'],
+    });
+    for (const statement of dynamoStatements(statements)) expect(statement.Resource).toEqual(tableArn);
+  });
+
+  it('keep the push receiver away from the token, the refresh lease, backoff and start_push_ticket throttle', () => {
+    const statements = roleStatements(template, roleIdOf(stack.component.pushReceiver));
+
+    for (const pk of [tokenPk(TEST_APPID), refreshPk(TEST_APPID)]) {
+      for (const action of TABLE_ACTIONS) expect(allowsTableCall(statements, tableArn, { action, pk }), `${action} ${pk}`).toBe(false);
+    }
+    // The ticket may only be put: reading or deleting it is the refresher's business.
+    for (const action of ['GetItem', 'UpdateItem', 'DeleteItem'] as const) {
+      expect(allowsTableCall(statements, tableArn, { action, pk: ticketPk(TEST_APPID) }), action).toBe(false);
+    }
   });
 
   it('let the push receiver make every write its stores make: ticket, event, authorizer status and audit record', async () => {
@@ -132,13 +160,55 @@ describe('WechatComponent roles', { timeout: CDK_TIMEOUT_MS }, () => {
     for (const call of keyCalls) expect(allowsKeyCall(statements, keyArn, TEST_APPID, call), JSON.stringify(call)).toBe(true);
   });
 
-  it('let the token refresher read and write only the COMPONENT# and TOKEN# partitions of its component', () => {
-    const statements = dynamoStatements(roleStatements(template, roleIdOf(stack.component.tokenRefresher)));
+  it('let the token refresher read the ticket, read and write the token, and keep its lease, backoff and throttle', () => {
+    const statements = roleStatements(template, roleIdOf(stack.component.tokenRefresher));
 
-    expect(statements).toHaveLength(1);
-    expect(actionsOf(statements[0]!)).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem']);
-    expect(statements[0]!.Resource).toEqual(tableArn);
-    expect(leadingKeys(statements[0]!)).toEqual([`COMPONENT#${TEST_APPID}`, `TOKEN#${TEST_APPID}`]);
+    expect(actionsByPartition(statements)).toEqual({
+      [`TICKET#${TEST_APPID}`]: ['dynamodb:GetItem'],
+      [`TOKEN#${TEST_APPID}`]: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+      [`REFRESH#${TEST_APPID}`]: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem'],
+    });
+    for (const statement of dynamoStatements(statements)) expect(statement.Resource).toEqual(tableArn);
+  });
+
+  it('give the token refresher nothing on authorization events, authorizer status or audit records, and no ticket write', () => {
+    const statements = roleStatements(template, roleIdOf(stack.component.tokenRefresher));
+    const day = auditPk(TEST_APPID, NOW_MS);
+
+    for (const pk of [eventsPk(TEST_APPID), authorizersPk(TEST_APPID), day]) {
+      for (const action of TABLE_ACTIONS) expect(allowsTableCall(statements, tableArn, { action, pk }), `${action} ${pk}`).toBe(false);
+    }
+    expect(JSON.stringify(dynamoStatements(statements))).not.toMatch(/EVENTS#|AUTHORIZERS#|AUDIT#/);
+    for (const action of ['PutItem', 'UpdateItem', 'DeleteItem'] as const) {
+      expect(allowsTableCall(statements, tableArn, { action, pk: ticketPk(TEST_APPID) }), action).toBe(false);
+    }
+  });
+
+  it('let the token refresher make every call its stores make: ticket, token, lease, backoff and throttle', async () => {
+    const tableCalls: TableCall[] = [];
+    const keyCalls: KeyCall[] = [];
+    const base = { dynamo: recordingDynamo(tableCalls), tableName: 'table', componentAppid: TEST_APPID, now: () => NOW_MS };
+    const sealer = recordingSealer(keyCalls);
+    const statements = roleStatements(template, roleIdOf(stack.component.tokenRefresher));
+
+    const tickets = createTicketStore({ ...base, sealer });
+    await tickets.load();
+    await tickets.loadCreateTime();
+    const tokens = createTokenStore({ ...base, sealer });
+    await tokens.loadSealed();
+    await tokens.save({ componentAccessToken: 'token@@@probe', expiresAtMs: NOW_MS, fetchedAtMs: NOW_MS, expectedVersion: 0 });
+    await (await createRefreshLeases({ ...base, leaseDurationMs: 60_000 }).acquire()).release();
+    const guards = createRefreshGuards(base);
+    await guards.claimStartPushTicket(600_000);
+    await guards.setBackoff({ errcode: 45009, untilMs: NOW_MS + 1 });
+    await guards.loadBackoff();
+    await guards.clearBackoff();
+
+    expect(new Set(tableCalls.map((c) => `${c.action} ${c.pk.split('#')[0]}`))).toEqual(
+      new Set(['GetItem TICKET', 'GetItem TOKEN', 'PutItem TOKEN', 'PutItem REFRESH', 'DeleteItem REFRESH', 'GetItem REFRESH']),
+    );
+    for (const call of tableCalls) expect(allowsTableCall(statements, tableArn, call), JSON.stringify(call)).toBe(true);
+    for (const call of keyCalls) expect(allowsKeyCall(statements, keyArn, TEST_APPID, call), JSON.stringify(call)).toBe(true);
   });
 
   it('let the push receiver encrypt tickets and events but decrypt nothing directly', () => {
@@ -227,7 +297,7 @@ describe('WechatComponent.grantReadComponentToken', { timeout: CDK_TIMEOUT_MS },
     for (const [kind, consumer] of consumers()) {
       const statements = roleStatements(template, roleIdOf(consumer));
 
-      expect(statements, kind).toEqual(tokenReaderStatements(logicalIdOf(stack.component.tokenRefresher)));
+      expect(statements, kind).toEqual(tokenReaderStatements(logicalIdOf(stack.component.tokenRefresherReaderAlias)));
     }
   });
 
@@ -256,6 +326,29 @@ describe('WechatComponent.grantReadComponentToken', { timeout: CDK_TIMEOUT_MS },
     }
   });
 
+  it('lets every token reader, H5 sign-in included, invoke the refresher’s reader alias and nothing else of it', () => {
+    const readers = [
+      [template, roleIdOf(nodejsConsumer), stack],
+      [template, roleIdOf(plainConsumer), stack],
+      [signInTemplate, roleIdOf(signIn.component.signIn!.function.function), signIn],
+    ] as const;
+
+    for (const [t, roleId, owner] of readers) {
+      const invoke = roleStatements(t, roleId).filter((s) => actionsOf(s).some((a) => a.startsWith('lambda:')));
+
+      expect(invoke.map((s) => [actionsOf(s), s.Resource]), roleId).toEqual([[['lambda:InvokeFunction'], { Ref: logicalIdOf(owner.component.tokenRefresherReaderAlias) }]]);
+    }
+  });
+
+  it('points the reader alias at a published version of the refresher, not at $LATEST', () => {
+    const refresherId = logicalIdOf(stack.component.tokenRefresher);
+    const [versionId, version] = onlyResourceOf(template, 'AWS::Lambda::Version');
+
+    template.hasResourceProperties('AWS::Lambda::Alias', { Name: 'reader', FunctionName: { Ref: refresherId }, FunctionVersion: { 'Fn::GetAtt': [versionId, 'Version'] } });
+    expect(version.Properties!.FunctionName).toEqual({ Ref: refresherId });
+    template.resourceCountIs('AWS::Lambda::Alias', 1);
+  });
+
   it('sets the four environment variables the token reader reads', () => {
     for (const [kind, consumer] of consumers()) {
       const env = functionEnv(template, logicalIdOf(consumer));
@@ -264,7 +357,7 @@ describe('WechatComponent.grantReadComponentToken', { timeout: CDK_TIMEOUT_MS },
         WECHAT_COMPONENT_APPID: TEST_APPID,
         WECHAT_TABLE_NAME: { Ref: logicalIdOf(stack.component.table) },
         WECHAT_KMS_KEY_ID: keyArn,
-        WECHAT_REFRESHER_FUNCTION: { Ref: logicalIdOf(stack.component.tokenRefresher) },
+        WECHAT_REFRESHER_FUNCTION: { Ref: logicalIdOf(stack.component.tokenRefresherReaderAlias) },
       });
       expect(env, kind).not.toHaveProperty('WECHAT_SECRET_ARN');
     }
@@ -294,7 +387,7 @@ describe('WechatComponent H5 sign-in role', { timeout: CDK_TIMEOUT_MS }, () => {
       Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': partitions } },
     });
     const expected: PolicyStatement[] = [
-      ...tokenReaderStatements(logicalIdOf(signIn.component.tokenRefresher)),
+      ...tokenReaderStatements(logicalIdOf(signIn.component.tokenRefresherReaderAlias)),
       { Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: sessionSecretRef() },
       { Effect: 'Allow', Action: 'kms:Decrypt', Resource: keyArn, Condition: { StringEquals: { 'kms:ViaService': `secretsmanager.${TEST_REGION}.amazonaws.com` } } },
       items(['dynamodb:GetItem'], [`AUTHORIZERS#${TEST_APPID}`]),
@@ -327,10 +420,10 @@ describe('WechatComponent H5 sign-in role', { timeout: CDK_TIMEOUT_MS }, () => {
     expect(JSON.stringify(grantedStatements())).not.toContain(logicalIdOf(signIn.component.secret));
   });
 
-  it('reaches no COMPONENT# or AUDIT# partition and nothing of another component', () => {
+  it('reaches no ticket, refresh, event or audit partition and nothing of another component', () => {
     const partitions = dynamoStatements(grantedStatements()).flatMap((s) => leadingKeys(s) as string[]);
 
-    expect(partitions.filter((p) => p.startsWith('COMPONENT#') || p.startsWith('AUDIT#'))).toEqual([]);
+    expect(partitions.filter((p) => /^(TICKET|REFRESH|EVENTS|AUDIT)#/.test(p))).toEqual([]);
     for (const partition of partitions) expect(partition, partition).toMatch(new RegExp(`^[A-Z_]+#${TEST_APPID}(#\\*)?$`));
   });
 
@@ -404,7 +497,9 @@ describe('WechatComponent H5 sign-in role', { timeout: CDK_TIMEOUT_MS }, () => {
   it('refuses what sign-in must never do: read the ticket or lease, write the token, reach another component’s users, open user tokens', () => {
     const statements = grantedStatements();
     const refused: TableCall[] = [
-      { action: 'GetItem', pk: componentPk(TEST_APPID) },
+      { action: 'GetItem', pk: ticketPk(TEST_APPID) },
+      { action: 'GetItem', pk: refreshPk(TEST_APPID) },
+      { action: 'GetItem', pk: eventsPk(TEST_APPID) },
       { action: 'PutItem', pk: tokenPk(TEST_APPID) },
       { action: 'UpdateItem', pk: authorizersPk(TEST_APPID) },
       { action: 'DeleteItem', pk: oauthStatePk(TEST_APPID, 'state') },

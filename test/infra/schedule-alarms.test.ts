@@ -210,4 +210,12 @@ describe('WechatComponent alarms', { timeout: CDK_TIMEOUT_MS }, () => {
   it('come with a dashboard', () => {
     template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
   });
+
+  it('graph the refresher’s storage failures after WeChat answered beside its refreshes', () => {
+    const [, dashboard] = onlyResourceOf(template, 'AWS::CloudWatch::Dashboard');
+
+    const body = JSON.stringify(dashboard.Properties!.DashboardBody);
+
+    for (const metric of ['TokenRefreshes', 'TokenRefreshFailures', 'RefreshStoreFailures']) expect(body).toContain(`\\"${metric}\\"`);
+  });
 });

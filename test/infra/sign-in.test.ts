@@ -46,7 +46,7 @@ function deployedEnv(env: Record<string, unknown>): Record<string, string> {
     WECHAT_TABLE_NAME: 'WechatComponent-ComponentTable-ABC123',
     WECHAT_KMS_KEY_ID: 'arn:aws:kms:ap-east-1:123456789012:key/00000000-0000-0000-0000-000000000000',
     WECHAT_SESSION_SECRET_ARN: 'arn:aws:secretsmanager:ap-east-1:123456789012:secret:SessionSecret-AbCdEf',
-    WECHAT_REFRESHER_FUNCTION: 'WechatComponent-TokenRefresher-ABC123',
+    WECHAT_REFRESHER_FUNCTION: 'arn:aws:lambda:ap-east-1:123456789012:function:WechatComponent-TokenRefresher-ABC123:reader',
     // What { Fn::Join: [ApiEndpoint, '/oauth/callback'] } becomes on deploy.
     OAUTH_CALLBACK_URL: `${API_BASE}/oauth/callback`,
   };
@@ -149,7 +149,7 @@ describe('WechatComponent H5 sign-in environment', { timeout: CDK_TIMEOUT_MS }, 
       WECHAT_COMPONENT_APPID: TEST_APPID,
       WECHAT_TABLE_NAME: { Ref: logicalIdOf(stack.component.table) },
       WECHAT_KMS_KEY_ID: arnOf(logicalIdOf(stack.component.key)),
-      WECHAT_REFRESHER_FUNCTION: { Ref: logicalIdOf(stack.component.tokenRefresher) },
+      WECHAT_REFRESHER_FUNCTION: { Ref: logicalIdOf(stack.component.tokenRefresherReaderAlias) },
       WECHAT_SESSION_SECRET_ARN: { Ref: logicalIdOf(stack.component.signIn!.sessionSecret) },
       OAUTH_CALLBACK_URL: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [logicalIdOf(stack.component.api.httpApi), 'ApiEndpoint'] }, '/oauth/callback']] },
       OAUTH_ALLOWED_RETURN_TO: ALLOWED_RETURN_TO.join(','),

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { componentPk } from '../../shared/store/table-keys';
+import { eventsPk } from '../../shared/store/table-keys';
 import { TABLE_NAME, TEST_SECRETS } from '../support/harness';
 import { usePushHarness } from '../support/push-harness';
 import { encryptOf, eventXml, newTicket, sendPush, signPush, ticketXml } from '../support/push-requests';
@@ -22,7 +22,7 @@ describe('push receiver: authorization events and audit', () => {
       new QueryCommand({
         TableName: TABLE_NAME,
         KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': componentPk(TEST_SECRETS.componentAppid), ':prefix': `EVENT#${authorizerAppid}#` },
+        ExpressionAttributeValues: { ':pk': eventsPk(TEST_SECRETS.componentAppid), ':prefix': `EVENT#${authorizerAppid}#` },
         ConsistentRead: true,
       }),
     );

@@ -9,7 +9,7 @@ import { startHarness, TABLE_NAME, TEST_SECRETS, type Harness } from '../support
 
 const MINUTE = 60_000;
 const lambdaContext = (h: Harness) =>
-  createLambdaContext({ functionName: 'token-refresher', invokedFunctionArn: 'token-refresher', timeoutMs: 60_000, now: h.clock.now });
+  createLambdaContext({ functionName: 'token-refresher', invokedFunctionArn: h.refresherArn, timeoutMs: 60_000, now: h.clock.now });
 const calls = (h: Harness, api = 'api_component_token') => h.sim.stats().calls[api] ?? 0;
 
 describe('token refresher', () => {

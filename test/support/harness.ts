@@ -26,6 +26,7 @@ import { parseReturnToRules } from '../../shared/oauth/return-to';
 import { createSessionTokens } from '../../shared/oauth/session-token';
 import { createSnsApi } from '../../shared/oauth/sns-api';
 import { TEST_AUTHORIZER_APPID } from '../../local/wechat-sim/defaults';
+import { REFRESHER_READER_ALIAS } from '../../shared/config/env-names';
 import { startWechatSim, type WechatSim, type WechatSimOptions } from '../../local/wechat-sim/server';
 import { FakeClock } from './fake-clock';
 
@@ -39,6 +40,8 @@ export const TEST_SECRETS: ComponentSecrets & { componentAppid: string } = {
 
 export const TABLE_NAME = 'wechat-component-test';
 export const REFRESHER_FUNCTION = 'token-refresher';
+/** What readers invoke, as grantReadComponentToken sets it in AWS: the refresher's reader alias. */
+export const REFRESHER_READER = `${REFRESHER_FUNCTION}:${REFRESHER_READER_ALIAS}`;
 export const PUSH_ROUTE = 'POST /wechat/component/events';
 
 export interface Harness {
@@ -57,9 +60,11 @@ export interface Harness {
   refresher: ReturnType<typeof makeTokenRefresherHandler>;
   /** The H5 sign-in dependencies behind the gateway's /oauth/* routes. */
   oauthDeps: OAuthDeps;
-  /** Runs the refresher handler once, as a scheduled or invoked Lambda would. */
+  /** The refresher's unqualified ARN, what the schedule and operators invoke. */
+  refresherArn: string;
+  /** Runs the refresher handler once, as the schedule (or an operator) invokes it: unqualified. */
   runRefresher(event?: unknown): Promise<RefreshOutcome>;
-  /** A new reader, as a separate container would have, reaching the refresher through Lambda Invoke. */
+  /** A new reader, as a separate container would have, reaching the refresher's reader alias through Lambda Invoke. */
   newReader(options?: Partial<ComponentTokenReaderOptions>): ComponentTokenReader;
   close(): Promise<void>;
 }
@@ -141,7 +146,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     refreshMarginMs: options.refreshMarginMs ?? 900_000,
   };
   const refresher = makeTokenRefresherHandler(refresherDeps);
-  aws.registerFunction(REFRESHER_FUNCTION, (event, context) => refresher(event, context));
+  const refresherArn = aws.registerFunction(REFRESHER_FUNCTION, (event, context) => refresher(event, context));
   const lambda = new LambdaClient(aws.clientConfig('lambda'));
 
   const sessionSecretArn = aws.putSecret('wechat-session', 'test-session-signing-key-0123456789abcdefghijklmnop');
@@ -162,7 +167,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     users: stores.users,
     tokenReader: createComponentTokenReader({
       tokens: stores.tokens,
-      requestRefresh: createLambdaRefreshTrigger({ functionName: REFRESHER_FUNCTION, lambda: new LambdaClient(aws.clientConfig('lambda')) }),
+      requestRefresh: createLambdaRefreshTrigger({ functionName: REFRESHER_READER, lambda: new LambdaClient(aws.clientConfig('lambda')) }),
       now: clock.now,
     }),
     sns: createSnsApi(createWechatHttp({ baseUrl: sim.url, maxAttempts: options.apiMaxAttempts ?? 3, sleep: async () => {} })),
@@ -195,12 +200,13 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     pushDeps,
     refresherDeps,
     refresher,
+    refresherArn,
     runRefresher: (event = { action: 'refresh', reason: 'schedule' }) =>
-      refresher(event, createLambdaContext({ functionName: REFRESHER_FUNCTION, invokedFunctionArn: REFRESHER_FUNCTION, timeoutMs: 60_000, now: clock.now })),
+      refresher(event, createLambdaContext({ functionName: REFRESHER_FUNCTION, invokedFunctionArn: refresherArn, timeoutMs: 60_000, now: clock.now })),
     newReader: (readerOptions = {}) =>
       createComponentTokenReader({
         tokens: stores.tokens,
-        requestRefresh: createLambdaRefreshTrigger({ functionName: REFRESHER_FUNCTION, lambda }),
+        requestRefresh: createLambdaRefreshTrigger({ functionName: REFRESHER_READER, lambda }),
         now: clock.now,
         pollIntervalMs: 20,
         // Waiting moves the fake clock, so bounded waits are bounded in simulated time too.

@@ -2,7 +2,7 @@ import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { createAuthorizationEventStore, type AuthorizationEvent } from '../../../shared/store/authorization-event-store';
 import { KMS_MAX_PLAINTEXT_BYTES } from '../../../shared/store/kms-sealer';
-import { componentPk } from '../../../shared/store/table-keys';
+import { eventsPk } from '../../../shared/store/table-keys';
 import { TABLE_NAME, useLocalTable } from './local-table';
 
 const AUTHORIZER = 'wx00000000000000a1';
@@ -25,7 +25,7 @@ describe('createAuthorizationEventStore', () => {
         new QueryCommand({
           TableName: TABLE_NAME,
           KeyConditionExpression: 'pk = :pk AND begins_with(sk, :event)',
-          ExpressionAttributeValues: { ':pk': componentPk(ctx.componentAppid), ':event': 'EVENT#' },
+          ExpressionAttributeValues: { ':pk': eventsPk(ctx.componentAppid), ':event': 'EVENT#' },
           ConsistentRead: true,
         }),
       )

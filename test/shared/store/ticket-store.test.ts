@@ -1,6 +1,6 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { componentPk, SK } from '../../../shared/store/table-keys';
+import { SK, ticketPk } from '../../../shared/store/table-keys';
 import { createTicketStore } from '../../../shared/store/ticket-store';
 import { newComponentAppid, TABLE_NAME, useLocalTable } from './local-table';
 
@@ -95,7 +95,7 @@ describe('createTicketStore', () => {
     const store = newStore();
     await store.save(ticket(CREATE_TIME));
 
-    const item = (await ctx.local.dynamo.send(new GetCommand({ TableName: TABLE_NAME, Key: { pk: componentPk(ctx.componentAppid), sk: SK.ticket } }))).Item!;
+    const item = (await ctx.local.dynamo.send(new GetCommand({ TableName: TABLE_NAME, Key: { pk: ticketPk(ctx.componentAppid), sk: SK.ticket } }))).Item!;
 
     expect(Object.keys(item).sort()).toEqual(['createTime', 'pk', 'receivedAtMs', 'sk', 'ticketCiphertext']);
     expect(JSON.stringify(item)).not.toContain('CANARY');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseRefreshEvent } from '../../../shared/token/refresh-request';
+import { invocationQualifier, mayAskFor, parseRefreshEvent, type RefreshReason } from '../../../shared/token/refresh-request';
 
 const SHA = 'a'.repeat(64);
 
@@ -72,6 +72,43 @@ describe('parseRefreshEvent', () => {
       const parsed = parseRefreshEvent(input);
 
       expect(parsed, JSON.stringify(input)).toBeNull();
+    }
+  });
+});
+
+describe('invocationQualifier', () => {
+  const FUNCTION_ARN = 'arn:aws:lambda:ap-east-1:123456789012:function:WechatComponent-TokenRefresher-ABC123';
+
+  it('finds no qualifier in the unqualified function ARN the schedule and operators invoke', () => {
+    expect(invocationQualifier(FUNCTION_ARN)).toBeNull();
+    expect(invocationQualifier('arn:aws-cn:lambda:cn-north-1:123456789012:function:refresher')).toBeNull();
+  });
+
+  it('reads the alias or version a caller invoked', () => {
+    expect(invocationQualifier(`${FUNCTION_ARN}:reader`)).toBe('reader');
+    expect(invocationQualifier(`${FUNCTION_ARN}:$LATEST`)).toBe('$LATEST');
+    expect(invocationQualifier(`${FUNCTION_ARN}:7`)).toBe('7');
+  });
+
+  it('counts an ARN it cannot read as qualified, so it gets no more than a reader', () => {
+    for (const arn of ['', 'token-refresher', 'token-refresher:reader', `${FUNCTION_ARN}:reader:extra`, FUNCTION_ARN.replace('function', 'layer')]) {
+      expect(invocationQualifier(arn), arn).not.toBeNull();
+    }
+  });
+});
+
+describe('mayAskFor', () => {
+  const ALL: RefreshReason[] = ['schedule', 'reader-miss', 'invalidate', 'operator'];
+
+  it('allows every reason through the unqualified function', () => {
+    for (const reason of ALL) expect(mayAskFor(reason, null), reason).toBe(true);
+  });
+
+  it('allows only the reader reasons through the reader alias, or any other qualifier', () => {
+    for (const qualifier of ['reader', '$LATEST', '3', '?']) {
+      const allowed = ALL.filter((reason) => mayAskFor(reason, qualifier));
+
+      expect(allowed, qualifier).toEqual(['reader-miss', 'invalidate']);
     }
   });
 });
