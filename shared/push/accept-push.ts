@@ -6,7 +6,7 @@ import type { AuthorizationEventStore } from '../store/authorization-event-store
 import type { PushAuditLog } from '../store/push-audit-log';
 import type { TicketStore } from '../store/ticket-store';
 import { createMessageCrypto, type WechatMessageCrypto } from '../wechat/msg-crypto';
-import { openPushMessage, parseComponentPush, type ComponentPush, type PushQuery } from '../wechat/push-message';
+import { openPushMessage, parseComponentPush, requireCreateTimeNotAhead, type ComponentPush, type PushQuery } from '../wechat/push-message';
 
 export interface PushDeps {
   componentAppid: string;
@@ -59,6 +59,7 @@ export async function acceptPush(deps: PushDeps, input: { query: PushQuery; body
     maxBodyBytes: deps.maxBodyBytes,
   });
   const push = parseComponentPush(message);
+  requireCreateTimeNotAhead(push, Math.floor(receivedAtMs / 1000), deps.maxSkewSec);
   if (push.infoType === 'authorized' || push.infoType === 'updateauthorized') secretRegistry.add(push.authorizationCode, push.preAuthCode ?? undefined);
   const infoType = push.infoType === 'unknown' ? push.rawInfoType : push.infoType;
   deps.logger.appendKeys({ infoType, createTime: push.createTime });

@@ -112,6 +112,17 @@ export function parseComponentPush(message: Record<string, string>): ComponentPu
   }
 }
 
+/**
+ * Refuses (CREATE_TIME_IN_FUTURE) a push whose CreateTime is more than `maxSkewSec` ahead of `nowSec`. The stored
+ * ticket and each authorizer's status only ever move forward, so one future CreateTime, once stored, would make every
+ * later genuine push "not newer" until someone deleted the item by hand.
+ */
+export function requireCreateTimeNotAhead(push: ComponentPush, nowSec: number, maxSkewSec: number): void {
+  if (push.createTime - nowSec > maxSkewSec) {
+    throw new WechatMessageError('CREATE_TIME_IN_FUTURE', 'CreateTime is ahead of our clock by more than the accepted skew');
+  }
+}
+
 // Own properties only: a message without InfoType must not pick up something like Object.prototype.constructor.
 function own(message: Record<string, string>, name: string): string | undefined {
   return Object.hasOwn(message, name) ? message[name] : undefined;

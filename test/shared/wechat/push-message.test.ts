@@ -2,7 +2,7 @@ import { encrypt as wecomEncrypt, getSignature as wecomGetSignature } from '@wec
 import { describe, expect, it, vi } from 'vitest';
 import { WechatMessageError } from '../../../shared/wechat/errors';
 import { createMessageCrypto, type WechatMessageCrypto } from '../../../shared/wechat/msg-crypto';
-import { openPushMessage, parseComponentPush, type OpenPushInput } from '../../../shared/wechat/push-message';
+import { openPushMessage, parseComponentPush, requireCreateTimeNotAhead, type ComponentPush, type OpenPushInput } from '../../../shared/wechat/push-message';
 import { parseWechatXml } from '../../../shared/wechat/xml';
 import { catchError } from '../../support/catch-error';
 
@@ -275,5 +275,27 @@ describe('parseComponentPush', () => {
     const err = catchError(() => parseComponentPush(message));
 
     expect(err).toMatchObject({ code: 'MISSING_FIELD' });
+  });
+});
+
+describe('requireCreateTimeNotAhead', () => {
+  const pushAt = (createTime: number): ComponentPush => ({ infoType: 'unauthorized', appid: COMPONENT_APPID, createTime, authorizerAppid: 'wxa' });
+
+  it.each([
+    ['in the past', NOW_SEC - 86_400],
+    ['now', NOW_SEC],
+    ['exactly the skew ahead', NOW_SEC + 600],
+  ])('accepts a CreateTime %s', (_label, createTime) => {
+    expect(() => requireCreateTimeNotAhead(pushAt(createTime), NOW_SEC, 600)).not.toThrow();
+  });
+
+  it.each([
+    ['one second beyond the skew', NOW_SEC + 601],
+    ['a year ahead', NOW_SEC + 365 * 86_400],
+  ])('rejects a CreateTime %s', (_label, createTime) => {
+    const err = catchError(() => requireCreateTimeNotAhead(pushAt(createTime), NOW_SEC, 600));
+
+    expect(err).toBeInstanceOf(WechatMessageError);
+    expect(err).toMatchObject({ code: 'CREATE_TIME_IN_FUTURE' });
   });
 });
