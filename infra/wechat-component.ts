@@ -152,7 +152,9 @@ export class WechatComponent extends Construct {
 
     for (const fn of [receiver, refresher]) this.grantSecretRead(fn.role);
     grantItems(this.table, this.key, receiver.role, ['PutItem', 'UpdateItem'], [partitionOf.component(appid), partitionOf.authorizers(appid), partitionOf.audit(appid)]);
-    grantKeyUse(this.key, receiver.role, 'kms:Encrypt', appid, ['component_verify_ticket', 'authorization_event']);
+    grantKeyUse(this.key, receiver.role, 'kms:Encrypt', appid, ['component_verify_ticket']);
+    // Event payloads can exceed what KMS Encrypt takes (4 KiB): they are envelope-sealed with a data key per payload.
+    grantKeyUse(this.key, receiver.role, 'kms:GenerateDataKey', appid, ['authorization_event']);
     grantItems(this.table, this.key, refresher.role, ['GetItem', 'PutItem', 'DeleteItem'], [partitionOf.component(appid), partitionOf.token(appid)]);
     grantKeyUse(this.key, refresher.role, 'kms:Encrypt', appid, ['component_access_token']);
     grantKeyUse(this.key, refresher.role, 'kms:Decrypt', appid, ['component_verify_ticket']);

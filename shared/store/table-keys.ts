@@ -11,6 +11,7 @@
  * | start_push_ticket throttle | COMPONENT#{componentAppid}          | START_PUSH_TICKET                                           | none        |
  * | authorizer status          | AUTHORIZERS#{componentAppid}        | AUTHORIZER#{authorizerAppid}                                | none        |
  * | authorization event        | COMPONENT#{componentAppid}          | EVENT#{authorizerAppid}#{createTime}#{type}#{payloadDigest} | 30 days     |
+ * | unparsed authentic push    | COMPONENT#{componentAppid}          | UNPARSED#{first 32 hex of sha256(decrypted message)}        | 30 days     |
  * | push audit record          | AUDIT#{componentAppid}#{yyyy-mm-dd} | {receivedAt ISO}#{random}                                   | 7 days      |
  *
  * Everything a component owns is namespaced by its appid, so one table can serve several components. The token
@@ -39,6 +40,9 @@ export const SK = {
   // lands on the same key and is recorded once.
   event: (authorizerAppid: string | null, createTime: number, infoType: string, payloadDigest: string) =>
     `EVENT#${authorizerAppid ?? '-'}#${String(createTime).padStart(10, '0')}#${infoType}#${payloadDigest}`,
+  // A push we could not interpret has no trustworthy type or time; the digest of its decrypted text is what makes a
+  // redelivery land on the same key.
+  unparsed: (plaintextDigest: string) => `UNPARSED#${plaintextDigest}`,
 } as const;
 
 export const oauthStatePk = (componentAppid: string, state: string): string => `OAUTH_STATE#${componentAppid}#${state}`;

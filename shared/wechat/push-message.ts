@@ -2,7 +2,7 @@
  * Opening and reading the encrypted pushes WeChat sends to the authorization event URL
  * (component_verify_ticket and authorization events, wechat-platform.md sections 1 and 2).
  */
-import { WechatMessageError } from './errors';
+import { WechatMessageError, type WechatMessageErrorCode } from './errors';
 import type { WechatMessageCrypto } from './msg-crypto';
 import { verifyMsgSignature } from './msg-signature';
 import { parseWechatXml } from './xml';
@@ -28,11 +28,11 @@ export interface OpenPushInput {
 }
 
 /**
- * Checks and decrypts a push: size -> outer XML -> required query params (MISSING_FIELD) and encrypt_type=aes ->
- * outer AppId equals ours (APPID_MISMATCH) -> msg_signature (+ timestamp window) -> decrypt -> inner XML -> inner
- * AppId equals ours. Returns the decrypted, parsed message.
+ * Checks and decrypts a push: size -> required query params (MISSING_FIELD) and encrypt_type=aes -> outer XML ->
+ * outer AppId equals ours (APPID_MISMATCH) -> msg_signature (+ timestamp window) -> decrypt (padding, length, trailing
+ * appid). Returns the decrypted message text, not yet interpreted: see {@link readComponentPush}.
  */
-export function openPushMessage(input: OpenPushInput): Record<string, string> {
+export function openPushMessage(input: OpenPushInput): string {
   // Cheapest checks first; nothing touches the ciphertext until WeChat's signature over it has been verified.
   const outer = parseWechatXml(input.body, { maxBytes: input.maxBodyBytes });
   const timestamp = requireField(input.query.timestamp, 'query parameter timestamp');
@@ -55,9 +55,45 @@ export function openPushMessage(input: OpenPushInput): Record<string, string> {
     maxSkewSec: input.maxSkewSec,
   });
 
-  const message = parseWechatXml(input.crypto.decrypt(encrypt), { maxBytes: input.maxBodyBytes });
-  requireAppid(message['AppId'], input.componentAppid, 'decrypted');
-  return message;
+  return input.crypto.decrypt(encrypt);
+}
+
+/** What an authenticated, decrypted push turned out to be. */
+export type PushReading =
+  | { kind: 'parsed'; push: ComponentPush; fields: Record<string, string> }
+  /** Authentic but not interpretable by us: kept whole and acknowledged, never acted upon. */
+  | { kind: 'unparsed'; reason: WechatMessageErrorCode };
+
+/**
+ * Interprets a decrypted push (the text {@link openPushMessage} returns). The message is authentic by then, so a shape
+ * our parser does not take (malformed XML, repeated or deeply nested elements, a DOCTYPE, a missing or unreadable
+ * required field) is reported as `unparsed` with the reason instead of thrown: refusing it would make WeChat retry and
+ * then give up on a genuine push. Still thrown: APPID_MISMATCH when a readable inner AppId names another component
+ * (a binding check), and CREATE_TIME_IN_FUTURE for a parsed push stamped beyond the skew window.
+ */
+export function readComponentPush(plaintext: string, input: { componentAppid: string; nowSec: number; maxSkewSec: number }): PushReading {
+  let fields: Record<string, string>;
+  try {
+    fields = parseWechatXml(plaintext, { maxBytes: Number.POSITIVE_INFINITY });
+  } catch (err) {
+    return unparsedOrThrow(err);
+  }
+  const appid = own(fields, 'AppId');
+  if (appid !== undefined && appid !== '') requireAppid(appid, input.componentAppid, 'decrypted');
+
+  let push: ComponentPush;
+  try {
+    push = parseComponentPush(fields);
+  } catch (err) {
+    return unparsedOrThrow(err);
+  }
+  requireCreateTimeNotAhead(push, input.nowSec, input.maxSkewSec);
+  return { kind: 'parsed', push, fields };
+}
+
+function unparsedOrThrow(err: unknown): PushReading {
+  if (err instanceof WechatMessageError) return { kind: 'unparsed', reason: err.code };
+  throw err;
 }
 
 /** A decrypted push, typed by InfoType. */

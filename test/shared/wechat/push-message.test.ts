@@ -2,7 +2,7 @@ import { encrypt as wecomEncrypt, getSignature as wecomGetSignature } from '@wec
 import { describe, expect, it, vi } from 'vitest';
 import { WechatMessageError } from '../../../shared/wechat/errors';
 import { createMessageCrypto, type WechatMessageCrypto } from '../../../shared/wechat/msg-crypto';
-import { openPushMessage, parseComponentPush, requireCreateTimeNotAhead, type ComponentPush, type OpenPushInput } from '../../../shared/wechat/push-message';
+import { openPushMessage, parseComponentPush, readComponentPush, requireCreateTimeNotAhead, type ComponentPush, type OpenPushInput } from '../../../shared/wechat/push-message';
 import { parseWechatXml } from '../../../shared/wechat/xml';
 import { catchError } from '../../support/catch-error';
 
@@ -43,17 +43,12 @@ function openInput(push: { query: OpenPushInput['query']; body: string }, crypto
 }
 
 describe('openPushMessage', () => {
-  it('verifies, decrypts and parses a component_verify_ticket push', () => {
+  it('verifies and decrypts a component_verify_ticket push to its message text', () => {
     const input = openInput(buildPush());
 
     const message = openPushMessage(input);
 
-    expect(message).toEqual({
-      AppId: COMPONENT_APPID,
-      CreateTime: String(NOW_SEC),
-      InfoType: 'component_verify_ticket',
-      ComponentVerifyTicket: TICKET,
-    });
+    expect(message).toBe(TICKET_MESSAGE);
   });
 
   it('a push with a bad signature is not decrypted', () => {
@@ -150,30 +145,50 @@ describe('openPushMessage', () => {
 
     expect(err).toMatchObject({ code: 'APPID_MISMATCH' });
   });
+});
+
+describe('readComponentPush', () => {
+  const read = (plaintext: string, nowSec = NOW_SEC) => readComponentPush(plaintext, { componentAppid: COMPONENT_APPID, nowSec, maxSkewSec: 600 });
+
+  it('reads a ticket message into a typed push and its fields', () => {
+    const reading = read(TICKET_MESSAGE);
+
+    expect(reading).toEqual({
+      kind: 'parsed',
+      push: { infoType: 'component_verify_ticket', appid: COMPONENT_APPID, createTime: NOW_SEC, componentVerifyTicket: TICKET },
+      fields: { AppId: COMPONENT_APPID, CreateTime: String(NOW_SEC), InfoType: 'component_verify_ticket', ComponentVerifyTicket: TICKET },
+    });
+  });
+
+  it.each([
+    ['nested deeper than WeChat ever nests', `<xml><AppId>${COMPONENT_APPID}</AppId><A><B><C><D>1</D></C></B></A></xml>`, 'XML_MALFORMED'],
+    ['with a repeated element', TICKET_MESSAGE.replace('</xml>', `<ComponentVerifyTicket>again</ComponentVerifyTicket></xml>`), 'XML_MALFORMED'],
+    ['that is not well-formed', '<xml><AppId>wx</AppId>', 'XML_MALFORMED'],
+    ['with a DOCTYPE', `<!DOCTYPE x>${TICKET_MESSAGE}`, 'XML_FORBIDDEN_DECLARATION'],
+    ['without InfoType', `<xml><AppId>${COMPONENT_APPID}</AppId><CreateTime>${NOW_SEC}</CreateTime></xml>`, 'MISSING_FIELD'],
+    ['without AppId', `<xml><CreateTime>${NOW_SEC}</CreateTime><InfoType>unauthorized</InfoType><AuthorizerAppid>wxa</AuthorizerAppid></xml>`, 'MISSING_FIELD'],
+    ['with an unreadable CreateTime', TICKET_MESSAGE.replace(String(NOW_SEC), 'soon'), 'XML_MALFORMED'],
+  ])('reports a decrypted message %s as unparsed with the reason instead of throwing', (_label, plaintext, reason) => {
+    expect(read(plaintext)).toEqual({ kind: 'unparsed', reason });
+  });
 
   it('rejects a decrypted message whose AppId is another component', () => {
-    const message = TICKET_MESSAGE.replace(`<AppId>${COMPONENT_APPID}`, '<AppId>wxffffffffffffffff');
-    const input = openInput(buildPush({ message }));
+    const err = catchError(() => read(TICKET_MESSAGE.replace(`<AppId>${COMPONENT_APPID}`, '<AppId>wxffffffffffffffff')));
 
-    const err = catchError(() => openPushMessage(input));
+    expect(err).toBeInstanceOf(WechatMessageError);
+    expect(err).toMatchObject({ code: 'APPID_MISMATCH' });
+  });
+
+  it('checks a readable AppId before reporting missing fields: another component is refused, not kept', () => {
+    const err = catchError(() => read(`<xml><AppId>wxffffffffffffffff</AppId><CreateTime>${NOW_SEC}</CreateTime></xml>`));
 
     expect(err).toMatchObject({ code: 'APPID_MISMATCH' });
   });
 
-  it('rejects a decrypted message nested deeper than WeChat ever nests', () => {
-    const input = openInput(buildPush({ message: `<xml><AppId>${COMPONENT_APPID}</AppId><A><B><C><D>1</D></C></B></A></xml>` }));
+  it('rejects a parsed push whose CreateTime is beyond the skew window ahead of the clock', () => {
+    const err = catchError(() => read(TICKET_MESSAGE, NOW_SEC - 601));
 
-    const err = catchError(() => openPushMessage(input));
-
-    expect(err).toMatchObject({ code: 'XML_MALFORMED' });
-  });
-
-  it('rejects a decrypted message with a DOCTYPE', () => {
-    const input = openInput(buildPush({ message: `<!DOCTYPE x>${TICKET_MESSAGE}` }));
-
-    const err = catchError(() => openPushMessage(input));
-
-    expect(err).toMatchObject({ code: 'XML_FORBIDDEN_DECLARATION' });
+    expect(err).toMatchObject({ code: 'CREATE_TIME_IN_FUTURE' });
   });
 });
 
