@@ -6,7 +6,7 @@ import type { AuthorizationEventStore } from '../store/authorization-event-store
 import type { PushAuditLog } from '../store/push-audit-log';
 import type { TicketStore } from '../store/ticket-store';
 import { createMessageCrypto, type WechatMessageCrypto } from '../wechat/msg-crypto';
-import { openPushMessage, readComponentPush, type ComponentPush, type PushQuery } from '../wechat/push-message';
+import { openComponentPush, type ComponentPush, type PushQuery } from '../wechat/push-message';
 
 export interface PushDeps {
   componentAppid: string;
@@ -51,7 +51,7 @@ export async function acceptPush(deps: PushDeps, input: { query: PushQuery; body
   const secrets = await deps.getSecrets();
   const receivedAtMs = deps.now();
   const nowSec = Math.floor(receivedAtMs / 1000);
-  const plaintext = openPushMessage({
+  const { plaintext, reading } = openComponentPush({
     query: input.query,
     body: input.body,
     token: secrets.token,
@@ -61,7 +61,6 @@ export async function acceptPush(deps: PushDeps, input: { query: PushQuery; body
     maxSkewSec: deps.maxSkewSec,
     maxBodyBytes: deps.maxBodyBytes,
   });
-  const reading = readComponentPush(plaintext, { componentAppid: deps.componentAppid, nowSec, maxSkewSec: deps.maxSkewSec });
   if (reading.kind === 'unparsed') return acceptUnparsed(deps, plaintext, reading.reason, receivedAtMs);
 
   const { push, fields } = reading;

@@ -6,6 +6,12 @@ import { openPushMessage, parseComponentPush, readComponentPush, requireCreateTi
 import { parseWechatXml } from '../../../shared/wechat/xml';
 import { catchError } from '../../support/catch-error';
 
+// The real parser, wrapped in a spy, so tests can prove it did not run on a body whose signature is forged.
+vi.mock('../../../shared/wechat/xml', async (importOriginal) => {
+  const actual = await importOriginal<typeof import('../../../shared/wechat/xml')>();
+  return { ...actual, parseWechatXml: vi.fn(actual.parseWechatXml) };
+});
+
 const TOKEN = 'push-token';
 const ENCODING_AES_KEY = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG';
 const COMPONENT_APPID = 'wx1234567890abcdef';
@@ -59,6 +65,32 @@ describe('openPushMessage', () => {
 
     expect(err).toBeInstanceOf(WechatMessageError);
     expect(err).toMatchObject({ code: 'SIGNATURE_MISMATCH' });
+    expect(crypto.decrypt).not.toHaveBeenCalled();
+  });
+
+  it.each([
+    ['a genuine envelope', (body: string) => body],
+    ['a body padded with 6 KB of whitespace', (body: string) => body.replace('<xml>', `<xml>${' '.repeat(6000)}`)],
+    ['a body with extra flat elements and a comment', (body: string) => body.replace('<xml>', `<xml><!-- x --><A>1</A><B><![CDATA[2]]></B>`)],
+  ])('does not run the full XML parser on %s whose msg_signature is forged', (_label, mangle) => {
+    const push = buildPush({ token: 'attacker-guess' });
+    vi.mocked(parseWechatXml).mockClear();
+
+    const err = catchError(() => openPushMessage(openInput({ ...push, body: mangle(push.body) })));
+
+    expect(err).toMatchObject({ code: 'SIGNATURE_MISMATCH' });
+    expect(parseWechatXml).not.toHaveBeenCalled();
+  });
+
+  it('runs the full XML checks once the signature passed, and still refuses what they refuse', () => {
+    const push = buildPush();
+    // Repeated elements that the envelope scan skips (it reads AppId and Encrypt only): the full parser refuses them.
+    const body = push.body.replace('<xml>', '<xml><ToUserName>a</ToUserName><ToUserName>b</ToUserName>');
+    const crypto = spyCrypto();
+
+    const err = catchError(() => openPushMessage(openInput({ ...push, body }, crypto)));
+
+    expect(err).toMatchObject({ code: 'XML_MALFORMED' });
     expect(crypto.decrypt).not.toHaveBeenCalled();
   });
 
