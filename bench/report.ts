@@ -3,6 +3,7 @@ import type { BundleSizeResult } from './bundle-size';
 import type { DeployedBundlesResult } from './deployed-bundles';
 import type { SignInResult } from './sign-in-throughput';
 import type { LatencySummary } from './stats';
+import type { PushRejectionResult } from './push-rejection';
 import type { PushSideResult, PushThroughputResult } from './push-throughput';
 import type { TokenReaderLatencyResult } from './token-reader-latency';
 
@@ -28,10 +29,24 @@ export function formatPushThroughput(result: PushThroughputResult): string {
     );
   return [
     `1. Push handling: ${result.pushCount} distinct ticket pushes, ${result.rounds} interleaved rounds; median pushes/s, ours/this = median of per-round ratios`,
-    'a) full: ours = openPushMessage + parseComponentPush; peers = their signature + decrypt inside the same parseWechatXml + parseComponentPush',
+    'a) full: ours = openComponentPush (envelope scan, signature, outer XML, decrypt, inner XML, parseComponentPush); peers = their signature + decrypt inside the same parseWechatXml + parseComponentPush',
     table(result.full),
     'b) crypto only: ours = verifyMsgSignature + decrypt; peers = getSignature + compare + decrypt + appid compare (no XML)',
     table(result.cryptoOnly),
+  ].join('\n');
+}
+
+/** Allowed ratio of the most expensive refusal to a genuine push's cost. */
+export const MAX_REJECTION_OVER_VALID = 2;
+
+/** The rejection-cost table: each junk shape's cost per call and its ratio to a genuine push, worst case last. */
+export function formatPushRejection(result: PushRejectionResult): string {
+  const rows = result.shapes.map((s) => [s.name, String(s.bodyBytes), s.rejectedAs, duration(s.nsPerCall / 1000), ratio(s.overValid), s.fullParseFirstOverValid === null ? '-' : ratio(s.fullParseFirstOverValid)]);
+  const verdict = result.worst.overValid <= MAX_REJECTION_OVER_VALID ? `within the limit of ${MAX_REJECTION_OVER_VALID}` : `OVER the limit of ${MAX_REJECTION_OVER_VALID}`;
+  return [
+    `1c. Rejection cost: junk at the ${result.bodyCapBytes}-byte body cap vs a genuine push (${result.valid.bodyBytes} bytes, ${duration(result.valid.nsPerCall / 1000)} per call); readRequestBody + openComponentPush, no I/O; ${result.rounds} interleaved rounds of ${result.callsPerRound} calls, ratio = median of per-round ratios`,
+    formatTable(['junk shape', 'bytes', 'refused as', 'per call', 'x genuine', 'x genuine if parsed first'], rows),
+    `worst case: ${ratio(result.worst.overValid)} a genuine push (${result.worst.name}), ${verdict}`,
   ].join('\n');
 }
 

@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: push-handling throughput, token-reader latency, handler bundle size, the bundles cdk synth deploys
+ * `npm run bench`: push-handling throughput, the cost of refusing junk pushes, token-reader latency, handler bundle size, the bundles cdk synth deploys
  * and H5 sign-in throughput, each next to a baseline
  * measured in the same run. The machine is shared and noisy, so the ratios are the figures to compare between runs;
  * nothing here asserts on time. Prints tables and writes bench-output/results.json.
@@ -11,8 +11,9 @@ import { fileURLToPath } from 'node:url';
 import { measureBundles } from './bundle-size';
 import { measureDeployedBundles } from './deployed-bundles';
 import { measureSignIn } from './sign-in-throughput';
+import { measurePushRejection } from './push-rejection';
 import { measurePushThroughput } from './push-throughput';
-import { formatBundles, formatDeployedBundles, formatPushThroughput, formatSignIn, formatTokenReader } from './report';
+import { formatBundles, formatDeployedBundles, formatPushRejection, formatPushThroughput, formatSignIn, formatTokenReader } from './report';
 import { measureTokenReaderLatency } from './token-reader-latency';
 
 const ROOT_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -35,6 +36,9 @@ async function main(): Promise<void> {
   const pushThroughput = await timed('pushThroughput', () => measurePushThroughput());
   console.log(`${formatPushThroughput(pushThroughput)}\n`);
 
+  const pushRejection = await timed('pushRejection', () => measurePushRejection());
+  console.log(`${formatPushRejection(pushRejection)}\n`);
+
   const tokenReader = await timed('tokenReader', () => measureTokenReaderLatency());
   console.log(`${formatTokenReader(tokenReader)}\n`);
 
@@ -55,6 +59,7 @@ async function main(): Promise<void> {
     cpuModel: cpus()[0]?.model ?? 'unknown',
     sectionMs,
     pushThroughput,
+    pushRejection,
     tokenReader,
     bundles,
     deployedBundles,

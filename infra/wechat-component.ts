@@ -190,7 +190,9 @@ export class WechatComponent extends Construct {
     // events and audit records and updates authorizer status; it never reaches the token or the refresher's state.
     grantItems(this.table, this.key, receiver.role, ['PutItem'], [partitionOf.ticket(appid), partitionOf.events(appid), partitionOf.audit(appid)]);
     grantItems(this.table, this.key, receiver.role, ['UpdateItem'], [partitionOf.authorizers(appid)]);
-    grantKeyUse(this.key, receiver.role, 'kms:Encrypt', appid, ['component_verify_ticket', 'authorization_event']);
+    grantKeyUse(this.key, receiver.role, 'kms:Encrypt', appid, ['component_verify_ticket']);
+    // Event payloads can exceed what KMS Encrypt takes (4 KiB): they are envelope-sealed with a data key per payload.
+    grantKeyUse(this.key, receiver.role, 'kms:GenerateDataKey', appid, ['authorization_event']);
     // The refresher reads the ticket, keeps the token and its own lease, backoff and throttle; never events or audit.
     grantItems(this.table, this.key, refresher.role, ['GetItem'], [partitionOf.ticket(appid)]);
     grantItems(this.table, this.key, refresher.role, ['GetItem', 'PutItem'], [partitionOf.token(appid)]);

@@ -3,7 +3,7 @@ import { loadConfig } from '../../shared/config/load-config';
 import { createRuntimeDeps } from '../../shared/config/runtime-deps';
 import { createLogger, createMetrics } from '../../shared/log/observability';
 import type { PushDeps } from '../../shared/push/accept-push';
-import { DEFAULT_MAX_XML_BYTES } from '../../shared/wechat/xml';
+import { MAX_PUSH_BODY_BYTES } from '../../shared/wechat/push-body-limit';
 
 /** Production wiring from the environment; fails at cold start naming every bad variable. */
 export function createPushDepsFromEnv(env: Record<string, string | undefined> = process.env): PushDeps {
@@ -25,6 +25,6 @@ export function createPushDepsFromEnv(env: Record<string, string | undefined> = 
     logger: createLogger('push-receiver'),
     metrics: createMetrics('push-receiver'),
     maxSkewSec: config[ENV.pushMaxSkewSec],
-    maxBodyBytes: DEFAULT_MAX_XML_BYTES,
+    maxBodyBytes: MAX_PUSH_BODY_BYTES,
   };
 }

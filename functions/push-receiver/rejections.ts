@@ -17,6 +17,7 @@ const BY_CODE: Record<WechatMessageErrorCode, Omit<Rejection, 'reason'>> = {
   MISSING_FIELD: { status: 400, message: 'missing or invalid push field' },
   DECRYPTION_FAILED: { status: 400, message: 'message decryption failed' },
   APPID_MISMATCH: { status: 400, message: 'push is for another component appid' },
+  CREATE_TIME_IN_FUTURE: { status: 400, message: 'CreateTime is ahead of our clock by more than the accepted skew' },
 };
 
 /** The one place a push failure becomes an HTTP status. Anything not a protocol error is a 500: WeChat retries. */

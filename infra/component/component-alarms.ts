@@ -147,6 +147,7 @@ export class ComponentAlarms extends Construct {
             title: 'Pushes',
             left: [
               metric('push-receiver', 'PushesAccepted', 'Sum'),
+              metric('push-receiver', 'PushesUnparsed', 'Sum'),
               metric('push-receiver', 'PushesRejected', 'Sum'),
               metric('push-receiver', 'PushStoreFailures', 'Sum'),
             ],

@@ -22,9 +22,9 @@ export const VIA_SERVICE_ACTIONS = [
  * The customer-managed key for the table, the secret and the values the service seals itself.
  *
  * Its policy gives the account administration rights but no cryptographic use, except through DynamoDB and Secrets
- * Manager (kms:ViaService), which can only decrypt what those services stored. Direct Encrypt/Decrypt, the only way to
- * open a sealed ticket or token, is granted per role by `grantSeal` / `grantOpen` and limited to one component and one
- * purpose through EncryptionContext conditions.
+ * Manager (kms:ViaService), which can only decrypt what those services stored. Direct Encrypt/Decrypt/GenerateDataKey,
+ * the only way to seal or open a ticket, token or event payload, is granted per role by `grantKeyUse` and limited to one
+ * component and one purpose through EncryptionContext conditions.
  */
 export function createComponentKey(scope: Construct, input: { alias: string; removalPolicy: RemovalPolicy }): kms.Key {
   const stack = Stack.of(scope);
@@ -58,7 +58,7 @@ export function createComponentKey(scope: Construct, input: { alias: string; rem
 export function grantKeyUse(
   key: kms.IKey,
   grantee: iam.IGrantable,
-  action: 'kms:Encrypt' | 'kms:Decrypt',
+  action: 'kms:Encrypt' | 'kms:Decrypt' | 'kms:GenerateDataKey',
   componentAppid: string,
   purposes: SealPurpose[],
 ): iam.Grant {

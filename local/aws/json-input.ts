@@ -24,6 +24,18 @@ export function optionalString(input: JsonInput, member: string): string | undef
   return value;
 }
 
+/** Reads an optional integer member. */
+export function optionalInteger(input: JsonInput, member: string): number | undefined {
+  const value = input[member];
+  if (value === undefined || value === null) {
+    return undefined;
+  }
+  if (typeof value !== 'number' || !Number.isInteger(value)) {
+    throw validationError(member, 'Member must be an integer');
+  }
+  return value;
+}
+
 // JSON 1.1 carries blobs as standard base64; Buffer.from would silently skip junk, AWS answers SerializationException.
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 

@@ -1,8 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { AwsJsonOperation, AwsJsonService } from './aws-json-server';
-import { AwsServiceError } from './aws-service-error';
+import { AwsServiceError, validationError } from './aws-service-error';
 import type { JsonInput } from './json-input';
-import { optionalString, optionalStringMap, requireBlob, requireString } from './json-input';
+import { optionalInteger, optionalString, optionalStringMap, requireBlob, requireString } from './json-input';
 import { openCiphertext, readCiphertextKeyId, sealCiphertext } from './kms-ciphertext';
 
 /** A key the stand-in holds. Its 256-bit material is random per process and never leaves this module. */
@@ -29,14 +29,18 @@ const SYMMETRIC_DEFAULT = 'SYMMETRIC_DEFAULT';
 // Limits from the KMS API reference: Encrypt takes 1..4096 plaintext bytes, Decrypt 1..6144 ciphertext bytes.
 const MAX_PLAINTEXT_BYTES = 4096;
 const MAX_CIPHERTEXT_BYTES = 6144;
+// GenerateDataKey: KeySpec AES_256 / AES_128, or NumberOfBytes 1..1024, exactly one of them.
+const DATA_KEY_SPEC_BYTES: Readonly<Record<string, number>> = { AES_256: 32, AES_128: 16 };
+const MAX_DATA_KEY_BYTES = 1024;
 
-/** KMS over AWS JSON 1.1 (`TrentService`): symmetric Encrypt, Decrypt and DescribeKey. */
+/** KMS over AWS JSON 1.1 (`TrentService`): symmetric Encrypt, Decrypt, GenerateDataKey and DescribeKey. */
 export class KmsStandin implements AwsJsonService {
   readonly service = 'kms';
   readonly targetPrefix = 'TrentService';
   readonly operations: Readonly<Record<string, AwsJsonOperation>> = {
     Encrypt: (input) => this.encrypt(input),
     Decrypt: (input) => this.decrypt(input),
+    GenerateDataKey: (input) => this.generateDataKey(input),
     DescribeKey: (input) => this.describeKey(input),
   };
 
@@ -85,6 +89,16 @@ export class KmsStandin implements AwsJsonService {
     requireSymmetricAlgorithm(input);
     const blob = sealCiphertext(key.material, key.keyId, plaintext, context);
     return { CiphertextBlob: blob.toString('base64'), KeyId: key.keyArn, EncryptionAlgorithm: SYMMETRIC_DEFAULT };
+  }
+
+  /** A fresh random data key, in clear and sealed exactly as Encrypt would seal it, so Decrypt opens it under the same context. */
+  private generateDataKey(input: JsonInput): unknown {
+    const key = this.resolveKey(requireString(input, 'KeyId'));
+    const bytes = dataKeyBytes(input);
+    const context = optionalStringMap(input, 'EncryptionContext');
+    const dataKey = randomBytes(bytes);
+    const blob = sealCiphertext(key.material, key.keyId, dataKey, context);
+    return { CiphertextBlob: blob.toString('base64'), Plaintext: dataKey.toString('base64'), KeyId: key.keyArn };
   }
 
   private decrypt(input: JsonInput): unknown {
@@ -162,6 +176,23 @@ function requireSymmetricAlgorithm(input: JsonInput): void {
   if (algorithm !== undefined && algorithm !== SYMMETRIC_DEFAULT) {
     throw new AwsServiceError('InvalidKeyUsageException', 'Only SYMMETRIC_DEFAULT is supported by this key');
   }
+}
+
+function dataKeyBytes(input: JsonInput): number {
+  const keySpec = optionalString(input, 'KeySpec');
+  const numberOfBytes = optionalInteger(input, 'NumberOfBytes');
+  if ((keySpec === undefined) === (numberOfBytes === undefined)) {
+    throw new AwsServiceError('ValidationException', 'Specify either KeySpec or NumberOfBytes, but not both');
+  }
+  if (keySpec !== undefined) {
+    const bytes = Object.hasOwn(DATA_KEY_SPEC_BYTES, keySpec) ? DATA_KEY_SPEC_BYTES[keySpec] : undefined;
+    if (bytes === undefined) throw validationError('keySpec', 'Member must satisfy enum value set: [AES_256, AES_128]');
+    return bytes;
+  }
+  if (numberOfBytes === undefined || numberOfBytes < 1 || numberOfBytes > MAX_DATA_KEY_BYTES) {
+    throw validationError('numberOfBytes', `Member must have value between 1 and ${MAX_DATA_KEY_BYTES}`);
+  }
+  return numberOfBytes;
 }
 
 function invalidCiphertext(): AwsServiceError {

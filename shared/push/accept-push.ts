@@ -6,7 +6,7 @@ import type { AuthorizationEventStore } from '../store/authorization-event-store
 import type { PushAuditLog } from '../store/push-audit-log';
 import type { TicketStore } from '../store/ticket-store';
 import { createMessageCrypto, type WechatMessageCrypto } from '../wechat/msg-crypto';
-import { openPushMessage, parseComponentPush, type ComponentPush, type PushQuery } from '../wechat/push-message';
+import { openComponentPush, type ComponentPush, type PushQuery } from '../wechat/push-message';
 
 export interface PushDeps {
   componentAppid: string;
@@ -22,9 +22,10 @@ export interface PushDeps {
 }
 
 export interface AcceptedPush {
-  infoType: string;
-  createTime: number;
-  /** 'stored' / 'not-newer' for tickets, 'recorded' / 'duplicate' for authorization events. */
+  /** The InfoType, or null for a push kept as unparsed. */
+  infoType: string | null;
+  createTime: number | null;
+  /** 'stored' / 'not-newer' for tickets, 'recorded' / 'duplicate' for authorization events and unparsed pushes. */
   outcome: string;
 }
 
@@ -43,27 +44,31 @@ function cryptoFor(secrets: ComponentSecrets, componentAppid: string): WechatMes
 /**
  * Verifies, decrypts and stores one push to the authorization event URL (wechat-platform.md section 1).
  * Throws WechatMessageError for a push to refuse and StoreError when it could not be stored: the caller must then
- * not acknowledge it, so WeChat retries. Replays and late pushes are accepted and change nothing.
+ * not acknowledge it, so WeChat retries. Replays and late pushes are accepted and change nothing; an authentic push
+ * we cannot interpret is kept whole as unparsed and accepted.
  */
 export async function acceptPush(deps: PushDeps, input: { query: PushQuery; body: string }): Promise<AcceptedPush> {
   const secrets = await deps.getSecrets();
   const receivedAtMs = deps.now();
-  const message = openPushMessage({
+  const nowSec = Math.floor(receivedAtMs / 1000);
+  const { plaintext, reading } = openComponentPush({
     query: input.query,
     body: input.body,
     token: secrets.token,
     crypto: cryptoFor(secrets, deps.componentAppid),
     componentAppid: deps.componentAppid,
-    nowSec: Math.floor(receivedAtMs / 1000),
+    nowSec,
     maxSkewSec: deps.maxSkewSec,
     maxBodyBytes: deps.maxBodyBytes,
   });
-  const push = parseComponentPush(message);
+  if (reading.kind === 'unparsed') return acceptUnparsed(deps, plaintext, reading.reason, receivedAtMs);
+
+  const { push, fields } = reading;
   if (push.infoType === 'authorized' || push.infoType === 'updateauthorized') secretRegistry.add(push.authorizationCode, push.preAuthCode ?? undefined);
   const infoType = push.infoType === 'unknown' ? push.rawInfoType : push.infoType;
   deps.logger.appendKeys({ infoType, createTime: push.createTime });
 
-  const outcome = await storePush(deps, push, message, receivedAtMs);
+  const outcome = await storePush(deps, push, fields, receivedAtMs);
   await deps.audit.record({
     infoType,
     createTime: push.createTime,
@@ -76,7 +81,17 @@ export async function acceptPush(deps: PushDeps, input: { query: PushQuery; body
   return { infoType, createTime: push.createTime, outcome };
 }
 
-async function storePush(deps: PushDeps, push: ComponentPush, message: Record<string, string>, receivedAtMs: number): Promise<string> {
+/** Keeps an authentic push we could not interpret, sealed, and accepts it: nothing WeChat sent is lost to our parser. */
+async function acceptUnparsed(deps: PushDeps, plaintext: string, reason: string, receivedAtMs: number): Promise<AcceptedPush> {
+  const outcome = await deps.events.recordUnparsed({ plaintext, reason });
+  await deps.audit.record({ receivedAtMs, outcome, unparsedReason: reason });
+  deps.metrics.addMetric('PushesUnparsed', MetricUnit.Count, 1);
+  // The reason only: the text is WeChat's message and may carry codes.
+  deps.logger.warn('push unparsed', { reason, outcome });
+  return { infoType: null, createTime: null, outcome };
+}
+
+async function storePush(deps: PushDeps, push: ComponentPush, fields: Record<string, string>, receivedAtMs: number): Promise<string> {
   if (push.infoType === 'component_verify_ticket') {
     const outcome = await deps.tickets.save({ componentVerifyTicket: push.componentVerifyTicket, createTime: push.createTime, receivedAtMs });
     if (outcome === 'stored') deps.metrics.addMetric('TicketsStored', MetricUnit.Count, 1);
@@ -86,10 +101,8 @@ async function storePush(deps: PushDeps, push: ComponentPush, message: Record<st
     infoType: push.infoType === 'unknown' ? push.rawInfoType : push.infoType,
     createTime: push.createTime,
     authorizerAppid: push.authorizerAppid,
-    fields: message,
+    fields,
   });
-  if (result.payload === 'omitted-too-large') deps.logger.warn('authorization event payload too large to seal; stored without it');
   if (result.authorizer !== 'unaffected') deps.logger.info('authorizer status', { authorizerAppid: push.authorizerAppid, authorizerUpdate: result.authorizer });
   return result.event;
 }
-

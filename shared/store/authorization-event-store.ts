@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Sealer } from './kms-sealer';
-import { KMS_MAX_PLAINTEXT_BYTES } from './kms-sealer';
+import { readSealedEnvelope, type EnvelopeSealer } from './envelope-sealer';
 import { authorizersPk, eventsPk, SK, ttlAfterDays } from './table-keys';
 import { isConditionalCheckFailed, storeUnavailable } from './store-errors';
 
@@ -10,7 +9,7 @@ export interface AuthorizationEvent {
   infoType: string;
   createTime: number;
   authorizerAppid: string | null;
-  /** Every field of the decrypted message. It can carry an AuthorizationCode, so it is stored sealed with KMS as JSON. */
+  /** Every field of the decrypted message. It can carry an AuthorizationCode, so it is stored as JSON, envelope-sealed. */
   fields: Record<string, string>;
 }
 
@@ -28,8 +27,18 @@ export interface RecordEventOutcome {
   event: 'recorded' | 'duplicate';
   /** Whether the authorizer's status item moved forward, stayed (an older or equal event), or is not affected. */
   authorizer: 'updated' | 'not-newer' | 'unaffected';
-  payload: 'sealed' | 'omitted-too-large';
 }
+
+/** An authenticated push whose decrypted text we could not interpret, kept whole so nothing WeChat sent is lost. */
+export interface UnparsedPush {
+  /** The decrypted message, as received. */
+  plaintext: string;
+  /** Why it could not be read: a WechatMessageError code such as XML_MALFORMED or MISSING_FIELD. */
+  reason: string;
+}
+
+// Every stored payload is sealed for this purpose: what reaches the authorization event URL, tickets excepted.
+const PAYLOAD_PURPOSE = 'authorization_event';
 
 // Events hold short-lived authorization codes; a month is ample for later processing and for an operator to look.
 const EVENT_TTL_DAYS = 30;
@@ -50,45 +59,52 @@ function payloadDigest(fields: Record<string, string>): string {
   return createHash('sha256').update(canonical, 'utf8').digest('hex').slice(0, 16);
 }
 
-/** Records authorization events idempotently and keeps one status item per authorizer that never goes backwards. */
+/**
+ * Records authorization events and unparsed pushes idempotently, each with its payload envelope-sealed (any size up to
+ * the receiver's body cap), and keeps one status item per authorizer that never goes backwards.
+ */
 export function createAuthorizationEventStore(input: {
   dynamo: DynamoDBDocumentClient;
   tableName: string;
   componentAppid: string;
-  sealer: Sealer;
+  envelopes: EnvelopeSealer;
   now: () => number;
 }) {
   const pk = eventsPk(input.componentAppid);
   const statusPk = authorizersPk(input.componentAppid);
 
-  const putEvent = async (event: AuthorizationEvent, nowMs: number) => {
-    const payload = JSON.stringify(event.fields);
-    const tooLarge = Buffer.byteLength(payload, 'utf8') > KMS_MAX_PLAINTEXT_BYTES;
-    const payloadCiphertext = tooLarge ? undefined : await input.sealer.seal('authorization_event', payload);
+  /** Conditional put of a new item with its sealed payload: 'duplicate' when the key already holds one. */
+  const putOnce = async (item: { sk: string; payload: string; payloadFormat: 'json' | 'xml' } & Record<string, unknown>, nowMs: number, what: string) => {
+    const { payload, ...attributes } = item;
+    const sealed = await input.envelopes.seal(PAYLOAD_PURPOSE, payload);
     try {
       await input.dynamo.send(
         new PutCommand({
           TableName: input.tableName,
-          Item: {
-            pk,
-            sk: SK.event(event.authorizerAppid, event.createTime, event.infoType, payloadDigest(event.fields)),
-            infoType: event.infoType,
-            createTime: event.createTime,
-            authorizerAppid: event.authorizerAppid ?? undefined,
-            receivedAtMs: nowMs,
-            processed: false,
-            ...(payloadCiphertext ? { payloadCiphertext } : { payloadOmitted: 'too-large' }),
-            ttl: ttlAfterDays(nowMs, EVENT_TTL_DAYS),
-          },
+          Item: { pk, ...attributes, receivedAtMs: nowMs, processed: false, payload: sealed, ttl: ttlAfterDays(nowMs, EVENT_TTL_DAYS) },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
-      return { event: 'recorded' as const, payload: tooLarge ? ('omitted-too-large' as const) : ('sealed' as const) };
+      return 'recorded' as const;
     } catch (err) {
-      if (isConditionalCheckFailed(err)) return { event: 'duplicate' as const, payload: tooLarge ? ('omitted-too-large' as const) : ('sealed' as const) };
-      throw storeUnavailable('PutItem authorization event', err);
+      if (isConditionalCheckFailed(err)) return 'duplicate' as const;
+      throw storeUnavailable(`PutItem ${what}`, err);
     }
   };
+
+  const putEvent = (event: AuthorizationEvent, nowMs: number) =>
+    putOnce(
+      {
+        sk: SK.event(event.authorizerAppid, event.createTime, event.infoType, payloadDigest(event.fields)),
+        infoType: event.infoType,
+        createTime: event.createTime,
+        authorizerAppid: event.authorizerAppid ?? undefined,
+        payload: JSON.stringify(event.fields),
+        payloadFormat: 'json',
+      },
+      nowMs,
+      'authorization event',
+    );
 
   const advanceAuthorizer = async (event: AuthorizationEvent, state: AuthorizerState, nowMs: number) => {
     try {
@@ -123,10 +139,24 @@ export function createAuthorizationEventStore(input: {
      */
     async record(event: AuthorizationEvent): Promise<RecordEventOutcome> {
       const nowMs = input.now();
-      const { event: eventOutcome, payload } = await putEvent(event, nowMs);
+      const eventOutcome = await putEvent(event, nowMs);
       const state = STATE_BY_INFO_TYPE[event.infoType];
       const authorizer = state && event.authorizerAppid ? await advanceAuthorizer(event, state, nowMs) : 'unaffected';
-      return { event: eventOutcome, authorizer, payload };
+      return { event: eventOutcome, authorizer };
+    },
+
+    /** Keeps an authenticated push we could not interpret, once per distinct decrypted text; it changes no status. */
+    async recordUnparsed(push: UnparsedPush): Promise<'recorded' | 'duplicate'> {
+      const digest = createHash('sha256').update(push.plaintext, 'utf8').digest('hex').slice(0, 32);
+      return putOnce({ sk: SK.unparsed(digest), unparsed: true, reason: push.reason, payload: push.plaintext, payloadFormat: 'xml' }, input.now(), 'unparsed push');
+    },
+
+    /**
+     * The plaintext payload of a stored event (JSON of its fields) or unparsed push (the decrypted XML), for operators
+     * and tests: KMS Decrypt of its data key, then AES-GCM.
+     */
+    async openPayload(item: Record<string, unknown>): Promise<string> {
+      return input.envelopes.open(PAYLOAD_PURPOSE, readSealedEnvelope(item.payload, PAYLOAD_PURPOSE));
     },
 
     /** The authorizer's latest known state, or null if no event about it was ever received. */

@@ -1,6 +1,7 @@
 import type { KMSClient } from '@aws-sdk/client-kms';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createAuthorizationEventStore } from './authorization-event-store';
+import { createEnvelopeSealer } from './envelope-sealer';
 import { createKmsSealer } from './kms-sealer';
 import { createLoginCodeStore } from './login-code-store';
 import { createOAuthStateStore } from './oauth-state-store';
@@ -24,10 +25,11 @@ export interface ComponentStoresInput {
   loginCodeTtlMs?: number;
 }
 
-/** Every store of one component over one table, sharing clients and the KMS sealer (each store is only a few closures). */
+/** Every store of one component over one table, sharing clients and the KMS sealers (each store is only a few closures). */
 export function createComponentStores(input: ComponentStoresInput) {
   const { dynamo, tableName, componentAppid, now } = input;
   const sealer = createKmsSealer({ kms: input.kms, keyId: input.kmsKeyId, componentAppid });
+  const envelopes = createEnvelopeSealer({ kms: input.kms, keyId: input.kmsKeyId, componentAppid });
   const base = { dynamo, tableName, componentAppid };
   return {
     sealer,
@@ -35,7 +37,7 @@ export function createComponentStores(input: ComponentStoresInput) {
     tokens: createTokenStore({ ...base, sealer }),
     leases: createRefreshLeases({ ...base, now, leaseDurationMs: input.leaseDurationMs ?? 60_000 }),
     guards: createRefreshGuards({ ...base, now }),
-    events: createAuthorizationEventStore({ ...base, sealer, now }),
+    events: createAuthorizationEventStore({ ...base, envelopes, now }),
     audit: createPushAuditLog(base),
     oauthStates: createOAuthStateStore({ ...base, now }),
     loginCodes: createLoginCodeStore({ ...base, now, ttlMs: input.loginCodeTtlMs ?? 120_000 }),

@@ -18,7 +18,8 @@ export interface Sealer {
 export const KMS_MAX_PLAINTEXT_BYTES = 4096;
 
 /**
- * Encrypts small values with KMS directly (no data keys: every value is under 4 KiB), binding each ciphertext to
+ * Encrypts small values with KMS directly (tickets, tokens and user tokens are all under 4 KiB; push payloads, which
+ * can be larger, go through envelope-sealer.ts), binding each ciphertext to
  * the component appid and its purpose through the EncryptionContext. The context also shows in CloudTrail, and IAM
  * conditions on `kms:EncryptionContext:purpose` keep a token reader from decrypting anything but tokens.
  */

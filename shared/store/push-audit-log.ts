@@ -5,12 +5,16 @@ import { storeUnavailable } from './store-errors';
 
 /** What an accepted push led to. Never holds the ticket, a code or the payload. */
 export interface PushAuditRecord {
-  infoType: string;
-  createTime: number;
+  /** Absent for a push kept as unparsed. */
+  infoType?: string;
+  /** Absent for a push kept as unparsed. */
+  createTime?: number;
   receivedAtMs: number;
   authorizerAppid?: string;
   /** e.g. 'stored', 'not-newer', 'recorded', 'duplicate'. */
   outcome: string;
+  /** Why an authentic push could not be interpreted (a WechatMessageError code); only on unparsed pushes. */
+  unparsedReason?: string;
 }
 
 const AUDIT_TTL_DAYS = 7;

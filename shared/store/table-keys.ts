@@ -11,6 +11,7 @@
  * | start_push_ticket throttle  | REFRESH#{c}                         | START_PUSH_TICKET                                           | refresher  | none                  |
  * | authorizer status           | AUTHORIZERS#{c}                     | AUTHORIZER#{authorizerAppid}                                | receiver   | none                  |
  * | authorization event         | EVENTS#{c}                          | EVENT#{authorizerAppid}#{createTime}#{type}#{payloadDigest} | receiver   | 30 days               |
+ * | unparsed authentic push     | EVENTS#{c}                          | UNPARSED#{first 32 hex of sha256(decrypted message)}        | receiver   | 30 days               |
  * | push audit record           | AUDIT#{c}#{yyyy-mm-dd}              | {receivedAt ISO}#{random}                                   | receiver   | 7 days                |
  * | H5 sign-in state            | OAUTH_STATE#{c}#{state}             | STATE                                                       | h5-oauth   | state + replay window |
  * | H5 login code (sha256 only) | LOGIN_CODE#{c}#{sha256}             | LOGIN_CODE                                                  | h5-oauth   | code + 1 h            |
@@ -50,6 +51,9 @@ export const SK = {
   // lands on the same key and is recorded once.
   event: (authorizerAppid: string | null, createTime: number, infoType: string, payloadDigest: string) =>
     `EVENT#${authorizerAppid ?? '-'}#${String(createTime).padStart(10, '0')}#${infoType}#${payloadDigest}`,
+  // A push we could not interpret has no trustworthy type or time; the digest of its decrypted text is what makes a
+  // redelivery land on the same key.
+  unparsed: (plaintextDigest: string) => `UNPARSED#${plaintextDigest}`,
 } as const;
 
 export const oauthStatePk = (componentAppid: string, state: string): string => `OAUTH_STATE#${componentAppid}#${state}`;

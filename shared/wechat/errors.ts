@@ -15,7 +15,8 @@ export type WechatMessageErrorCode =
   | 'SIGNATURE_MISMATCH'
   | 'TIMESTAMP_OUT_OF_WINDOW'
   | 'DECRYPTION_FAILED'
-  | 'APPID_MISMATCH';
+  | 'APPID_MISMATCH'
+  | 'CREATE_TIME_IN_FUTURE';
 
 /** A WeChat push (or its XML or ciphertext) that failed a size, format, signature or decryption check. */
 export class WechatMessageError extends Error {

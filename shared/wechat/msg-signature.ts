@@ -16,7 +16,9 @@ export interface VerifyMsgSignatureInput extends MsgSignatureInput {
   maxSkewSec: number;
 }
 
-const SHA1_HEX = /^[0-9a-fA-F]{40}$/;
+// Lower case only, as WeChat and every reference implementation write it: hex decoding ignores case, so accepting
+// upper case would give one signature many spellings (a flipped bit that still verifies).
+const SHA1_HEX = /^[0-9a-f]{40}$/;
 // Unix seconds as WeChat sends them; the length cap keeps Number() exact and rejects absurd values early.
 const UNIX_SECONDS = /^[0-9]{1,12}$/;
 
@@ -29,8 +31,8 @@ export function computeMsgSignature(input: MsgSignatureInput): string {
 }
 
 /**
- * Throws WechatMessageError SIGNATURE_MISMATCH (constant-time compare; a signature that is not 40 hex chars is a
- * mismatch too) or TIMESTAMP_OUT_OF_WINDOW (|nowSec - timestamp| > maxSkewSec, or timestamp not a plain decimal integer).
+ * Throws WechatMessageError SIGNATURE_MISMATCH (constant-time compare; a signature that is not 40 lower-case hex
+ * chars is a mismatch too) or TIMESTAMP_OUT_OF_WINDOW (|nowSec - timestamp| > maxSkewSec, or timestamp not a plain decimal integer).
  */
 export function verifyMsgSignature(input: VerifyMsgSignatureInput): void {
   if (!Number.isFinite(input.nowSec) || !Number.isFinite(input.maxSkewSec) || input.maxSkewSec < 0) {

@@ -13,7 +13,7 @@ import { createTicketStore } from '../../shared/store/ticket-store';
 import { createTokenStore } from '../../shared/store/token-store';
 import { createUserStore } from '../../shared/store/user-store';
 import { createComponentTokenReaderFromEnv } from '../../shared/token';
-import { allowsKeyCall, allowsTableCall, recordingDynamo, recordingSealer, type KeyCall, type TableCall } from './runtime-calls';
+import { allowsKeyCall, allowsTableCall, recordingDynamo, recordingEnvelopeSealer, recordingSealer, type KeyCall, type TableCall } from './runtime-calls';
 import {
   actionsOf,
   allIdentityStatements,
@@ -140,22 +140,23 @@ describe('WechatComponent roles', { timeout: CDK_TIMEOUT_MS }, () => {
     }
   });
 
-  it('let the push receiver make every write its stores make: ticket, event, authorizer status and audit record', async () => {
+  it('let the push receiver make every write its stores make: ticket, event, unparsed push, authorizer status and audit record', async () => {
     const tableCalls: TableCall[] = [];
     const keyCalls: KeyCall[] = [];
     const base = { dynamo: recordingDynamo(tableCalls), tableName: 'table', componentAppid: TEST_APPID };
-    const sealer = recordingSealer(keyCalls);
     const statements = roleStatements(template, roleIdOf(stack.component.pushReceiver));
 
-    await createTicketStore({ ...base, sealer }).save({ componentVerifyTicket: 'ticket@@@probe', createTime: 1_764_000_000, receivedAtMs: NOW_MS });
-    const events = createAuthorizationEventStore({ ...base, sealer, now: () => NOW_MS });
+    await createTicketStore({ ...base, sealer: recordingSealer(keyCalls) }).save({ componentVerifyTicket: 'ticket@@@probe', createTime: 1_764_000_000, receivedAtMs: NOW_MS });
+    const events = createAuthorizationEventStore({ ...base, envelopes: recordingEnvelopeSealer(keyCalls), now: () => NOW_MS });
     for (const infoType of ['authorized', 'unauthorized']) {
       await events.record({ infoType, createTime: 1_764_000_000, authorizerAppid: AUTHORIZER_APPID, fields: { InfoType: infoType } });
     }
+    await events.recordUnparsed({ plaintext: '<xml><A>1</A><A>2</A></xml>', reason: 'XML_MALFORMED' });
     await createPushAuditLog(base).record({ infoType: 'authorized', createTime: 1_764_000_000, receivedAtMs: NOW_MS, outcome: 'recorded' });
 
     // The status item is what moved to AUTHORIZERS#: without its write this test would not be about it.
     expect(tableCalls).toContainEqual({ action: 'UpdateItem', pk: authorizersPk(TEST_APPID) });
+    expect(new Set(keyCalls.map((c) => `${c.action} ${c.purpose}`))).toEqual(new Set(['kms:Encrypt component_verify_ticket', 'kms:GenerateDataKey authorization_event']));
     for (const call of tableCalls) expect(allowsTableCall(statements, tableArn, call), JSON.stringify(call)).toBe(true);
     for (const call of keyCalls) expect(allowsKeyCall(statements, keyArn, TEST_APPID, call), JSON.stringify(call)).toBe(true);
   });
@@ -211,12 +212,14 @@ describe('WechatComponent roles', { timeout: CDK_TIMEOUT_MS }, () => {
     for (const call of keyCalls) expect(allowsKeyCall(statements, keyArn, TEST_APPID, call), JSON.stringify(call)).toBe(true);
   });
 
-  it('let the push receiver encrypt tickets and events but decrypt nothing directly', () => {
+  it('let the push receiver encrypt tickets, generate data keys for events, and decrypt nothing directly', () => {
     const kms = roleStatements(template, roleIdOf(stack.component.pushReceiver)).filter((s) => actionsOf(s).some((a) => a.startsWith('kms:')) && !viaService(s));
 
     expect(kms.map((s) => [actionsOf(s), s.Condition?.StringEquals?.['kms:EncryptionContext:purpose']])).toEqual([
-      [['kms:Encrypt'], ['component_verify_ticket', 'authorization_event']],
+      [['kms:Encrypt'], ['component_verify_ticket']],
+      [['kms:GenerateDataKey'], ['authorization_event']],
     ]);
+    for (const statement of kms) expect(statement.Condition!.StringEquals!['kms:EncryptionContext:componentAppid']).toBe(TEST_APPID);
   });
 
   it('let the token refresher decrypt tickets and encrypt tokens, nothing else directly', () => {
@@ -265,9 +268,9 @@ describe('WechatComponent roles', { timeout: CDK_TIMEOUT_MS }, () => {
     }
   });
 
-  it('limit every direct kms:Encrypt/Decrypt to this component’s encryption context', () => {
+  it('limit every direct kms:Encrypt/Decrypt/GenerateDataKey to this component’s encryption context', () => {
     for (const { policy, statement } of [template, signInTemplate].flatMap(allIdentityStatements)) {
-      const direct = actionsOf(statement).some((a) => a === 'kms:Encrypt' || a === 'kms:Decrypt') && !viaService(statement);
+      const direct = actionsOf(statement).some((a) => a === 'kms:Encrypt' || a === 'kms:Decrypt' || a === 'kms:GenerateDataKey') && !viaService(statement);
       if (!direct) continue;
 
       expect(statement.Condition?.StringEquals?.['kms:EncryptionContext:componentAppid'], policy).toBe(TEST_APPID);
@@ -464,7 +467,7 @@ describe('WechatComponent H5 sign-in role', { timeout: CDK_TIMEOUT_MS }, () => {
     const tokens = createTokenStore({ ...base, sealer });
     await tokens.loadSealed();
     await tokens.open({ meta: { version: 1, expiresAtMs: NOW_MS, fetchedAtMs: NOW_MS, tokenSha256: '0' }, ciphertext: new Uint8Array([1]) });
-    await createAuthorizationEventStore({ ...base, sealer }).getAuthorizer(AUTHORIZER_APPID);
+    await createAuthorizationEventStore({ ...base, envelopes: recordingEnvelopeSealer(keyCalls) }).getAuthorizer(AUTHORIZER_APPID);
     const states = createOAuthStateStore(base);
     const state = 's'.repeat(32);
     await states.create(

@@ -4,6 +4,7 @@
  * function makes: a role test written from the brief alone would pass even if a store used another partition.
  */
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { EnvelopeSealer } from '../../shared/store/envelope-sealer';
 import type { Sealer, SealPurpose } from '../../shared/store/kms-sealer';
 import { actionsOf, type PolicyStatement } from './stacks';
 
@@ -13,7 +14,7 @@ export interface TableCall {
 }
 
 export interface KeyCall {
-  action: 'kms:Encrypt' | 'kms:Decrypt';
+  action: 'kms:Encrypt' | 'kms:Decrypt' | 'kms:GenerateDataKey';
   purpose: SealPurpose;
 }
 
@@ -47,6 +48,21 @@ export function recordingSealer(calls: KeyCall[]): Sealer {
     async seal(purpose) {
       calls.push({ action: 'kms:Encrypt', purpose });
       return new Uint8Array([1]);
+    },
+    async open(purpose) {
+      calls.push({ action: 'kms:Decrypt', purpose });
+      return 'opened';
+    },
+  };
+}
+
+/** An envelope sealer that records which direct KMS call each seal/open would make (GenerateDataKey / Decrypt). */
+export function recordingEnvelopeSealer(calls: KeyCall[]): EnvelopeSealer {
+  const probe = new Uint8Array([1]);
+  return {
+    async seal(purpose) {
+      calls.push({ action: 'kms:GenerateDataKey', purpose });
+      return { encryptedDataKey: probe, iv: probe, tag: probe, ciphertext: probe };
     },
     async open(purpose) {
       calls.push({ action: 'kms:Decrypt', purpose });

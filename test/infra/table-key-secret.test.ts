@@ -112,7 +112,7 @@ describe('WechatComponent key', { timeout: CDK_TIMEOUT_MS }, () => {
     expect(new Set(services)).toEqual(new Set([`dynamodb.${TEST_REGION}.amazonaws.com`, `secretsmanager.${TEST_REGION}.amazonaws.com`]));
   });
 
-  it('grants direct kms:Encrypt/Decrypt only to the two service roles, each limited to this component and named purposes', () => {
+  it('grants direct kms:Encrypt/Decrypt/GenerateDataKey only to the two service roles, each limited to this component and named purposes', () => {
     const receiverRole = arnOf(roleIdOf(stack.component.pushReceiver));
     const refresherRole = arnOf(roleIdOf(stack.component.tokenRefresher));
 
@@ -126,12 +126,13 @@ describe('WechatComponent key', { timeout: CDK_TIMEOUT_MS }, () => {
     }));
     expect(summary).toEqual(
       expect.arrayContaining([
-        { principal: receiverRole, actions: ['kms:Encrypt'], componentAppid: TEST_APPID, purposes: ['component_verify_ticket', 'authorization_event'] },
+        { principal: receiverRole, actions: ['kms:Encrypt'], componentAppid: TEST_APPID, purposes: ['component_verify_ticket'] },
+        { principal: receiverRole, actions: ['kms:GenerateDataKey'], componentAppid: TEST_APPID, purposes: ['authorization_event'] },
         { principal: refresherRole, actions: ['kms:Encrypt'], componentAppid: TEST_APPID, purposes: ['component_access_token'] },
         { principal: refresherRole, actions: ['kms:Decrypt'], componentAppid: TEST_APPID, purposes: ['component_verify_ticket'] },
       ]),
     );
-    expect(summary).toHaveLength(3);
+    expect(summary).toHaveLength(4);
   });
 });
 

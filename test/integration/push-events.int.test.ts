@@ -37,8 +37,7 @@ describe('push receiver: authorization events and audit', () => {
   }
 
   async function openPayload(item: Record<string, unknown>): Promise<Record<string, string>> {
-    expect(item.payloadCiphertext).toBeInstanceOf(Uint8Array);
-    return JSON.parse(await h.stores.sealer.open('authorization_event', item.payloadCiphertext as Uint8Array)) as Record<string, string>;
+    return JSON.parse(await h.stores.events.openPayload(item)) as Record<string, string>;
   }
 
   async function auditSince(sinceMs: number) {
@@ -93,6 +92,23 @@ describe('push receiver: authorization events and audit', () => {
       expect(text).not.toContain(preAuthCode);
       expect(item).not.toHaveProperty('payloadOmitted');
       expect(await openPayload(item ?? {})).toMatchObject({ InfoType: 'authorized', AuthorizerAppid: authorizerAppid, AuthorizationCode: authorizationCode, PreAuthCode: preAuthCode });
+    });
+
+    it('stores an event whose payload is over the 4 KiB KMS Encrypt takes whole, envelope-sealed', async () => {
+      const authorizerAppid = newAuthorizerAppid();
+      const authorizationCode = newAuthorizationCode();
+      // Longer than any documented field, but a genuine push may carry anything up to the body cap.
+      const extra = '示'.repeat(1_600);
+
+      const result = await h.sim.pushEvent({ infoType: 'authorized', fields: { AuthorizerAppid: authorizerAppid, AuthorizationCode: authorizationCode, Extra: extra } });
+
+      expect(result.acked).toBe(true);
+      const [item] = await eventItems(authorizerAppid);
+      expect(item).not.toHaveProperty('payloadOmitted');
+      expect(itemText(item ?? {})).not.toContain(authorizationCode);
+      const payload = await openPayload(item ?? {});
+      expect(Buffer.byteLength(JSON.stringify(payload))).toBeGreaterThan(4096);
+      expect(payload).toMatchObject({ AuthorizationCode: authorizationCode, Extra: extra });
     });
 
     it('records updateauthorized and keeps the authorizer authorized', async () => {

@@ -188,13 +188,13 @@ describe('push receiver idempotency and failures', () => {
       expect(await auditOutcomesFor(createTime)).toEqual(['stored']);
     });
 
-    it('answers 500 for an authorization event when KMS Encrypt fails, then records WeChat\'s retry', async () => {
+    it('answers 500 for an authorization event when KMS GenerateDataKey fails, then records WeChat\'s retry', async () => {
       const authorizerAppid = 'wx00000000000000a1';
       const request = signPush(
         `<xml><AppId><![CDATA[${TEST_SECRETS.componentAppid}]]></AppId><CreateTime>${h.clock.nowSec}</CreateTime><InfoType><![CDATA[authorized]]></InfoType><AuthorizerAppid><![CDATA[${authorizerAppid}]]></AuthorizerAppid><AuthorizationCode><![CDATA[queryauthcode@@@retry-test]]></AuthorizationCode></xml>`,
         h.clock.nowSec,
       );
-      h.aws.injectFault({ service: 'kms', operation: 'Encrypt', errorType: 'KMSInternalException', count: 10, httpStatus: 500 });
+      h.aws.injectFault({ service: 'kms', operation: 'GenerateDataKey', errorType: 'KMSInternalException', count: 10, httpStatus: 500 });
 
       const { result: failed } = await withCapturedOutput(() => sendPush(h.gateway.url, request));
       const statusDuringFault = await h.stores.events.getAuthorizer(authorizerAppid);

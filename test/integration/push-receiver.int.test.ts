@@ -6,10 +6,12 @@
 import { describe, expect, it } from 'vitest';
 import { makePushReceiverHandler } from '../../functions/push-receiver/app';
 import { startHttpGateway } from '../../local/runtime/http-gateway';
+import { MAX_PUSH_BODY_BYTES, MAX_PUSH_MESSAGE_BYTES } from '../../shared/wechat/push-body-limit';
 import { TEST_SECRETS } from '../support/harness';
 import { usePushHarness } from '../support/push-harness';
 import {
   encryptOf,
+  eventXml,
   newTicket,
   PUSH_PATH,
   rejectionsIn,
@@ -20,7 +22,7 @@ import {
   type PushRequest,
 } from '../support/push-requests';
 
-const MAX_BODY_BYTES = 64 * 1024;
+const MAX_BODY_BYTES = MAX_PUSH_BODY_BYTES;
 const FOREIGN_APPID = 'wxffffffffffffffff';
 
 describe('push receiver', () => {
@@ -86,7 +88,7 @@ describe('push receiver', () => {
       expect((await h.stores.tickets.load())?.componentVerifyTicket).toBe(ticket);
     });
 
-    it('accepts a body of exactly 64 KiB', async () => {
+    it('accepts a body of exactly the 8 KiB cap', async () => {
       const { ticket, request } = freshTicketPush();
       // Whitespace between elements is legal, so padding keeps the push authentic while reaching the limit.
       const padding = ' '.repeat(MAX_BODY_BYTES - Buffer.byteLength(request.body));
@@ -97,6 +99,24 @@ describe('push receiver', () => {
       expect(Buffer.byteLength(body)).toBe(MAX_BODY_BYTES);
       expect(response.acked).toBe(true);
       expect((await h.stores.tickets.load())?.componentVerifyTicket).toBe(ticket);
+    });
+  });
+
+  describe('body cap', () => {
+    it('is 8 KiB: the largest documented push, four times over, with its encryption and envelope', () => {
+      expect(MAX_BODY_BYTES).toBe(8 * 1024);
+    });
+
+    it('accepts an authentic event carrying a decrypted message of the full budget the cap is sized for', async () => {
+      const inner = eventXml('notify_third_fasteregister', h.clock.nowSec, { msg: 'OK' });
+      const padded = inner.replace('OK', 'm'.repeat(MAX_PUSH_MESSAGE_BYTES - Buffer.byteLength(inner) + 2));
+      const request = signPush(padded, h.clock.nowSec);
+
+      const response = await sendPush(h.gateway.url, request);
+
+      expect(Buffer.byteLength(padded)).toBe(MAX_PUSH_MESSAGE_BYTES);
+      expect(Buffer.byteLength(request.body)).toBeLessThanOrEqual(MAX_BODY_BYTES);
+      expect(response.acked).toBe(true);
     });
   });
 
@@ -255,15 +275,16 @@ describe('push receiver', () => {
       expect(await storedState()).toEqual(before);
     });
 
-    it.each(declarations)('rejects an authentic message whose decrypted XML carries %s with 400 and stores nothing', async (_label, declaration) => {
+    it.each(declarations)('never interprets an authentic message whose decrypted XML carries %s: no ticket stored, kept sealed as unparsed', async (_label, declaration) => {
       const before = await storedState();
       const inner = `${declaration}${ticketXml(h.clock.nowSec, newTicket())}`;
 
       const { result, output } = await withCapturedOutput(() => h.sim.pushRaw({ xml: inner }));
 
-      expect(result).toMatchObject({ status: 400, acked: false });
-      expect(rejectionsIn(output)).toEqual([{ reason: 'XML_FORBIDDEN_DECLARATION', status: 400, level: 'WARN' }]);
-      expect(await storedState()).toEqual(before);
+      // Authentic, so refusing it would only make WeChat retry and give up; the declaration is still never processed.
+      expect(result).toMatchObject({ status: 200, acked: true });
+      expect(output.logs('push unparsed')).toEqual([expect.objectContaining({ reason: 'XML_FORBIDDEN_DECLARATION' })]);
+      expect(await h.stores.tickets.loadCreateTime()).toBe(before.ticketCreateTime);
     });
   });
 
@@ -275,9 +296,10 @@ describe('push receiver', () => {
     };
 
     it.each([
-      ['one byte over 64 KiB as text/xml', MAX_BODY_BYTES + 1, 'text/xml'],
+      ['one byte over the 8 KiB cap as text/xml', MAX_BODY_BYTES + 1, 'text/xml'],
+      ['62 KB as text/xml', 62_000, 'text/xml'],
       ['200 KB as text/xml', 200_000, 'text/xml'],
-      ['one byte over 64 KiB base64-encoded', MAX_BODY_BYTES + 1, 'application/octet-stream'],
+      ['one byte over the 8 KiB cap base64-encoded', MAX_BODY_BYTES + 1, 'application/octet-stream'],
       ['200 KB base64-encoded', 200_000, 'application/octet-stream'],
     ])('rejects a body of %s with 413', async (_label, bytes, contentType) => {
       const before = await storedState();
@@ -293,7 +315,7 @@ describe('push receiver', () => {
       expect(await storedState()).toEqual(before);
     });
 
-    it('accepts a body of exactly 64 KiB base64-encoded', async () => {
+    it('accepts a body of exactly the 8 KiB cap base64-encoded', async () => {
       const { ticket, request } = freshTicketPush();
       const padding = ' '.repeat(MAX_BODY_BYTES - Buffer.byteLength(request.body));
       const body = request.body.replace('<xml>', `<xml>${padding}`);

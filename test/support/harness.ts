@@ -17,6 +17,7 @@ import type { RefresherDeps } from '../../shared/token/refresh-component-token';
 import type { RefreshOutcome } from '../../shared/token/refresh-request';
 import { createLambdaContext } from '../../local/aws/lambda-context';
 import { createComponentApi, createWechatHttp } from '../../shared/wechat/component-api';
+import { MAX_PUSH_BODY_BYTES } from '../../shared/wechat/push-body-limit';
 import { startLocalAws, type LocalAws } from '../../local/aws/local-aws';
 import { startHttpGateway, type GatewayRoute, type HttpGateway } from '../../local/runtime/http-gateway';
 import { makeH5OAuthHandler } from '../../functions/h5-oauth/app';
@@ -116,7 +117,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     logger: createLogger('push-receiver'),
     metrics: createMetrics('push-receiver'),
     maxSkewSec: 600,
-    maxBodyBytes: 64 * 1024,
+    maxBodyBytes: MAX_PUSH_BODY_BYTES,
   };
   const routes: GatewayRoute[] = [{ routeKey: PUSH_ROUTE, functionName: 'push-receiver', handler: makePushReceiverHandler(pushDeps) }];
   const gateway = await startHttpGateway({ routes, now: clock.now });

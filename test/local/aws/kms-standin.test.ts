@@ -3,6 +3,7 @@ import {
   DecryptCommand,
   DescribeKeyCommand,
   EncryptCommand,
+  GenerateDataKeyCommand,
   IncorrectKeyException,
   InvalidCiphertextException,
   KMSClient,
@@ -206,7 +207,90 @@ describe('KMS stand-in', () => {
     expect((after.Encrypt ?? 0) - (before.Encrypt ?? 0)).toBe(1);
     expect((after.Decrypt ?? 0) - (before.Decrypt ?? 0)).toBe(2);
   });
+
+  describe('GenerateDataKey', () => {
+    async function generate(input: { KeySpec?: 'AES_256' | 'AES_128'; NumberOfBytes?: number; EncryptionContext?: Record<string, string> } = { KeySpec: 'AES_256' }) {
+      const out = await kms.send(new GenerateDataKeyCommand({ KeyId: aws.kmsAlias, EncryptionContext: CONTEXT, ...input }));
+      if (!out.Plaintext || !out.CiphertextBlob) throw new Error('GenerateDataKey returned no key');
+      return { plaintext: Buffer.from(out.Plaintext), blob: out.CiphertextBlob, keyId: out.KeyId };
+    }
+
+    it('returns a 256-bit key and its blob, which Decrypt opens to the same key under the same context', async () => {
+      const key = await generate();
+
+      const opened = await kms.send(new DecryptCommand({ CiphertextBlob: key.blob, EncryptionContext: { ...CONTEXT } }));
+
+      expect(key.plaintext).toHaveLength(32);
+      expect(key.keyId).toBe(aws.kmsKeyArn);
+      expect(Buffer.from(opened.Plaintext ?? new Uint8Array()).equals(key.plaintext)).toBe(true);
+      expect(Buffer.from(key.blob).includes(key.plaintext)).toBe(false);
+    });
+
+    it.each([
+      ['KeySpec AES_128', { KeySpec: 'AES_128' as const }, 16],
+      ['NumberOfBytes 64', { NumberOfBytes: 64 }, 64],
+      ['NumberOfBytes 1', { NumberOfBytes: 1 }, 1],
+      ['NumberOfBytes 1024', { NumberOfBytes: 1024 }, 1024],
+    ])('returns a key of the requested size for %s', async (_label, input, bytes) => {
+      const key = await generate(input);
+
+      expect(key.plaintext).toHaveLength(bytes);
+    });
+
+    it('returns a different key each time', async () => {
+      const first = await generate();
+
+      const second = await generate();
+
+      expect(first.plaintext.equals(second.plaintext)).toBe(false);
+    });
+
+    it.each(contextMismatchesFor(CONTEXT))('refuses to Decrypt a data key blob with %s as InvalidCiphertextException', async (_label, context) => {
+      const key = await generate();
+
+      const attempt = kms.send(new DecryptCommand({ CiphertextBlob: key.blob, EncryptionContext: context }));
+
+      await expect(attempt).rejects.toBeInstanceOf(InvalidCiphertextException);
+    });
+
+    it.each([
+      ['neither KeySpec nor NumberOfBytes', {}],
+      ['both KeySpec and NumberOfBytes', { KeySpec: 'AES_256', NumberOfBytes: 32 }],
+      ['an unknown KeySpec', { KeySpec: 'AES_512' }],
+      ['an inherited property name as KeySpec', { KeySpec: 'toString' }],
+      ['NumberOfBytes 0', { NumberOfBytes: 0 }],
+      ['NumberOfBytes 1025', { NumberOfBytes: 1025 }],
+      ['a fractional NumberOfBytes', { NumberOfBytes: 1.5 }],
+    ])('rejects a request with %s as ValidationException', async (_label, input) => {
+      const attempt = kms.send(new GenerateDataKeyCommand({ KeyId: aws.kmsAlias, ...(input as object) }));
+
+      await expect(attempt).rejects.toMatchObject({ name: 'ValidationException', $metadata: { httpStatusCode: 400 } });
+    });
+
+    it('rejects an unknown key as NotFoundException', async () => {
+      const attempt = kms.send(new GenerateDataKeyCommand({ KeyId: 'alias/does-not-exist', KeySpec: 'AES_256' }));
+
+      await expect(attempt).rejects.toBeInstanceOf(NotFoundException);
+    });
+
+    it('counts GenerateDataKey calls', async () => {
+      const before = aws.stats().kms.GenerateDataKey ?? 0;
+
+      await generate();
+
+      expect((aws.stats().kms.GenerateDataKey ?? 0) - before).toBe(1);
+    });
+  });
 });
+
+function contextMismatchesFor(context: Record<string, string>): [string, Record<string, string> | undefined][] {
+  return [
+    ['no context', undefined],
+    ['another purpose', { ...context, purpose: 'component_access_token_other' }],
+    ['another component', { ...context, componentAppid: 'wx0000000000000002' }],
+    ['an extra pair', { ...context, extra: 'x' }],
+  ];
+}
 
 function flip(blob: Buffer, offset: number): Buffer {
   const copy = Buffer.from(blob);

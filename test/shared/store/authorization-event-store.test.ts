@@ -1,6 +1,8 @@
+import { createHash } from 'node:crypto';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { createAuthorizationEventStore, type AuthorizationEvent } from '../../../shared/store/authorization-event-store';
+import { createEnvelopeSealer } from '../../../shared/store/envelope-sealer';
 import { KMS_MAX_PLAINTEXT_BYTES } from '../../../shared/store/kms-sealer';
 import { eventsPk } from '../../../shared/store/table-keys';
 import { TABLE_NAME, useLocalTable } from './local-table';
@@ -18,25 +20,33 @@ const authorizationEvent = (infoType: string, createTime: number, extra: Record<
 describe('createAuthorizationEventStore', () => {
   const ctx = useLocalTable();
 
-  const newStore = () => createAuthorizationEventStore({ dynamo: ctx.local.dynamo, tableName: TABLE_NAME, componentAppid: ctx.componentAppid, sealer: ctx.newSealer(), now: ctx.clock.now });
-  const eventItems = async () =>
+  const newStore = () =>
+    createAuthorizationEventStore({
+      dynamo: ctx.local.dynamo,
+      tableName: TABLE_NAME,
+      componentAppid: ctx.componentAppid,
+      envelopes: createEnvelopeSealer({ kms: ctx.local.kms, keyId: ctx.local.aws.kmsKeyId, componentAppid: ctx.componentAppid }),
+      now: ctx.clock.now,
+    });
+  const itemsWithPrefix = async (prefix: string) =>
     (
       await ctx.local.dynamo.send(
         new QueryCommand({
           TableName: TABLE_NAME,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :event)',
-          ExpressionAttributeValues: { ':pk': eventsPk(ctx.componentAppid), ':event': 'EVENT#' },
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: { ':pk': eventsPk(ctx.componentAppid), ':prefix': prefix },
           ConsistentRead: true,
         }),
       )
     ).Items ?? [];
+  const eventItems = () => itemsWithPrefix('EVENT#');
 
   it('records an authorization, seals its payload and marks the authorizer authorized', async () => {
     const store = newStore();
 
     const outcome = await store.record(authorizationEvent('authorized', CREATE_TIME));
 
-    expect(outcome).toEqual({ event: 'recorded', authorizer: 'updated', payload: 'sealed' });
+    expect(outcome).toEqual({ event: 'recorded', authorizer: 'updated' });
     expect(await store.getAuthorizer(AUTHORIZER)).toEqual({
       authorizerAppid: AUTHORIZER,
       state: 'authorized',
@@ -46,16 +56,17 @@ describe('createAuthorizationEventStore', () => {
     });
   });
 
-  it('stores the payload only in sealed form, openable as an authorization event', async () => {
+  it('stores the payload only in sealed form (envelope encryption), openable as an authorization event', async () => {
+    const store = newStore();
     const event = authorizationEvent('authorized', CREATE_TIME);
-    await newStore().record(event);
+    await store.record(event);
 
     const [item] = await eventItems();
 
     expect(JSON.stringify(item)).not.toContain('CANARY');
-    expect(item).toMatchObject({ infoType: 'authorized', createTime: CREATE_TIME, authorizerAppid: AUTHORIZER, processed: false, receivedAtMs: ctx.clock.now() });
-    const opened = await ctx.newSealer().open('authorization_event', item!.payloadCiphertext as Uint8Array);
-    expect(JSON.parse(opened)).toEqual(event.fields);
+    expect(item).toMatchObject({ infoType: 'authorized', createTime: CREATE_TIME, authorizerAppid: AUTHORIZER, processed: false, receivedAtMs: ctx.clock.now(), payloadFormat: 'json' });
+    expect(Object.keys(item!.payload as object).sort()).toEqual(['ciphertext', 'encryptedDataKey', 'iv', 'tag']);
+    expect(JSON.parse(await store.openPayload(item!))).toEqual(event.fields);
   });
 
   it('records a redelivered event once and reports the duplicate', async () => {
@@ -66,7 +77,7 @@ describe('createAuthorizationEventStore', () => {
 
     const outcome = await store.record(event);
 
-    expect(outcome).toEqual({ event: 'duplicate', authorizer: 'not-newer', payload: 'sealed' });
+    expect(outcome).toEqual({ event: 'duplicate', authorizer: 'not-newer' });
     expect(await eventItems()).toHaveLength(1);
     expect((await store.getAuthorizer(AUTHORIZER))?.updatedAtMs).toBe(ctx.clock.now() - 5_000);
   });
@@ -110,7 +121,7 @@ describe('createAuthorizationEventStore', () => {
 
     const outcome = await store.record(authorizationEvent('authorized', CREATE_TIME));
 
-    expect(outcome).toEqual({ event: 'recorded', authorizer: 'not-newer', payload: 'sealed' });
+    expect(outcome).toEqual({ event: 'recorded', authorizer: 'not-newer' });
     expect(await store.getAuthorizer(AUTHORIZER)).toMatchObject({ state: 'unauthorized', lastEventCreateTime: CREATE_TIME + 60 });
   });
 
@@ -120,7 +131,7 @@ describe('createAuthorizationEventStore', () => {
 
     const outcome = await store.record(authorizationEvent('unauthorized', CREATE_TIME));
 
-    expect(outcome).toEqual({ event: 'recorded', authorizer: 'not-newer', payload: 'sealed' });
+    expect(outcome).toEqual({ event: 'recorded', authorizer: 'not-newer' });
     expect((await store.getAuthorizer(AUTHORIZER))?.state).toBe('authorized');
   });
 
@@ -138,7 +149,7 @@ describe('createAuthorizationEventStore', () => {
 
     const outcome = await store.record(authorizationEvent('notify_third_fasteregister', CREATE_TIME));
 
-    expect(outcome).toEqual({ event: 'recorded', authorizer: 'unaffected', payload: 'sealed' });
+    expect(outcome).toEqual({ event: 'recorded', authorizer: 'unaffected' });
     expect(await store.getAuthorizer(AUTHORIZER)).toBeNull();
   });
 
@@ -147,7 +158,7 @@ describe('createAuthorizationEventStore', () => {
 
     const outcome = await store.record({ ...authorizationEvent('authorized', CREATE_TIME), authorizerAppid: null });
 
-    expect(outcome).toEqual({ event: 'recorded', authorizer: 'unaffected', payload: 'sealed' });
+    expect(outcome).toEqual({ event: 'recorded', authorizer: 'unaffected' });
     expect(await store.getAuthorizer('')).toBeNull();
   });
 
@@ -159,40 +170,65 @@ describe('createAuthorizationEventStore', () => {
     expect(status).toBeNull();
   });
 
-  it('seals a payload of exactly the KMS limit', async () => {
+  it('seals a payload far over the 4 KiB of KMS Encrypt with one data key, and opens it whole', async () => {
     const store = newStore();
-    const base = JSON.stringify(authorizationEvent('authorized', CREATE_TIME, { Padding: '' }).fields);
-    const padding = 'p'.repeat(KMS_MAX_PLAINTEXT_BYTES - Buffer.byteLength(base));
+    const padding = '令'.repeat(3 * KMS_MAX_PLAINTEXT_BYTES);
+    const event = authorizationEvent('authorized', CREATE_TIME, { Padding: padding });
 
-    const outcome = await store.record(authorizationEvent('authorized', CREATE_TIME, { Padding: padding }));
+    await store.record(event);
 
-    expect(outcome.payload).toBe('sealed');
-  });
-
-  it('records a payload over 4096 bytes without it, and without calling KMS', async () => {
-    const store = newStore();
-    const base = JSON.stringify(authorizationEvent('authorized', CREATE_TIME, { Padding: '' }).fields);
-    const padding = 'p'.repeat(KMS_MAX_PLAINTEXT_BYTES - Buffer.byteLength(base) + 1);
-
-    const outcome = await store.record(authorizationEvent('authorized', CREATE_TIME, { Padding: padding }));
-
-    expect(outcome).toEqual({ event: 'recorded', authorizer: 'updated', payload: 'omitted-too-large' });
     const [item] = await eventItems();
-    expect(item).toMatchObject({ payloadOmitted: 'too-large' });
-    expect(item).not.toHaveProperty('payloadCiphertext');
-    expect(JSON.stringify(item)).not.toContain('CANARY');
+    expect(item).not.toHaveProperty('payloadOmitted');
+    expect(JSON.parse(await store.openPayload(item!))).toEqual(event.fields);
+    expect(ctx.local.aws.stats().kms).toMatchObject({ GenerateDataKey: 1 });
     expect(ctx.local.aws.stats().kms.Encrypt ?? 0).toBe(0);
   });
 
-  it('measures the payload limit in UTF-8 bytes, not characters', async () => {
-    const store = newStore();
-    const base = JSON.stringify(authorizationEvent('authorized', CREATE_TIME, { Padding: '' }).fields);
-    // Three bytes per character: under the limit in characters, over it in bytes.
-    const padding = '令'.repeat(Math.ceil((KMS_MAX_PLAINTEXT_BYTES - Buffer.byteLength(base)) / 2));
+  describe('unparsed pushes', () => {
+    const PLAINTEXT = '<xml><AppId>wx</AppId><AppId>again</AppId><Code>CANARY-unparsed-code</Code></xml>';
+    const unparsedSk = (plaintext: string) => `UNPARSED#${createHash('sha256').update(plaintext, 'utf8').digest('hex').slice(0, 32)}`;
 
-    const outcome = await store.record(authorizationEvent('authorized', CREATE_TIME, { Padding: padding }));
+    it('records a push it could not interpret under its plaintext digest, flagged with the reason and sealed', async () => {
+      const store = newStore();
 
-    expect(base.length + padding.length).toBeLessThanOrEqual(KMS_MAX_PLAINTEXT_BYTES);
-    expect(outcome.payload).toBe('omitted-too-large');
+      const outcome = await store.recordUnparsed({ plaintext: PLAINTEXT, reason: 'XML_MALFORMED' });
+
+      expect(outcome).toBe('recorded');
+      const items = await itemsWithPrefix('UNPARSED#');
+      expect(items).toHaveLength(1);
+      expect(items[0]).toMatchObject({
+        sk: unparsedSk(PLAINTEXT),
+        unparsed: true,
+        reason: 'XML_MALFORMED',
+        receivedAtMs: ctx.clock.now(),
+        processed: false,
+        payloadFormat: 'xml',
+        ttl: Math.floor(ctx.clock.now() / 1000) + 30 * 86_400,
+      });
+      expect(JSON.stringify(items[0])).not.toContain('CANARY');
+      expect(await store.openPayload(items[0]!)).toBe(PLAINTEXT);
+      expect(await eventItems()).toEqual([]);
+    });
+
+    it('records a redelivered unparsed push once and reports the duplicate', async () => {
+      const store = newStore();
+      await store.recordUnparsed({ plaintext: PLAINTEXT, reason: 'XML_MALFORMED' });
+      ctx.clock.advance(5_000);
+
+      const outcome = await store.recordUnparsed({ plaintext: PLAINTEXT, reason: 'XML_MALFORMED' });
+
+      expect(outcome).toBe('duplicate');
+      expect(await itemsWithPrefix('UNPARSED#')).toHaveLength(1);
+    });
+
+    it('records two different unparsed pushes apart', async () => {
+      const store = newStore();
+      await store.recordUnparsed({ plaintext: PLAINTEXT, reason: 'XML_MALFORMED' });
+
+      const outcome = await store.recordUnparsed({ plaintext: `${PLAINTEXT} `, reason: 'XML_MALFORMED' });
+
+      expect(outcome).toBe('recorded');
+      expect(await itemsWithPrefix('UNPARSED#')).toHaveLength(2);
+    });
   });
 });

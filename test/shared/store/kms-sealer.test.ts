@@ -2,19 +2,9 @@ import { EncryptCommand } from '@aws-sdk/client-kms';
 import { describe, expect, it } from 'vitest';
 import { secretRegistry } from '../../../shared/log/redaction';
 import { createKmsSealer } from '../../../shared/store/kms-sealer';
-import { StoreError } from '../../../shared/store/store-errors';
-import { newComponentAppid, useLocalTable } from './local-table';
+import { newComponentAppid, storeErrorOf, useLocalTable } from './local-table';
 
 const SECRET = 'CANARY-sealed-token-2c7d90e1';
-
-async function storeErrorOf(promise: Promise<unknown>): Promise<StoreError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(err instanceof StoreError)) throw new Error(`expected a StoreError, got ${String(err)}`);
-  return err;
-}
 
 describe('createKmsSealer', () => {
   const ctx = useLocalTable();

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { startLocalAws, type LocalAws } from '../../../local/aws/local-aws';
 import { createDocumentClient } from '../../../shared/store/document-client';
 import { createKmsSealer, type Sealer } from '../../../shared/store/kms-sealer';
+import { StoreError } from '../../../shared/store/store-errors';
 import { FakeClock } from '../../support/fake-clock';
 
 /** The table every store test writes to; each test takes a fresh component appid, so tests never share items. */
@@ -98,4 +99,14 @@ export function useLocalTable(): LocalTableContext {
       return createKmsSealer({ kms, keyId: aws.kmsKeyId, componentAppid: forComponentAppid ?? ready(componentAppid, 'componentAppid') });
     },
   };
+}
+
+/** What `promise` rejected with, which must be a StoreError; fails the test if it resolved or threw anything else. */
+export async function storeErrorOf(promise: Promise<unknown>): Promise<StoreError> {
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!(err instanceof StoreError)) throw new Error(`expected a StoreError, got ${String(err)}`);
+  return err;
 }

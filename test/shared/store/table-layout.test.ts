@@ -1,6 +1,7 @@
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { createAuthorizationEventStore } from '../../../shared/store/authorization-event-store';
+import { createEnvelopeSealer } from '../../../shared/store/envelope-sealer';
 import { createPushAuditLog } from '../../../shared/store/push-audit-log';
 import { createRefreshGuards } from '../../../shared/store/refresh-guards';
 import { createRefreshLeases } from '../../../shared/store/refresh-lease';
@@ -29,7 +30,8 @@ describe('table layout', () => {
     const guards = createRefreshGuards(base);
     await guards.setBackoff({ errcode: 45009, untilMs: ctx.clock.now() + 60_000 });
     await guards.claimStartPushTicket(600_000);
-    await createAuthorizationEventStore({ ...base, sealer }).record({ infoType: 'authorized', createTime: CREATE_TIME, authorizerAppid: AUTHORIZER, fields: { InfoType: 'authorized' } });
+    const envelopes = createEnvelopeSealer({ kms: ctx.local.kms, keyId: ctx.local.aws.kmsKeyId, componentAppid: c });
+    await createAuthorizationEventStore({ ...base, envelopes }).record({ infoType: 'authorized', createTime: CREATE_TIME, authorizerAppid: AUTHORIZER, fields: { InfoType: 'authorized' } });
     await createPushAuditLog(base).record({ infoType: 'authorized', createTime: CREATE_TIME, receivedAtMs: ctx.clock.now(), outcome: 'recorded' });
 
     const items = (await ctx.local.dynamo.send(new ScanCommand({ TableName: TABLE_NAME, ConsistentRead: true }))).Items ?? [];

@@ -39,12 +39,16 @@ describe('verifyMsgSignature', () => {
     expect(act).not.toThrow();
   });
 
-  it('accepts an upper-case hex signature', () => {
-    const input = verifyInput({ msgSignature: KNOWN_SIGNATURE.toUpperCase() });
+  it.each([
+    ['in upper case', KNOWN_SIGNATURE.toUpperCase()],
+    ['with one letter in upper case (a single flipped bit)', KNOWN_SIGNATURE.replace('a', 'A')],
+  ])('rejects a msg_signature %s: WeChat sends lower-case hex, and a signature has one spelling only', (_label, msgSignature) => {
+    const input = verifyInput({ msgSignature });
 
-    const act = () => verifyMsgSignature(input);
+    const err = catchError(() => verifyMsgSignature(input));
 
-    expect(act).not.toThrow();
+    expect(msgSignature.toLowerCase()).toBe(KNOWN_SIGNATURE);
+    expect(err).toMatchObject({ code: 'SIGNATURE_MISMATCH' });
   });
 
   it('rejects a push whose msg_signature was computed with another token', () => {

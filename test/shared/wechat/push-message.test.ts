@@ -2,9 +2,15 @@ import { encrypt as wecomEncrypt, getSignature as wecomGetSignature } from '@wec
 import { describe, expect, it, vi } from 'vitest';
 import { WechatMessageError } from '../../../shared/wechat/errors';
 import { createMessageCrypto, type WechatMessageCrypto } from '../../../shared/wechat/msg-crypto';
-import { openPushMessage, parseComponentPush, type OpenPushInput } from '../../../shared/wechat/push-message';
+import { openPushMessage, parseComponentPush, readComponentPush, requireCreateTimeNotAhead, type ComponentPush, type OpenPushInput } from '../../../shared/wechat/push-message';
 import { parseWechatXml } from '../../../shared/wechat/xml';
 import { catchError } from '../../support/catch-error';
+
+// The real parser, wrapped in a spy, so tests can prove it did not run on a body whose signature is forged.
+vi.mock('../../../shared/wechat/xml', async (importOriginal) => {
+  const actual = await importOriginal<typeof import('../../../shared/wechat/xml')>();
+  return { ...actual, parseWechatXml: vi.fn(actual.parseWechatXml) };
+});
 
 const TOKEN = 'push-token';
 const ENCODING_AES_KEY = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG';
@@ -43,17 +49,12 @@ function openInput(push: { query: OpenPushInput['query']; body: string }, crypto
 }
 
 describe('openPushMessage', () => {
-  it('verifies, decrypts and parses a component_verify_ticket push', () => {
+  it('verifies and decrypts a component_verify_ticket push to its message text', () => {
     const input = openInput(buildPush());
 
     const message = openPushMessage(input);
 
-    expect(message).toEqual({
-      AppId: COMPONENT_APPID,
-      CreateTime: String(NOW_SEC),
-      InfoType: 'component_verify_ticket',
-      ComponentVerifyTicket: TICKET,
-    });
+    expect(message).toBe(TICKET_MESSAGE);
   });
 
   it('a push with a bad signature is not decrypted', () => {
@@ -64,6 +65,32 @@ describe('openPushMessage', () => {
 
     expect(err).toBeInstanceOf(WechatMessageError);
     expect(err).toMatchObject({ code: 'SIGNATURE_MISMATCH' });
+    expect(crypto.decrypt).not.toHaveBeenCalled();
+  });
+
+  it.each([
+    ['a genuine envelope', (body: string) => body],
+    ['a body padded with 6 KB of whitespace', (body: string) => body.replace('<xml>', `<xml>${' '.repeat(6000)}`)],
+    ['a body with extra flat elements and a comment', (body: string) => body.replace('<xml>', `<xml><!-- x --><A>1</A><B><![CDATA[2]]></B>`)],
+  ])('does not run the full XML parser on %s whose msg_signature is forged', (_label, mangle) => {
+    const push = buildPush({ token: 'attacker-guess' });
+    vi.mocked(parseWechatXml).mockClear();
+
+    const err = catchError(() => openPushMessage(openInput({ ...push, body: mangle(push.body) })));
+
+    expect(err).toMatchObject({ code: 'SIGNATURE_MISMATCH' });
+    expect(parseWechatXml).not.toHaveBeenCalled();
+  });
+
+  it('runs the full XML checks once the signature passed, and still refuses what they refuse', () => {
+    const push = buildPush();
+    // Repeated elements that the envelope scan skips (it reads AppId and Encrypt only): the full parser refuses them.
+    const body = push.body.replace('<xml>', '<xml><ToUserName>a</ToUserName><ToUserName>b</ToUserName>');
+    const crypto = spyCrypto();
+
+    const err = catchError(() => openPushMessage(openInput({ ...push, body }, crypto)));
+
+    expect(err).toMatchObject({ code: 'XML_MALFORMED' });
     expect(crypto.decrypt).not.toHaveBeenCalled();
   });
 
@@ -150,30 +177,50 @@ describe('openPushMessage', () => {
 
     expect(err).toMatchObject({ code: 'APPID_MISMATCH' });
   });
+});
+
+describe('readComponentPush', () => {
+  const read = (plaintext: string, nowSec = NOW_SEC) => readComponentPush(plaintext, { componentAppid: COMPONENT_APPID, nowSec, maxSkewSec: 600 });
+
+  it('reads a ticket message into a typed push and its fields', () => {
+    const reading = read(TICKET_MESSAGE);
+
+    expect(reading).toEqual({
+      kind: 'parsed',
+      push: { infoType: 'component_verify_ticket', appid: COMPONENT_APPID, createTime: NOW_SEC, componentVerifyTicket: TICKET },
+      fields: { AppId: COMPONENT_APPID, CreateTime: String(NOW_SEC), InfoType: 'component_verify_ticket', ComponentVerifyTicket: TICKET },
+    });
+  });
+
+  it.each([
+    ['nested deeper than WeChat ever nests', `<xml><AppId>${COMPONENT_APPID}</AppId><A><B><C><D>1</D></C></B></A></xml>`, 'XML_MALFORMED'],
+    ['with a repeated element', TICKET_MESSAGE.replace('</xml>', `<ComponentVerifyTicket>again</ComponentVerifyTicket></xml>`), 'XML_MALFORMED'],
+    ['that is not well-formed', '<xml><AppId>wx</AppId>', 'XML_MALFORMED'],
+    ['with a DOCTYPE', `<!DOCTYPE x>${TICKET_MESSAGE}`, 'XML_FORBIDDEN_DECLARATION'],
+    ['without InfoType', `<xml><AppId>${COMPONENT_APPID}</AppId><CreateTime>${NOW_SEC}</CreateTime></xml>`, 'MISSING_FIELD'],
+    ['without AppId', `<xml><CreateTime>${NOW_SEC}</CreateTime><InfoType>unauthorized</InfoType><AuthorizerAppid>wxa</AuthorizerAppid></xml>`, 'MISSING_FIELD'],
+    ['with an unreadable CreateTime', TICKET_MESSAGE.replace(String(NOW_SEC), 'soon'), 'XML_MALFORMED'],
+  ])('reports a decrypted message %s as unparsed with the reason instead of throwing', (_label, plaintext, reason) => {
+    expect(read(plaintext)).toEqual({ kind: 'unparsed', reason });
+  });
 
   it('rejects a decrypted message whose AppId is another component', () => {
-    const message = TICKET_MESSAGE.replace(`<AppId>${COMPONENT_APPID}`, '<AppId>wxffffffffffffffff');
-    const input = openInput(buildPush({ message }));
+    const err = catchError(() => read(TICKET_MESSAGE.replace(`<AppId>${COMPONENT_APPID}`, '<AppId>wxffffffffffffffff')));
 
-    const err = catchError(() => openPushMessage(input));
+    expect(err).toBeInstanceOf(WechatMessageError);
+    expect(err).toMatchObject({ code: 'APPID_MISMATCH' });
+  });
+
+  it('checks a readable AppId before reporting missing fields: another component is refused, not kept', () => {
+    const err = catchError(() => read(`<xml><AppId>wxffffffffffffffff</AppId><CreateTime>${NOW_SEC}</CreateTime></xml>`));
 
     expect(err).toMatchObject({ code: 'APPID_MISMATCH' });
   });
 
-  it('rejects a decrypted message nested deeper than WeChat ever nests', () => {
-    const input = openInput(buildPush({ message: `<xml><AppId>${COMPONENT_APPID}</AppId><A><B><C><D>1</D></C></B></A></xml>` }));
+  it('rejects a parsed push whose CreateTime is beyond the skew window ahead of the clock', () => {
+    const err = catchError(() => read(TICKET_MESSAGE, NOW_SEC - 601));
 
-    const err = catchError(() => openPushMessage(input));
-
-    expect(err).toMatchObject({ code: 'XML_MALFORMED' });
-  });
-
-  it('rejects a decrypted message with a DOCTYPE', () => {
-    const input = openInput(buildPush({ message: `<!DOCTYPE x>${TICKET_MESSAGE}` }));
-
-    const err = catchError(() => openPushMessage(input));
-
-    expect(err).toMatchObject({ code: 'XML_FORBIDDEN_DECLARATION' });
+    expect(err).toMatchObject({ code: 'CREATE_TIME_IN_FUTURE' });
   });
 });
 
@@ -275,5 +322,27 @@ describe('parseComponentPush', () => {
     const err = catchError(() => parseComponentPush(message));
 
     expect(err).toMatchObject({ code: 'MISSING_FIELD' });
+  });
+});
+
+describe('requireCreateTimeNotAhead', () => {
+  const pushAt = (createTime: number): ComponentPush => ({ infoType: 'unauthorized', appid: COMPONENT_APPID, createTime, authorizerAppid: 'wxa' });
+
+  it.each([
+    ['in the past', NOW_SEC - 86_400],
+    ['now', NOW_SEC],
+    ['exactly the skew ahead', NOW_SEC + 600],
+  ])('accepts a CreateTime %s', (_label, createTime) => {
+    expect(() => requireCreateTimeNotAhead(pushAt(createTime), NOW_SEC, 600)).not.toThrow();
+  });
+
+  it.each([
+    ['one second beyond the skew', NOW_SEC + 601],
+    ['a year ahead', NOW_SEC + 365 * 86_400],
+  ])('rejects a CreateTime %s', (_label, createTime) => {
+    const err = catchError(() => requireCreateTimeNotAhead(pushAt(createTime), NOW_SEC, 600));
+
+    expect(err).toBeInstanceOf(WechatMessageError);
+    expect(err).toMatchObject({ code: 'CREATE_TIME_IN_FUTURE' });
   });
 });
