@@ -64,7 +64,7 @@ export function makeH5OAuthHandler(deps: OAuthDeps) {
       }
       if (method === 'OPTIONS') return { statusCode: 204, headers: cors, body: '' };
       try {
-        if (method === 'POST') return json(200, await redeemLoginCode(deps, readLoginCode(event)), cors);
+        if (method === 'POST') return json(200, await redeemLoginCode(deps, readRedemption(event)), cors);
         if (method === 'GET') return json(200, await readSession(deps, event.headers.authorization), cors);
       } catch (err) {
         log(err, 'session');
@@ -76,12 +76,16 @@ export function makeH5OAuthHandler(deps: OAuthDeps) {
   });
 }
 
-function readLoginCode(event: APIGatewayProxyEventV2): unknown {
+/** The JSON body of POST /oauth/session; its fields are checked by redeemLoginCode. */
+function readRedemption(event: APIGatewayProxyEventV2): { loginCode: unknown; codeVerifier: unknown } {
   const raw = event.isBase64Encoded ? Buffer.from(event.body ?? '', 'base64').toString('utf8') : (event.body ?? '');
   if (raw.length > MAX_SESSION_BODY_BYTES) throw new OAuthError('BAD_REQUEST', 'request body too large');
+  let body: unknown;
   try {
-    return (JSON.parse(raw) as { loginCode?: unknown }).loginCode;
+    body = JSON.parse(raw);
   } catch {
-    throw new OAuthError('LOGIN_CODE_INVALID', 'the body must be JSON {"loginCode": "..."}');
+    throw new OAuthError('LOGIN_CODE_INVALID', 'the body must be JSON {"loginCode": "...", "codeVerifier": "..."}');
   }
+  const { loginCode, codeVerifier } = (body ?? {}) as { loginCode?: unknown; codeVerifier?: unknown };
+  return { loginCode, codeVerifier };
 }

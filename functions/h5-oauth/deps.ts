@@ -15,7 +15,6 @@ import { createDocumentClient } from '../../shared/store/document-client';
 import { createComponentTokenReader } from '../../shared/token/component-token-reader';
 import { createLambdaRefreshTrigger } from '../../shared/token/lambda-refresh-trigger';
 import { createWechatHttp } from '../../shared/wechat/component-api';
-import { OAUTH_ROUTES } from './app';
 
 /** Production wiring from the environment; fails at cold start naming every bad variable. */
 export function createOAuthDepsFromEnv(env: Record<string, string | undefined> = process.env): OAuthDeps {
@@ -44,11 +43,9 @@ export function createOAuthDepsFromEnv(env: Record<string, string | undefined> =
     secretRegistry.add(value);
     return new TextEncoder().encode(value);
   });
-  const callbackUrl = config[ENV.oauthCallbackUrl];
   return {
     componentAppid,
-    callbackUrl,
-    startUrl: new URL(OAUTH_ROUTES.start, callbackUrl).href,
+    callbackUrl: config[ENV.oauthCallbackUrl],
     openBaseUrl: config[ENV.openBase],
     returnToRules: parseReturnToRules(config[ENV.oauthAllowedReturnTo]),
     configuredAuthorizers: new Set(config[ENV.authorizerAppids]),

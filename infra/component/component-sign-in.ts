@@ -25,8 +25,8 @@ export interface SignInProps {
    */
   readonly authorizerAppids?: string[];
   /**
-   * Bind each sign-in to its browser with a `__Host-` cookie. Turn off only for webviews that lose cookies: that gives
-   * up login-CSRF protection.
+   * Bind each sign-in's callback to its browser with a `__Host-` cookie. Turn off only for webviews that lose cookies:
+   * callbacks are then bound to no browser and every replay is refused (PKCE still binds login codes to the page).
    * @default true
    */
   readonly cookieBinding?: boolean;

@@ -14,8 +14,6 @@ export interface OAuthDeps {
   componentAppid: string;
   /** Our /oauth/callback URL, the redirect_uri WeChat sends users back to. */
   callbackUrl: string;
-  /** Our /oauth/start URL, for "try again" links. */
-  startUrl: string;
   /** https://open.weixin.qq.com, or the simulator. */
   openBaseUrl: string;
   returnToRules: ReturnToRule[];

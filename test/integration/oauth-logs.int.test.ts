@@ -40,13 +40,13 @@ describe('H5 sign-in logs', () => {
       keep('wechat code', signedIn.code);
       keep('binding cookie', signedIn.started.cookieValue);
       keep('login code', signedIn.loginCode);
-      const session = (await (await redeem(h, signedIn.loginCode)).json()) as { token: string };
+      const session = (await (await redeem(h, signedIn)).json()) as { token: string };
       keep('session token', session.token);
       expect((await readSession(h, `Bearer ${session.token}`)).status).toBe(200);
       const replay = await browser.get(signedIn.callback);
       keep('login code', new URL(replay.headers.get('location')!).searchParams.get('wx_login'));
       await record(await new TestBrowser().get(signedIn.callback));
-      await record(await redeem(h, signedIn.loginCode));
+      await record(await redeem(h, signedIn));
       await record(await readSession(h, `Bearer ${session.token.slice(0, -4)}AAAA`));
       await record(await readSession(h, undefined));
 

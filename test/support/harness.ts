@@ -152,7 +152,6 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const oauthDeps: OAuthDeps = {
     componentAppid,
     callbackUrl: `${gateway.url}/oauth/callback`,
-    startUrl: `${gateway.url}/oauth/start`,
     openBaseUrl: sim.url,
     returnToRules: parseReturnToRules(oauth.allowedReturnTo ?? [RETURN_TO]),
     configuredAuthorizers: new Set(oauth.authorizerAppids ?? [TEST_AUTHORIZER_APPID]),

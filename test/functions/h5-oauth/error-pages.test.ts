@@ -30,6 +30,7 @@ describe('FAILURES', () => {
     const browserSide: OAuthErrorCode[] = [
       'BAD_REQUEST', 'UNKNOWN_AUTHORIZER', 'RETURN_TO_NOT_ALLOWED', 'UNKNOWN_STATE', 'STATE_EXPIRED', 'COOKIE_MISSING',
       'COOKIE_MISMATCH', 'REPLAYED_ELSEWHERE', 'APPID_MISMATCH', 'CODE_REJECTED', 'LOGIN_CODE_INVALID',
+      'CODE_CHALLENGE_INVALID', 'CODE_VERIFIER_INVALID',
     ];
 
     expect(browserSide.map((code) => FAILURES[code].status)).toEqual(browserSide.map(() => 400));
