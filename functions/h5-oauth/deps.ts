@@ -6,7 +6,7 @@ import { ENV } from '../../shared/config/env-schema';
 import { loadConfig } from '../../shared/config/load-config';
 import { createLogger, createMetrics } from '../../shared/log/observability';
 import { secretRegistry } from '../../shared/log/redaction';
-import type { OAuthDeps } from '../../shared/oauth/oauth-deps';
+import { signInStores, type OAuthDeps } from '../../shared/oauth/oauth-deps';
 import { parseReturnToRules } from '../../shared/oauth/return-to';
 import { createSessionTokens } from '../../shared/oauth/session-token';
 import { createSnsApi } from '../../shared/oauth/sns-api';
@@ -49,10 +49,7 @@ export function createOAuthDepsFromEnv(env: Record<string, string | undefined> =
     openBaseUrl: config[ENV.openBase],
     returnToRules: parseReturnToRules(config[ENV.oauthAllowedReturnTo]),
     configuredAuthorizers: new Set(config[ENV.authorizerAppids]),
-    authorizers: stores.events,
-    states: stores.oauthStates,
-    loginCodes: stores.loginCodes,
-    users: stores.users,
+    ...signInStores(stores, now),
     tokenReader: createComponentTokenReader({
       tokens: stores.tokens,
       requestRefresh: createLambdaRefreshTrigger({ functionName: config[ENV.refresherFunctionName], lambda: new LambdaClient({}) }),

@@ -33,6 +33,8 @@ export const FAILURES: Record<OAuthErrorCode | 'INTERNAL', PageText> = {
     en: 'The login code was not issued to the page that started this sign-in (PKCE check failed); it is now used up.',
   },
   SESSION_INVALID: { status: 401, zh: '会话无效或已过期。', en: 'The session is invalid or has expired.' },
+  SESSION_REVOKED: { status: 401, zh: '会话已退出登录。', en: 'The session was ended by signing out.' },
+  AUTHORIZER_REVOKED: { status: 401, zh: '该公众号已取消对本平台的授权，会话失效。', en: 'The official account has revoked this platform; the session has ended.' },
   ORIGIN_NOT_ALLOWED: { status: 403, zh: '来源不被允许。', en: 'This origin is not allowed.' },
   INTERNAL: { status: 500, zh: '服务暂时出错，请稍后重试。', en: 'Something went wrong on our side. Please try again.' },
 };

@@ -23,16 +23,23 @@ button.secondary{background:#576b95}#who img{width:64px;height:64px;border-radiu
 <p id="actions">
   <button type="button" id="signin-userinfo">Sign in with WeChat</button>
   <button type="button" class="secondary" id="signin-base">Silent sign-in (openid only)</button>
+  <button type="button" class="secondary" id="signout" hidden>Sign out</button>
 </p>
 <script>
 const API = ''; // this page is served by the API itself
 const APPID = ${appid};
 ${SIGN_IN_SCRIPT}
 
-// The demo's own display, around the README snippet's startSignIn and finishSignIn.
+// The demo's own display, around the README snippet's startSignIn, finishSignIn and signOut.
 const status = document.getElementById('status');
 document.getElementById('signin-userinfo').onclick = () => startSignIn('snsapi_userinfo');
 document.getElementById('signin-base').onclick = () => startSignIn('snsapi_base');
+document.getElementById('signout').onclick = async () => {
+  await signOut();
+  document.getElementById('who').hidden = true;
+  document.getElementById('signout').hidden = true;
+  status.textContent = 'Signed out.';
+};
 
 function show(user) {
   const who = document.getElementById('who');
@@ -46,6 +53,7 @@ function show(user) {
   openid.id = 'openid';
   openid.textContent = 'openid: ' + user.openid;
   who.append(name, openid);
+  document.getElementById('signout').hidden = false;
   status.textContent = 'Signed in.';
 }
 

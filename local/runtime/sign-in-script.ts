@@ -40,6 +40,13 @@ async function finishSignIn() {
   if (!token) return null;
   const me = await fetch(API + '/oauth/session', { headers: { authorization: 'Bearer ' + token } });
   if (me.ok) return me.json(); // { openid, appid, unionid?, nickname?, headimgurl?, ... }
-  sessionStorage.removeItem('wx_session'); // expired or no longer valid
+  sessionStorage.removeItem('wx_session'); // expired, signed out, or the official account revoked the platform
   return null;
+}
+
+// Ends the session at the service too (DELETE /oauth/session): the token is refused from then on, wherever it is.
+async function signOut() {
+  const token = sessionStorage.getItem('wx_session');
+  sessionStorage.removeItem('wx_session');
+  if (token) await fetch(API + '/oauth/session', { method: 'DELETE', headers: { authorization: 'Bearer ' + token } });
 }`;

@@ -17,6 +17,8 @@ export type OAuthErrorCode =
   | 'LOGIN_CODE_INVALID'
   | 'CODE_VERIFIER_INVALID'
   | 'SESSION_INVALID'
+  | 'SESSION_REVOKED'
+  | 'AUTHORIZER_REVOKED'
   | 'ORIGIN_NOT_ALLOWED';
 
 /** A sign-in failure. Messages name what was wrong, never a code, state value or token. */

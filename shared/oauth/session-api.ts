@@ -3,6 +3,7 @@ import type { UserRecord } from '../store/user-store';
 import type { OAuthDeps } from './oauth-deps';
 import { OAuthError } from './oauth-errors';
 import { codeVerifierMatches } from './pkce';
+import type { SessionClaims } from './session-token';
 
 /** What a page learns about the signed-in user: never a WeChat token. */
 export interface PublicUser {
@@ -60,11 +61,33 @@ export async function redeemLoginCode(
 
 /** GET /oauth/session: the profile behind a valid bearer session token. */
 export async function readSession(deps: OAuthDeps, authorization: string | undefined): Promise<PublicUser> {
+  const claims = await authenticateSession(deps, authorization);
+  const user = await deps.users.get(claims.appid, claims.sub);
+  if (!user) throw new OAuthError('SESSION_INVALID', 'the session refers to no stored user');
+  return toPublicUser(user);
+}
+
+/** DELETE /oauth/session (logout): the session's jti is refused from now on, until the token would have expired. */
+export async function endSession(deps: OAuthDeps, authorization: string | undefined): Promise<void> {
+  const claims = await authenticateSession(deps, authorization);
+  await deps.sessionRevocations.revoke(claims.jti, claims.expiresAtMs);
+  deps.metrics.addMetric('SessionsEnded', MetricUnit.Count, 1);
+}
+
+/**
+ * The claims of a bearer session token that is valid (signature, issuer, audience, expiry), was not logged out, and
+ * belongs to an official account that has not revoked this platform.
+ */
+async function authenticateSession(deps: OAuthDeps, authorization: string | undefined): Promise<SessionClaims> {
   // The scheme is case-insensitive (RFC 7235 section 2.1): "bearer" is as good as "Bearer".
   const match = /^Bearer ([A-Za-z0-9._~+/=-]+)$/i.exec(authorization?.trim() ?? '');
   if (!match) throw new OAuthError('SESSION_INVALID', 'an Authorization: Bearer session token is required');
   const claims = await (await deps.getSessionTokens()).verify(match[1]!);
-  const user = await deps.users.get(claims.appid, claims.sub);
-  if (!user) throw new OAuthError('SESSION_INVALID', 'the session refers to no stored user');
-  return toPublicUser(user);
+  const [loggedOut, authorizerRevoked] = await Promise.all([
+    deps.sessionRevocations.isRevoked(claims.jti),
+    deps.revokedAuthorizers.isRevoked(claims.appid),
+  ]);
+  if (loggedOut) throw new OAuthError('SESSION_REVOKED', 'the session was ended by logout');
+  if (authorizerRevoked) throw new OAuthError('AUTHORIZER_REVOKED', 'the official account has revoked this platform');
+  return claims;
 }

@@ -1,13 +1,18 @@
 import { errors, jwtVerify, SignJWT } from 'jose';
 import { OAuthError } from './oauth-errors';
+import { randomAlphanumeric } from './random-token';
 
 export interface SessionClaims {
   /** The user's openid for this authorizer. */
   sub: string;
   appid: string;
   unionid?: string;
+  /** The session's own random id: what logout revokes. */
+  jti: string;
   expiresAtMs: number;
 }
+
+const JTI_PATTERN = /^[A-Za-z0-9]{32}$/;
 
 /**
  * Session tokens for H5 pages: HS256 JWTs signed with a key from Secrets Manager (jose does the JOSE work). Issuer
@@ -28,6 +33,7 @@ export function createSessionTokens(input: { signingKey: Uint8Array; componentAp
         .setAudience(audience)
         .setIssuedAt(iat)
         .setExpirationTime(exp)
+        .setJti(randomAlphanumeric(32))
         .sign(input.signingKey);
       return { token, expiresAtMs: exp * 1000 };
     },
@@ -40,13 +46,16 @@ export function createSessionTokens(input: { signingKey: Uint8Array; componentAp
           issuer,
           audience,
           currentDate: new Date(input.now()),
-          requiredClaims: ['sub', 'exp', 'appid'],
+          requiredClaims: ['sub', 'exp', 'appid', 'jti'],
         });
-        if (typeof payload.appid !== 'string' || typeof payload.sub !== 'string') throw new errors.JWTClaimValidationFailed('bad claims', payload);
+        if (typeof payload.appid !== 'string' || typeof payload.sub !== 'string' || !JTI_PATTERN.test(payload.jti ?? '')) {
+          throw new errors.JWTClaimValidationFailed('bad claims', payload);
+        }
         return {
           sub: payload.sub,
           appid: payload.appid,
           ...(typeof payload.unionid === 'string' ? { unionid: payload.unionid } : {}),
+          jti: payload.jti!,
           expiresAtMs: (payload.exp ?? 0) * 1000,
         };
       } catch (err) {

@@ -235,6 +235,34 @@ describe.skipIf(skipReason !== null)('H5 sign-in demo page (local runtime) in Ch
     expect(seen.errors).toEqual([]);
   });
 
+  it('signs out: the service refuses the old session token from then on, and a reload shows no user', async () => {
+    const user = expectedUser('han-meimei');
+    const page = await (await openBrowser()).newPage();
+    await openConsentPage(page);
+    await chooseUser(page, user.nickname);
+    const token = await page.evaluate(() => sessionStorage.getItem('wx_session'));
+    const seen = watch(page);
+
+    const [logout] = await Promise.all([
+      page.waitForResponse((response) => response.url() === `${runtime!.url}/oauth/session` && response.request().method() === 'DELETE'),
+      page.getByRole('button', { name: 'Sign out' }).click(),
+    ]);
+    await page.locator('#status', { hasText: 'Signed out.' }).waitFor();
+    const reused = await page.evaluate(
+      async (stolen) => (await fetch('/oauth/session', { headers: { authorization: `Bearer ${stolen}` } })).json() as Promise<{ error: string }>,
+      token,
+    );
+    await page.reload();
+    await page.locator('#status', { hasText: 'Not signed in.' }).waitFor();
+
+    expect(token).toEqual(expect.any(String));
+    expect(logout.status()).toBe(204);
+    expect(reused.error).toBe('SESSION_REVOKED');
+    expect(await page.locator('#openid').count()).toBe(0);
+    expect(await page.evaluate(() => sessionStorage.getItem('wx_session'))).toBeNull();
+    expect(seen.errors).toEqual([]);
+  });
+
   // One runtime serves every test, and a silent sign-in keeps a profile stored by an earlier snsapi_userinfo one (by
   // design, shared/store/user-store.ts): the silent user, DEFAULT_OAUTH_USER_ID, is never chosen on a consent page here.
   it('signs in silently with snsapi_base: no consent page, an openid and no nickname', async () => {

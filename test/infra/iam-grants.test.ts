@@ -6,7 +6,8 @@ import { createAuthorizationEventStore } from '../../shared/store/authorization-
 import { createLoginCodeStore } from '../../shared/store/login-code-store';
 import { createOAuthStateStore } from '../../shared/store/oauth-state-store';
 import { createPushAuditLog } from '../../shared/store/push-audit-log';
-import { authorizersPk, componentPk, loginCodePk, oauthStatePk, tokenPk, userPk } from '../../shared/store/table-keys';
+import { createSessionRevocationStore } from '../../shared/store/session-revocation-store';
+import { authorizersPk, componentPk, loginCodePk, oauthStatePk, revokedSessionPk, tokenPk, userPk } from '../../shared/store/table-keys';
 import { createTicketStore } from '../../shared/store/ticket-store';
 import { createTokenStore } from '../../shared/store/token-store';
 import { createUserStore } from '../../shared/store/user-store';
@@ -306,6 +307,7 @@ describe('WechatComponent H5 sign-in role', { timeout: CDK_TIMEOUT_MS }, () => {
         Condition: { StringEquals: { 'kms:ViaService': `dynamodb.${TEST_REGION}.amazonaws.com` } },
       },
       items(['dynamodb:PutItem', 'dynamodb:DeleteItem'], [`LOGIN_CODE#${TEST_APPID}#*`]),
+      items(['dynamodb:GetItem', 'dynamodb:PutItem'], [`SESSION_REVOKED#${TEST_APPID}#*`]),
       {
         Effect: 'Allow',
         Action: 'kms:Encrypt',
@@ -392,9 +394,15 @@ describe('WechatComponent H5 sign-in role', { timeout: CDK_TIMEOUT_MS }, () => {
       tokens: { accessToken: 'a', refreshToken: 'r', accessTokenExpiresAtMs: NOW_MS, scope: 'snsapi_base' },
     });
     await users.get(AUTHORIZER_APPID, 'openid-1');
+    const revocations = createSessionRevocationStore(base);
+    await revocations.revoke('j'.repeat(32), NOW_MS + 60_000);
+    await revocations.isRevoked('j'.repeat(32));
 
     expect(new Set(tableCalls.map((c) => `${c.action} ${c.pk.split('#')[0]}`))).toEqual(
-      new Set(['GetItem TOKEN', 'GetItem AUTHORIZERS', 'PutItem OAUTH_STATE', 'GetItem OAUTH_STATE', 'UpdateItem OAUTH_STATE', 'PutItem LOGIN_CODE', 'DeleteItem LOGIN_CODE', 'UpdateItem USER', 'GetItem USER']),
+      new Set([
+        'GetItem TOKEN', 'GetItem AUTHORIZERS', 'PutItem OAUTH_STATE', 'GetItem OAUTH_STATE', 'UpdateItem OAUTH_STATE', 'PutItem LOGIN_CODE',
+        'DeleteItem LOGIN_CODE', 'UpdateItem USER', 'GetItem USER', 'PutItem SESSION_REVOKED', 'GetItem SESSION_REVOKED',
+      ]),
     );
     for (const call of tableCalls) expect(allowsTableCall(statements, tableArn, call), JSON.stringify(call)).toBe(true);
     expect(keyCalls).toEqual([{ action: 'kms:Decrypt', purpose: 'component_access_token' }, { action: 'kms:Encrypt', purpose: 'user_oauth_tokens' }]);
@@ -410,6 +418,9 @@ describe('WechatComponent H5 sign-in role', { timeout: CDK_TIMEOUT_MS }, () => {
       { action: 'DeleteItem', pk: oauthStatePk(TEST_APPID, 'state') },
       { action: 'DeleteItem', pk: userPk(TEST_APPID, AUTHORIZER_APPID, 'openid-1') },
       { action: 'GetItem', pk: loginCodePk(TEST_APPID, 'c'.repeat(64)) },
+      { action: 'DeleteItem', pk: revokedSessionPk(TEST_APPID, 'j'.repeat(32)) },
+      { action: 'UpdateItem', pk: revokedSessionPk(TEST_APPID, 'j'.repeat(32)) },
+      { action: 'GetItem', pk: revokedSessionPk(OTHER_APPID, 'j'.repeat(32)) },
       { action: 'GetItem', pk: userPk(OTHER_APPID, AUTHORIZER_APPID, 'openid-1') },
       { action: 'GetItem', pk: oauthStatePk(OTHER_APPID, 'state') },
       { action: 'GetItem', pk: tokenPk(OTHER_APPID) },

@@ -44,15 +44,17 @@ describe('login codes and sessions (/oauth/session)', () => {
   };
   const newSession = async () => (await (await redeem(h, await newLoginCode())).json()) as SessionBody;
   /** Signs claims as a token of ours would carry them, with whatever key and issuer the test wants. */
-  const forge = (overrides: { key?: Uint8Array; issuer?: string; audience?: string; sub?: string } = {}) =>
-    new SignJWT({ appid: TEST_AUTHORIZER_APPID })
+  const forge = (overrides: { key?: Uint8Array; issuer?: string; audience?: string; sub?: string; jti?: string | null } = {}) => {
+    const jwt = new SignJWT({ appid: TEST_AUTHORIZER_APPID })
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
       .setSubject(overrides.sub ?? openid())
       .setIssuer(overrides.issuer ?? ISSUER)
       .setAudience(overrides.audience ?? 'h5-session')
       .setIssuedAt(Math.floor(h.clock.now() / 1000))
-      .setExpirationTime(Math.floor(h.clock.now() / 1000) + 600)
-      .sign(overrides.key ?? signingKey);
+      .setExpirationTime(Math.floor(h.clock.now() / 1000) + 600);
+    if (overrides.jti !== null) jwt.setJti(overrides.jti ?? randomAlphanumeric(32));
+    return jwt.sign(overrides.key ?? signingKey);
+  };
   const expectUnauthorized = async (response: Response) => {
     await expectJsonFailure(response, 'SESSION_INVALID');
     expect(response.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
@@ -176,6 +178,11 @@ describe('login codes and sessions (/oauth/session)', () => {
       await newSession();
 
       expect((await readSession(h, `Bearer ${await forge()}`)).status).toBe(200);
+    });
+
+    it('rejects a token without a jti, or with a jti not of our making, with 401: logout could not revoke it', async () => {
+      await expectUnauthorized(await readSession(h, `Bearer ${await forge({ jti: null })}`));
+      await expectUnauthorized(await readSession(h, `Bearer ${await forge({ jti: '../SESSION_REVOKED#x' })}`));
     });
 
     it('rejects a token signed with another key with 401', async () => {
@@ -304,11 +311,11 @@ describe('/oauth/session with another method', () => {
   });
   afterAll(async () => h?.close());
 
-  it('rejects DELETE with 405 and an Allow header', async () => {
-    const response = await fetch(`${h.gateway.url}/oauth/session`, { method: 'DELETE', headers: { origin: RETURN_TO_ORIGIN } });
+  it('rejects PUT with 405 and an Allow header', async () => {
+    const response = await fetch(`${h.gateway.url}/oauth/session`, { method: 'PUT', headers: { origin: RETURN_TO_ORIGIN } });
 
     expect(response.status).toBe(405);
-    expect(response.headers.get('allow')).toBe('GET, POST, OPTIONS');
+    expect(response.headers.get('allow')).toBe('GET, POST, DELETE, OPTIONS');
     expect(response.headers.get('access-control-allow-origin')).toBe(RETURN_TO_ORIGIN);
   });
 });

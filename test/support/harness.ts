@@ -21,7 +21,7 @@ import { startLocalAws, type LocalAws } from '../../local/aws/local-aws';
 import { startHttpGateway, type GatewayRoute, type HttpGateway } from '../../local/runtime/http-gateway';
 import { makeH5OAuthHandler } from '../../functions/h5-oauth/app';
 import { createCachedSecret } from '../../shared/config/component-secrets';
-import type { OAuthDeps } from '../../shared/oauth/oauth-deps';
+import { signInStores, type OAuthDeps } from '../../shared/oauth/oauth-deps';
 import { parseReturnToRules } from '../../shared/oauth/return-to';
 import { createSessionTokens } from '../../shared/oauth/session-token';
 import { createSnsApi } from '../../shared/oauth/sns-api';
@@ -155,10 +155,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     openBaseUrl: sim.url,
     returnToRules: parseReturnToRules(oauth.allowedReturnTo ?? [RETURN_TO]),
     configuredAuthorizers: new Set(oauth.authorizerAppids ?? [TEST_AUTHORIZER_APPID]),
-    authorizers: stores.events,
-    states: stores.oauthStates,
-    loginCodes: stores.loginCodes,
-    users: stores.users,
+    ...signInStores(stores, clock.now),
     tokenReader: createComponentTokenReader({
       tokens: stores.tokens,
       requestRefresh: createLambdaRefreshTrigger({ functionName: REFRESHER_FUNCTION, lambda: new LambdaClient(aws.clientConfig('lambda')) }),
