@@ -5,10 +5,9 @@ import { createCachedSecret } from '../../shared/config/component-secrets';
 import { ENV } from '../../shared/config/env-schema';
 import { loadConfig } from '../../shared/config/load-config';
 import { createLogger, createMetrics } from '../../shared/log/observability';
-import { secretRegistry } from '../../shared/log/redaction';
 import { signInStores, type OAuthDeps } from '../../shared/oauth/oauth-deps';
 import { parseReturnToRules } from '../../shared/oauth/return-to';
-import { createSessionTokens } from '../../shared/oauth/session-token';
+import { createSessionTokens, sessionSigningKeyFrom } from '../../shared/oauth/session-token';
 import { createSnsApi } from '../../shared/oauth/sns-api';
 import { createComponentStores } from '../../shared/store/component-stores';
 import { createDocumentClient } from '../../shared/store/document-client';
@@ -37,12 +36,7 @@ export function createOAuthDepsFromEnv(env: Record<string, string | undefined> =
     now,
     loginCodeTtlMs: config[ENV.oauthLoginCodeTtlSec] * 1000,
   });
-  const readSigningKey = createCachedSecret({ secretArn: config[ENV.sessionSecretArn], client: new SecretsManagerClient({}) }, (value) => {
-    // At least 256 bits for HS256; the stack generates 64 random letters and digits.
-    if (value.length < 32) throw new Error('the session secret must be at least 32 characters');
-    secretRegistry.add(value);
-    return new TextEncoder().encode(value);
-  });
+  const readSigningKey = createCachedSecret({ secretArn: config[ENV.sessionSecretArn], client: new SecretsManagerClient({}) }, sessionSigningKeyFrom);
   return {
     componentAppid,
     callbackUrl: config[ENV.oauthCallbackUrl],

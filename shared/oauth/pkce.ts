@@ -33,7 +33,7 @@ export function readCodeChallenge(query: Record<string, string | undefined>): st
 }
 
 /** Whether `codeVerifier` is well-formed and hashes to `codeChallenge`; compared in constant time. */
-export function codeVerifierMatches(codeVerifier: unknown, codeChallenge: string | undefined): boolean {
+export function codeVerifierMatches(codeVerifier: unknown, codeChallenge: string | undefined): codeVerifier is string {
   if (typeof codeVerifier !== 'string' || !CODE_VERIFIER_PATTERN.test(codeVerifier) || !codeChallenge) return false;
   const expected = Buffer.from(codeChallenge, 'ascii');
   const actual = Buffer.from(codeChallengeOf(codeVerifier), 'ascii');

@@ -1,4 +1,5 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { secretRegistry } from '../log/redaction';
 import type { UserRecord } from '../store/user-store';
 import type { OAuthDeps } from './oauth-deps';
 import { OAuthError } from './oauth-errors';
@@ -47,10 +48,13 @@ export async function redeemLoginCode(
   if (typeof loginCode !== 'string' || !/^[A-Za-z0-9]{32}$/.test(loginCode)) throw new OAuthError('LOGIN_CODE_INVALID', 'loginCode is missing or malformed');
   const grant = await deps.loginCodes.redeem(loginCode);
   if (!grant) throw new OAuthError('LOGIN_CODE_INVALID', 'login code unknown, already used or expired');
+  // Registered once known to be real: an arbitrary string sent as a code must not mask words in our own log lines.
+  secretRegistry.add(loginCode);
   if (!codeVerifierMatches(codeVerifier, grant.codeChallenge)) {
     deps.metrics.addMetric('LoginCodesRefusedPkce', MetricUnit.Count, 1);
     throw new OAuthError('CODE_VERIFIER_INVALID', 'codeVerifier is missing, malformed or not the one this sign-in started with');
   }
+  secretRegistry.add(codeVerifier);
   const user = await deps.users.get(grant.authorizerAppid, grant.openid);
   if (!user) throw new OAuthError('LOGIN_CODE_INVALID', 'login code refers to no stored user');
   const sessions = await deps.getSessionTokens();

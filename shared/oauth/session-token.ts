@@ -1,4 +1,5 @@
 import { errors, jwtVerify, SignJWT } from 'jose';
+import { secretRegistry } from '../log/redaction';
 import { OAuthError } from './oauth-errors';
 import { randomAlphanumeric } from './random-token';
 
@@ -13,6 +14,16 @@ export interface SessionClaims {
 }
 
 const JTI_PATTERN = /^[A-Za-z0-9]{32}$/;
+
+/**
+ * The HS256 key from the session secret's string: at least 256 bits (the stack generates 64 random letters and
+ * digits), pinned in the log redactor before it is used.
+ */
+export function sessionSigningKeyFrom(secretString: string): Uint8Array {
+  if (secretString.length < 32) throw new Error('the session secret must be at least 32 characters');
+  secretRegistry.pin('session_signing_key', secretString);
+  return new TextEncoder().encode(secretString);
+}
 
 /**
  * Session tokens for H5 pages: HS256 JWTs signed with a key from Secrets Manager (jose does the JOSE work). Issuer
@@ -35,6 +46,7 @@ export function createSessionTokens(input: { signingKey: Uint8Array; componentAp
         .setExpirationTime(exp)
         .setJti(randomAlphanumeric(32))
         .sign(input.signingKey);
+      secretRegistry.add(token);
       return { token, expiresAtMs: exp * 1000 };
     },
 
@@ -51,6 +63,8 @@ export function createSessionTokens(input: { signingKey: Uint8Array; componentAp
         if (typeof payload.appid !== 'string' || typeof payload.sub !== 'string' || !JTI_PATTERN.test(payload.jti ?? '')) {
           throw new errors.JWTClaimValidationFailed('bad claims', payload);
         }
+        // Only now: a string that merely claims to be a token is not worth masking (nor letting a caller mask words).
+        secretRegistry.add(token);
         return {
           sub: payload.sub,
           appid: payload.appid,

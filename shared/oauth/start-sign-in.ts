@@ -1,5 +1,6 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { APPID_PATTERN } from '../config/env-names';
+import { secretRegistry } from '../log/redaction';
 import type { OAuthScope } from '../store/oauth-state-store';
 import { buildAuthorizeUrl } from './authorize-url';
 import type { OAuthDeps } from './oauth-deps';
@@ -31,6 +32,7 @@ export async function startSignIn(deps: OAuthDeps, query: Record<string, string 
   const state = randomAlphanumeric(32);
   const nowMs = deps.now();
   const browserSecret = deps.cookieBinding ? randomAlphanumeric(43) : null;
+  if (browserSecret) secretRegistry.add(browserSecret);
   await deps.states.create(
     {
       state,

@@ -1,4 +1,5 @@
 import { DeleteCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { secretRegistry } from '../log/redaction';
 import { randomAlphanumeric, sha256Hex } from '../oauth/random-token';
 import { isConditionalCheckFailed, storeUnavailable } from './store-errors';
 import { loginCodePk } from './table-keys';
@@ -20,6 +21,7 @@ export function createLoginCodeStore(input: { dynamo: DynamoDBDocumentClient; ta
   return {
     async issue(grant: LoginGrant): Promise<string> {
       const code = randomAlphanumeric(32);
+      secretRegistry.add(code);
       const expiresAtMs = input.now() + input.ttlMs;
       try {
         await input.dynamo.send(
