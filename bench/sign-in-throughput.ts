@@ -8,6 +8,7 @@
 import { TEST_AUTHORIZER_APPID } from '../local/wechat-sim/defaults';
 import { RETURN_TO, RETURN_TO_ORIGIN, startHarness } from '../test/support/harness';
 import { TestBrowser } from '../test/support/oauth-browser';
+import { newPkcePair } from '../test/support/pkce';
 import { summarizeLatency, type LatencySummary } from './stats';
 
 export interface SignInResult {
@@ -33,10 +34,16 @@ export async function measureSignIn(options: { signIns?: number; concurrency?: n
   try {
     await h.sim.pushTicketNow();
     await h.runRefresher();
-    const start = `${h.gateway.url}/oauth/start?${new URLSearchParams({ appid: TEST_AUTHORIZER_APPID, scope: 'snsapi_base', return_to: RETURN_TO })}`;
-
     const signInOnce = async (): Promise<{ flowMs: number; callbackMs: number }> => {
       const browser = new TestBrowser();
+      const { codeVerifier, codeChallenge } = newPkcePair();
+      const start = `${h.gateway.url}/oauth/start?${new URLSearchParams({
+        appid: TEST_AUTHORIZER_APPID,
+        scope: 'snsapi_base',
+        return_to: RETURN_TO,
+        code_challenge: codeChallenge,
+        code_challenge_method: 'S256',
+      })}`;
       const t0 = performance.now();
       const started = await browser.get(start);
       const authorized = await browser.get(started.headers.get('location')!);
@@ -45,7 +52,7 @@ export async function measureSignIn(options: { signIns?: number; concurrency?: n
       const back = await browser.get(callbackUrl);
       const callbackMs = performance.now() - c0;
       const loginCode = new URL(back.headers.get('location')!).searchParams.get('wx_login');
-      const session = await fetch(`${h.gateway.url}/oauth/session`, { method: 'POST', body: JSON.stringify({ loginCode }), headers: { origin: RETURN_TO_ORIGIN } });
+      const session = await fetch(`${h.gateway.url}/oauth/session`, { method: 'POST', body: JSON.stringify({ loginCode, codeVerifier }), headers: { origin: RETURN_TO_ORIGIN } });
       if (session.status !== 200) throw new Error(`sign-in failed: session ${session.status}`);
       await session.arrayBuffer();
       return { flowMs: performance.now() - t0, callbackMs };

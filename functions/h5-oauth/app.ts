@@ -4,9 +4,9 @@ import { completeSignIn } from '../../shared/oauth/complete-sign-in';
 import type { OAuthDeps } from '../../shared/oauth/oauth-deps';
 import { OAuthError } from '../../shared/oauth/oauth-errors';
 import { allowedOrigins } from '../../shared/oauth/return-to';
-import { readSession, redeemLoginCode } from '../../shared/oauth/session-api';
+import { endSession, readSession, redeemLoginCode } from '../../shared/oauth/session-api';
 import { startSignIn } from '../../shared/oauth/start-sign-in';
-import { bindingCookie, corsHeaders, failure, json, parseCookies, redirect } from './responses';
+import { bindingCookie, corsHeaders, failure, json, noContent, parseCookies, redirect, SESSION_METHODS } from './responses';
 
 export const OAUTH_ROUTES = {
   start: '/oauth/start',
@@ -17,7 +17,7 @@ export const OAUTH_ROUTES = {
 const MAX_SESSION_BODY_BYTES = 4096;
 
 /**
- * H5 sign-in on behalf of authorized official accounts: GET /oauth/start, GET /oauth/callback, POST and GET
+ * H5 sign-in on behalf of authorized official accounts: GET /oauth/start, GET /oauth/callback, POST, GET and DELETE
  * /oauth/session (+ its CORS preflight). Parses the request, calls shared/oauth, shapes the response.
  */
 export function makeH5OAuthHandler(deps: OAuthDeps) {
@@ -62,26 +62,38 @@ export function makeH5OAuthHandler(deps: OAuthDeps) {
         log(refusal, 'session');
         return failure(refusal, 'json');
       }
-      if (method === 'OPTIONS') return { statusCode: 204, headers: cors, body: '' };
+      if (method === 'OPTIONS') return noContent(cors);
       try {
-        if (method === 'POST') return json(200, await redeemLoginCode(deps, readLoginCode(event)), cors);
+        if (method === 'POST') return json(200, await redeemLoginCode(deps, readRedemption(event)), cors);
         if (method === 'GET') return json(200, await readSession(deps, event.headers.authorization), cors);
+        if (method === 'DELETE') {
+          await endSession(deps, event.headers.authorization);
+          return noContent(cors);
+        }
       } catch (err) {
         log(err, 'session');
         return failure(err, 'json', cors);
       }
-      return json(405, { error: 'METHOD_NOT_ALLOWED', message: 'use POST to redeem a login code or GET to read the session' }, { ...cors, allow: 'GET, POST, OPTIONS' });
+      return json(
+        405,
+        { error: 'METHOD_NOT_ALLOWED', message: 'use POST to redeem a login code, GET to read the session or DELETE to sign out' },
+        { ...cors, allow: SESSION_METHODS },
+      );
     }
     return json(404, { error: 'NOT_FOUND', message: 'no such route' });
   });
 }
 
-function readLoginCode(event: APIGatewayProxyEventV2): unknown {
+/** The JSON body of POST /oauth/session; its fields are checked by redeemLoginCode. */
+function readRedemption(event: APIGatewayProxyEventV2): { loginCode: unknown; codeVerifier: unknown } {
   const raw = event.isBase64Encoded ? Buffer.from(event.body ?? '', 'base64').toString('utf8') : (event.body ?? '');
   if (raw.length > MAX_SESSION_BODY_BYTES) throw new OAuthError('BAD_REQUEST', 'request body too large');
+  let body: unknown;
   try {
-    return (JSON.parse(raw) as { loginCode?: unknown }).loginCode;
+    body = JSON.parse(raw);
   } catch {
-    throw new OAuthError('LOGIN_CODE_INVALID', 'the body must be JSON {"loginCode": "..."}');
+    throw new OAuthError('LOGIN_CODE_INVALID', 'the body must be JSON {"loginCode": "...", "codeVerifier": "..."}');
   }
+  const { loginCode, codeVerifier } = (body ?? {}) as { loginCode?: unknown; codeVerifier?: unknown };
+  return { loginCode, codeVerifier };
 }

@@ -5,17 +5,15 @@ import { createCachedSecret } from '../../shared/config/component-secrets';
 import { ENV } from '../../shared/config/env-schema';
 import { loadConfig } from '../../shared/config/load-config';
 import { createLogger, createMetrics } from '../../shared/log/observability';
-import { secretRegistry } from '../../shared/log/redaction';
-import type { OAuthDeps } from '../../shared/oauth/oauth-deps';
+import { signInStores, type OAuthDeps } from '../../shared/oauth/oauth-deps';
 import { parseReturnToRules } from '../../shared/oauth/return-to';
-import { createSessionTokens } from '../../shared/oauth/session-token';
+import { createSessionTokens, sessionSigningKeyFrom } from '../../shared/oauth/session-token';
 import { createSnsApi } from '../../shared/oauth/sns-api';
 import { createComponentStores } from '../../shared/store/component-stores';
 import { createDocumentClient } from '../../shared/store/document-client';
 import { createComponentTokenReader } from '../../shared/token/component-token-reader';
 import { createLambdaRefreshTrigger } from '../../shared/token/lambda-refresh-trigger';
 import { createWechatHttp } from '../../shared/wechat/component-api';
-import { OAUTH_ROUTES } from './app';
 
 /** Production wiring from the environment; fails at cold start naming every bad variable. */
 export function createOAuthDepsFromEnv(env: Record<string, string | undefined> = process.env): OAuthDeps {
@@ -38,24 +36,14 @@ export function createOAuthDepsFromEnv(env: Record<string, string | undefined> =
     now,
     loginCodeTtlMs: config[ENV.oauthLoginCodeTtlSec] * 1000,
   });
-  const readSigningKey = createCachedSecret({ secretArn: config[ENV.sessionSecretArn], client: new SecretsManagerClient({}) }, (value) => {
-    // At least 256 bits for HS256; the stack generates 64 random letters and digits.
-    if (value.length < 32) throw new Error('the session secret must be at least 32 characters');
-    secretRegistry.add(value);
-    return new TextEncoder().encode(value);
-  });
-  const callbackUrl = config[ENV.oauthCallbackUrl];
+  const readSigningKey = createCachedSecret({ secretArn: config[ENV.sessionSecretArn], client: new SecretsManagerClient({}) }, sessionSigningKeyFrom);
   return {
     componentAppid,
-    callbackUrl,
-    startUrl: new URL(OAUTH_ROUTES.start, callbackUrl).href,
+    callbackUrl: config[ENV.oauthCallbackUrl],
     openBaseUrl: config[ENV.openBase],
     returnToRules: parseReturnToRules(config[ENV.oauthAllowedReturnTo]),
     configuredAuthorizers: new Set(config[ENV.authorizerAppids]),
-    authorizers: stores.events,
-    states: stores.oauthStates,
-    loginCodes: stores.loginCodes,
-    users: stores.users,
+    ...signInStores(stores, now),
     tokenReader: createComponentTokenReader({
       tokens: stores.tokens,
       requestRefresh: createLambdaRefreshTrigger({ functionName: config[ENV.refresherFunctionName], lambda: new LambdaClient({}) }),

@@ -11,6 +11,11 @@ export const FAILURES: Record<OAuthErrorCode | 'INTERNAL', PageText> = {
   BAD_REQUEST: { status: 400, zh: '登录链接不完整。', en: 'The sign-in link is incomplete.' },
   UNKNOWN_AUTHORIZER: { status: 400, zh: '该公众号未授权本平台。', en: 'This official account has not authorized this platform.' },
   RETURN_TO_NOT_ALLOWED: { status: 400, zh: '返回地址不在允许列表中。', en: 'The return address is not on the allow-list.' },
+  CODE_CHALLENGE_INVALID: {
+    status: 400,
+    zh: '登录链接缺少有效的 PKCE 校验值（code_challenge，仅支持 S256）。',
+    en: 'The sign-in link lacks a valid PKCE code_challenge (S256 only).',
+  },
   UNKNOWN_STATE: { status: 400, zh: '登录请求无效或已过期。', en: 'The sign-in request is unknown or has expired.' },
   STATE_EXPIRED: { status: 400, zh: '登录请求已过期。', en: 'The sign-in request has expired.' },
   COOKIE_MISSING: { status: 400, zh: '无法确认是同一浏览器发起的登录（缺少 Cookie）。', en: 'This browser did not start this sign-in (cookie missing).' },
@@ -22,7 +27,14 @@ export const FAILURES: Record<OAuthErrorCode | 'INTERNAL', PageText> = {
   WECHAT_ERROR: { status: 502, zh: '微信拒绝了本次登录。', en: 'WeChat refused this sign-in.' },
   TOKEN_UNAVAILABLE: { status: 503, zh: '平台暂时不可用，请稍后重试。', en: 'The platform is temporarily unavailable. Please try again.' },
   LOGIN_CODE_INVALID: { status: 400, zh: '登录码无效、已使用或已过期。', en: 'The login code is invalid, used or expired.' },
+  CODE_VERIFIER_INVALID: {
+    status: 400,
+    zh: '登录码不是由本页面发起的登录签发的（PKCE 校验失败），已作废。',
+    en: 'The login code was not issued to the page that started this sign-in (PKCE check failed); it is now used up.',
+  },
   SESSION_INVALID: { status: 401, zh: '会话无效或已过期。', en: 'The session is invalid or has expired.' },
+  SESSION_REVOKED: { status: 401, zh: '会话已退出登录。', en: 'The session was ended by signing out.' },
+  AUTHORIZER_REVOKED: { status: 401, zh: '该公众号已取消对本平台的授权，会话失效。', en: 'The official account has revoked this platform; the session has ended.' },
   ORIGIN_NOT_ALLOWED: { status: 403, zh: '来源不被允许。', en: 'This origin is not allowed.' },
   INTERNAL: { status: 500, zh: '服务暂时出错，请稍后重试。', en: 'Something went wrong on our side. Please try again.' },
 };

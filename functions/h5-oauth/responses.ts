@@ -8,6 +8,11 @@ export function redirect(location: string, cookies: string[] = []): APIGatewayPr
   return { statusCode: 302, headers: { ...NO_STORE, location }, ...(cookies.length ? { cookies } : {}), body: '' };
 }
 
+/** 204 with no body: logout, and the CORS preflight. */
+export function noContent(headers: Record<string, string> = {}): APIGatewayProxyStructuredResultV2 {
+  return { statusCode: 204, headers: { ...NO_STORE, ...headers }, body: '' };
+}
+
 export function json(statusCode: number, body: unknown, headers: Record<string, string> = {}): APIGatewayProxyStructuredResultV2 {
   return { statusCode, headers: { ...NO_STORE, 'content-type': 'application/json; charset=utf-8', ...headers }, body: JSON.stringify(body) };
 }
@@ -20,7 +25,8 @@ export function failure(err: unknown, kind: 'page' | 'json', headers: Record<str
   const code = err instanceof OAuthError ? err.code : 'INTERNAL';
   const { status, en } = FAILURES[code];
   if (kind === 'json') {
-    const auth: Record<string, string> = code === 'SESSION_INVALID' ? { 'www-authenticate': 'Bearer error="invalid_token"' } : {};
+    // Every 401 is about the bearer token (RFC 6750 section 3.1): invalid, logged out, or of a revoked authorizer.
+    const auth: Record<string, string> = status === 401 ? { 'www-authenticate': 'Bearer error="invalid_token"' } : {};
     return json(status, { error: code, message: en }, { ...headers, ...auth });
   }
   return {
@@ -52,13 +58,16 @@ export function parseCookies(cookies: string[] | undefined): Record<string, stri
   return out;
 }
 
+/** What /oauth/session answers: redeem a login code, read the session, log out (and the CORS preflight). */
+export const SESSION_METHODS = 'GET, POST, DELETE, OPTIONS';
+
 /** CORS for the session API: only the origins of the return_to allow-list. */
 export function corsHeaders(origin: string | undefined, allowed: ReadonlySet<string>): Record<string, string> | null {
   if (!origin) return {};
   if (!allowed.has(origin)) return null;
   return {
     'access-control-allow-origin': origin,
-    'access-control-allow-methods': 'GET, POST, OPTIONS',
+    'access-control-allow-methods': SESSION_METHODS,
     'access-control-allow-headers': 'authorization, content-type',
     'access-control-max-age': '600',
     vary: 'Origin',

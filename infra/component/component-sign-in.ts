@@ -25,8 +25,8 @@ export interface SignInProps {
    */
   readonly authorizerAppids?: string[];
   /**
-   * Bind each sign-in to its browser with a `__Host-` cookie. Turn off only for webviews that lose cookies: that gives
-   * up login-CSRF protection.
+   * Bind each sign-in's callback to its browser with a `__Host-` cookie. Turn off only for webviews that lose cookies:
+   * callbacks are then bound to no browser and every replay is refused (PKCE still binds login codes to the page).
    * @default true
    */
   readonly cookieBinding?: boolean;
@@ -49,9 +49,9 @@ export interface ComponentSignInProps extends SignInProps {
 }
 
 /**
- * The h5-oauth function behind /oauth/start, /oauth/callback and /oauth/session, with its own session-signing
- * secret. It reads the component token like any consumer (it never sees the appsecret), and it runs in the egress
- * network because WeChat checks the caller IP of sns/oauth2/component/* as well.
+ * The h5-oauth function behind /oauth/start, /oauth/callback and /oauth/session (GET, POST, DELETE), with its own
+ * session-signing secret. It reads the component token like any consumer (it never sees the appsecret), and it runs
+ * in the egress network because WeChat checks the caller IP of sns/oauth2/component/* as well.
  */
 export class ComponentSignIn extends Construct {
   readonly function: ComponentFunction;
@@ -93,6 +93,8 @@ export class ComponentSignIn extends Construct {
     grantItems(props.table, props.key, role, ['GetItem'], [partitionOf.authorizers(appid)]);
     grantItems(props.table, props.key, role, ['GetItem', 'PutItem', 'UpdateItem'], [partitionOf.oauthStates(appid), partitionOf.users(appid)]);
     grantItems(props.table, props.key, role, ['PutItem', 'DeleteItem'], [partitionOf.loginCodes(appid)]);
+    // Logout writes a session's jti, every session read checks it; nothing ever updates or deletes one.
+    grantItems(props.table, props.key, role, ['GetItem', 'PutItem'], [partitionOf.revokedSessions(appid)]);
     grantKeyUse(props.key, role, 'kms:Encrypt', appid, ['user_oauth_tokens']);
 
     const integration = new HttpLambdaIntegration('H5OAuth', this.function.function);
@@ -101,7 +103,7 @@ export class ComponentSignIn extends Construct {
       ...props.httpApi.addRoutes({ path: API_PATHS.oauthCallback, methods: [apigw.HttpMethod.GET], integration }),
       ...props.httpApi.addRoutes({
         path: API_PATHS.oauthSession,
-        methods: [apigw.HttpMethod.GET, apigw.HttpMethod.POST, apigw.HttpMethod.OPTIONS],
+        methods: [apigw.HttpMethod.GET, apigw.HttpMethod.POST, apigw.HttpMethod.DELETE, apigw.HttpMethod.OPTIONS],
         integration,
       }),
     ];

@@ -16,6 +16,7 @@ export const partitionOf = {
   oauthStates: (appid: string) => `OAUTH_STATE#${appid}#*`,
   loginCodes: (appid: string) => `LOGIN_CODE#${appid}#*`,
   users: (appid: string) => `USER#${appid}#*`,
+  revokedSessions: (appid: string) => `SESSION_REVOKED#${appid}#*`,
 };
 
 /** The service table: pk/sk strings, on-demand, PITR, ttl, encrypted with the component key (shared/store/table-keys.ts). */

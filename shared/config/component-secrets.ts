@@ -1,5 +1,6 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { z } from 'zod';
+import { secretRegistry } from '../log/redaction';
 
 /** The component's three secrets, kept together in one Secrets Manager secret as JSON. */
 export interface ComponentSecrets {
@@ -75,9 +76,16 @@ export function createCachedSecret<T>(options: SecretsManagerSourceOptions, pars
   };
 }
 
-/** A cached getter for the component secrets stored as JSON in Secrets Manager. */
+/** A cached getter for the component secrets stored as JSON in Secrets Manager; loaded values are pinned for redaction. */
 export function createSecretsManagerSource(options: SecretsManagerSourceOptions): () => Promise<ComponentSecrets> {
-  return createCachedSecret(options, parseComponentSecrets);
+  return createCachedSecret(options, (secretString) => {
+    const secrets = parseComponentSecrets(secretString);
+    // Pinned before anyone can use them, for the life of the container (and the previous values after a rotation).
+    secretRegistry.pin('appsecret', secrets.appsecret);
+    secretRegistry.pin('message_token', secrets.token);
+    secretRegistry.pin('encoding_aes_key', secrets.encodingAesKey);
+    return secrets;
+  });
 }
 
 function parseComponentSecrets(secretString: string): ComponentSecrets {

@@ -32,7 +32,7 @@ export const envSchema = z.object({
     .default('')
     .transform((value) => value.split(',').map((entry) => entry.trim()).filter(Boolean))
     .pipe(z.array(appid)),
-  // 'off' trades login-CSRF protection for webviews that lose cookies; see README.
+  // 'off' unbinds callbacks from the browser, for webviews that lose cookies (PKCE still binds login codes); see README.
   [ENV.oauthCookieBinding]: z.enum(['on', 'off']).default('on'),
   [ENV.oauthStateTtlSec]: positiveInt(600),
   [ENV.oauthLoginCodeTtlSec]: positiveInt(120),

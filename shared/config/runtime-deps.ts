@@ -1,13 +1,12 @@
 import { KMSClient } from '@aws-sdk/client-kms';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { secretRegistry } from '../log/redaction';
 import { createComponentStores } from '../store/component-stores';
 import { createDocumentClient } from '../store/document-client';
 import { createSecretsManagerSource, type ComponentSecrets } from './component-secrets';
 
 /**
  * The clients, stores and secrets getter every function builds once at cold start from its environment.
- * Loaded secrets are registered with the log redactor before anyone can use them.
+ * Loaded secrets are pinned in the log redactor before anyone can use them (createSecretsManagerSource).
  */
 export function createRuntimeDeps(input: { componentAppid: string; tableName: string; kmsKeyId: string; secretArn: string; leaseDurationMs?: number }) {
   const now = Date.now;
@@ -20,11 +19,6 @@ export function createRuntimeDeps(input: { componentAppid: string; tableName: st
     now,
     ...(input.leaseDurationMs ? { leaseDurationMs: input.leaseDurationMs } : {}),
   });
-  const readSecrets = createSecretsManagerSource({ secretArn: input.secretArn, client: new SecretsManagerClient({}) });
-  const getSecrets = async (): Promise<ComponentSecrets> => {
-    const secrets = await readSecrets();
-    secretRegistry.add(secrets.appsecret, secrets.token, secrets.encodingAesKey);
-    return secrets;
-  };
+  const getSecrets: () => Promise<ComponentSecrets> = createSecretsManagerSource({ secretArn: input.secretArn, client: new SecretsManagerClient({}) });
   return { now, stores, getSecrets };
 }

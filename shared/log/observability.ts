@@ -17,21 +17,23 @@ export function createMetrics(serviceName: string): Metrics {
 
 /**
  * Adds the Lambda context to log lines, then clears per-invocation keys and flushes metrics, whatever happens.
- * (What Powertools' middy middlewares do, without adding middy as a dependency for three handlers.)
+ * (What Powertools' middy middlewares do, without adding middy as a dependency for three handlers.) Each invocation
+ * is a scope of the secret registry: per-request values it registers are masked in its log lines and then forgotten.
  */
 export function withObservability<E, R>(
   logger: Logger,
   metrics: Metrics,
   handler: (event: E, context: Context) => Promise<R>,
 ): (event: E, context: Context) => Promise<R> {
-  return async (event, context) => {
-    logger.addContext(context);
-    try {
-      return await handler(event, context);
-    } finally {
-      // Publishing an empty buffer only logs a warning; a refused request may record nothing.
-      if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
-      logger.resetKeys();
-    }
-  };
+  return (event, context) =>
+    secretRegistry.runInScope(async () => {
+      logger.addContext(context);
+      try {
+        return await handler(event, context);
+      } finally {
+        // Publishing an empty buffer only logs a warning; a refused request may record nothing.
+        if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
+        logger.resetKeys();
+      }
+    });
 }

@@ -7,7 +7,7 @@ import { WechatApiError } from '../wechat/errors';
 import type { OAuthDeps } from './oauth-deps';
 import { OAuthError, type OAuthErrorCode } from './oauth-errors';
 import { sameDigest, sha256Hex } from './random-token';
-import { bindingCookieName, retryUrlFor } from './start-sign-in';
+import { bindingCookieName, retryUrlFor, withoutSignInResult } from './start-sign-in';
 
 const STATE_PATTERN = /^[A-Za-z0-9]{1,128}$/;
 
@@ -27,7 +27,7 @@ export async function completeSignIn(
   if (!state || !STATE_PATTERN.test(state)) throw new OAuthError('UNKNOWN_STATE', 'the sign-in state is missing or malformed');
   const record = await deps.states.get(state);
   if (!record) throw new OAuthError('UNKNOWN_STATE', 'unknown or expired sign-in state');
-  const retryUrl = retryUrlFor(deps, record);
+  const retryUrl = retryUrlFor(record);
   const sameBrowser = checkBinding(record, request.cookies[bindingCookieName(state)]);
 
   if (record.consumedAtMs !== undefined) return replay(deps, record, sameBrowser, code, retryUrl);
@@ -144,18 +144,16 @@ async function loginRedirect(deps: OAuthDeps, record: OAuthState, outcome: Extra
     authorizerAppid: record.authorizerAppid,
     openid: outcome.openid,
     ...(outcome.unionid ? { unionid: outcome.unionid } : {}),
+    // From the state record, so a same-browser replay's new code is bound to the same page as the first one.
+    codeChallenge: record.codeChallenge,
   });
   return withParam(record.returnTo, 'wx_login', loginCode);
 }
 
 /** Adds one parameter and leaves the page's own query text exactly as it was (`a%20b` stays, `?flag` stays bare). */
 function withParam(returnTo: string, name: string, value: string): string {
-  const url = new URL(returnTo);
-  if (url.searchParams.has('wx_login') || url.searchParams.has('wx_error')) {
-    // A stale flag from an earlier round trip must not sit beside the new one; only then is the query re-serialised.
-    url.searchParams.delete('wx_login');
-    url.searchParams.delete('wx_error');
-  }
+  // A stale flag from an earlier round trip must not sit beside the new one.
+  const url = withoutSignInResult(returnTo);
   const pair = `${name}=${encodeURIComponent(value)}`;
   url.search = url.search.length > 1 ? `${url.search}&${pair}` : pair;
   return url.href;

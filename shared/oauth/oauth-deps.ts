@@ -1,11 +1,14 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { AuthorizationEventStore } from '../store/authorization-event-store';
+import type { ComponentStores } from '../store/component-stores';
 import type { LoginCodeStore } from '../store/login-code-store';
 import type { OAuthStateStore } from '../store/oauth-state-store';
+import type { SessionRevocationStore } from '../store/session-revocation-store';
 import type { UserStore } from '../store/user-store';
 import type { ComponentTokenReader } from '../token/component-token-reader';
 import type { ReturnToRule } from './return-to';
+import { createRevokedAuthorizers, type RevokedAuthorizers } from './revoked-authorizers';
 import type { SessionTokens } from './session-token';
 import type { SnsApi } from './sns-api';
 
@@ -14,8 +17,6 @@ export interface OAuthDeps {
   componentAppid: string;
   /** Our /oauth/callback URL, the redirect_uri WeChat sends users back to. */
   callbackUrl: string;
-  /** Our /oauth/start URL, for "try again" links. */
-  startUrl: string;
   /** https://open.weixin.qq.com, or the simulator. */
   openBaseUrl: string;
   returnToRules: ReturnToRule[];
@@ -25,6 +26,10 @@ export interface OAuthDeps {
   states: OAuthStateStore;
   loginCodes: LoginCodeStore;
   users: UserStore;
+  /** Logged-out sessions (DELETE /oauth/session). */
+  sessionRevocations: SessionRevocationStore;
+  /** Whether an authorizer revoked the platform, cached briefly: its sessions are refused. */
+  revokedAuthorizers: RevokedAuthorizers;
   tokenReader: ComponentTokenReader;
   sns: SnsApi;
   getSessionTokens: () => Promise<SessionTokens>;
@@ -36,4 +41,19 @@ export interface OAuthDeps {
   now: () => number;
   logger: Logger;
   metrics: Metrics;
+}
+
+/** The stores of OAuthDeps, from the component's stores; authorizer revocations are read through a one-minute cache. */
+export function signInStores(
+  stores: ComponentStores,
+  now: () => number,
+): Pick<OAuthDeps, 'authorizers' | 'states' | 'loginCodes' | 'users' | 'sessionRevocations' | 'revokedAuthorizers'> {
+  return {
+    authorizers: stores.events,
+    states: stores.oauthStates,
+    loginCodes: stores.loginCodes,
+    users: stores.users,
+    sessionRevocations: stores.sessionRevocations,
+    revokedAuthorizers: createRevokedAuthorizers({ authorizers: stores.events, now }),
+  };
 }

@@ -3,6 +3,7 @@ export type OAuthErrorCode =
   | 'BAD_REQUEST'
   | 'UNKNOWN_AUTHORIZER'
   | 'RETURN_TO_NOT_ALLOWED'
+  | 'CODE_CHALLENGE_INVALID'
   | 'UNKNOWN_STATE'
   | 'STATE_EXPIRED'
   | 'COOKIE_MISSING'
@@ -14,7 +15,10 @@ export type OAuthErrorCode =
   | 'WECHAT_ERROR'
   | 'TOKEN_UNAVAILABLE'
   | 'LOGIN_CODE_INVALID'
+  | 'CODE_VERIFIER_INVALID'
   | 'SESSION_INVALID'
+  | 'SESSION_REVOKED'
+  | 'AUTHORIZER_REVOKED'
   | 'ORIGIN_NOT_ALLOWED';
 
 /** A sign-in failure. Messages name what was wrong, never a code, state value or token. */

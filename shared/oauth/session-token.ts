@@ -1,12 +1,28 @@
 import { errors, jwtVerify, SignJWT } from 'jose';
+import { secretRegistry } from '../log/redaction';
 import { OAuthError } from './oauth-errors';
+import { randomAlphanumeric } from './random-token';
 
 export interface SessionClaims {
   /** The user's openid for this authorizer. */
   sub: string;
   appid: string;
   unionid?: string;
+  /** The session's own random id: what logout revokes. */
+  jti: string;
   expiresAtMs: number;
+}
+
+const JTI_PATTERN = /^[A-Za-z0-9]{32}$/;
+
+/**
+ * The HS256 key from the session secret's string: at least 256 bits (the stack generates 64 random letters and
+ * digits), pinned in the log redactor before it is used.
+ */
+export function sessionSigningKeyFrom(secretString: string): Uint8Array {
+  if (secretString.length < 32) throw new Error('the session secret must be at least 32 characters');
+  secretRegistry.pin('session_signing_key', secretString);
+  return new TextEncoder().encode(secretString);
 }
 
 /**
@@ -28,7 +44,9 @@ export function createSessionTokens(input: { signingKey: Uint8Array; componentAp
         .setAudience(audience)
         .setIssuedAt(iat)
         .setExpirationTime(exp)
+        .setJti(randomAlphanumeric(32))
         .sign(input.signingKey);
+      secretRegistry.add(token);
       return { token, expiresAtMs: exp * 1000 };
     },
 
@@ -40,13 +58,18 @@ export function createSessionTokens(input: { signingKey: Uint8Array; componentAp
           issuer,
           audience,
           currentDate: new Date(input.now()),
-          requiredClaims: ['sub', 'exp', 'appid'],
+          requiredClaims: ['sub', 'exp', 'appid', 'jti'],
         });
-        if (typeof payload.appid !== 'string' || typeof payload.sub !== 'string') throw new errors.JWTClaimValidationFailed('bad claims', payload);
+        if (typeof payload.appid !== 'string' || typeof payload.sub !== 'string' || !JTI_PATTERN.test(payload.jti ?? '')) {
+          throw new errors.JWTClaimValidationFailed('bad claims', payload);
+        }
+        // Only now: a string that merely claims to be a token is not worth masking (nor letting a caller mask words).
+        secretRegistry.add(token);
         return {
           sub: payload.sub,
           appid: payload.appid,
           ...(typeof payload.unionid === 'string' ? { unionid: payload.unionid } : {}),
+          jti: payload.jti!,
           expiresAtMs: (payload.exp ?? 0) * 1000,
         };
       } catch (err) {

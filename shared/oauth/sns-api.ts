@@ -1,3 +1,4 @@
+import { secretRegistry } from '../log/redaction';
 import type { WechatCall } from '../wechat/component-api';
 import { WechatApiError } from '../wechat/errors';
 import type { WechatUserProfile } from '../store/user-store';
@@ -36,6 +37,9 @@ export function createSnsApi(call: Call) {
         singleUse: true,
       });
       const { access_token, refresh_token, openid, expires_in, scope, unionid, is_snapshotuser } = raw;
+      // Each on its own, for this invocation: a log line may hold one without the other or the sealed JSON of both.
+      // The code too, now that WeChat has accepted it as real.
+      secretRegistry.add(input.code, typeof access_token === 'string' ? access_token : undefined, typeof refresh_token === 'string' ? refresh_token : undefined);
       if (typeof access_token !== 'string' || typeof refresh_token !== 'string' || typeof openid !== 'string' || !openid) {
         throw badResponse('sns_component_access_token');
       }

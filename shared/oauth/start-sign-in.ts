@@ -1,9 +1,11 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { APPID_PATTERN } from '../config/env-names';
+import { secretRegistry } from '../log/redaction';
 import type { OAuthScope } from '../store/oauth-state-store';
 import { buildAuthorizeUrl } from './authorize-url';
 import type { OAuthDeps } from './oauth-deps';
 import { OAuthError } from './oauth-errors';
+import { readCodeChallenge } from './pkce';
 import { randomAlphanumeric, sha256Hex } from './random-token';
 import { matchReturnTo } from './return-to';
 
@@ -22,6 +24,7 @@ export async function startSignIn(deps: OAuthDeps, query: Record<string, string 
   const { appid, scope, return_to: returnToParam } = query;
   if (!appid || !scope || !returnToParam) throw new OAuthError('BAD_REQUEST', 'appid, scope and return_to are required');
   if (!(SCOPES as readonly string[]).includes(scope)) throw new OAuthError('BAD_REQUEST', 'scope must be snsapi_base or snsapi_userinfo');
+  const codeChallenge = readCodeChallenge(query);
   const returnTo = matchReturnTo(returnToParam, deps.returnToRules);
   if (!returnTo) throw new OAuthError('RETURN_TO_NOT_ALLOWED', 'return_to is not on the allow-list');
   if (!(await isAllowedAuthorizer(deps, appid))) throw new OAuthError('UNKNOWN_AUTHORIZER', 'appid is not an authorizer of this platform');
@@ -29,6 +32,7 @@ export async function startSignIn(deps: OAuthDeps, query: Record<string, string 
   const state = randomAlphanumeric(32);
   const nowMs = deps.now();
   const browserSecret = deps.cookieBinding ? randomAlphanumeric(43) : null;
+  if (browserSecret) secretRegistry.add(browserSecret);
   await deps.states.create(
     {
       state,
@@ -36,6 +40,7 @@ export async function startSignIn(deps: OAuthDeps, query: Record<string, string 
       scope: scope as OAuthScope,
       returnTo,
       bindingSha256: browserSecret ? sha256Hex(browserSecret) : null,
+      codeChallenge,
       createdAtMs: nowMs,
       expiresAtMs: nowMs + deps.stateTtlMs,
     },
@@ -64,11 +69,22 @@ async function isAllowedAuthorizer(deps: OAuthDeps, appid: string): Promise<bool
   return deps.configuredAuthorizers.has(appid) || status?.state === 'authorized';
 }
 
-/** The start URL that repeats a sign-in, for "try again" links. */
-export function retryUrlFor(deps: Pick<OAuthDeps, 'startUrl'>, state: { authorizerAppid: string; scope: string; returnTo: string }): string {
-  const url = new URL(deps.startUrl);
-  url.searchParams.set('appid', state.authorizerAppid);
-  url.searchParams.set('scope', state.scope);
-  url.searchParams.set('return_to', state.returnTo);
-  return url.href;
+/**
+ * Where "try again" leads: back to the page that started the sign-in (without a stale wx_login or wx_error), since
+ * only that page can start a new one with a fresh PKCE verifier. A link straight to /oauth/start would have to
+ * carry the old challenge, and show it to whichever browser sees the error page.
+ */
+export function retryUrlFor(state: { returnTo: string }): string {
+  return withoutSignInResult(state.returnTo).href;
+}
+
+/** return_to without a stale wx_login or wx_error of an earlier round trip; otherwise its query text stays as it was. */
+export function withoutSignInResult(returnTo: string): URL {
+  const url = new URL(returnTo);
+  if (url.searchParams.has('wx_login') || url.searchParams.has('wx_error')) {
+    // Only then is the query re-serialised (`a%20b` would become `a+b`).
+    url.searchParams.delete('wx_login');
+    url.searchParams.delete('wx_error');
+  }
+  return url;
 }

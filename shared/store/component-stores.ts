@@ -8,6 +8,7 @@ import { createOAuthStateStore } from './oauth-state-store';
 import { createPushAuditLog } from './push-audit-log';
 import { createRefreshGuards } from './refresh-guards';
 import { createRefreshLeases } from './refresh-lease';
+import { createSessionRevocationStore } from './session-revocation-store';
 import { createTicketStore } from './ticket-store';
 import { createTokenStore } from './token-store';
 import { createUserStore } from './user-store';
@@ -42,6 +43,7 @@ export function createComponentStores(input: ComponentStoresInput) {
     oauthStates: createOAuthStateStore({ ...base, now }),
     loginCodes: createLoginCodeStore({ ...base, now, ttlMs: input.loginCodeTtlMs ?? 120_000 }),
     users: createUserStore({ ...base, sealer, now }),
+    sessionRevocations: createSessionRevocationStore({ ...base, now }),
   };
 }
 

@@ -14,6 +14,15 @@ export interface Sealer {
   open(purpose: SealPurpose, ciphertext: Uint8Array): Promise<string>;
 }
 
+/**
+ * The component token and ticket live for hours and are read by every invocation: pinned by purpose (the newest and
+ * the previous one). Anything else sealed (user tokens, event payloads) belongs to the invocation that handles it.
+ */
+function registerPlaintext(purpose: SealPurpose, plaintext: string): void {
+  if (purpose === 'component_access_token' || purpose === 'component_verify_ticket') secretRegistry.pin(purpose, plaintext);
+  else secretRegistry.add(plaintext);
+}
+
 /** KMS Encrypt's plaintext limit; callers with larger values must not seal them directly. */
 export const KMS_MAX_PLAINTEXT_BYTES = 4096;
 
@@ -28,7 +37,7 @@ export function createKmsSealer(input: { kms: KMSClient; keyId: string; componen
   return {
     async seal(purpose, plaintext) {
       // Whatever is worth sealing is worth keeping out of logs.
-      secretRegistry.add(plaintext);
+      registerPlaintext(purpose, plaintext);
       const out = await input.kms
         .send(new EncryptCommand({ KeyId: input.keyId, Plaintext: Buffer.from(plaintext, 'utf8'), EncryptionContext: context(purpose) }))
         .catch((err: unknown) => {
@@ -46,7 +55,7 @@ export function createKmsSealer(input: { kms: KMSClient; keyId: string; componen
         });
       if (!out.Plaintext) throw new StoreError('UNAVAILABLE', `KMS Decrypt returned no plaintext for ${purpose}`);
       const plaintext = Buffer.from(out.Plaintext).toString('utf8');
-      secretRegistry.add(plaintext);
+      registerPlaintext(purpose, plaintext);
       return plaintext;
     },
   };

@@ -1,4 +1,5 @@
 import { DeleteCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { secretRegistry } from '../log/redaction';
 import { randomAlphanumeric, sha256Hex } from '../oauth/random-token';
 import { isConditionalCheckFailed, storeUnavailable } from './store-errors';
 import { loginCodePk } from './table-keys';
@@ -7,17 +8,20 @@ export interface LoginGrant {
   authorizerAppid: string;
   openid: string;
   unionid?: string;
+  /** PKCE S256 challenge of the sign-in: only the page holding its verifier may redeem the code. */
+  codeChallenge: string;
 }
 
 /**
  * Single-use, short-lived login codes handed to the H5 page in its return_to URL. Only their sha256 is stored, so
- * the table never holds a redeemable code.
+ * the table never holds a redeemable code. Each is bound to the PKCE challenge of the sign-in that issued it.
  */
 export function createLoginCodeStore(input: { dynamo: DynamoDBDocumentClient; tableName: string; componentAppid: string; now: () => number; ttlMs: number }) {
   const key = (code: string) => ({ pk: loginCodePk(input.componentAppid, sha256Hex(code)), sk: 'LOGIN_CODE' });
   return {
     async issue(grant: LoginGrant): Promise<string> {
       const code = randomAlphanumeric(32);
+      secretRegistry.add(code);
       const expiresAtMs = input.now() + input.ttlMs;
       try {
         await input.dynamo.send(
@@ -47,7 +51,13 @@ export function createLoginCodeStore(input: { dynamo: DynamoDBDocumentClient; ta
         );
         const item = out.Attributes;
         if (!item) return null;
-        return { authorizerAppid: String(item.authorizerAppid), openid: String(item.openid), ...(item.unionid ? { unionid: String(item.unionid) } : {}) };
+        return {
+          authorizerAppid: String(item.authorizerAppid),
+          openid: String(item.openid),
+          ...(item.unionid ? { unionid: String(item.unionid) } : {}),
+          // An item without a challenge matches no verifier: it fails closed.
+          codeChallenge: typeof item.codeChallenge === 'string' ? item.codeChallenge : '',
+        };
       } catch (err) {
         if (isConditionalCheckFailed(err)) return null;
         throw storeUnavailable('DeleteItem login code', err);

@@ -17,6 +17,8 @@ export interface OAuthState {
   returnTo: string;
   /** sha256 of the browser-binding cookie; null when the operator turned cookie binding off. */
   bindingSha256: string | null;
+  /** PKCE S256 challenge of the page that started the sign-in; every login code of this sign-in is bound to it. */
+  codeChallenge: string;
   createdAtMs: number;
   expiresAtMs: number;
   consumedAtMs?: number;

@@ -60,6 +60,8 @@ export const oauthStatePk = (componentAppid: string, state: string): string => `
 export const loginCodePk = (componentAppid: string, codeSha256: string): string => `LOGIN_CODE#${componentAppid}#${codeSha256}`;
 export const userPk = (componentAppid: string, authorizerAppid: string, openid: string): string =>
   `USER#${componentAppid}#${authorizerAppid}#${openid}`;
+/** A logged-out session, by its token's jti: a partition per session so IAM can give h5-oauth this prefix alone. */
+export const revokedSessionPk = (componentAppid: string, jti: string): string => `SESSION_REVOKED#${componentAppid}#${jti}`;
 
 export const auditPk = (componentAppid: string, receivedAtMs: number): string =>
   `AUDIT#${componentAppid}#${new Date(receivedAtMs).toISOString().slice(0, 10)}`;

@@ -9,6 +9,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FAILURES } from '../../functions/h5-oauth/error-pages';
 import { TEST_COMPONENT_APPID } from '../../local/wechat-sim/defaults';
+import { CONSENT_PATH } from '../../local/wechat-sim/routes/oauth-pages';
 import { DEFAULT_OAUTH_USER_ID, OAuthUserDirectory } from '../../local/wechat-sim/state/oauth-users';
 import { chromiumMissingReason, IN_CI, launchChromium } from './support/chromium';
 import { startLocalRuntime, type LocalRuntime } from './support/local-runtime';
@@ -74,7 +75,7 @@ describe.skipIf(skipReason !== null)('H5 sign-in demo page (local runtime) in Ch
   /** Demo page → "Sign in with WeChat" → the simulator's consent page (its visible text is returned). */
   async function openConsentPage(page: Page): Promise<string> {
     await page.goto(`${runtime!.url}/`);
-    await page.getByRole('link', { name: 'Sign in with WeChat' }).click();
+    await page.getByRole('button', { name: 'Sign in with WeChat' }).click();
     await page.waitForURL((url) => url.href.startsWith(`${runtime!.simUrl}/connect/oauth2/authorize?`));
     return page.locator('body').innerText();
   }
@@ -83,6 +84,30 @@ describe.skipIf(skipReason !== null)('H5 sign-in demo page (local runtime) in Ch
   async function chooseUser(page: Page, nickname: string): Promise<void> {
     await page.getByRole('link', { name: nickname }).click();
     await page.locator('#openid').waitFor({ state: 'visible' });
+  }
+
+  /**
+   * Consents as `nickname`, lets the callback reach the service, and stops the browser there, before it follows the
+   * redirect to the page: returns the callback URL and the `wx_login` code the page never saw, as an attacker reads it.
+   */
+  async function consentAndStopAtLanding(page: Page, nickname: string): Promise<{ callbackUrl: string; loginCode: string }> {
+    let landed!: (stopped: { callbackUrl: string; loginCode: string }) => void;
+    const stopped = new Promise<{ callbackUrl: string; loginCode: string }>((resolve) => (landed = resolve));
+    // Playwright routes only the first URL of a redirect chain: the consent link, which WeChat answers with a redirect
+    // to our callback. Both hops are fetched here with the context's cookies, and the browser follows neither.
+    await page.route(
+      (url) => url.href.startsWith(`${runtime!.simUrl}${CONSENT_PATH}?`),
+      async (route) => {
+        const consented = await route.fetch({ maxRedirects: 0 });
+        const callbackUrl = consented.headers().location!;
+        const callback = await route.fetch({ url: callbackUrl, maxRedirects: 0 });
+        landed({ callbackUrl, loginCode: new URL(callback.headers().location!).searchParams.get('wx_login')! });
+        await route.abort();
+      },
+      { times: 1 },
+    );
+    await page.getByRole('link', { name: nickname }).click();
+    return stopped;
   }
 
   it('signs in through the consent page and shows the chosen user’s nickname and openid', async () => {
@@ -150,39 +175,92 @@ describe.skipIf(skipReason !== null)('H5 sign-in demo page (local runtime) in Ch
     expect(text).toContain(FAILURES.REPLAYED_ELSEWHERE.en);
     expect(text).toContain('REPLAYED_ELSEWHERE');
     expect(await other.locator('#openid').count()).toBe(0);
-    // The retry link starts a new sign-in of this browser's own: it leads to the consent page again.
+    // The retry link leads back to the page, which starts a new sign-in of this browser's own (a fresh PKCE verifier).
     const retry = other.getByRole('link', { name: /Try again/ });
-    const retryUrl = new URL((await retry.getAttribute('href'))!);
-    expect(`${retryUrl.origin}${retryUrl.pathname}`).toBe(`${runtime!.url}/oauth/start`);
-    expect(retryUrl.searchParams.get('scope')).toBe('snsapi_userinfo');
-    expect(retryUrl.searchParams.get('return_to')).toBe(`${runtime!.url}/`);
+    expect(await retry.getAttribute('href')).toBe(`${runtime!.url}/`);
     await retry.click();
+    await other.getByRole('button', { name: 'Sign in with WeChat' }).click();
     await other.waitForURL((url) => url.href.startsWith(`${runtime!.simUrl}/connect/oauth2/authorize?`));
     expect(await other.locator('body').innerText()).toContain(user.openid);
   });
 
   it('signs the same browser in again, as the same user, when it replays the callback within the replay window', async () => {
     const user = expectedUser('wang-fang');
-    const context = await openBrowser();
-    const first = await context.newPage();
-    const seenFirst = watch(first);
-    await openConsentPage(first);
-    await chooseUser(first, user.nickname);
-    const [callbackUrl] = callbackUrls(seenFirst.urls);
-    // A new tab shares the cookies but not sessionStorage: being signed in there can only come from the replay.
-    const again = await context.newPage();
-    const seenAgain = watch(again);
+    const page = await (await openBrowser()).newPage();
+    await openConsentPage(page);
+    // The first landing never reaches the page (a webview that fires the callback twice abandons the first one), so
+    // its login code is never redeemed: being signed in below can only come from the replay.
+    const first = await consentAndStopAtLanding(page, user.nickname);
+    const seen = watch(page);
 
-    await again.goto(callbackUrl!);
-    await again.locator('#openid').waitFor({ state: 'visible' });
+    await page.goto(first.callbackUrl);
+    await page.locator('#openid').waitFor({ state: 'visible' });
 
-    expect(await again.locator('#openid').textContent()).toBe(`openid: ${user.openid}`);
-    expect(await again.locator('#nickname').textContent()).toBe(user.nickname);
-    const [firstLoginCode] = queryValues(seenFirst.urls, 'wx_login');
-    const [replayLoginCode] = queryValues(seenAgain.urls, 'wx_login');
-    expect(replayLoginCode).toEqual(expect.any(String));
-    expect(replayLoginCode).not.toBe(firstLoginCode);
-    expect(seenAgain.errors).toEqual([]);
+    expect(await page.locator('#openid').textContent()).toBe(`openid: ${user.openid}`);
+    expect(await page.locator('#nickname').textContent()).toBe(user.nickname);
+    // A new login code, bound to the same PKCE challenge: the verifier this tab kept redeemed it.
+    const [replayLoginCode] = queryValues(seen.urls, 'wx_login');
+    expect(replayLoginCode).toMatch(/^[A-Za-z0-9]{32}$/);
+    expect(replayLoginCode).not.toBe(first.loginCode);
+    expect(seen.errors).toEqual([]);
+  });
+
+  it('does not sign a victim in with a login code planted by an attacker, and the code is used up', async () => {
+    const attackerUser = expectedUser('han-meimei');
+    // The attacker signs in with their own WeChat account and stops at the redirect to return_to?wx_login=C.
+    const attacker = await (await openBrowser()).newPage();
+    await openConsentPage(attacker);
+    const { loginCode } = await consentAndStopAtLanding(attacker, attackerUser.nickname);
+    const victim = await (await openBrowser()).newPage();
+    const seen = watch(victim);
+
+    const [redemption] = await Promise.all([
+      victim.waitForResponse((response) => response.url() === `${runtime!.url}/oauth/session` && response.request().method() === 'POST'),
+      victim.goto(`${runtime!.url}/?wx_login=${loginCode}`),
+    ]);
+    await victim.locator('#status.error').waitFor({ state: 'visible' });
+    // The attacker's own tab, which holds the verifier, comes too late: the victim's failed attempt used the code up.
+    const [attackerRedemption] = await Promise.all([
+      attacker.waitForResponse((response) => response.url() === `${runtime!.url}/oauth/session` && response.request().method() === 'POST'),
+      attacker.goto(`${runtime!.url}/?wx_login=${loginCode}`),
+    ]);
+
+    expect(redemption.status()).toBe(400);
+    expect(((await redemption.json()) as { error: string }).error).toBe('CODE_VERIFIER_INVALID');
+    expect(await victim.locator('#status').textContent()).toBe(`Sign-in failed: ${FAILURES.CODE_VERIFIER_INVALID.en}`);
+    expect(await victim.locator('#openid').count()).toBe(0);
+    expect(await victim.evaluate(() => sessionStorage.getItem('wx_session'))).toBeNull();
+    expect(attackerRedemption.status()).toBe(400);
+    expect(((await attackerRedemption.json()) as { error: string }).error).toBe('LOGIN_CODE_INVALID');
+    expect(seen.errors).toEqual([]);
+  });
+
+  it('signs out: the service refuses the old session token from then on, and a reload shows no user', async () => {
+    const user = expectedUser('han-meimei');
+    const page = await (await openBrowser()).newPage();
+    await openConsentPage(page);
+    await chooseUser(page, user.nickname);
+    const token = await page.evaluate(() => sessionStorage.getItem('wx_session'));
+    const seen = watch(page);
+
+    const [logout] = await Promise.all([
+      page.waitForResponse((response) => response.url() === `${runtime!.url}/oauth/session` && response.request().method() === 'DELETE'),
+      page.getByRole('button', { name: 'Sign out' }).click(),
+    ]);
+    await page.locator('#status', { hasText: 'Signed out.' }).waitFor();
+    const reused = await page.evaluate(
+      async (stolen) => (await fetch('/oauth/session', { headers: { authorization: `Bearer ${stolen}` } })).json() as Promise<{ error: string }>,
+      token,
+    );
+    await page.reload();
+    await page.locator('#status', { hasText: 'Not signed in.' }).waitFor();
+
+    expect(token).toEqual(expect.any(String));
+    expect(logout.status()).toBe(204);
+    expect(reused.error).toBe('SESSION_REVOKED');
+    expect(await page.locator('#openid').count()).toBe(0);
+    expect(await page.evaluate(() => sessionStorage.getItem('wx_session'))).toBeNull();
+    expect(seen.errors).toEqual([]);
   });
 
   // One runtime serves every test, and a silent sign-in keeps a profile stored by an earlier snsapi_userinfo one (by
@@ -197,7 +275,7 @@ describe.skipIf(skipReason !== null)('H5 sign-in demo page (local runtime) in Ch
     });
     await page.goto(`${runtime!.url}/`);
 
-    await page.getByRole('link', { name: /Silent sign-in/ }).click();
+    await page.getByRole('button', { name: /Silent sign-in/ }).click();
     await page.locator('#openid').waitFor({ state: 'visible' });
 
     expect(seen.urls.some((url) => url.startsWith(`${runtime!.simUrl}/connect/oauth2/authorize?`))).toBe(true);

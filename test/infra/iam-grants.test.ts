@@ -8,7 +8,8 @@ import { createOAuthStateStore } from '../../shared/store/oauth-state-store';
 import { createPushAuditLog } from '../../shared/store/push-audit-log';
 import { createRefreshGuards } from '../../shared/store/refresh-guards';
 import { createRefreshLeases } from '../../shared/store/refresh-lease';
-import { auditPk, authorizersPk, eventsPk, loginCodePk, oauthStatePk, refreshPk, ticketPk, tokenPk, userPk } from '../../shared/store/table-keys';
+import { createSessionRevocationStore } from '../../shared/store/session-revocation-store';
+import { auditPk, authorizersPk, eventsPk, loginCodePk, oauthStatePk, refreshPk, revokedSessionPk, ticketPk, tokenPk, userPk } from '../../shared/store/table-keys';
 import { createTicketStore } from '../../shared/store/ticket-store';
 import { createTokenStore } from '../../shared/store/token-store';
 import { createUserStore } from '../../shared/store/user-store';
@@ -402,6 +403,7 @@ describe('WechatComponent H5 sign-in role', { timeout: CDK_TIMEOUT_MS }, () => {
         Condition: { StringEquals: { 'kms:ViaService': `dynamodb.${TEST_REGION}.amazonaws.com` } },
       },
       items(['dynamodb:PutItem', 'dynamodb:DeleteItem'], [`LOGIN_CODE#${TEST_APPID}#*`]),
+      items(['dynamodb:GetItem', 'dynamodb:PutItem'], [`SESSION_REVOKED#${TEST_APPID}#*`]),
       {
         Effect: 'Allow',
         Action: 'kms:Encrypt',
@@ -471,14 +473,14 @@ describe('WechatComponent H5 sign-in role', { timeout: CDK_TIMEOUT_MS }, () => {
     const states = createOAuthStateStore(base);
     const state = 's'.repeat(32);
     await states.create(
-      { state, authorizerAppid: AUTHORIZER_APPID, scope: 'snsapi_base', returnTo: 'https://h5.example.com/app/', bindingSha256: null, createdAtMs: NOW_MS, expiresAtMs: NOW_MS + 600_000 },
+      { state, authorizerAppid: AUTHORIZER_APPID, scope: 'snsapi_base', returnTo: 'https://h5.example.com/app/', bindingSha256: null, codeChallenge: 'c'.repeat(43), createdAtMs: NOW_MS, expiresAtMs: NOW_MS + 600_000 },
       3_600_000,
     );
     await states.get(state);
     await states.consume(state, 'c'.repeat(64));
     await states.complete(state, { kind: 'signed-in', openid: 'openid-1' });
     const loginCodes = createLoginCodeStore({ ...base, ttlMs: 120_000 });
-    const code = await loginCodes.issue({ authorizerAppid: AUTHORIZER_APPID, openid: 'openid-1' });
+    const code = await loginCodes.issue({ authorizerAppid: AUTHORIZER_APPID, openid: 'openid-1', codeChallenge: 'c'.repeat(43) });
     await loginCodes.redeem(code);
     const users = createUserStore({ ...base, sealer });
     await users.upsert({
@@ -488,9 +490,15 @@ describe('WechatComponent H5 sign-in role', { timeout: CDK_TIMEOUT_MS }, () => {
       tokens: { accessToken: 'a', refreshToken: 'r', accessTokenExpiresAtMs: NOW_MS, scope: 'snsapi_base' },
     });
     await users.get(AUTHORIZER_APPID, 'openid-1');
+    const revocations = createSessionRevocationStore(base);
+    await revocations.revoke('j'.repeat(32), NOW_MS + 60_000);
+    await revocations.isRevoked('j'.repeat(32));
 
     expect(new Set(tableCalls.map((c) => `${c.action} ${c.pk.split('#')[0]}`))).toEqual(
-      new Set(['GetItem TOKEN', 'GetItem AUTHORIZERS', 'PutItem OAUTH_STATE', 'GetItem OAUTH_STATE', 'UpdateItem OAUTH_STATE', 'PutItem LOGIN_CODE', 'DeleteItem LOGIN_CODE', 'UpdateItem USER', 'GetItem USER']),
+      new Set([
+        'GetItem TOKEN', 'GetItem AUTHORIZERS', 'PutItem OAUTH_STATE', 'GetItem OAUTH_STATE', 'UpdateItem OAUTH_STATE', 'PutItem LOGIN_CODE',
+        'DeleteItem LOGIN_CODE', 'UpdateItem USER', 'GetItem USER', 'PutItem SESSION_REVOKED', 'GetItem SESSION_REVOKED',
+      ]),
     );
     for (const call of tableCalls) expect(allowsTableCall(statements, tableArn, call), JSON.stringify(call)).toBe(true);
     expect(keyCalls).toEqual([{ action: 'kms:Decrypt', purpose: 'component_access_token' }, { action: 'kms:Encrypt', purpose: 'user_oauth_tokens' }]);
@@ -508,6 +516,9 @@ describe('WechatComponent H5 sign-in role', { timeout: CDK_TIMEOUT_MS }, () => {
       { action: 'DeleteItem', pk: oauthStatePk(TEST_APPID, 'state') },
       { action: 'DeleteItem', pk: userPk(TEST_APPID, AUTHORIZER_APPID, 'openid-1') },
       { action: 'GetItem', pk: loginCodePk(TEST_APPID, 'c'.repeat(64)) },
+      { action: 'DeleteItem', pk: revokedSessionPk(TEST_APPID, 'j'.repeat(32)) },
+      { action: 'UpdateItem', pk: revokedSessionPk(TEST_APPID, 'j'.repeat(32)) },
+      { action: 'GetItem', pk: revokedSessionPk(OTHER_APPID, 'j'.repeat(32)) },
       { action: 'GetItem', pk: userPk(OTHER_APPID, AUTHORIZER_APPID, 'openid-1') },
       { action: 'GetItem', pk: oauthStatePk(OTHER_APPID, 'state') },
       { action: 'GetItem', pk: tokenPk(OTHER_APPID) },

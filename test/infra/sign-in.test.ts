@@ -23,7 +23,7 @@ import {
   TEST_APPID,
 } from './stacks';
 
-const SIGN_IN_ROUTES = ['GET /oauth/start', 'GET /oauth/callback', 'GET /oauth/session', 'POST /oauth/session', 'OPTIONS /oauth/session'];
+const SIGN_IN_ROUTES = ['GET /oauth/start', 'GET /oauth/callback', 'GET /oauth/session', 'POST /oauth/session', 'DELETE /oauth/session', 'OPTIONS /oauth/session'];
 const API_BASE = 'https://abc123defg.execute-api.ap-east-1.amazonaws.com';
 
 let stack: WechatComponentStack;
@@ -108,7 +108,7 @@ describe('WechatComponent H5 sign-in function', { timeout: CDK_TIMEOUT_MS }, () 
 });
 
 describe('WechatComponent H5 sign-in routes', { timeout: CDK_TIMEOUT_MS }, () => {
-  it('send GET /oauth/start, GET /oauth/callback and GET, POST and OPTIONS /oauth/session to the sign-in function', () => {
+  it('send GET /oauth/start, GET /oauth/callback and GET, POST, DELETE (logout) and OPTIONS /oauth/session to the sign-in function', () => {
     const routes = resourcesOf(template, 'AWS::ApiGatewayV2::Route');
     const integrations = template.findResources('AWS::ApiGatewayV2::Integration');
 
@@ -165,8 +165,6 @@ describe('WechatComponent H5 sign-in environment', { timeout: CDK_TIMEOUT_MS }, 
 
     expect(deps.componentAppid).toBe(TEST_APPID);
     expect(deps.callbackUrl).toBe(`${API_BASE}/oauth/callback`);
-    // The function derives its start URL from the callback; it must be the path the OAuthStartUrl output names.
-    expect(deps.startUrl).toBe(`${API_BASE}/oauth/start`);
     expect(deps.returnToRules).toEqual([
       { origin: 'https://h5.example.com', pathPrefix: '/app/' },
       { origin: 'https://m.example.com', pathPrefix: '/' },
@@ -204,7 +202,7 @@ describe('WechatComponent H5 sign-in environment', { timeout: CDK_TIMEOUT_MS }, 
     const deps = createOAuthDepsFromEnv(deployedEnv(env));
 
     expect(env.OAUTH_CALLBACK_URL).toBe(`https://${DOMAIN_NAME}/oauth/callback`);
-    expect(deps.startUrl).toBe(`https://${DOMAIN_NAME}/oauth/start`);
+    expect(deps.callbackUrl).toBe(`https://${DOMAIN_NAME}/oauth/callback`);
   });
 
   it('starts the function with every allowedReturnTo the construct accepts', () => {
@@ -216,6 +214,34 @@ describe('WechatComponent H5 sign-in environment', { timeout: CDK_TIMEOUT_MS }, 
 
       expect(() => createOAuthDepsFromEnv(env), entry).not.toThrow();
     }
+  });
+});
+
+describe('WechatComponent H5 revoked sessions (logout)', { timeout: CDK_TIMEOUT_MS }, () => {
+  const statementsOn = (partition: string) =>
+    roleStatements(template, roleIdOf(stack.component.signIn!.function.function)).filter((s) =>
+      JSON.stringify(s.Condition?.['ForAllValues:StringLike']?.['dynamodb:LeadingKeys'] ?? []).includes(partition),
+    );
+
+  it('lets the sign-in role GetItem and PutItem on SESSION_REVOKED#{appid}#* only, no other action, no other partition in that statement', () => {
+    const statements = statementsOn('SESSION_REVOKED#');
+
+    expect(statements).toEqual([
+      {
+        Effect: 'Allow',
+        Action: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+        Resource: arnOf(logicalIdOf(stack.component.table)),
+        Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`SESSION_REVOKED#${TEST_APPID}#*`] } },
+      },
+    ]);
+  });
+
+  it('gives no other role of the stack the revoked-session partition', () => {
+    const signInRole = roleIdOf(stack.component.signIn!.function.function);
+    const policies = resourcesOf(template, 'AWS::IAM::Policy').filter(([, policy]) => !JSON.stringify(policy.Properties!.Roles).includes(signInRole));
+
+    expect(policies.length).toBeGreaterThan(0);
+    for (const [id, policy] of policies) expect(JSON.stringify(policy.Properties), id).not.toContain('SESSION_REVOKED#');
   });
 });
 

@@ -4,7 +4,7 @@ import { randomAlphanumeric } from '../../shared/oauth/random-token';
 import { TEST_AUTHORIZER_APPID } from '../../local/wechat-sim/defaults';
 import { TestBrowser } from '../support/oauth-browser';
 import { RETURN_TO, startHarness, type Harness } from '../support/harness';
-import { callbackUrl, consent, expectFailurePage, redeem, scanItems, signIn, simCalls, start, type Started } from './oauth-flows';
+import { callbackUrl, consent, expectFailurePage, redeem, scanItems, signIn, simCalls, start, type Redemption, type Started } from './oauth-flows';
 
 const STATE_TTL_MS = 600_000;
 const REPLAY_WINDOW_MS = 300_000;
@@ -21,16 +21,16 @@ describe('GET /oauth/callback', () => {
 
   const issueCode = (userId = h.sim.oauthUsers()[0]!.id) => h.sim.issueOAuthCode({ authorizerAppid: TEST_AUTHORIZER_APPID, userId, scope: 'snsapi_base' });
   const callbackFor = (started: Started, code: string) => callbackUrl(h.gateway.url, { code, state: started.state, appid: TEST_AUTHORIZER_APPID });
-  const openidOf = async (loginCode: string) => ((await (await redeem(h, loginCode)).json()) as { user: { openid: string } }).user.openid;
+  const openidOf = async (redemption: Redemption) => ((await (await redeem(h, redemption)).json()) as { user: { openid: string } }).user.openid;
 
   it('lands on return_to with a single-use 32-character wx_login', async () => {
     const user = h.sim.oauthUsers()[1]!;
 
-    const { landing, loginCode } = await signIn(h, new TestBrowser(), { userId: user.id });
+    const signedIn = await signIn(h, new TestBrowser(), { userId: user.id });
 
-    expect(`${landing.origin}${landing.pathname}`).toBe(RETURN_TO);
-    expect(loginCode).toMatch(/^[A-Za-z0-9]{32}$/);
-    expect(await openidOf(loginCode)).toBe(user.openidFor(TEST_AUTHORIZER_APPID));
+    expect(`${signedIn.landing.origin}${signedIn.landing.pathname}`).toBe(RETURN_TO);
+    expect(signedIn.loginCode).toMatch(/^[A-Za-z0-9]{32}$/);
+    expect(await openidOf(signedIn)).toBe(user.openidFor(TEST_AUTHORIZER_APPID));
   });
 
   it("adds wx_login to return_to without rewriting the page's own query text", async () => {
@@ -77,7 +77,7 @@ describe('GET /oauth/callback', () => {
     expect(response.status).toBe(302);
   });
 
-  it('rejects an expired state with 400 and a retry link that starts the same sign-in again', async () => {
+  it('rejects an expired state with 400 and a retry link back to the page that started it, where a new sign-in begins', async () => {
     const browser = new TestBrowser();
     const returnTo = `${RETURN_TO}orders?tab=paid`;
     const started = await start(h, browser, { scope: 'snsapi_userinfo', return_to: returnTo });
@@ -87,11 +87,21 @@ describe('GET /oauth/callback', () => {
 
     const response = await browser.get(callback);
 
-    const retry = new URL(await expectFailurePage(response, 'STATE_EXPIRED', [new URL(callback).searchParams.get('code')!, started.cookieValue]));
-    expect(`${retry.origin}${retry.pathname}`).toBe(`${h.gateway.url}/oauth/start`);
-    expect(Object.fromEntries(retry.searchParams)).toEqual({ appid: TEST_AUTHORIZER_APPID, scope: 'snsapi_userinfo', return_to: returnTo });
+    const retry = await expectFailurePage(response, 'STATE_EXPIRED', [new URL(callback).searchParams.get('code')!, started.cookieValue]);
+    expect(retry).toBe(returnTo);
     expect(simCalls(h)).toBe(callsBefore);
-    expect((await browser.get(retry.href)).status).toBe(302);
+  });
+
+  it('links the retry back to the page without the wx_login or wx_error of an earlier round trip, and never to a start URL with the old challenge', async () => {
+    const browser = new TestBrowser();
+    const started = await start(h, browser, { return_to: `${RETURN_TO}?q=a%20b&wx_error=access_denied&wx_login=old` });
+    h.clock.advance(STATE_TTL_MS + 1);
+
+    const response = await browser.get(await consent(h, browser, started));
+
+    const retry = await expectFailurePage(response, 'STATE_EXPIRED');
+    expect(retry).toBe(`${RETURN_TO}?q=a+b`);
+    expect(retry).not.toContain('/oauth/start');
   });
 
   describe('a replayed callback', () => {
@@ -99,7 +109,7 @@ describe('GET /oauth/callback', () => {
       const browser = new TestBrowser();
       const user = h.sim.oauthUsers()[0]!;
       const first = await signIn(h, browser, { userId: user.id, scope: 'snsapi_userinfo' });
-      const firstOpenid = await openidOf(first.loginCode);
+      const firstOpenid = await openidOf(first);
       const calls = { exchange: simCalls(h), userinfo: simCalls(h, 'sns_userinfo') };
       h.clock.advance(REPLAY_WINDOW_MS - 1_000);
 
@@ -112,7 +122,8 @@ describe('GET /oauth/callback', () => {
       expect(loginCode).toMatch(/^[A-Za-z0-9]{32}$/);
       expect(loginCode).not.toBe(first.loginCode);
       expect({ exchange: simCalls(h), userinfo: simCalls(h, 'sns_userinfo') }).toEqual(calls);
-      expect(await openidOf(loginCode)).toBe(user.openidFor(TEST_AUTHORIZER_APPID));
+      // Bound to the same PKCE challenge as the first: the page that started the sign-in redeems it with its verifier.
+      expect(await openidOf({ loginCode, codeVerifier: first.codeVerifier })).toBe(user.openidFor(TEST_AUTHORIZER_APPID));
       expect(firstOpenid).toBe(user.openidFor(TEST_AUTHORIZER_APPID));
     });
 
@@ -251,7 +262,7 @@ describe('GET /oauth/callback', () => {
 
     expect(first.status).toBe(302);
     const retry = new URL(await expectFailurePage(response, 'CODE_REJECTED', [code, second.cookieValue]));
-    expect(Object.fromEntries(retry.searchParams)).toEqual({ appid: TEST_AUTHORIZER_APPID, scope: 'snsapi_base', return_to: RETURN_TO });
+    expect(retry.href).toBe(RETURN_TO);
     expect(h.sim.stats().errors.sns_component_access_token?.['40163']).toBeGreaterThanOrEqual(1);
   });
 

@@ -9,17 +9,32 @@ import type { OAuthErrorCode } from '../../shared/oauth/oauth-errors';
 import { TEST_AUTHORIZER_APPID } from '../../local/wechat-sim/defaults';
 import { RETURN_TO, RETURN_TO_ORIGIN, TABLE_NAME, type Harness } from '../support/harness';
 import type { TestBrowser } from '../support/oauth-browser';
+import { newPkcePair, type PkcePair } from '../support/pkce';
 
+/** Query parameters of /oauth/start; null leaves one out. */
 export interface StartParams {
-  appid?: string;
-  scope?: string;
-  return_to?: string;
+  appid?: string | null;
+  scope?: string | null;
+  return_to?: string | null;
+  code_challenge?: string | null;
+  code_challenge_method?: string | null;
 }
 
-/** /oauth/start for the test authorizer, snsapi_base and the allowed RETURN_TO unless overridden. */
+/** A fixed PKCE pair for requests whose login code is never redeemed. */
+export const FIXED_PKCE = newPkcePair();
+
+/** /oauth/start for the test authorizer, snsapi_base, the allowed RETURN_TO and an S256 challenge unless overridden. */
 export function startUrl(h: Harness, params: StartParams = {}): string {
-  const query = { appid: TEST_AUTHORIZER_APPID, scope: 'snsapi_base', return_to: RETURN_TO, ...params };
-  return `${h.gateway.url}/oauth/start?${new URLSearchParams(query)}`;
+  const query: StartParams = {
+    appid: TEST_AUTHORIZER_APPID,
+    scope: 'snsapi_base',
+    return_to: RETURN_TO,
+    code_challenge: FIXED_PKCE.codeChallenge,
+    code_challenge_method: 'S256',
+    ...params,
+  };
+  const present = Object.entries(query).filter((entry): entry is [string, string] => typeof entry[1] === 'string');
+  return `${h.gateway.url}/oauth/start?${new URLSearchParams(present)}`;
 }
 
 export interface Started {
@@ -30,11 +45,13 @@ export interface Started {
   /** The binding cookie as `name=value`, when one was set. */
   cookie?: string;
   cookieValue?: string;
+  /** The PKCE verifier the page keeps in sessionStorage for this sign-in. */
+  codeVerifier: string;
 }
 
-/** GET /oauth/start in `browser` (which keeps the binding cookie); fails the test unless it redirects. */
-export async function start(h: Harness, browser: TestBrowser, params: StartParams = {}): Promise<Started> {
-  const response = await browser.get(startUrl(h, params));
+/** GET /oauth/start in `browser` (which keeps the binding cookie), with a fresh PKCE pair; fails the test unless it redirects. */
+export async function start(h: Harness, browser: TestBrowser, params: StartParams = {}, pkce: PkcePair = newPkcePair()): Promise<Started> {
+  const response = await browser.get(startUrl(h, { code_challenge: pkce.codeChallenge, ...params }));
   expect(response.status).toBe(302);
   const authorize = new URL(response.headers.get('location')!);
   const [setCookie] = response.headers.getSetCookie();
@@ -43,6 +60,7 @@ export async function start(h: Harness, browser: TestBrowser, params: StartParam
     response,
     authorize,
     state: authorize.searchParams.get('state')!,
+    codeVerifier: pkce.codeVerifier,
     ...(pair ? { cookie: pair, cookieValue: pair.slice(pair.indexOf('=') + 1) } : {}),
   };
 }
@@ -73,31 +91,51 @@ export interface SignedIn {
   loginCode: string;
   /** The WeChat code the simulator issued (a secret). */
   code: string;
+  /** The verifier of the page that started the sign-in: what redeems the login code. */
+  codeVerifier: string;
 }
 
 /** A whole sign-in in `browser`: start, consent as `userId` at the simulator, callback; fails the test unless it lands. */
 export async function signIn(
   h: Harness,
   browser: TestBrowser,
-  options: { userId?: string; scope?: 'snsapi_base' | 'snsapi_userinfo'; returnTo?: string; appid?: string } = {},
+  options: { userId?: string; scope?: 'snsapi_base' | 'snsapi_userinfo'; returnTo?: string; appid?: string; pkce?: PkcePair } = {},
 ): Promise<SignedIn> {
-  const started = await start(h, browser, {
-    scope: options.scope ?? 'snsapi_base',
-    ...(options.returnTo ? { return_to: options.returnTo } : {}),
-    ...(options.appid ? { appid: options.appid } : {}),
-  });
+  const started = await start(
+    h,
+    browser,
+    {
+      scope: options.scope ?? 'snsapi_base',
+      ...(options.returnTo ? { return_to: options.returnTo } : {}),
+      ...(options.appid ? { appid: options.appid } : {}),
+    },
+    options.pkce,
+  );
   const callback = await consent(h, browser, started, options.userId);
   const answered = await browser.get(callback);
   expect(answered.status).toBe(302);
   const landing = new URL(answered.headers.get('location')!);
-  return { started, callback, landing, loginCode: landing.searchParams.get('wx_login')!, code: new URL(callback).searchParams.get('code')! };
+  return {
+    started,
+    callback,
+    landing,
+    loginCode: landing.searchParams.get('wx_login')!,
+    code: new URL(callback).searchParams.get('code')!,
+    codeVerifier: started.codeVerifier,
+  };
 }
 
-/** POST /oauth/session as the H5 page on RETURN_TO_ORIGIN does. */
-export function redeem(h: Harness, loginCode: unknown, origin: string | null = RETURN_TO_ORIGIN): Promise<Response> {
+/** What the page sends to redeem a login code. */
+export interface Redemption {
+  loginCode: unknown;
+  codeVerifier?: unknown;
+}
+
+/** POST /oauth/session as the H5 page on RETURN_TO_ORIGIN does: `{"loginCode", "codeVerifier"}`. */
+export function redeem(h: Harness, redemption: Redemption, origin: string | null = RETURN_TO_ORIGIN): Promise<Response> {
   return fetch(`${h.gateway.url}/oauth/session`, {
     method: 'POST',
-    body: JSON.stringify({ loginCode }),
+    body: JSON.stringify({ loginCode: redemption.loginCode, codeVerifier: redemption.codeVerifier }),
     headers: { 'content-type': 'application/json', ...(origin ? { origin } : {}) },
   });
 }

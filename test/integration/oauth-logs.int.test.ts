@@ -6,12 +6,14 @@ import { userPk } from '../../shared/store/table-keys';
 import { TEST_AUTHORIZER_APPID } from '../../local/wechat-sim/defaults';
 import { CapturedOutput } from '../support/captured-output';
 import { TestBrowser } from '../support/oauth-browser';
+import { newPkcePair } from '../support/pkce';
 import { startHarness, TABLE_NAME, TEST_SECRETS, type Harness } from '../support/harness';
 import { callbackUrl, consent, readSession, redeem, signIn, start, startUrl } from './oauth-flows';
 
 /**
  * Drives every H5 sign-in path, good and bad, while capturing stdout and stderr, then proves that refusals are logged
- * with their reason and that no code, binding cookie, login code, session token or token of any kind was written.
+ * with their reason and that no code, binding cookie, login code, PKCE verifier, session token or token of any kind
+ * was written.
  */
 describe('H5 sign-in logs', () => {
   let h: Harness;
@@ -40,20 +42,36 @@ describe('H5 sign-in logs', () => {
       keep('wechat code', signedIn.code);
       keep('binding cookie', signedIn.started.cookieValue);
       keep('login code', signedIn.loginCode);
-      const session = (await (await redeem(h, signedIn.loginCode)).json()) as { token: string };
+      keep('PKCE code verifier', signedIn.codeVerifier);
+      const session = (await (await redeem(h, signedIn)).json()) as { token: string };
       keep('session token', session.token);
       expect((await readSession(h, `Bearer ${session.token}`)).status).toBe(200);
       const replay = await browser.get(signedIn.callback);
       keep('login code', new URL(replay.headers.get('location')!).searchParams.get('wx_login'));
       await record(await new TestBrowser().get(signedIn.callback));
-      await record(await redeem(h, signedIn.loginCode));
+      await record(await redeem(h, signedIn));
       await record(await readSession(h, `Bearer ${session.token.slice(0, -4)}AAAA`));
       await record(await readSession(h, undefined));
+
+      // A planted login code (wrong verifier), and a logged-out session used again.
+      const planted = await signIn(h, new TestBrowser());
+      keep('login code', planted.loginCode);
+      keep('PKCE code verifier', planted.codeVerifier);
+      const wrongVerifier = newPkcePair().codeVerifier;
+      keep('PKCE code verifier', wrongVerifier);
+      await record(await redeem(h, { loginCode: planted.loginCode, codeVerifier: wrongVerifier }));
+      const other = await signIn(h, new TestBrowser());
+      const otherSession = (await (await redeem(h, other)).json()) as { token: string };
+      keep('session token', otherSession.token);
+      const loggedOut = await fetch(`${h.gateway.url}/oauth/session`, { method: 'DELETE', headers: { authorization: `Bearer ${otherSession.token}` } });
+      expect(loggedOut.status).toBe(204);
+      await record(await readSession(h, `Bearer ${otherSession.token}`));
 
       // Refused starts.
       await record(await fetch(startUrl(h, { return_to: 'https://evil.example/' }), { redirect: 'manual' }));
       await record(await fetch(startUrl(h, { appid: 'wx9999999999999999' }), { redirect: 'manual' }));
       await record(await fetch(startUrl(h, { scope: 'snsapi_login' }), { redirect: 'manual' }));
+      await record(await fetch(startUrl(h, { code_challenge_method: 'plain' }), { redirect: 'manual' }));
 
       // Refused callbacks.
       const elsewhere = new TestBrowser();
@@ -111,6 +129,7 @@ describe('H5 sign-in logs', () => {
         'binding cookie',
         'forged binding cookie',
         'login code',
+        'PKCE code verifier',
         'session token',
         'component_access_token',
         'user access_token',
@@ -127,6 +146,9 @@ describe('H5 sign-in logs', () => {
         'session:SESSION_INVALID',
         'session:SESSION_INVALID',
         'session:LOGIN_CODE_INVALID',
+        'session:CODE_VERIFIER_INVALID',
+        'session:SESSION_REVOKED',
+        'start:CODE_CHALLENGE_INVALID',
         'callback:REPLAYED_ELSEWHERE',
         'start:RETURN_TO_NOT_ALLOWED',
         'start:UNKNOWN_AUTHORIZER',
@@ -154,7 +176,7 @@ describe('H5 sign-in logs', () => {
 
     const leaked = [...secrets].filter(([value]) => answered.includes(value)).map(([, kind]) => kind);
 
-    expect(bodies.length).toBe(14);
+    expect(bodies.length).toBe(17);
     expect(leaked).toEqual([]);
   });
 });

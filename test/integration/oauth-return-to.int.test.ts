@@ -33,7 +33,8 @@ describe('return_to allow-list at /oauth/start (no open redirects)', () => {
   it('lands on a return_to with a query and a fragment, keeping both and adding wx_login before the fragment', async () => {
     const returnTo = 'https://h5.example.com/app/orders/42?tab=paid&from=menu#/detail?x=1';
 
-    const { landing, loginCode } = await signIn(h, new TestBrowser(), { returnTo });
+    const signedIn = await signIn(h, new TestBrowser(), { returnTo });
+    const { landing, loginCode } = signedIn;
 
     expect(landing.origin).toBe(RETURN_TO_ORIGIN);
     expect(landing.pathname).toBe('/app/orders/42');
@@ -43,7 +44,7 @@ describe('return_to allow-list at /oauth/start (no open redirects)', () => {
       ['wx_login', loginCode],
     ]);
     expect(landing.hash).toBe('#/detail?x=1');
-    expect((await redeem(h, loginCode)).status).toBe(200);
+    expect((await redeem(h, signedIn)).status).toBe(200);
   });
 
   it('replaces a wx_login that return_to already carries instead of adding a second one', async () => {

@@ -9,7 +9,7 @@ import { userPk } from '../../shared/store/table-keys';
 import { TEST_AUTHORIZER_APPID } from '../../local/wechat-sim/defaults';
 import { TestBrowser } from '../support/oauth-browser';
 import { RETURN_TO_ORIGIN, startHarness, TABLE_NAME, TEST_SECRETS, type Harness } from '../support/harness';
-import { expectJsonFailure, readSession, redeem, signIn } from './oauth-flows';
+import { expectJsonFailure, FIXED_PKCE, readSession, redeem, signIn } from './oauth-flows';
 
 const SESSION_TTL_SEC = 3_600;
 const LOGIN_CODE_TTL_MS = 60_000;
@@ -37,18 +37,24 @@ describe('login codes and sessions (/oauth/session)', () => {
   const openid = () => user().openidFor(TEST_AUTHORIZER_APPID);
   const postRaw = (body: string, origin: string | null = RETURN_TO_ORIGIN) =>
     fetch(`${h.gateway.url}/oauth/session`, { method: 'POST', body, headers: { 'content-type': 'application/json', ...(origin ? { origin } : {}) } });
-  const newLoginCode = async () => (await signIn(h, new TestBrowser(), { userId: user().id, scope: 'snsapi_userinfo' })).loginCode;
+  /** A login code and the verifier of the page that started its sign-in. */
+  const newLoginCode = async (): Promise<{ loginCode: string; codeVerifier: string }> => {
+    const { loginCode, codeVerifier } = await signIn(h, new TestBrowser(), { userId: user().id, scope: 'snsapi_userinfo' });
+    return { loginCode, codeVerifier };
+  };
   const newSession = async () => (await (await redeem(h, await newLoginCode())).json()) as SessionBody;
   /** Signs claims as a token of ours would carry them, with whatever key and issuer the test wants. */
-  const forge = (overrides: { key?: Uint8Array; issuer?: string; audience?: string; sub?: string } = {}) =>
-    new SignJWT({ appid: TEST_AUTHORIZER_APPID })
+  const forge = (overrides: { key?: Uint8Array; issuer?: string; audience?: string; sub?: string; jti?: string | null } = {}) => {
+    const jwt = new SignJWT({ appid: TEST_AUTHORIZER_APPID })
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
       .setSubject(overrides.sub ?? openid())
       .setIssuer(overrides.issuer ?? ISSUER)
       .setAudience(overrides.audience ?? 'h5-session')
       .setIssuedAt(Math.floor(h.clock.now() / 1000))
-      .setExpirationTime(Math.floor(h.clock.now() / 1000) + 600)
-      .sign(overrides.key ?? signingKey);
+      .setExpirationTime(Math.floor(h.clock.now() / 1000) + 600);
+    if (overrides.jti !== null) jwt.setJti(overrides.jti ?? randomAlphanumeric(32));
+    return jwt.sign(overrides.key ?? signingKey);
+  };
   const expectUnauthorized = async (response: Response) => {
     await expectJsonFailure(response, 'SESSION_INVALID');
     expect(response.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
@@ -56,9 +62,9 @@ describe('login codes and sessions (/oauth/session)', () => {
 
   describe('POST /oauth/session (login code redemption)', () => {
     it('answers {token, expiresAt, user} with the profile and no WeChat token', async () => {
-      const loginCode = await newLoginCode();
+      const redemption = await newLoginCode();
 
-      const response = await redeem(h, loginCode);
+      const response = await redeem(h, redemption);
 
       expect(response.status).toBe(200);
       const body = (await response.json()) as SessionBody;
@@ -77,43 +83,43 @@ describe('login codes and sessions (/oauth/session)', () => {
     });
 
     it('rejects a second redemption of the same login code with 400 LOGIN_CODE_INVALID', async () => {
-      const loginCode = await newLoginCode();
-      const first = await redeem(h, loginCode);
+      const redemption = await newLoginCode();
+      const first = await redeem(h, redemption);
 
-      const second = await redeem(h, loginCode);
+      const second = await redeem(h, redemption);
 
       expect(first.status).toBe(200);
       await expectJsonFailure(second, 'LOGIN_CODE_INVALID');
     });
 
     it('redeems a login code exactly once when ten redemptions race', async () => {
-      const loginCode = await newLoginCode();
+      const redemption = await newLoginCode();
 
-      const responses = await Promise.all(Array.from({ length: 10 }, () => redeem(h, loginCode)));
+      const responses = await Promise.all(Array.from({ length: 10 }, () => redeem(h, redemption)));
 
       expect(responses.map((response) => response.status).sort()).toEqual([200, 400, 400, 400, 400, 400, 400, 400, 400, 400]);
     });
 
     it('still redeems a login code one second before it expires', async () => {
-      const loginCode = await newLoginCode();
+      const redemption = await newLoginCode();
       h.clock.advance(LOGIN_CODE_TTL_MS - 1_000);
 
-      const response = await redeem(h, loginCode);
+      const response = await redeem(h, redemption);
 
       expect(response.status).toBe(200);
     });
 
     it('rejects a login code once loginCodeTtlMs has passed with 400 LOGIN_CODE_INVALID', async () => {
-      const loginCode = await newLoginCode();
+      const redemption = await newLoginCode();
       h.clock.advance(LOGIN_CODE_TTL_MS + 1);
 
-      const response = await redeem(h, loginCode);
+      const response = await redeem(h, redemption);
 
       await expectJsonFailure(response, 'LOGIN_CODE_INVALID');
     });
 
     it('rejects a well-formed login code that was never issued with 400 LOGIN_CODE_INVALID', async () => {
-      await expectJsonFailure(await redeem(h, randomAlphanumeric(32)), 'LOGIN_CODE_INVALID');
+      await expectJsonFailure(await redeem(h, { loginCode: randomAlphanumeric(32), codeVerifier: FIXED_PKCE.codeVerifier }), 'LOGIN_CODE_INVALID');
     });
 
     it.each([
@@ -172,6 +178,11 @@ describe('login codes and sessions (/oauth/session)', () => {
       await newSession();
 
       expect((await readSession(h, `Bearer ${await forge()}`)).status).toBe(200);
+    });
+
+    it('rejects a token without a jti, or with a jti not of our making, with 401: logout could not revoke it', async () => {
+      await expectUnauthorized(await readSession(h, `Bearer ${await forge({ jti: null })}`));
+      await expectUnauthorized(await readSession(h, `Bearer ${await forge({ jti: '../SESSION_REVOKED#x' })}`));
     });
 
     it('rejects a token signed with another key with 401', async () => {
@@ -249,7 +260,7 @@ describe('login codes and sessions (/oauth/session)', () => {
     });
 
     it('lets an allowed origin read a failure too', async () => {
-      const response = await redeem(h, randomAlphanumeric(32));
+      const response = await redeem(h, { loginCode: randomAlphanumeric(32), codeVerifier: FIXED_PKCE.codeVerifier });
 
       expect(response.headers.get('access-control-allow-origin')).toBe(RETURN_TO_ORIGIN);
       await expectJsonFailure(response, 'LOGIN_CODE_INVALID');
@@ -259,7 +270,7 @@ describe('login codes and sessions (/oauth/session)', () => {
       'rejects POST, GET and OPTIONS from origin %s with 403 and no Access-Control-Allow-Origin',
       async (origin) => {
         const responses = [
-          await redeem(h, randomAlphanumeric(32), origin),
+          await redeem(h, { loginCode: randomAlphanumeric(32), codeVerifier: FIXED_PKCE.codeVerifier }, origin),
           await readSession(h, 'Bearer a.b.c', origin),
           await fetch(`${h.gateway.url}/oauth/session`, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST' } }),
         ];
@@ -272,10 +283,10 @@ describe('login codes and sessions (/oauth/session)', () => {
     );
 
     it('does not redeem a login code sent from a foreign origin', async () => {
-      const loginCode = await newLoginCode();
+      const redemption = await newLoginCode();
 
-      const foreign = await redeem(h, loginCode, 'https://evil.example');
-      const own = await redeem(h, loginCode);
+      const foreign = await redeem(h, redemption, 'https://evil.example');
+      const own = await redeem(h, redemption);
 
       expect(foreign.status).toBe(403);
       expect(own.status).toBe(200);
@@ -300,11 +311,11 @@ describe('/oauth/session with another method', () => {
   });
   afterAll(async () => h?.close());
 
-  it('rejects DELETE with 405 and an Allow header', async () => {
-    const response = await fetch(`${h.gateway.url}/oauth/session`, { method: 'DELETE', headers: { origin: RETURN_TO_ORIGIN } });
+  it('rejects PUT with 405 and an Allow header', async () => {
+    const response = await fetch(`${h.gateway.url}/oauth/session`, { method: 'PUT', headers: { origin: RETURN_TO_ORIGIN } });
 
     expect(response.status).toBe(405);
-    expect(response.headers.get('allow')).toBe('GET, POST, OPTIONS');
+    expect(response.headers.get('allow')).toBe('GET, POST, DELETE, OPTIONS');
     expect(response.headers.get('access-control-allow-origin')).toBe(RETURN_TO_ORIGIN);
   });
 });

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestBrowser } from '../support/oauth-browser';
-import { RETURN_TO, RETURN_TO_ORIGIN, startHarness, type Harness } from '../support/harness';
+import { newPkcePair } from '../support/pkce';
+import { RETURN_TO_ORIGIN, startHarness, type Harness } from '../support/harness';
+import { startUrl } from './oauth-flows';
 import { TEST_AUTHORIZER_APPID } from '../../local/wechat-sim/defaults';
 
 describe('H5 sign-in, end to end against the simulator', () => {
@@ -13,7 +15,8 @@ describe('H5 sign-in, end to end against the simulator', () => {
 
   it('signs a user in with snsapi_userinfo and hands the page a session with the profile', async () => {
     const browser = new TestBrowser();
-    const start = `${h.gateway.url}/oauth/start?${new URLSearchParams({ appid: TEST_AUTHORIZER_APPID, scope: 'snsapi_userinfo', return_to: RETURN_TO })}`;
+    const { codeVerifier, codeChallenge } = newPkcePair();
+    const start = startUrl(h, { scope: 'snsapi_userinfo', code_challenge: codeChallenge });
     const user = h.sim.oauthUsers()[0]!;
 
     const first = await browser.get(start);
@@ -21,7 +24,7 @@ describe('H5 sign-in, end to end against the simulator', () => {
     authorize.searchParams.set('sim_user', user.id);
     const { hops } = await browser.follow(authorize.href, RETURN_TO_ORIGIN);
     const loginCode = new URL(hops.at(-1)!).searchParams.get('wx_login');
-    const session = await fetch(`${h.gateway.url}/oauth/session`, { method: 'POST', body: JSON.stringify({ loginCode }), headers: { origin: RETURN_TO_ORIGIN } });
+    const session = await fetch(`${h.gateway.url}/oauth/session`, { method: 'POST', body: JSON.stringify({ loginCode, codeVerifier }), headers: { origin: RETURN_TO_ORIGIN } });
     const body = (await session.json()) as { token: string; user: { openid: string; nickname?: string } };
     const me = await fetch(`${h.gateway.url}/oauth/session`, { headers: { authorization: `Bearer ${body.token}` } });
 

@@ -22,9 +22,9 @@ import { startLocalAws, type LocalAws } from '../../local/aws/local-aws';
 import { startHttpGateway, type GatewayRoute, type HttpGateway } from '../../local/runtime/http-gateway';
 import { makeH5OAuthHandler } from '../../functions/h5-oauth/app';
 import { createCachedSecret } from '../../shared/config/component-secrets';
-import type { OAuthDeps } from '../../shared/oauth/oauth-deps';
+import { signInStores, type OAuthDeps } from '../../shared/oauth/oauth-deps';
 import { parseReturnToRules } from '../../shared/oauth/return-to';
-import { createSessionTokens } from '../../shared/oauth/session-token';
+import { createSessionTokens, sessionSigningKeyFrom } from '../../shared/oauth/session-token';
 import { createSnsApi } from '../../shared/oauth/sns-api';
 import { TEST_AUTHORIZER_APPID } from '../../local/wechat-sim/defaults';
 import { REFRESHER_READER_ALIAS } from '../../shared/config/env-names';
@@ -38,6 +38,9 @@ export const TEST_SECRETS: ComponentSecrets & { componentAppid: string } = {
   token: 'canaryMessageToken42',
   encodingAesKey: 'Canary0EncodingAesKey0For0Tests0Only0123456',
 };
+
+/** The session-signing key of the harness's h5-oauth (its own secret, as deployed). */
+export const TEST_SESSION_SIGNING_KEY = 'test-session-signing-key-0123456789abcdefghijklmnop';
 
 export const TABLE_NAME = 'wechat-component-test';
 export const REFRESHER_FUNCTION = 'token-refresher';
@@ -150,22 +153,19 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const refresherArn = aws.registerFunction(REFRESHER_FUNCTION, (event, context) => refresher(event, context));
   const lambda = new LambdaClient(aws.clientConfig('lambda'));
 
-  const sessionSecretArn = aws.putSecret('wechat-session', 'test-session-signing-key-0123456789abcdefghijklmnop');
-  const readSessionKey = createCachedSecret({ secretArn: sessionSecretArn, client: new SecretsManagerClient(aws.clientConfig('secretsManager')), now: clock.now }, (value) =>
-    new TextEncoder().encode(value),
+  const sessionSecretArn = aws.putSecret('wechat-session', TEST_SESSION_SIGNING_KEY);
+  const readSessionKey = createCachedSecret(
+    { secretArn: sessionSecretArn, client: new SecretsManagerClient(aws.clientConfig('secretsManager')), now: clock.now },
+    sessionSigningKeyFrom,
   );
   const oauth = options.oauth ?? {};
   const oauthDeps: OAuthDeps = {
     componentAppid,
     callbackUrl: `${gateway.url}/oauth/callback`,
-    startUrl: `${gateway.url}/oauth/start`,
     openBaseUrl: sim.url,
     returnToRules: parseReturnToRules(oauth.allowedReturnTo ?? [RETURN_TO]),
     configuredAuthorizers: new Set(oauth.authorizerAppids ?? [TEST_AUTHORIZER_APPID]),
-    authorizers: stores.events,
-    states: stores.oauthStates,
-    loginCodes: stores.loginCodes,
-    users: stores.users,
+    ...signInStores(stores, clock.now),
     tokenReader: createComponentTokenReader({
       tokens: stores.tokens,
       requestRefresh: createLambdaRefreshTrigger({ functionName: REFRESHER_READER, lambda: new LambdaClient(aws.clientConfig('lambda')) }),

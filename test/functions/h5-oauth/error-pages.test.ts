@@ -26,10 +26,15 @@ describe('FAILURES', () => {
     }).toEqual({ WECHAT_UNAVAILABLE: 502, WECHAT_ERROR: 502, TOKEN_UNAVAILABLE: 503, SESSION_INVALID: 401, ORIGIN_NOT_ALLOWED: 403, INTERNAL: 500 });
   });
 
+  it('answers a logged-out session and a session of a revoked authorizer with 401, like an invalid one', () => {
+    expect([FAILURES.SESSION_REVOKED.status, FAILURES.AUTHORIZER_REVOKED.status]).toEqual([401, 401]);
+  });
+
   it('answers every browser-side sign-in failure with 400', () => {
     const browserSide: OAuthErrorCode[] = [
       'BAD_REQUEST', 'UNKNOWN_AUTHORIZER', 'RETURN_TO_NOT_ALLOWED', 'UNKNOWN_STATE', 'STATE_EXPIRED', 'COOKIE_MISSING',
       'COOKIE_MISMATCH', 'REPLAYED_ELSEWHERE', 'APPID_MISMATCH', 'CODE_REJECTED', 'LOGIN_CODE_INVALID',
+      'CODE_CHALLENGE_INVALID', 'CODE_VERIFIER_INVALID',
     ];
 
     expect(browserSide.map((code) => FAILURES[code].status)).toEqual(browserSide.map(() => 400));

@@ -62,8 +62,8 @@ describe('failure', () => {
     expect(response.headers).not.toHaveProperty('www-authenticate');
   });
 
-  it('adds WWW-Authenticate to a 401 for an invalid session', () => {
-    const response = failure(new OAuthError('SESSION_INVALID', 'session token invalid'), 'json');
+  it.each(['SESSION_INVALID', 'SESSION_REVOKED', 'AUTHORIZER_REVOKED'] as const)('adds WWW-Authenticate to the 401 of %s', (code) => {
+    const response = failure(new OAuthError(code, 'session refused'), 'json');
 
     expect(response.statusCode).toBe(401);
     expect(response.headers!['www-authenticate']).toBe('Bearer error="invalid_token"');
@@ -109,7 +109,7 @@ describe('corsHeaders', () => {
     const headers = corsHeaders('https://shop.example.com', ALLOWED);
 
     expect(headers).toMatchObject({ 'access-control-allow-origin': 'https://shop.example.com', vary: 'Origin' });
-    expect(headers!['access-control-allow-methods']).toBe('GET, POST, OPTIONS');
+    expect(headers!['access-control-allow-methods']).toBe('GET, POST, DELETE, OPTIONS');
     expect(headers!['access-control-allow-headers']).toBe('authorization, content-type');
     expect(headers).not.toHaveProperty('access-control-allow-credentials');
   });

@@ -82,6 +82,40 @@ describe('withObservability', () => {
     expect(emf).toMatchObject({ _aws: { CloudWatchMetrics: [{ Namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? METRICS_NAMESPACE }] } });
   });
 
+  it('masks a value registered during an invocation in that invocation’s log lines, and forgets it afterwards', async () => {
+    const logger = createLogger('obs-scope');
+    const code = 'CANARY-per-invocation-code-5e1a';
+    const handler = withObservability(logger, createMetrics('obs-scope'), async () => {
+      secretRegistry.add(code);
+      logger.info('inside', { code });
+    });
+
+    await handler(undefined, contextFor('obs-scope'));
+    const afterwards = secretRegistry.redact(code);
+
+    expect(output.logs('inside')[0]).toMatchObject({ code: '[REDACTED]' });
+    expect(afterwards).toBe(code);
+  });
+
+  it('keeps the values of concurrent invocations until each of them ends', async () => {
+    const logger = createLogger('obs-concurrent');
+    let releaseSlow!: () => void;
+    const slowMayLog = new Promise<void>((resolve) => (releaseSlow = resolve));
+    const handler = withObservability(logger, createMetrics('obs-concurrent'), async (event: { code: string; wait: boolean }) => {
+      secretRegistry.add(event.code);
+      if (event.wait) await slowMayLog;
+      logger.info('concurrent', { code: event.code });
+    });
+
+    const slow = handler({ code: 'CANARY-slow-invocation-code-01', wait: true }, contextFor('obs-concurrent'));
+    await handler({ code: 'CANARY-fast-invocation-code-02', wait: false }, contextFor('obs-concurrent'));
+    releaseSlow();
+    await slow;
+
+    expect(output.logs('concurrent').map((line) => line.code)).toEqual(['[REDACTED]', '[REDACTED]']);
+    expect(output.text).not.toContain('CANARY-slow-invocation-code-01');
+  });
+
   it('flushes each invocation on its own, so a metric is never published twice', async () => {
     const metrics = createMetrics('obs-once');
     const handler = withObservability(createLogger('obs-once'), metrics, async () => {

@@ -7,6 +7,7 @@ import { FakeClock } from '../../support/fake-clock';
 const KEY = new TextEncoder().encode('unit-test-session-key-0123456789abcdefghij');
 const COMPONENT_APPID = 'wx1234567890abcdef';
 const CLAIMS = { openid: 'o-user', appid: 'wx1111111111111111', unionid: 'u-user' };
+const JTI = 'Jti0123456789abcdefghijklmnopqrs';
 
 function setup(ttlSec = 600) {
   const clock = new FakeClock();
@@ -26,7 +27,7 @@ async function rejection(promise: Promise<unknown>): Promise<OAuthError> {
 /** A token as ours are made, with one thing changed. */
 function forge(clock: FakeClock, change: { key?: Uint8Array; issuer?: string; audience?: string; alg?: string; payload?: Record<string, unknown> } = {}) {
   const iat = Math.floor(clock.now() / 1000);
-  return new SignJWT(change.payload ?? { appid: CLAIMS.appid })
+  return new SignJWT(change.payload ?? { appid: CLAIMS.appid, jti: JTI })
     .setProtectedHeader({ alg: change.alg ?? 'HS256', typ: 'JWT' })
     .setSubject(CLAIMS.openid)
     .setIssuer(change.issuer ?? `wechat-component:${COMPONENT_APPID}`)
@@ -44,7 +45,26 @@ describe('createSessionTokens', () => {
     const claims = await sessions.verify(token);
 
     expect(expiresAtMs).toBe(clock.now() + 600_000);
-    expect(claims).toEqual({ sub: 'o-user', appid: CLAIMS.appid, unionid: 'u-user', expiresAtMs });
+    expect(claims).toEqual({ sub: 'o-user', appid: CLAIMS.appid, unionid: 'u-user', jti: expect.stringMatching(/^[A-Za-z0-9]{32}$/), expiresAtMs });
+  });
+
+  it('gives every token its own random jti, the id logout revokes', async () => {
+    const { sessions } = setup();
+
+    const tokens = await Promise.all(Array.from({ length: 20 }, () => sessions.sign(CLAIMS)));
+
+    const jtis = await Promise.all(tokens.map(async ({ token }) => (await sessions.verify(token)).jti));
+    expect(new Set(jtis).size).toBe(20);
+  });
+
+  it.each([
+    ['no jti', { appid: CLAIMS.appid }],
+    ['a jti that is not 32 letters and digits', { appid: CLAIMS.appid, jti: 'a#b' }],
+    ['a numeric jti', { appid: CLAIMS.appid, jti: 12345 }],
+  ])('throws SESSION_INVALID for a token with %s', async (_name, payload) => {
+    const { clock, sessions } = setup();
+
+    await rejection(sessions.verify(await forge(clock, { payload })));
   });
 
   it('leaves unionid out when the user has none', async () => {

@@ -2,18 +2,19 @@ import { describe, expect, it } from 'vitest';
 import { bindingCookieName, retryUrlFor, SCOPES } from '../../../shared/oauth/start-sign-in';
 
 describe('retryUrlFor', () => {
-  it('repeats the sign-in: our start URL with the same appid, scope and return_to', () => {
-    const returnTo = 'https://h5.example.com/app/orders?tab=paid&x=a b#/detail?y=1';
+  it('leads back to the page that started the sign-in, query and fragment kept, since only it can start one with a fresh verifier', () => {
+    const returnTo = 'https://h5.example.com/app/orders?tab=paid&x=a%20b#/detail?y=1';
 
-    const url = new URL(retryUrlFor({ startUrl: 'https://auth.example.com/oauth/start' }, { authorizerAppid: 'wx1111111111111111', scope: 'snsapi_userinfo', returnTo }));
+    const url = retryUrlFor({ returnTo });
 
-    expect(`${url.origin}${url.pathname}`).toBe('https://auth.example.com/oauth/start');
-    expect([...url.searchParams]).toEqual([
-      ['appid', 'wx1111111111111111'],
-      ['scope', 'snsapi_userinfo'],
-      ['return_to', returnTo],
-    ]);
-    expect(url.hash).toBe('');
+    expect(url).toBe(returnTo);
+  });
+
+  it('drops a wx_login or wx_error left from an earlier round trip', () => {
+    const url = new URL(retryUrlFor({ returnTo: 'https://h5.example.com/app/?tab=paid&wx_login=AAAA&wx_error=access_denied#top' }));
+
+    expect([...url.searchParams]).toEqual([['tab', 'paid']]);
+    expect(url.hash).toBe('#top');
   });
 });
 

@@ -125,4 +125,26 @@ describe('createKmsSealer', () => {
 
     expect(secretRegistry.redact(value)).toBe('[REDACTED]');
   });
+
+  it.each(['component_access_token', 'component_verify_ticket'] as const)('pins a %s it seals: still masked after 1,000 other values', async (purpose) => {
+    const value = `CANARY-pinned-${newComponentAppid()}`;
+    await newSealer().seal(purpose, value);
+
+    secretRegistry.add(...Array.from({ length: 1_000 }, (_, i) => `CANARY-filler-${purpose}-${i}`));
+
+    expect(secretRegistry.redact(value)).toBe('[REDACTED]');
+  });
+
+  it.each(['user_oauth_tokens', 'authorization_event'] as const)('registers a %s payload for the current invocation only', async (purpose) => {
+    const value = `CANARY-per-request-${newComponentAppid()}`;
+    const sealer = newSealer();
+
+    const inside = await secretRegistry.runInScope(async () => {
+      await sealer.seal(purpose, value);
+      return secretRegistry.redact(value);
+    });
+
+    expect(inside).toBe('[REDACTED]');
+    expect(secretRegistry.redact(value)).toBe(value);
+  });
 });

@@ -7,7 +7,7 @@ import { loginCodePk } from '../../../shared/store/table-keys';
 import { newComponentAppid, TABLE_NAME, useLocalTable } from './local-table';
 
 const TTL_MS = 120_000;
-const GRANT = { authorizerAppid: 'wx1111111111111111', openid: 'o-user-1', unionid: 'u-user-1' };
+const GRANT = { authorizerAppid: 'wx1111111111111111', openid: 'o-user-1', unionid: 'u-user-1', codeChallenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM' };
 
 describe('createLoginCodeStore', () => {
   const ctx = useLocalTable();
@@ -53,9 +53,19 @@ describe('createLoginCodeStore', () => {
 
   it('redeems a grant without unionid without inventing one', async () => {
     const store = newStore();
-    const code = await store.issue({ authorizerAppid: GRANT.authorizerAppid, openid: GRANT.openid });
+    const { unionid: _unionid, ...withoutUnionid } = GRANT;
+    const code = await store.issue(withoutUnionid);
 
-    expect(await store.redeem(code)).toEqual({ authorizerAppid: GRANT.authorizerAppid, openid: GRANT.openid });
+    expect(await store.redeem(code)).toEqual(withoutUnionid);
+  });
+
+  it('keeps the PKCE challenge with the code and hands it back on redemption, so the verifier can be checked', async () => {
+    const store = newStore();
+
+    const code = await store.issue(GRANT);
+
+    expect(await itemFor(code)).toMatchObject({ codeChallenge: GRANT.codeChallenge });
+    expect((await store.redeem(code))?.codeChallenge).toBe(GRANT.codeChallenge);
   });
 
   it('lets exactly one of ten concurrent redemptions have the grant', async () => {

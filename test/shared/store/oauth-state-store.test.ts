@@ -19,6 +19,7 @@ describe('createOAuthStateStore', () => {
     scope: 'snsapi_base',
     returnTo: 'https://h5.example.com/app/',
     bindingSha256: 'a'.repeat(64),
+    codeChallenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
     createdAtMs: ctx.clock.now(),
     expiresAtMs: ctx.clock.now() + TTL_MS,
     ...overrides,
