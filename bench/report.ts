@@ -1,7 +1,7 @@
 /** Plain-text tables for the bench's stdout; the JSON file carries the same numbers unrounded. */
 import type { BundleSizeResult } from './bundle-size';
 import type { DeployedBundlesResult } from './deployed-bundles';
-import type { SignInResult } from './sign-in-throughput';
+import type { SignInResult } from './h5-oauth-throughput';
 import type { LatencySummary } from './stats';
 import type { PushRejectionResult } from './push-rejection';
 import type { PushSideResult, PushThroughputResult } from './push-throughput';
@@ -132,9 +132,9 @@ export function formatDeployedBundles(result: DeployedBundlesResult): string {
 export function formatSignIn(result: SignInResult): string {
   const row = (name: string, s: LatencySummary) => [name, String(s.count), `${fixed(s.p50, 2)} ms`, `${fixed(s.p99, 2)} ms`];
   return [
-    `5. H5 sign-in (silent snsapi_base flows against the simulator, ${result.concurrency} at a time; ${result.snsCalls} code exchanges)`,
+    `5. h5-oauth (silent snsapi_base flows against the simulator, ${result.concurrency} at a time; ${result.snsCalls} code exchanges)`,
     `sign-ins/s: ${fixed(result.signInsPerSec, 1)} (${ratio(result.flowsPerSecOverBaselineRequestsPerSec)} of the baseline requests/s)`,
-    formatTable(['request', 'count', 'p50', 'p99'], [row('whole flow', result.flowMs), row('GET /oauth/callback', result.callbackMs), row('baseline: GET /oauth/session 401', result.baselineMs)]),
+    formatTable(['request', 'count', 'p50', 'p99'], [row('whole flow', result.flowMs), row('GET /h5-oauth/callback', result.callbackMs), row('baseline: GET /h5-oauth/session 401', result.baselineMs)]),
     `callback p99 / baseline p99: ${ratio(result.callbackP99OverBaselineP99)}`,
   ].join('\n');
 }

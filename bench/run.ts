@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: push-handling throughput, the cost of refusing junk pushes, token-reader latency, handler bundle size, the bundles cdk synth deploys
- * and H5 sign-in throughput, each next to a baseline
+ * and h5-oauth throughput, each next to a baseline
  * measured in the same run. The machine is shared and noisy, so the ratios are the figures to compare between runs;
  * nothing here asserts on time. Prints tables and writes bench-output/results.json.
  */
@@ -10,7 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { measureBundles } from './bundle-size';
 import { measureDeployedBundles } from './deployed-bundles';
-import { measureSignIn } from './sign-in-throughput';
+import { measureSignIn } from './h5-oauth-throughput';
 import { measurePushRejection } from './push-rejection';
 import { measurePushThroughput } from './push-throughput';
 import { formatBundles, formatDeployedBundles, formatPushRejection, formatPushThroughput, formatSignIn, formatTokenReader } from './report';
@@ -48,8 +48,8 @@ async function main(): Promise<void> {
   const deployedBundles = await timed('deployedBundles', () => measureDeployedBundles({ rootDir: ROOT_DIR, outDir: OUT_DIR, plain: bundles }));
   console.log(`${formatDeployedBundles(deployedBundles)}\n`);
 
-  const signIn = await timed('signIn', () => measureSignIn());
-  console.log(`${formatSignIn(signIn)}\n`);
+  const h5OAuth = await timed('h5OAuth', () => measureSignIn());
+  console.log(`${formatSignIn(h5OAuth)}\n`);
 
   const results = {
     date: startedAt.toISOString(),
@@ -63,7 +63,7 @@ async function main(): Promise<void> {
     tokenReader,
     bundles,
     deployedBundles,
-    signIn,
+    h5OAuth,
   };
   await mkdir(OUT_DIR, { recursive: true });
   const outFile = path.join(OUT_DIR, 'results.json');

@@ -69,11 +69,11 @@ export const nagAcknowledgements = {
     );
   },
 
-  publicSignInRoute(route: IConstruct): void {
+  publicH5OAuthRoute(route: IConstruct): void {
     ack(
       route,
       'APIG4',
-      'H5 sign-in routes are called by browsers before any credential exists: /oauth/start and /oauth/callback are protected by the state and its browser-binding cookie, /oauth/session by the single-use login code or the signed session token, all checked in the function.',
+      'h5-oauth routes are called by browsers before any credential exists: /h5-oauth/start and /h5-oauth/callback are protected by the state and its browser-binding cookie, /h5-oauth/session by the single-use login code or the signed session token, all checked in the function.',
     );
   },
 };

@@ -8,19 +8,19 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { APPID_PATTERN as APPID, ENV, REFRESHER_READER_ALIAS } from '../shared/config/env-names';
+import { APPID_PATTERN as APPID, ENV, partitionPattern, REFRESHER_READER_ALIAS, ROUTES } from '../shared/contract';
 import { ComponentAlarms } from './component/component-alarms';
-import { API_PATHS, ComponentApi, type Throttle } from './component/component-api';
+import { ComponentApi, type Throttle } from './component/component-api';
 import { createEgressNetwork, WechatEgress } from './component/component-egress';
 import { ComponentFunction, HANDLER_ENTRY } from './component/component-function';
 import { createComponentKey, grantKeyUse, grantKeyViaService } from './component/component-key';
-import { createComponentTable, grantItems, partitionOf } from './component/component-table';
+import { createComponentTable, grantItems } from './component/component-table';
 import { RefreshSchedule } from './component/component-schedule';
-import { ComponentSignIn, type SignInProps } from './component/component-sign-in';
+import { ComponentH5OAuth, type H5OAuthProps } from './component/component-h5-oauth';
 import { nagAcknowledgements } from './nag-acknowledgements';
 
 export { WechatEgress };
-export type { SignInProps, Throttle };
+export type { H5OAuthProps, Throttle };
 
 const DEFAULT_THROTTLE: Throttle = { rateLimit: 20, burstLimit: 40 };
 const DEFAULT_PUSH_THROTTLE: Throttle = { rateLimit: 100, burstLimit: 200 };
@@ -38,7 +38,7 @@ export interface WechatComponentProps {
    * How often the refresher checks the token.
    * @default Duration.minutes(5)
    */
-  readonly refreshSchedule?: Duration;
+  readonly refreshInterval?: Duration;
   /**
    * Refresh when the token expires within this; must exceed the schedule so a refresh happens in time.
    * @default Duration.minutes(15)
@@ -70,7 +70,7 @@ export interface WechatComponentProps {
    */
   readonly logRetention?: logs.RetentionDays;
   /**
-   * HTTP API throttling (requests per second, burst) of every route but the push route: the H5 sign-in routes.
+   * HTTP API throttling (requests per second, burst) of every route but the push route: h5-oauth routes.
    * @default { rateLimit: 20, burstLimit: 40 }
    */
   readonly throttle?: Throttle;
@@ -94,10 +94,10 @@ export interface WechatComponentProps {
    */
   readonly pushReceiverReservedConcurrency?: number;
   /**
-   * H5 sign-in on behalf of authorized official accounts (/oauth/start, /oauth/callback, /oauth/session).
+   * h5-oauth on behalf of authorized official accounts (/h5-oauth/start, /h5-oauth/callback, /h5-oauth/session).
    * @default - no sign-in routes
    */
-  readonly signIn?: SignInProps;
+  readonly h5OAuth?: H5OAuthProps;
 }
 
 /**
@@ -125,14 +125,14 @@ export class WechatComponent extends Construct {
   readonly alarms: ComponentAlarms;
   /** The authorization event receive URL (授权事件接收URL) to register on the Open Platform. */
   readonly eventReceiveUrl: string;
-  /** The H5 sign-in callback URL; its host goes on the official account development domain. */
-  readonly oauthCallbackUrl: string;
+  /** The h5-oauth callback URL; its host goes on the official account development domain. */
+  readonly h5OAuthCallbackUrl: string;
   /** Where H5 pages start a sign-in. */
-  readonly oauthStartUrl: string;
+  readonly h5OAuthStartUrl: string;
   /** The IP to put on the component's IP allow list, when the egress mode has one. */
   readonly egressIp?: string;
-  /** The H5 sign-in function, when `signIn` is set. */
-  readonly signIn?: ComponentSignIn;
+  /** The h5-oauth function, when `h5OAuth` is set. */
+  readonly h5OAuth?: ComponentH5OAuth;
 
   constructor(scope: Construct, id: string, props: WechatComponentProps) {
     super(scope, id);
@@ -141,7 +141,7 @@ export class WechatComponent extends Construct {
     const appid = props.componentAppid;
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const logRetention = props.logRetention ?? logs.RetentionDays.THREE_MONTHS;
-    const refreshSchedule = props.refreshSchedule ?? Duration.minutes(5);
+    const refreshInterval = props.refreshInterval ?? Duration.minutes(5);
     const refreshMargin = props.refreshMargin ?? Duration.minutes(15);
     const metricsNamespace = `WechatComponent/${appid}`;
 
@@ -188,15 +188,15 @@ export class WechatComponent extends Construct {
     for (const fn of [receiver, refresher]) this.grantSecretRead(fn.role);
     // Each partition gets only the actions its items need (shared/store/table-keys.ts): the receiver puts tickets,
     // events and audit records and updates authorizer status; it never reaches the token or the refresher's state.
-    grantItems(this.table, this.key, receiver.role, ['PutItem'], [partitionOf.ticket(appid), partitionOf.events(appid), partitionOf.audit(appid)]);
-    grantItems(this.table, this.key, receiver.role, ['UpdateItem'], [partitionOf.authorizers(appid)]);
+    grantItems(this.table, this.key, receiver.role, ['PutItem'], [partitionPattern('ticket', appid), partitionPattern('events', appid), partitionPattern('audit', appid)]);
+    grantItems(this.table, this.key, receiver.role, ['UpdateItem'], [partitionPattern('authorizers', appid)]);
     grantKeyUse(this.key, receiver.role, 'kms:Encrypt', appid, ['component_verify_ticket']);
     // Event payloads can exceed what KMS Encrypt takes (4 KiB): they are envelope-sealed with a data key per payload.
     grantKeyUse(this.key, receiver.role, 'kms:GenerateDataKey', appid, ['authorization_event']);
     // The refresher reads the ticket, keeps the token and its own lease, backoff and throttle; never events or audit.
-    grantItems(this.table, this.key, refresher.role, ['GetItem'], [partitionOf.ticket(appid)]);
-    grantItems(this.table, this.key, refresher.role, ['GetItem', 'PutItem'], [partitionOf.token(appid)]);
-    grantItems(this.table, this.key, refresher.role, ['GetItem', 'PutItem', 'DeleteItem'], [partitionOf.refresh(appid)]);
+    grantItems(this.table, this.key, refresher.role, ['GetItem'], [partitionPattern('ticket', appid)]);
+    grantItems(this.table, this.key, refresher.role, ['GetItem', 'PutItem'], [partitionPattern('token', appid)]);
+    grantItems(this.table, this.key, refresher.role, ['GetItem', 'PutItem', 'DeleteItem'], [partitionPattern('refresh', appid)]);
     grantKeyUse(this.key, refresher.role, 'kms:Encrypt', appid, ['component_access_token']);
     grantKeyUse(this.key, refresher.role, 'kms:Decrypt', appid, ['component_verify_ticket']);
 
@@ -208,12 +208,12 @@ export class WechatComponent extends Construct {
       pushThrottle: props.pushThrottle ?? DEFAULT_PUSH_THROTTLE,
       ...(props.domain ? { domain: props.domain } : {}),
     });
-    this.eventReceiveUrl = `${this.api.baseUrl}${API_PATHS.events}`;
-    this.oauthCallbackUrl = `${this.api.baseUrl}${API_PATHS.oauthCallback}`;
-    this.oauthStartUrl = `${this.api.baseUrl}${API_PATHS.oauthStart}`;
-    if (props.signIn) {
-      this.signIn = new ComponentSignIn(this, 'SignIn', {
-        ...props.signIn,
+    this.eventReceiveUrl = `${this.api.baseUrl}${ROUTES.pushEvents}`;
+    this.h5OAuthCallbackUrl = `${this.api.baseUrl}${ROUTES.h5OAuthCallback}`;
+    this.h5OAuthStartUrl = `${this.api.baseUrl}${ROUTES.h5OAuthStart}`;
+    if (props.h5OAuth) {
+      this.h5OAuth = new ComponentH5OAuth(this, 'H5OAuth', {
+        ...props.h5OAuth,
         componentAppid: appid,
         table: this.table,
         key: this.key,
@@ -228,16 +228,16 @@ export class WechatComponent extends Construct {
       });
     }
 
-    const schedule = new RefreshSchedule(this, 'RefreshSchedule', { refresher: this.tokenRefresher, rate: refreshSchedule });
+    const schedule = new RefreshSchedule(this, 'RefreshSchedule', { refresher: this.tokenRefresher, rate: refreshInterval });
     this.alarms = new ComponentAlarms(this, 'Alarms', {
       namespace: metricsNamespace,
       refresher: this.tokenRefresher,
       pushReceiver: this.pushReceiver,
-      ...(this.signIn ? { signInFunction: this.signIn.function.function } : {}),
+      ...(this.h5OAuth ? { h5OAuthFunction: this.h5OAuth.function.function } : {}),
       httpApi: this.api.httpApi,
       deadLetterQueue: schedule.deadLetterQueue,
       refreshMargin,
-      refreshSchedule,
+      refreshInterval,
       ...(props.alarmTopic ? { alarmTopic: props.alarmTopic } : {}),
     });
   }
@@ -249,14 +249,14 @@ export class WechatComponent extends Construct {
    * is a Lambda function, also sets the environment variables the reader reads.
    */
   grantReadComponentToken(grantee: iam.IGrantable): iam.Grant {
-    grantItems(this.table, this.key, grantee, ['GetItem'], [partitionOf.token(this.componentAppid)]);
+    grantItems(this.table, this.key, grantee, ['GetItem'], [partitionPattern('token', this.componentAppid)]);
     const grant = grantKeyUse(this.key, grantee, 'kms:Decrypt', this.componentAppid, ['component_access_token']);
     iam.Grant.addToPrincipal({ grantee, actions: ['lambda:InvokeFunction'], resourceArns: [this.tokenRefresherReaderAlias.functionArn] });
     if (isFunction(grantee)) {
       grantee.addEnvironment(ENV.componentAppid, this.componentAppid);
       grantee.addEnvironment(ENV.tableName, this.table.tableName);
       grantee.addEnvironment(ENV.kmsKeyId, this.key.keyArn);
-      grantee.addEnvironment(ENV.refresherFunctionName, this.tokenRefresherReaderAlias.functionArn);
+      grantee.addEnvironment(ENV.refresherFunction, this.tokenRefresherReaderAlias.functionArn);
     }
     return grant;
   }
@@ -293,10 +293,10 @@ function validateProps(props: WechatComponentProps): void {
   if (!APPID.test(props.componentAppid)) {
     throw new Error(`WechatComponent: componentAppid must look like wx followed by 16 letters or digits`);
   }
-  const schedule = props.refreshSchedule ?? Duration.minutes(5);
+  const schedule = props.refreshInterval ?? Duration.minutes(5);
   const margin = props.refreshMargin ?? Duration.minutes(15);
   if (margin.toSeconds() <= schedule.toSeconds()) {
-    throw new Error('WechatComponent: refreshMargin must be longer than refreshSchedule, or a token can expire between two runs');
+    throw new Error('WechatComponent: refreshMargin must be longer than refreshInterval, or a token can expire between two runs');
   }
   if (margin.toSeconds() >= 7200) throw new Error('WechatComponent: refreshMargin must be shorter than the token lifetime (2 hours)');
   const throttle = props.throttle ?? DEFAULT_THROTTLE;
@@ -312,16 +312,16 @@ function validateProps(props: WechatComponentProps): void {
   if (reserved !== undefined && !Token.isUnresolved(reserved) && !(Number.isInteger(reserved) && reserved >= 1)) {
     throw new Error('WechatComponent: pushReceiverReservedConcurrency must be a whole number of 1 or more (or left out: no reservation)');
   }
-  if (props.signIn) {
-    if (props.signIn.allowedReturnTo.length === 0) throw new Error('WechatComponent: signIn.allowedReturnTo needs at least one URL prefix');
-    for (const entry of props.signIn.allowedReturnTo) {
+  if (props.h5OAuth) {
+    if (props.h5OAuth.allowedReturnTo.length === 0) throw new Error('WechatComponent: h5OAuth.allowedReturnTo needs at least one URL prefix');
+    for (const entry of props.h5OAuth.allowedReturnTo) {
       if (Token.isUnresolved(entry)) continue;
       if (!isReturnToPrefix(entry)) {
-        throw new Error('WechatComponent: signIn.allowedReturnTo entries must be https URLs with an optional path (no credentials, query, fragment or comma)');
+        throw new Error('WechatComponent: h5OAuth.allowedReturnTo entries must be https URLs with an optional path (no credentials, query, fragment or comma)');
       }
     }
-    for (const authorizer of props.signIn.authorizerAppids ?? []) {
-      if (!APPID.test(authorizer)) throw new Error('WechatComponent: signIn.authorizerAppids must be appids (wx followed by 16 letters or digits)');
+    for (const authorizer of props.h5OAuth.authorizerAppids ?? []) {
+      if (!APPID.test(authorizer)) throw new Error('WechatComponent: h5OAuth.authorizerAppids must be appids (wx followed by 16 letters or digits)');
     }
   }
 }
@@ -331,7 +331,7 @@ function validateThrottle(name: 'throttle' | 'pushThrottle', throttle: Throttle)
   if (!(Number.isInteger(throttle.burstLimit) && throttle.burstLimit > 0)) throw new Error(`WechatComponent: ${name}.burstLimit must be a positive whole number`);
 }
 
-// The h5-oauth function splits OAUTH_ALLOWED_RETURN_TO on commas and parses each entry as a URL without credentials
+// The h5-oauth function splits WECHAT_H5_OAUTH_ALLOWED_RETURN_TO on commas and parses each entry as a URL without credentials
 // at cold start; an entry it would refuse must fail the synth here, not every sign-in after the deploy.
 function isReturnToPrefix(entry: string): boolean {
   if (!/^https:\/\/[^/?#\s,]+(\/[^?#\s,]*)?$/.test(entry)) return false;

@@ -1,21 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ENV } from '../shared/config/env-schema';
+import { ENV } from '../shared/contract';
 import { COMPONENT_TOKEN_ERRCODES } from '../shared/token/errcode-policy';
+import { markdownTableAfter } from './support/markdown-table';
 
 const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
 
-function tableAfter(heading: string): string[][] {
-  const section = readme.slice(readme.indexOf(heading));
-  const lines = section.split('\n');
-  const start = lines.findIndex((line) => line.startsWith('|'));
-  const rows: string[][] = [];
-  for (const line of lines.slice(start + 2)) {
-    if (!line.startsWith('|')) break;
-    rows.push(line.split('|').slice(1, -1).map((cell) => cell.trim()));
-  }
-  return rows;
-}
+const tableAfter = (heading: string) => markdownTableAfter(readme, heading);
 
 describe('README', () => {
   it('documents every errcode of the refresher policy with the action the code takes', () => {

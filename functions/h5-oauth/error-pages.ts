@@ -1,4 +1,4 @@
-import type { OAuthErrorCode } from '../../shared/oauth/oauth-errors';
+import type { H5OAuthErrorCode } from '../../shared/h5-oauth/h5-oauth-errors';
 
 interface PageText {
   status: number;
@@ -7,7 +7,7 @@ interface PageText {
 }
 
 /** One status and one short bilingual explanation per failure (issue: every failure has its own page). */
-export const FAILURES: Record<OAuthErrorCode | 'INTERNAL', PageText> = {
+export const FAILURES: Record<H5OAuthErrorCode | 'INTERNAL', PageText> = {
   BAD_REQUEST: { status: 400, zh: '登录链接不完整。', en: 'The sign-in link is incomplete.' },
   UNKNOWN_AUTHORIZER: { status: 400, zh: '该公众号未授权本平台。', en: 'This official account has not authorized this platform.' },
   RETURN_TO_NOT_ALLOWED: { status: 400, zh: '返回地址不在允许列表中。', en: 'The return address is not on the allow-list.' },
@@ -46,7 +46,7 @@ const escapeHtml = (text: string) =>
  * A small bilingual error page with a retry link: the start URL of the same sign-in when known, else the application
  * (`appUrl`, where the page starts a new sign-in). Nothing from the request is echoed except URLs we built or allowed.
  */
-export function renderErrorPage(code: OAuthErrorCode | 'INTERNAL', retryUrl?: string, appUrl?: string): string {
+export function renderErrorPage(code: H5OAuthErrorCode | 'INTERNAL', retryUrl?: string, appUrl?: string): string {
   const text = FAILURES[code];
   // Never a `javascript:` link: the page's CSP forbids scripts, so browsers refuse to follow one (a dead button).
   const retry = retryUrl

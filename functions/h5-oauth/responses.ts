@@ -1,5 +1,5 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { OAuthError } from '../../shared/oauth/oauth-errors';
+import { H5OAuthError } from '../../shared/h5-oauth/h5-oauth-errors';
 import { FAILURES, renderErrorPage } from './error-pages';
 
 const NO_STORE = { 'cache-control': 'no-store', 'referrer-policy': 'no-referrer', 'x-content-type-options': 'nosniff' };
@@ -22,7 +22,7 @@ export function json(statusCode: number, body: unknown, headers: Record<string, 
  * the page's retry link when the error names no sign-in to repeat.
  */
 export function failure(err: unknown, kind: 'page' | 'json', headers: Record<string, string> = {}, appUrl?: string): APIGatewayProxyStructuredResultV2 {
-  const code = err instanceof OAuthError ? err.code : 'INTERNAL';
+  const code = err instanceof H5OAuthError ? err.code : 'INTERNAL';
   const { status, en } = FAILURES[code];
   if (kind === 'json') {
     // Every 401 is about the bearer token (RFC 6750 section 3.1): invalid, logged out, or of a revoked authorizer.
@@ -37,7 +37,7 @@ export function failure(err: unknown, kind: 'page' | 'json', headers: Record<str
       'content-type': 'text/html; charset=utf-8',
       'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
     },
-    body: renderErrorPage(code, err instanceof OAuthError ? err.retryUrl : undefined, appUrl),
+    body: renderErrorPage(code, err instanceof H5OAuthError ? err.retryUrl : undefined, appUrl),
   };
 }
 
@@ -58,7 +58,7 @@ export function parseCookies(cookies: string[] | undefined): Record<string, stri
   return out;
 }
 
-/** What /oauth/session answers: redeem a login code, read the session, log out (and the CORS preflight). */
+/** What /h5-oauth/session answers: redeem a login code, read the session, log out (and the CORS preflight). */
 export const SESSION_METHODS = 'GET, POST, DELETE, OPTIONS';
 
 /** CORS for the session API: only the origins of the return_to allow-list. */

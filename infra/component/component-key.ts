@@ -2,9 +2,8 @@ import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
+import type { SealPurpose } from '../../shared/contract';
 
-/** What the key seals, as named in the EncryptionContext `purpose` by shared/store/kms-sealer.ts. */
-export type SealPurpose = 'component_access_token' | 'component_verify_ticket' | 'authorization_event' | 'user_oauth_tokens';
 
 const ADMIN_ACTIONS = [
   'kms:Create*', 'kms:Describe*', 'kms:Enable*', 'kms:List*', 'kms:Put*', 'kms:Update*', 'kms:Revoke*',

@@ -5,20 +5,6 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import { grantKeyViaService } from './component-key';
 
-/** Key prefixes of shared/store/table-keys.ts: IAM confines each role to the partitions it needs. */
-export const partitionOf = {
-  ticket: (appid: string) => `TICKET#${appid}`,
-  token: (appid: string) => `TOKEN#${appid}`,
-  refresh: (appid: string) => `REFRESH#${appid}`,
-  events: (appid: string) => `EVENTS#${appid}`,
-  audit: (appid: string) => `AUDIT#${appid}#*`,
-  authorizers: (appid: string) => `AUTHORIZERS#${appid}`,
-  oauthStates: (appid: string) => `OAUTH_STATE#${appid}#*`,
-  loginCodes: (appid: string) => `LOGIN_CODE#${appid}#*`,
-  users: (appid: string) => `USER#${appid}#*`,
-  revokedSessions: (appid: string) => `SESSION_REVOKED#${appid}#*`,
-};
-
 /** The service table: pk/sk strings, on-demand, PITR, ttl, encrypted with the component key (shared/store/table-keys.ts). */
 export function createComponentTable(scope: Construct, input: { key: kms.IKey; removalPolicy: RemovalPolicy }): dynamodb.Table {
   return new dynamodb.Table(scope, 'Table', {

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../crypto/digests';
 import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { readSealedEnvelope, type EnvelopeSealer } from './envelope-sealer';
 import { authorizersPk, eventsPk, SK, ttlAfterDays } from './table-keys';
@@ -56,7 +56,7 @@ const STATE_BY_INFO_TYPE: Record<string, AuthorizerState | undefined> = {
  */
 function payloadDigest(fields: Record<string, string>): string {
   const canonical = JSON.stringify(Object.entries(fields).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-  return createHash('sha256').update(canonical, 'utf8').digest('hex').slice(0, 16);
+  return sha256Hex(canonical).slice(0, 16);
 }
 
 /**
@@ -147,7 +147,7 @@ export function createAuthorizationEventStore(input: {
 
     /** Keeps an authenticated push we could not interpret, once per distinct decrypted text; it changes no status. */
     async recordUnparsed(push: UnparsedPush): Promise<'recorded' | 'duplicate'> {
-      const digest = createHash('sha256').update(push.plaintext, 'utf8').digest('hex').slice(0, 32);
+      const digest = sha256Hex(push.plaintext).slice(0, 32);
       return putOnce({ sk: SK.unparsed(digest), unparsed: true, reason: push.reason, payload: push.plaintext, payloadFormat: 'xml' }, input.now(), 'unparsed push');
     },
 

@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { DecryptCommand, GenerateDataKeyCommand, type KMSClient } from '@aws-sdk/client-kms';
 import { secretRegistry } from '../log/redaction';
-import type { SealPurpose } from './kms-sealer';
+import type { SealPurpose } from '../contract';
 import { StoreError } from './store-errors';
 
 /**

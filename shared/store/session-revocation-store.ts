@@ -1,6 +1,6 @@
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { storeUnavailable } from './store-errors';
-import { revokedSessionPk } from './table-keys';
+import { revokedSessionPk, SK } from './table-keys';
 
 /**
  * Logged-out H5 sessions, by the session token's `jti`. A session token is a self-contained JWT, so logout cannot
@@ -8,7 +8,7 @@ import { revokedSessionPk } from './table-keys';
  * (the ttl; after that the token is refused as expired, so a late TTL deletion changes nothing).
  */
 export function createSessionRevocationStore(input: { dynamo: DynamoDBDocumentClient; tableName: string; componentAppid: string; now: () => number }) {
-  const key = (jti: string) => ({ pk: revokedSessionPk(input.componentAppid, jti), sk: 'REVOKED' });
+  const key = (jti: string) => ({ pk: revokedSessionPk(input.componentAppid, jti), sk: SK.revokedSession });
   return {
     async revoke(jti: string, expiresAtMs: number): Promise<void> {
       try {

@@ -1,8 +1,8 @@
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Sealer } from './kms-sealer';
-import type { OAuthScope } from './oauth-state-store';
+import type { OAuthScope } from './h5-oauth-state-store';
 import { storeUnavailable } from './store-errors';
-import { userPk } from './table-keys';
+import { SK, userPk } from './table-keys';
 
 /** What sns/userinfo tells about a user (wechat-platform.md section 5); only with scope snsapi_userinfo. */
 export interface WechatUserProfile {
@@ -38,7 +38,7 @@ export interface UserOAuthTokens {
 
 /** One item per authorizer + openid, upserted on every sign-in: concurrent sign-ins of one user never make two. */
 export function createUserStore(input: { dynamo: DynamoDBDocumentClient; tableName: string; componentAppid: string; sealer: Sealer; now: () => number }) {
-  const key = (authorizerAppid: string, openid: string) => ({ pk: userPk(input.componentAppid, authorizerAppid, openid), sk: 'PROFILE' });
+  const key = (authorizerAppid: string, openid: string) => ({ pk: userPk(input.componentAppid, authorizerAppid, openid), sk: SK.user });
   return {
     async upsert(user: { authorizerAppid: string; openid: string; unionid?: string; scope: OAuthScope; profile?: WechatUserProfile; tokens: UserOAuthTokens }): Promise<UserRecord> {
       const tokensCiphertext = await input.sealer.seal('user_oauth_tokens', JSON.stringify(user.tokens));

@@ -1,10 +1,10 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { tokenSha256 } from '../log/redaction';
 import type { SealedToken, TokenStore } from '../store/token-store';
 import { WechatApiError } from '../wechat/errors';
 import { ComponentTokenError } from './component-token-error';
 import type { RefreshTrigger } from './lambda-refresh-trigger';
 import type { RefreshRequest } from './refresh-request';
+import { sha256Hex } from '../crypto/digests';
 
 export interface ComponentTokenReaderOptions {
   tokens: TokenStore;
@@ -109,7 +109,7 @@ export function createComponentTokenReader(options: ComponentTokenReaderOptions)
   };
 
   const invalidate = (staleToken: string): Promise<void> => {
-    const staleSha = tokenSha256(staleToken);
+    const staleSha = sha256Hex(staleToken);
     if (cache?.sealed.meta.tokenSha256 === staleSha) cache = null;
     const pending = invalidations.get(staleSha);
     if (pending) return pending;

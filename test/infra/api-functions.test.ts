@@ -268,16 +268,16 @@ describe('WechatComponent function environments against the handlers’ config',
   it('give the push receiver everything its cold start requires', () => {
     const env = deployedEnv(functionEnv(template, receiverId));
 
-    expect(() => createPushDepsFromEnv(env)).not.toThrow();
+    expect(() => createPushDepsFromEnv({ env })).not.toThrow();
   });
 
   it('give the token refresher everything its cold start requires, with the margin the construct was given', () => {
     const { stack: custom, component } = buildComponentStack(() => ({ refreshMargin: Duration.minutes(20) }));
     const env = deployedEnv(functionEnv(Template.fromStack(custom), logicalIdOf(component.tokenRefresher)));
 
-    const deps = createRefresherDepsFromEnv(env);
+    const deps = createRefresherDepsFromEnv({ env });
 
     expect(deps.refreshMarginMs).toBe(20 * 60 * 1000);
-    expect(() => createRefresherDepsFromEnv(deployedEnv(functionEnv(template, refresherId)))).not.toThrow();
+    expect(() => createRefresherDepsFromEnv({ env: deployedEnv(functionEnv(template, refresherId)) })).not.toThrow();
   });
 });

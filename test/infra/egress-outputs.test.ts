@@ -17,8 +17,8 @@ import {
   newTestApp,
   onlyResourceOf,
   resourcesOf,
-  SIGN_IN_CONTEXT,
-  signInStack,
+  H5_OAUTH_CONTEXT,
+  h5OAuthStack,
   TEST_ACCOUNT,
   TEST_APPID,
   TEST_REGION,
@@ -32,8 +32,8 @@ let lambdaStack: WechatComponentStack;
 let lambdaTemplate: Template;
 let vpcBuilt: ReturnType<typeof existingVpcStack>;
 let vpcTemplate: Template;
-let signIn: WechatComponentStack;
-let signInTemplate: Template;
+let h5OAuth: WechatComponentStack;
+let h5OAuthTemplate: Template;
 
 beforeAll(() => {
   stack = defaultStack();
@@ -42,8 +42,8 @@ beforeAll(() => {
   lambdaTemplate = Template.fromStack(lambdaStack);
   vpcBuilt = existingVpcStack();
   vpcTemplate = Template.fromStack(vpcBuilt.stack);
-  signIn = signInStack();
-  signInTemplate = Template.fromStack(signIn);
+  h5OAuth = h5OAuthStack();
+  h5OAuthTemplate = Template.fromStack(h5OAuth);
 }, CDK_TIMEOUT_MS);
 
 const outputs = (t: Template) => (t.toJSON().Outputs ?? {}) as Record<string, Output>;
@@ -123,25 +123,25 @@ describe('WechatComponentStack outputs', { timeout: CDK_TIMEOUT_MS }, () => {
   });
 
   it('give the OAuth callback and start URLs on the API endpoint when sign-in is on', () => {
-    const apiId = logicalIdOf(signIn.component.api.httpApi);
+    const apiId = logicalIdOf(h5OAuth.component.api.httpApi);
 
-    expect(outputs(signInTemplate).OAuthCallbackUrl!.Value).toEqual(endpointUrl(apiId, '/oauth/callback'));
-    expect(outputs(signInTemplate).OAuthStartUrl!.Value).toEqual(endpointUrl(apiId, '/oauth/start'));
+    expect(outputs(h5OAuthTemplate).H5OAuthCallbackUrl!.Value).toEqual(endpointUrl(apiId, '/h5-oauth/callback'));
+    expect(outputs(h5OAuthTemplate).H5OAuthStartUrl!.Value).toEqual(endpointUrl(apiId, '/h5-oauth/start'));
   });
 
   it('give no OAuth callback or start URL without sign-in, since nothing serves them', () => {
     for (const t of [template, lambdaTemplate]) {
-      expect(outputs(t)).not.toHaveProperty('OAuthCallbackUrl');
-      expect(outputs(t)).not.toHaveProperty('OAuthStartUrl');
+      expect(outputs(t)).not.toHaveProperty('H5OAuthCallbackUrl');
+      expect(outputs(t)).not.toHaveProperty('H5OAuthStartUrl');
     }
   });
 
   it('give the URLs on the custom domain when there is one', () => {
-    const domainOutputs = outputs(Template.fromStack(customDomainStack(SIGN_IN_CONTEXT)));
+    const domainOutputs = outputs(Template.fromStack(customDomainStack(H5_OAUTH_CONTEXT)));
 
     expect(domainOutputs.EventReceiveUrl!.Value).toBe(`https://${DOMAIN_NAME}/wechat/component/events`);
-    expect(domainOutputs.OAuthCallbackUrl!.Value).toBe(`https://${DOMAIN_NAME}/oauth/callback`);
-    expect(domainOutputs.OAuthStartUrl!.Value).toBe(`https://${DOMAIN_NAME}/oauth/start`);
+    expect(domainOutputs.H5OAuthCallbackUrl!.Value).toBe(`https://${DOMAIN_NAME}/h5-oauth/callback`);
+    expect(domainOutputs.H5OAuthStartUrl!.Value).toBe(`https://${DOMAIN_NAME}/h5-oauth/start`);
   });
 
   it('name the table, key, secret and refresher an operator needs', () => {
@@ -157,11 +157,11 @@ describe('WechatComponentStack outputs', { timeout: CDK_TIMEOUT_MS }, () => {
 
   it('each carry a description', () => {
     const all = outputs(template);
-    const withSignIn = outputs(signInTemplate);
+    const withH5OAuth = outputs(h5OAuthTemplate);
 
     expect(Object.keys(all).sort()).toEqual(['EgressIp', 'EventReceiveUrl', 'KeyArn', 'RefresherFunctionName', 'SecretArn', 'TableName']);
-    expect(Object.keys(withSignIn).sort()).toEqual([...Object.keys(all), 'OAuthCallbackUrl', 'OAuthStartUrl'].sort());
-    for (const [name, output] of [...Object.entries(all), ...Object.entries(withSignIn)]) expect(output.Description?.length ?? 0, name).toBeGreaterThan(20);
+    expect(Object.keys(withH5OAuth).sort()).toEqual([...Object.keys(all), 'H5OAuthCallbackUrl', 'H5OAuthStartUrl'].sort());
+    for (const [name, output] of [...Object.entries(all), ...Object.entries(withH5OAuth)]) expect(output.Description?.length ?? 0, name).toBeGreaterThan(20);
   });
 });
 
@@ -174,7 +174,7 @@ describe('WechatComponent props validation', { timeout: CDK_TIMEOUT_MS }, () => 
     }
   });
 
-  it('throws naming both props when refreshMargin is not longer than refreshSchedule', () => {
+  it('throws naming both props when refreshMargin is not longer than refreshInterval', () => {
     for (const [schedule, margin] of [
       [10, 10],
       [10, 5],
@@ -183,10 +183,10 @@ describe('WechatComponent props validation', { timeout: CDK_TIMEOUT_MS }, () => 
       expect(() =>
         new WechatComponent(newStack(), 'Component', {
           componentAppid: TEST_APPID,
-          refreshSchedule: Duration.minutes(schedule),
+          refreshInterval: Duration.minutes(schedule),
           refreshMargin: Duration.minutes(margin),
         }),
-      ).toThrow(/refreshMargin.*refreshSchedule/);
+      ).toThrow(/refreshMargin.*refreshInterval/);
     }
   });
 
@@ -194,13 +194,13 @@ describe('WechatComponent props validation', { timeout: CDK_TIMEOUT_MS }, () => 
     expect(() => new WechatComponent(newStack(), 'Component', { componentAppid: TEST_APPID, refreshMargin: Duration.hours(2) })).toThrow(/refreshMargin/);
   });
 
-  it('throws naming signIn.allowedReturnTo when it is empty', () => {
-    expect(() => new WechatComponent(newStack(), 'Component', { componentAppid: TEST_APPID, signIn: { allowedReturnTo: [] } })).toThrow(
-      /signIn\.allowedReturnTo/,
+  it('throws naming h5OAuth.allowedReturnTo when it is empty', () => {
+    expect(() => new WechatComponent(newStack(), 'Component', { componentAppid: TEST_APPID, h5OAuth: { allowedReturnTo: [] } })).toThrow(
+      /h5OAuth\.allowedReturnTo/,
     );
   });
 
-  it('throws naming signIn.allowedReturnTo for an entry that is not an https URL with an optional path', () => {
+  it('throws naming h5OAuth.allowedReturnTo for an entry that is not an https URL with an optional path', () => {
     for (const entry of [
       'http://h5.example.com/app/',
       'ftp://h5.example.com/',
@@ -212,30 +212,30 @@ describe('WechatComponent props validation', { timeout: CDK_TIMEOUT_MS }, () => 
       'https://h5.example.com/my app/',
       '',
     ]) {
-      const build = () => new WechatComponent(newStack(), 'Component', { componentAppid: TEST_APPID, signIn: { allowedReturnTo: ['https://m.example.com', entry] } });
+      const build = () => new WechatComponent(newStack(), 'Component', { componentAppid: TEST_APPID, h5OAuth: { allowedReturnTo: ['https://m.example.com', entry] } });
 
-      expect(build, JSON.stringify(entry)).toThrow(/signIn\.allowedReturnTo/);
+      expect(build, JSON.stringify(entry)).toThrow(/h5OAuth\.allowedReturnTo/);
     }
   });
 
-  it('throws naming signIn.allowedReturnTo for an entry the sign-in function would refuse at every cold start', () => {
-    // The function splits OAUTH_ALLOWED_RETURN_TO on commas and parses each entry as a URL without credentials.
+  it('throws naming h5OAuth.allowedReturnTo for an entry the sign-in function would refuse at every cold start', () => {
+    // The function splits WECHAT_H5_OAUTH_ALLOWED_RETURN_TO on commas and parses each entry as a URL without credentials.
     for (const entry of ['https://user:pass@h5.example.com/app/', 'https://user@h5.example.com/', 'https://h5.example.com/a,b/', 'https://h5.example.com:99999/']) {
-      const build = () => new WechatComponent(newStack(), 'Component', { componentAppid: TEST_APPID, signIn: { allowedReturnTo: [entry] } });
+      const build = () => new WechatComponent(newStack(), 'Component', { componentAppid: TEST_APPID, h5OAuth: { allowedReturnTo: [entry] } });
 
-      expect(build, entry).toThrow(/signIn\.allowedReturnTo/);
+      expect(build, entry).toThrow(/h5OAuth\.allowedReturnTo/);
     }
   });
 
-  it('throws naming signIn.authorizerAppids when an entry is not an appid', () => {
+  it('throws naming h5OAuth.authorizerAppids when an entry is not an appid', () => {
     for (const authorizer of ['', 'wx123', 'gh_1234567890abcdef', 'wx1234567890abcdef0', ` ${TEST_APPID}`]) {
       const build = () =>
         new WechatComponent(newStack(), 'Component', {
           componentAppid: TEST_APPID,
-          signIn: { allowedReturnTo: ['https://h5.example.com/app/'], authorizerAppids: [TEST_APPID, authorizer] },
+          h5OAuth: { allowedReturnTo: ['https://h5.example.com/app/'], authorizerAppids: [TEST_APPID, authorizer] },
         });
 
-      expect(build, JSON.stringify(authorizer)).toThrow(/signIn\.authorizerAppids/);
+      expect(build, JSON.stringify(authorizer)).toThrow(/h5OAuth\.authorizerAppids/);
     }
   });
 
@@ -243,7 +243,7 @@ describe('WechatComponent props validation', { timeout: CDK_TIMEOUT_MS }, () => 
     const build = () =>
       new WechatComponent(newStack(), 'Component', {
         componentAppid: TEST_APPID,
-        signIn: { allowedReturnTo: ['https://h5.example.com', 'https://h5.example.com/app/', 'https://m.example.com:8443/a/b'] },
+        h5OAuth: { allowedReturnTo: ['https://h5.example.com', 'https://h5.example.com/app/', 'https://m.example.com:8443/a/b'] },
       });
 
     expect(build).not.toThrow();
@@ -251,7 +251,7 @@ describe('WechatComponent props validation', { timeout: CDK_TIMEOUT_MS }, () => 
 
   it('accepts a margin just longer than the schedule', () => {
     const build = () =>
-      new WechatComponent(newStack(), 'Component', { componentAppid: TEST_APPID, refreshSchedule: Duration.minutes(10), refreshMargin: Duration.minutes(11) });
+      new WechatComponent(newStack(), 'Component', { componentAppid: TEST_APPID, refreshInterval: Duration.minutes(10), refreshMargin: Duration.minutes(11) });
 
     expect(build).not.toThrow();
   });

@@ -4,12 +4,12 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { WechatComponentStack } from '../../infra/wechat-component-stack';
 import { createAuthorizationEventStore } from '../../shared/store/authorization-event-store';
 import { createLoginCodeStore } from '../../shared/store/login-code-store';
-import { createOAuthStateStore } from '../../shared/store/oauth-state-store';
+import { createH5OAuthStateStore } from '../../shared/store/h5-oauth-state-store';
 import { createPushAuditLog } from '../../shared/store/push-audit-log';
 import { createRefreshGuards } from '../../shared/store/refresh-guards';
 import { createRefreshLeases } from '../../shared/store/refresh-lease';
 import { createSessionRevocationStore } from '../../shared/store/session-revocation-store';
-import { auditPk, authorizersPk, eventsPk, loginCodePk, oauthStatePk, refreshPk, revokedSessionPk, ticketPk, tokenPk, userPk } from '../../shared/store/table-keys';
+import { auditPk, authorizersPk, eventsPk, loginCodePk, h5OAuthStatePk, refreshPk, revokedSessionPk, ticketPk, tokenPk, userPk } from '../../shared/store/table-keys';
 import { createTicketStore } from '../../shared/store/ticket-store';
 import { createTokenStore } from '../../shared/store/token-store';
 import { createUserStore } from '../../shared/store/user-store';
@@ -29,7 +29,7 @@ import {
   resourcesOfStatement,
   roleIdOf,
   roleStatements,
-  signInStack,
+  h5OAuthStack,
   TEST_APPID,
   TEST_REGION,
   type PolicyStatement,
@@ -52,8 +52,8 @@ let template: Template;
 let nodejsConsumer: lambda.Function;
 let plainConsumer: lambda.Function;
 let lambdaTemplate: Template;
-let signIn: WechatComponentStack;
-let signInTemplate: Template;
+let h5OAuth: WechatComponentStack;
+let h5OAuthTemplate: Template;
 let tableArn: object;
 let keyArn: object;
 
@@ -64,8 +64,8 @@ beforeAll(() => {
   plainConsumer = built.plainConsumer;
   template = Template.fromStack(stack);
   lambdaTemplate = Template.fromStack(lambdaEgressStack());
-  signIn = signInStack();
-  signInTemplate = Template.fromStack(signIn);
+  h5OAuth = h5OAuthStack();
+  h5OAuthTemplate = Template.fromStack(h5OAuth);
   tableArn = arnOf(logicalIdOf(stack.component.table));
   keyArn = arnOf(logicalIdOf(stack.component.key));
 }, CDK_TIMEOUT_MS);
@@ -90,7 +90,7 @@ const NOW_MS = Date.UTC(2026, 10, 28, 12, 0, 0);
 const OTHER_APPID = 'wx0000000000000000';
 const AUTHORIZER_APPID = 'wxaaaaaaaaaaaaaaaa';
 
-/** The four statements grantReadComponentToken gives any consumer, the H5 sign-in function included. */
+/** The four statements grantReadComponentToken gives any consumer, h5-oauth function included. */
 const tokenReaderStatements = (readerAliasId: string): PolicyStatement[] => [
   {
     Effect: 'Allow',
@@ -244,7 +244,7 @@ describe('WechatComponent roles', { timeout: CDK_TIMEOUT_MS }, () => {
   });
 
   it('confine every DynamoDB grant in the stack to named partitions', () => {
-    for (const t of [template, lambdaTemplate, signInTemplate]) {
+    for (const t of [template, lambdaTemplate, h5OAuthTemplate]) {
       const statements = dynamoStatements(allIdentityStatements(t).map(({ statement }) => statement));
 
       expect(statements.length).toBeGreaterThan(0);
@@ -253,7 +253,7 @@ describe('WechatComponent roles', { timeout: CDK_TIMEOUT_MS }, () => {
   });
 
   it('grant no service-wide action (dynamodb:*, kms:*, *) and no wildcard action anywhere', () => {
-    for (const t of [template, lambdaTemplate, signInTemplate]) {
+    for (const t of [template, lambdaTemplate, h5OAuthTemplate]) {
       for (const { policy, statement } of allIdentityStatements(t)) {
         for (const action of actionsOf(statement)) expect(action.includes('*'), `${policy}: ${action}`).toBe(false);
       }
@@ -261,7 +261,7 @@ describe('WechatComponent roles', { timeout: CDK_TIMEOUT_MS }, () => {
   });
 
   it('grant Resource * only for X-Ray and network-interface actions', () => {
-    for (const t of [template, lambdaTemplate, signInTemplate]) {
+    for (const t of [template, lambdaTemplate, h5OAuthTemplate]) {
       for (const { policy, statement } of allIdentityStatements(t)) {
         if (!resourcesOfStatement(statement).includes('*')) continue;
         for (const action of actionsOf(statement)) expect(RESOURCE_STAR_ALLOWED.has(action), `${policy}: ${action} on *`).toBe(true);
@@ -270,7 +270,7 @@ describe('WechatComponent roles', { timeout: CDK_TIMEOUT_MS }, () => {
   });
 
   it('limit every direct kms:Encrypt/Decrypt/GenerateDataKey to this component’s encryption context', () => {
-    for (const { policy, statement } of [template, signInTemplate].flatMap(allIdentityStatements)) {
+    for (const { policy, statement } of [template, h5OAuthTemplate].flatMap(allIdentityStatements)) {
       const direct = actionsOf(statement).some((a) => a === 'kms:Encrypt' || a === 'kms:Decrypt' || a === 'kms:GenerateDataKey') && !viaService(statement);
       if (!direct) continue;
 
@@ -330,11 +330,11 @@ describe('WechatComponent.grantReadComponentToken', { timeout: CDK_TIMEOUT_MS },
     }
   });
 
-  it('lets every token reader, H5 sign-in included, invoke the refresher’s reader alias and nothing else of it', () => {
+  it('lets every token reader, h5-oauth included, invoke the refresher’s reader alias and nothing else of it', () => {
     const readers = [
       [template, roleIdOf(nodejsConsumer), stack],
       [template, roleIdOf(plainConsumer), stack],
-      [signInTemplate, roleIdOf(signIn.component.signIn!.function.function), signIn],
+      [h5OAuthTemplate, roleIdOf(h5OAuth.component.h5OAuth!.function.function), h5OAuth],
     ] as const;
 
     for (const [t, roleId, owner] of readers) {
@@ -371,16 +371,16 @@ describe('WechatComponent.grantReadComponentToken', { timeout: CDK_TIMEOUT_MS },
     const env = functionEnv(template, logicalIdOf(nodejsConsumer));
     const deployed = Object.fromEntries(Object.entries(env).map(([name, value]) => [name, typeof value === 'string' ? value : `resolved-${name}`]));
 
-    expect(() => createComponentTokenReaderFromEnv({}, deployed)).not.toThrow();
+    expect(() => createComponentTokenReaderFromEnv({ env: deployed })).not.toThrow();
   });
 });
 
-describe('WechatComponent H5 sign-in role', { timeout: CDK_TIMEOUT_MS }, () => {
-  const signInRoleId = () => roleIdOf(signIn.component.signIn!.function.function);
+describe('WechatComponent h5-oauth role', { timeout: CDK_TIMEOUT_MS }, () => {
+  const h5OAuthRoleId = () => roleIdOf(h5OAuth.component.h5OAuth!.function.function);
   /** The role's statements beyond what every ComponentFunction role has (its logs, X-Ray, network interfaces). */
   const grantedStatements = () =>
-    roleStatements(signInTemplate, signInRoleId()).filter((s) => !actionsOf(s).some((a) => /^(logs|xray|ec2):/.test(a)));
-  const sessionSecretRef = () => ({ Ref: logicalIdOf(signIn.component.signIn!.sessionSecret) });
+    roleStatements(h5OAuthTemplate, h5OAuthRoleId()).filter((s) => !actionsOf(s).some((a) => /^(logs|xray|ec2):/.test(a)));
+  const sessionSecretRef = () => ({ Ref: logicalIdOf(h5OAuth.component.h5OAuth!.sessionSecret) });
   const directKmsStatements = () => grantedStatements().filter((s) => actionsOf(s).some((a) => a.startsWith('kms:')) && !viaService(s));
 
   it('is exactly the token-reader grant, authorizer status, its own partitions, user-token sealing and the session secret', () => {
@@ -391,11 +391,11 @@ describe('WechatComponent H5 sign-in role', { timeout: CDK_TIMEOUT_MS }, () => {
       Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': partitions } },
     });
     const expected: PolicyStatement[] = [
-      ...tokenReaderStatements(logicalIdOf(signIn.component.tokenRefresherReaderAlias)),
+      ...tokenReaderStatements(logicalIdOf(h5OAuth.component.tokenRefresherReaderAlias)),
       { Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: sessionSecretRef() },
       { Effect: 'Allow', Action: 'kms:Decrypt', Resource: keyArn, Condition: { StringEquals: { 'kms:ViaService': `secretsmanager.${TEST_REGION}.amazonaws.com` } } },
       items(['dynamodb:GetItem'], [`AUTHORIZERS#${TEST_APPID}`]),
-      items(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], [`OAUTH_STATE#${TEST_APPID}#*`, `USER#${TEST_APPID}#*`]),
+      items(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], [`H5_OAUTH_STATE#${TEST_APPID}#*`, `USER#${TEST_APPID}#*`]),
       {
         Effect: 'Allow',
         Action: ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey'],
@@ -422,14 +422,14 @@ describe('WechatComponent H5 sign-in role', { timeout: CDK_TIMEOUT_MS }, () => {
     const secrets = grantedStatements().filter((s) => actionsOf(s).some((a) => a.startsWith('secretsmanager:')));
 
     expect(secrets.map((s) => [actionsOf(s), s.Resource])).toEqual([[['secretsmanager:GetSecretValue'], sessionSecretRef()]]);
-    expect(JSON.stringify(grantedStatements())).not.toContain(logicalIdOf(signIn.component.secret));
+    expect(JSON.stringify(grantedStatements())).not.toContain(logicalIdOf(h5OAuth.component.secret));
   });
 
   it('reaches no ticket, refresh, event or audit partition and nothing of another component', () => {
     const partitions = dynamoStatements(grantedStatements()).flatMap((s) => leadingKeys(s) as string[]);
 
     expect(partitions.filter((p) => /^(TICKET|REFRESH|EVENTS|AUDIT)#/.test(p))).toEqual([]);
-    for (const partition of partitions) expect(partition, partition).toMatch(new RegExp(`^[A-Z_]+#${TEST_APPID}(#\\*)?$`));
+    for (const partition of partitions) expect(partition, partition).toMatch(new RegExp(`^[A-Z0-9_]+#${TEST_APPID}(#\\*)?$`));
   });
 
   it('encrypts directly only user OAuth tokens and decrypts directly only the component token', () => {
@@ -445,9 +445,9 @@ describe('WechatComponent H5 sign-in role', { timeout: CDK_TIMEOUT_MS }, () => {
   });
 
   it('is named in the key policy for token decryption and user-token encryption only', () => {
-    const role = arnOf(signInRoleId());
+    const role = arnOf(h5OAuthRoleId());
 
-    const statements = keyPolicyStatements(signInTemplate).filter((s) => JSON.stringify(s.Principal) === JSON.stringify({ AWS: role }));
+    const statements = keyPolicyStatements(h5OAuthTemplate).filter((s) => JSON.stringify(s.Principal) === JSON.stringify({ AWS: role }));
 
     expect(statements.map((s) => [actionsOf(s), s.Condition?.StringEquals?.['kms:EncryptionContext:purpose']])).toEqual(
       expect.arrayContaining([
@@ -470,7 +470,7 @@ describe('WechatComponent H5 sign-in role', { timeout: CDK_TIMEOUT_MS }, () => {
     await tokens.loadSealed();
     await tokens.open({ meta: { version: 1, expiresAtMs: NOW_MS, fetchedAtMs: NOW_MS, tokenSha256: '0' }, ciphertext: new Uint8Array([1]) });
     await createAuthorizationEventStore({ ...base, envelopes: recordingEnvelopeSealer(keyCalls) }).getAuthorizer(AUTHORIZER_APPID);
-    const states = createOAuthStateStore(base);
+    const states = createH5OAuthStateStore(base);
     const state = 's'.repeat(32);
     await states.create(
       { state, authorizerAppid: AUTHORIZER_APPID, scope: 'snsapi_base', returnTo: 'https://h5.example.com/app/', bindingSha256: null, codeChallenge: 'c'.repeat(43), createdAtMs: NOW_MS, expiresAtMs: NOW_MS + 600_000 },
@@ -496,7 +496,7 @@ describe('WechatComponent H5 sign-in role', { timeout: CDK_TIMEOUT_MS }, () => {
 
     expect(new Set(tableCalls.map((c) => `${c.action} ${c.pk.split('#')[0]}`))).toEqual(
       new Set([
-        'GetItem TOKEN', 'GetItem AUTHORIZERS', 'PutItem OAUTH_STATE', 'GetItem OAUTH_STATE', 'UpdateItem OAUTH_STATE', 'PutItem LOGIN_CODE',
+        'GetItem TOKEN', 'GetItem AUTHORIZERS', 'PutItem H5_OAUTH_STATE', 'GetItem H5_OAUTH_STATE', 'UpdateItem H5_OAUTH_STATE', 'PutItem LOGIN_CODE',
         'DeleteItem LOGIN_CODE', 'UpdateItem USER', 'GetItem USER', 'PutItem SESSION_REVOKED', 'GetItem SESSION_REVOKED',
       ]),
     );
@@ -513,14 +513,14 @@ describe('WechatComponent H5 sign-in role', { timeout: CDK_TIMEOUT_MS }, () => {
       { action: 'GetItem', pk: eventsPk(TEST_APPID) },
       { action: 'PutItem', pk: tokenPk(TEST_APPID) },
       { action: 'UpdateItem', pk: authorizersPk(TEST_APPID) },
-      { action: 'DeleteItem', pk: oauthStatePk(TEST_APPID, 'state') },
+      { action: 'DeleteItem', pk: h5OAuthStatePk(TEST_APPID, 'state') },
       { action: 'DeleteItem', pk: userPk(TEST_APPID, AUTHORIZER_APPID, 'openid-1') },
       { action: 'GetItem', pk: loginCodePk(TEST_APPID, 'c'.repeat(64)) },
       { action: 'DeleteItem', pk: revokedSessionPk(TEST_APPID, 'j'.repeat(32)) },
       { action: 'UpdateItem', pk: revokedSessionPk(TEST_APPID, 'j'.repeat(32)) },
       { action: 'GetItem', pk: revokedSessionPk(OTHER_APPID, 'j'.repeat(32)) },
       { action: 'GetItem', pk: userPk(OTHER_APPID, AUTHORIZER_APPID, 'openid-1') },
-      { action: 'GetItem', pk: oauthStatePk(OTHER_APPID, 'state') },
+      { action: 'GetItem', pk: h5OAuthStatePk(OTHER_APPID, 'state') },
       { action: 'GetItem', pk: tokenPk(OTHER_APPID) },
     ];
 

@@ -5,7 +5,8 @@
  */
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { EnvelopeSealer } from '../../shared/store/envelope-sealer';
-import type { Sealer, SealPurpose } from '../../shared/store/kms-sealer';
+import type { SealPurpose } from '../../shared/contract';
+import type { Sealer } from '../../shared/store/kms-sealer';
 import { actionsOf, type PolicyStatement } from './stacks';
 
 export interface TableCall {

@@ -40,7 +40,7 @@ let slowTemplate: Template;
 beforeAll(() => {
   stack = defaultStack();
   template = Template.fromStack(stack);
-  slowTemplate = Template.fromStack(buildAppStack({ refreshScheduleMinutes: '10', refreshMarginMinutes: '30' }));
+  slowTemplate = Template.fromStack(buildAppStack({ refreshIntervalMinutes: '10', refreshMarginMinutes: '30' }));
 }, CDK_TIMEOUT_MS);
 
 afterEach(() => {
@@ -76,7 +76,7 @@ function emfOf(kind: 'receiver' | 'refresher', env: Record<string, unknown>) {
   const deployed = Object.fromEntries(Object.entries(env).map(([name, value]) => [name, typeof value === 'string' ? value : `resolved-${name}`]));
   // Powertools reads its namespace from the process environment, as it does in Lambda.
   vi.stubEnv('POWERTOOLS_METRICS_NAMESPACE', deployed.POWERTOOLS_METRICS_NAMESPACE);
-  const metrics = kind === 'receiver' ? createPushDepsFromEnv(deployed).metrics : createRefresherDepsFromEnv(deployed).metrics;
+  const metrics = kind === 'receiver' ? createPushDepsFromEnv({ env: deployed }).metrics : createRefresherDepsFromEnv({ env: deployed }).metrics;
   metrics.addMetric('Probe', 'Count', 1);
   const emf = metrics.serializeMetrics();
   metrics.clearMetrics();
@@ -94,7 +94,7 @@ describe('WechatComponent refresh schedule', { timeout: CDK_TIMEOUT_MS }, () => 
     expect(parseRefreshEvent(JSON.parse(target.Input))).toMatchObject({ reason: 'schedule' });
   });
 
-  it('runs at the rate the refreshScheduleMinutes setting gives', () => {
+  it('runs at the rate the refreshIntervalMinutes setting gives', () => {
     slowTemplate.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'rate(10 minutes)' });
   });
 

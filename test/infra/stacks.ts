@@ -24,13 +24,13 @@ export const EXISTING_TOPIC_ARN = `arn:aws:sns:${TEST_REGION}:${TEST_ACCOUNT}:we
 export const CERTIFICATE_ARN = `arn:aws:acm:${TEST_REGION}:${TEST_ACCOUNT}:certificate/0f0e0d0c-1111-2222-3333-444455556666`;
 export const DOMAIN_NAME = 'wechat.example.com';
 export const EXISTING_EGRESS_IP = '203.0.113.7';
-/** The pages H5 sign-in may return to: a path prefix on one origin and a whole second origin. */
+/** The pages h5-oauth may return to: a path prefix on one origin and a whole second origin. */
 export const ALLOWED_RETURN_TO = ['https://h5.example.com/app/', 'https://m.example.com'];
 /** An official account allowed to use sign-in by configuration, before any authorization event about it. */
 export const CONFIGURED_AUTHORIZER_APPID = 'wxfedcba9876543210';
-/** CDK context that turns H5 sign-in on, as `cdk deploy -c allowedReturnTo=… -c authorizerAppids=…` does. */
-export const SIGN_IN_CONTEXT = {
-  allowedReturnTo: ALLOWED_RETURN_TO.join(','),
+/** CDK context that turns h5-oauth on, as `cdk deploy -c h5OAuthAllowedReturnTo=… -c authorizerAppids=…` does. */
+export const H5_OAUTH_CONTEXT = {
+  h5OAuthAllowedReturnTo: ALLOWED_RETURN_TO.join(','),
   authorizerAppids: CONFIGURED_AUTHORIZER_APPID,
 };
 
@@ -78,8 +78,8 @@ export const lambdaEgressStack = () =>
 export const customDomainStack = (context: Record<string, string> = {}) =>
   buildAppStack({ domainName: DOMAIN_NAME, certificateArn: CERTIFICATE_ARN, alarmEmail: 'ops@example.com', ...context });
 
-/** The default settings plus H5 sign-in (NAT egress, cookie binding on by default, one configured authorizer). */
-export const signInStack = (context: Record<string, string> = {}) => buildAppStack({ ...SIGN_IN_CONTEXT, ...context });
+/** The default settings plus h5-oauth (NAT egress, cookie binding on by default, one configured authorizer). */
+export const h5OAuthStack = (context: Record<string, string> = {}) => buildAppStack({ ...H5_OAUTH_CONTEXT, ...context });
 
 /** The construct in a VPC the user already has, with the IP they allow-listed. */
 export function existingVpcStack(): { stack: Stack; component: WechatComponent; vpc: ec2.Vpc } {

@@ -188,8 +188,8 @@ describe('WechatComponent function environments', { timeout: CDK_TIMEOUT_MS }, (
   it('gives the token refresher the same plus its refresh margin', () => {
     const env = functionEnv(template, logicalIdOf(stack.component.tokenRefresher));
 
-    expect(Object.keys(env).sort()).toEqual([...common, 'REFRESH_MARGIN_SEC'].sort());
-    expect(env.REFRESH_MARGIN_SEC).toBe('900');
+    expect(Object.keys(env).sort()).toEqual([...common, 'WECHAT_REFRESH_MARGIN_SEC'].sort());
+    expect(env.WECHAT_REFRESH_MARGIN_SEC).toBe('900');
   });
 
   it('refers to the secret only by its ARN and to the table and key by reference', () => {

@@ -4,8 +4,8 @@ import type { UserStore } from '../../shared/store/user-store';
 import { TEST_AUTHORIZER_APPID } from '../../local/wechat-sim/defaults';
 import { CapturedOutput } from '../support/captured-output';
 import { startHarness, TEST_SECRETS, TEST_SESSION_SIGNING_KEY, type Harness } from '../support/harness';
-import { TestBrowser } from '../support/oauth-browser';
-import { callbackUrl, redeem, start } from './oauth-flows';
+import { TestBrowser } from '../support/h5-oauth-browser';
+import { callbackUrl, redeem, start } from './h5-oauth-flows';
 
 const SIGN_INS = 1_000;
 const CONCURRENCY = 16;
@@ -23,7 +23,7 @@ describe(`the log-redaction safety net after ${SIGN_INS.toLocaleString('en')} si
   let newestTokens: { accessToken: string; refreshToken: string } | undefined;
   let newestLoginCode: string;
 
-  /** start → WeChat code → callback → POST /oauth/session, as a page does; the code comes from the simulator directly. */
+  /** start → WeChat code → callback → POST /h5-oauth/session, as a page does; the code comes from the simulator directly. */
   async function signInOnce(userId: string): Promise<string> {
     const browser = new TestBrowser();
     const started = await start(h, browser);
@@ -31,14 +31,14 @@ describe(`the log-redaction safety net after ${SIGN_INS.toLocaleString('en')} si
     const landed = await browser.get(callbackUrl(h.gateway.url, { code, state: started.state, appid: TEST_AUTHORIZER_APPID }));
     const loginCode = new URL(landed.headers.get('location')!).searchParams.get('wx_login')!;
     const redeemed = await redeem(h, { loginCode, codeVerifier: started.codeVerifier });
-    if (redeemed.status !== 200) throw new Error(`sign-in failed: POST /oauth/session answered ${redeemed.status}`);
+    if (redeemed.status !== 200) throw new Error(`sign-in failed: POST /h5-oauth/session answered ${redeemed.status}`);
     return loginCode;
   }
 
   beforeAll(async () => {
     h = await startHarness();
     await h.sim.pushTicketNow();
-    componentAccessToken = await h.oauthDeps.tokenReader.getComponentAccessToken();
+    componentAccessToken = await h.h5OAuthDeps.tokenReader.getComponentAccessToken();
     const users = h.sim.oauthUsers();
     output.start();
     try {
@@ -49,7 +49,7 @@ describe(`the log-redaction safety net after ${SIGN_INS.toLocaleString('en')} si
         }),
       );
       // One more sign-in whose user store writes a careless log line, inside the invocation, after sealing the tokens.
-      const { users: store, logger } = h.oauthDeps;
+      const { users: store, logger } = h.h5OAuthDeps;
       const careless: UserStore = {
         ...store,
         upsert: async (user) => {
@@ -59,9 +59,9 @@ describe(`the log-redaction safety net after ${SIGN_INS.toLocaleString('en')} si
           return stored;
         },
       };
-      h.oauthDeps.users = careless;
+      h.h5OAuthDeps.users = careless;
       newestLoginCode = await signInOnce(users[0]!.id);
-      h.oauthDeps.users = store;
+      h.h5OAuthDeps.users = store;
       // And one outside any invocation: long-lived secrets are masked wherever they appear.
       logger.info('careless log line outside an invocation', { componentAccessToken, sessionKey: TEST_SESSION_SIGNING_KEY, appsecret: TEST_SECRETS.appsecret });
     } finally {
@@ -71,7 +71,7 @@ describe(`the log-redaction safety net after ${SIGN_INS.toLocaleString('en')} si
   afterAll(async () => h?.close());
 
   it(`completed ${SIGN_INS + 1} sign-ins and wrote both careless lines`, () => {
-    expect(output.logs('sign-in completed')).toHaveLength(SIGN_INS + 1);
+    expect(output.logs('h5-oauth completed')).toHaveLength(SIGN_INS + 1);
     expect(output.logs('careless log line')).toHaveLength(1);
     expect(output.logs('careless log line outside an invocation')).toHaveLength(1);
   });

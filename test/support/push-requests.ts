@@ -9,11 +9,12 @@ import { randomBytes } from 'node:crypto';
 import { buildPushEnvelope, type PushEnvelope, type PushKeys } from '../../local/wechat-sim/push/push-envelope';
 import { buildPushMessageXml } from '../../local/wechat-sim/push/push-message-xml';
 import type { PushTamper } from '../../local/wechat-sim/types';
+import { ROUTES } from '../../shared/contract';
 import { CapturedOutput } from './captured-output';
 import { TEST_SECRETS } from './harness';
 
 /** Path of the authorization event receive URL on the harness gateway. */
-export const PUSH_PATH = '/wechat/component/events';
+export const PUSH_PATH = ROUTES.pushEvents;
 
 /** The keys WeChat would use for the test component. */
 export const TEST_PUSH_KEYS: PushKeys = {

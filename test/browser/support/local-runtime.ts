@@ -1,5 +1,5 @@
 /**
- * `npm start` as a child process for browser tests: the whole local system (HTTP API, H5 sign-in, demo page and
+ * `npm start` as a child process for browser tests: the whole local system (HTTP API, h5-oauth, demo page and
  * the WeChat simulator) on free ports, with the URLs read from the banner it prints.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -48,7 +48,7 @@ export async function startLocalRuntime(options: { readyTimeoutMs?: number } = {
   try {
     await waitForOutput(child, () => text, /ready\. Ctrl-C stops everything/, options.readyTimeoutMs ?? 45_000);
     return {
-      url: banner(text, /H5 sign-in demo\s+GET\s+(http:\/\/\S+?)\/\s/),
+      url: banner(text, /h5-oauth demo\s+GET\s+(http:\/\/\S+?)\/\s/),
       simUrl: banner(text, /WeChat simulator\s+(http:\/\/\S+)/),
       authorizerAppid: banner(text, /authorizers\s+(wx[0-9A-Za-z]{16})/),
       output: () => text,

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { FAILURES, renderErrorPage } from '../../../functions/h5-oauth/error-pages';
-import type { OAuthErrorCode } from '../../../shared/oauth/oauth-errors';
+import type { H5OAuthErrorCode } from '../../../shared/h5-oauth/h5-oauth-errors';
 
-const CODES = Object.keys(FAILURES) as Array<OAuthErrorCode | 'INTERNAL'>;
+const CODES = Object.keys(FAILURES) as Array<H5OAuthErrorCode | 'INTERNAL'>;
 const START = 'https://auth.example.com/oauth/start?appid=wx1111111111111111&scope=snsapi_base&return_to=https%3A%2F%2Fh5.example.com%2Fapp%2F';
 
 describe('FAILURES', () => {
@@ -31,7 +31,7 @@ describe('FAILURES', () => {
   });
 
   it('answers every browser-side sign-in failure with 400', () => {
-    const browserSide: OAuthErrorCode[] = [
+    const browserSide: H5OAuthErrorCode[] = [
       'BAD_REQUEST', 'UNKNOWN_AUTHORIZER', 'RETURN_TO_NOT_ALLOWED', 'UNKNOWN_STATE', 'STATE_EXPIRED', 'COOKIE_MISSING',
       'COOKIE_MISMATCH', 'REPLAYED_ELSEWHERE', 'APPID_MISMATCH', 'CODE_REJECTED', 'LOGIN_CODE_INVALID',
       'CODE_CHALLENGE_INVALID', 'CODE_VERIFIER_INVALID',

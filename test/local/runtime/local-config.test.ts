@@ -142,18 +142,18 @@ describe('readLocalConfig', () => {
   });
 });
 
-describe('readLocalConfig: H5 sign-in settings', () => {
-  it('turns the browser-binding cookie off only when OAUTH_COOKIE_BINDING is off', () => {
+describe('readLocalConfig: h5-oauth settings', () => {
+  it('turns the browser-binding cookie off only when WECHAT_H5_OAUTH_COOKIE_BINDING is off', () => {
     expect(readLocalConfig({}).cookieBinding).toBe(true);
-    expect(readLocalConfig({ OAUTH_COOKIE_BINDING: 'off' }).cookieBinding).toBe(false);
+    expect(readLocalConfig({ WECHAT_H5_OAUTH_COOKIE_BINDING: 'off' }).cookieBinding).toBe(false);
   });
 
-  it('rejects an OAUTH_COOKIE_BINDING that is neither on nor off, naming the variable', () => {
-    expect(() => readLocalConfig({ OAUTH_COOKIE_BINDING: 'maybe' })).toThrow(/OAUTH_COOKIE_BINDING/);
+  it('rejects an WECHAT_H5_OAUTH_COOKIE_BINDING that is neither on nor off, naming the variable', () => {
+    expect(() => readLocalConfig({ WECHAT_H5_OAUTH_COOKIE_BINDING: 'maybe' })).toThrow(/WECHAT_H5_OAUTH_COOKIE_BINDING/);
   });
 
   it('rejects WECHAT_AUTHORIZER_APPIDS entries that are not appids and a return_to that is not a URL prefix', () => {
     expect(() => readLocalConfig({ WECHAT_AUTHORIZER_APPIDS: 'wx1111111111111111,nope' })).toThrow(/WECHAT_AUTHORIZER_APPIDS/);
-    expect(() => readLocalConfig({ OAUTH_ALLOWED_RETURN_TO: 'not a url' })).toThrow(/OAUTH_ALLOWED_RETURN_TO/);
+    expect(() => readLocalConfig({ WECHAT_H5_OAUTH_ALLOWED_RETURN_TO: 'not a url' })).toThrow(/WECHAT_H5_OAUTH_ALLOWED_RETURN_TO/);
   });
 });

@@ -1,10 +1,10 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { sha256Hex } from '../../../shared/oauth/random-token';
 import { createLoginCodeStore } from '../../../shared/store/login-code-store';
 import { StoreError } from '../../../shared/store/store-errors';
 import { loginCodePk } from '../../../shared/store/table-keys';
 import { newComponentAppid, TABLE_NAME, useLocalTable } from './local-table';
+import { sha256Hex } from '../../../shared/crypto/digests';
 
 const TTL_MS = 120_000;
 const GRANT = { authorizerAppid: 'wx1111111111111111', openid: 'o-user-1', unionid: 'u-user-1', codeChallenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM' };

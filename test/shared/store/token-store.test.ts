@@ -1,10 +1,10 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { tokenSha256 } from '../../../shared/log/redaction';
 import { StoreError } from '../../../shared/store/store-errors';
 import { SK, tokenPk } from '../../../shared/store/table-keys';
 import { createTokenStore } from '../../../shared/store/token-store';
 import { TABLE_NAME, useLocalTable } from './local-table';
+import { sha256Hex } from '../../../shared/crypto/digests';
 
 const HOUR = 3_600_000;
 
@@ -42,7 +42,7 @@ describe('createTokenStore', () => {
       version: 1,
       fetchedAtMs: ctx.clock.now(),
       expiresAtMs: ctx.clock.now() + 2 * HOUR,
-      tokenSha256: tokenSha256('CANARY-token-v1'),
+      tokenSha256: sha256Hex('CANARY-token-v1'),
     });
   });
 

@@ -1,0 +1,38 @@
+import { createSecretsManagerSource, type ComponentSecrets } from '../config/component-secrets';
+import { createComponentStores, type ComponentStores, type ComponentStoresInput } from '../store/component-stores';
+import { createDocumentClient } from '../store/document-client';
+import { awsClients, type AwsClients, type RuntimeOptions } from './runtime-options';
+
+/** What every function builds once at cold start: its clock, clients and the component's stores. */
+export interface ComponentRuntime {
+  now: () => number;
+  clients: AwsClients;
+  stores: ComponentStores;
+  /** A cached getter for the component secret; loaded values are pinned in the log redactor. */
+  componentSecrets(secretArn: string): () => Promise<ComponentSecrets>;
+}
+
+/** The production wiring shared by the `create*DepsFromEnv` factories. */
+export function createComponentRuntime(
+  config: { componentAppid: string; tableName: string; kmsKeyId: string },
+  options: RuntimeOptions,
+  storeOptions: Pick<ComponentStoresInput, 'leaseDurationMs' | 'loginCodeTtlMs'> = {},
+): ComponentRuntime {
+  const now = options.now ?? Date.now;
+  const clients = awsClients(options.clients);
+  const stores = createComponentStores({
+    dynamo: createDocumentClient(clients.dynamo),
+    kms: clients.kms,
+    tableName: config.tableName,
+    kmsKeyId: config.kmsKeyId,
+    componentAppid: config.componentAppid,
+    now,
+    ...storeOptions,
+  });
+  return {
+    now,
+    clients,
+    stores,
+    componentSecrets: (secretArn) => createSecretsManagerSource({ secretArn, client: clients.secretsManager, now }),
+  };
+}
