@@ -1,8 +1,8 @@
 /**
  * WXBizMsgCrypt message encryption ("安全模式", wechat-platform.md section 2), written by hand on purpose:
- * the npm packages `@wecom/crypto` and `wechat-crypto` implement the same format but check no bounds (they
+ * the npm packages that implement the same format (`wechat-crypto`, `@wecom/crypto`) check no bounds (they
  * silently accept bad padding and length fields pointing past the plaintext), so a tampered or truncated
- * ciphertext yields garbage instead of an error. They serve only as an independent oracle in the tests.
+ * ciphertext yields garbage instead of an error. `wechat-crypto` serves only as an independent oracle in the tests.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { WechatMessageError } from './errors';

@@ -1,5 +1,5 @@
-import { encrypt as wecomEncrypt, getSignature as wecomGetSignature } from '@wecom/crypto';
 import { describe, expect, it, vi } from 'vitest';
+import WXBizMsgCrypt from 'wechat-crypto';
 import { WechatMessageError } from '../../../shared/wechat/errors';
 import { createMessageCrypto, type WechatMessageCrypto } from '../../../shared/wechat/msg-crypto';
 import { openPushMessage, parseComponentPush, readComponentPush, requireCreateTimeNotAhead, type ComponentPush, type OpenPushInput } from '../../../shared/wechat/push-message';
@@ -22,9 +22,10 @@ const TICKET_MESSAGE =
   `<xml><AppId>${COMPONENT_APPID}</AppId><CreateTime>${NOW_SEC}</CreateTime>` +
   `<InfoType>component_verify_ticket</InfoType><ComponentVerifyTicket>${TICKET}</ComponentVerifyTicket></xml>`;
 
-/** Builds a push as WeChat would, with @wecom/crypto so our own signing and encryption are not used on both sides. */
+/** Builds a push as WeChat would, with wechat-crypto so our own signing and encryption are not used on both sides. */
 function buildPush(options: { message?: string; trailerAppid?: string; outerAppid?: string; timestamp?: string; token?: string } = {}) {
-  const encrypt = wecomEncrypt(ENCODING_AES_KEY, options.message ?? TICKET_MESSAGE, options.trailerAppid ?? COMPONENT_APPID);
+  const wechat = new WXBizMsgCrypt(options.token ?? TOKEN, ENCODING_AES_KEY, options.trailerAppid ?? COMPONENT_APPID);
+  const encrypt = wechat.encrypt(options.message ?? TICKET_MESSAGE);
   const timestamp = options.timestamp ?? String(NOW_SEC);
   const nonce = '1320562132';
   const body = `<xml><AppId><![CDATA[${options.outerAppid ?? COMPONENT_APPID}]]></AppId><Encrypt><![CDATA[${encrypt}]]></Encrypt></xml>`;
@@ -33,7 +34,7 @@ function buildPush(options: { message?: string; trailerAppid?: string; outerAppi
     timestamp,
     nonce,
     encrypt_type: 'aes',
-    msg_signature: wecomGetSignature(options.token ?? TOKEN, timestamp, nonce, encrypt),
+    msg_signature: wechat.getSignature(timestamp, nonce, encrypt),
   };
   return { query, body };
 }
