@@ -39,7 +39,7 @@ export interface PushSideResult {
   oursOverThis: number;
 }
 
-/** Both measurements: `full` is the brief's figure, `cryptoOnly` isolates what differs between the sides. */
+/** Both measurements: `full` is the whole push handling, `cryptoOnly` isolates what differs between the sides. */
 export interface PushThroughputResult {
   pushCount: number;
   rounds: number;

@@ -6,7 +6,7 @@ interface PageText {
   en: string;
 }
 
-/** One status and one short bilingual explanation per failure (issue: every failure has its own page). */
+/** One status and one short bilingual explanation per failure: every failure has its own page (README, the h5-oauth contract). */
 export const FAILURES: Record<H5OAuthErrorCode | 'INTERNAL', PageText> = {
   BAD_REQUEST: { status: 400, zh: '登录链接不完整。', en: 'The sign-in link is incomplete.' },
   UNKNOWN_AUTHORIZER: { status: 400, zh: '该公众号未授权本平台。', en: 'This official account has not authorized this platform.' },

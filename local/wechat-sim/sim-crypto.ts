@@ -1,5 +1,5 @@
 /**
- * The simulator's own push signing and encryption, written from wechat-platform.md section 2 with node:crypto.
+ * The simulator's own push signing and encryption, written from docs/wechat-protocol.md §2 with node:crypto.
  * It deliberately imports nothing from the project's shared/ folder: if both sides shared one implementation,
  * a bug in it would pass every test. Tests check this module against the npm package `wechat-crypto`.
  */

@@ -5,7 +5,7 @@ import { secretRegistry } from '../log/redaction';
 /** The component's three secrets, kept together in one Secrets Manager secret as JSON. */
 export interface ComponentSecrets {
   appsecret: string;
-  /** The message token used for msg_signature (wechat-platform.md section 2). */
+  /** The message token used for msg_signature (docs/wechat-protocol.md §2). */
   token: string;
   /** 43 letters or digits; the AES key is base64(encodingAesKey + "="). */
   encodingAesKey: string;

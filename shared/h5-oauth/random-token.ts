@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
 /**
- * A random string of letters and digits (WeChat restricts `state` to [a-zA-Z0-9], wechat-platform.md section 5).
+ * A random string of letters and digits (WeChat restricts `state` to [a-zA-Z0-9], docs/wechat-protocol.md §5).
  * Rejection sampling keeps every character uniform: 32 characters carry about 190 bits.
  */
 export function randomAlphanumeric(length = 32): string {

@@ -42,7 +42,7 @@ function cryptoFor(secrets: ComponentSecrets, componentAppid: string): WechatMes
 }
 
 /**
- * Verifies, decrypts and stores one push to the authorization event URL (wechat-platform.md section 1).
+ * Verifies, decrypts and stores one push to the authorization event URL (docs/wechat-protocol.md §1).
  * Throws WechatMessageError for a push to refuse and StoreError when it could not be stored: the caller must then
  * not acknowledge it, so WeChat retries. Replays and late pushes are accepted and change nothing; an authentic push
  * we cannot interpret is kept whole as unparsed and accepted.

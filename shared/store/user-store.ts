@@ -4,7 +4,7 @@ import type { OAuthScope } from './h5-oauth-state-store';
 import { storeUnavailable } from './store-errors';
 import { SK, userPk } from './table-keys';
 
-/** What sns/userinfo tells about a user (wechat-platform.md section 5); only with scope snsapi_userinfo. */
+/** What sns/userinfo tells about a user (docs/wechat-protocol.md §5); only with scope snsapi_userinfo. */
 export interface WechatUserProfile {
   nickname: string;
   sex: number;

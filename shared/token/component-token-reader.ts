@@ -34,7 +34,7 @@ export interface ComponentTokenReader {
   withComponentAccessToken<T>(call: (componentAccessToken: string) => Promise<T>): Promise<T>;
 }
 
-/** WeChat's answers to a stale token (wechat-platform.md section 6). */
+/** WeChat's answers to a stale token (docs/wechat-protocol.md §6). */
 export function isStaleTokenError(err: unknown): boolean {
   return err instanceof WechatApiError && (err.errcode === 40001 || err.errcode === 42001);
 }

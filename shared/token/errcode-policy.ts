@@ -1,5 +1,5 @@
 /**
- * What the token refresher does about each WeChat errcode from api_component_token (wechat-platform.md section 6).
+ * What the token refresher does about each WeChat errcode from api_component_token (docs/wechat-protocol.md §6).
  * The README's errcode table is checked against this map by a test, so the two cannot drift apart.
  */
 export type ErrcodeAction =

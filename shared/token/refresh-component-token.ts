@@ -27,7 +27,7 @@ export interface RefresherDeps {
   refreshMarginMs: number;
 }
 
-/** wechat-platform.md section 1: a ticket is valid 12 hours after its CreateTime. */
+/** docs/wechat-protocol.md §1: a ticket is valid 12 hours after its CreateTime. */
 export const TICKET_VALIDITY_SEC = 12 * 3600;
 /** At most one api_start_push_ticket call per this interval, across all refreshers. */
 export const START_PUSH_TICKET_INTERVAL_MS = 10 * 60_000;

@@ -1,5 +1,5 @@
 /**
- * The component-level WeChat APIs this service calls (wechat-platform.md section 3), on top of createWechatHttp.
+ * The component-level WeChat APIs this service calls (docs/wechat-protocol.md §3), on top of createWechatHttp.
  */
 import { WechatApiError } from './errors';
 import { createWechatHttp, type WechatHttpOptions } from './wechat-http';

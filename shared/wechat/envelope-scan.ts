@@ -1,6 +1,6 @@
 /**
  * A cheap, strict, bounded first reading of the outer push body, so that nothing expensive runs on a body whose
- * msg_signature has not been verified yet (wechat-platform.md section 2). It takes exactly the envelope WeChat sends,
+ * msg_signature has not been verified yet (docs/wechat-protocol.md §2). It takes exactly the envelope WeChat sends,
  *
  *   [BOM] [<?xml ...?>] <xml> <AppId>..</AppId> <Encrypt>..</Encrypt> </xml>
  *

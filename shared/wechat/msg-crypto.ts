@@ -1,5 +1,5 @@
 /**
- * WXBizMsgCrypt message encryption ("安全模式", wechat-platform.md section 2), written by hand on purpose:
+ * WXBizMsgCrypt message encryption ("安全模式", docs/wechat-protocol.md §2), written by hand on purpose:
  * the npm packages that implement the same format (`wechat-crypto`, `@wecom/crypto`) check no bounds (they
  * silently accept bad padding and length fields pointing past the plaintext), so a tampered or truncated
  * ciphertext yields garbage instead of an error. `wechat-crypto` serves only as an independent oracle in the tests.

@@ -1,5 +1,5 @@
 /**
- * WeChat's authorize URL for web authorization on behalf of an official account (wechat-platform.md section 5).
+ * WeChat's authorize URL for web authorization on behalf of an official account (docs/wechat-protocol.md §5).
  * Parameter order and case as WeChat documents them; `connect_redirect=1` stops WeChat from firing the callback twice;
  * the `#wechat_redirect` fragment is required by the WeChat client.
  */

@@ -1,6 +1,6 @@
 /**
  * Opening and reading the encrypted pushes WeChat sends to the authorization event URL
- * (component_verify_ticket and authorization events, wechat-platform.md sections 1 and 2).
+ * (component_verify_ticket and authorization events, docs/wechat-protocol.md §1 and §2).
  */
 import { WechatMessageError, type WechatMessageErrorCode } from './errors';
 import type { WechatMessageCrypto } from './msg-crypto';

@@ -16,7 +16,7 @@ export interface SnsAccessToken {
 
 type Call = <T>(call: WechatCall) => Promise<T>;
 
-/** The sns/* calls of web authorization on behalf of an official account (wechat-platform.md section 5). */
+/** The sns/* calls of web authorization on behalf of an official account (docs/wechat-protocol.md §5). */
 export function createSnsApi(call: Call) {
   return {
     /** Exchanges a code; the component_access_token comes from the token reader. */

@@ -1,7 +1,7 @@
 /**
  * What the runtime stores actually ask of DynamoDB and KMS, recorded from the real store code with a fake client, and
  * a small evaluator of the IAM statements the template grants. Together they check that a role allows every call its
- * function makes: a role test written from the brief alone would pass even if a store used another partition.
+ * function makes: a role test written from the intended grants alone would pass even if a store used another partition.
  */
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { EnvelopeSealer } from '../../shared/store/envelope-sealer';

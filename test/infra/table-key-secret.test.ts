@@ -143,7 +143,7 @@ describe('WechatComponent secret', { timeout: CDK_TIMEOUT_MS }, () => {
       GenerateSecretString: {
         SecretStringTemplate: JSON.stringify({ appsecret: '', token: '' }),
         GenerateStringKey: 'encodingAesKey',
-        // wechat-platform.md: the EncodingAESKey is 43 characters of [A-Za-z0-9].
+        // docs/wechat-protocol.md §2: the EncodingAESKey is 43 characters of [A-Za-z0-9].
         PasswordLength: 43,
         ExcludePunctuation: true,
         IncludeSpace: false,

@@ -1,5 +1,5 @@
 /**
- * Authorization events and the push audit trail, end to end (wechat-platform.md section 1): events are recorded
+ * Authorization events and the push audit trail, end to end (docs/wechat-protocol.md §1): events are recorded
  * once, sealed because they carry authorization codes, and the authorizer's status only ever moves forward.
  */
 import { randomBytes } from 'node:crypto';

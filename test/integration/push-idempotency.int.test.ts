@@ -1,5 +1,5 @@
 /**
- * WeChat pushes twice, out of order and again after a failure (wechat-platform.md section 1): the receiver must
+ * WeChat pushes twice, out of order and again after a failure (docs/wechat-protocol.md §1): the receiver must
  * acknowledge what it has stored, refuse to acknowledge what it could not store, and never let the stored ticket
  * go backwards.
  */

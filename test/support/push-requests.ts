@@ -34,7 +34,7 @@ export interface PushResponse {
   status: number;
   body: string;
   contentType: string | null;
-  /** True only for HTTP 200 with a body of exactly `success` (wechat-platform.md section 1). */
+  /** True only for HTTP 200 with a body of exactly `success` (docs/wechat-protocol.md §1). */
   acked: boolean;
 }
 

@@ -1,5 +1,5 @@
 /**
- * Encrypts and signs an inner push message into the HTTP request WeChat sends (wechat-platform.md sections 1, 2).
+ * Encrypts and signs an inner push message into the HTTP request WeChat sends (docs/wechat-protocol.md §1, §2).
  */
 import { randomInt } from 'node:crypto';
 import { computeMsgSignature, computeSignature, encryptMessage } from '../sim-crypto';

@@ -1,5 +1,5 @@
 /**
- * api_component_token and api_start_push_ticket (wechat-platform.md sections 1 and 3).
+ * api_component_token and api_start_push_ticket (docs/wechat-protocol.md §1 and §3).
  */
 import { errorBody, Errcode } from '../errcodes';
 import { okJson, parseJsonObject, stringField } from '../http-io';

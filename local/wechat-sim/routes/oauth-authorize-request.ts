@@ -1,5 +1,5 @@
 /**
- * Validates the query of /connect/oauth2/authorize (wechat-platform.md section 5) and builds the redirects back
+ * Validates the query of /connect/oauth2/authorize (docs/wechat-protocol.md §5) and builds the redirects back
  * to the caller's redirect_uri.
  */
 import type { SimContext } from '../sim-context';

@@ -1,5 +1,5 @@
 /**
- * Step 1 of H5 authorization on behalf of an official account (wechat-platform.md section 5): the page WeChat
+ * Step 1 of H5 authorization on behalf of an official account (docs/wechat-protocol.md §5): the page WeChat
  * opens at open.weixin.qq.com/connect/oauth2/authorize, and the consent it leads to.
  */
 import type { SimResponse } from '../http-io';

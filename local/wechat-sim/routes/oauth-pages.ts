@@ -1,5 +1,5 @@
 /**
- * The HTML pages a user's WeChat client shows during H5 authorization (wechat-platform.md section 5): an error
+ * The HTML pages a user's WeChat client shows during H5 authorization (docs/wechat-protocol.md §5): an error
  * page for a bad authorize request and the snsapi_userinfo consent page. Every interpolated value is escaped.
  */
 import type { SimResponse } from '../http-io';

@@ -1,5 +1,5 @@
 /**
- * Step 2 of H5 authorization on behalf of an official account (wechat-platform.md section 5): the component
+ * Step 2 of H5 authorization on behalf of an official account (docs/wechat-protocol.md §5): the component
  * exchanges a code for a user access token, and refreshes it.
  */
 import { errorBody, Errcode } from '../errcodes';

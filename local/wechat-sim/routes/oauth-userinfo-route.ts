@@ -1,5 +1,5 @@
 /**
- * The user profile an snsapi_userinfo grant may read (wechat-platform.md section 5).
+ * The user profile an snsapi_userinfo grant may read (docs/wechat-protocol.md §5).
  */
 import { errorBody, Errcode } from '../errcodes';
 import { okJson } from '../http-io';

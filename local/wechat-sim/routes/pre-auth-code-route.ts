@@ -1,5 +1,5 @@
 /**
- * api_create_preauthcode (wechat-platform.md section 4).
+ * api_create_preauthcode (docs/wechat-protocol.md §4).
  */
 import { errorBody, Errcode } from '../errcodes';
 import { okJson, parseJsonObject, stringField } from '../http-io';

@@ -1,5 +1,5 @@
 /**
- * Everything H5 authorization (wechat-platform.md section 5) remembers: which authorizers and redirect hosts
+ * Everything H5 authorization (docs/wechat-protocol.md §5) remembers: which authorizers and redirect hosts
  * are configured, the simulated users, issued codes and user tokens.
  */
 import type { OAuthScope } from '../types';
