@@ -15,6 +15,7 @@ import { resolveSimOptions } from './sim-options';
 import { SimStatsRecorder } from './sim-stats';
 import { AuthorizationCodes } from './state/authorization-codes';
 import { AuthorizerRegistry } from './state/authorizer-registry';
+import { ConsentSessions } from './state/consent-sessions';
 import { DailyQuota, DailyQuotaBook } from './state/daily-quota';
 import { OAuthState } from './state/oauth-state';
 import { PreAuthCodes } from './state/pre-auth-codes';
@@ -89,6 +90,7 @@ export async function startWechatSim(options: WechatSimOptions): Promise<WechatS
 
   const authorizers = new AuthorizerRegistry(config);
   for (const appid of config.authorizationAccounts) authorizers.add(appid, 'official_account');
+  const authorizationDomains = new Set(config.authorizationDomains.map((host) => host.toLowerCase()));
 
   const ctx: SimContext = {
     componentAppid: config.componentAppid,
@@ -102,6 +104,8 @@ export async function startWechatSim(options: WechatSimOptions): Promise<WechatS
     preAuthCodes: new PreAuthCodes(),
     authorizers,
     authorizationCodes: new AuthorizationCodes(),
+    consents: new ConsentSessions(),
+    allowsAuthorizationDomain: (hostname) => authorizationDomains.has(hostname.toLowerCase()),
     oauth,
     stats,
     schedulePushTicket: () => {

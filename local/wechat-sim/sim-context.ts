@@ -4,6 +4,7 @@
 import type { SimRequest, SimResponse } from './http-io';
 import type { AuthorizationCodes } from './state/authorization-codes';
 import type { AuthorizerRegistry } from './state/authorizer-registry';
+import type { ConsentSessions } from './state/consent-sessions';
 import type { DailyQuota, DailyQuotaBook } from './state/daily-quota';
 import type { OAuthState } from './state/oauth-state';
 import type { PreAuthCodes } from './state/pre-auth-codes';
@@ -30,6 +31,9 @@ export interface SimContext {
   /** Accounts that can authorize the component, and their state (section 4). */
   authorizers: AuthorizerRegistry;
   authorizationCodes: AuthorizationCodes;
+  consents: ConsentSessions;
+  /** True when `hostname` is one of the component's authorization initiation domains. */
+  allowsAuthorizationDomain(hostname: string): boolean;
   /** H5 authorization on behalf of official accounts (section 5). */
   oauth: OAuthState;
   stats: SimStatsRecorder;

@@ -4,6 +4,7 @@
 import type { SimRoute } from '../sim-context';
 import { authorizerInfoRoute, authorizerListRoute } from './authorizer-info-routes';
 import { authorizerTokenRoute, queryAuthRoute } from './authorizer-token-routes';
+import { bindComponentRoute, componentLoginPageRoute, consentApproveRoute, consentCancelRoute } from './component-consent-routes';
 import { componentTokenRoute, startPushTicketRoute } from './component-token-routes';
 import { oauthAuthorizeRoute, oauthConsentRoute } from './oauth-authorize-routes';
 import { oauthAccessTokenRoute, oauthRefreshTokenRoute } from './oauth-token-routes';
@@ -15,6 +16,10 @@ export const WECHAT_API_ROUTES: readonly SimRoute[] = [
   componentTokenRoute,
   startPushTicketRoute,
   createPreAuthCodeRoute,
+  componentLoginPageRoute,
+  bindComponentRoute,
+  consentApproveRoute,
+  consentCancelRoute,
   queryAuthRoute,
   authorizerTokenRoute,
   authorizerInfoRoute,
