@@ -42,7 +42,7 @@ export function createRequestListener(deps: RouterDeps): (req: IncomingMessage, 
 async function handle(deps: RouterDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://wechat-sim.invalid');
   const body = await readBody(req);
-  const request: SimRequest = { method: req.method ?? 'GET', url, body };
+  const request: SimRequest = { method: req.method ?? 'GET', url, body, headers: req.headers };
 
   if (url.pathname.startsWith(CONTROL_PATH_PREFIX)) {
     writeResponse(res, await answerControl(deps.controlRoutes, request));
