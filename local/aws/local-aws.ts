@@ -9,6 +9,8 @@ import { KmsStandin, type KmsKeyInfo } from './kms-standin';
 import { LambdaStandin, type LocalLambdaHandler, type RegisterFunctionOptions } from './lambda-standin';
 import { SecretsStandin } from './secrets-standin';
 import { closeServer, formatEndpoint } from './server-lifecycle';
+import { SqsStandin } from './sqs-standin';
+import { toQueueAttributes, type CreateQueueOptions, type LocalQueue } from './sqs-local-queue';
 
 export type { AwsClientConfig } from './client-config';
 export type { CallStatsSnapshot } from './call-stats';
@@ -16,23 +18,24 @@ export type { Fault, FaultService } from './fault-injector';
 export type { KmsKeyInfo } from './kms-standin';
 export type { LambdaLikeContext } from './lambda-context';
 export type { LocalLambdaHandler, RegisterFunctionOptions } from './lambda-standin';
+export type { CreateQueueOptions, LocalQueue } from './sqs-local-queue';
 
 /** A service the stand-ins answer for. */
-export type LocalAwsService = 'dynamodb' | 'kms' | 'secretsManager' | 'lambda';
+export type LocalAwsService = 'dynamodb' | 'kms' | 'secretsManager' | 'lambda' | 'sqs';
 
-/** Local servers that speak the DynamoDB, KMS, Secrets Manager and Lambda wire protocols to the real SDK v3 clients. */
+/** Local servers that speak the DynamoDB, KMS, Secrets Manager, Lambda and SQS wire protocols to the real SDK v3 clients. */
 export interface LocalAws {
   /** 'us-east-1' unless given. */
   readonly region: string;
   /** The fake account id used in every ARN. */
   readonly accountId: string;
-  readonly endpoints: { dynamodb: string; kms: string; secretsManager: string; lambda: string };
+  readonly endpoints: { dynamodb: string; kms: string; secretsManager: string; lambda: string; sqs: string };
   /** The key created at start, and its alias `alias/wechat-component-local`. */
   readonly kmsKeyId: string;
   readonly kmsKeyArn: string;
   readonly kmsAlias: string;
   /**
-   * Env vars that point the SDK here: AWS_REGION, AWS_ENDPOINT_URL_* for the four services, fake
+   * Env vars that point the SDK here: AWS_REGION, AWS_ENDPOINT_URL_* for the five services, fake
    * AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true.
    */
   env(): Record<string, string>;
@@ -48,11 +51,16 @@ export interface LocalAws {
     handler: LocalLambdaHandler<TEvent>,
     options?: RegisterFunctionOptions,
   ): string;
+  /**
+   * Creates a standard SQS queue (or returns the existing one when every option given matches it) and returns its
+   * URL (`http://127.0.0.1:PORT/000000000000/<name>`) and ARN. Throws RangeError on a bad name or option.
+   */
+  createQueue(name: string, options?: CreateQueueOptions): LocalQueue;
   /** For fault tests: make the next n calls (HTTP requests, so SDK retries count) of an operation fail. */
   injectFault(fault: Fault): void;
   /** Drops every fault not yet consumed. */
   clearFaults(): void;
-  /** Calls received per operation of KMS, Secrets Manager and Lambda (DynamoDB is not counted). */
+  /** Calls received per operation of KMS, Secrets Manager, Lambda and SQS (DynamoDB has dynamoStats). */
   stats(): CallStatsSnapshot;
   /** Sets every call count back to zero. */
   resetStats(): void;
@@ -70,7 +78,10 @@ export interface StartLocalAwsOptions {
   readonly host?: string;
   /** @default 'us-east-1' */
   readonly region?: string;
-  /** Clock for CreatedDate/CreationDate fields and Lambda deadlines. @default - Date.now */
+  /**
+   * Clock for CreatedDate/CreationDate fields, Lambda deadlines and every SQS time (visibility timeouts, delays,
+   * retention, SentTimestamp). Tests pass a fake clock and advance it. @default - Date.now
+   */
   readonly now?: () => number;
 }
 
@@ -96,7 +107,9 @@ export async function startLocalAws(options: StartLocalAwsOptions = {}): Promise
   const kms = new KmsStandin({ region, accountId: ACCOUNT_ID, now });
   const secrets = new SecretsStandin({ region, accountId: ACCOUNT_ID, now });
   const lambda = new LambdaStandin({ region, accountId: ACCOUNT_ID, now, faults, stats: callStats });
-  const handleJson = createAwsJsonHandler([kms, secrets], { faults, stats: callStats });
+  let standinEndpoint = '';
+  const sqs = new SqsStandin({ region, accountId: ACCOUNT_ID, now, endpoint: () => standinEndpoint });
+  const handleJson = createAwsJsonHandler([kms, secrets, sqs], { faults, stats: callStats });
 
   const dynamo = await startDynamoLocal(host, (endpoint) => buildClientConfig(region, endpoint));
   let server: Server;
@@ -106,8 +119,14 @@ export async function startLocalAws(options: StartLocalAwsOptions = {}): Promise
     await dynamo.close();
     throw err;
   }
-  const standinEndpoint = formatEndpoint(host, (server.address() as AddressInfo).port);
-  const endpoints = { dynamodb: dynamo.endpoint, kms: standinEndpoint, secretsManager: standinEndpoint, lambda: standinEndpoint };
+  standinEndpoint = formatEndpoint(host, (server.address() as AddressInfo).port);
+  const endpoints = {
+    dynamodb: dynamo.endpoint,
+    kms: standinEndpoint,
+    secretsManager: standinEndpoint,
+    lambda: standinEndpoint,
+    sqs: standinEndpoint,
+  };
   const key = kms.createKey({ alias: KMS_ALIAS, description: 'wechat-component local stand-in key' });
 
   return {
@@ -123,6 +142,7 @@ export async function startLocalAws(options: StartLocalAwsOptions = {}): Promise
       AWS_ENDPOINT_URL_KMS: endpoints.kms,
       AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoints.secretsManager,
       AWS_ENDPOINT_URL_LAMBDA: endpoints.lambda,
+      AWS_ENDPOINT_URL_SQS: endpoints.sqs,
       AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
       AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
@@ -131,6 +151,14 @@ export async function startLocalAws(options: StartLocalAwsOptions = {}): Promise
     createTable: (tableName) => dynamo.createTable(tableName),
     putSecret: (name, secretString) => secrets.putSecret(name, secretString),
     registerFunction: (name, handler, registerOptions) => lambda.registerFunction(name, handler, registerOptions),
+    createQueue: (name, queueOptions) => {
+      try {
+        const queue = sqs.createQueue(name, toQueueAttributes(queueOptions ?? {}));
+        return { url: queue.url, arn: queue.arn };
+      } catch (err) {
+        throw err instanceof Error && !(err instanceof RangeError) ? new RangeError(err.message, { cause: err }) : err;
+      }
+    },
     injectFault: (fault) => faults.inject(fault),
     clearFaults: () => faults.clear(),
     stats: () => callStats.snapshot(),
