@@ -9,6 +9,7 @@ import { KmsStandin, type KmsKeyInfo } from './kms-standin';
 import { LambdaStandin, type LocalLambdaHandler, type RegisterFunctionOptions } from './lambda-standin';
 import { SecretsStandin } from './secrets-standin';
 import { closeServer, formatEndpoint } from './server-lifecycle';
+import { SqsEventSource, type SqsEventSourceOptions } from './sqs-event-source';
 import { SqsStandin } from './sqs-standin';
 import { toQueueAttributes, type CreateQueueOptions, type LocalQueue } from './sqs-local-queue';
 
@@ -19,6 +20,15 @@ export type { KmsKeyInfo } from './kms-standin';
 export type { LambdaLikeContext } from './lambda-context';
 export type { LocalLambdaHandler, RegisterFunctionOptions } from './lambda-standin';
 export type { CreateQueueOptions, LocalQueue } from './sqs-local-queue';
+export type {
+  DrainOptions,
+  DrainResult,
+  SqsBatchOutcome,
+  SqsEventSource,
+  SqsEventSourceOptions,
+  SqsEventSourceStats,
+  SqsEventSourceStatus,
+} from './sqs-event-source';
 
 /** A service the stand-ins answer for. */
 export type LocalAwsService = 'dynamodb' | 'kms' | 'secretsManager' | 'lambda' | 'sqs';
@@ -56,6 +66,11 @@ export interface LocalAws {
    * URL (`http://127.0.0.1:PORT/000000000000/<name>`) and ARN. Throws RangeError on a bad name or option.
    */
   createQueue(name: string, options?: CreateQueueOptions): LocalQueue;
+  /**
+   * Connects a queue to a registered function like Lambda's SQS trigger. Tests drive it with `pollOnce()` and
+   * `drain({ advanceClock })`; `npm start` calls `start()`. Throws RangeError for an unknown queue or function.
+   */
+  addSqsEventSource(options: SqsEventSourceOptions): SqsEventSource;
   /** For fault tests: make the next n calls (HTTP requests, so SDK retries count) of an operation fail. */
   injectFault(fault: Fault): void;
   /** Drops every fault not yet consumed. */
@@ -68,7 +83,7 @@ export interface LocalAws {
   createKmsKey(options?: { alias?: string; description?: string }): KmsKeyInfo;
   /** Resolves once every Event-type Lambda invocation started so far has finished. */
   waitForEventInvocations(): Promise<void>;
-  /** Waits for background invocations, then stops both servers. */
+  /** Stops every SQS event source, waits for background invocations, then stops both servers. */
   close(): Promise<void>;
 }
 
@@ -128,6 +143,7 @@ export async function startLocalAws(options: StartLocalAwsOptions = {}): Promise
     sqs: standinEndpoint,
   };
   const key = kms.createKey({ alias: KMS_ALIAS, description: 'wechat-component local stand-in key' });
+  const eventSources: SqsEventSource[] = [];
 
   return {
     region,
@@ -159,6 +175,23 @@ export async function startLocalAws(options: StartLocalAwsOptions = {}): Promise
         throw err instanceof Error && !(err instanceof RangeError) ? new RangeError(err.message, { cause: err }) : err;
       }
     },
+    addSqsEventSource: (sourceOptions) => {
+      const queue = sqs.findQueue(sourceOptions.queue);
+      if (queue === undefined) {
+        throw new RangeError(`queue ${sourceOptions.queue} does not exist; create it with createQueue first`);
+      }
+      if (!lambda.hasFunction(sourceOptions.functionName)) {
+        throw new RangeError(`function ${sourceOptions.functionName} is not registered; call registerFunction first`);
+      }
+      const source = new SqsEventSource(sourceOptions, {
+        queue,
+        region,
+        now,
+        invoke: (functionName, event) => lambda.invokeInProcess(functionName, event),
+      });
+      eventSources.push(source);
+      return source;
+    },
     injectFault: (fault) => faults.inject(fault),
     clearFaults: () => faults.clear(),
     stats: () => callStats.snapshot(),
@@ -166,6 +199,7 @@ export async function startLocalAws(options: StartLocalAwsOptions = {}): Promise
     createKmsKey: (keyOptions) => kms.createKey(keyOptions),
     waitForEventInvocations: () => lambda.waitForEventInvocations(),
     close: async () => {
+      await Promise.all(eventSources.map((source) => source.stop()));
       await lambda.waitForEventInvocations();
       await Promise.all([closeServer(server), dynamo.close()]);
     },
