@@ -3,17 +3,25 @@ import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import type { AwsClientConfig } from './client-config';
+import { startDynamoCountingProxy } from './dynamo-counting-proxy';
+import { DynamoStats, type DynamoStatsSnapshot } from './dynamo-stats';
+import { serviceTableRequest, type CreateTableOptions } from './dynamo-table-spec';
 import { closeServer, formatEndpoint } from './server-lifecycle';
 
-/** An in-memory DynamoDB-protocol server (dynalite) and the one table layout the service uses. */
+/** An in-memory DynamoDB-protocol server (dynalite) behind a counting proxy, and the table layout the service uses. */
 export interface DynamoLocal {
+  /** The counting proxy's endpoint; clients never talk to dynalite directly. */
   readonly endpoint: string;
   /**
-   * Creates the service table (`pk` S HASH, `sk` S RANGE, PAY_PER_REQUEST) and waits until it is ACTIVE.
-   * The TTL attribute is `ttl`, but dynalite has no UpdateTimeToLive and never expires items: code must check expiry
-   * times itself and treat TTL as cleanup only. An existing table makes it throw ResourceInUseException.
+   * Creates the service table (`pk` S HASH, `sk` S RANGE, PAY_PER_REQUEST), with any global secondary indexes, and
+   * waits until it is ACTIVE. The TTL attribute is `ttl`, but dynalite has no UpdateTimeToLive and never expires
+   * items: code must check expiry times itself and treat TTL as cleanup only. An existing table makes it throw
+   * ResourceInUseException.
    */
-  createTable(tableName: string): Promise<void>;
+  createTable(tableName: string, options?: CreateTableOptions): Promise<void>;
+  /** Requests per operation and the read and write units dynalite computed for them. */
+  stats(): DynamoStatsSnapshot;
+  resetStats(): void;
   close(): Promise<void>;
 }
 
@@ -34,30 +42,29 @@ export async function startDynamoLocal(
       resolve();
     });
   });
-  const endpoint = formatEndpoint(host, (server.address() as AddressInfo).port);
-  const client = new DynamoDBClient(clientConfig(endpoint));
+  const stats = new DynamoStats();
+  let proxy;
+  try {
+    proxy = await startDynamoCountingProxy(host, (server.address() as AddressInfo).port, stats);
+  } catch (err) {
+    await closeServer(server);
+    throw err;
+  }
+  const { endpoint } = proxy;
+  // Table setup talks to dynalite directly, so the counts hold only what the code under test sent.
+  const client = new DynamoDBClient(clientConfig(formatEndpoint(host, (server.address() as AddressInfo).port)));
 
   return {
     endpoint,
-    createTable: async (tableName) => {
-      await client.send(
-        new CreateTableCommand({
-          TableName: tableName,
-          AttributeDefinitions: [
-            { AttributeName: 'pk', AttributeType: 'S' },
-            { AttributeName: 'sk', AttributeType: 'S' },
-          ],
-          KeySchema: [
-            { AttributeName: 'pk', KeyType: 'HASH' },
-            { AttributeName: 'sk', KeyType: 'RANGE' },
-          ],
-          BillingMode: 'PAY_PER_REQUEST',
-        }),
-      );
+    createTable: async (tableName, options) => {
+      await client.send(new CreateTableCommand(serviceTableRequest(tableName, options)));
       await waitForActive(client, tableName);
     },
+    stats: () => stats.snapshot(),
+    resetStats: () => stats.reset(),
     close: async () => {
       client.destroy();
+      await proxy.close();
       await closeServer(server);
     },
   };

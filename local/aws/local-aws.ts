@@ -4,6 +4,8 @@ import { createAwsJsonHandler } from './aws-json-server';
 import { CallStats, type CallStatsSnapshot } from './call-stats';
 import { buildClientConfig, LOCAL_CREDENTIALS, type AwsClientConfig } from './client-config';
 import { startDynamoLocal } from './dynamo-local';
+import type { DynamoStatsSnapshot } from './dynamo-stats';
+import type { CreateTableOptions } from './dynamo-table-spec';
 import { FaultInjector, type Fault } from './fault-injector';
 import { KmsStandin, type KmsKeyInfo } from './kms-standin';
 import { LambdaStandin, type LocalLambdaHandler, type RegisterFunctionOptions } from './lambda-standin';
@@ -15,6 +17,8 @@ import { toQueueAttributes, type CreateQueueOptions, type LocalQueue } from './s
 
 export type { AwsClientConfig } from './client-config';
 export type { CallStatsSnapshot } from './call-stats';
+export type { DynamoOperationStats, DynamoStatsSnapshot } from './dynamo-stats';
+export type { CreateTableOptions, GlobalSecondaryIndexSpec, KeyAttribute } from './dynamo-table-spec';
 export type { Fault, FaultService } from './fault-injector';
 export type { KmsKeyInfo } from './kms-standin';
 export type { LambdaLikeContext } from './lambda-context';
@@ -51,8 +55,11 @@ export interface LocalAws {
   env(): Record<string, string>;
   /** Client config for explicit clients: `{ region, endpoint, credentials }` for a service. */
   clientConfig(service: LocalAwsService): AwsClientConfig;
-  /** Creates the service table: `pk` (S) HASH + `sk` (S) RANGE, PAY_PER_REQUEST. dynalite never expires `ttl`. */
-  createTable(tableName: string): Promise<void>;
+  /**
+   * Creates the service table: `pk` (S) HASH + `sk` (S) RANGE, PAY_PER_REQUEST, with any global secondary indexes
+   * (sparse, as in DynamoDB). dynalite never expires `ttl`.
+   */
+  createTable(tableName: string, options?: CreateTableOptions): Promise<void>;
   /** Stores a secret's current value and returns its ARN; re-putting a name replaces the value (new VersionId). */
   putSecret(name: string, secretString: string): string;
   /** Registers (or replaces) an in-process function behind Lambda Invoke and returns its ARN. */
@@ -79,6 +86,14 @@ export interface LocalAws {
   stats(): CallStatsSnapshot;
   /** Sets every call count back to zero. */
   resetStats(): void;
+  /**
+   * DynamoDB requests per operation (GetItem, UpdateItem, Query, Scan, ...) and the read and write units dynalite
+   * computed for them, in total and per operation. createTable's own calls are not counted. dynalite adds no
+   * units for index writes, failed conditional writes or an empty Query: see README.
+   */
+  dynamoStats(): DynamoStatsSnapshot;
+  /** Sets the DynamoDB counts and units back to zero. */
+  resetDynamoStats(): void;
   /** Creates another KMS key (e.g. to provoke IncorrectKeyException), optionally with an alias. */
   createKmsKey(options?: { alias?: string; description?: string }): KmsKeyInfo;
   /** Resolves once every Event-type Lambda invocation started so far has finished. */
@@ -164,7 +179,7 @@ export async function startLocalAws(options: StartLocalAwsOptions = {}): Promise
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     }),
     clientConfig: (service) => buildClientConfig(region, endpoints[service]),
-    createTable: (tableName) => dynamo.createTable(tableName),
+    createTable: (tableName, tableOptions) => dynamo.createTable(tableName, tableOptions),
     putSecret: (name, secretString) => secrets.putSecret(name, secretString),
     registerFunction: (name, handler, registerOptions) => lambda.registerFunction(name, handler, registerOptions),
     createQueue: (name, queueOptions) => {
@@ -196,6 +211,8 @@ export async function startLocalAws(options: StartLocalAwsOptions = {}): Promise
     clearFaults: () => faults.clear(),
     stats: () => callStats.snapshot(),
     resetStats: () => callStats.reset(),
+    dynamoStats: () => dynamo.stats(),
+    resetDynamoStats: () => dynamo.resetStats(),
     createKmsKey: (keyOptions) => kms.createKey(keyOptions),
     waitForEventInvocations: () => lambda.waitForEventInvocations(),
     close: async () => {
