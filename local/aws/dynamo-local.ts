@@ -3,14 +3,14 @@ import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import type { AwsClientConfig } from './client-config';
-import { startDynamoCountingProxy } from './dynamo-counting-proxy';
+import { startDynamoCountingFront, type DynaliteRequestListener } from './dynamo-counting-front';
 import { DynamoStats, type DynamoStatsSnapshot } from './dynamo-stats';
 import { serviceTableRequest, type CreateTableOptions } from './dynamo-table-spec';
 import { closeServer, formatEndpoint } from './server-lifecycle';
 
-/** An in-memory DynamoDB-protocol server (dynalite) behind a counting proxy, and the table layout the service uses. */
+/** An in-memory DynamoDB-protocol server (dynalite) behind a counting front, and the table layout the service uses. */
 export interface DynamoLocal {
-  /** The counting proxy's endpoint; clients never talk to dynalite directly. */
+  /** The counting front's endpoint; clients never talk to dynalite's own port. */
   readonly endpoint: string;
   /**
    * Creates the service table (`pk` S HASH, `sk` S RANGE, PAY_PER_REQUEST), with any global secondary indexes, and
@@ -43,14 +43,19 @@ export async function startDynamoLocal(
     });
   });
   const stats = new DynamoStats();
-  let proxy;
+  let front;
   try {
-    proxy = await startDynamoCountingProxy(host, (server.address() as AddressInfo).port, stats);
+    // The listener dynalite registered on its server: the counting front calls it in-process.
+    const [listener] = server.listeners('request') as DynaliteRequestListener[];
+    if (listener === undefined) {
+      throw new Error('dynalite registered no request listener');
+    }
+    front = await startDynamoCountingFront(host, listener, stats);
   } catch (err) {
     await closeServer(server);
     throw err;
   }
-  const { endpoint } = proxy;
+  const { endpoint } = front;
   // Table setup talks to dynalite directly, so the counts hold only what the code under test sent.
   const client = new DynamoDBClient(clientConfig(formatEndpoint(host, (server.address() as AddressInfo).port)));
 
@@ -64,7 +69,7 @@ export async function startDynamoLocal(
     resetStats: () => stats.reset(),
     close: async () => {
       client.destroy();
-      await proxy.close();
+      await front.close();
       await closeServer(server);
     },
   };
