@@ -46,11 +46,15 @@ export interface SqsEventSourceStats {
   readonly partialFailures: number;
   /** The most invocations ever in flight at once. */
   readonly maxInFlight: number;
+  /** The oldest message ever handed to the function, measured from its send (the worst queue lag, retries included). */
+  readonly maxAgeAtDeliveryMs: number;
 }
 
 /** The queue's counts plus the mapping's own state. */
 export interface SqsEventSourceStatus extends SqsQueueCounts {
   readonly invocationsInFlight: number;
+  /** Age of the oldest message in the queue, visible or not, as CloudWatch's ApproximateAgeOfOldestMessage; 0 when empty. */
+  readonly oldestMessageAgeMs: number;
   /** Milliseconds until the next hidden message becomes receivable on the injected clock; undefined when none is hidden. */
   readonly nextVisibleInMs: number | undefined;
 }
@@ -101,7 +105,15 @@ export class SqsEventSource {
   readonly reportBatchItemFailures: boolean;
   private readonly context: SqsEventSourceContext;
   private readonly running = new Set<Promise<SqsBatchOutcome>>();
-  private counters = { invocations: 0, messagesReceived: 0, messagesDeleted: 0, functionErrors: 0, partialFailures: 0, maxInFlight: 0 };
+  private counters = {
+    invocations: 0,
+    messagesReceived: 0,
+    messagesDeleted: 0,
+    functionErrors: 0,
+    partialFailures: 0,
+    maxInFlight: 0,
+    maxAgeAtDeliveryMs: 0,
+  };
   private background: Promise<void> | undefined;
   private backgroundActive = false;
   private wake: (() => void) | undefined;
@@ -174,6 +186,7 @@ export class SqsEventSource {
     return {
       ...this.context.queue.counts(),
       invocationsInFlight: this.running.size,
+      oldestMessageAgeMs: this.context.queue.oldestMessageAgeMs(),
       nextVisibleInMs: next === undefined ? undefined : next - this.context.now(),
     };
   }
@@ -262,6 +275,10 @@ export class SqsEventSource {
     const messageIds = batch.map((received) => received.message.messageId);
     this.counters.invocations += 1;
     this.counters.messagesReceived += batch.length;
+    const nowMs = this.context.now();
+    for (const received of batch) {
+      this.counters.maxAgeAtDeliveryMs = Math.max(this.counters.maxAgeAtDeliveryMs, nowMs - received.message.sentTimestampMs);
+    }
     const outcome = await this.context.invoke(this.functionName, toSqsEvent(queue, this.context.region, batch));
     const failed = outcome.ok ? this.failedItems(outcome.payload, new Set(messageIds)) : undefined;
     if (failed === undefined) {

@@ -237,7 +237,9 @@ export class SqsQueue {
     const now = this.context.now();
     let oldest = now;
     for (const message of this.messages.values()) {
-      oldest = Math.min(oldest, message.sentTimestampMs);
+      if (!this.expire(message, now)) {
+        oldest = Math.min(oldest, message.sentTimestampMs);
+      }
     }
     return now - oldest;
   }

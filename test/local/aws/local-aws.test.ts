@@ -266,6 +266,36 @@ describe('startLocalAws', () => {
 });
 
 describe('LocalAws.close', () => {
+  it('stops a started SQS event source after the invocation in flight', async () => {
+    const aws = await startLocalAws();
+    const queue = aws.createQueue('closing');
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let started: () => void = () => undefined;
+    const running = new Promise<void>((resolve) => {
+      started = resolve;
+    });
+    let finished = false;
+    aws.registerFunction('held', async () => {
+      started();
+      await gate;
+      finished = true;
+    });
+    aws.addSqsEventSource({ queue: queue.url, functionName: 'held' }).start();
+    const sqs = new SQSClient(aws.clientConfig('sqs'));
+    await sqs.send(new SendMessageCommand({ QueueUrl: queue.url, MessageBody: 'a' }));
+    sqs.destroy();
+    await running;
+
+    const closing = aws.close();
+    release();
+    await closing;
+
+    expect(finished).toBe(true);
+  });
+
   it('waits for background invocations and then stops answering', async () => {
     const aws = await startLocalAws();
     let finished = false;

@@ -245,6 +245,7 @@ describe('SQS event source', () => {
       expect(result).toEqual({ batches: 2, clockAdvancedMs: 45_000, remaining: { visible: 0, notVisible: 0, delayed: 0 } });
       expect(ctx.clock.now() - startMs).toBe(45_000);
       expect(source.isIdle()).toBe(true);
+      expect(source.stats().maxAgeAtDeliveryMs).toBe(45_000);
     });
 
     it('stops with hidden messages left when no advanceClock is given', async () => {
@@ -258,9 +259,11 @@ describe('SQS event source', () => {
 
       const result = await source.drain();
 
+      ctx.clock.advance(10_000);
+
       expect(result.remaining).toEqual({ visible: 0, notVisible: 2, delayed: 0 });
       expect(source.isIdle()).toBe(false);
-      expect(source.status().nextVisibleInMs).toBe(45_000);
+      expect(source.status()).toMatchObject({ nextVisibleInMs: 35_000, oldestMessageAgeMs: 10_000 });
     });
 
     it('ends with a poison message in the dead-letter queue after maxReceiveCount failed invocations', async () => {
