@@ -1,11 +1,10 @@
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { crc32 } from 'node:zlib';
 import { AwsServiceError } from './aws-service-error';
 import type { DynamoStats } from './dynamo-stats';
 import { readBody, sendResponse } from './http-io';
-import { closeServer, formatEndpoint } from './server-lifecycle';
+import { closeServer, listenOnEphemeralPort } from './server-lifecycle';
 
 /** The HTTP front of dynalite that counts requests by operation and the capacity units they consumed. */
 export interface DynamoCountingFront {
@@ -50,17 +49,8 @@ export async function startDynamoCountingFront(
   const server: Server = createServer((req, res) => {
     handle(req, res, dynalite, stats).catch((err: unknown) => answerFailure(res, err));
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  return {
-    endpoint: formatEndpoint(host, (server.address() as AddressInfo).port),
-    close: () => closeServer(server),
-  };
+  const endpoint = await listenOnEphemeralPort(server, host);
+  return { endpoint, close: () => closeServer(server) };
 }
 
 interface DynaliteAnswer {

@@ -1,12 +1,11 @@
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import type { AwsClientConfig } from './client-config';
 import { startDynamoCountingFront, type DynaliteRequestListener } from './dynamo-counting-front';
 import { DynamoStats, type DynamoStatsSnapshot } from './dynamo-stats';
 import { serviceTableRequest, type CreateTableOptions } from './dynamo-table-spec';
-import { closeServer, formatEndpoint } from './server-lifecycle';
+import { closeServer, listenOnEphemeralPort } from './server-lifecycle';
 
 /** An in-memory DynamoDB-protocol server (dynalite) behind a counting front, and the table layout the service uses. */
 export interface DynamoLocal {
@@ -28,20 +27,17 @@ export interface DynamoLocal {
 const TABLE_ACTIVE_TIMEOUT_MS = 5_000;
 const TABLE_POLL_INTERVAL_MS = 10;
 
-/** Starts dynalite on an ephemeral port of `host`; `clientConfig` turns its endpoint into SDK client settings. */
+/**
+ * Starts dynalite and its counting front on ephemeral ports of `host`; `clientConfig` turns an endpoint into SDK
+ * client settings.
+ */
 export async function startDynamoLocal(
   host: string,
   clientConfig: (endpoint: string) => AwsClientConfig,
 ): Promise<DynamoLocal> {
   // createTableMs 0: tables go ACTIVE on the next tick instead of after dynalite's default half second.
   const server: Server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
+  const dynaliteEndpoint = await listenOnEphemeralPort(server, host);
   const stats = new DynamoStats();
   let front;
   try {
@@ -57,7 +53,7 @@ export async function startDynamoLocal(
   }
   const { endpoint } = front;
   // Table setup talks to dynalite directly, so the counts hold only what the code under test sent.
-  const client = new DynamoDBClient(clientConfig(formatEndpoint(host, (server.address() as AddressInfo).port)));
+  const client = new DynamoDBClient(clientConfig(dynaliteEndpoint));
 
   return {
     endpoint,

@@ -1,5 +1,4 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createAwsJsonHandler } from './aws-json-server';
 import { CallStats, type CallStatsSnapshot } from './call-stats';
 import { buildClientConfig, LOCAL_CREDENTIALS, type AwsClientConfig } from './client-config';
@@ -10,10 +9,10 @@ import { FaultInjector, type Fault } from './fault-injector';
 import { KmsStandin, type KmsKeyInfo } from './kms-standin';
 import { LambdaStandin, type LocalLambdaHandler, type RegisterFunctionOptions } from './lambda-standin';
 import { SecretsStandin } from './secrets-standin';
-import { closeServer, formatEndpoint } from './server-lifecycle';
-import { SqsEventSource, type SqsEventSourceOptions } from './sqs-event-source';
+import { closeServer, listenOnEphemeralPort } from './server-lifecycle';
+import type { SqsEventSource, SqsEventSourceOptions } from './sqs-event-source';
+import { LocalSqsApi, type CreateQueueOptions, type LocalQueue } from './sqs-local-api';
 import { SqsStandin } from './sqs-standin';
-import { toQueueAttributes, type CreateQueueOptions, type LocalQueue } from './sqs-local-queue';
 
 export type { AwsClientConfig } from './client-config';
 export type { CallStatsSnapshot } from './call-stats';
@@ -23,7 +22,7 @@ export type { Fault, FaultService } from './fault-injector';
 export type { KmsKeyInfo } from './kms-standin';
 export type { LambdaLikeContext } from './lambda-context';
 export type { LocalLambdaHandler, RegisterFunctionOptions } from './lambda-standin';
-export type { CreateQueueOptions, LocalQueue } from './sqs-local-queue';
+export type { CreateQueueOptions, LocalQueue } from './sqs-local-api';
 export type {
   DrainOptions,
   DrainResult,
@@ -119,7 +118,8 @@ const ACCOUNT_ID = '000000000000';
 const KMS_ALIAS = 'alias/wechat-component-local';
 
 /**
- * Starts dynalite plus one HTTP server for KMS, Secrets Manager and Lambda, both on ephemeral ports.
+ * Starts dynalite behind its counting front, plus one HTTP server for KMS, Secrets Manager, Lambda and SQS, on
+ * ephemeral ports.
  *
  * @example
  * const aws = await startLocalAws();
@@ -140,16 +140,16 @@ export async function startLocalAws(options: StartLocalAwsOptions = {}): Promise
   let standinEndpoint = '';
   const sqs = new SqsStandin({ region, accountId: ACCOUNT_ID, now, endpoint: () => standinEndpoint });
   const handleJson = createAwsJsonHandler([kms, secrets, sqs], { faults, stats: callStats });
+  const localSqs = new LocalSqsApi(sqs, lambda, { region, now });
 
   const dynamo = await startDynamoLocal(host, (endpoint) => buildClientConfig(region, endpoint));
-  let server: Server;
+  const server = createStandinServer((req, res) => (lambda.handles(req) ? lambda.handleRequest(req, res) : handleJson(req, res)));
   try {
-    server = await listen(host, (req, res) => (lambda.handles(req) ? lambda.handleRequest(req, res) : handleJson(req, res)));
+    standinEndpoint = await listenOnEphemeralPort(server, host);
   } catch (err) {
     await dynamo.close();
     throw err;
   }
-  standinEndpoint = formatEndpoint(host, (server.address() as AddressInfo).port);
   const endpoints = {
     dynamodb: dynamo.endpoint,
     kms: standinEndpoint,
@@ -158,7 +158,6 @@ export async function startLocalAws(options: StartLocalAwsOptions = {}): Promise
     sqs: standinEndpoint,
   };
   const key = kms.createKey({ alias: KMS_ALIAS, description: 'wechat-component local stand-in key' });
-  const eventSources: SqsEventSource[] = [];
 
   return {
     region,
@@ -182,31 +181,8 @@ export async function startLocalAws(options: StartLocalAwsOptions = {}): Promise
     createTable: (tableName, tableOptions) => dynamo.createTable(tableName, tableOptions),
     putSecret: (name, secretString) => secrets.putSecret(name, secretString),
     registerFunction: (name, handler, registerOptions) => lambda.registerFunction(name, handler, registerOptions),
-    createQueue: (name, queueOptions) => {
-      try {
-        const queue = sqs.createQueue(name, toQueueAttributes(queueOptions ?? {}));
-        return { url: queue.url, arn: queue.arn };
-      } catch (err) {
-        throw err instanceof Error && !(err instanceof RangeError) ? new RangeError(err.message, { cause: err }) : err;
-      }
-    },
-    addSqsEventSource: (sourceOptions) => {
-      const queue = sqs.findQueue(sourceOptions.queue);
-      if (queue === undefined) {
-        throw new RangeError(`queue ${sourceOptions.queue} does not exist; create it with createQueue first`);
-      }
-      if (!lambda.hasFunction(sourceOptions.functionName)) {
-        throw new RangeError(`function ${sourceOptions.functionName} is not registered; call registerFunction first`);
-      }
-      const source = new SqsEventSource(sourceOptions, {
-        queue,
-        region,
-        now,
-        invoke: (functionName, event) => lambda.invokeInProcess(functionName, event),
-      });
-      eventSources.push(source);
-      return source;
-    },
+    createQueue: (name, queueOptions) => localSqs.createQueue(name, queueOptions),
+    addSqsEventSource: (sourceOptions) => localSqs.addSqsEventSource(sourceOptions),
     injectFault: (fault) => faults.inject(fault),
     clearFaults: () => faults.clear(),
     stats: () => callStats.snapshot(),
@@ -216,27 +192,16 @@ export async function startLocalAws(options: StartLocalAwsOptions = {}): Promise
     createKmsKey: (keyOptions) => kms.createKey(keyOptions),
     waitForEventInvocations: () => lambda.waitForEventInvocations(),
     close: async () => {
-      await Promise.all(eventSources.map((source) => source.stop()));
+      await localSqs.stopEventSources();
       await lambda.waitForEventInvocations();
       await Promise.all([closeServer(server), dynamo.close()]);
     },
   };
 }
 
-async function listen(
-  host: string,
-  handle: (req: IncomingMessage, res: ServerResponse) => Promise<void>,
-): Promise<Server> {
-  const server = createServer((req, res) => {
+function createStandinServer(handle: (req: IncomingMessage, res: ServerResponse) => Promise<void>): Server {
+  return createServer((req, res) => {
     // Handlers answer their own errors; this only catches a failure while writing, where the socket is beyond saving.
     handle(req, res).catch(() => res.destroy());
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  return server;
 }
