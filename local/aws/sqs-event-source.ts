@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { HandlerOutcome } from './lambda-standin';
+import { parseBatchItemFailures } from './sqs-batch-response';
 import { toSqsEvent } from './sqs-lambda-event';
 import type { SqsQueue, SqsQueueCounts, SqsReceivedMessage } from './sqs-queue';
 
@@ -280,7 +281,11 @@ export class SqsEventSource {
       this.counters.maxAgeAtDeliveryMs = Math.max(this.counters.maxAgeAtDeliveryMs, nowMs - received.message.sentTimestampMs);
     }
     const outcome = await this.context.invoke(this.functionName, toSqsEvent(queue, this.context.region, batch));
-    const failed = outcome.ok ? this.failedItems(outcome.payload, new Set(messageIds)) : undefined;
+    const failed = !outcome.ok
+      ? undefined
+      : this.reportBatchItemFailures
+        ? parseBatchItemFailures(outcome.payload, new Set(messageIds))
+        : new Set<string>();
     if (failed === undefined) {
       this.counters.functionErrors += 1;
       const errorType = outcome.ok ? 'InvalidBatchItemFailures' : outcome.errorType;
@@ -296,40 +301,6 @@ export class SqsEventSource {
       this.counters.partialFailures += 1;
     }
     return { messageIds, result: failed.size > 0 ? 'partialFailure' : 'success', failedMessageIds: [...failed] };
-  }
-
-  /**
-   * The message ids a function reported as failed, or undefined when its response makes the whole batch a failure.
-   * Lambda's rules: a null or empty response, or a null or empty list, is full success; an entry without a
-   * non-empty itemIdentifier of this batch makes the whole batch fail.
-   */
-  private failedItems(payload: string, batchIds: ReadonlySet<string>): Set<string> | undefined {
-    if (!this.reportBatchItemFailures) {
-      return new Set();
-    }
-    const response: unknown = JSON.parse(payload);
-    if (response === null) {
-      return new Set();
-    }
-    if (typeof response !== 'object' || Array.isArray(response)) {
-      return undefined;
-    }
-    const { batchItemFailures } = response as { batchItemFailures?: unknown };
-    if (batchItemFailures === undefined || batchItemFailures === null) {
-      return new Set();
-    }
-    if (!Array.isArray(batchItemFailures)) {
-      return undefined;
-    }
-    const failed = new Set<string>();
-    for (const entry of batchItemFailures as unknown[]) {
-      const id = typeof entry === 'object' && entry !== null ? (entry as { itemIdentifier?: unknown }).itemIdentifier : undefined;
-      if (typeof id !== 'string' || !batchIds.has(id)) {
-        return undefined;
-      }
-      failed.add(id);
-    }
-    return failed;
   }
 
   private refuseWhileBackground(method: string): void {

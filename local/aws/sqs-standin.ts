@@ -1,5 +1,5 @@
 import type { AwsJsonErrorShape, AwsJsonOperation, AwsJsonService } from './aws-json-server';
-import { AwsServiceError } from './aws-service-error';
+import type { AwsServiceError } from './aws-service-error';
 import type { JsonInput } from './json-input';
 import { invalidParameterValue, missingParameter, sqsError, sqsErrorShape } from './sqs-errors';
 import {
@@ -9,15 +9,8 @@ import {
   requireBatchEntries,
   requireParam,
 } from './sqs-input';
-import {
-  md5OfMessageAttributes,
-  messageAttributesSize,
-  parseMessageAttributes,
-  pickMessageAttributes,
-  renderMessageAttributes,
-  type SqsMessageAttributes,
-} from './sqs-message-attributes';
-import { MAX_VISIBILITY_TIMEOUT_SEC, SqsQueue, type SqsQueueSettings, type SqsReceivedMessage } from './sqs-queue';
+import { prepareMessage, toBatchFailure, toReceivedMessage } from './sqs-message-wire';
+import { MAX_VISIBILITY_TIMEOUT_SEC, SqsQueue, type SqsQueueSettings } from './sqs-queue';
 import { DEFAULT_QUEUE_SETTINGS, matchesSettings, parseQueueAttributes, renderQueueAttributes } from './sqs-queue-attributes';
 
 /** Options for an SQS stand-in. */
@@ -32,19 +25,8 @@ export interface SqsStandinOptions {
 
 // Standard queue names: 1..80 of letters, digits, hyphens and underscores.
 const QUEUE_NAME = /^[A-Za-z0-9_-]{1,80}$/;
-const MAX_DELAY_SEC = 900;
 const MAX_MESSAGES_PER_RECEIVE = 10;
 const MAX_WAIT_TIME_SEC = 20;
-// SQS allows #x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF in a body.
-const INVALID_BODY_CHARACTER = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
-const SYSTEM_ATTRIBUTES = ['ApproximateReceiveCount', 'SentTimestamp', 'SenderId', 'ApproximateFirstReceiveTimestamp'] as const;
-
-interface PreparedMessage {
-  readonly body: string;
-  readonly attributes: SqsMessageAttributes;
-  readonly delaySec: number | undefined;
-  readonly sizeBytes: number;
-}
 
 /** SQS over AWS JSON 1.0 (`AmazonSQS`): standard queues with visibility timeouts, delays, retention and redrive. */
 export class SqsStandin implements AwsJsonService {
@@ -245,55 +227,4 @@ export class SqsStandin implements AwsJsonService {
     queue.changeVisibility(receiptHandle, timeoutSec);
     return {};
   }
-}
-
-/** Validates one message of a send (body, attributes, delay, size) without storing it. */
-function prepareMessage(queue: SqsQueue, input: JsonInput): PreparedMessage {
-  const body = requireParam(input, 'MessageBody');
-  if (INVALID_BODY_CHARACTER.test(body)) {
-    throw sqsError('InvalidMessageContents', 'Invalid binary character in the message body; see the allowed characters in the SQS documentation.');
-  }
-  const attributes = parseMessageAttributes(input.MessageAttributes);
-  const delaySec = optionalIntegerParam(input, 'DelaySeconds', 0, MAX_DELAY_SEC);
-  const sizeBytes = Buffer.byteLength(body, 'utf8') + messageAttributesSize(attributes);
-  if (sizeBytes > queue.settings.maximumMessageBytes) {
-    throw invalidParameterValue('MessageBody', `Message must be shorter than ${queue.settings.maximumMessageBytes} bytes.`);
-  }
-  return { body, attributes, delaySec, sizeBytes };
-}
-
-function toBatchFailure(entry: JsonInput, err: unknown): { Id: unknown; SenderFault: boolean; Code: string; Message: string } {
-  if (!(err instanceof AwsServiceError)) {
-    throw err;
-  }
-  return { Id: entry.Id, SenderFault: err.httpStatus < 500, Code: err.name, Message: err.message };
-}
-
-function toReceivedMessage(received: SqsReceivedMessage, systemNames: readonly string[], attributeNames: readonly string[]): unknown {
-  const { message } = received;
-  const values: Record<(typeof SYSTEM_ATTRIBUTES)[number], string> = {
-    ApproximateReceiveCount: String(message.receiveCount),
-    SentTimestamp: String(message.sentTimestampMs),
-    SenderId: message.senderId,
-    ApproximateFirstReceiveTimestamp: String(message.firstReceiveTimestampMs),
-  };
-  const attributes: Record<string, string> = {};
-  for (const name of SYSTEM_ATTRIBUTES) {
-    if (systemNames.includes('All') || systemNames.includes(name)) {
-      attributes[name] = values[name];
-    }
-  }
-  // The MD5 covers the attributes returned, so a client can check what it got.
-  const messageAttributes = pickMessageAttributes(message.messageAttributes, attributeNames);
-  const md5OfAttributes = md5OfMessageAttributes(messageAttributes);
-  return {
-    MessageId: message.messageId,
-    ReceiptHandle: received.receiptHandle,
-    MD5OfBody: message.md5OfBody,
-    Body: message.body,
-    ...(Object.keys(attributes).length === 0 ? {} : { Attributes: attributes }),
-    ...(md5OfAttributes === undefined
-      ? {}
-      : { MessageAttributes: renderMessageAttributes(messageAttributes), MD5OfMessageAttributes: md5OfAttributes }),
-  };
 }
