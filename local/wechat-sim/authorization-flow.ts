@@ -1,5 +1,5 @@
 /**
- * Authorizing the component for an account and revoking it (wechat-platform.md sections 1 and 4): the state
+ * Authorizing the component for an account and revoking it (docs/wechat-protocol.md §1 and §4): the state
  * change, the authorization code, and the push, shared by the consent pages and the programmatic methods.
  */
 import type { SimContext } from './sim-context';

@@ -1,5 +1,5 @@
 /**
- * The WechatSim methods about accounts that authorize the component (wechat-platform.md section 4), on top of
+ * The WechatSim methods about accounts that authorize the component (docs/wechat-protocol.md §4), on top of
  * the routes' shared context. Inputs come from tests and from JSON control requests, so each is checked.
  */
 import { completeAuthorization, endAuthorization } from './authorization-flow';

@@ -1,5 +1,5 @@
 /**
- * What the component may read about the accounts that authorized it (wechat-platform.md section 4):
+ * What the component may read about the accounts that authorized it (docs/wechat-protocol.md §4):
  * api_get_authorizer_info for one account, api_get_authorizer_list for all of them, paged.
  */
 import { Errcode } from '../errcodes';

@@ -1,5 +1,5 @@
 /**
- * The authorizer token APIs (wechat-platform.md section 4): api_query_auth exchanges an authorization code once,
+ * The authorizer token APIs (docs/wechat-protocol.md §4): api_query_auth exchanges an authorization code once,
  * api_authorizer_token refreshes an authorizer_access_token with the account's refresh token.
  */
 import { Errcode } from '../errcodes';

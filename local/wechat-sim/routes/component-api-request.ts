@@ -1,5 +1,5 @@
 /**
- * The shape every component API called with a component_access_token shares (wechat-platform.md sections 3, 4
+ * The shape every component API called with a component_access_token shares (docs/wechat-protocol.md §3, §4
  * and 6): common checks, the API's own checks, its daily quota, then the answer.
  */
 import { errorBody, Errcode } from '../errcodes';

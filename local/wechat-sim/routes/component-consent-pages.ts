@@ -1,5 +1,5 @@
 /**
- * The HTML of the component authorization pages (wechat-platform.md section 4): the consent page listing the
+ * The HTML of the component authorization pages (docs/wechat-protocol.md §4): the consent page listing the
  * accounts an admin may authorize, error pages, and the page after cancelling. Like WeChat's own pages they
  * answer HTTP 200 even for errors; `data-error` (and the X-Wechat-Sim-Error header) names the problem for tests.
  */

@@ -1,6 +1,6 @@
 /**
  * Checks of the component authorization pages, componentloginpage (PC) and bindcomponent (in WeChat)
- * (wechat-platform.md section 4), before any account is offered.
+ * (docs/wechat-protocol.md §4), before any account is offered.
  */
 import type { SimRequest } from '../http-io';
 import type { SimContext } from '../sim-context';

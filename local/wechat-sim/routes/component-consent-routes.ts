@@ -1,5 +1,5 @@
 /**
- * The component authorization pages (wechat-platform.md section 4) that an account admin's browser opens: PC
+ * The component authorization pages (docs/wechat-protocol.md §4) that an account admin's browser opens: PC
  * (mp.weixin.qq.com/cgi-bin/componentloginpage) and in WeChat (open.weixin.qq.com/wxaopen/safe/bindcomponent),
  * and the approve and cancel buttons of their consent page. The simulator serves both hosts' paths.
  */

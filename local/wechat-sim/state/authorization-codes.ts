@@ -1,6 +1,6 @@
 /**
- * Authorization codes (query auth codes) minted when an account authorizes the component (wechat-platform.md
- * section 4): carried by the consent redirect (`auth_code`) and the `authorized` push (`AuthorizationCode`),
+ * Authorization codes (query auth codes) minted when an account authorizes the component (docs/wechat-protocol.md
+ * §4): carried by the consent redirect (`auth_code`) and the `authorized` push (`AuthorizationCode`),
  * valid 3600 s, and exchanged by api_query_auth at most once.
  */
 import { randomBytes } from 'node:crypto';

@@ -1,5 +1,5 @@
 /**
- * Profiles of simulated accounts (what api_get_authorizer_info describes, wechat-platform.md section 4), derived
+ * Profiles of simulated accounts (what api_get_authorizer_info describes, docs/wechat-protocol.md §4), derived
  * from the appid by hashing: stable across runs and simulator instances, and nothing to store for 10,000 accounts.
  */
 import { createHash } from 'node:crypto';

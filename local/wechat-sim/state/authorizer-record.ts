@@ -1,5 +1,5 @@
 /**
- * One account's authorization state and the rules that change it (wechat-platform.md section 4).
+ * One account's authorization state and the rules that change it (docs/wechat-protocol.md §4).
  *
  * Refresh tokens of one account over time, with `rotateRefreshTokenEvery` = N > 0 (R = a successful refresh):
  *

@@ -1,6 +1,6 @@
 /**
- * The accounts that can authorize the component, keyed by appid, in a stable order (wechat-platform.md
- * section 4). The rules for one account are in authorizer-record.ts; this adds lookup, bulk creation, paging
+ * The accounts that can authorize the component, keyed by appid, in a stable order (docs/wechat-protocol.md
+ * §4). The rules for one account are in authorizer-record.ts; this adds lookup, bulk creation, paging
  * and the access tokens.
  */
 import type {

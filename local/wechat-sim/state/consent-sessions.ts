@@ -1,5 +1,5 @@
 /**
- * The component authorization consent pages' one-time ids (wechat-platform.md section 4): each rendered page
+ * The component authorization consent pages' one-time ids (docs/wechat-protocol.md §4): each rendered page
  * gets an id that its approve or cancel button spends, so a consent is answered at most once.
  */
 import { randomBytes } from 'node:crypto';

@@ -2,7 +2,7 @@
 <<<<<<< HEAD
  * The api_component_token daily call quota (errcode 45009 when exhausted, docs/wechat-protocol.md §3).
 =======
- * Daily call quotas (errcode 45009 when exhausted, wechat-platform.md sections 3 and 4): api_component_token's,
+ * Daily call quotas (errcode 45009 when exhausted, docs/wechat-protocol.md §3 and §4): api_component_token's,
  * and books of quotas keyed by API name or by authorizer.
 >>>>>>> i9-sim9
  */

@@ -1,5 +1,5 @@
 /**
- * Helpers for the tests of authorizing accounts (wechat-platform.md section 4): component API calls, the
+ * Helpers for the tests of authorizing accounts (docs/wechat-protocol.md §4): component API calls, the
  * consent page URLs, and a full authorization with its code exchanged.
  */
 import type { WechatSim } from '../../../local/wechat-sim/server';
