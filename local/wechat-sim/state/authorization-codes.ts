@@ -4,7 +4,7 @@
  * valid 3600 s, and exchanged by api_query_auth at most once.
  */
 import { randomBytes } from 'node:crypto';
-import { fingerprint } from '../../../shared/log/redaction';
+import { fingerprint } from '../../../shared/crypto/digests';
 
 /** How long an authorization code stays exchangeable, in seconds ("about an hour" in section 4). */
 export const AUTHORIZATION_CODE_TTL_SEC = 3600;

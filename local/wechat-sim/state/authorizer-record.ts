@@ -9,7 +9,7 @@
  * With N = 0 (the default, and what section 4 describes) a refresh always answers the same refresh token.
  */
 import { randomBytes } from 'node:crypto';
-import { fingerprint } from '../../../shared/log/redaction';
+import { fingerprint } from '../../../shared/crypto/digests';
 import type { SimAuthorizationState, SimAuthorizerKind, SimAuthorizerSnapshot, SimAuthType } from '../types';
 import type { TokenRegistry } from './token-registry';
 
