@@ -48,7 +48,7 @@ export type {
  * The fingerprint the simulator shows instead of a token or code (`authorizationCodeStats` keys,
  * `authorizerSnapshot`): the first 12 hex digits of its sha256, as the service's logs print them.
  */
-export { fingerprint as secretFingerprint } from '../../shared/log/redaction';
+export { fingerprint as secretFingerprint } from '../../shared/crypto/digests';
 
 /**
  * Starts the simulator and resolves once it listens.
