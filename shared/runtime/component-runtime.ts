@@ -16,7 +16,7 @@ export interface ComponentRuntime {
 export function createComponentRuntime(
   config: { componentAppid: string; tableName: string; kmsKeyId: string },
   options: RuntimeOptions,
-  storeOptions: Pick<ComponentStoresInput, 'leaseDurationMs' | 'loginCodeTtlMs'> = {},
+  storeOptions: Pick<ComponentStoresInput, 'leaseDurationMs' | 'loginCodeTtlMs' | 'authorizerRefreshMarginMs' | 'authorizerLeaseMs'> = {},
 ): ComponentRuntime {
   const now = options.now ?? Date.now;
   const clients = awsClients(options.clients);

@@ -2,6 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SQSClient } from '@aws-sdk/client-sqs';
 
 /** The AWS SDK clients the functions use. */
 export interface AwsClients {
@@ -9,6 +10,7 @@ export interface AwsClients {
   kms: KMSClient;
   secretsManager: SecretsManagerClient;
   lambda: LambdaClient;
+  sqs: SQSClient;
 }
 
 /**
@@ -45,6 +47,9 @@ export function awsClients(given: Partial<AwsClients> = {}): AwsClients {
     },
     get lambda() {
       return (made.lambda ??= new LambdaClient({}));
+    },
+    get sqs() {
+      return (made.sqs ??= new SQSClient({}));
     },
   };
 }

@@ -1,6 +1,9 @@
 import type { KMSClient } from '@aws-sdk/client-kms';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { createAuthorizationCodeStore } from './authorization-code-store';
 import { createAuthorizationEventStore } from './authorization-event-store';
+import { createAuthorizerStore } from './authorizer-store';
+import { createDueWork } from './due-work';
 import { createEnvelopeSealer } from './envelope-sealer';
 import { createKmsSealer } from './kms-sealer';
 import { createLoginCodeStore } from './login-code-store';
@@ -24,13 +27,25 @@ export interface ComponentStoresInput {
   leaseDurationMs?: number;
   /** How long an H5 login code may be redeemed. @default 120000 */
   loginCodeTtlMs?: number;
+  /** Refresh an authorizer's token this long before it expires. @default 900000 */
+  authorizerRefreshMarginMs?: number;
+  /** How long one authorizer refresh, or one code exchange attempt, holds its lease. @default 60000 */
+  authorizerLeaseMs?: number;
 }
+
+/**
+ * Data keys for authorizer tokens and authorization codes are reused for a few minutes: thousands of tokens are sealed
+ * and opened a day, and one KMS call each would dominate the cost (README, cost model).
+ */
+const TOKEN_DATA_KEY_CACHE = { maxAgeMs: 5 * 60_000, maxUses: 10_000 };
 
 /** Every store of one component over one table, sharing clients and the KMS sealers (each store is only a few closures). */
 export function createComponentStores(input: ComponentStoresInput) {
   const { dynamo, tableName, componentAppid, now } = input;
   const sealer = createKmsSealer({ kms: input.kms, keyId: input.kmsKeyId, componentAppid });
   const envelopes = createEnvelopeSealer({ kms: input.kms, keyId: input.kmsKeyId, componentAppid });
+  const tokenEnvelopes = createEnvelopeSealer({ kms: input.kms, keyId: input.kmsKeyId, componentAppid, dataKeyCache: { ...TOKEN_DATA_KEY_CACHE, now } });
+  const authorizerLeaseMs = input.authorizerLeaseMs ?? 60_000;
   const base = { dynamo, tableName, componentAppid };
   return {
     sealer,
@@ -44,6 +59,15 @@ export function createComponentStores(input: ComponentStoresInput) {
     loginCodes: createLoginCodeStore({ ...base, now, ttlMs: input.loginCodeTtlMs ?? 120_000 }),
     users: createUserStore({ ...base, sealer, now }),
     sessionRevocations: createSessionRevocationStore({ ...base, now }),
+    authorizers: createAuthorizerStore({
+      ...base,
+      envelopes: tokenEnvelopes,
+      now,
+      refreshMarginMs: input.authorizerRefreshMarginMs ?? 900_000,
+      leaseMs: authorizerLeaseMs,
+    }),
+    authorizationCodes: createAuthorizationCodeStore({ ...base, envelopes: tokenEnvelopes, now, leaseMs: authorizerLeaseMs }),
+    dueWork: createDueWork(base),
   };
 }
 

@@ -54,6 +54,15 @@ export const revokedSessionPk = (componentAppid: string, jti: string): string =>
 export const auditPk = (componentAppid: string, receivedAtMs: number): string =>
   partitionKey('audit', componentAppid, new Date(receivedAtMs).toISOString().slice(0, 10));
 
+/**
+ * The partition of the sparse `due` index that holds a component's due work (authorizer refreshes and authorization
+ * code exchanges alike), so one Query by due time finds all of it.
+ */
+export const dueIndexKey = (componentAppid: string): string => `DUE#${componentAppid}`;
+
+/** The `status` index partition of a component's authorizers in one status. */
+export const authorizerStatusIndexKey = (componentAppid: string, status: string): string => `STATUS#${componentAppid}#${status}`;
+
 export const DAY_SEC = 86_400;
 
 /** Epoch seconds `days` after `nowMs`, for the ttl attribute. */

@@ -1,0 +1,61 @@
+import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { PARTITIONS, TABLE_INDEXES } from '../contract';
+import { storeUnavailable } from './store-errors';
+import { dueIndexKey } from './table-keys';
+
+/** Work that falls due: an authorizer token to refresh, or an authorization code to exchange. */
+export type DueWork = { kind: 'refresh'; authorizerAppid: string; dueAtMs: number } | { kind: 'exchange'; codeSha256: string; dueAtMs: number };
+
+/**
+ * The sparse `due` index of one component, read by due time: authorizers carry `dueKey`/`dueAtMs` while authorized,
+ * codes while their exchange is not done. A Query, never a Scan, whatever the number of authorizers.
+ */
+export function createDueWork(input: { dynamo: DynamoDBDocumentClient; tableName: string; componentAppid: string }) {
+  const { indexName, partitionKey, sortKey } = TABLE_INDEXES.due;
+  const authorizerPrefix = `${PARTITIONS.authorizers.prefix}#${input.componentAppid}#`;
+  const codePrefix = `${PARTITIONS.authorizationCodes.prefix}#${input.componentAppid}#`;
+
+  const query = async (params: { upToMs?: number; limit?: number; startKey?: Record<string, unknown> }) => {
+    try {
+      return await input.dynamo.send(
+        new QueryCommand({
+          TableName: input.tableName,
+          IndexName: indexName,
+          KeyConditionExpression: params.upToMs === undefined ? '#k = :k' : '#k = :k AND #due <= :upTo',
+          ExpressionAttributeNames: { '#k': partitionKey, ...(params.upToMs === undefined ? {} : { '#due': sortKey }) },
+          ExpressionAttributeValues: { ':k': dueIndexKey(input.componentAppid), ...(params.upToMs === undefined ? {} : { ':upTo': params.upToMs }) },
+          ...(params.limit ? { Limit: params.limit } : {}),
+          ...(params.startKey ? { ExclusiveStartKey: params.startKey } : {}),
+        }),
+      );
+    } catch (err) {
+      throw storeUnavailable('Query due work', err);
+    }
+  };
+
+  const toWork = (item: Record<string, unknown>): DueWork | null => {
+    const pk = String(item.pk);
+    const dueAtMs = Number(item[sortKey]);
+    if (pk.startsWith(authorizerPrefix)) return { kind: 'refresh', authorizerAppid: pk.slice(authorizerPrefix.length), dueAtMs };
+    if (pk.startsWith(codePrefix)) return { kind: 'exchange', codeSha256: pk.slice(codePrefix.length), dueAtMs };
+    return null;
+  };
+
+  return {
+    /** One page of the work due by `nowMs`, oldest first. */
+    async page(params: { nowMs: number; limit?: number; startKey?: Record<string, unknown> }): Promise<{ work: DueWork[]; nextKey?: Record<string, unknown> }> {
+      const out = await query({ upToMs: params.nowMs, ...(params.limit ? { limit: params.limit } : {}), ...(params.startKey ? { startKey: params.startKey } : {}) });
+      const work = (out.Items ?? []).map(toWork).filter((entry): entry is DueWork => entry !== null);
+      return { work, ...(out.LastEvaluatedKey ? { nextKey: out.LastEvaluatedKey } : {}) };
+    },
+
+    /** The earliest due entry of all (due or not yet): its due time says how close the oldest token is to expiring. */
+    async earliest(): Promise<DueWork | null> {
+      const out = await query({ limit: 1 });
+      const first = out.Items?.[0];
+      return first ? toWork(first) : null;
+    },
+  };
+}
+
+export type DueWorkIndex = ReturnType<typeof createDueWork>;
