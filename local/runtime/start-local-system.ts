@@ -1,3 +1,4 @@
+import { SERVICE_TABLE } from './service-table';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
@@ -51,7 +52,7 @@ export async function startLocalSystem(config: LocalConfig, log: (line: string) 
     for (const close of closers.reverse()) await close().catch(() => undefined);
   };
   try {
-    await aws.createTable(LOCAL_TABLE);
+    await aws.createTable(LOCAL_TABLE, SERVICE_TABLE);
     const secretArn = aws.putSecret(
       'wechat-component/local',
       JSON.stringify({ appsecret: config.sim.componentAppsecret, token: config.sim.token, encodingAesKey: config.sim.encodingAesKey }),

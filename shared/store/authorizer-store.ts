@@ -445,9 +445,12 @@ export function createAuthorizerStore(input: AuthorizerStoreInput) {
       return counts;
     },
 
-    /** How many authorized authorizers hold a token valid at `nowMs` (their due time is after now - margin). */
+    /**
+     * How many authorized authorizers hold a token valid at `nowMs`: a Query of the `due` index (it carries
+     * `expiresAtMs`) with a filter, never a Scan. Reads the whole index partition, so it is for gauges, not hot paths.
+     */
     async countValidTokens(nowMs: number): Promise<number> {
-      return countIndex(dynamo, tableName, TABLE_INDEXES.due, dueKey, { above: nowMs - input.refreshMarginMs });
+      return countIndex(dynamo, tableName, TABLE_INDEXES.due, dueKey, { expiresAfterMs: nowMs });
     },
 
     /** Every authorized authorizer's appid, from the `status` index (for the daily reconcile). */
@@ -462,7 +465,7 @@ export function createAuthorizerStore(input: AuthorizerStoreInput) {
               TableName: tableName,
               IndexName: TABLE_INDEXES.status.indexName,
               KeyConditionExpression: '#k = :k',
-              ExpressionAttributeNames: { '#k': TABLE_INDEXES.status.partitionKey },
+              ExpressionAttributeNames: { '#k': TABLE_INDEXES.status.partitionKey.name },
               ExpressionAttributeValues: { ':k': statusKey('authorized') },
               ...(startKey ? { ExclusiveStartKey: startKey } : {}),
             }),
@@ -486,9 +489,9 @@ function holderCondition(holder: string) {
 async function countIndex(
   dynamo: DynamoDBDocumentClient,
   tableName: string,
-  index: { indexName: string; partitionKey: string; sortKey: string },
+  index: { indexName: string; partitionKey: { name: string }; sortKey: { name: string } },
   partition: string,
-  range?: { above: number },
+  filter?: { expiresAfterMs: number },
 ): Promise<number> {
   let count = 0;
   let startKey: Record<string, unknown> | undefined;
@@ -499,9 +502,10 @@ async function countIndex(
           TableName: tableName,
           IndexName: index.indexName,
           Select: 'COUNT',
-          KeyConditionExpression: range ? '#k = :k AND #s > :above' : '#k = :k',
-          ExpressionAttributeNames: { '#k': index.partitionKey, ...(range ? { '#s': index.sortKey } : {}) },
-          ExpressionAttributeValues: { ':k': partition, ...(range ? { ':above': range.above } : {}) },
+          KeyConditionExpression: '#k = :k',
+          ExpressionAttributeNames: { '#k': index.partitionKey.name, ...(filter ? { '#e': 'expiresAtMs' } : {}) },
+          ExpressionAttributeValues: { ':k': partition, ...(filter ? { ':after': filter.expiresAfterMs } : {}) },
+          ...(filter ? { FilterExpression: '#e > :after' } : {}),
           ...(startKey ? { ExclusiveStartKey: startKey } : {}),
         }),
       );

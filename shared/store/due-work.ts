@@ -11,7 +11,9 @@ export type DueWork = { kind: 'refresh'; authorizerAppid: string; dueAtMs: numbe
  * codes while their exchange is not done. A Query, never a Scan, whatever the number of authorizers.
  */
 export function createDueWork(input: { dynamo: DynamoDBDocumentClient; tableName: string; componentAppid: string }) {
-  const { indexName, partitionKey, sortKey } = TABLE_INDEXES.due;
+  const { indexName } = TABLE_INDEXES.due;
+  const partitionKey = TABLE_INDEXES.due.partitionKey.name;
+  const sortKey = TABLE_INDEXES.due.sortKey.name;
   const authorizerPrefix = `${PARTITIONS.authorizers.prefix}#${input.componentAppid}#`;
   const codePrefix = `${PARTITIONS.authorizationCodes.prefix}#${input.componentAppid}#`;
 

@@ -1,3 +1,4 @@
+import { SERVICE_TABLE } from '../../local/runtime/service-table';
 import { setTimeout as delay } from 'node:timers/promises';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
@@ -90,7 +91,7 @@ export interface HarnessOptions {
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const clock = new FakeClock();
   const aws = await startLocalAws({ now: clock.now });
-  await aws.createTable(TABLE_NAME);
+  await aws.createTable(TABLE_NAME, SERVICE_TABLE);
   const secretArn = aws.putSecret('wechat-component', JSON.stringify({ appsecret: TEST_SECRETS.appsecret, token: TEST_SECRETS.token, encodingAesKey: TEST_SECRETS.encodingAesKey }));
   const sessionSecretArn = aws.putSecret('wechat-session', TEST_SESSION_SIGNING_KEY);
   const componentAppid = TEST_SECRETS.componentAppid;

@@ -1,3 +1,4 @@
+import { SERVICE_TABLE } from '../../../local/runtime/service-table';
 import { randomBytes } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
@@ -22,7 +23,7 @@ export interface LocalTable {
 /** dynalite and the KMS stand-in with the service table created, and real SDK clients pointed at them. */
 export async function startLocalTable(): Promise<LocalTable> {
   const aws = await startLocalAws();
-  await aws.createTable(TABLE_NAME);
+  await aws.createTable(TABLE_NAME, SERVICE_TABLE);
   const dynamoClient = new DynamoDBClient(aws.clientConfig('dynamodb'));
   const kms = new KMSClient(aws.clientConfig('kms'));
   return {
