@@ -12,6 +12,7 @@ import { createPushAuditLog } from './push-audit-log';
 import { createRefreshGuards } from './refresh-guards';
 import { createRefreshLeases } from './refresh-lease';
 import { createSessionRevocationStore } from './session-revocation-store';
+import { createTokenEnvelopeSealer } from './token-envelopes';
 import { createTicketStore } from './ticket-store';
 import { createTokenStore } from './token-store';
 import { createUserStore } from './user-store';
@@ -33,18 +34,12 @@ export interface ComponentStoresInput {
   authorizerLeaseMs?: number;
 }
 
-/**
- * Data keys for authorizer tokens and authorization codes are reused for a few minutes: thousands of tokens are sealed
- * and opened a day, and one KMS call each would dominate the cost (README, cost model).
- */
-const TOKEN_DATA_KEY_CACHE = { maxAgeMs: 5 * 60_000, maxUses: 10_000 };
-
 /** Every store of one component over one table, sharing clients and the KMS sealers (each store is only a few closures). */
 export function createComponentStores(input: ComponentStoresInput) {
   const { dynamo, tableName, componentAppid, now } = input;
   const sealer = createKmsSealer({ kms: input.kms, keyId: input.kmsKeyId, componentAppid });
   const envelopes = createEnvelopeSealer({ kms: input.kms, keyId: input.kmsKeyId, componentAppid });
-  const tokenEnvelopes = createEnvelopeSealer({ kms: input.kms, keyId: input.kmsKeyId, componentAppid, dataKeyCache: { ...TOKEN_DATA_KEY_CACHE, now } });
+  const tokenEnvelopes = createTokenEnvelopeSealer({ kms: input.kms, keyId: input.kmsKeyId, componentAppid, now });
   const authorizerLeaseMs = input.authorizerLeaseMs ?? 60_000;
   const base = { dynamo, tableName, componentAppid };
   return {
