@@ -30,6 +30,11 @@ export type AuthorizerRefreshOutcome =
 /** Readers are served a token with at least this long left (as the component token reader). */
 export const READER_MIN_REMAINING_MS = 300_000;
 /**
+ * A reader-miss refreshes when the token has less than this left: a minute more than readers require, so a reader
+ * whose clock runs a little ahead of the worker's never hears "fresh" about a token it cannot use.
+ */
+const READER_MISS_WINDOW_MS = READER_MIN_REMAINING_MS + 60_000;
+/**
  * An invalidation is ignored while the stored token is younger than this: WeChat does not revoke a token it just
  * issued, and it caps how fast a buggy or hostile reader could spend an authorizer's quota (one refresh a minute).
  */
@@ -46,7 +51,7 @@ export async function refreshAuthorizerToken(deps: AuthorizerDeps, request: Auth
   const lease = await deps.authorizers.acquireLease({
     authorizerAppid,
     reason: request.reason,
-    minRemainingMs: READER_MIN_REMAINING_MS,
+    minRemainingMs: READER_MISS_WINDOW_MS,
     minTokenAgeMs: MIN_TOKEN_AGE_FOR_INVALIDATION_MS,
     ...(request.staleTokenSha256 ? { staleTokenSha256: request.staleTokenSha256 } : {}),
   });
