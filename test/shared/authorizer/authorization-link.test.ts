@@ -147,7 +147,7 @@ describe('makeAuthorizationLink and verifyAuthorizationLink', () => {
   });
 
   it('never puts the key, the sig or the query in its messages', () => {
-    const query = { ...signedQuery(), auth_type: '2' };
+    const query: Record<string, string> = { ...signedQuery(), auth_type: '2' };
 
     const err = refusal(query);
 
