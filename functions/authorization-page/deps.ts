@@ -15,6 +15,9 @@ import { createPreAuthCodeRate } from '../../shared/store/pre-auth-code-rate';
  */
 const CALLBACK_WAIT = { polls: 20, intervalMs: 250 };
 
+/** Callbacks allowed per pre-auth code allowed, per minute: room for reloads of the result page. */
+const CALLBACKS_PER_PRE_AUTH_CODE = 3;
+
 /** Production wiring from the environment; fails at cold start naming every bad variable. */
 export function createAuthorizationPageDepsFromEnv(options: RuntimeOptions = {}): AuthorizationPageDeps {
   const config = loadConfig(
@@ -32,6 +35,7 @@ export function createAuthorizationPageDepsFromEnv(options: RuntimeOptions = {})
   const { componentAppid } = config;
   const { deps, runtime } = createAuthorizerRuntime(config, options, 'authorization-page');
   const { now, clients } = runtime;
+  const rate = { dynamo: createDocumentClient(clients.dynamo), tableName: config.tableName, componentAppid, now };
   return {
     ...deps,
     pageMode: config.authorizationPageMode,
@@ -41,7 +45,8 @@ export function createAuthorizationPageDepsFromEnv(options: RuntimeOptions = {})
       getKey: createCachedSecret({ secretArn: config.authorizationLinkSecretArn, client: clients.secretsManager, now }, authorizationLinkKeyFrom),
       now,
     }),
-    preAuthCodeRate: createPreAuthCodeRate({ dynamo: createDocumentClient(clients.dynamo), tableName: config.tableName, componentAppid, perMinute: config.preAuthCodesPerMinute, now }),
+    preAuthCodeRate: createPreAuthCodeRate({ ...rate, perMinute: config.preAuthCodesPerMinute }),
+    callbackRate: createPreAuthCodeRate({ ...rate, perMinute: config.preAuthCodesPerMinute * CALLBACKS_PER_PRE_AUTH_CODE, counter: 'callbacks' }),
     callbackUrl: config.authorizationCallbackUrl,
     mpBaseUrl: config.mpBase,
     openBaseUrl: config.openBase,

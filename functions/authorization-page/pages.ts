@@ -38,6 +38,11 @@ export const FAILURES: Record<AuthorizationPageErrorCode | 'INTERNAL', PageText>
     zh: '最近一分钟内打开授权页的次数过多。请一分钟后刷新本页。',
     en: 'The authorization page was opened too often in the last minute. Reload this page in a minute.',
   },
+  CALLBACK_RATE_LIMITED: {
+    status: 429,
+    zh: '最近一分钟内完成的授权过多，暂时无法显示结果。您的授权不会丢失：微信也会通知本平台。请一分钟后刷新本页查看结果。',
+    en: 'Too many authorizations were completed in the last minute to show this result now. Your authorization is not lost: WeChat also notifies the platform. Reload this page in a minute to see the result.',
+  },
   TOKEN_UNAVAILABLE: { status: 503, zh: '平台暂时不可用。请几分钟后刷新本页。', en: 'The platform is temporarily unavailable. Reload this page in a few minutes.' },
   WECHAT_UNAVAILABLE: { status: 502, zh: '微信暂时没有响应。请稍后刷新本页。', en: 'WeChat did not answer in time. Reload this page in a moment.' },
   WECHAT_ERROR: {

@@ -11,6 +11,11 @@ export interface AuthorizationPageDeps extends AuthorizerDeps {
   pageMode: 'signed' | 'open';
   links: Pick<AuthorizationLinks, 'resolve'>;
   preAuthCodeRate: PreAuthCodeRate;
+  /**
+   * Callbacks recorded per minute: every real one follows a pre-auth code, so a flood of made-up codes (each would
+   * be stored, queued and cost an api_query_auth) is cut off here; the push still delivers every real code.
+   */
+  callbackRate: PreAuthCodeRate;
   /** Our /authorize/callback URL: the redirect_uri of both links, on the same domain as the page. */
   callbackUrl: string;
   /** https://mp.weixin.qq.com (PC link), or the simulator. */

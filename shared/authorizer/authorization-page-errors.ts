@@ -10,6 +10,7 @@ export type AuthorizationPageErrorCode =
   | 'WECHAT_ERROR'
   | 'CODE_MISSING'
   | 'CODE_MALFORMED'
+  | 'CALLBACK_RATE_LIMITED'
   | 'CODE_REFUSED'
   | 'AUTHORIZATION_LOST'
   | 'STORE_UNAVAILABLE';

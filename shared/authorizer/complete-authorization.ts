@@ -30,6 +30,13 @@ export async function completeAuthorization(deps: AuthorizationPageDeps, query: 
   if (code === undefined || code === '') throw new AuthorizationPageError('CODE_MISSING', 'the callback carries no auth_code');
   if (!AUTH_CODE.test(code)) throw new AuthorizationPageError('CODE_MALFORMED', 'auth_code is not printable ASCII of at most 512 characters');
   secretRegistry.add(code);
+  const rate = await deps.callbackRate.take().catch((err: unknown) => {
+    throw new AuthorizationPageError('STORE_UNAVAILABLE', 'the callback rate could not be counted', { cause: err });
+  });
+  if (!rate.allowed) {
+    deps.metrics.addMetric('AuthorizationCallbacksRateLimited', MetricUnit.Count, 1);
+    throw new AuthorizationPageError('CALLBACK_RATE_LIMITED', 'the callback allowance of this minute is spent', { retryAfterSec: rate.retryAfterSec });
+  }
   const expiresInSec = query.expires_in !== undefined && EXPIRES_IN.test(query.expires_in) ? Number(query.expires_in) : DEFAULT_CODE_TTL_SEC;
 
   const nowMs = deps.now();

@@ -138,11 +138,39 @@ describe('GET /authorize/callback', () => {
   });
 });
 
+describe('GET /authorize/callback rate', () => {
+  let s: AuthorizationSystem;
+  beforeAll(async () => {
+    // Callbacks may come three times as often as pre-auth codes are made (reloads); here 3 a minute.
+    s = await startAuthorizationSystem({ preAuthCodesPerMinute: 1 });
+  });
+  afterAll(async () => s?.close());
+
+  it('answers a flood of made-up codes with 429 beyond the minute allowance, storing, queueing and asking nothing for them', async () => {
+    s.clock.advance(60_000 - (s.clock.now() % 60_000));
+    const codes = Array.from({ length: 5 }, (_, i) => `made-up-authorization-code-${i}-0123456789`);
+
+    const responses = [];
+    for (const code of codes) responses.push(await fetch(callback(s, { auth_code: code })));
+    const limited = responses[3]!;
+    const limitedHtml = await limited.text();
+
+    expect(responses.map((response) => response.status)).toEqual([400, 400, 400, 429, 429]);
+    expect(limited.headers.get('retry-after')).toBe('60');
+    expect(errorCodeOf(limitedHtml)).toBe('CALLBACK_RATE_LIMITED');
+    expect(limitedHtml).toContain('WeChat also notifies the platform');
+    expect(await s.stores.authorizationCodes.get(sha256Hex(codes[3]!))).toBeNull();
+    expect(await s.stores.authorizationCodes.get(sha256Hex(codes[4]!))).toBeNull();
+    expect(wechatCalls(s.sim).queryAuth).toBe(3);
+  });
+});
+
 describe('callback and push for the same code, at once', () => {
   const appids = accountAppids(100, 'r');
   let s: AuthorizationSystem;
   beforeAll(async () => {
-    s = await startAuthorizationSystem({ sim: { authorizationAccounts: appids } });
+    // 100 authorizations in one (simulated) minute: the callback allowance must not be what this test measures.
+    s = await startAuthorizationSystem({ sim: { authorizationAccounts: appids }, preAuthCodesPerMinute: 100 });
   });
   afterAll(async () => s?.close());
 

@@ -1,6 +1,6 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { createPreAuthCodeRate, PRE_AUTH_CODE_RATE_SK, preAuthCodeRatePk } from '../../../shared/store/pre-auth-code-rate';
+import { createPreAuthCodeRate, preAuthCodeRatePk, RATE_COUNTER_SK } from '../../../shared/store/pre-auth-code-rate';
 import { StoreError } from '../../../shared/store/store-errors';
 import { newComponentAppid, storeErrorOf, TABLE_NAME, useLocalTable } from './local-table';
 
@@ -46,6 +46,13 @@ describe('createPreAuthCodeRate', () => {
     expect(decisions.filter((decision) => decision.allowed)).toHaveLength(20);
   });
 
+  it('keeps the callback counter apart from the pre-auth code counter of the same minute', async () => {
+    await takeTimes(newRate(1), 2);
+    const callbacks = createPreAuthCodeRate({ dynamo: ctx.local.dynamo, tableName: TABLE_NAME, componentAppid: ctx.componentAppid, perMinute: 1, now: ctx.clock.now, counter: 'callbacks' });
+
+    expect(await takeTimes(callbacks, 2)).toEqual([true, false]);
+  });
+
   it('keeps components apart', async () => {
     await takeTimes(newRate(1), 2);
 
@@ -57,7 +64,7 @@ describe('createPreAuthCodeRate', () => {
     await takeTimes(rate, 5);
 
     const item = (await ctx.local.dynamo.send(
-      new GetCommand({ TableName: TABLE_NAME, Key: { pk: preAuthCodeRatePk(ctx.componentAppid, ctx.clock.now()), sk: PRE_AUTH_CODE_RATE_SK } }),
+      new GetCommand({ TableName: TABLE_NAME, Key: { pk: preAuthCodeRatePk(ctx.componentAppid, ctx.clock.now()), sk: RATE_COUNTER_SK.preAuthCodes } }),
     )).Item;
 
     expect(item).toMatchObject({ count: 2, ttl: ctx.clock.nowSec + 86_400 });
