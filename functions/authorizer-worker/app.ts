@@ -1,27 +1,30 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { AuthorizationLinks } from '../../shared/authorizer/authorization-link';
+import { AuthorizationLinkRequestError } from '../../shared/authorizer/authorization-page-errors';
 import type { AuthorizerDeps } from '../../shared/authorizer/authorizer-deps';
 import { parseAuthorizerJob, type AuthorizerJob } from '../../shared/authorizer/authorizer-jobs';
 import { exchangeAuthorizationCode } from '../../shared/authorizer/exchange-authorization-code';
 import { reconcileAuthorizers } from '../../shared/authorizer/reconcile-authorizers';
 import { refreshAuthorizerToken } from '../../shared/authorizer/refresh-authorizer-token';
 import { reportAuthorizerGauges, scheduleDueWork } from '../../shared/authorizer/schedule-due-work';
-import { actionKey, parseWorkerRequest, READER_ACTIONS } from '../../shared/authorizer/worker-request';
+import { actionKey, parseWorkerRequest, READER_ACTIONS, type WorkerRequest } from '../../shared/authorizer/worker-request';
 import { withObservability } from '../../shared/log/observability';
 import { invocationQualifier } from '../../shared/runtime/invocation-qualifier';
+
+/** The worker's dependencies: the authorizer lifecycle's, and the operator's authorization links. */
+export interface AuthorizerWorkerDeps extends AuthorizerDeps {
+  authorizationLinks: Pick<AuthorizationLinks, 'make'>;
+}
 
 /**
  * The authorizer worker: SQS jobs (refresh one authorizer, exchange one authorization code), readers' refresh
  * requests (through the `reader` alias), the due sweep and the daily reconcile (schedules), and operator actions.
  * Returns what happened, never a token.
  */
-export function makeAuthorizerWorkerHandler(deps: AuthorizerDeps) {
+export function makeAuthorizerWorkerHandler(deps: AuthorizerWorkerDeps) {
   return withObservability(deps.logger, deps.metrics, async (event: unknown, context: Context): Promise<unknown> => {
-    const request = parseWorkerRequest(event);
-    if (!request) {
-      deps.logger.warn('authorizer worker request refused: not a job batch, a refresh request or a known action');
-      throw new Error('invalid request: expected SQS records or {"action":"refresh"|"schedule"|"reconcile"|"import",...}');
-    }
+    const request = readRequest(deps, event);
     const qualifier = invocationQualifier(context.invokedFunctionArn);
     if (qualifier !== null && !READER_ACTIONS.has(actionKey(request))) {
       deps.logger.warn('authorizer worker request refused: not allowed through this alias', { action: actionKey(request), invokedVia: qualifier });
@@ -43,8 +46,31 @@ export function makeAuthorizerWorkerHandler(deps: AuthorizerDeps) {
         return reconcileAuthorizers(deps, 'report');
       case 'import':
         return reconcileAuthorizers(deps, 'import');
+      case 'authorization-link': {
+        const { action: _action, ...target } = request;
+        const link = await deps.authorizationLinks.make(target);
+        deps.logger.info('authorization link made', { authType: target.authType, bizAppid: target.bizAppid, expiresAt: link.expiresAt });
+        return link;
+      }
     }
   });
+}
+
+/** The request, or an error that says what is wrong with it (logged as refused input). */
+function readRequest(deps: AuthorizerDeps, event: unknown): WorkerRequest {
+  let request: WorkerRequest | null;
+  try {
+    request = parseWorkerRequest(event);
+  } catch (err) {
+    if (!(err instanceof AuthorizationLinkRequestError)) throw err;
+    deps.logger.warn('authorizer worker request refused: invalid authorization-link request', { problem: err.message });
+    throw new Error(`invalid authorization-link request: ${err.message}`);
+  }
+  if (!request) {
+    deps.logger.warn('authorizer worker request refused: not a job batch, a refresh request or a known action');
+    throw new Error('invalid request: expected SQS records or {"action":"refresh"|"schedule"|"reconcile"|"import"|"authorization-link",...}');
+  }
+  return request;
 }
 
 /**

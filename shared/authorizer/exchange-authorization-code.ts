@@ -58,7 +58,13 @@ export async function exchangeAuthorizationCode(deps: AuthorizerDeps, codeSha256
     ...(exchanged.accessToken ? { accessToken: { ...exchanged.accessToken, fetchedAtMs: deps.now() } } : {}),
     funcInfo: exchanged.funcInfo,
   });
-  await deps.codes.finish({ codeSha256, holder: claim.holder, status: 'exchanged', outcome: applied === 'applied' ? 'exchanged' : 'exchanged-but-superseded' });
+  await deps.codes.finish({
+    codeSha256,
+    holder: claim.holder,
+    status: 'exchanged',
+    outcome: applied === 'applied' ? 'exchanged' : 'exchanged-but-superseded',
+    authorizerAppid: exchanged.authorizerAppid,
+  });
   deps.metrics.addMetric('AuthorizationsExchanged', MetricUnit.Count, 1);
   deps.logger.info('authorization code exchanged', { ...codeKeys(claim), authorizerAppid: exchanged.authorizerAppid, infoType: claim.item.infoType, applied });
   if (applied === 'applied') await fetchProfile(deps, exchanged.authorizerAppid);

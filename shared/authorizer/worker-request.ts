@@ -1,17 +1,20 @@
 import type { SQSEvent } from 'aws-lambda';
+import { readLinkRequest, type AuthorizationLinkTarget } from './authorization-link';
 import type { AuthorizerRefreshRequest } from './refresh-authorizer-token';
 
 /**
  * What the authorizer worker is asked to do. SQS batches carry refresh and exchange jobs; readers ask for a refresh
  * (through the `reader` alias: reader-miss and invalidate only); the schedules ask for the due sweep and the daily
- * reconcile; operators (the unqualified function) may force a refresh or import every refresh token WeChat lists.
+ * reconcile; operators (the unqualified function) may force a refresh, import every refresh token WeChat lists, or
+ * make a signed authorization link.
  */
 export type WorkerRequest =
   | { action: 'jobs'; event: SQSEvent }
   | ({ action: 'refresh' } & AuthorizerRefreshRequest)
   | { action: 'schedule' }
   | { action: 'reconcile' }
-  | { action: 'import' };
+  | { action: 'import' }
+  | ({ action: 'authorization-link'; ttlSec: number } & AuthorizationLinkTarget);
 
 /** Actions a caller of an alias (a token reader) may ask for; the rest only through the unqualified function. */
 export const READER_ACTIONS = new Set(['refresh:reader-miss', 'refresh:invalidate']);
@@ -21,7 +24,8 @@ const SHA256_HEX = /^[0-9a-f]{64}$/;
 const REASONS = new Set(['schedule', 'reader-miss', 'invalidate', 'operator']);
 
 /**
- * The worker's input, or null for anything else (refused by the handler). Checked by hand: the worker runs on every
+ * The worker's input, or null for anything else (refused by the handler); an authorization-link request with a bad
+ * field throws AuthorizationLinkRequestError naming it. Checked by hand: the worker runs on every
  * refresh of every authorizer, and a validation library would be most of its bundle (see bench, cold start).
  */
 export function parseWorkerRequest(event: unknown): WorkerRequest | null {
@@ -35,6 +39,8 @@ export function parseWorkerRequest(event: unknown): WorkerRequest | null {
     case 'reconcile':
     case 'import':
       return { action: input.action };
+    case 'authorization-link':
+      return { action: 'authorization-link', ...readLinkRequest(input) };
     case 'refresh': {
       if (typeof input.authorizerAppid !== 'string' || !APPID.test(input.authorizerAppid)) return null;
       if (typeof input.reason !== 'string' || !REASONS.has(input.reason)) return null;

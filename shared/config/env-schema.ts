@@ -18,6 +18,8 @@ export const configSchema = z.object({
   // Attempts per WeChat call, retries included (only -1, network errors and 5xx are retried).
   apiMaxAttempts: positiveInt(3),
   openBase: z.url({ protocol: /^https?$/ }).default('https://open.weixin.qq.com'),
+  // Where the PC authorization page (componentloginpage) lives; the simulator locally.
+  mpBase: z.url({ protocol: /^https?$/ }).default('https://mp.weixin.qq.com'),
   tableName: nonEmpty,
   kmsKeyId: nonEmpty,
   refresherFunction: nonEmpty,
@@ -43,6 +45,8 @@ export const configSchema = z.object({
   // Longer than one refresh's worst case (3 attempts x 5 s timeout + backoff), as the component lease.
   authorizerLeaseSec: positiveInt(60),
   authorizerWorkerFunction: nonEmpty,
+  // Our /authorize page: what the operator's signed links point at (its host is the 授权发起页域名).
+  authorizationPageUrl: z.url({ protocol: /^https?$/ }),
   authorizationCallbackUrl: z.url({ protocol: /^https?$/ }),
   authorizationLinkSecretArn: nonEmpty,
   // 'signed' (default): the page opens only from an operator's signed, expiring link; 'open': anyone may open it.

@@ -25,7 +25,7 @@ export interface RuntimeOptions {
   clients?: Partial<AwsClients>;
   /** @default Date.now */
   now?: () => number;
-  /** How WeChat API calls wait between retries. @default a setTimeout-based sleep */
+  /** How functions wait: WeChat API calls between retries, the authorization callback between reads. @default a setTimeout-based sleep */
   sleep?: (ms: number) => Promise<void>;
 }
 

@@ -217,10 +217,21 @@ export function createAuthorizationCodeStore(input: {
       }
     },
 
-    /** Ends the code's life: exchanged, refused (with WeChat's errcode) or lost (waiting for the push). Holder only. */
-    async finish(end: { codeSha256: string; holder: string; status: 'exchanged' | 'refused' | 'lost'; outcome: string; errcode?: number }): Promise<boolean> {
+    /**
+     * Ends the code's life: exchanged (naming the authorizer WeChat answered for, so a later look at the code, such as
+     * a reloaded callback page, can say which account it authorized), refused (with WeChat's errcode) or lost (waiting
+     * for the push). Holder only.
+     */
+    async finish(end: {
+      codeSha256: string;
+      holder: string;
+      status: 'exchanged' | 'refused' | 'lost';
+      outcome: string;
+      errcode?: number;
+      authorizerAppid?: string;
+    }): Promise<boolean> {
       const parts = updateExpression({
-        set: { status: end.status, outcome: end.outcome, finishedAtMs: now(), lastErrcode: end.errcode },
+        set: { status: end.status, outcome: end.outcome, finishedAtMs: now(), lastErrcode: end.errcode, authorizerAppid: end.authorizerAppid },
         remove: [...LEASE_ATTRIBUTES, 'dueKey', 'dueAtMs'],
       });
       const out = await update({ Key: key(end.codeSha256), ...withCondition(parts, holderCondition(end.holder)) }, 'authorization code end');
