@@ -1,14 +1,11 @@
-import { Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
-import type * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import { Duration, type RemovalPolicy, Stack, Tokenization } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { APPID_PATTERN as APPID, ENV, partitionPattern, REFRESHER_READER_ALIAS, ROUTES } from '../shared/contract';
+import { ENV, partitionPattern, REFRESHER_READER_ALIAS, ROUTES } from '../shared/contract';
 import { ComponentAlarms } from './component/component-alarms';
 import { ComponentApi, type Throttle } from './component/component-api';
 import { createEgressNetwork, WechatEgress } from './component/component-egress';
@@ -18,87 +15,11 @@ import { createComponentTable, grantItems } from './component/component-table';
 import { RefreshSchedule } from './component/component-schedule';
 import { ComponentH5OAuth, type H5OAuthProps } from './component/component-h5-oauth';
 import { nagAcknowledgements } from './nag-acknowledgements';
+import { validateProps } from './component/validate-props';
+import { PROP_DEFAULTS, type WechatComponentProps } from './wechat-component-props';
 
 export { WechatEgress };
-export type { H5OAuthProps, Throttle };
-
-const DEFAULT_THROTTLE: Throttle = { rateLimit: 20, burstLimit: 40 };
-const DEFAULT_PUSH_THROTTLE: Throttle = { rateLimit: 100, burstLimit: 200 };
-
-
-export interface WechatComponentProps {
-  /** The third-party platform's component_appid (`wx` + 16 characters). */
-  readonly componentAppid: string;
-  /**
-   * An existing secret holding JSON `{"appsecret","token","encodingAesKey"}`.
-   * @default - a new secret encrypted with the component key; you fill in its values after deploying
-   */
-  readonly secret?: secretsmanager.ISecret;
-  /**
-   * How often the refresher checks the token.
-   * @default Duration.minutes(5)
-   */
-  readonly refreshInterval?: Duration;
-  /**
-   * Refresh when the token expires within this; must exceed the schedule so a refresh happens in time.
-   * @default Duration.minutes(15)
-   */
-  readonly refreshMargin?: Duration;
-  /**
-   * A custom domain for the HTTPS URLs registered on WeChat (certificate in this region).
-   * @default - the API's execute-api URL
-   */
-  readonly domain?: { readonly domainName: string; readonly certificate: acm.ICertificate };
-  /**
-   * Where alarms (and their recovery) are sent.
-   * @default - alarms without actions; watch them on the dashboard
-   */
-  readonly alarmTopic?: sns.ITopic;
-  /**
-   * How functions that call WeChat reach it; WeChat only accepts allow-listed IPs (errcode 61004).
-   * @default WechatEgress.natGateway()
-   */
-  readonly egress?: WechatEgress;
-  /**
-   * What happens to the table, key, secret and logs when the stack is deleted.
-   * @default RemovalPolicy.RETAIN
-   */
-  readonly removalPolicy?: RemovalPolicy;
-  /**
-   * Retention of function and API access logs.
-   * @default logs.RetentionDays.THREE_MONTHS
-   */
-  readonly logRetention?: logs.RetentionDays;
-  /**
-   * HTTP API throttling (requests per second, burst) of every route but the push route: h5-oauth routes.
-   * @default { rateLimit: 20, burstLimit: 40 }
-   */
-  readonly throttle?: Throttle;
-  /**
-   * The push route's own throttle (POST /wechat/component/events), which must be above `throttle` in both limits.
-   * WeChat pushes a few times per 10 minutes; the headroom is for junk: requests beyond the limit are answered 429
-   * before reaching the receiver, and a real push among them would be lost to that (WeChat retries a push a few
-   * times), so the limit is set well above anything the receiver needs while rejecting junk stays cheap.
-   * @default { rateLimit: 100, burstLimit: 200 }
-   */
-  readonly pushThrottle?: Throttle;
-  /**
-   * Concurrent executions reserved for the push receiver, so that other functions of the account (a flood on the
-   * sign-in routes, or anything else you run) cannot use up the account's concurrency and leave WeChat's pushes
-   * throttled. It also caps the receiver at this many. WeChat pushes a few times per 10 minutes: 5 is ample.
-   *
-   * Off by default because it fails the deployment on many accounts: Lambda always keeps 100 of an account's
-   * concurrent executions unreserved, and new AWS accounts start with a concurrency quota of 10, so they cannot
-   * reserve any. Raise the "Concurrent executions" quota (Service Quotas, AWS Lambda) first.
-   * @default - no reservation: the receiver shares the account's unreserved concurrency
-   */
-  readonly pushReceiverReservedConcurrency?: number;
-  /**
-   * h5-oauth on behalf of authorized official accounts (/h5-oauth/start, /h5-oauth/callback, /h5-oauth/session).
-   * @default - no sign-in routes
-   */
-  readonly h5OAuth?: H5OAuthProps;
-}
+export type { H5OAuthProps, Throttle, WechatComponentProps };
 
 /**
  * Everything a WeChat third-party platform needs to receive its pushes and keep its component_access_token fresh:
@@ -139,10 +60,10 @@ export class WechatComponent extends Construct {
     validateProps(props);
     this.componentAppid = props.componentAppid;
     const appid = props.componentAppid;
-    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
-    const logRetention = props.logRetention ?? logs.RetentionDays.THREE_MONTHS;
-    const refreshInterval = props.refreshInterval ?? Duration.minutes(5);
-    const refreshMargin = props.refreshMargin ?? Duration.minutes(15);
+    const removalPolicy = props.removalPolicy ?? PROP_DEFAULTS.removalPolicy;
+    const logRetention = props.logRetention ?? PROP_DEFAULTS.logRetention;
+    const refreshInterval = props.refreshInterval ?? PROP_DEFAULTS.refreshInterval;
+    const refreshMargin = props.refreshMargin ?? PROP_DEFAULTS.refreshMargin;
     const metricsNamespace = `WechatComponent/${appid}`;
 
     this.key = createComponentKey(this, { alias: `alias/wechat-component/${appid}/${Stack.of(this).stackName}`, removalPolicy });
@@ -171,7 +92,7 @@ export class WechatComponent extends Construct {
       entry: HANDLER_ENTRY.tokenRefresher,
       description: 'WeChat component: keeps the component_access_token fresh',
       timeout: Duration.seconds(30),
-      environment: { ...common, [ENV.secretArn]: this.secret.secretArn, [ENV.refreshMarginSec]: String(refreshMargin.toSeconds()) },
+      environment: { ...common, [ENV.secretArn]: this.secret.secretArn, [ENV.refreshMarginSec]: Tokenization.stringifyNumber(refreshMargin.toSeconds()) },
       logRetention,
       removalPolicy,
       ...(network ? { vpc: network } : {}),
@@ -204,8 +125,8 @@ export class WechatComponent extends Construct {
       pushReceiver: this.pushReceiver,
       logRetention,
       removalPolicy,
-      throttle: props.throttle ?? DEFAULT_THROTTLE,
-      pushThrottle: props.pushThrottle ?? DEFAULT_PUSH_THROTTLE,
+      throttle: props.throttle ?? PROP_DEFAULTS.throttle,
+      pushThrottle: props.pushThrottle ?? PROP_DEFAULTS.pushThrottle,
       ...(props.domain ? { domain: props.domain } : {}),
     });
     this.eventReceiveUrl = `${this.api.baseUrl}${ROUTES.pushEvents}`;
@@ -287,58 +208,4 @@ export class WechatComponent extends Construct {
 
 function isFunction(grantee: iam.IGrantable): grantee is lambda.Function {
   return typeof (grantee as lambda.Function).addEnvironment === 'function';
-}
-
-function validateProps(props: WechatComponentProps): void {
-  if (!APPID.test(props.componentAppid)) {
-    throw new Error(`WechatComponent: componentAppid must look like wx followed by 16 letters or digits`);
-  }
-  const schedule = props.refreshInterval ?? Duration.minutes(5);
-  const margin = props.refreshMargin ?? Duration.minutes(15);
-  if (margin.toSeconds() <= schedule.toSeconds()) {
-    throw new Error('WechatComponent: refreshMargin must be longer than refreshInterval, or a token can expire between two runs');
-  }
-  if (margin.toSeconds() >= 7200) throw new Error('WechatComponent: refreshMargin must be shorter than the token lifetime (2 hours)');
-  const throttle = props.throttle ?? DEFAULT_THROTTLE;
-  const pushThrottle = props.pushThrottle ?? DEFAULT_PUSH_THROTTLE;
-  validateThrottle('throttle', throttle);
-  validateThrottle('pushThrottle', pushThrottle);
-  if (!(pushThrottle.rateLimit > throttle.rateLimit && pushThrottle.burstLimit > throttle.burstLimit)) {
-    throw new Error(
-      'WechatComponent: pushThrottle must be above throttle in both rateLimit and burstLimit, so traffic on the sign-in routes cannot crowd out WeChat’s pushes',
-    );
-  }
-  const reserved = props.pushReceiverReservedConcurrency;
-  if (reserved !== undefined && !Token.isUnresolved(reserved) && !(Number.isInteger(reserved) && reserved >= 1)) {
-    throw new Error('WechatComponent: pushReceiverReservedConcurrency must be a whole number of 1 or more (or left out: no reservation)');
-  }
-  if (props.h5OAuth) {
-    if (props.h5OAuth.allowedReturnTo.length === 0) throw new Error('WechatComponent: h5OAuth.allowedReturnTo needs at least one URL prefix');
-    for (const entry of props.h5OAuth.allowedReturnTo) {
-      if (Token.isUnresolved(entry)) continue;
-      if (!isReturnToPrefix(entry)) {
-        throw new Error('WechatComponent: h5OAuth.allowedReturnTo entries must be https URLs with an optional path (no credentials, query, fragment or comma)');
-      }
-    }
-    for (const authorizer of props.h5OAuth.authorizerAppids ?? []) {
-      if (!APPID.test(authorizer)) throw new Error('WechatComponent: h5OAuth.authorizerAppids must be appids (wx followed by 16 letters or digits)');
-    }
-  }
-}
-
-function validateThrottle(name: 'throttle' | 'pushThrottle', throttle: Throttle): void {
-  if (!(Number.isFinite(throttle.rateLimit) && throttle.rateLimit > 0)) throw new Error(`WechatComponent: ${name}.rateLimit must be a positive number of requests per second`);
-  if (!(Number.isInteger(throttle.burstLimit) && throttle.burstLimit > 0)) throw new Error(`WechatComponent: ${name}.burstLimit must be a positive whole number`);
-}
-
-// The h5-oauth function splits WECHAT_H5_OAUTH_ALLOWED_RETURN_TO on commas and parses each entry as a URL without credentials
-// at cold start; an entry it would refuse must fail the synth here, not every sign-in after the deploy.
-function isReturnToPrefix(entry: string): boolean {
-  if (!/^https:\/\/[^/?#\s,]+(\/[^?#\s,]*)?$/.test(entry)) return false;
-  try {
-    const url = new URL(entry);
-    return url.username === '' && url.password === '';
-  } catch {
-    return false;
-  }
 }

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, Fn, RemovalPolicy, Token } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -77,8 +77,8 @@ export class ComponentH5OAuth extends Construct {
         [ENV.refresherFunction]: props.refresherReaderArn,
         [ENV.h5OAuthSessionSecretArn]: this.sessionSecret.secretArn,
         [ENV.h5OAuthCallbackUrl]: `${props.apiBaseUrl}${ROUTES.h5OAuthCallback}`,
-        [ENV.h5OAuthAllowedReturnTo]: props.allowedReturnTo.join(','),
-        [ENV.authorizerAppids]: (props.authorizerAppids ?? []).join(','),
+        [ENV.h5OAuthAllowedReturnTo]: commaJoined(props.allowedReturnTo),
+        [ENV.authorizerAppids]: commaJoined(props.authorizerAppids ?? []),
         [ENV.h5OAuthCookieBinding]: props.cookieBinding === false ? 'off' : 'on',
       },
       logRetention: props.logRetention,
@@ -108,4 +108,9 @@ export class ComponentH5OAuth extends Construct {
     ];
     for (const route of routes) nagAcknowledgements.publicH5OAuthRoute(route);
   }
+}
+
+/** The list as the function reads it; a list token (a CommaDelimitedList parameter) is joined by CloudFormation. */
+function commaJoined(list: string[]): string {
+  return Token.isUnresolved(list) ? Fn.join(',', list) : list.join(',');
 }
