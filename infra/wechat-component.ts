@@ -27,7 +27,7 @@ export type { H5OAuthProps, Throttle, WechatComponentProps };
  *
  * @example
  * const component = new WechatComponent(this, 'Wechat', { componentAppid: 'wx1234567890abcdef' });
- * component.grantReadComponentToken(myFunction); // then createComponentTokenReaderFromEnv() in myFunction
+ * component.configureTokenReader(myFunction); // then createComponentTokenReaderFromEnv() in myFunction
  */
 export class WechatComponent extends Construct {
   readonly componentAppid: string;
@@ -141,8 +141,7 @@ export class WechatComponent extends Construct {
         httpApi: this.api.httpApi,
         apiBaseUrl: this.api.baseUrl,
         commonEnvironment: common,
-        grantReadComponentToken: (grantee) => this.grantReadComponentToken(grantee),
-        refresherReaderArn: this.tokenRefresherReaderAlias.functionArn,
+        configureTokenReader: (fn) => this.configureTokenReader(fn),
         logRetention,
         removalPolicy,
         ...(network ? { network } : {}),
@@ -164,22 +163,34 @@ export class WechatComponent extends Construct {
   }
 
   /**
-   * The least a consumer Lambda needs to use the token reader: GetItem on the token item only, kms:Decrypt of tokens
-   * of this component only, and invoking the refresher's `reader` alias for an on-demand refresh (not the function
-   * itself: only operators may force a refresh). Nothing else: no secret, no write, no kms:Encrypt. When the grantee
-   * is a Lambda function, also sets the environment variables the reader reads.
+   * Permissions only, as every aws-cdk grant: the least a token reader needs. GetItem on the token item only,
+   * kms:Decrypt of tokens of this component only, and invoking the refresher's `reader` alias for an on-demand
+   * refresh (not the function itself: only operators may force a refresh). Nothing else: no secret, no write, no
+   * kms:Encrypt. A Lambda function also needs the reader's environment: see `configureTokenReader`.
    */
   grantReadComponentToken(grantee: iam.IGrantable): iam.Grant {
-    grantItems(this.table, this.key, grantee, ['GetItem'], [partitionPattern('token', this.componentAppid)]);
-    const grant = grantKeyUse(this.key, grantee, 'kms:Decrypt', this.componentAppid, ['component_access_token']);
-    iam.Grant.addToPrincipal({ grantee, actions: ['lambda:InvokeFunction'], resourceArns: [this.tokenRefresherReaderAlias.functionArn] });
-    if (isFunction(grantee)) {
-      grantee.addEnvironment(ENV.componentAppid, this.componentAppid);
-      grantee.addEnvironment(ENV.tableName, this.table.tableName);
-      grantee.addEnvironment(ENV.kmsKeyId, this.key.keyArn);
-      grantee.addEnvironment(ENV.refresherFunction, this.tokenRefresherReaderAlias.functionArn);
-    }
-    return grant;
+    const item = grantItems(this.table, this.key, grantee, ['GetItem'], [partitionPattern('token', this.componentAppid)]);
+    const decrypt = grantKeyUse(this.key, grantee, 'kms:Decrypt', this.componentAppid, ['component_access_token']);
+    const invoke = iam.Grant.addToPrincipal({ grantee, actions: ['lambda:InvokeFunction'], resourceArns: [this.tokenRefresherReaderAlias.functionArn] });
+    return item.combine(decrypt).combine(invoke);
+  }
+
+  /**
+   * Makes `fn` a token reader: sets the environment variables `createComponentTokenReaderFromEnv()` reads
+   * (WECHAT_COMPONENT_APPID, WECHAT_TABLE_NAME, WECHAT_KMS_KEY_ID, WECHAT_REFRESHER_FUNCTION), keeping the rest of
+   * its environment, and gives it `grantReadComponentToken`.
+   *
+   * @example
+   * const fn = new NodejsFunction(this, 'MyFunction', { entry: 'src/my-function.ts', runtime: Runtime.NODEJS_24_X });
+   * component.configureTokenReader(fn);
+   * // src/my-function.ts: const reader = createComponentTokenReaderFromEnv(); (module scope)
+   */
+  configureTokenReader(fn: lambda.Function): iam.Grant {
+    fn.addEnvironment(ENV.componentAppid, this.componentAppid);
+    fn.addEnvironment(ENV.tableName, this.table.tableName);
+    fn.addEnvironment(ENV.kmsKeyId, this.key.keyArn);
+    fn.addEnvironment(ENV.refresherFunction, this.tokenRefresherReaderAlias.functionArn);
+    return this.grantReadComponentToken(fn);
   }
 
   private createSecret(appid: string, removalPolicy: RemovalPolicy): secretsmanager.Secret {
@@ -204,8 +215,4 @@ export class WechatComponent extends Construct {
     iam.Grant.addToPrincipal({ grantee: role, actions: ['secretsmanager:GetSecretValue'], resourceArns: [this.secret.secretArn] });
     grantKeyViaService(this.key, role, 'secretsmanager', ['kms:Decrypt']);
   }
-}
-
-function isFunction(grantee: iam.IGrantable): grantee is lambda.Function {
-  return typeof (grantee as lambda.Function).addEnvironment === 'function';
 }

@@ -4,6 +4,7 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
@@ -38,10 +39,8 @@ export interface ComponentH5OAuthProps extends H5OAuthProps {
   httpApi: apigw.HttpApi;
   apiBaseUrl: string;
   commonEnvironment: Record<string, string>;
-  /** Grants the token-reader permissions and sets the reader's environment. */
-  grantReadComponentToken: (grantee: iam.IGrantable) => void;
-  /** The refresher's reader alias (ARN), which the token reader invokes. */
-  refresherReaderArn: string;
+  /** WechatComponent.configureTokenReader: h5-oauth reads the component token like any consumer. */
+  configureTokenReader: (fn: lambda.Function) => iam.Grant;
   network?: EgressNetwork;
   logRetention: logs.RetentionDays;
   removalPolicy: RemovalPolicy;
@@ -74,7 +73,6 @@ export class ComponentH5OAuth extends Construct {
       timeout: Duration.seconds(29),
       environment: {
         ...props.commonEnvironment,
-        [ENV.refresherFunction]: props.refresherReaderArn,
         [ENV.h5OAuthSessionSecretArn]: this.sessionSecret.secretArn,
         [ENV.h5OAuthCallbackUrl]: `${props.apiBaseUrl}${ROUTES.h5OAuthCallback}`,
         [ENV.h5OAuthAllowedReturnTo]: commaJoined(props.allowedReturnTo),
@@ -86,7 +84,7 @@ export class ComponentH5OAuth extends Construct {
       ...(props.network ? { vpc: props.network } : {}),
     });
     const role = this.function.role;
-    props.grantReadComponentToken(role);
+    props.configureTokenReader(this.function.function);
     iam.Grant.addToPrincipal({ grantee: role, actions: ['secretsmanager:GetSecretValue'], resourceArns: [this.sessionSecret.secretArn] });
     grantKeyViaService(props.key, role, 'secretsmanager', ['kms:Decrypt']);
     grantItems(props.table, props.key, role, ['GetItem'], [partitionPattern('authorizers', appid)]);

@@ -30,13 +30,13 @@ export function grantItems(
   grantee: iam.IGrantable,
   actions: string[],
   partitions: string[],
-): void {
-  iam.Grant.addToPrincipal({
+): iam.Grant {
+  const items = iam.Grant.addToPrincipal({
     grantee,
     actions: actions.map((action) => `dynamodb:${action}`),
     resourceArns: [table.tableArn],
     conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': partitions } },
   });
   const writes = actions.some((action) => ['PutItem', 'UpdateItem', 'DeleteItem'].includes(action));
-  grantKeyViaService(key, grantee, 'dynamodb', writes ? ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey'] : ['kms:Decrypt', 'kms:DescribeKey']);
+  return items.combine(grantKeyViaService(key, grantee, 'dynamodb', writes ? ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey'] : ['kms:Decrypt', 'kms:DescribeKey']));
 }

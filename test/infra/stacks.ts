@@ -91,21 +91,25 @@ export function existingVpcStack(): { stack: Stack; component: WechatComponent; 
   return { ...built, vpc: vpc! };
 }
 
-/** The default stack plus two token readers granted with grantReadComponentToken: a NodejsFunction and a plain Function. */
-export function consumerStack(): { stack: WechatComponentStack; nodejsConsumer: NodejsFunction; plainConsumer: lambda.Function } {
+/**
+ * The default stack plus three token readers: a NodejsFunction (with an environment of its own) and a plain Function
+ * made readers with configureTokenReader, and a plain Function given grantReadComponentToken alone (permissions, no environment).
+ */
+export function consumerStack(): { stack: WechatComponentStack; nodejsConsumer: NodejsFunction; plainConsumer: lambda.Function; grantOnlyConsumer: lambda.Function } {
   const stack = defaultStack();
   const nodejsConsumer = new NodejsFunction(stack, 'NodejsConsumer', {
     entry: path.join(import.meta.dirname, 'fixtures/consumer-handler.ts'),
     runtime: lambda.Runtime.NODEJS_24_X,
+    environment: { APP_STAGE: 'test' },
   });
-  const plainConsumer = new lambda.Function(stack, 'PlainConsumer', {
-    runtime: lambda.Runtime.NODEJS_24_X,
-    handler: 'index.handler',
-    code: lambda.Code.fromInline('exports.handler = async () => ({});'),
-  });
-  stack.component.grantReadComponentToken(nodejsConsumer);
-  stack.component.grantReadComponentToken(plainConsumer);
-  return { stack, nodejsConsumer, plainConsumer };
+  const plainFunction = (id: string) =>
+    new lambda.Function(stack, id, { runtime: lambda.Runtime.NODEJS_24_X, handler: 'index.handler', code: lambda.Code.fromInline('exports.handler = async () => ({});') });
+  const plainConsumer = plainFunction('PlainConsumer');
+  const grantOnlyConsumer = plainFunction('GrantOnlyConsumer');
+  stack.component.configureTokenReader(nodejsConsumer);
+  stack.component.configureTokenReader(plainConsumer);
+  stack.component.grantReadComponentToken(grantOnlyConsumer);
+  return { stack, nodejsConsumer, plainConsumer, grantOnlyConsumer };
 }
 
 /** The CloudFormation logical id of a construct's resource (its default child for L2s). */
