@@ -1,20 +1,22 @@
-import { Duration, type RemovalPolicy, Stack, Tokenization } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { ENV, partitionPattern, REFRESHER_READER_ALIAS, ROUTES } from '../shared/contract';
+import { ENV, ROUTES } from '../shared/contract';
 import { ComponentAlarms } from './component/component-alarms';
 import { ComponentApi, type Throttle } from './component/component-api';
 import { createEgressNetwork, WechatEgress } from './component/component-egress';
-import { ComponentFunction, HANDLER_ENTRY } from './component/component-function';
-import { createComponentKey, grantKeyUse, grantKeyViaService } from './component/component-key';
-import { createComponentTable, grantItems } from './component/component-table';
-import { RefreshSchedule } from './component/component-schedule';
+import type { HandlerProps } from './component/component-function';
 import { ComponentH5OAuth, type H5OAuthProps } from './component/component-h5-oauth';
-import { nagAcknowledgements } from './nag-acknowledgements';
+import { createComponentKey } from './component/component-key';
+import { ComponentPushReceiver } from './component/component-push-receiver';
+import { RefreshSchedule } from './component/component-schedule';
+import { createComponentSecret } from './component/component-secret';
+import { createComponentTable } from './component/component-table';
+import { ComponentTokenRefresher } from './component/component-token-refresher';
 import { validateProps } from './component/validate-props';
 import { PROP_DEFAULTS, type WechatComponentProps } from './wechat-component-props';
 
@@ -54,76 +56,49 @@ export class WechatComponent extends Construct {
   readonly egressIp?: string;
   /** The h5-oauth function, when `h5OAuth` is set. */
   readonly h5OAuth?: ComponentH5OAuth;
+  private readonly refresher: ComponentTokenRefresher;
 
   constructor(scope: Construct, id: string, props: WechatComponentProps) {
     super(scope, id);
     validateProps(props);
-    this.componentAppid = props.componentAppid;
-    const appid = props.componentAppid;
+    const appid = (this.componentAppid = props.componentAppid);
     const removalPolicy = props.removalPolicy ?? PROP_DEFAULTS.removalPolicy;
-    const logRetention = props.logRetention ?? PROP_DEFAULTS.logRetention;
     const refreshInterval = props.refreshInterval ?? PROP_DEFAULTS.refreshInterval;
     const refreshMargin = props.refreshMargin ?? PROP_DEFAULTS.refreshMargin;
     const metricsNamespace = `WechatComponent/${appid}`;
 
     this.key = createComponentKey(this, { alias: `alias/wechat-component/${appid}/${Stack.of(this).stackName}`, removalPolicy });
     this.table = createComponentTable(this, { key: this.key, removalPolicy });
-    this.secret = props.secret ?? this.createSecret(appid, removalPolicy);
-
+    this.secret = props.secret ?? createComponentSecret(this, { componentAppid: appid, key: this.key, removalPolicy });
     const network = createEgressNetwork(this, props.egress ?? WechatEgress.natGateway(), removalPolicy);
     this.egressIp = network?.egressIp;
-    const common = {
-      [ENV.componentAppid]: appid,
-      [ENV.tableName]: this.table.tableName,
-      [ENV.kmsKeyId]: this.key.keyArn,
-      POWERTOOLS_METRICS_NAMESPACE: metricsNamespace,
+
+    const shared: HandlerProps = {
+      componentAppid: appid,
+      table: this.table,
+      key: this.key,
+      environment: {
+        [ENV.componentAppid]: appid,
+        [ENV.tableName]: this.table.tableName,
+        [ENV.kmsKeyId]: this.key.keyArn,
+        POWERTOOLS_METRICS_NAMESPACE: metricsNamespace,
+      },
+      logRetention: props.logRetention ?? PROP_DEFAULTS.logRetention,
+      removalPolicy,
     };
-
-    const receiver = new ComponentFunction(this, 'PushReceiver', {
-      entry: HANDLER_ENTRY.pushReceiver,
-      description: 'WeChat component: authorization event receive URL (tickets and authorization events)',
-      timeout: Duration.seconds(10),
-      environment: { ...common, [ENV.secretArn]: this.secret.secretArn },
-      logRetention,
-      removalPolicy,
-      ...(props.pushReceiverReservedConcurrency !== undefined ? { reservedConcurrentExecutions: props.pushReceiverReservedConcurrency } : {}),
-    });
-    const refresher = new ComponentFunction(this, 'TokenRefresher', {
-      entry: HANDLER_ENTRY.tokenRefresher,
-      description: 'WeChat component: keeps the component_access_token fresh',
-      timeout: Duration.seconds(30),
-      environment: { ...common, [ENV.secretArn]: this.secret.secretArn, [ENV.refreshMarginSec]: Tokenization.stringifyNumber(refreshMargin.toSeconds()) },
-      logRetention,
-      removalPolicy,
-      ...(network ? { vpc: network } : {}),
-    });
-    this.pushReceiver = receiver.function;
-    this.tokenRefresher = refresher.function;
-    // The handler reads the alias from context.invokedFunctionArn, which Lambda sets and no caller can forge.
-    this.tokenRefresherReaderAlias = new lambda.Alias(this, 'TokenRefresherReaderAlias', {
-      aliasName: REFRESHER_READER_ALIAS,
-      version: refresher.function.currentVersion,
-      description: 'What token readers invoke: reader-miss and invalidate requests only',
-    });
-
-    for (const fn of [receiver, refresher]) this.grantSecretRead(fn.role);
-    // Each partition gets only the actions its items need (shared/store/table-keys.ts): the receiver puts tickets,
-    // events and audit records and updates authorizer status; it never reaches the token or the refresher's state.
-    grantItems(this.table, this.key, receiver.role, ['PutItem'], [partitionPattern('ticket', appid), partitionPattern('events', appid), partitionPattern('audit', appid)]);
-    grantItems(this.table, this.key, receiver.role, ['UpdateItem'], [partitionPattern('authorizers', appid)]);
-    grantKeyUse(this.key, receiver.role, 'kms:Encrypt', appid, ['component_verify_ticket']);
-    // Event payloads can exceed what KMS Encrypt takes (4 KiB): they are envelope-sealed with a data key per payload.
-    grantKeyUse(this.key, receiver.role, 'kms:GenerateDataKey', appid, ['authorization_event']);
-    // The refresher reads the ticket, keeps the token and its own lease, backoff and throttle; never events or audit.
-    grantItems(this.table, this.key, refresher.role, ['GetItem'], [partitionPattern('ticket', appid)]);
-    grantItems(this.table, this.key, refresher.role, ['GetItem', 'PutItem'], [partitionPattern('token', appid)]);
-    grantItems(this.table, this.key, refresher.role, ['GetItem', 'PutItem', 'DeleteItem'], [partitionPattern('refresh', appid)]);
-    grantKeyUse(this.key, refresher.role, 'kms:Encrypt', appid, ['component_access_token']);
-    grantKeyUse(this.key, refresher.role, 'kms:Decrypt', appid, ['component_verify_ticket']);
+    const reserved = props.pushReceiverReservedConcurrency;
+    this.pushReceiver = new ComponentPushReceiver(this, 'PushReceiver', {
+      ...shared,
+      secret: this.secret,
+      ...(reserved !== undefined ? { reservedConcurrentExecutions: reserved } : {}),
+    }).function;
+    this.refresher = new ComponentTokenRefresher(this, 'TokenRefresher', { ...shared, secret: this.secret, refreshMargin, ...(network ? { network } : {}) });
+    this.tokenRefresher = this.refresher.function;
+    this.tokenRefresherReaderAlias = this.refresher.readerAlias;
 
     this.api = new ComponentApi(this, 'Api', {
       pushReceiver: this.pushReceiver,
-      logRetention,
+      logRetention: shared.logRetention,
       removalPolicy,
       throttle: props.throttle ?? PROP_DEFAULTS.throttle,
       pushThrottle: props.pushThrottle ?? PROP_DEFAULTS.pushThrottle,
@@ -134,16 +109,11 @@ export class WechatComponent extends Construct {
     this.h5OAuthStartUrl = `${this.api.baseUrl}${ROUTES.h5OAuthStart}`;
     if (props.h5OAuth) {
       this.h5OAuth = new ComponentH5OAuth(this, 'H5OAuth', {
+        ...shared,
         ...props.h5OAuth,
-        componentAppid: appid,
-        table: this.table,
-        key: this.key,
         httpApi: this.api.httpApi,
         apiBaseUrl: this.api.baseUrl,
-        commonEnvironment: common,
         configureTokenReader: (fn) => this.configureTokenReader(fn),
-        logRetention,
-        removalPolicy,
         ...(network ? { network } : {}),
       });
     }
@@ -153,7 +123,7 @@ export class WechatComponent extends Construct {
       namespace: metricsNamespace,
       refresher: this.tokenRefresher,
       pushReceiver: this.pushReceiver,
-      ...(this.h5OAuth ? { h5OAuthFunction: this.h5OAuth.function.function } : {}),
+      ...(this.h5OAuth ? { h5OAuthFunction: this.h5OAuth.function } : {}),
       httpApi: this.api.httpApi,
       deadLetterQueue: schedule.deadLetterQueue,
       refreshMargin,
@@ -169,10 +139,7 @@ export class WechatComponent extends Construct {
    * kms:Encrypt. A Lambda function also needs the reader's environment: see `configureTokenReader`.
    */
   grantReadComponentToken(grantee: iam.IGrantable): iam.Grant {
-    const item = grantItems(this.table, this.key, grantee, ['GetItem'], [partitionPattern('token', this.componentAppid)]);
-    const decrypt = grantKeyUse(this.key, grantee, 'kms:Decrypt', this.componentAppid, ['component_access_token']);
-    const invoke = iam.Grant.addToPrincipal({ grantee, actions: ['lambda:InvokeFunction'], resourceArns: [this.tokenRefresherReaderAlias.functionArn] });
-    return item.combine(decrypt).combine(invoke);
+    return this.refresher.grantReadToken(grantee);
   }
 
   /**
@@ -191,28 +158,5 @@ export class WechatComponent extends Construct {
     fn.addEnvironment(ENV.kmsKeyId, this.key.keyArn);
     fn.addEnvironment(ENV.refresherFunction, this.tokenRefresherReaderAlias.functionArn);
     return this.grantReadComponentToken(fn);
-  }
-
-  private createSecret(appid: string, removalPolicy: RemovalPolicy): secretsmanager.Secret {
-    const secret = new secretsmanager.Secret(this, 'Secret', {
-      description: `WeChat component ${appid}: appsecret, message token and EncodingAESKey (JSON). Fill in appsecret and token.`,
-      encryptionKey: this.key,
-      removalPolicy,
-      // A fresh EncodingAESKey (43 letters and digits) to enter on the Open Platform; appsecret and token are yours to set.
-      generateSecretString: {
-        secretStringTemplate: JSON.stringify({ appsecret: '', token: '' }),
-        generateStringKey: 'encodingAesKey',
-        passwordLength: 43,
-        excludePunctuation: true,
-        includeSpace: false,
-      },
-    });
-    nagAcknowledgements.secretWithoutRotation(secret);
-    return secret;
-  }
-
-  private grantSecretRead(role: iam.IGrantable): void {
-    iam.Grant.addToPrincipal({ grantee: role, actions: ['secretsmanager:GetSecretValue'], resourceArns: [this.secret.secretArn] });
-    grantKeyViaService(this.key, role, 'secretsmanager', ['kms:Decrypt']);
   }
 }

@@ -340,7 +340,7 @@ describe('WechatComponent.grantReadComponentToken and configureTokenReader', { t
       [template, roleIdOf(nodejsConsumer), stack],
       [template, roleIdOf(plainConsumer), stack],
       [template, roleIdOf(grantOnlyConsumer), stack],
-      [h5OAuthTemplate, roleIdOf(h5OAuth.component.h5OAuth!.function.function), h5OAuth],
+      [h5OAuthTemplate, roleIdOf(h5OAuth.component.h5OAuth!.function), h5OAuth],
     ] as const;
 
     for (const [t, roleId, owner] of readers) {
@@ -408,7 +408,7 @@ describe('WechatComponent.grantReadComponentToken and configureTokenReader', { t
 });
 
 describe('WechatComponent h5-oauth role', { timeout: CDK_TIMEOUT_MS }, () => {
-  const h5OAuthRoleId = () => roleIdOf(h5OAuth.component.h5OAuth!.function.function);
+  const h5OAuthRoleId = () => roleIdOf(h5OAuth.component.h5OAuth!.function);
   /** The role's statements beyond what every ComponentFunction role has (its logs, X-Ray, network interfaces). */
   const grantedStatements = () =>
     roleStatements(h5OAuthTemplate, h5OAuthRoleId()).filter((s) => !actionsOf(s).some((a) => /^(logs|xray|ec2):/.test(a)));

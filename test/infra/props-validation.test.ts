@@ -122,7 +122,7 @@ describe('WechatComponent props from CloudFormation parameters (unresolved token
       h5OAuth: { allowedReturnTo: listParameter(stack, 'ReturnTo'), authorizerAppids: listParameter(stack, 'Authorizers') },
     }));
 
-    const env = functionEnv(template, logicalIdOf(component.h5OAuth!.function.function));
+    const env = functionEnv(template, logicalIdOf(component.h5OAuth!.function));
 
     expect(env.WECHAT_H5_OAUTH_ALLOWED_RETURN_TO).toEqual({ 'Fn::Join': [',', { Ref: 'ReturnTo' }] });
     expect(env.WECHAT_AUTHORIZER_APPIDS).toEqual({ 'Fn::Join': [',', { Ref: 'Authorizers' }] });
