@@ -1,5 +1,7 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
@@ -17,6 +19,25 @@ export interface WechatComponentProps {
    * @default - a new secret encrypted with the component key; you fill in its values after deploying
    */
   readonly secret?: secretsmanager.ISecret;
+  /**
+   * Your own table instead of a new one. The stores expect a string partition key `pk`, a string sort key `sk` and
+   * TTL on the `ttl` attribute (checked for a table defined in this app); keep point-in-time recovery on, since it
+   * holds the only copy of the ticket, the token and the authorization events. If it is encrypted with a
+   * customer-managed key, import it with that key (`Table.fromTableAttributes({ tableArn, encryptionKey })`) and give
+   * the same key as `key`. `removalPolicy` does not apply to it.
+   * @default - a new table: on demand, point-in-time recovery, TTL on `ttl`, encrypted with the component key
+   */
+  readonly table?: dynamodb.ITable;
+  /**
+   * Your own KMS key (symmetric, ENCRYPT_DECRYPT) instead of a new one. It seals the ticket, the token, event payloads
+   * and user tokens (with an encryption context per component and purpose), and encrypts the secrets and a new
+   * table. The construct names its roles in the policy of a key defined in the same stack; the policy of an imported
+   * key, or of a key from another stack, must let the account's IAM policies grant its use (as the default key
+   * policy's account statement does), or the functions are denied at run time. `removalPolicy` does not apply to it.
+   * @default - a new key with rotation, whose policy allows cryptographic use only to the construct's roles, and
+   * through DynamoDB and Secrets Manager
+   */
+  readonly key?: kms.IKey;
   /**
    * How often the refresher checks the token. A literal: the schedule and the alarms need its value at synthesis.
    * @default Duration.minutes(5)
@@ -39,12 +60,13 @@ export interface WechatComponentProps {
    */
   readonly alarmTopic?: sns.ITopic;
   /**
-   * How functions that call WeChat reach it; WeChat only accepts allow-listed IPs (errcode 61004).
+   * How functions that call WeChat reach it; WeChat only accepts allow-listed IPs (errcode 61004). Your own VPC:
+   * `WechatEgress.existingVpc(vpc, { subnets, egressIp })`.
    * @default WechatEgress.natGateway()
    */
   readonly egress?: WechatEgress;
   /**
-   * What happens to the table, key, secret and logs when the stack is deleted.
+   * What happens to the table, key, secrets and logs the construct creates when the stack is deleted.
    * @default RemovalPolicy.RETAIN
    */
   readonly removalPolicy?: RemovalPolicy;

@@ -33,8 +33,10 @@ export type { H5OAuthProps, Throttle, WechatComponentProps };
  */
 export class WechatComponent extends Construct {
   readonly componentAppid: string;
-  readonly table: dynamodb.Table;
-  readonly key: kms.Key;
+  /** The table the service keeps its items in: `table` when given, else one of its own. */
+  readonly table: dynamodb.ITable;
+  /** The key that seals the ticket and tokens and encrypts the secrets: `key` when given, else one of its own. */
+  readonly key: kms.IKey;
   readonly secret: secretsmanager.ISecret;
   readonly pushReceiver: lambda.IFunction;
   /** The refresher, unqualified: what the schedule and operators invoke (every refresh reason accepted). */
@@ -67,8 +69,8 @@ export class WechatComponent extends Construct {
     const refreshMargin = props.refreshMargin ?? PROP_DEFAULTS.refreshMargin;
     const metricsNamespace = `WechatComponent/${appid}`;
 
-    this.key = createComponentKey(this, { alias: `alias/wechat-component/${appid}/${Stack.of(this).stackName}`, removalPolicy });
-    this.table = createComponentTable(this, { key: this.key, removalPolicy });
+    this.key = props.key ?? createComponentKey(this, { alias: `alias/wechat-component/${appid}/${Stack.of(this).stackName}`, removalPolicy });
+    this.table = props.table ?? createComponentTable(this, { key: this.key, removalPolicy });
     this.secret = props.secret ?? createComponentSecret(this, { componentAppid: appid, key: this.key, removalPolicy });
     const network = createEgressNetwork(this, props.egress ?? WechatEgress.natGateway(), removalPolicy);
     this.egressIp = network?.egressIp;

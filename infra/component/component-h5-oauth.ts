@@ -74,12 +74,12 @@ export class ComponentH5OAuth extends ComponentFunction {
     this.function.addEnvironment(ENV.h5OAuthSessionSecretArn, this.sessionSecret.secretArn);
 
     props.configureTokenReader(this.function);
-    grantSecretValue(this.sessionSecret, key, this.role);
-    grantItems(table, key, this.role, ['GetItem'], [partitionPattern('authorizers', appid)]);
-    grantItems(table, key, this.role, ['GetItem', 'PutItem', 'UpdateItem'], [partitionPattern('h5OAuthStates', appid), partitionPattern('users', appid)]);
-    grantItems(table, key, this.role, ['PutItem', 'DeleteItem'], [partitionPattern('loginCodes', appid)]);
+    grantSecretValue(this.sessionSecret, this.role);
+    grantItems(table, this.role, ['GetItem'], [partitionPattern('authorizers', appid)]);
+    grantItems(table, this.role, ['GetItem', 'PutItem', 'UpdateItem'], [partitionPattern('h5OAuthStates', appid), partitionPattern('users', appid)]);
+    grantItems(table, this.role, ['PutItem', 'DeleteItem'], [partitionPattern('loginCodes', appid)]);
     // Logout writes a session's jti, every session read checks it; nothing ever updates or deletes one.
-    grantItems(table, key, this.role, ['GetItem', 'PutItem'], [partitionPattern('revokedSessions', appid)]);
+    grantItems(table, this.role, ['GetItem', 'PutItem'], [partitionPattern('revokedSessions', appid)]);
     grantKeyUse(key, this.role, 'kms:Encrypt', appid, ['user_oauth_tokens']);
 
     const integration = new HttpLambdaIntegration('H5OAuth', this.function);

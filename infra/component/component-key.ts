@@ -1,7 +1,7 @@
 import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import type { Construct } from 'constructs';
+import { Construct } from 'constructs';
 import type { SealPurpose } from '../../shared/contract';
 
 
@@ -53,7 +53,12 @@ export function createComponentKey(scope: Construct, input: { alias: string; rem
   });
 }
 
-/** Lets `grantee` call KMS `action` directly for these purposes of this component, in its IAM policy and the key policy. */
+/**
+ * Lets `grantee` call KMS `action` directly for these purposes of this component: in its IAM policy and, when the key is
+ * defined in the grantee's stack, in the key policy. The policy of an imported key is not the app's to change (CDK
+ * skips it), and naming a role of this stack in the policy of a key of another stack would make the two stacks
+ * reference each other; such a key's policy must let IAM policies of the account grant its use.
+ */
 export function grantKeyUse(
   key: kms.IKey,
   grantee: iam.IGrantable,
@@ -61,17 +66,18 @@ export function grantKeyUse(
   componentAppid: string,
   purposes: SealPurpose[],
 ): iam.Grant {
-  return iam.Grant.addToPrincipalAndResource({
+  const options = {
     grantee,
     actions: [action],
     resourceArns: [key.keyArn],
-    resource: key,
-    resourceSelfArns: ['*'],
     // A list under StringEquals matches any one of its values; both context keys must match.
     conditions: {
       StringEquals: { 'kms:EncryptionContext:componentAppid': componentAppid, 'kms:EncryptionContext:purpose': purposes },
     },
-  });
+  };
+  const principal = grantee.grantPrincipal;
+  const sameStack = Construct.isConstruct(principal) && Stack.of(principal) === Stack.of(key);
+  return sameStack ? iam.Grant.addToPrincipalAndResource({ ...options, resource: key, resourceSelfArns: ['*'] }) : iam.Grant.addToPrincipal(options);
 }
 
 /** The key permissions DynamoDB (or Secrets Manager) needs from a caller, usable only through that service. */

@@ -29,11 +29,11 @@ export class ComponentPushReceiver extends ComponentFunction {
       ...(props.reservedConcurrentExecutions !== undefined ? { reservedConcurrentExecutions: props.reservedConcurrentExecutions } : {}),
     });
     const { table, key, componentAppid: appid } = props;
-    grantSecretValue(props.secret, key, this.role);
+    grantSecretValue(props.secret, this.role);
     // Each partition gets only the actions its items need (README "Table design"): tickets, events and audit records
     // are put, authorizer status is updated; the token and the refresher's state are out of reach.
-    grantItems(table, key, this.role, ['PutItem'], [partitionPattern('ticket', appid), partitionPattern('events', appid), partitionPattern('audit', appid)]);
-    grantItems(table, key, this.role, ['UpdateItem'], [partitionPattern('authorizers', appid)]);
+    grantItems(table, this.role, ['PutItem'], [partitionPattern('ticket', appid), partitionPattern('events', appid), partitionPattern('audit', appid)]);
+    grantItems(table, this.role, ['UpdateItem'], [partitionPattern('authorizers', appid)]);
     grantKeyUse(key, this.role, 'kms:Encrypt', appid, ['component_verify_ticket']);
     // Event payloads can exceed what KMS Encrypt takes (4 KiB): they are envelope-sealed with a data key per payload.
     grantKeyUse(key, this.role, 'kms:GenerateDataKey', appid, ['authorization_event']);

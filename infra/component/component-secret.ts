@@ -25,8 +25,11 @@ export function createComponentSecret(scope: Construct, input: { componentAppid:
   return secret;
 }
 
-/** GetSecretValue on this secret only, and the key's kms:Decrypt usable only through Secrets Manager. */
-export function grantSecretValue(secret: secretsmanager.ISecret, key: kms.IKey, grantee: iam.IGrantable): iam.Grant {
+/**
+ * GetSecretValue on this secret only and, when the secret has a customer-managed key, that key's kms:Decrypt usable
+ * only through Secrets Manager.
+ */
+export function grantSecretValue(secret: secretsmanager.ISecret, grantee: iam.IGrantable): iam.Grant {
   const read = iam.Grant.addToPrincipal({ grantee, actions: ['secretsmanager:GetSecretValue'], resourceArns: [secret.secretArn] });
-  return read.combine(grantKeyViaService(key, grantee, 'secretsmanager', ['kms:Decrypt']));
+  return secret.encryptionKey ? read.combine(grantKeyViaService(secret.encryptionKey, grantee, 'secretsmanager', ['kms:Decrypt'])) : read;
 }

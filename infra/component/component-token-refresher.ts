@@ -52,11 +52,11 @@ export class ComponentTokenRefresher extends ComponentFunction {
     });
     const { table, key, componentAppid: appid } = props;
     this.store = { table, key, componentAppid: appid };
-    grantSecretValue(props.secret, key, this.role);
+    grantSecretValue(props.secret, this.role);
     // It reads the ticket, keeps the token and its own lease, backoff and throttle; never events, status or audit.
-    grantItems(table, key, this.role, ['GetItem'], [partitionPattern('ticket', appid)]);
-    grantItems(table, key, this.role, ['GetItem', 'PutItem'], [partitionPattern('token', appid)]);
-    grantItems(table, key, this.role, ['GetItem', 'PutItem', 'DeleteItem'], [partitionPattern('refresh', appid)]);
+    grantItems(table, this.role, ['GetItem'], [partitionPattern('ticket', appid)]);
+    grantItems(table, this.role, ['GetItem', 'PutItem'], [partitionPattern('token', appid)]);
+    grantItems(table, this.role, ['GetItem', 'PutItem', 'DeleteItem'], [partitionPattern('refresh', appid)]);
     grantKeyUse(key, this.role, 'kms:Encrypt', appid, ['component_access_token']);
     grantKeyUse(key, this.role, 'kms:Decrypt', appid, ['component_verify_ticket']);
   }
@@ -67,7 +67,7 @@ export class ComponentTokenRefresher extends ComponentFunction {
    */
   grantReadToken(grantee: iam.IGrantable): iam.Grant {
     const { table, key, componentAppid } = this.store;
-    const item = grantItems(table, key, grantee, ['GetItem'], [partitionPattern('token', componentAppid)]);
+    const item = grantItems(table, grantee, ['GetItem'], [partitionPattern('token', componentAppid)]);
     const decrypt = grantKeyUse(key, grantee, 'kms:Decrypt', componentAppid, ['component_access_token']);
     return item.combine(decrypt).combine(this.readerAlias.grantInvoke(grantee));
   }

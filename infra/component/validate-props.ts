@@ -1,7 +1,10 @@
-import { type Duration, Token } from 'aws-cdk-lib';
+import { type Duration, Stack, Token } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import { APPID_PATTERN } from '../../shared/contract';
 import { PROP_DEFAULTS, type WechatComponentProps } from '../wechat-component-props';
 import type { Throttle } from './component-api';
+import { tableLayoutProblems } from './component-table';
 
 /** A value known at synthesis; an unresolved token (a CloudFormation parameter, an attribute) is checked on deploy. */
 const known = (value: unknown): boolean => !Token.isUnresolved(value);
@@ -27,6 +30,22 @@ export function validateProps(props: WechatComponentProps): void {
     fail('pushReceiverReservedConcurrency must be a whole number of 1 or more (or left out: no reservation)');
   }
   if (props.h5OAuth) validateH5OAuth(props.h5OAuth.allowedReturnTo, props.h5OAuth.authorizerAppids ?? []);
+  if (props.table) validateTable(props.table, props.key);
+}
+
+function validateTable(table: dynamodb.ITable, key: kms.IKey | undefined): void {
+  const problems = tableLayoutProblems(table);
+  if (problems.length > 0) fail(`table is not laid out as the service stores items: ${problems.join('; ')}`);
+  // One key serves the table, the secrets and the sealed values, under one key policy to review.
+  const tableKey = table.encryptionKey;
+  if (tableKey && !key) fail('table is encrypted with a customer-managed key but key is not given: give the table’s key as key too');
+  if (tableKey && key && !sameKey(tableKey, key)) {
+    fail('table is encrypted with another key than key: give the table’s key as key, or import the table with encryptionKey: key');
+  }
+}
+
+function sameKey(a: kms.IKey, b: kms.IKey): boolean {
+  return a === b || JSON.stringify(Stack.of(a).resolve(a.keyArn)) === JSON.stringify(Stack.of(b).resolve(b.keyArn));
 }
 
 function validateRefreshTiming(interval: Duration, margin: Duration): void {

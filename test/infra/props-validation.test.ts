@@ -1,8 +1,10 @@
 import { CfnParameter, Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import { describe, expect, it } from 'vitest';
 import { WechatComponent, type WechatComponentProps } from '../../infra/wechat-component';
-import { CDK_TIMEOUT_MS, functionEnv, logicalIdOf, newTestApp, onlyResourceOf, resourcesOf, roleIdOf, roleStatements, TEST_ACCOUNT, TEST_APPID, TEST_REGION } from './stacks';
+import { CDK_TIMEOUT_MS, functionEnv, logicalIdOf, newTestApp, onlyResourceOf, OWN_KEY_ARN, OWN_TABLE_ARN, resourcesOf, roleIdOf, roleStatements, TEST_ACCOUNT, TEST_APPID, TEST_REGION } from './stacks';
 
 const newStack = () => new Stack(newTestApp(), 'Validation', { env: { region: TEST_REGION, account: TEST_ACCOUNT } });
 
@@ -189,5 +191,88 @@ describe('WechatComponent props from CloudFormation parameters (unresolved token
     const receiver = template.findResources('AWS::Lambda::Function')[logicalIdOf(component.pushReceiver)]!;
 
     expect(receiver.Properties.ReservedConcurrentExecutions).toEqual({ Ref: 'Reserved' });
+  });
+});
+
+describe('WechatComponent props validation of your own table and key', { timeout: CDK_TIMEOUT_MS }, () => {
+  const ownKey = (stack: Stack, id = 'OwnKey') => kms.Key.fromKeyArn(stack, id, OWN_KEY_ARN);
+  const tableWith = (stack: Stack, props: Partial<dynamodb.TableProps>) =>
+    new dynamodb.Table(stack, 'OwnTable', {
+      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
+      timeToLiveAttribute: 'ttl',
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      ...props,
+    });
+  const build = (props: (stack: Stack) => Partial<WechatComponentProps>) => () => {
+    const stack = newStack();
+    return new WechatComponent(stack, 'Component', { componentAppid: TEST_APPID, ...props(stack) });
+  };
+
+  it('throws naming key when the table is encrypted with a customer-managed key and no key is given', () => {
+    const tableOnly = build((stack) => ({ table: dynamodb.Table.fromTableAttributes(stack, 'OwnTable', { tableArn: OWN_TABLE_ARN, encryptionKey: ownKey(stack) }) }));
+
+    expect(tableOnly).toThrow(/table is encrypted with a customer-managed key but key is not given: give the table’s key as key/);
+  });
+
+  it('throws naming table and key when the table is encrypted with another key than key', () => {
+    const otherKey = build((stack) => ({
+      table: dynamodb.Table.fromTableAttributes(stack, 'OwnTable', { tableArn: OWN_TABLE_ARN, encryptionKey: ownKey(stack) }),
+      key: kms.Key.fromKeyArn(stack, 'OtherKey', OWN_KEY_ARN.replace('11111111', '99999999')),
+    }));
+
+    expect(otherKey).toThrow(/table is encrypted with another key than key/);
+  });
+
+  it('accepts the table’s key as key, the same key imported twice, and a table without a customer-managed key', () => {
+    const sameObject = build((stack) => {
+      const key = ownKey(stack);
+      return { table: dynamodb.Table.fromTableAttributes(stack, 'OwnTable', { tableArn: OWN_TABLE_ARN, encryptionKey: key }), key };
+    });
+    const importedTwice = build((stack) => ({
+      table: dynamodb.Table.fromTableAttributes(stack, 'OwnTable', { tableArn: OWN_TABLE_ARN, encryptionKey: ownKey(stack) }),
+      key: ownKey(stack, 'SameKeyAgain'),
+    }));
+    const awsOwned = build((stack) => ({ table: dynamodb.Table.fromTableArn(stack, 'OwnTable', OWN_TABLE_ARN), key: ownKey(stack) }));
+
+    for (const accepted of [sameObject, importedTwice, awsOwned]) expect(accepted).not.toThrow();
+  });
+
+  it('throws naming table when a table of the app lacks the pk/sk string keys or the ttl attribute', () => {
+    const layouts: Array<[string, Partial<dynamodb.TableProps>, RegExp]> = [
+      ['partition key id', { partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING } }, /partition key must be the string 'pk'/],
+      ['numeric sort key', { sortKey: { name: 'sk', type: dynamodb.AttributeType.NUMBER } }, /sort key must be the string 'sk'/],
+      ['no sort key', { sortKey: undefined }, /sort key must be the string 'sk'/],
+      ['ttl on expiresAt', { timeToLiveAttribute: 'expiresAt' }, /'ttl' attribute/],
+      ['no ttl', { timeToLiveAttribute: undefined }, /'ttl' attribute/],
+    ];
+
+    for (const [name, props, message] of layouts) {
+      const wrong = build((stack) => ({ table: tableWith(stack, props) }));
+
+      expect(wrong, name).toThrow(/WechatComponent: table is not laid out as the service stores items/);
+      expect(wrong, name).toThrow(message);
+    }
+    const tableV2WithoutTtl = build((stack) => ({
+      table: new dynamodb.TableV2(stack, 'OwnTableV2', {
+        partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+        sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
+      }),
+    }));
+    expect(tableV2WithoutTtl).toThrow(/'ttl' attribute/);
+  });
+
+  it('accepts a Table or TableV2 of the app laid out as the service expects', () => {
+    const table = build((stack) => ({ table: tableWith(stack, {}) }));
+    const tableV2 = build((stack) => ({
+      table: new dynamodb.TableV2(stack, 'OwnTableV2', {
+        partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+        sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
+        timeToLiveAttribute: 'ttl',
+      }),
+    }));
+
+    expect(table).not.toThrow();
+    expect(tableV2).not.toThrow();
   });
 });
