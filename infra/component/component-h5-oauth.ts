@@ -9,7 +9,7 @@ import { ENV, partitionPattern, ROUTES } from '../../shared/contract';
 import { nagAcknowledgements } from '../nag-acknowledgements';
 import type { EgressNetwork } from './component-egress';
 import { ComponentFunction, handlerEntry, type HandlerProps } from './component-function';
-import { grantKeyUse } from './component-key';
+import { DirectKeyUse } from './component-key';
 import { grantSecretValue } from './component-secret';
 import { grantItems } from './component-table';
 
@@ -64,6 +64,7 @@ export class ComponentH5OAuth extends ComponentFunction {
       ...(props.network ? { vpc: props.network } : {}),
     });
     const { table, key, componentAppid: appid } = props;
+    const keyUse = new DirectKeyUse(this, key, appid);
     this.sessionSecret = new secretsmanager.Secret(this, 'SessionSecret', {
       description: `WeChat component ${appid}: key that signs H5 session tokens (HS256)`,
       encryptionKey: key,
@@ -80,7 +81,7 @@ export class ComponentH5OAuth extends ComponentFunction {
     grantItems(table, this.role, ['PutItem', 'DeleteItem'], [partitionPattern('loginCodes', appid)]);
     // Logout writes a session's jti, every session read checks it; nothing ever updates or deletes one.
     grantItems(table, this.role, ['GetItem', 'PutItem'], [partitionPattern('revokedSessions', appid)]);
-    grantKeyUse(key, this.role, 'kms:Encrypt', appid, ['user_oauth_tokens']);
+    keyUse.grant(this.role, 'kms:Encrypt', ['user_oauth_tokens']);
 
     const integration = new HttpLambdaIntegration('H5OAuth', this.function);
     const routes = [

@@ -3,7 +3,7 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { ENV, partitionPattern } from '../../shared/contract';
 import { ComponentFunction, handlerEntry, type HandlerProps } from './component-function';
-import { grantKeyUse } from './component-key';
+import { DirectKeyUse } from './component-key';
 import { grantSecretValue } from './component-secret';
 import { grantItems } from './component-table';
 
@@ -28,14 +28,15 @@ export class ComponentPushReceiver extends ComponentFunction {
       removalPolicy: props.removalPolicy,
       ...(props.reservedConcurrentExecutions !== undefined ? { reservedConcurrentExecutions: props.reservedConcurrentExecutions } : {}),
     });
-    const { table, key, componentAppid: appid } = props;
+    const { table, componentAppid: appid } = props;
+    const keyUse = new DirectKeyUse(this, props.key, appid);
     grantSecretValue(props.secret, this.role);
     // Each partition gets only the actions its items need (README "Table design"): tickets, events and audit records
     // are put, authorizer status is updated; the token and the refresher's state are out of reach.
     grantItems(table, this.role, ['PutItem'], [partitionPattern('ticket', appid), partitionPattern('events', appid), partitionPattern('audit', appid)]);
     grantItems(table, this.role, ['UpdateItem'], [partitionPattern('authorizers', appid)]);
-    grantKeyUse(key, this.role, 'kms:Encrypt', appid, ['component_verify_ticket']);
+    keyUse.grant(this.role, 'kms:Encrypt', ['component_verify_ticket']);
     // Event payloads can exceed what KMS Encrypt takes (4 KiB): they are envelope-sealed with a data key per payload.
-    grantKeyUse(key, this.role, 'kms:GenerateDataKey', appid, ['authorization_event']);
+    keyUse.grant(this.role, 'kms:GenerateDataKey', ['authorization_event']);
   }
 }

@@ -6,7 +6,7 @@ import type { Construct } from 'constructs';
 import { ENV, partitionPattern, REFRESHER_READER_ALIAS } from '../../shared/contract';
 import type { EgressNetwork } from './component-egress';
 import { ComponentFunction, handlerEntry, type HandlerProps } from './component-function';
-import { grantKeyUse } from './component-key';
+import { DirectKeyUse } from './component-key';
 import { grantSecretValue } from './component-secret';
 import { grantItems } from './component-table';
 
@@ -29,7 +29,9 @@ export class ComponentTokenRefresher extends ComponentFunction {
    * no caller can forge.
    */
   readonly readerAlias: lambda.Alias;
-  private readonly store: Pick<HandlerProps, 'componentAppid' | 'table' | 'key'>;
+  private readonly table: HandlerProps['table'];
+  private readonly keyUse: DirectKeyUse;
+  private readonly componentAppid: string;
 
   constructor(scope: Construct, id: string, props: ComponentTokenRefresherProps) {
     super(scope, id, {
@@ -50,15 +52,18 @@ export class ComponentTokenRefresher extends ComponentFunction {
       version: this.function.currentVersion,
       description: 'What token readers invoke: reader-miss and invalidate requests only',
     });
-    const { table, key, componentAppid: appid } = props;
-    this.store = { table, key, componentAppid: appid };
+    const { table, componentAppid: appid } = props;
+    const keyUse = new DirectKeyUse(this, props.key, appid);
+    this.table = table;
+    this.keyUse = keyUse;
+    this.componentAppid = appid;
     grantSecretValue(props.secret, this.role);
     // It reads the ticket, keeps the token and its own lease, backoff and throttle; never events, status or audit.
     grantItems(table, this.role, ['GetItem'], [partitionPattern('ticket', appid)]);
     grantItems(table, this.role, ['GetItem', 'PutItem'], [partitionPattern('token', appid)]);
     grantItems(table, this.role, ['GetItem', 'PutItem', 'DeleteItem'], [partitionPattern('refresh', appid)]);
-    grantKeyUse(key, this.role, 'kms:Encrypt', appid, ['component_access_token']);
-    grantKeyUse(key, this.role, 'kms:Decrypt', appid, ['component_verify_ticket']);
+    keyUse.grant(this.role, 'kms:Encrypt', ['component_access_token']);
+    keyUse.grant(this.role, 'kms:Decrypt', ['component_verify_ticket']);
   }
 
   /**
@@ -66,9 +71,8 @@ export class ComponentTokenRefresher extends ComponentFunction {
    * and invoking the reader alias (not the function, $LATEST or a version: only operators may force a refresh).
    */
   grantReadToken(grantee: iam.IGrantable): iam.Grant {
-    const { table, key, componentAppid } = this.store;
-    const item = grantItems(table, grantee, ['GetItem'], [partitionPattern('token', componentAppid)]);
-    const decrypt = grantKeyUse(key, grantee, 'kms:Decrypt', componentAppid, ['component_access_token']);
+    const item = grantItems(this.table, grantee, ['GetItem'], [partitionPattern('token', this.componentAppid)]);
+    const decrypt = this.keyUse.grant(grantee, 'kms:Decrypt', ['component_access_token']);
     return item.combine(decrypt).combine(this.readerAlias.grantInvoke(grantee));
   }
 }
