@@ -1,6 +1,6 @@
 /**
- * The token reader for other Lambdas. Grant a function access with the construct's `grantReadComponentToken(fn)`
- * (which also sets the environment variables read here), then:
+ * The token reader for other Lambdas. Make a function a reader with the construct's `configureTokenReader(fn)`
+ * (the environment variables read here, and `grantReadComponentToken(fn)`), then:
  *
  * @example
  * import { createComponentTokenReaderFromEnv } from '<this repo>/shared/token';
