@@ -17,6 +17,10 @@ export default defineConfig({
     silent: 'passed-only',
     env: {
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      // Powertools writes through its own Console, past vitest's `silent`: a passing run prints no log line or metric.
+      // Suites that assert on logs turn them back on (enablePowertoolsOutput in test/support/captured-output.ts).
+      POWERTOOLS_LOG_LEVEL: 'SILENT',
+      POWERTOOLS_METRICS_DISABLED: 'true',
     },
     projects: [
       {

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TEST_ENCODING_AES_KEY } from '../../../local/wechat-sim/defaults';
+import { POWERTOOLS_OUTPUT_ON } from '../../support/captured-output';
 
 const tsx = 'node_modules/.bin/tsx';
 
@@ -11,7 +12,9 @@ interface Run {
 }
 
 function startMain(env: Record<string, string>): Run {
-  const child = spawn(tsx, ['local/runtime/main.ts'], { env: { ...process.env, PORT: '0', SIM_PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Its logs on, as `npm start` has them: the output is only read, and the secret checks must see every line.
+  const childEnv = { ...process.env, ...POWERTOOLS_OUTPUT_ON, PORT: '0', SIM_PORT: '0', ...env };
+  const child = spawn(tsx, ['local/runtime/main.ts'], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   let text = '';
   child.stdout?.on('data', (chunk: Buffer) => (text += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (text += chunk.toString()));
