@@ -27,14 +27,9 @@ import { createLambdaRefreshTrigger } from '../../shared/token/lambda-refresh-tr
 import type { RefresherDeps } from '../../shared/token/refresh-component-token';
 import type { RefreshOutcome } from '../../shared/token/refresh-request';
 import { FakeClock } from './fake-clock';
+import { TEST_SECRETS } from './test-secrets';
 
-/** Test values; a canary check scans captured output for each of them. */
-export const TEST_SECRETS: ComponentSecrets & { componentAppid: string } = {
-  componentAppid: 'wx1234567890abcdef',
-  appsecret: 'canary-appsecret-5f0c2e9a7b3d41e8',
-  token: 'canaryMessageToken42',
-  encodingAesKey: 'Canary0EncodingAesKey0For0Tests0Only0123456',
-};
+export { TEST_SECRETS } from './test-secrets';
 
 /** The session-signing key of the harness's h5-oauth (its own secret, as deployed). */
 export const TEST_SESSION_SIGNING_KEY = 'test-session-signing-key-0123456789abcdefghijklmnop';
