@@ -65,6 +65,9 @@ export interface Harness {
   close(): Promise<void>;
 }
 
+/** The longest real wait of the handlers' sleep: a replayed callback's poll interval, so it still waits 4 s in all. */
+const MAX_REAL_WAIT_MS = 100;
+
 export const RETURN_TO_ORIGIN = 'https://h5.example.com';
 export const RETURN_TO = `${RETURN_TO_ORIGIN}/app/`;
 
@@ -130,8 +133,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     secretsManager: new SecretsManagerClient(aws.clientConfig('secretsManager')),
     lambda: new LambdaClient(aws.clientConfig('lambda')),
   };
-  // WeChat retries do not wait: the simulator answers at once and the clock is fake.
-  const runtime: RuntimeOptions = { env, clients, now: clock.now, sleep: async () => {} };
+  // Waits are real, since they let work that runs concurrently for real go on (a replayed callback polls for the
+  // outcome of the first one), but short: the simulator answers at once, so WeChat retries need no backoff.
+  const runtime: RuntimeOptions = { env, clients, now: clock.now, sleep: (ms) => delay(Math.min(ms, MAX_REAL_WAIT_MS)) };
 
   const pushDeps = createPushDepsFromEnv(runtime);
   const refresherDeps = createRefresherDepsFromEnv(runtime);
