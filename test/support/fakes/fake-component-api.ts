@@ -8,7 +8,7 @@ type StartPushInput = Parameters<ComponentApi['startPushTicket']>[0];
 
 /**
  * WeChat's component API in memory: checks the appsecret as WeChat does (40125), issues a new token on every call,
- * and records what it was asked. A test makes it refuse with `faults.failNext(method, wechatErrcode(...))`.
+ * and records every request, answered or not. A test makes it refuse with `faults.failNext(method, wechatErrcode(...))`.
  */
 export class FakeComponentApi implements ComponentApi {
   readonly faults = new Interventions<keyof ComponentApi>((method) => wechatErrcode(method, -1));
@@ -19,8 +19,8 @@ export class FakeComponentApi implements ComponentApi {
   constructor(private readonly options: { appsecret: string; expiresInSec?: number }) {}
 
   async getComponentAccessToken(input: TokenInput): Promise<{ componentAccessToken: string; expiresInSec: number }> {
-    await this.faults.enter('getComponentAccessToken');
     this.tokenRequests.push({ ...input });
+    await this.faults.enter('getComponentAccessToken');
     if (input.componentAppsecret !== this.options.appsecret) throw wechatErrcode('api_component_token', 40125);
     const componentAccessToken = `fake-component-access-token-${this.issued.length + 1}-${randomBytes(12).toString('hex')}`;
     this.issued.push(componentAccessToken);
@@ -28,8 +28,8 @@ export class FakeComponentApi implements ComponentApi {
   }
 
   async startPushTicket(input: StartPushInput): Promise<void> {
-    await this.faults.enter('startPushTicket');
     this.startPushRequests.push({ ...input });
+    await this.faults.enter('startPushTicket');
     if (input.componentAppsecret !== this.options.appsecret) throw wechatErrcode('api_start_push_ticket', 40125);
   }
 }

@@ -29,6 +29,7 @@ const random = (prefix: string) => `${prefix}-${randomBytes(12).toString('hex')}
  */
 export class FakeSnsApi implements SnsApi {
   readonly faults = new Interventions<keyof SnsApi>((method) => wechatErrcode(method, -1));
+  /** Every code exchange requested, answered or not. */
   readonly exchanges: Array<Parameters<SnsApi['exchangeCode']>[0]> = [];
   readonly #codes = new Map<string, IssuedCode>();
   readonly #userTokens = new Map<string, IssuedCode>();
@@ -44,8 +45,8 @@ export class FakeSnsApi implements SnsApi {
   }
 
   async exchangeCode(input: Parameters<SnsApi['exchangeCode']>[0]): Promise<SnsAccessToken> {
-    await this.faults.enter('exchangeCode');
     this.exchanges.push({ ...input });
+    await this.faults.enter('exchangeCode');
     const api = 'sns_component_access_token';
     if (!(this.options.isCurrentComponentToken?.(input.componentAccessToken) ?? true)) throw wechatErrcode(api, 40001);
     const issued = this.#codes.get(input.code);
