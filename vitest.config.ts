@@ -8,6 +8,8 @@ import { defineConfig } from 'vitest/config';
  * - `test/infra/**`: CDK stack tests, which synthesize templates (aws-cdk-lib is slow to load) and start no servers;
  * - every other `*.test.ts`: unit, with in-memory fakes and no servers at all (test/support/unit-guard.ts enforces it).
  */
+// Each project's timeout sits a few times above its slowest ordinary test on a loaded 2-core machine, so a test that
+// turns slow shows itself; the few long ones (property runs, crowds of sign-ins, a simulated day) set their own and say why.
 const INTEGRATION = 'test/**/*.int.test.ts';
 const BROWSER = 'test/browser/**/*.browser.test.ts';
 const INFRA = 'test/infra/**/*.test.ts';

@@ -118,7 +118,7 @@ describe('h5-oauth logs', () => {
     } finally {
       output.stop();
     }
-  }, 60_000);
+  });
   afterAll(async () => h?.close());
 
   it('captured the sign-in function and every kind of value, so the scans below mean something', () => {

@@ -68,7 +68,7 @@ describe(`the log-redaction safety net after ${SIGN_INS.toLocaleString('en')} si
     } finally {
       output.stop();
     }
-  }, 120_000);
+  }, 120_000); // 1,000 sign-ins through the real flow: 25 to 50 s here, depending on the load
   afterAll(async () => h?.close());
 
   it(`completed ${SIGN_INS + 1} sign-ins and wrote both careless lines`, () => {
