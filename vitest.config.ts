@@ -32,6 +32,8 @@ export default defineConfig({
           include: ['test/**/*.test.ts'],
           exclude: [INTEGRATION, BROWSER, INFRA],
           setupFiles: ['test/support/unit-guard.ts'],
+          // Worker threads start faster than the default child processes: measured here, 19-25 s against 30 s.
+          pool: 'threads',
           testTimeout: 5_000,
           hookTimeout: 5_000,
         },
