@@ -25,7 +25,7 @@ export function createH5OAuthDepsFromEnv(options: RuntimeOptions = {}): H5OAuthD
     options.env,
   );
   const { componentAppid } = config;
-  const { now, clients, stores } = createComponentRuntime(config, options, { loginCodeTtlMs: config.h5OAuthLoginCodeTtlSec * 1000 });
+  const { now, sleep, clients, stores } = createComponentRuntime(config, options, { loginCodeTtlMs: config.h5OAuthLoginCodeTtlSec * 1000 });
   const readSigningKey = createCachedSecret({ secretArn: config.h5OAuthSessionSecretArn, client: clients.secretsManager, now }, sessionSigningKeyFrom);
   return {
     componentAppid,
@@ -38,12 +38,14 @@ export function createH5OAuthDepsFromEnv(options: RuntimeOptions = {}): H5OAuthD
       tokens: stores.tokens,
       requestRefresh: createLambdaRefreshTrigger({ functionName: config.refresherFunction, lambda: clients.lambda }),
       now,
+      sleep,
     }),
-    sns: createSnsApi(createWechatHttp({ baseUrl: config.apiBase, timeoutMs: config.apiTimeoutMs, maxAttempts: config.apiMaxAttempts, sleep: options.sleep })),
+    sns: createSnsApi(createWechatHttp({ baseUrl: config.apiBase, timeoutMs: config.apiTimeoutMs, maxAttempts: config.apiMaxAttempts, sleep })),
     getSessionTokens: async () => createSessionTokens({ signingKey: await readSigningKey(), componentAppid, ttlSec: config.h5OAuthSessionTtlSec, now }),
     cookieBinding: config.h5OAuthCookieBinding === 'on',
     stateTtlMs: config.h5OAuthStateTtlSec * 1000,
     replayWindowMs: REPLAY_WINDOW_MS,
+    sleep,
     now,
     logger: createLogger('h5-oauth'),
     metrics: createMetrics('h5-oauth'),

@@ -11,14 +11,14 @@ export function createRefresherDepsFromEnv(options: RuntimeOptions = {}): Refres
     ['componentAppid', 'secretArn', 'tableName', 'kmsKeyId', 'apiBase', 'apiTimeoutMs', 'apiMaxAttempts', 'refreshMarginSec', 'refreshLeaseSec'],
     options.env,
   );
-  const { now, stores, componentSecrets } = createComponentRuntime(config, options, { leaseDurationMs: config.refreshLeaseSec * 1000 });
+  const { now, sleep, stores, componentSecrets } = createComponentRuntime(config, options, { leaseDurationMs: config.refreshLeaseSec * 1000 });
   return {
     componentAppid: config.componentAppid,
     tokens: stores.tokens,
     tickets: stores.tickets,
     leases: stores.leases,
     guards: stores.guards,
-    api: createComponentApi({ baseUrl: config.apiBase, timeoutMs: config.apiTimeoutMs, maxAttempts: config.apiMaxAttempts, sleep: options.sleep }),
+    api: createComponentApi({ baseUrl: config.apiBase, timeoutMs: config.apiTimeoutMs, maxAttempts: config.apiMaxAttempts, sleep }),
     getSecrets: componentSecrets(config.secretArn),
     now,
     logger: createLogger('token-refresher'),

@@ -1,17 +1,16 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, Fn, Token } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
-import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import * as iam from 'aws-cdk-lib/aws-iam';
-import type * as kms from 'aws-cdk-lib/aws-kms';
-import type * as logs from 'aws-cdk-lib/aws-logs';
+import type * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import { Construct } from 'constructs';
+import type { Construct } from 'constructs';
 import { ENV, partitionPattern, ROUTES } from '../../shared/contract';
 import { nagAcknowledgements } from '../nag-acknowledgements';
 import type { EgressNetwork } from './component-egress';
-import { ComponentFunction, HANDLER_ENTRY } from './component-function';
-import { grantKeyUse, grantKeyViaService } from './component-key';
+import { ComponentFunction, handlerEntry, type HandlerProps } from './component-function';
+import { DirectKeyUse } from './component-key';
+import { grantSecretValue } from './component-secret';
 import { grantItems } from './component-table';
 
 /** h5-oauth settings (see README "Add WeChat sign-in to your H5 page"). */
@@ -31,72 +30,60 @@ export interface H5OAuthProps {
   readonly cookieBinding?: boolean;
 }
 
-export interface ComponentH5OAuthProps extends H5OAuthProps {
-  componentAppid: string;
-  table: dynamodb.ITable;
-  key: kms.IKey;
-  httpApi: apigw.HttpApi;
-  apiBaseUrl: string;
-  commonEnvironment: Record<string, string>;
-  /** Grants the token-reader permissions and sets the reader's environment. */
-  grantReadComponentToken: (grantee: iam.IGrantable) => void;
-  /** The refresher's reader alias (ARN), which the token reader invokes. */
-  refresherReaderArn: string;
-  network?: EgressNetwork;
-  logRetention: logs.RetentionDays;
-  removalPolicy: RemovalPolicy;
+export interface ComponentH5OAuthProps extends HandlerProps, H5OAuthProps {
+  readonly httpApi: apigw.HttpApi;
+  readonly apiBaseUrl: string;
+  /** WechatComponent.configureTokenReader: h5-oauth reads the component token like any consumer. */
+  readonly configureTokenReader: (fn: lambda.Function) => iam.Grant;
+  readonly network?: EgressNetwork;
 }
 
 /**
- * The h5-oauth function behind /h5-oauth/start, /h5-oauth/callback and /h5-oauth/session (GET, POST, DELETE), with its own
- * session-signing secret. It reads the component token like any consumer (it never sees the appsecret), and it runs
+ * The h5-oauth function behind /h5-oauth/start, /h5-oauth/callback and /h5-oauth/session (GET, POST, DELETE), with its
+ * own session-signing secret. It reads the component token like any consumer (it never sees the appsecret), and it runs
  * in the egress network because WeChat checks the caller IP of sns/oauth2/component/* as well.
  */
-export class ComponentH5OAuth extends Construct {
-  readonly function: ComponentFunction;
+export class ComponentH5OAuth extends ComponentFunction {
   readonly sessionSecret: secretsmanager.Secret;
 
   constructor(scope: Construct, id: string, props: ComponentH5OAuthProps) {
-    super(scope, id);
-    const appid = props.componentAppid;
-    this.sessionSecret = new secretsmanager.Secret(this, 'SessionSecret', {
-      description: `WeChat component ${appid}: key that signs H5 session tokens (HS256)`,
-      encryptionKey: props.key,
-      removalPolicy: props.removalPolicy,
-      generateSecretString: { passwordLength: 64, excludePunctuation: true, includeSpace: false },
-    });
-    nagAcknowledgements.sessionSecretWithoutRotation(this.sessionSecret);
-
-    this.function = new ComponentFunction(this, 'H5OAuth', {
-      entry: HANDLER_ENTRY.h5OAuth,
+    super(scope, id, {
+      entry: handlerEntry('h5-oauth'),
       description: 'WeChat component: h5-oauth on behalf of authorized official accounts',
       // The token reader may wait up to 15 s for a refresh; HTTP APIs give up at 30 s.
       timeout: Duration.seconds(29),
       environment: {
-        ...props.commonEnvironment,
-        [ENV.refresherFunction]: props.refresherReaderArn,
-        [ENV.h5OAuthSessionSecretArn]: this.sessionSecret.secretArn,
+        ...props.environment,
         [ENV.h5OAuthCallbackUrl]: `${props.apiBaseUrl}${ROUTES.h5OAuthCallback}`,
-        [ENV.h5OAuthAllowedReturnTo]: props.allowedReturnTo.join(','),
-        [ENV.authorizerAppids]: (props.authorizerAppids ?? []).join(','),
+        [ENV.h5OAuthAllowedReturnTo]: commaJoined(props.allowedReturnTo),
+        [ENV.authorizerAppids]: commaJoined(props.authorizerAppids ?? []),
         [ENV.h5OAuthCookieBinding]: props.cookieBinding === false ? 'off' : 'on',
       },
       logRetention: props.logRetention,
       removalPolicy: props.removalPolicy,
       ...(props.network ? { vpc: props.network } : {}),
     });
-    const role = this.function.role;
-    props.grantReadComponentToken(role);
-    iam.Grant.addToPrincipal({ grantee: role, actions: ['secretsmanager:GetSecretValue'], resourceArns: [this.sessionSecret.secretArn] });
-    grantKeyViaService(props.key, role, 'secretsmanager', ['kms:Decrypt']);
-    grantItems(props.table, props.key, role, ['GetItem'], [partitionPattern('authorizers', appid)]);
-    grantItems(props.table, props.key, role, ['GetItem', 'PutItem', 'UpdateItem'], [partitionPattern('h5OAuthStates', appid), partitionPattern('users', appid)]);
-    grantItems(props.table, props.key, role, ['PutItem', 'DeleteItem'], [partitionPattern('loginCodes', appid)]);
-    // Logout writes a session's jti, every session read checks it; nothing ever updates or deletes one.
-    grantItems(props.table, props.key, role, ['GetItem', 'PutItem'], [partitionPattern('revokedSessions', appid)]);
-    grantKeyUse(props.key, role, 'kms:Encrypt', appid, ['user_oauth_tokens']);
+    const { table, key, componentAppid: appid } = props;
+    const keyUse = new DirectKeyUse(this, key, appid);
+    this.sessionSecret = new secretsmanager.Secret(this, 'SessionSecret', {
+      description: `WeChat component ${appid}: key that signs H5 session tokens (HS256)`,
+      encryptionKey: key,
+      removalPolicy: props.removalPolicy,
+      generateSecretString: { passwordLength: 64, excludePunctuation: true, includeSpace: false },
+    });
+    nagAcknowledgements.sessionSecretWithoutRotation(this.sessionSecret);
+    this.function.addEnvironment(ENV.h5OAuthSessionSecretArn, this.sessionSecret.secretArn);
 
-    const integration = new HttpLambdaIntegration('H5OAuth', this.function.function);
+    props.configureTokenReader(this.function);
+    grantSecretValue(this.sessionSecret, this.role);
+    grantItems(table, this.role, ['GetItem'], [partitionPattern('authorizers', appid)]);
+    grantItems(table, this.role, ['GetItem', 'PutItem', 'UpdateItem'], [partitionPattern('h5OAuthStates', appid), partitionPattern('users', appid)]);
+    grantItems(table, this.role, ['PutItem', 'DeleteItem'], [partitionPattern('loginCodes', appid)]);
+    // Logout writes a session's jti, every session read checks it; nothing ever updates or deletes one.
+    grantItems(table, this.role, ['GetItem', 'PutItem'], [partitionPattern('revokedSessions', appid)]);
+    keyUse.grant(this.role, 'kms:Encrypt', ['user_oauth_tokens']);
+
+    const integration = new HttpLambdaIntegration('H5OAuth', this.function);
     const routes = [
       ...props.httpApi.addRoutes({ path: ROUTES.h5OAuthStart, methods: [apigw.HttpMethod.GET], integration }),
       ...props.httpApi.addRoutes({ path: ROUTES.h5OAuthCallback, methods: [apigw.HttpMethod.GET], integration }),
@@ -108,4 +95,9 @@ export class ComponentH5OAuth extends Construct {
     ];
     for (const route of routes) nagAcknowledgements.publicH5OAuthRoute(route);
   }
+}
+
+/** The list as the function reads it; a list token (a CommaDelimitedList parameter) is joined by CloudFormation. */
+function commaJoined(list: string[]): string {
+  return Token.isUnresolved(list) ? Fn.join(',', list) : list.join(',');
 }

@@ -1,4 +1,3 @@
-import { setTimeout as delay } from 'node:timers/promises';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { H5OAuthState, H5OAuthOutcome } from '../store/h5-oauth-state-store';
 import { StoreError } from '../store/store-errors';
@@ -121,10 +120,14 @@ async function replay(deps: H5OAuthDeps, record: H5OAuthState, binding: Binding,
   }
 }
 
+/** How a replay waits for the first callback's outcome: every 100 ms, for up to 4 s. */
+const OUTCOME_POLL_MS = 100;
+const OUTCOME_POLLS = 40;
+
 /** The first callback may still be talking to WeChat: wait a little for its outcome. */
 async function waitForOutcome(deps: H5OAuthDeps, state: string): Promise<H5OAuthOutcome | undefined> {
-  for (let attempt = 0; attempt < 40; attempt++) {
-    await delay(100);
+  for (let attempt = 0; attempt < OUTCOME_POLLS; attempt++) {
+    await deps.sleep(OUTCOME_POLL_MS);
     const current = await deps.states.get(state);
     if (current?.outcome) return current.outcome;
   }

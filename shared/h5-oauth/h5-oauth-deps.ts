@@ -39,6 +39,8 @@ export interface H5OAuthDeps {
   stateTtlMs: number;
   /** How long after its first use a callback may be replayed from the same browser. */
   replayWindowMs: number;
+  /** How a replayed callback waits between reads of the first callback's outcome. */
+  sleep: (ms: number) => Promise<void>;
   now: () => number;
   logger: Logger;
   metrics: Metrics;

@@ -1,11 +1,13 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { createSecretsManagerSource, type ComponentSecrets } from '../config/component-secrets';
 import { createComponentStores, type ComponentStores, type ComponentStoresInput } from '../store/component-stores';
 import { createDocumentClient } from '../store/document-client';
 import { awsClients, type AwsClients, type RuntimeOptions } from './runtime-options';
 
-/** What every function builds once at cold start: its clock, clients and the component's stores. */
+/** What every function builds once at cold start: its clock and sleep, clients and the component's stores. */
 export interface ComponentRuntime {
   now: () => number;
+  sleep: (ms: number) => Promise<void>;
   clients: AwsClients;
   stores: ComponentStores;
   /** A cached getter for the component secret; loaded values are pinned in the log redactor. */
@@ -19,6 +21,7 @@ export function createComponentRuntime(
   storeOptions: Pick<ComponentStoresInput, 'leaseDurationMs' | 'loginCodeTtlMs' | 'authorizerRefreshMarginMs' | 'authorizerLeaseMs'> = {},
 ): ComponentRuntime {
   const now = options.now ?? Date.now;
+  const sleep = options.sleep ?? ((ms: number) => delay(ms));
   const clients = awsClients(options.clients);
   const stores = createComponentStores({
     dynamo: createDocumentClient(clients.dynamo),
@@ -31,6 +34,7 @@ export function createComponentRuntime(
   });
   return {
     now,
+    sleep,
     clients,
     stores,
     componentSecrets: (secretArn) => createSecretsManagerSource({ secretArn, client: clients.secretsManager, now }),

@@ -25,7 +25,10 @@ export interface RuntimeOptions {
   clients?: Partial<AwsClients>;
   /** @default Date.now */
   now?: () => number;
-  /** How functions wait: WeChat API calls between retries, the authorization callback between reads. @default a setTimeout-based sleep */
+  /**
+   * How the function waits: WeChat API calls between retries, the token reader between polls of the store, a replayed
+   * h5-oauth callback for the first one's outcome, the authorization callback between reads. @default a setTimeout-based sleep
+   */
   sleep?: (ms: number) => Promise<void>;
 }
 

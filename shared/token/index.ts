@@ -1,6 +1,6 @@
 /**
- * The token readers for other Lambdas. Grant a function access with the construct's `grantReadComponentToken(fn)` or
- * `grantReadAuthorizerTokens(fn)` (which also set the environment variables read here), then:
+ * The token readers for other Lambdas. Make a function a reader with the construct's `configureTokenReader(fn)`
+ * (the environment variables read here, and `grantReadComponentToken(fn)`) or `grantReadAuthorizerTokens(fn)`, then:
  *
  * @example
  * import { createComponentTokenReaderFromEnv } from '<this repo>/shared/token';

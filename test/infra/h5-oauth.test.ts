@@ -37,7 +37,7 @@ beforeAll(() => {
   template = Template.fromStack(stack);
   plain = defaultStack();
   plainTemplate = Template.fromStack(plain);
-  h5Id = logicalIdOf(stack.component.h5OAuth!.function.function);
+  h5Id = logicalIdOf(stack.component.h5OAuth!.function);
 }, CDK_TIMEOUT_MS);
 
 /** The template's environment with every intrinsic replaced by a plausible deployed value. */
@@ -83,14 +83,14 @@ describe('WechatComponent h5-oauth function', { timeout: CDK_TIMEOUT_MS }, () =>
 
     expect(vpcConfig).toBeDefined();
     expect(vpcConfig).toEqual(refresher.Properties.VpcConfig);
-    const actions = roleStatements(template, roleIdOf(stack.component.h5OAuth!.function.function)).flatMap(actionsOf);
+    const actions = roleStatements(template, roleIdOf(stack.component.h5OAuth!.function)).flatMap(actionsOf);
     expect(actions).toEqual(expect.arrayContaining(['ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DeleteNetworkInterface']));
   });
 
   it('stays out of any VPC, without network-interface permissions, with lambda egress', () => {
     const lambdaEgress = h5OAuthStack({ egress: 'lambda' });
     const t = Template.fromStack(lambdaEgress);
-    const fn = lambdaEgress.component.h5OAuth!.function.function;
+    const fn = lambdaEgress.component.h5OAuth!.function;
 
     expect(lambdaFunction(t, logicalIdOf(fn)).Properties.VpcConfig).toBeUndefined();
     expect(roleStatements(t, roleIdOf(fn)).flatMap(actionsOf).filter((a) => a.startsWith('ec2:'))).toEqual([]);
@@ -175,7 +175,7 @@ describe('WechatComponent h5-oauth environment', { timeout: CDK_TIMEOUT_MS }, ()
 
   it('passes cookie binding off and an empty authorizer list through from the settings', () => {
     const variant = h5OAuthStack({ h5OAuthCookieBinding: 'off', authorizerAppids: '' });
-    const env = functionEnv(Template.fromStack(variant), logicalIdOf(variant.component.h5OAuth!.function.function));
+    const env = functionEnv(Template.fromStack(variant), logicalIdOf(variant.component.h5OAuth!.function));
 
     const deps = createH5OAuthDepsFromEnv({ env: deployedEnv(env) });
 
@@ -186,7 +186,7 @@ describe('WechatComponent h5-oauth environment', { timeout: CDK_TIMEOUT_MS }, ()
 
   it('binds sign-ins to the browser’s cookie and configures no authorizers when the construct’s h5OAuth gives neither', () => {
     const { stack: built, component } = buildComponentStack(() => ({ h5OAuth: { allowedReturnTo: ALLOWED_RETURN_TO } }));
-    const env = functionEnv(Template.fromStack(built), logicalIdOf(component.h5OAuth!.function.function));
+    const env = functionEnv(Template.fromStack(built), logicalIdOf(component.h5OAuth!.function));
 
     const deps = createH5OAuthDepsFromEnv({ env: deployedEnv(env) });
 
@@ -197,7 +197,7 @@ describe('WechatComponent h5-oauth environment', { timeout: CDK_TIMEOUT_MS }, ()
 
   it('gives the callback URL on the custom domain when there is one', () => {
     const variant = customDomainStack(H5_OAUTH_CONTEXT);
-    const env = functionEnv(Template.fromStack(variant), logicalIdOf(variant.component.h5OAuth!.function.function));
+    const env = functionEnv(Template.fromStack(variant), logicalIdOf(variant.component.h5OAuth!.function));
 
     const deps = createH5OAuthDepsFromEnv({ env: deployedEnv(env) });
 
@@ -210,7 +210,7 @@ describe('WechatComponent h5-oauth environment', { timeout: CDK_TIMEOUT_MS }, ()
 
     for (const entry of accepted) {
       const { stack: built, component } = buildComponentStack(() => ({ h5OAuth: { allowedReturnTo: [entry] } }));
-      const env = deployedEnv(functionEnv(Template.fromStack(built), logicalIdOf(component.h5OAuth!.function.function)));
+      const env = deployedEnv(functionEnv(Template.fromStack(built), logicalIdOf(component.h5OAuth!.function)));
 
       expect(() => createH5OAuthDepsFromEnv({ env }), entry).not.toThrow();
     }
@@ -219,7 +219,7 @@ describe('WechatComponent h5-oauth environment', { timeout: CDK_TIMEOUT_MS }, ()
 
 describe('WechatComponent H5 revoked sessions (logout)', { timeout: CDK_TIMEOUT_MS }, () => {
   const statementsOn = (partition: string) =>
-    roleStatements(template, roleIdOf(stack.component.h5OAuth!.function.function)).filter((s) =>
+    roleStatements(template, roleIdOf(stack.component.h5OAuth!.function)).filter((s) =>
       JSON.stringify(s.Condition?.['ForAllValues:StringLike']?.['dynamodb:LeadingKeys'] ?? []).includes(partition),
     );
 
@@ -237,7 +237,7 @@ describe('WechatComponent H5 revoked sessions (logout)', { timeout: CDK_TIMEOUT_
   });
 
   it('gives no other role of the stack the revoked-session partition', () => {
-    const h5OAuthRole = roleIdOf(stack.component.h5OAuth!.function.function);
+    const h5OAuthRole = roleIdOf(stack.component.h5OAuth!.function);
     const policies = resourcesOf(template, 'AWS::IAM::Policy').filter(([, policy]) => !JSON.stringify(policy.Properties!.Roles).includes(h5OAuthRole));
 
     expect(policies.length).toBeGreaterThan(0);

@@ -1,5 +1,5 @@
 import { Template } from 'aws-cdk-lib/assertions';
-import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { WechatComponentStack } from '../../infra/wechat-component-stack';
 import { createAuthorizationEventStore } from '../../shared/store/authorization-event-store';
@@ -19,6 +19,7 @@ import {
   actionsOf,
   allIdentityStatements,
   arnOf,
+  buildComponentStack,
   CDK_TIMEOUT_MS,
   consumerStack,
   functionEnv,
@@ -51,6 +52,7 @@ let stack: WechatComponentStack;
 let template: Template;
 let nodejsConsumer: lambda.Function;
 let plainConsumer: lambda.Function;
+let grantOnlyConsumer: lambda.Function;
 let lambdaTemplate: Template;
 let h5OAuth: WechatComponentStack;
 let h5OAuthTemplate: Template;
@@ -62,6 +64,7 @@ beforeAll(() => {
   stack = built.stack;
   nodejsConsumer = built.nodejsConsumer;
   plainConsumer = built.plainConsumer;
+  grantOnlyConsumer = built.grantOnlyConsumer;
   template = Template.fromStack(stack);
   lambdaTemplate = Template.fromStack(lambdaEgressStack());
   h5OAuth = h5OAuthStack();
@@ -291,10 +294,12 @@ describe('WechatComponent roles', { timeout: CDK_TIMEOUT_MS }, () => {
   });
 });
 
-describe('WechatComponent.grantReadComponentToken', { timeout: CDK_TIMEOUT_MS }, () => {
+describe('WechatComponent.grantReadComponentToken and configureTokenReader', { timeout: CDK_TIMEOUT_MS }, () => {
+  /** Every reader: the two made readers with configureTokenReader, and the one granted permissions alone. */
   const consumers = () => [
-    ['a NodejsFunction', nodejsConsumer],
-    ['a plain Function', plainConsumer],
+    ['a NodejsFunction (configureTokenReader)', nodejsConsumer],
+    ['a plain Function (configureTokenReader)', plainConsumer],
+    ['a plain Function (grantReadComponentToken)', grantOnlyConsumer],
   ] as const;
 
   it('gives the consumer exactly GetItem on its component’s token item, token decryption and refresher invocation', () => {
@@ -334,7 +339,8 @@ describe('WechatComponent.grantReadComponentToken', { timeout: CDK_TIMEOUT_MS },
     const readers = [
       [template, roleIdOf(nodejsConsumer), stack],
       [template, roleIdOf(plainConsumer), stack],
-      [h5OAuthTemplate, roleIdOf(h5OAuth.component.h5OAuth!.function.function), h5OAuth],
+      [template, roleIdOf(grantOnlyConsumer), stack],
+      [h5OAuthTemplate, roleIdOf(h5OAuth.component.h5OAuth!.function), h5OAuth],
     ] as const;
 
     for (const [t, roleId, owner] of readers) {
@@ -353,18 +359,44 @@ describe('WechatComponent.grantReadComponentToken', { timeout: CDK_TIMEOUT_MS },
     template.resourceCountIs('AWS::Lambda::Alias', 1);
   });
 
-  it('sets the four environment variables the token reader reads', () => {
-    for (const [kind, consumer] of consumers()) {
-      const env = functionEnv(template, logicalIdOf(consumer));
+  it('sets no environment variable with the grant alone, as no aws-cdk grant does', () => {
+    const env = functionEnv(template, logicalIdOf(grantOnlyConsumer));
 
-      expect(env, kind).toMatchObject({
-        WECHAT_COMPONENT_APPID: TEST_APPID,
-        WECHAT_TABLE_NAME: { Ref: logicalIdOf(stack.component.table) },
-        WECHAT_KMS_KEY_ID: keyArn,
-        WECHAT_REFRESHER_FUNCTION: { Ref: logicalIdOf(stack.component.tokenRefresherReaderAlias) },
-      });
-      expect(env, kind).not.toHaveProperty('WECHAT_SECRET_ARN');
-    }
+    expect(env).toEqual({});
+  });
+
+  it('sets exactly the four environment variables the token reader reads with configureTokenReader, and the same grant', () => {
+    const env = functionEnv(template, logicalIdOf(plainConsumer));
+
+    expect(env).toEqual({
+      WECHAT_COMPONENT_APPID: TEST_APPID,
+      WECHAT_TABLE_NAME: { Ref: logicalIdOf(stack.component.table) },
+      WECHAT_KMS_KEY_ID: keyArn,
+      WECHAT_REFRESHER_FUNCTION: { Ref: logicalIdOf(stack.component.tokenRefresherReaderAlias) },
+    });
+    expect(roleStatements(template, roleIdOf(plainConsumer))).toEqual(roleStatements(template, roleIdOf(grantOnlyConsumer)));
+  });
+
+  it('adds the token reader’s variables to an environment the function already has', () => {
+    const env = functionEnv(template, logicalIdOf(nodejsConsumer));
+
+    expect(Object.keys(env).filter((name) => name.startsWith('WECHAT_')).sort()).toEqual(
+      ['WECHAT_COMPONENT_APPID', 'WECHAT_KMS_KEY_ID', 'WECHAT_REFRESHER_FUNCTION', 'WECHAT_TABLE_NAME'],
+    );
+    expect(env.APP_STAGE).toBe('test');
+    expect(env).not.toHaveProperty('WECHAT_SECRET_ARN');
+  });
+
+  it('returns one grant holding every identity-policy statement it added, for applyBefore and assertions', () => {
+    const { stack: built, component } = buildComponentStack();
+    const fn = new lambda.Function(built, 'Reader', { runtime: lambda.Runtime.NODEJS_24_X, handler: 'index.handler', code: lambda.Code.fromInline('exports.handler = async () => ({});') });
+
+    const grant = component.configureTokenReader(fn);
+
+    expect(grant.success).toBe(true);
+    expect(grant.principalStatements.map((statement) => statement.actions)).toEqual([
+      ['dynamodb:GetItem'], ['kms:Decrypt', 'kms:DescribeKey'], ['kms:Decrypt'], ['lambda:InvokeFunction'],
+    ]);
   });
 
   it('leaves the consumer an environment the token reader starts from', () => {
@@ -376,7 +408,7 @@ describe('WechatComponent.grantReadComponentToken', { timeout: CDK_TIMEOUT_MS },
 });
 
 describe('WechatComponent h5-oauth role', { timeout: CDK_TIMEOUT_MS }, () => {
-  const h5OAuthRoleId = () => roleIdOf(h5OAuth.component.h5OAuth!.function.function);
+  const h5OAuthRoleId = () => roleIdOf(h5OAuth.component.h5OAuth!.function);
   /** The role's statements beyond what every ComponentFunction role has (its logs, X-Ray, network interfaces). */
   const grantedStatements = () =>
     roleStatements(h5OAuthTemplate, h5OAuthRoleId()).filter((s) => !actionsOf(s).some((a) => /^(logs|xray|ec2):/.test(a)));

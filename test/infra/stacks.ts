@@ -5,7 +5,10 @@
 import path from 'node:path';
 import { App, CfnElement, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { IConstruct } from 'constructs';
@@ -91,21 +94,70 @@ export function existingVpcStack(): { stack: Stack; component: WechatComponent; 
   return { ...built, vpc: vpc! };
 }
 
-/** The default stack plus two token readers granted with grantReadComponentToken: a NodejsFunction and a plain Function. */
-export function consumerStack(): { stack: WechatComponentStack; nodejsConsumer: NodejsFunction; plainConsumer: lambda.Function } {
+/** The user's own resources for the bring-your-own variants, imported by ARN or id as they would be. */
+export const OWN_TABLE_ARN = `arn:aws:dynamodb:${TEST_REGION}:${TEST_ACCOUNT}:table/wechat-component`;
+export const OWN_KEY_ARN = `arn:aws:kms:${TEST_REGION}:${TEST_ACCOUNT}:key/11111111-2222-3333-4444-555555555555`;
+export const OWN_SUBNET_IDS = ['subnet-0aaaaaaaaaaaaaaa1', 'subnet-0aaaaaaaaaaaaaaa2'];
+
+/**
+ * The construct on the user's own imported table (encrypted with their key), imported key and imported VPC, with
+ * h5-oauth on and a token reader configured: nothing of its data layer or network is its own.
+ */
+export function bringYourOwnStack(): { stack: Stack; component: WechatComponent; reader: lambda.Function } {
+  const built = buildComponentStack((stack) => {
+    const key = kms.Key.fromKeyArn(stack, 'OwnKey', OWN_KEY_ARN);
+    const vpc = ec2.Vpc.fromVpcAttributes(stack, 'OwnVpc', {
+      vpcId: 'vpc-0bbbbbbbbbbbbbbbb',
+      availabilityZones: [`${TEST_REGION}a`, `${TEST_REGION}b`],
+      privateSubnetIds: OWN_SUBNET_IDS,
+    });
+    return {
+      table: dynamodb.Table.fromTableAttributes(stack, 'OwnTable', { tableArn: OWN_TABLE_ARN, encryptionKey: key }),
+      key,
+      egress: WechatEgress.existingVpc(vpc, { egressIp: EXISTING_EGRESS_IP }),
+      h5OAuth: { allowedReturnTo: ALLOWED_RETURN_TO },
+    };
+  });
+  const reader = new lambda.Function(built.stack, 'Reader', {
+    runtime: lambda.Runtime.NODEJS_24_X,
+    handler: 'index.handler',
+    code: lambda.Code.fromInline('exports.handler = async () => ({});'),
+    // A role without the managed basic-execution policy, so that cdk-nag's findings here are the construct's alone.
+    role: new iam.Role(built.stack, 'ReaderRole', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') }),
+  });
+  built.component.configureTokenReader(reader);
+  return { ...built, reader };
+}
+
+/** The construct on a key the user defines in the same stack (so its key policy is the app's to extend). */
+export function ownKeyInStack(): { stack: Stack; component: WechatComponent; key: kms.Key } {
+  let key: kms.Key | undefined;
+  const built = buildComponentStack((stack) => {
+    key = new kms.Key(stack, 'OwnKey', { enableKeyRotation: true, description: 'the user’s key' });
+    return { key };
+  });
+  return { ...built, key: key! };
+}
+
+/**
+ * The default stack plus three token readers: a NodejsFunction (with an environment of its own) and a plain Function
+ * made readers with configureTokenReader, and a plain Function given grantReadComponentToken alone (permissions, no environment).
+ */
+export function consumerStack(): { stack: WechatComponentStack; nodejsConsumer: NodejsFunction; plainConsumer: lambda.Function; grantOnlyConsumer: lambda.Function } {
   const stack = defaultStack();
   const nodejsConsumer = new NodejsFunction(stack, 'NodejsConsumer', {
     entry: path.join(import.meta.dirname, 'fixtures/consumer-handler.ts'),
     runtime: lambda.Runtime.NODEJS_24_X,
+    environment: { APP_STAGE: 'test' },
   });
-  const plainConsumer = new lambda.Function(stack, 'PlainConsumer', {
-    runtime: lambda.Runtime.NODEJS_24_X,
-    handler: 'index.handler',
-    code: lambda.Code.fromInline('exports.handler = async () => ({});'),
-  });
-  stack.component.grantReadComponentToken(nodejsConsumer);
-  stack.component.grantReadComponentToken(plainConsumer);
-  return { stack, nodejsConsumer, plainConsumer };
+  const plainFunction = (id: string) =>
+    new lambda.Function(stack, id, { runtime: lambda.Runtime.NODEJS_24_X, handler: 'index.handler', code: lambda.Code.fromInline('exports.handler = async () => ({});') });
+  const plainConsumer = plainFunction('PlainConsumer');
+  const grantOnlyConsumer = plainFunction('GrantOnlyConsumer');
+  stack.component.configureTokenReader(nodejsConsumer);
+  stack.component.configureTokenReader(plainConsumer);
+  stack.component.grantReadComponentToken(grantOnlyConsumer);
+  return { stack, nodejsConsumer, plainConsumer, grantOnlyConsumer };
 }
 
 /** The CloudFormation logical id of a construct's resource (its default child for L2s). */

@@ -35,7 +35,7 @@ afterEach(() => {
 });
 
 /** Every function the stack deploys from our handlers. */
-const handlers = () => [stack.component.pushReceiver, stack.component.tokenRefresher, stack.component.h5OAuth!.function.function];
+const handlers = () => [stack.component.pushReceiver, stack.component.tokenRefresher, stack.component.h5OAuth!.function];
 
 /** The directory esbuild wrote a function's bundle to, found through the S3 key of its code asset. */
 function bundleDirOf(fnLogicalId: string): string {

@@ -4,7 +4,7 @@ import { randomAlphanumeric } from '../../shared/h5-oauth/random-token';
 import type { UserOAuthTokens } from '../../shared/store/user-store';
 import { userPk } from '../../shared/store/table-keys';
 import { TEST_AUTHORIZER_APPID } from '../../local/wechat-sim/defaults';
-import { CapturedOutput } from '../support/captured-output';
+import { CapturedOutput, enablePowertoolsOutput } from '../support/captured-output';
 import { TestBrowser } from '../support/h5-oauth-browser';
 import { newPkcePair } from '../support/pkce';
 import { startHarness, TABLE_NAME, TEST_SECRETS, type Harness } from '../support/harness';
@@ -17,6 +17,7 @@ import { callbackUrl, consent, readSession, redeem, h5OAuth, start, startUrl } f
  */
 describe('h5-oauth logs', () => {
   let h: Harness;
+  enablePowertoolsOutput();
   const output = new CapturedOutput();
   const secrets = new Map<string, string>();
   const keep = (kind: string, value: string | null | undefined) => {
@@ -117,7 +118,7 @@ describe('h5-oauth logs', () => {
     } finally {
       output.stop();
     }
-  }, 60_000);
+  });
   afterAll(async () => h?.close());
 
   it('captured the sign-in function and every kind of value, so the scans below mean something', () => {

@@ -1,6 +1,6 @@
 import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CapturedOutput } from '../support/captured-output';
+import { CapturedOutput, enablePowertoolsOutput } from '../support/captured-output';
 import { startHarness, TEST_SECRETS, type Harness } from '../support/harness';
 
 /**
@@ -10,6 +10,7 @@ import { startHarness, TEST_SECRETS, type Harness } from '../support/harness';
  */
 describe('secrets never reach logs, errors or responses', () => {
   let h: Harness;
+  enablePowertoolsOutput();
   const output = new CapturedOutput();
   const secrets = new Set<string>([TEST_SECRETS.appsecret, TEST_SECRETS.token, TEST_SECRETS.encodingAesKey]);
   const seen: string[] = [];
@@ -64,7 +65,7 @@ describe('secrets never reach logs, errors or responses', () => {
     } finally {
       output.stop();
     }
-  }, 60_000);
+  });
   afterAll(async () => h?.close());
 
   it('captured something from every part, so the scan below means something', () => {

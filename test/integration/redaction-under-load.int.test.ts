@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { secretRegistry } from '../../shared/log/redaction';
 import type { UserStore } from '../../shared/store/user-store';
 import { TEST_AUTHORIZER_APPID } from '../../local/wechat-sim/defaults';
-import { CapturedOutput } from '../support/captured-output';
+import { CapturedOutput, enablePowertoolsOutput } from '../support/captured-output';
 import { startHarness, TEST_SECRETS, TEST_SESSION_SIGNING_KEY, type Harness } from '../support/harness';
 import { TestBrowser } from '../support/h5-oauth-browser';
 import { callbackUrl, redeem, start } from './h5-oauth-flows';
@@ -18,6 +18,7 @@ const CONCURRENCY = 16;
  */
 describe(`the log-redaction safety net after ${SIGN_INS.toLocaleString('en')} sign-ins`, () => {
   let h: Harness;
+  enablePowertoolsOutput();
   const output = new CapturedOutput();
   let componentAccessToken: string;
   let newestTokens: { accessToken: string; refreshToken: string } | undefined;
@@ -37,11 +38,11 @@ describe(`the log-redaction safety net after ${SIGN_INS.toLocaleString('en')} si
 
   beforeAll(async () => {
     h = await startHarness();
-    await h.sim.pushTicketNow();
-    componentAccessToken = await h.h5OAuthDeps.tokenReader.getComponentAccessToken();
-    const users = h.sim.oauthUsers();
     output.start();
     try {
+      await h.sim.pushTicketNow();
+      componentAccessToken = await h.h5OAuthDeps.tokenReader.getComponentAccessToken();
+      const users = h.sim.oauthUsers();
       let started = 0;
       await Promise.all(
         Array.from({ length: CONCURRENCY }, async () => {
@@ -67,7 +68,7 @@ describe(`the log-redaction safety net after ${SIGN_INS.toLocaleString('en')} si
     } finally {
       output.stop();
     }
-  }, 120_000);
+  }, 120_000); // 1,000 sign-ins through the real flow: 25 to 50 s here, depending on the load
   afterAll(async () => h?.close());
 
   it(`completed ${SIGN_INS + 1} sign-ins and wrote both careless lines`, () => {

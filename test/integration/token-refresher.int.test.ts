@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeTokenRefresherHandler } from '../../functions/token-refresher/app';
 import { createLambdaContext } from '../../local/aws/lambda-context';
 import { SK, tokenPk } from '../../shared/store/table-keys';
-import { CapturedOutput } from '../support/captured-output';
+import { CapturedOutput, enablePowertoolsOutput } from '../support/captured-output';
 import { startHarness, TABLE_NAME, TEST_SECRETS, type Harness } from '../support/harness';
 
 const MINUTE = 60_000;
@@ -14,6 +14,7 @@ const calls = (h: Harness, api = 'api_component_token') => h.sim.stats().calls[a
 
 describe('token refresher', () => {
   let h: Harness;
+  enablePowertoolsOutput();
   const output = new CapturedOutput();
 
   beforeEach(async () => {

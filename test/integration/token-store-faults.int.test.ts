@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CapturedOutput } from '../support/captured-output';
+import { CapturedOutput, enablePowertoolsOutput } from '../support/captured-output';
 import { startHarness, type Harness } from '../support/harness';
 
 const LEASE_MS = 60_000;
@@ -26,6 +26,7 @@ async function stampede(h: Harness, scheduledRuns: number) {
 
 describe('token refresher when storage fails after WeChat answered', () => {
   let h: Harness;
+  enablePowertoolsOutput();
   const output = new CapturedOutput();
 
   beforeEach(async () => {

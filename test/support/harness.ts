@@ -28,14 +28,9 @@ import { createLambdaRefreshTrigger } from '../../shared/token/lambda-refresh-tr
 import type { RefresherDeps } from '../../shared/token/refresh-component-token';
 import type { RefreshOutcome } from '../../shared/token/refresh-request';
 import { FakeClock } from './fake-clock';
+import { TEST_SECRETS } from './test-secrets';
 
-/** Test values; a canary check scans captured output for each of them. */
-export const TEST_SECRETS: ComponentSecrets & { componentAppid: string } = {
-  componentAppid: 'wx1234567890abcdef',
-  appsecret: 'canary-appsecret-5f0c2e9a7b3d41e8',
-  token: 'canaryMessageToken42',
-  encodingAesKey: 'Canary0EncodingAesKey0For0Tests0Only0123456',
-};
+export { TEST_SECRETS } from './test-secrets';
 
 /** The session-signing key of the harness's h5-oauth (its own secret, as deployed). */
 export const TEST_SESSION_SIGNING_KEY = 'test-session-signing-key-0123456789abcdefghijklmnop';
@@ -70,6 +65,9 @@ export interface Harness {
   newReader(options?: Partial<ComponentTokenReaderOptions>): ComponentTokenReader;
   close(): Promise<void>;
 }
+
+/** The longest real wait of the handlers' sleep: a replayed callback's poll interval, so it still waits 4 s in all. */
+const MAX_REAL_WAIT_MS = 100;
 
 export const RETURN_TO_ORIGIN = 'https://h5.example.com';
 export const RETURN_TO = `${RETURN_TO_ORIGIN}/app/`;
@@ -136,8 +134,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     secretsManager: new SecretsManagerClient(aws.clientConfig('secretsManager')),
     lambda: new LambdaClient(aws.clientConfig('lambda')),
   };
-  // WeChat retries do not wait: the simulator answers at once and the clock is fake.
-  const runtime: RuntimeOptions = { env, clients, now: clock.now, sleep: async () => {} };
+  // Waits are real, since they let work that runs concurrently for real go on (a replayed callback polls for the
+  // outcome of the first one), but short: the simulator answers at once, so WeChat retries need no backoff.
+  const runtime: RuntimeOptions = { env, clients, now: clock.now, sleep: (ms) => delay(Math.min(ms, MAX_REAL_WAIT_MS)) };
 
   const pushDeps = createPushDepsFromEnv(runtime);
   const refresherDeps = createRefresherDepsFromEnv(runtime);

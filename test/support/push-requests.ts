@@ -11,7 +11,7 @@ import { buildPushMessageXml } from '../../local/wechat-sim/push/push-message-xm
 import type { PushTamper } from '../../local/wechat-sim/types';
 import { ROUTES } from '../../shared/contract';
 import { CapturedOutput } from './captured-output';
-import { TEST_SECRETS } from './harness';
+import { TEST_SECRETS } from './test-secrets';
 
 /** Path of the authorization event receive URL on the harness gateway. */
 export const PUSH_PATH = ROUTES.pushEvents;

@@ -4,6 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { POWERTOOLS_OUTPUT_ON } from '../../support/captured-output';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -33,7 +34,8 @@ export async function startLocalRuntime(options: { readyTimeoutMs?: number } = {
   // `node --import tsx` rather than the tsx CLI: one process, so a SIGKILL on timeout leaves no orphaned grandchild.
   const child = spawn(process.execPath, ['--import', 'tsx', 'local/runtime/main.ts'], {
     cwd: REPO_ROOT,
-    env: { ...env, PORT: '0', SIM_PORT: '0' },
+    // Its logs on, as `npm start` has them: the output is only read, and the secret checks must see every line.
+    env: { ...env, ...POWERTOOLS_OUTPUT_ON, PORT: '0', SIM_PORT: '0' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let text = '';

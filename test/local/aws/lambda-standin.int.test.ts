@@ -160,10 +160,14 @@ describe('Lambda stand-in', () => {
   it('runs invocations of one function concurrently', async () => {
     let active = 0;
     let maxActive = 0;
+    let allIn!: () => void;
+    const allInvoked = new Promise<void>((resolve) => (allIn = resolve));
     aws.registerFunction('concurrent', async () => {
       active += 1;
       maxActive = Math.max(maxActive, active);
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      if (active === 3) allIn();
+      // Each waits for the others (a fixed 50 ms was too short on a loaded machine); run one at a time, they give up.
+      await Promise.race([allInvoked, new Promise((resolve) => setTimeout(resolve, 2_000))]);
       active -= 1;
       return null;
     });
