@@ -12,12 +12,16 @@ import { buildPushEnvelope, type PushEnvelope } from '../local/wechat-sim/push/p
 import { buildTicketXml } from '../local/wechat-sim/push/push-message-xml';
 import { createMessageCrypto } from '../shared/wechat/msg-crypto';
 import { verifyMsgSignature } from '../shared/wechat/msg-signature';
-import { openComponentPush, parseComponentPush, type ComponentPush } from '../shared/wechat/push-message';
+import { type ComponentPush, openComponentPush, parseComponentPush } from '../shared/wechat/push-message';
 import { parseWechatXml } from '../shared/wechat/xml';
 import { elapsedNs, median } from './stats';
 
 /** The shape of npm `wechat-crypto` 0.0.2 used here (CommonJS, ships no types). */
-type LegacyWXBizMsgCrypt = new (token: string, encodingAesKey: string, appid: string) => {
+type LegacyWXBizMsgCrypt = new (
+  token: string,
+  encodingAesKey: string,
+  appid: string,
+) => {
   getSignature(timestamp: string, nonce: string, encrypt: string): string;
   decrypt(encryptBase64: string): { message: string; id: string };
 };
@@ -134,7 +138,15 @@ function createSides(nowSec: number): Side[] {
   const ours: Side = {
     name: 'ours (shared/wechat)',
     handle: ({ envelope: { query, body } }) => {
-      const { reading } = openComponentPush({ query, body, token: TEST_MESSAGE_TOKEN, crypto, componentAppid: TEST_COMPONENT_APPID, nowSec, maxSkewSec: MAX_SKEW_SEC });
+      const { reading } = openComponentPush({
+        query,
+        body,
+        token: TEST_MESSAGE_TOKEN,
+        crypto,
+        componentAppid: TEST_COMPONENT_APPID,
+        nowSec,
+        maxSkewSec: MAX_SKEW_SEC,
+      });
       if (reading.kind !== 'parsed') throw new Error(`bench push was not parsed: ${reading.reason}`);
       return reading.push;
     },
@@ -171,7 +183,7 @@ function peerSide(
   };
   return {
     name,
-    handle: ({ envelope: { query, body } }) => parseComponentPush(parseWechatXml(open(query, parseWechatXml(body)['Encrypt'] ?? ''))),
+    handle: ({ envelope: { query, body } }) => parseComponentPush(parseWechatXml(open(query, parseWechatXml(body).Encrypt ?? ''))),
     open: ({ envelope: { query }, encrypt }) => open(query, encrypt),
   };
 }
@@ -183,7 +195,7 @@ function buildTicketPushes(count: number, nowSec: number): BenchPush[] {
     const ticket = `ticket@@@${randomBytes(48).toString('base64url')}`;
     const xml = buildTicketXml({ appid: TEST_COMPONENT_APPID, createTime: nowSec - (i % 60), ticket });
     const envelope = buildPushEnvelope({ xml, keys, nowSec });
-    return { envelope, encrypt: parseWechatXml(envelope.body)['Encrypt'] ?? '', ticket };
+    return { envelope, encrypt: parseWechatXml(envelope.body).Encrypt ?? '', ticket };
   });
 }
 
@@ -191,7 +203,11 @@ function buildTicketPushes(count: number, nowSec: number): BenchPush[] {
 function assertOpensAll(side: Side, pushes: BenchPush[]): void {
   for (const push of pushes) {
     const typed = side.handle(push);
-    if (typed.infoType !== 'component_verify_ticket' || typed.componentVerifyTicket !== push.ticket || !side.open(push).includes(push.ticket)) {
+    if (
+      typed.infoType !== 'component_verify_ticket' ||
+      typed.componentVerifyTicket !== push.ticket ||
+      !side.open(push).includes(push.ticket)
+    ) {
       throw new Error(`${side.name} did not open a bench push to its ticket`);
     }
   }

@@ -129,9 +129,7 @@ export async function startWechatSim(options: WechatSimOptions): Promise<WechatS
     oauthUsers: () => oauth.users.list(),
   };
 
-  server = createServer(
-    createRequestListener({ apiRoutes: WECHAT_API_ROUTES, controlRoutes: createSimControlRoutes(sim), ctx, faults }),
-  );
+  server = createServer(createRequestListener({ apiRoutes: WECHAT_API_ROUTES, controlRoutes: createSimControlRoutes(sim), ctx, faults }));
   await listen(server, config.port, config.host);
   log(`listening on ${sim.url}`);
 

@@ -1,8 +1,8 @@
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { sha256Hex } from '../crypto/digests';
-import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { readSealedEnvelope, type EnvelopeSealer } from './envelope-sealer';
-import { authorizersPk, eventsPk, SK, ttlAfterDays } from './table-keys';
+import { type EnvelopeSealer, readSealedEnvelope } from './envelope-sealer';
 import { isConditionalCheckFailed, storeUnavailable } from './store-errors';
+import { authorizersPk, eventsPk, SK, ttlAfterDays } from './table-keys';
 
 /** An authorization-type push (anything but component_verify_ticket), as the receiver hands it over. */
 export interface AuthorizationEvent {
@@ -74,7 +74,11 @@ export function createAuthorizationEventStore(input: {
   const statusPk = authorizersPk(input.componentAppid);
 
   /** Conditional put of a new item with its sealed payload: 'duplicate' when the key already holds one. */
-  const putOnce = async (item: { sk: string; payload: string; payloadFormat: 'json' | 'xml' } & Record<string, unknown>, nowMs: number, what: string) => {
+  const putOnce = async (
+    item: { sk: string; payload: string; payloadFormat: 'json' | 'xml' } & Record<string, unknown>,
+    nowMs: number,
+    what: string,
+  ) => {
     const { payload, ...attributes } = item;
     const sealed = await input.envelopes.seal(PAYLOAD_PURPOSE, payload);
     try {
@@ -148,7 +152,11 @@ export function createAuthorizationEventStore(input: {
     /** Keeps an authenticated push we could not interpret, once per distinct decrypted text; it changes no status. */
     async recordUnparsed(push: UnparsedPush): Promise<'recorded' | 'duplicate'> {
       const digest = sha256Hex(push.plaintext).slice(0, 32);
-      return putOnce({ sk: SK.unparsed(digest), unparsed: true, reason: push.reason, payload: push.plaintext, payloadFormat: 'xml' }, input.now(), 'unparsed push');
+      return putOnce(
+        { sk: SK.unparsed(digest), unparsed: true, reason: push.reason, payload: push.plaintext, payloadFormat: 'xml' },
+        input.now(),
+        'unparsed push',
+      );
     },
 
     /**

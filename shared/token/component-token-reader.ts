@@ -1,10 +1,10 @@
 import { setTimeout as delay } from 'node:timers/promises';
+import { sha256Hex } from '../crypto/digests';
 import type { SealedToken, TokenStore } from '../store/token-store';
 import { WechatApiError } from '../wechat/errors';
 import { ComponentTokenError } from './component-token-error';
 import type { RefreshTrigger } from './lambda-refresh-trigger';
 import type { RefreshRequest } from './refresh-request';
-import { sha256Hex } from '../crypto/digests';
 
 export interface ComponentTokenReaderOptions {
   tokens: TokenStore;
@@ -58,8 +58,7 @@ export function createComponentTokenReader(options: ComponentTokenReaderOptions)
   let loading: Promise<string> | null = null;
   const invalidations = new Map<string, Promise<void>>();
 
-  const usable = (sealed: SealedToken | null): sealed is SealedToken =>
-    sealed !== null && sealed.meta.expiresAtMs - now() > minRemainingMs;
+  const usable = (sealed: SealedToken | null): sealed is SealedToken => sealed !== null && sealed.meta.expiresAtMs - now() > minRemainingMs;
 
   const accept = async (sealed: SealedToken): Promise<string> => {
     // Same version as the cache: same token, no KMS call.

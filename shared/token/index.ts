@@ -14,12 +14,12 @@ import { awsClients, type RuntimeOptions } from '../runtime/runtime-options';
 import { createDocumentClient } from '../store/document-client';
 import { createKmsSealer } from '../store/kms-sealer';
 import { createTokenStore } from '../store/token-store';
-import { createComponentTokenReader, type ComponentTokenReader, type ComponentTokenReaderOptions } from './component-token-reader';
+import { type ComponentTokenReader, type ComponentTokenReaderOptions, createComponentTokenReader } from './component-token-reader';
 import { createLambdaRefreshTrigger } from './lambda-refresh-trigger';
 
-export { createComponentTokenReader, isStaleTokenError } from './component-token-reader';
-export type { ComponentTokenReader, ComponentTokenReaderOptions } from './component-token-reader';
 export { ComponentTokenError, type ComponentTokenErrorCode } from './component-token-error';
+export type { ComponentTokenReader, ComponentTokenReaderOptions } from './component-token-reader';
+export { createComponentTokenReader, isStaleTokenError } from './component-token-reader';
 export { createLambdaRefreshTrigger, type RefreshTrigger } from './lambda-refresh-trigger';
 
 /** Reader tuning plus, for tests and local runs, the environment, clients and clock to use. */

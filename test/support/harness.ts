@@ -11,18 +11,22 @@ import { createPushDepsFromEnv } from '../../functions/push-receiver/deps';
 import { makeTokenRefresherHandler } from '../../functions/token-refresher/app';
 import { createRefresherDepsFromEnv } from '../../functions/token-refresher/deps';
 import { createLambdaContext } from '../../local/aws/lambda-context';
-import { startLocalAws, type LocalAws } from '../../local/aws/local-aws';
-import { startHttpGateway, type GatewayRoute, type HttpGateway } from '../../local/runtime/http-gateway';
+import { type LocalAws, startLocalAws } from '../../local/aws/local-aws';
+import { type GatewayRoute, type HttpGateway, startHttpGateway } from '../../local/runtime/http-gateway';
 import { TEST_AUTHORIZER_APPID } from '../../local/wechat-sim/defaults';
 import { startWechatSim, type WechatSim, type WechatSimOptions } from '../../local/wechat-sim/server';
 import type { ComponentSecrets } from '../../shared/config/component-secrets';
-import { ENV, REFRESHER_READER_ALIAS, ROUTES, type EnvKey } from '../../shared/contract';
+import { ENV, type EnvKey, REFRESHER_READER_ALIAS, ROUTES } from '../../shared/contract';
 import type { H5OAuthDeps } from '../../shared/h5-oauth/h5-oauth-deps';
 import type { PushDeps } from '../../shared/push/accept-push';
 import type { RuntimeOptions } from '../../shared/runtime/runtime-options';
-import { createComponentStores, type ComponentStores } from '../../shared/store/component-stores';
+import { type ComponentStores, createComponentStores } from '../../shared/store/component-stores';
 import { createDocumentClient } from '../../shared/store/document-client';
-import { createComponentTokenReader, type ComponentTokenReader, type ComponentTokenReaderOptions } from '../../shared/token/component-token-reader';
+import {
+  type ComponentTokenReader,
+  type ComponentTokenReaderOptions,
+  createComponentTokenReader,
+} from '../../shared/token/component-token-reader';
 import { createLambdaRefreshTrigger } from '../../shared/token/lambda-refresh-trigger';
 import type { RefresherDeps } from '../../shared/token/refresh-component-token';
 import type { RefreshOutcome } from '../../shared/token/refresh-request';
@@ -73,7 +77,13 @@ export const RETURN_TO = `${RETURN_TO_ORIGIN}/app/`;
 
 export interface HarnessOptions {
   /** h5-oauth settings (the harness always serves /oauth/*). */
-  oauth?: { cookieBinding?: boolean; allowedReturnTo?: string[]; authorizerAppids?: string[]; sessionTtlSec?: number; loginCodeTtlMs?: number };
+  oauth?: {
+    cookieBinding?: boolean;
+    allowedReturnTo?: string[];
+    authorizerAppids?: string[];
+    sessionTtlSec?: number;
+    loginCodeTtlMs?: number;
+  };
   sim?: Partial<WechatSimOptions>;
   refreshMarginMs?: number;
   leaseDurationMs?: number;
@@ -89,7 +99,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const clock = new FakeClock();
   const aws = await startLocalAws({ now: clock.now });
   await aws.createTable(TABLE_NAME);
-  const secretArn = aws.putSecret('wechat-component', JSON.stringify({ appsecret: TEST_SECRETS.appsecret, token: TEST_SECRETS.token, encodingAesKey: TEST_SECRETS.encodingAesKey }));
+  const secretArn = aws.putSecret(
+    'wechat-component',
+    JSON.stringify({ appsecret: TEST_SECRETS.appsecret, token: TEST_SECRETS.token, encodingAesKey: TEST_SECRETS.encodingAesKey }),
+  );
   const sessionSecretArn = aws.putSecret('wechat-session', TEST_SESSION_SIGNING_KEY);
   const componentAppid = TEST_SECRETS.componentAppid;
 
@@ -182,7 +195,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     refresher,
     refresherArn,
     runRefresher: (event = { action: 'refresh', reason: 'schedule' }) =>
-      refresher(event, createLambdaContext({ functionName: REFRESHER_FUNCTION, invokedFunctionArn: refresherArn, timeoutMs: 60_000, now: clock.now })),
+      refresher(
+        event,
+        createLambdaContext({ functionName: REFRESHER_FUNCTION, invokedFunctionArn: refresherArn, timeoutMs: 60_000, now: clock.now }),
+      ),
     newReader: (readerOptions = {}) =>
       createComponentTokenReader({
         tokens: stores.tokens,

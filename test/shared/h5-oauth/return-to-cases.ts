@@ -48,7 +48,10 @@ export const OPEN_REDIRECTS: ReadonlyArray<[string, string]> = [
 export const LEGITIMATE: ReadonlyArray<[string, string]> = [
   ['https://h5.example.com/app/', 'https://h5.example.com/app/'],
   ['https://h5.example.com/app', 'https://h5.example.com/app'],
-  ['https://h5.example.com/app/orders/42?tab=paid&from=menu#/detail?x=1', 'https://h5.example.com/app/orders/42?tab=paid&from=menu#/detail?x=1'],
+  [
+    'https://h5.example.com/app/orders/42?tab=paid&from=menu#/detail?x=1',
+    'https://h5.example.com/app/orders/42?tab=paid&from=menu#/detail?x=1',
+  ],
   ['https://h5.example.com/app/?next=%2Fapp%2Fcart', 'https://h5.example.com/app/?next=%2Fapp%2Fcart'],
   ['https://h5.example.com/app/#%2F%5C', 'https://h5.example.com/app/#%2F%5C'],
   ['https://H5.Example.COM/app/', 'https://h5.example.com/app/'],

@@ -12,7 +12,8 @@ describe('createH5OAuthStateStore', () => {
   const ctx = useLocalTable();
   let serial = 0;
 
-  const newStore = (tableName = TABLE_NAME) => createH5OAuthStateStore({ dynamo: ctx.local.dynamo, tableName, componentAppid: ctx.componentAppid, now: ctx.clock.now });
+  const newStore = (tableName = TABLE_NAME) =>
+    createH5OAuthStateStore({ dynamo: ctx.local.dynamo, tableName, componentAppid: ctx.componentAppid, now: ctx.clock.now });
   const newState = (overrides: Partial<H5OAuthState> = {}): Omit<H5OAuthState, 'consumedAtMs' | 'codeSha256' | 'outcome'> => ({
     state: `State${String(++serial).padStart(27, '0')}`,
     authorizerAppid: 'wx1111111111111111',
@@ -25,7 +26,15 @@ describe('createH5OAuthStateStore', () => {
     ...overrides,
   });
   const rawItem = async (state: string) =>
-    (await ctx.local.dynamo.send(new GetCommand({ TableName: TABLE_NAME, Key: { pk: h5OAuthStatePk(ctx.componentAppid, state), sk: 'STATE' }, ConsistentRead: true }))).Item;
+    (
+      await ctx.local.dynamo.send(
+        new GetCommand({
+          TableName: TABLE_NAME,
+          Key: { pk: h5OAuthStatePk(ctx.componentAppid, state), sk: 'STATE' },
+          ConsistentRead: true,
+        }),
+      )
+    ).Item;
 
   it('reads back a created state as it was written', async () => {
     const store = newStore();
@@ -149,12 +158,19 @@ describe('createH5OAuthStateStore', () => {
   it('throws StoreError UNAVAILABLE, not the SDK error, when DynamoDB fails', async () => {
     const store = newStore('no-such-table');
 
-    const errors = await Promise.all([
-      store.get('AnyState'),
-      store.create(newState(), KEEP_AFTER_EXPIRY_MS),
-      store.consume('AnyState', null),
-      store.complete('AnyState', { kind: 'refused' }),
-    ].map((promise) => promise.then(() => null, (err: unknown) => err)));
+    const errors = await Promise.all(
+      [
+        store.get('AnyState'),
+        store.create(newState(), KEEP_AFTER_EXPIRY_MS),
+        store.consume('AnyState', null),
+        store.complete('AnyState', { kind: 'refused' }),
+      ].map((promise) =>
+        promise.then(
+          () => null,
+          (err: unknown) => err,
+        ),
+      ),
+    );
 
     for (const error of errors) {
       expect(error).toBeInstanceOf(StoreError);

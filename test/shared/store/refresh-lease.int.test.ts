@@ -8,7 +8,14 @@ const LEASE_MS = 60_000;
 describe('createRefreshLeases', () => {
   const ctx = useLocalTable();
 
-  const newLeases = () => createRefreshLeases({ dynamo: ctx.local.dynamo, tableName: TABLE_NAME, componentAppid: ctx.componentAppid, leaseDurationMs: LEASE_MS, now: ctx.clock.now });
+  const newLeases = () =>
+    createRefreshLeases({
+      dynamo: ctx.local.dynamo,
+      tableName: TABLE_NAME,
+      componentAppid: ctx.componentAppid,
+      leaseDurationMs: LEASE_MS,
+      now: ctx.clock.now,
+    });
   const leaseHeldError = async (promise: Promise<unknown>) => {
     const err = await promise.then(
       () => undefined,
@@ -69,7 +76,7 @@ describe('createRefreshLeases', () => {
     expect(second.holder).not.toBe(first.holder);
   });
 
-  it('does not delete the new holder\'s lease when a slow former holder releases late', async () => {
+  it("does not delete the new holder's lease when a slow former holder releases late", async () => {
     const leases = newLeases();
     const slow = await leases.acquire();
     ctx.clock.advance(LEASE_MS);
