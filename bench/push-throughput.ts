@@ -2,8 +2,9 @@
  * Push-handling throughput: msg_signature check + decrypt + XML parse of ticket pushes, ours against the npm peer
  * `wechat-crypto` (the plain Node implementation of the same format).
  * Only the crypto differs between the sides: every side parses the outer and inner XML with our parseWechatXml and
- * maps the message with parseComponentPush (ours through openComponentPush, as the receiver runs it), so the ratio compares crypto (and its checks) with crypto. XML parsing is
- * most of the cost, which dilutes that ratio, so a second run times the signature check and decrypt alone.
+ * maps the message with parseComponentPush (ours through openComponentPush, as the receiver runs it), so the ratio
+ * compares crypto (and its checks) with crypto. XML parsing is most of the cost, which dilutes that ratio, so a
+ * second run times the signature check and decrypt alone.
  */
 import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';

@@ -1,8 +1,8 @@
 /**
- * `npm run bench`: push-handling throughput, the cost of refusing junk pushes, token-reader latency, handler bundle size, the bundles cdk synth deploys
- * and h5-oauth throughput, each next to a baseline
- * measured in the same run. The machine is shared and noisy, so the ratios are the figures to compare between runs;
- * nothing here asserts on time. Prints tables and writes bench-output/results.json.
+ * `npm run bench`: push-handling throughput, the cost of refusing junk pushes, token-reader latency, handler bundle
+ * size, the bundles cdk synth deploys and h5-oauth throughput, each next to a baseline measured in the same run.
+ * The machine is shared and noisy, so the ratios are the figures to compare between runs; nothing here asserts on
+ * time. Prints tables and writes bench-output/results.json.
  */
 
 import { mkdir, writeFile } from 'node:fs/promises';

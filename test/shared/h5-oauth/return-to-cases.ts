@@ -1,4 +1,7 @@
-/** return_to cases shared by the unit test of matchReturnTo and the HTTP-level test of /h5-oauth/start. Allowed: https://h5.example.com/app/. */
+/**
+ * return_to cases shared by the unit test of matchReturnTo and the HTTP-level test of /h5-oauth/start. Allowed:
+ * https://h5.example.com/app/.
+ */
 
 /** Return addresses that would send a user somewhere else, or that a browser might read differently from our parser. */
 export const OPEN_REDIRECTS: ReadonlyArray<[string, string]> = [
