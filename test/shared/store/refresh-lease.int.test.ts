@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createRefreshLeases } from '../../../shared/store/refresh-lease';
-import { StoreError } from '../../../shared/store/store-errors';
-import { newComponentAppid, TABLE_NAME, useLocalTable } from './local-table';
+import { newComponentAppid, storeErrorOf, TABLE_NAME, useLocalTable } from './local-table';
 
 const LEASE_MS = 60_000;
 
@@ -16,14 +15,6 @@ describe('createRefreshLeases', () => {
       leaseDurationMs: LEASE_MS,
       now: ctx.clock.now,
     });
-  const leaseHeldError = async (promise: Promise<unknown>) => {
-    const err = await promise.then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    expect(err).toBeInstanceOf(StoreError);
-    return err as StoreError;
-  };
 
   it('grants a free lease for leaseDurationMs to a new holder', async () => {
     const leases = newLeases();
@@ -39,7 +30,7 @@ describe('createRefreshLeases', () => {
     await leases.acquire();
     ctx.clock.advance(LEASE_MS - 1);
 
-    const err = await leaseHeldError(leases.acquire());
+    const err = await storeErrorOf(leases.acquire());
 
     expect(err.code).toBe('LEASE_HELD');
   });
@@ -84,7 +75,7 @@ describe('createRefreshLeases', () => {
 
     await slow.release();
 
-    const err = await leaseHeldError(leases.acquire());
+    const err = await storeErrorOf(leases.acquire());
     expect(err.code).toBe('LEASE_HELD');
   });
 
