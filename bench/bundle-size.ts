@@ -58,9 +58,9 @@ const LOAD_ENV: Record<string, string> = {
   WECHAT_KMS_KEY_ID: 'k',
   // h5-oauth reads these at load too.
   WECHAT_REFRESHER_FUNCTION: 'token-refresher',
-  WECHAT_SESSION_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:wechat-session-bench',
-  OAUTH_CALLBACK_URL: 'https://api.example.com/oauth/callback',
-  OAUTH_ALLOWED_RETURN_TO: 'https://h5.example.com/',
+  WECHAT_H5_OAUTH_SESSION_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:wechat-session-bench',
+  WECHAT_H5_OAUTH_CALLBACK_URL: 'https://api.example.com/oauth/callback',
+  WECHAT_H5_OAUTH_ALLOWED_RETURN_TO: 'https://h5.example.com/',
   AWS_REGION: 'us-east-1',
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
 };

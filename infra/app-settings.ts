@@ -2,7 +2,7 @@
  * Deployment settings, read from CDK context (`-c key=value` or cdk.json) with environment fallbacks.
  * Plain values only: the stack turns them into constructs.
  */
-import { APPID_PATTERN } from '../shared/config/env-names';
+import { APPID_PATTERN } from '../shared/contract';
 
 export interface AppSettings {
   stackName: string;
@@ -21,13 +21,13 @@ export interface AppSettings {
   egress: 'nat' | 'lambda' | 'vpc';
   vpcId?: string;
   egressIp?: string;
-  refreshScheduleMinutes: number;
+  refreshIntervalMinutes: number;
   refreshMarginMinutes: number;
   removalPolicy: 'retain' | 'destroy';
-  /** H5 sign-in: on when allowedReturnTo is given (comma-separated URL prefixes). */
-  allowedReturnTo?: string[];
+  /** h5-oauth: on when h5OAuthAllowedReturnTo is given (comma-separated URL prefixes). */
+  h5OAuthAllowedReturnTo?: string[];
   authorizerAppids?: string[];
-  oauthCookieBinding: boolean;
+  h5OAuthCookieBinding: boolean;
   /** Concurrency reserved for the push receiver; off unless given (new accounts cannot reserve any). */
   pushReceiverReservedConcurrency?: number;
 }
@@ -64,17 +64,23 @@ export function readAppSettings(context: Lookup, env: Record<string, string | un
   if (Boolean(domainName) !== Boolean(certificateArn)) problems.push('context domainName and certificateArn go together');
   const removalPolicy = text('removalPolicy', 'retain');
   if (removalPolicy !== 'retain' && removalPolicy !== 'destroy') problems.push("context removalPolicy must be 'retain' or 'destroy'");
-  const list = (key: string) => (text(key) ?? '').split(',').map((entry) => entry.trim()).filter(Boolean);
-  const allowedReturnTo = list('allowedReturnTo');
-  if (allowedReturnTo.some((entry) => !/^https:\/\/[^/?#\s]+(\/[^?#\s]*)?$/.test(entry))) {
-    problems.push('context allowedReturnTo must be comma-separated https URL prefixes, e.g. https://h5.example.com/app/');
+  const list = (key: string) =>
+    (text(key) ?? '')
+      .split(',')
+      .map((entry) => entry.trim())
+      .filter(Boolean);
+  const h5OAuthAllowedReturnTo = list('h5OAuthAllowedReturnTo');
+  if (h5OAuthAllowedReturnTo.some((entry) => !/^https:\/\/[^/?#\s]+(\/[^?#\s]*)?$/.test(entry))) {
+    problems.push('context h5OAuthAllowedReturnTo must be comma-separated https URL prefixes, e.g. https://h5.example.com/app/');
   }
   const authorizerAppids = list('authorizerAppids');
-  if (authorizerAppids.some((entry) => !APPID_PATTERN.test(entry))) problems.push('context authorizerAppids must be comma-separated appids');
-  if (authorizerAppids.length > 0 && allowedReturnTo.length === 0) problems.push('context authorizerAppids needs allowedReturnTo (sign-in is off without it)');
-  const cookieBinding = text('oauthCookieBinding', 'on');
-  if (cookieBinding !== 'on' && cookieBinding !== 'off') problems.push("context oauthCookieBinding must be 'on' or 'off'");
-  const refreshScheduleMinutes = minutes('refreshScheduleMinutes', 5);
+  if (authorizerAppids.some((entry) => !APPID_PATTERN.test(entry)))
+    problems.push('context authorizerAppids must be comma-separated appids');
+  if (authorizerAppids.length > 0 && h5OAuthAllowedReturnTo.length === 0)
+    problems.push('context authorizerAppids needs h5OAuthAllowedReturnTo (h5-oauth is off without it)');
+  const cookieBinding = text('h5OAuthCookieBinding', 'on');
+  if (cookieBinding !== 'on' && cookieBinding !== 'off') problems.push("context h5OAuthCookieBinding must be 'on' or 'off'");
+  const refreshIntervalMinutes = minutes('refreshIntervalMinutes', 5);
   const refreshMarginMinutes = minutes('refreshMarginMinutes', 15);
   const pushReceiverReservedConcurrency = wholeNumber('pushReceiverReservedConcurrency', 'concurrent executions (1 or more)');
 
@@ -93,12 +99,12 @@ export function readAppSettings(context: Lookup, env: Record<string, string | un
     egress: egress as AppSettings['egress'],
     ...optional('vpcId', vpcId),
     ...optional('egressIp', text('egressIp')),
-    refreshScheduleMinutes,
+    refreshIntervalMinutes,
     refreshMarginMinutes,
     removalPolicy: removalPolicy as AppSettings['removalPolicy'],
-    ...(allowedReturnTo.length > 0 ? { allowedReturnTo } : {}),
+    ...(h5OAuthAllowedReturnTo.length > 0 ? { h5OAuthAllowedReturnTo } : {}),
     ...(authorizerAppids.length > 0 ? { authorizerAppids } : {}),
-    oauthCookieBinding: cookieBinding !== 'off',
+    h5OAuthCookieBinding: cookieBinding !== 'off',
     ...(pushReceiverReservedConcurrency !== undefined ? { pushReceiverReservedConcurrency } : {}),
   };
 }

@@ -36,7 +36,11 @@ export const nagAcknowledgements = {
       'IAM5[Resource::*]',
       'X-Ray PutTraceSegments/PutTelemetryRecords and, for functions in a VPC, the network-interface actions Lambda needs do not support resource-level permissions.',
     );
-    ack(role, `IAM5[Resource::<${logicalId(logGroup)}.Arn>:*]`, 'Log streams are created at run time inside the function’s own log group; only that group is granted.');
+    ack(
+      role,
+      `IAM5[Resource::<${logicalId(logGroup)}.Arn>:*]`,
+      'Log streams are created at run time inside the function’s own log group; only that group is granted.',
+    );
   },
 
   unauthenticatedPushRoute(route: IConstruct): void {
@@ -69,11 +73,11 @@ export const nagAcknowledgements = {
     );
   },
 
-  publicSignInRoute(route: IConstruct): void {
+  publicH5OAuthRoute(route: IConstruct): void {
     ack(
       route,
       'APIG4',
-      'H5 sign-in routes are called by browsers before any credential exists: /oauth/start and /oauth/callback are protected by the state and its browser-binding cookie, /oauth/session by the single-use login code or the signed session token, all checked in the function.',
+      'h5-oauth routes are called by browsers before any credential exists: /h5-oauth/start and /h5-oauth/callback are protected by the state and its browser-binding cookie, /h5-oauth/session by the single-use login code or the signed session token, all checked in the function.',
     );
   },
 };

@@ -36,7 +36,7 @@ export class WechatComponentStack extends Stack {
 
     this.component = new WechatComponent(this, 'Component', {
       componentAppid: s.componentAppid,
-      refreshSchedule: Duration.minutes(s.refreshScheduleMinutes),
+      refreshInterval: Duration.minutes(s.refreshIntervalMinutes),
       refreshMargin: Duration.minutes(s.refreshMarginMinutes),
       removalPolicy,
       egress,
@@ -46,8 +46,14 @@ export class WechatComponentStack extends Stack {
         : {}),
       ...(alarmTopic ? { alarmTopic } : {}),
       ...(s.pushReceiverReservedConcurrency !== undefined ? { pushReceiverReservedConcurrency: s.pushReceiverReservedConcurrency } : {}),
-      ...(s.allowedReturnTo
-        ? { signIn: { allowedReturnTo: s.allowedReturnTo, cookieBinding: s.oauthCookieBinding, ...(s.authorizerAppids ? { authorizerAppids: s.authorizerAppids } : {}) } }
+      ...(s.h5OAuthAllowedReturnTo
+        ? {
+            h5OAuth: {
+              allowedReturnTo: s.h5OAuthAllowedReturnTo,
+              cookieBinding: s.h5OAuthCookieBinding,
+              ...(s.authorizerAppids ? { authorizerAppids: s.authorizerAppids } : {}),
+            },
+          }
         : {}),
     });
 
@@ -56,17 +62,21 @@ export class WechatComponentStack extends Stack {
       value: c.eventReceiveUrl,
       description: 'Open Platform > third-party platform > development settings: 授权事件接收URL (authorization event receive URL)',
     });
-    if (c.signIn) {
-      new CfnOutput(this, 'OAuthCallbackUrl', {
-        value: c.oauthCallbackUrl,
-        description: 'H5 sign-in callback; register its host as the platform 公众号开发域名 (official account development domain)',
+    if (c.h5OAuth) {
+      new CfnOutput(this, 'H5OAuthCallbackUrl', {
+        value: c.h5OAuthCallbackUrl,
+        description: 'h5-oauth callback; register its host as the platform 公众号开发域名 (official account development domain)',
       });
-      new CfnOutput(this, 'OAuthStartUrl', {
-        value: c.oauthStartUrl,
-        description: 'Where an H5 page sends the browser: ?appid=<official account>&scope=snsapi_base|snsapi_userinfo&return_to=<allowed URL>',
+      new CfnOutput(this, 'H5OAuthStartUrl', {
+        value: c.h5OAuthStartUrl,
+        description:
+          'Where an H5 page sends the browser: ?appid=<official account>&scope=snsapi_base|snsapi_userinfo&return_to=<allowed URL>',
       });
     }
-    new CfnOutput(this, 'TableName', { value: c.table.tableName, description: 'DynamoDB table holding ticket, token, events and audit records' });
+    new CfnOutput(this, 'TableName', {
+      value: c.table.tableName,
+      description: 'DynamoDB table holding ticket, token, events and audit records',
+    });
     new CfnOutput(this, 'KeyArn', { value: c.key.keyArn, description: 'KMS key sealing the ticket, token and event payloads' });
     new CfnOutput(this, 'SecretArn', {
       value: c.secret.secretArn,
@@ -74,7 +84,8 @@ export class WechatComponentStack extends Stack {
     });
     new CfnOutput(this, 'RefresherFunctionName', {
       value: c.tokenRefresher.functionName,
-      description: 'Invoke this name, unqualified, with {"action":"refresh","reason":"operator"} to refresh now, e.g. after fixing the IP allow list',
+      description:
+        'Invoke this name, unqualified, with {"action":"refresh","reason":"operator"} to refresh now, e.g. after fixing the IP allow list',
     });
     if (c.egressIp) {
       new CfnOutput(this, 'EgressIp', {

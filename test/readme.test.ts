@@ -1,28 +1,24 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ENV } from '../shared/config/env-schema';
+import { ENV } from '../shared/contract';
 import { COMPONENT_TOKEN_ERRCODES } from '../shared/token/errcode-policy';
+import { markdownTableAfter } from './support/markdown-table';
 
 const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
 
-function tableAfter(heading: string): string[][] {
-  const section = readme.slice(readme.indexOf(heading));
-  const lines = section.split('\n');
-  const start = lines.findIndex((line) => line.startsWith('|'));
-  const rows: string[][] = [];
-  for (const line of lines.slice(start + 2)) {
-    if (!line.startsWith('|')) break;
-    rows.push(line.split('|').slice(1, -1).map((cell) => cell.trim()));
-  }
-  return rows;
-}
+const tableAfter = (heading: string) => markdownTableAfter(readme, heading);
 
 describe('README', () => {
   it('documents every errcode of the refresher policy with the action the code takes', () => {
     const rows = tableAfter('## Errcode policy');
 
     for (const [code, policy] of Object.entries(COMPONENT_TOKEN_ERRCODES)) {
-      const row = rows.find((cells) => cells[0]!.split(',').map((c) => c.trim()).includes(code));
+      const row = rows.find((cells) =>
+        cells[0]!
+          .split(',')
+          .map((c) => c.trim())
+          .includes(code),
+      );
       expect(row, `errcode ${code} has a row`).toBeDefined();
       expect(row![2]!.startsWith(policy.action === 'config' ? 'config' : policy.action), `errcode ${code} action`).toBe(true);
     }
@@ -31,7 +27,11 @@ describe('README', () => {
   it('documents every environment variable the functions read', () => {
     const rows = tableAfter('## Configuration');
 
-    for (const name of Object.values(ENV)) expect(rows.some((cells) => cells[0] === `\`${name}\``), name).toBe(true);
+    for (const name of Object.values(ENV))
+      expect(
+        rows.some((cells) => cells[0] === `\`${name}\``),
+        name,
+      ).toBe(true);
   });
 
   it('gives the two commands a newcomer runs', () => {

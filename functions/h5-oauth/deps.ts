@@ -1,58 +1,70 @@
-import { KMSClient } from '@aws-sdk/client-kms';
-import { LambdaClient } from '@aws-sdk/client-lambda';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { createCachedSecret } from '../../shared/config/component-secrets';
-import { ENV } from '../../shared/config/env-schema';
 import { loadConfig } from '../../shared/config/load-config';
+import { type H5OAuthDeps, h5OAuthStores } from '../../shared/h5-oauth/h5-oauth-deps';
+import { parseReturnToRules } from '../../shared/h5-oauth/return-to';
+import { createSessionTokens, sessionSigningKeyFrom } from '../../shared/h5-oauth/session-token';
 import { createLogger, createMetrics } from '../../shared/log/observability';
-import { signInStores, type OAuthDeps } from '../../shared/oauth/oauth-deps';
-import { parseReturnToRules } from '../../shared/oauth/return-to';
-import { createSessionTokens, sessionSigningKeyFrom } from '../../shared/oauth/session-token';
-import { createSnsApi } from '../../shared/oauth/sns-api';
-import { createComponentStores } from '../../shared/store/component-stores';
-import { createDocumentClient } from '../../shared/store/document-client';
+import { createComponentRuntime } from '../../shared/runtime/component-runtime';
+import type { RuntimeOptions } from '../../shared/runtime/runtime-options';
 import { createComponentTokenReader } from '../../shared/token/component-token-reader';
 import { createLambdaRefreshTrigger } from '../../shared/token/lambda-refresh-trigger';
 import { createWechatHttp } from '../../shared/wechat/component-api';
+import { createSnsApi } from '../../shared/wechat/sns-api';
+
+/** How long after its first use a callback may be replayed from the same browser (README, the h5-oauth contract). */
+const REPLAY_WINDOW_MS = 300_000;
 
 /** Production wiring from the environment; fails at cold start naming every bad variable. */
-export function createOAuthDepsFromEnv(env: Record<string, string | undefined> = process.env): OAuthDeps {
+export function createH5OAuthDepsFromEnv(options: RuntimeOptions = {}): H5OAuthDeps {
   const config = loadConfig(
     [
-      ENV.componentAppid, ENV.tableName, ENV.kmsKeyId, ENV.refresherFunctionName, ENV.apiBase, ENV.apiTimeoutMs, ENV.openBase,
-      ENV.sessionSecretArn, ENV.oauthCallbackUrl, ENV.oauthAllowedReturnTo, ENV.authorizerAppids, ENV.oauthCookieBinding,
-      ENV.oauthStateTtlSec, ENV.oauthLoginCodeTtlSec, ENV.oauthSessionTtlSec,
+      'componentAppid',
+      'tableName',
+      'kmsKeyId',
+      'refresherFunction',
+      'apiBase',
+      'apiTimeoutMs',
+      'apiMaxAttempts',
+      'openBase',
+      'authorizerAppids',
+      'h5OAuthSessionSecretArn',
+      'h5OAuthCallbackUrl',
+      'h5OAuthAllowedReturnTo',
+      'h5OAuthCookieBinding',
+      'h5OAuthStateTtlSec',
+      'h5OAuthLoginCodeTtlSec',
+      'h5OAuthSessionTtlSec',
     ],
-    env,
+    options.env,
   );
-  const componentAppid = config[ENV.componentAppid];
-  const now = Date.now;
-  const stores = createComponentStores({
-    dynamo: createDocumentClient(),
-    kms: new KMSClient({}),
-    tableName: config[ENV.tableName],
-    kmsKeyId: config[ENV.kmsKeyId],
-    componentAppid,
-    now,
-    loginCodeTtlMs: config[ENV.oauthLoginCodeTtlSec] * 1000,
-  });
-  const readSigningKey = createCachedSecret({ secretArn: config[ENV.sessionSecretArn], client: new SecretsManagerClient({}) }, sessionSigningKeyFrom);
+  const { componentAppid } = config;
+  const { now, sleep, clients, stores } = createComponentRuntime(config, options, { loginCodeTtlMs: config.h5OAuthLoginCodeTtlSec * 1000 });
+  const readSigningKey = createCachedSecret(
+    { secretArn: config.h5OAuthSessionSecretArn, client: clients.secretsManager, now },
+    sessionSigningKeyFrom,
+  );
   return {
     componentAppid,
-    callbackUrl: config[ENV.oauthCallbackUrl],
-    openBaseUrl: config[ENV.openBase],
-    returnToRules: parseReturnToRules(config[ENV.oauthAllowedReturnTo]),
-    configuredAuthorizers: new Set(config[ENV.authorizerAppids]),
-    ...signInStores(stores, now),
+    callbackUrl: config.h5OAuthCallbackUrl,
+    openBaseUrl: config.openBase,
+    returnToRules: parseReturnToRules(config.h5OAuthAllowedReturnTo),
+    configuredAuthorizers: new Set(config.authorizerAppids),
+    ...h5OAuthStores(stores, now),
     tokenReader: createComponentTokenReader({
       tokens: stores.tokens,
-      requestRefresh: createLambdaRefreshTrigger({ functionName: config[ENV.refresherFunctionName], lambda: new LambdaClient({}) }),
+      requestRefresh: createLambdaRefreshTrigger({ functionName: config.refresherFunction, lambda: clients.lambda }),
+      now,
+      sleep,
     }),
-    sns: createSnsApi(createWechatHttp({ baseUrl: config[ENV.apiBase], timeoutMs: config[ENV.apiTimeoutMs] })),
-    getSessionTokens: async () => createSessionTokens({ signingKey: await readSigningKey(), componentAppid, ttlSec: config[ENV.oauthSessionTtlSec], now }),
-    cookieBinding: config[ENV.oauthCookieBinding] === 'on',
-    stateTtlMs: config[ENV.oauthStateTtlSec] * 1000,
-    replayWindowMs: 300_000,
+    sns: createSnsApi(
+      createWechatHttp({ baseUrl: config.apiBase, timeoutMs: config.apiTimeoutMs, maxAttempts: config.apiMaxAttempts, sleep }),
+    ),
+    getSessionTokens: async () =>
+      createSessionTokens({ signingKey: await readSigningKey(), componentAppid, ttlSec: config.h5OAuthSessionTtlSec, now }),
+    cookieBinding: config.h5OAuthCookieBinding === 'on',
+    stateTtlMs: config.h5OAuthStateTtlSec * 1000,
+    replayWindowMs: REPLAY_WINDOW_MS,
+    sleep,
     now,
     logger: createLogger('h5-oauth'),
     metrics: createMetrics('h5-oauth'),

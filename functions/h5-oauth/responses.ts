@@ -1,5 +1,5 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { OAuthError } from '../../shared/oauth/oauth-errors';
+import { H5OAuthError } from '../../shared/h5-oauth/h5-oauth-errors';
 import { FAILURES, renderErrorPage } from './error-pages';
 
 const NO_STORE = { 'cache-control': 'no-store', 'referrer-policy': 'no-referrer', 'x-content-type-options': 'nosniff' };
@@ -14,15 +14,24 @@ export function noContent(headers: Record<string, string> = {}): APIGatewayProxy
 }
 
 export function json(statusCode: number, body: unknown, headers: Record<string, string> = {}): APIGatewayProxyStructuredResultV2 {
-  return { statusCode, headers: { ...NO_STORE, 'content-type': 'application/json; charset=utf-8', ...headers }, body: JSON.stringify(body) };
+  return {
+    statusCode,
+    headers: { ...NO_STORE, 'content-type': 'application/json; charset=utf-8', ...headers },
+    body: JSON.stringify(body),
+  };
 }
 
 /**
  * The one place a failure becomes a response: an HTML page for browser routes, JSON for the session API. `appUrl` is
  * the page's retry link when the error names no sign-in to repeat.
  */
-export function failure(err: unknown, kind: 'page' | 'json', headers: Record<string, string> = {}, appUrl?: string): APIGatewayProxyStructuredResultV2 {
-  const code = err instanceof OAuthError ? err.code : 'INTERNAL';
+export function failure(
+  err: unknown,
+  kind: 'page' | 'json',
+  headers: Record<string, string> = {},
+  appUrl?: string,
+): APIGatewayProxyStructuredResultV2 {
+  const code = err instanceof H5OAuthError ? err.code : 'INTERNAL';
   const { status, en } = FAILURES[code];
   if (kind === 'json') {
     // Every 401 is about the bearer token (RFC 6750 section 3.1): invalid, logged out, or of a revoked authorizer.
@@ -35,9 +44,10 @@ export function failure(err: unknown, kind: 'page' | 'json', headers: Record<str
       ...NO_STORE,
       ...headers,
       'content-type': 'text/html; charset=utf-8',
-      'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+      'content-security-policy':
+        "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
     },
-    body: renderErrorPage(code, err instanceof OAuthError ? err.retryUrl : undefined, appUrl),
+    body: renderErrorPage(code, err instanceof H5OAuthError ? err.retryUrl : undefined, appUrl),
   };
 }
 
@@ -58,7 +68,7 @@ export function parseCookies(cookies: string[] | undefined): Record<string, stri
   return out;
 }
 
-/** What /oauth/session answers: redeem a login code, read the session, log out (and the CORS preflight). */
+/** What /h5-oauth/session answers: redeem a login code, read the session, log out (and the CORS preflight). */
 export const SESSION_METHODS = 'GET, POST, DELETE, OPTIONS';
 
 /** CORS for the session API: only the origins of the return_to allow-list. */

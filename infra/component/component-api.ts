@@ -1,4 +1,4 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
+import type { RemovalPolicy } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
@@ -6,18 +6,11 @@ import type * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { ROUTES } from '../../shared/contract';
 import { nagAcknowledgements } from '../nag-acknowledgements';
 
-/** Paths WeChat and browsers call. The OAuth paths are reserved for the H5 sign-in function. */
-export const API_PATHS = {
-  events: '/wechat/component/events',
-  oauthStart: '/oauth/start',
-  oauthCallback: '/oauth/callback',
-  oauthSession: '/oauth/session',
-} as const;
-
 /** The route WeChat pushes to: the one route with a throttle of its own. */
-export const PUSH_ROUTE_KEY = `POST ${API_PATHS.events}`;
+export const PUSH_ROUTE_KEY = `POST ${ROUTES.pushEvents}`;
 
 /** Requests per second (steady) and burst (bucket size, a whole number), as API Gateway takes them. */
 export interface Throttle {
@@ -52,7 +45,7 @@ export class ComponentApi extends Construct {
       ? new apigw.DomainName(this, 'DomainName', { domainName: props.domain.domainName, certificate: props.domain.certificate })
       : undefined;
     this.httpApi = new apigw.HttpApi(this, 'HttpApi', {
-      description: 'WeChat component service: authorization event receive URL and H5 sign-in',
+      description: 'WeChat component service: authorization event receive URL and h5-oauth',
       createDefaultStage: false,
       // With a custom domain, the execute-api URL would be a second way in that bypasses the domain's TLS policy.
       disableExecuteApiEndpoint: domainName !== undefined,
@@ -82,7 +75,7 @@ export class ComponentApi extends Construct {
       ...(domainName ? { domainMapping: { domainName } } : {}),
     });
     const [pushRoute] = this.httpApi.addRoutes({
-      path: API_PATHS.events,
+      path: ROUTES.pushEvents,
       methods: [apigw.HttpMethod.POST],
       integration: new HttpLambdaIntegration('PushReceiver', props.pushReceiver),
     });

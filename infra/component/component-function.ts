@@ -1,19 +1,29 @@
 import path from 'node:path';
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
-import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { nagAcknowledgements } from '../nag-acknowledgements';
+import type { EgressNetwork } from './component-egress';
 
-/** Handler entry points: the only thing infra/ knows about runtime code besides env variable names. */
-export const HANDLER_ENTRY = {
-  pushReceiver: path.join(import.meta.dirname, '../../functions/push-receiver/handler.ts'),
-  tokenRefresher: path.join(import.meta.dirname, '../../functions/token-refresher/handler.ts'),
-  h5OAuth: path.join(import.meta.dirname, '../../functions/h5-oauth/handler.ts'),
-} as const;
+/** A handler's entry point: the only thing infra/ knows about runtime code besides the contract's names. */
+export const handlerEntry = (name: 'push-receiver' | 'token-refresher' | 'h5-oauth'): string =>
+  path.join(import.meta.dirname, '../../functions', name, 'handler.ts');
+
+/** What WechatComponent hands each of its functions: the resources they share and the settings of the whole. */
+export interface HandlerProps {
+  readonly componentAppid: string;
+  readonly table: dynamodb.ITable;
+  readonly key: kms.IKey;
+  /** The variables every handler reads: the appid, table, key and metrics namespace. */
+  readonly environment: Record<string, string>;
+  readonly logRetention: logs.RetentionDays;
+  readonly removalPolicy: RemovalPolicy;
+}
 
 export interface ComponentFunctionProps {
   entry: string;
@@ -22,7 +32,7 @@ export interface ComponentFunctionProps {
   environment: Record<string, string>;
   logRetention: logs.RetentionDays;
   removalPolicy: RemovalPolicy;
-  vpc?: { vpc: ec2.IVpc; subnets: ec2.SubnetSelection; securityGroup: ec2.ISecurityGroup };
+  vpc?: EgressNetwork;
   /** Concurrency set aside for (and capping) this function; none by default. */
   reservedConcurrentExecutions?: number;
 }
@@ -30,7 +40,8 @@ export interface ComponentFunctionProps {
 /**
  * One Lambda function the way every handler here is deployed: Node.js 24 on arm64, bundled locally by esbuild
  * (minified, source maps, our own pinned AWS SDK inside the bundle), X-Ray tracing, its own log group with a
- * retention, and a role of its own that starts with no permissions beyond writing its logs.
+ * retention, and a role of its own that starts with no permissions beyond writing its logs. Each handler's construct
+ * extends it and adds the grants of that handler, next to the code that deploys it.
  */
 export class ComponentFunction extends Construct {
   readonly function: NodejsFunction;
@@ -44,15 +55,22 @@ export class ComponentFunction extends Construct {
     // Our own role instead of the managed basic-execution policy: it may write to this log group only.
     this.role = new iam.Role(this, 'Role', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), description: props.description });
     this.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn, `${logGroup.logGroupArn}:*`] }),
+      new iam.PolicyStatement({
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [logGroup.logGroupArn, `${logGroup.logGroupArn}:*`],
+      }),
     );
     if (props.vpc) {
       // What AWSLambdaVPCAccessExecutionRole holds; CDK adds that managed policy only to roles it creates itself.
       this.role.addToPrincipalPolicy(
         new iam.PolicyStatement({
           actions: [
-            'ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets', 'ec2:DeleteNetworkInterface',
-            'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses',
+            'ec2:CreateNetworkInterface',
+            'ec2:DescribeNetworkInterfaces',
+            'ec2:DescribeSubnets',
+            'ec2:DeleteNetworkInterface',
+            'ec2:AssignPrivateIpAddresses',
+            'ec2:UnassignPrivateIpAddresses',
           ],
           resources: ['*'],
         }),

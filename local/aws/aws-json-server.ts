@@ -1,5 +1,5 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AwsServiceError, toAwsServiceError } from './aws-service-error';
 import type { CallStats } from './call-stats';
 import type { FaultInjector } from './fault-injector';
@@ -48,12 +48,7 @@ export function sendAwsJsonError(res: ServerResponse, requestId: string, err: Aw
   sendResponse(res, err.httpStatus, jsonHeaders(requestId), JSON.stringify({ __type: err.name, message: err.message }));
 }
 
-async function dispatch(
-  services: readonly AwsJsonService[],
-  hooks: RequestHooks,
-  req: IncomingMessage,
-  body: Buffer,
-): Promise<unknown> {
+async function dispatch(services: readonly AwsJsonService[], hooks: RequestHooks, req: IncomingMessage, body: Buffer): Promise<unknown> {
   const target = req.headers['x-amz-target'];
   if (req.method !== 'POST' || typeof target !== 'string') {
     throw new AwsServiceError('UnknownOperationException', 'Requests must be POST with an X-Amz-Target header');
@@ -64,9 +59,7 @@ async function dispatch(
   const service = services.find((s) => s.targetPrefix === prefix);
   // Object.hasOwn keeps targets such as "TrentService.constructor" from reaching Object.prototype.
   const operation =
-    dot > 0 && service !== undefined && Object.hasOwn(service.operations, operationName)
-      ? service.operations[operationName]
-      : undefined;
+    dot > 0 && service !== undefined && Object.hasOwn(service.operations, operationName) ? service.operations[operationName] : undefined;
   if (service === undefined || operation === undefined) {
     throw new AwsServiceError('UnknownOperationException', 'The X-Amz-Target header names no supported operation');
   }

@@ -21,10 +21,7 @@ const TABLE_ACTIVE_TIMEOUT_MS = 5_000;
 const TABLE_POLL_INTERVAL_MS = 10;
 
 /** Starts dynalite on an ephemeral port of `host`; `clientConfig` turns its endpoint into SDK client settings. */
-export async function startDynamoLocal(
-  host: string,
-  clientConfig: (endpoint: string) => AwsClientConfig,
-): Promise<DynamoLocal> {
+export async function startDynamoLocal(host: string, clientConfig: (endpoint: string) => AwsClientConfig): Promise<DynamoLocal> {
   // createTableMs 0: tables go ACTIVE on the next tick instead of after dynalite's default half second.
   const server: Server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await new Promise<void>((resolve, reject) => {

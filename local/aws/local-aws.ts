@@ -2,16 +2,16 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { createAwsJsonHandler } from './aws-json-server';
 import { CallStats, type CallStatsSnapshot } from './call-stats';
-import { buildClientConfig, LOCAL_CREDENTIALS, type AwsClientConfig } from './client-config';
+import { type AwsClientConfig, buildClientConfig, LOCAL_CREDENTIALS } from './client-config';
 import { startDynamoLocal } from './dynamo-local';
-import { FaultInjector, type Fault } from './fault-injector';
-import { KmsStandin, type KmsKeyInfo } from './kms-standin';
+import { type Fault, FaultInjector } from './fault-injector';
+import { type KmsKeyInfo, KmsStandin } from './kms-standin';
 import { LambdaStandin, type LocalLambdaHandler, type RegisterFunctionOptions } from './lambda-standin';
 import { SecretsStandin } from './secrets-standin';
 import { closeServer, formatEndpoint } from './server-lifecycle';
 
-export type { AwsClientConfig } from './client-config';
 export type { CallStatsSnapshot } from './call-stats';
+export type { AwsClientConfig } from './client-config';
 export type { Fault, FaultService } from './fault-injector';
 export type { KmsKeyInfo } from './kms-standin';
 export type { LambdaLikeContext } from './lambda-context';
@@ -43,11 +43,7 @@ export interface LocalAws {
   /** Stores a secret's current value and returns its ARN; re-putting a name replaces the value (new VersionId). */
   putSecret(name: string, secretString: string): string;
   /** Registers (or replaces) an in-process function behind Lambda Invoke and returns its ARN. */
-  registerFunction<TEvent = unknown>(
-    name: string,
-    handler: LocalLambdaHandler<TEvent>,
-    options?: RegisterFunctionOptions,
-  ): string;
+  registerFunction<TEvent = unknown>(name: string, handler: LocalLambdaHandler<TEvent>, options?: RegisterFunctionOptions): string;
   /** For fault tests: make the next n calls (HTTP requests, so SDK retries count) of an operation fail. */
   injectFault(fault: Fault): void;
   /** Drops every fault not yet consumed. */
@@ -144,10 +140,7 @@ export async function startLocalAws(options: StartLocalAwsOptions = {}): Promise
   };
 }
 
-async function listen(
-  host: string,
-  handle: (req: IncomingMessage, res: ServerResponse) => Promise<void>,
-): Promise<Server> {
+async function listen(host: string, handle: (req: IncomingMessage, res: ServerResponse) => Promise<void>): Promise<Server> {
   const server = createServer((req, res) => {
     // Handlers answer their own errors; this only catches a failure while writing, where the socket is beyond saving.
     handle(req, res).catch(() => res.destroy());

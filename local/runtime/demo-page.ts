@@ -1,9 +1,9 @@
-import { SIGN_IN_SCRIPT } from './sign-in-script';
+import { H5_OAUTH_PAGE_SCRIPT } from './h5-oauth-page-script';
 
 /**
  * The local demo H5 page (served only by `npm start`, never deployed): "Sign in with WeChat" → the simulator's
- * consent page → back here with `wx_login`, which the page redeems at POST /oauth/session with its PKCE verifier,
- * then shows who you are from GET /oauth/session. Its sign-in logic is the README's copy-paste snippet, verbatim.
+ * consent page → back here with `wx_login`, which the page redeems at POST /h5-oauth/session with its PKCE verifier,
+ * then shows who you are from GET /h5-oauth/session. Its sign-in logic is the README's copy-paste snippet, verbatim.
  */
 export function renderDemoPage(input: { authorizerAppid: string }): string {
   const appid = JSON.stringify(input.authorizerAppid);
@@ -28,12 +28,12 @@ button.secondary{background:#576b95}#who img{width:64px;height:64px;border-radiu
 <script>
 const API = ''; // this page is served by the API itself
 const APPID = ${appid};
-${SIGN_IN_SCRIPT}
+${H5_OAUTH_PAGE_SCRIPT}
 
-// The demo's own display, around the README snippet's startSignIn, finishSignIn and signOut.
+// The demo's own display, around the README snippet's startH5OAuth, finishSignIn and signOut.
 const status = document.getElementById('status');
-document.getElementById('signin-userinfo').onclick = () => startSignIn('snsapi_userinfo');
-document.getElementById('signin-base').onclick = () => startSignIn('snsapi_base');
+document.getElementById('signin-userinfo').onclick = () => startH5OAuth('snsapi_userinfo');
+document.getElementById('signin-base').onclick = () => startH5OAuth('snsapi_base');
 document.getElementById('signout').onclick = async () => {
   await signOut();
   document.getElementById('who').hidden = true;

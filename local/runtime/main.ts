@@ -1,8 +1,9 @@
 /**
  * `npm start`: the whole service on this machine, on embedded defaults. Ctrl-C stops everything.
  */
-import { LOCAL_TABLE, PUSH_PATH, startLocalSystem } from './start-local-system';
-import { LocalConfigError, readLocalConfig, type LocalConfig } from './local-config';
+import { ROUTES } from '../../shared/contract';
+import { type LocalConfig, LocalConfigError, readLocalConfig } from './local-config';
+import { LOCAL_TABLE, startLocalSystem } from './start-local-system';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 process.env.POWERTOOLS_LOG_LEVEL ??= 'INFO';
@@ -13,9 +14,9 @@ function printBanner(config: LocalConfig, url: string, simUrl: string, authorize
   const lines = [
     '',
     'WeChat component token service: running locally',
-    `  event receive URL   POST ${url}${PUSH_PATH}`,
+    `  event receive URL   POST ${url}${ROUTES.pushEvents}`,
     `  health              GET  ${url}/healthz`,
-    `  H5 sign-in demo     GET  ${url}/   (OAuth start ${url}/oauth/start, callback ${url}/oauth/callback)`,
+    `  h5-oauth demo       GET  ${url}/   (start ${url}${ROUTES.h5OAuthStart}, callback ${url}${ROUTES.h5OAuthCallback})`,
     `  authorizers         ${config.authorizerAppids.join(', ')}${authorizersFromEnv ? '' : ' (simulated TEST official account)'}`,
     `  WeChat simulator         ${simUrl}   (calls per API: ${simUrl}/__sim/stats)`,
     `  DynamoDB table           ${LOCAL_TABLE} (dynalite, in memory)`,

@@ -1,13 +1,20 @@
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
-import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { KMSClient } from '@aws-sdk/client-kms';
-import { REFRESHER_READER_ALIAS } from '../../shared/config/env-names';
-import { ENV } from '../../shared/config/env-schema';
-import { readComponentHealth, type ComponentHealth } from '../../shared/health/component-health';
-import { fingerprint } from '../../shared/log/redaction';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { makeH5OAuthHandler } from '../../functions/h5-oauth/app';
+import { createH5OAuthDepsFromEnv } from '../../functions/h5-oauth/deps';
+import { makePushReceiverHandler } from '../../functions/push-receiver/app';
+import { createPushDepsFromEnv } from '../../functions/push-receiver/deps';
+import { makeTokenRefresherHandler } from '../../functions/token-refresher/app';
+import { createRefresherDepsFromEnv } from '../../functions/token-refresher/deps';
+import { ENV, REFRESHER_READER_ALIAS, ROUTES } from '../../shared/contract';
+import { fingerprint } from '../../shared/crypto/digests';
+import { type ComponentHealth, readComponentHealth } from '../../shared/health/component-health';
+import type { RuntimeOptions } from '../../shared/runtime/runtime-options';
 import { createComponentStores } from '../../shared/store/component-stores';
 import { createDocumentClient } from '../../shared/store/document-client';
 import { createComponentTokenReaderFromEnv } from '../../shared/token';
@@ -15,13 +22,11 @@ import type { RefreshOutcome } from '../../shared/token/refresh-request';
 import { startLocalAws } from '../aws/local-aws';
 import { startWechatSim } from '../wechat-sim/server';
 import { renderDemoPage } from './demo-page';
-import { startHttpGateway, type GatewayRoute } from './http-gateway';
+import { type GatewayRoute, startHttpGateway } from './http-gateway';
 import type { LocalConfig } from './local-config';
 
 export const LOCAL_TABLE = 'wechat-component-local';
 export const REFRESHER_FUNCTION = 'wechat-component-token-refresher';
-export const PUSH_PATH = '/wechat/component/events';
-export const OAUTH_PATHS = { start: '/oauth/start', callback: '/oauth/callback', session: '/oauth/session' } as const;
 
 export interface LocalSystem {
   url: string;
@@ -35,12 +40,14 @@ export interface LocalSystem {
 /**
  * Starts the whole service on this machine: dynalite, the KMS / Secrets Manager / Lambda stand-ins, the HTTP
  * gateway with the real Lambda handlers, the WeChat simulator pushing tickets to it, and the refresher schedule.
- * Handlers are imported only after the environment points the AWS SDK at the stand-ins, exactly as Lambda would
- * load them with its environment.
+ * Each handler is wired by its production factory from the environment the construct would give it, with SDK clients
+ * pointed at the stand-ins.
  */
 export async function startLocalSystem(config: LocalConfig, log: (line: string) => void): Promise<LocalSystem> {
   const aws = await startLocalAws();
-  log(`[start] DynamoDB (dynalite, in memory) on ${aws.endpoints.dynamodb}; KMS, Secrets Manager and Lambda stand-ins on ${aws.endpoints.kms}`);
+  log(
+    `[start] DynamoDB (dynalite, in memory) on ${aws.endpoints.dynamodb}; KMS, Secrets Manager and Lambda stand-ins on ${aws.endpoints.kms}`,
+  );
   const closers: Array<() => Promise<void>> = [() => aws.close()];
   const closeAll = async () => {
     for (const close of closers.reverse()) await close().catch(() => undefined);
@@ -69,7 +76,11 @@ export async function startLocalSystem(config: LocalConfig, log: (line: string) 
           return { statusCode: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(health) };
         }
         if (path === '/') {
-          return { statusCode: 200, headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }, body: renderDemoPage({ authorizerAppid: config.authorizerAppids[0]! }) };
+          return {
+            statusCode: 200,
+            headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' },
+            body: renderDemoPage({ authorizerAppid: config.authorizerAppids[0]! }),
+          };
         }
         return null;
       },
@@ -79,57 +90,73 @@ export async function startLocalSystem(config: LocalConfig, log: (line: string) 
 
     const simPort = config.sim.port || (await findFreePort());
     const apiBase = config.apiBase ?? `http://127.0.0.1:${simPort}`;
-    Object.assign(process.env, aws.env(), {
+    const env: Record<string, string> = {
       [ENV.componentAppid]: config.sim.componentAppid,
       [ENV.secretArn]: secretArn,
       [ENV.tableName]: LOCAL_TABLE,
       [ENV.kmsKeyId]: aws.kmsKeyArn,
       // Readers invoke the reader alias, as in AWS; the stand-in passes the qualifier on in invokedFunctionArn.
-      [ENV.refresherFunctionName]: `${REFRESHER_FUNCTION}:${REFRESHER_READER_ALIAS}`,
+      [ENV.refresherFunction]: `${REFRESHER_FUNCTION}:${REFRESHER_READER_ALIAS}`,
       [ENV.apiBase]: apiBase,
       [ENV.openBase]: config.apiBase ?? `http://127.0.0.1:${simPort}`,
-      [ENV.sessionSecretArn]: sessionSecretArn,
-      [ENV.oauthCallbackUrl]: `${gateway.url}${OAUTH_PATHS.callback}`,
-      [ENV.oauthAllowedReturnTo]: (config.allowedReturnTo ?? [`${gateway.url}/`]).join(','),
+      [ENV.h5OAuthSessionSecretArn]: sessionSecretArn,
+      [ENV.h5OAuthCallbackUrl]: `${gateway.url}${ROUTES.h5OAuthCallback}`,
+      [ENV.h5OAuthAllowedReturnTo]: (config.allowedReturnTo ?? [`${gateway.url}/`]).join(','),
       [ENV.authorizerAppids]: config.authorizerAppids.join(','),
-      [ENV.oauthCookieBinding]: config.cookieBinding ? 'on' : 'off',
-    });
+      [ENV.h5OAuthCookieBinding]: config.cookieBinding ? 'on' : 'off',
+    };
+    const clients = {
+      dynamo: new DynamoDBClient(aws.clientConfig('dynamodb')),
+      kms: new KMSClient(aws.clientConfig('kms')),
+      secretsManager: new SecretsManagerClient(aws.clientConfig('secretsManager')),
+      lambda: new LambdaClient(aws.clientConfig('lambda')),
+    };
+    const runtime: RuntimeOptions = { env, clients };
 
-    const pushReceiver = await import('../../functions/push-receiver/handler');
-    const tokenRefresher = await import('../../functions/token-refresher/handler');
-    const h5OAuth = await import('../../functions/h5-oauth/handler');
+    const pushReceiver = makePushReceiverHandler(createPushDepsFromEnv(runtime));
+    const tokenRefresher = makeTokenRefresherHandler(createRefresherDepsFromEnv(runtime));
+    const h5OAuth = makeH5OAuthHandler(createH5OAuthDepsFromEnv(runtime));
     routes.push(
-      { routeKey: `POST ${PUSH_PATH}`, functionName: 'wechat-component-push-receiver', handler: pushReceiver.handler },
-      { routeKey: `GET ${OAUTH_PATHS.start}`, functionName: 'wechat-component-h5-oauth', handler: h5OAuth.handler },
-      { routeKey: `GET ${OAUTH_PATHS.callback}`, functionName: 'wechat-component-h5-oauth', handler: h5OAuth.handler },
-      { routeKey: `ANY ${OAUTH_PATHS.session}`, functionName: 'wechat-component-h5-oauth', handler: h5OAuth.handler },
+      { routeKey: `POST ${ROUTES.pushEvents}`, functionName: 'wechat-component-push-receiver', handler: pushReceiver },
+      { routeKey: `GET ${ROUTES.h5OAuthStart}`, functionName: 'wechat-component-h5-oauth', handler: h5OAuth },
+      { routeKey: `GET ${ROUTES.h5OAuthCallback}`, functionName: 'wechat-component-h5-oauth', handler: h5OAuth },
+      { routeKey: `ANY ${ROUTES.h5OAuthSession}`, functionName: 'wechat-component-h5-oauth', handler: h5OAuth },
     );
     // Registered under the name readers invoke (with the reader alias), so the token reader takes its AWS code path here too.
-    aws.registerFunction(REFRESHER_FUNCTION, (event, context) => tokenRefresher.handler(event, context));
-    log('[start] Lambda handlers loaded: push-receiver and h5-oauth (HTTP API routes), token-refresher (Lambda stand-in)');
+    aws.registerFunction(REFRESHER_FUNCTION, (event, context) => tokenRefresher(event, context));
+    log('[start] Lambda handlers wired: push-receiver and h5-oauth (HTTP API routes), token-refresher (Lambda stand-in)');
 
     const stores = createComponentStores({
-      dynamo: createDocumentClient(new DynamoDBClient({})),
-      kms: new KMSClient({}),
+      dynamo: createDocumentClient(clients.dynamo),
+      kms: clients.kms,
       tableName: LOCAL_TABLE,
       kmsKeyId: aws.kmsKeyArn,
       componentAppid: config.sim.componentAppid,
       now: Date.now,
     });
-    healthOf = () => readComponentHealth({ componentAppid: config.sim.componentAppid, tickets: stores.tickets, tokens: stores.tokens, now: Date.now });
+    healthOf = () =>
+      readComponentHealth({ componentAppid: config.sim.componentAppid, tickets: stores.tickets, tokens: stores.tokens, now: Date.now });
 
-    const lambda = new LambdaClient({});
+    const { lambda } = clients;
     const refreshNow = async (): Promise<RefreshOutcome> => {
-      const out = await lambda.send(new InvokeCommand({ FunctionName: REFRESHER_FUNCTION, Payload: JSON.stringify({ action: 'refresh', reason: 'schedule' }) }));
+      const out = await lambda.send(
+        new InvokeCommand({ FunctionName: REFRESHER_FUNCTION, Payload: JSON.stringify({ action: 'refresh', reason: 'schedule' }) }),
+      );
       const payload = Buffer.from(out.Payload ?? new Uint8Array()).toString('utf8');
       if (out.FunctionError) throw new Error(`token refresher failed: ${payload}`);
       return JSON.parse(payload) as RefreshOutcome;
     };
 
-    const sim = await startWechatSim({ ...config.sim, port: simPort, pushUrl: `${gateway.url}${PUSH_PATH}`, authorizerAppids: config.authorizerAppids, log });
+    const sim = await startWechatSim({
+      ...config.sim,
+      port: simPort,
+      pushUrl: `${gateway.url}${ROUTES.pushEvents}`,
+      authorizerAppids: config.authorizerAppids,
+      log,
+    });
     closers.push(() => sim.close());
 
-    const reader = createComponentTokenReaderFromEnv();
+    const reader = createComponentTokenReaderFromEnv({ env, clients });
     const runSchedule = async () => {
       try {
         const outcome = await refreshNow();

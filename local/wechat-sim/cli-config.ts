@@ -17,7 +17,7 @@ import type { WechatSimOptions } from './types';
  */
 export function readSimEnv(env: NodeJS.ProcessEnv): WechatSimOptions {
   const pushUrl = nonEmpty(env.SIM_PUSH_URL);
-  const dailyQuota = nonEmpty(env.SIM_DAILY_QUOTA);
+  const dailyQuota = readWholeNumber(env, 'SIM_DAILY_QUOTA');
   return {
     componentAppid: nonEmpty(env.WECHAT_COMPONENT_APPID) ?? TEST_COMPONENT_APPID,
     componentAppsecret: nonEmpty(env.WECHAT_COMPONENT_APPSECRET) ?? TEST_COMPONENT_APPSECRET,
@@ -26,7 +26,7 @@ export function readSimEnv(env: NodeJS.ProcessEnv): WechatSimOptions {
     port: readWholeNumber(env, 'SIM_PORT') ?? DEFAULT_SIM_PORT,
     ticketIntervalSec: readWholeNumber(env, 'SIM_TICKET_INTERVAL_S') ?? DEFAULT_TICKET_INTERVAL_SEC,
     ...(pushUrl === undefined ? {} : { pushUrl }),
-    ...(dailyQuota === undefined ? {} : { dailyQuota: readWholeNumber(env, 'SIM_DAILY_QUOTA') }),
+    ...(dailyQuota === undefined ? {} : { dailyQuota }),
   };
 }
 

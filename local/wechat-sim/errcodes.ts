@@ -1,5 +1,5 @@
 /**
- * WeChat error answers (wechat-platform.md section 6): HTTP 200 with `{"errcode","errmsg"}`.
+ * WeChat error answers (docs/wechat-protocol.md §6): HTTP 200 with `{"errcode","errmsg"}`.
  */
 import { randomBytes } from 'node:crypto';
 

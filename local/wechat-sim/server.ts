@@ -1,6 +1,6 @@
 /**
  * The WeChat simulator: an HTTP server that answers like api.weixin.qq.com and pushes tickets and
- * authorization events like WeChat does (wechat-platform.md sections 1, 2, 3 and 6). Local tooling only.
+ * authorization events like WeChat does (docs/wechat-protocol.md §1, §2, §3 and §6). Local tooling only.
  */
 import { createServer, type Server } from 'node:http';
 import { FaultPlan } from './fault-plan';
@@ -129,9 +129,7 @@ export async function startWechatSim(options: WechatSimOptions): Promise<WechatS
     oauthUsers: () => oauth.users.list(),
   };
 
-  server = createServer(
-    createRequestListener({ apiRoutes: WECHAT_API_ROUTES, controlRoutes: createSimControlRoutes(sim), ctx, faults }),
-  );
+  server = createServer(createRequestListener({ apiRoutes: WECHAT_API_ROUTES, controlRoutes: createSimControlRoutes(sim), ctx, faults }));
   await listen(server, config.port, config.host);
   log(`listening on ${sim.url}`);
 

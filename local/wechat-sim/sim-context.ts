@@ -2,12 +2,12 @@
  * What WeChat API routes may use: credentials, the sim clock, state, and the push trigger.
  */
 import type { SimRequest, SimResponse } from './http-io';
+import type { SimStatsRecorder } from './sim-stats';
 import type { DailyQuota } from './state/daily-quota';
 import type { OAuthState } from './state/oauth-state';
 import type { PreAuthCodes } from './state/pre-auth-codes';
 import type { TicketRegistry } from './state/ticket-registry';
 import type { TokenRegistry } from './state/token-registry';
-import type { SimStatsRecorder } from './sim-stats';
 
 /** Shared state handed to every WeChat API route. */
 export interface SimContext {

@@ -1,5 +1,5 @@
 /**
- * The simulator's own push signing and encryption, written from wechat-platform.md section 2 with node:crypto.
+ * The simulator's own push signing and encryption, written from docs/wechat-protocol.md §2 with node:crypto.
  * It deliberately imports nothing from the project's shared/ folder: if both sides shared one implementation,
  * a bug in it would pass every test. Tests check this module against the npm package `wechat-crypto`.
  */
@@ -32,7 +32,9 @@ export function decodeEncodingAesKey(encodingAesKey: string): Buffer {
 
 /** sha1 hex of the sorted, concatenated parts: the shape of both push signatures. */
 function sha1OfSorted(parts: string[]): string {
-  return createHash('sha1').update([...parts].sort().join('')).digest('hex');
+  return createHash('sha1')
+    .update([...parts].sort().join(''))
+    .digest('hex');
 }
 
 /** The push's plain `signature` query parameter: sha1(sorted [token, timestamp, nonce]); it does not cover the body. */

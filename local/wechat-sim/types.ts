@@ -8,7 +8,7 @@ export interface WechatSimOptions {
   componentAppsecret: string;
   /** Message token used for `signature` and `msg_signature` on pushes. */
   token: string;
-  /** 43 letters and digits (wechat-platform.md section 2). */
+  /** 43 letters and digits (docs/wechat-protocol.md §2). */
   encodingAesKey: string;
   /** Where pushes are POSTed (the receiver); no pushes are sent when absent. */
   pushUrl?: string;
@@ -48,7 +48,7 @@ export interface PushResult {
   /** HTTP status from the receiver, or null when nothing was answered (not sent, network error, timeout). */
   status: number | null;
   body: string;
-  /** True only for HTTP 200 with a body of exactly `success` (wechat-platform.md section 1). */
+  /** True only for HTTP 200 with a body of exactly `success` (docs/wechat-protocol.md §1). */
   acked: boolean;
   error?: string;
 }

@@ -1,42 +1,52 @@
 import { z } from 'zod';
-import { APPID_PATTERN, ENV } from './env-names';
-
-export { APPID_PATTERN, ENV };
+import { APPID_PATTERN, type EnvKey } from '../contract';
 
 const appid = z.string().regex(APPID_PATTERN, 'must look like wx followed by 16 letters or digits');
 const nonEmpty = z.string().trim().min(1, 'must be set');
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+const list = z
+  .string()
+  .default('')
+  .transform((value) =>
+    value
+      .split(',')
+      .map((entry) => entry.trim())
+      .filter(Boolean),
+  );
 
-/** Every variable any function may read; each function picks the subset it needs. */
-export const envSchema = z.object({
-  [ENV.componentAppid]: appid,
-  [ENV.secretArn]: nonEmpty,
-  [ENV.apiBase]: z.url({ protocol: /^https?$/ }).default('https://api.weixin.qq.com'),
-  [ENV.tableName]: nonEmpty,
-  [ENV.kmsKeyId]: nonEmpty,
-  [ENV.refresherFunctionName]: nonEmpty,
+/** Every setting any function may read, by config key (its variable is `ENV[key]`); each function picks the subset it needs. */
+export const configSchema = z.object({
+  componentAppid: appid,
+  secretArn: nonEmpty,
+  apiBase: z.url({ protocol: /^https?$/ }).default('https://api.weixin.qq.com'),
+  apiTimeoutMs: positiveInt(5000),
+  // Attempts per WeChat call, retries included (only -1, network errors and 5xx are retried).
+  apiMaxAttempts: positiveInt(3),
+  openBase: z.url({ protocol: /^https?$/ }).default('https://open.weixin.qq.com'),
+  tableName: nonEmpty,
+  kmsKeyId: nonEmpty,
+  refresherFunction: nonEmpty,
   // 15 min: three 5-minute schedule ticks of slack before a reader would see the token as too old.
-  [ENV.refreshMarginSec]: positiveInt(900),
+  refreshMarginSec: positiveInt(900),
   // Longer than the API client's worst case (3 attempts x 5 s timeout + backoff).
-  [ENV.leaseDurationSec]: positiveInt(60),
-  // wechat-platform.md section 2: the docs set no window; 10 min tolerates WeChat's retries and clock drift.
-  [ENV.pushMaxSkewSec]: positiveInt(600),
-  [ENV.apiTimeoutMs]: positiveInt(5000),
-  [ENV.openBase]: z.url({ protocol: /^https?$/ }).default('https://open.weixin.qq.com'),
-  [ENV.sessionSecretArn]: nonEmpty,
-  [ENV.oauthCallbackUrl]: z.url({ protocol: /^https?$/ }),
-  // Comma-separated URL prefixes; checked in detail by shared/oauth/return-to.ts.
-  [ENV.oauthAllowedReturnTo]: nonEmpty.transform((value) => value.split(',').map((entry) => entry.trim()).filter(Boolean)),
-  [ENV.authorizerAppids]: z
-    .string()
-    .default('')
-    .transform((value) => value.split(',').map((entry) => entry.trim()).filter(Boolean))
-    .pipe(z.array(appid)),
+  refreshLeaseSec: positiveInt(60),
+  // docs/wechat-protocol.md §2: WeChat sets no window; 10 min tolerates its retries and clock drift.
+  pushMaxSkewSec: positiveInt(600),
+  authorizerAppids: list.pipe(z.array(appid)),
+  h5OAuthSessionSecretArn: nonEmpty,
+  h5OAuthCallbackUrl: z.url({ protocol: /^https?$/ }),
+  // Comma-separated URL prefixes; checked in detail by shared/h5-oauth/return-to.ts.
+  h5OAuthAllowedReturnTo: nonEmpty.transform((value) =>
+    value
+      .split(',')
+      .map((entry) => entry.trim())
+      .filter(Boolean),
+  ),
   // 'off' unbinds callbacks from the browser, for webviews that lose cookies (PKCE still binds login codes); see README.
-  [ENV.oauthCookieBinding]: z.enum(['on', 'off']).default('on'),
-  [ENV.oauthStateTtlSec]: positiveInt(600),
-  [ENV.oauthLoginCodeTtlSec]: positiveInt(120),
-  [ENV.oauthSessionTtlSec]: positiveInt(86_400),
-});
+  h5OAuthCookieBinding: z.enum(['on', 'off']).default('on'),
+  h5OAuthStateTtlSec: positiveInt(600),
+  h5OAuthLoginCodeTtlSec: positiveInt(120),
+  h5OAuthSessionTtlSec: positiveInt(86_400),
+} satisfies Record<EnvKey, z.ZodType>);
 
-export type EnvConfig = z.infer<typeof envSchema>;
+export type Config = z.infer<typeof configSchema>;

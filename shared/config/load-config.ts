@@ -1,5 +1,6 @@
-import { z } from 'zod';
-import { envSchema, type EnvConfig } from './env-schema';
+import type { z } from 'zod';
+import { ENV, type EnvKey } from '../contract';
+import { type Config, configSchema } from './env-schema';
 
 /** Thrown at cold start when configuration is missing or invalid; names variables, never values. */
 export class ConfigError extends Error {
@@ -10,23 +11,22 @@ export class ConfigError extends Error {
   }
 }
 
-type EnvKey = keyof EnvConfig;
-
 /**
- * Validates the variables a function needs, all at once, and fails naming every bad one.
- * @example const config = loadConfig(['WECHAT_COMPONENT_APPID', 'WECHAT_TABLE_NAME']);
+ * Reads and validates the settings a function needs from their environment variables, all at once, and fails naming
+ * every bad variable (never its value).
+ * @example const config = loadConfig(['componentAppid', 'tableName']); // config.tableName from WECHAT_TABLE_NAME
  */
-export function loadConfig<K extends EnvKey>(
-  keys: readonly K[],
-  env: Record<string, string | undefined> = process.env,
-): Pick<EnvConfig, K> {
+export function loadConfig<K extends EnvKey>(keys: readonly K[], env: Record<string, string | undefined> = process.env): Pick<Config, K> {
   const mask = Object.fromEntries(keys.map((key) => [key, true])) as Record<K, true>;
+  const input = Object.fromEntries(keys.map((key) => [key, env[ENV[key]]]));
   // zod cannot type a pick over a generic key set; the return type below restates what pick guarantees.
-  const result = envSchema.pick(mask as never).safeParse(env);
+  const result = configSchema.pick(mask as never).safeParse(input);
   if (!result.success) {
-    throw new ConfigError(result.error.issues.map((issue) => `${issue.path.join('.')} ${describeIssue(issue)}`));
+    throw new ConfigError(
+      result.error.issues.map((issue) => `${ENV[issue.path[0] as EnvKey] ?? String(issue.path[0])} ${describeIssue(issue)}`),
+    );
   }
-  return result.data as unknown as Pick<EnvConfig, K>;
+  return result.data as unknown as Pick<Config, K>;
 }
 
 // zod's default messages can quote the received value; we only ever say what was expected.

@@ -16,9 +16,16 @@ export function createMetrics(serviceName: string): Metrics {
 }
 
 /**
- * Adds the Lambda context to log lines, then clears per-invocation keys and flushes metrics, whatever happens.
- * (What Powertools' middy middlewares do, without adding middy as a dependency for three handlers.) Each invocation
- * is a scope of the secret registry: per-request values it registers are masked in its log lines and then forgotten.
+ * Adds the Lambda context to log lines, then clears per-invocation keys and flushes metrics, whatever happens. Each
+ * invocation is a scope of the secret registry: per-request values it registers are masked in its log lines and then
+ * forgotten. The first invocation of an on-demand container emits the ColdStart metric, and addContext marks its log
+ * lines cold_start (Powertools reads AWS_LAMBDA_INITIALIZATION_TYPE, so provisioned containers report neither).
+ *
+ * Why not Powertools' injectLambdaContext / logMetrics: they come as middy middlewares (a dependency for three
+ * handlers) or method decorators (a class per handler), we would still wrap each invocation in the registry scope,
+ * and logMetrics publishes even an empty buffer, which logs a "No application metrics" warning for every request
+ * that records none. Otherwise this does what injectLambdaContext({ resetKeys: true }) and
+ * logMetrics({ captureColdStartMetric: true }) do.
  */
 export function withObservability<E, R>(
   logger: Logger,
@@ -28,10 +35,11 @@ export function withObservability<E, R>(
   return (event, context) =>
     secretRegistry.runInScope(async () => {
       logger.addContext(context);
+      // Published at once, as a metric of its own; a no-op after the first call in this container.
+      metrics.captureColdStartMetric(context.functionName);
       try {
         return await handler(event, context);
       } finally {
-        // Publishing an empty buffer only logs a warning; a refused request may record nothing.
         if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
         logger.resetKeys();
       }

@@ -1,5 +1,4 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { createHash } from 'node:crypto';
 
 const REDACTED = '[REDACTED]';
 /** Values registered outside any invocation (cold start, tests calling stores directly): the oldest go first. */
@@ -81,7 +80,11 @@ export class SecretRegistry {
   redact(text: string): string {
     let found: string[] | undefined;
     const collect = (values: Iterable<string>) => {
-      for (const value of values) if (text.includes(value)) (found ??= []).push(value);
+      for (const value of values) {
+        if (!text.includes(value)) continue;
+        found ??= [];
+        found.push(value);
+      }
     };
     for (const values of this.#pinned.values()) collect(values);
     for (let scope = this.#scopes.getStore(); scope; scope = scope.parent) collect(scope.values);
@@ -109,13 +112,3 @@ export class SecretRegistry {
 
 /** The process-wide registry the loggers use. */
 export const secretRegistry = new SecretRegistry();
-
-/** A short, non-reversible label for a token, so logs can tell two tokens apart without showing either. */
-export function fingerprint(value: string): string {
-  return createHash('sha256').update(value).digest('hex').slice(0, 12);
-}
-
-/** Full sha256 hex of a token: how stored tokens are compared without decrypting or sending them. */
-export function tokenSha256(value: string): string {
-  return createHash('sha256').update(value).digest('hex');
-}

@@ -1,12 +1,12 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
+import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { ComponentSecrets } from '../config/component-secrets';
 import { secretRegistry } from '../log/redaction';
 import type { AuthorizationEventStore } from '../store/authorization-event-store';
 import type { PushAuditLog } from '../store/push-audit-log';
 import type { TicketStore } from '../store/ticket-store';
 import { createMessageCrypto, type WechatMessageCrypto } from '../wechat/msg-crypto';
-import { openComponentPush, type ComponentPush, type PushQuery } from '../wechat/push-message';
+import { type ComponentPush, openComponentPush, type PushQuery } from '../wechat/push-message';
 
 export interface PushDeps {
   componentAppid: string;
@@ -42,7 +42,7 @@ function cryptoFor(secrets: ComponentSecrets, componentAppid: string): WechatMes
 }
 
 /**
- * Verifies, decrypts and stores one push to the authorization event URL (wechat-platform.md section 1).
+ * Verifies, decrypts and stores one push to the authorization event URL (docs/wechat-protocol.md §1).
  * Throws WechatMessageError for a push to refuse and StoreError when it could not be stored: the caller must then
  * not acknowledge it, so WeChat retries. Replays and late pushes are accepted and change nothing; an authentic push
  * we cannot interpret is kept whole as unparsed and accepted.
@@ -64,7 +64,8 @@ export async function acceptPush(deps: PushDeps, input: { query: PushQuery; body
   if (reading.kind === 'unparsed') return acceptUnparsed(deps, plaintext, reading.reason, receivedAtMs);
 
   const { push, fields } = reading;
-  if (push.infoType === 'authorized' || push.infoType === 'updateauthorized') secretRegistry.add(push.authorizationCode, push.preAuthCode ?? undefined);
+  if (push.infoType === 'authorized' || push.infoType === 'updateauthorized')
+    secretRegistry.add(push.authorizationCode, push.preAuthCode ?? undefined);
   const infoType = push.infoType === 'unknown' ? push.rawInfoType : push.infoType;
   deps.logger.appendKeys({ infoType, createTime: push.createTime });
 
@@ -93,7 +94,11 @@ async function acceptUnparsed(deps: PushDeps, plaintext: string, reason: string,
 
 async function storePush(deps: PushDeps, push: ComponentPush, fields: Record<string, string>, receivedAtMs: number): Promise<string> {
   if (push.infoType === 'component_verify_ticket') {
-    const outcome = await deps.tickets.save({ componentVerifyTicket: push.componentVerifyTicket, createTime: push.createTime, receivedAtMs });
+    const outcome = await deps.tickets.save({
+      componentVerifyTicket: push.componentVerifyTicket,
+      createTime: push.createTime,
+      receivedAtMs,
+    });
     if (outcome === 'stored') deps.metrics.addMetric('TicketsStored', MetricUnit.Count, 1);
     return outcome;
   }
@@ -103,6 +108,7 @@ async function storePush(deps: PushDeps, push: ComponentPush, fields: Record<str
     authorizerAppid: push.authorizerAppid,
     fields,
   });
-  if (result.authorizer !== 'unaffected') deps.logger.info('authorizer status', { authorizerAppid: push.authorizerAppid, authorizerUpdate: result.authorizer });
+  if (result.authorizer !== 'unaffected')
+    deps.logger.info('authorizer status', { authorizerAppid: push.authorizerAppid, authorizerUpdate: result.authorizer });
   return result.event;
 }

@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
-import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { readSealedEnvelope, type EnvelopeSealer } from './envelope-sealer';
-import { authorizersPk, eventsPk, SK, ttlAfterDays } from './table-keys';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { sha256Hex } from '../crypto/digests';
+import { type EnvelopeSealer, readSealedEnvelope } from './envelope-sealer';
 import { isConditionalCheckFailed, storeUnavailable } from './store-errors';
+import { authorizersPk, eventsPk, SK, ttlAfterDays } from './table-keys';
 
 /** An authorization-type push (anything but component_verify_ticket), as the receiver hands it over. */
 export interface AuthorizationEvent {
@@ -56,7 +56,7 @@ const STATE_BY_INFO_TYPE: Record<string, AuthorizerState | undefined> = {
  */
 function payloadDigest(fields: Record<string, string>): string {
   const canonical = JSON.stringify(Object.entries(fields).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-  return createHash('sha256').update(canonical, 'utf8').digest('hex').slice(0, 16);
+  return sha256Hex(canonical).slice(0, 16);
 }
 
 /**
@@ -74,7 +74,11 @@ export function createAuthorizationEventStore(input: {
   const statusPk = authorizersPk(input.componentAppid);
 
   /** Conditional put of a new item with its sealed payload: 'duplicate' when the key already holds one. */
-  const putOnce = async (item: { sk: string; payload: string; payloadFormat: 'json' | 'xml' } & Record<string, unknown>, nowMs: number, what: string) => {
+  const putOnce = async (
+    item: { sk: string; payload: string; payloadFormat: 'json' | 'xml' } & Record<string, unknown>,
+    nowMs: number,
+    what: string,
+  ) => {
     const { payload, ...attributes } = item;
     const sealed = await input.envelopes.seal(PAYLOAD_PURPOSE, payload);
     try {
@@ -147,8 +151,12 @@ export function createAuthorizationEventStore(input: {
 
     /** Keeps an authenticated push we could not interpret, once per distinct decrypted text; it changes no status. */
     async recordUnparsed(push: UnparsedPush): Promise<'recorded' | 'duplicate'> {
-      const digest = createHash('sha256').update(push.plaintext, 'utf8').digest('hex').slice(0, 32);
-      return putOnce({ sk: SK.unparsed(digest), unparsed: true, reason: push.reason, payload: push.plaintext, payloadFormat: 'xml' }, input.now(), 'unparsed push');
+      const digest = sha256Hex(push.plaintext).slice(0, 32);
+      return putOnce(
+        { sk: SK.unparsed(digest), unparsed: true, reason: push.reason, payload: push.plaintext, payloadFormat: 'xml' },
+        input.now(),
+        'unparsed push',
+      );
     },
 
     /**

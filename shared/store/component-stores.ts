@@ -2,9 +2,9 @@ import type { KMSClient } from '@aws-sdk/client-kms';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createAuthorizationEventStore } from './authorization-event-store';
 import { createEnvelopeSealer } from './envelope-sealer';
+import { createH5OAuthStateStore } from './h5-oauth-state-store';
 import { createKmsSealer } from './kms-sealer';
 import { createLoginCodeStore } from './login-code-store';
-import { createOAuthStateStore } from './oauth-state-store';
 import { createPushAuditLog } from './push-audit-log';
 import { createRefreshGuards } from './refresh-guards';
 import { createRefreshLeases } from './refresh-lease';
@@ -40,7 +40,7 @@ export function createComponentStores(input: ComponentStoresInput) {
     guards: createRefreshGuards({ ...base, now }),
     events: createAuthorizationEventStore({ ...base, envelopes, now }),
     audit: createPushAuditLog(base),
-    oauthStates: createOAuthStateStore({ ...base, now }),
+    h5OAuthStates: createH5OAuthStateStore({ ...base, now }),
     loginCodes: createLoginCodeStore({ ...base, now, ttlMs: input.loginCodeTtlMs ?? 120_000 }),
     users: createUserStore({ ...base, sealer, now }),
     sessionRevocations: createSessionRevocationStore({ ...base, now }),

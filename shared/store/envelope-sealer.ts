@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { DecryptCommand, GenerateDataKeyCommand, type KMSClient } from '@aws-sdk/client-kms';
+import type { SealPurpose } from '../contract';
 import { secretRegistry } from '../log/redaction';
-import type { SealPurpose } from './kms-sealer';
 import { StoreError } from './store-errors';
 
 /**
@@ -36,7 +36,14 @@ const DATA_KEY_BYTES = 32;
 export function createEnvelopeSealer(input: { kms: KMSClient; keyId: string; componentAppid: string }): EnvelopeSealer {
   const context = (purpose: SealPurpose) => ({ componentAppid: input.componentAppid, purpose });
   // Fixed key order: the same bytes whenever the same context is bound.
-  const aad = (purpose: SealPurpose) => Buffer.from(JSON.stringify([['componentAppid', input.componentAppid], ['purpose', purpose]]), 'utf8');
+  const aad = (purpose: SealPurpose) =>
+    Buffer.from(
+      JSON.stringify([
+        ['componentAppid', input.componentAppid],
+        ['purpose', purpose],
+      ]),
+      'utf8',
+    );
 
   return {
     async seal(purpose, plaintext) {
@@ -95,7 +102,9 @@ export function createEnvelopeSealer(input: { kms: KMSClient; keyId: string; com
 export function readSealedEnvelope(value: unknown, purpose: SealPurpose): SealedEnvelope {
   const map = typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
   const { encryptedDataKey, iv, tag, ciphertext } = map;
-  if (!(encryptedDataKey instanceof Uint8Array && iv instanceof Uint8Array && tag instanceof Uint8Array && ciphertext instanceof Uint8Array)) {
+  if (
+    !(encryptedDataKey instanceof Uint8Array && iv instanceof Uint8Array && tag instanceof Uint8Array && ciphertext instanceof Uint8Array)
+  ) {
     throw openFailed(purpose);
   }
   return { encryptedDataKey, iv, tag, ciphertext };

@@ -1,13 +1,7 @@
 import { DecryptCommand, EncryptCommand, type KMSClient } from '@aws-sdk/client-kms';
+import type { SealPurpose } from '../contract';
 import { secretRegistry } from '../log/redaction';
 import { StoreError } from './store-errors';
-
-/** What a sealed value is for; part of the KMS EncryptionContext, so a ciphertext cannot be replayed as another kind. */
-export type SealPurpose =
-  | 'component_access_token'
-  | 'component_verify_ticket'
-  | 'authorization_event'
-  | 'user_oauth_tokens';
 
 export interface Sealer {
   seal(purpose: SealPurpose, plaintext: string): Promise<Uint8Array>;

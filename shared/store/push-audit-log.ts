@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { auditPk, ttlAfterDays } from './table-keys';
+import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { storeUnavailable } from './store-errors';
+import { auditPk, SK, ttlAfterDays } from './table-keys';
 
 /** What an accepted push led to. Never holds the ticket, a code or the payload. */
 export interface PushAuditRecord {
@@ -29,8 +29,7 @@ export function createPushAuditLog(input: { dynamo: DynamoDBDocumentClient; tabl
             TableName: input.tableName,
             Item: {
               pk: auditPk(input.componentAppid, record.receivedAtMs),
-              // The random suffix keeps two pushes received in the same millisecond apart.
-              sk: `${new Date(record.receivedAtMs).toISOString()}#${randomBytes(4).toString('hex')}`,
+              sk: SK.audit(new Date(record.receivedAtMs).toISOString(), randomBytes(4).toString('hex')),
               ...record,
               ttl: ttlAfterDays(record.receivedAtMs, AUDIT_TTL_DAYS),
             },

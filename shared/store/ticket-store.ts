@@ -1,7 +1,7 @@
-import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Sealer } from './kms-sealer';
-import { SK, ticketPk } from './table-keys';
 import { isConditionalCheckFailed, storeUnavailable } from './store-errors';
+import { SK, ticketPk } from './table-keys';
 
 export interface StoredTicket {
   componentVerifyTicket: string;
@@ -47,7 +47,7 @@ export function createTicketStore(input: {
           new PutCommand({
             TableName: input.tableName,
             Item: { ...key, ticketCiphertext, createTime: ticket.createTime, receivedAtMs: ticket.receivedAtMs },
-            // wechat-platform.md section 1: pushes arrive twice or out of order; the stored ticket never goes backwards.
+            // docs/wechat-protocol.md §1: pushes arrive twice or out of order; the stored ticket never goes backwards.
             ConditionExpression: 'attribute_not_exists(pk) OR createTime < :createTime',
             ExpressionAttributeValues: { ':createTime': ticket.createTime },
           }),

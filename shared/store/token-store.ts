@@ -1,8 +1,8 @@
-import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { tokenSha256 } from '../log/redaction';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { sha256Hex } from '../crypto/digests';
 import type { Sealer } from './kms-sealer';
-import { SK, tokenPk } from './table-keys';
 import { isConditionalCheckFailed, StoreError, storeUnavailable } from './store-errors';
+import { SK, tokenPk } from './table-keys';
 
 /** What can be known about the stored token without decrypting it. */
 export interface TokenMeta {
@@ -61,7 +61,7 @@ export function createTokenStore(input: {
       return input.sealer.open('component_access_token', sealed.ciphertext);
     },
     async save({ componentAccessToken, expiresAtMs, fetchedAtMs, expectedVersion }) {
-      const meta: TokenMeta = { version: expectedVersion + 1, expiresAtMs, fetchedAtMs, tokenSha256: tokenSha256(componentAccessToken) };
+      const meta: TokenMeta = { version: expectedVersion + 1, expiresAtMs, fetchedAtMs, tokenSha256: sha256Hex(componentAccessToken) };
       const tokenCiphertext = await input.sealer.seal('component_access_token', componentAccessToken);
       try {
         await input.dynamo.send(

@@ -1,5 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { tokenSha256 } from '../log/redaction';
+import { sha256Hex } from '../crypto/digests';
 import type { SealedToken, TokenStore } from '../store/token-store';
 import { WechatApiError } from '../wechat/errors';
 import { ComponentTokenError } from './component-token-error';
@@ -34,7 +34,7 @@ export interface ComponentTokenReader {
   withComponentAccessToken<T>(call: (componentAccessToken: string) => Promise<T>): Promise<T>;
 }
 
-/** WeChat's answers to a stale token (wechat-platform.md section 6). */
+/** WeChat's answers to a stale token (docs/wechat-protocol.md §6). */
 export function isStaleTokenError(err: unknown): boolean {
   return err instanceof WechatApiError && (err.errcode === 40001 || err.errcode === 42001);
 }
@@ -58,8 +58,7 @@ export function createComponentTokenReader(options: ComponentTokenReaderOptions)
   let loading: Promise<string> | null = null;
   const invalidations = new Map<string, Promise<void>>();
 
-  const usable = (sealed: SealedToken | null): sealed is SealedToken =>
-    sealed !== null && sealed.meta.expiresAtMs - now() > minRemainingMs;
+  const usable = (sealed: SealedToken | null): sealed is SealedToken => sealed !== null && sealed.meta.expiresAtMs - now() > minRemainingMs;
 
   const accept = async (sealed: SealedToken): Promise<string> => {
     // Same version as the cache: same token, no KMS call.
@@ -109,7 +108,7 @@ export function createComponentTokenReader(options: ComponentTokenReaderOptions)
   };
 
   const invalidate = (staleToken: string): Promise<void> => {
-    const staleSha = tokenSha256(staleToken);
+    const staleSha = sha256Hex(staleToken);
     if (cache?.sealed.meta.tokenSha256 === staleSha) cache = null;
     const pending = invalidations.get(staleSha);
     if (pending) return pending;

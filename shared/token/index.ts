@@ -1,6 +1,6 @@
 /**
- * The token reader for other Lambdas. Grant a function access with the construct's `grantReadComponentToken(fn)`
- * (which also sets the environment variables read here), then:
+ * The token reader for other Lambdas. Make a function a reader with the construct's `configureTokenReader(fn)`
+ * (the environment variables read here, and `grantReadComponentToken(fn)`), then:
  *
  * @example
  * import { createComponentTokenReaderFromEnv } from '<this repo>/shared/token';
@@ -9,30 +9,31 @@
  *   const info = await reader.withComponentAccessToken((token) => callWechat(token)); // retries once on 40001/42001
  * };
  */
-import { KMSClient } from '@aws-sdk/client-kms';
-import { LambdaClient } from '@aws-sdk/client-lambda';
-import { ENV } from '../config/env-schema';
 import { loadConfig } from '../config/load-config';
+import { awsClients, type RuntimeOptions } from '../runtime/runtime-options';
 import { createDocumentClient } from '../store/document-client';
 import { createKmsSealer } from '../store/kms-sealer';
 import { createTokenStore } from '../store/token-store';
-import { createComponentTokenReader, type ComponentTokenReader, type ComponentTokenReaderOptions } from './component-token-reader';
+import { type ComponentTokenReader, type ComponentTokenReaderOptions, createComponentTokenReader } from './component-token-reader';
 import { createLambdaRefreshTrigger } from './lambda-refresh-trigger';
 
-export { createComponentTokenReader, isStaleTokenError } from './component-token-reader';
-export type { ComponentTokenReader, ComponentTokenReaderOptions } from './component-token-reader';
 export { ComponentTokenError, type ComponentTokenErrorCode } from './component-token-error';
+export type { ComponentTokenReader, ComponentTokenReaderOptions } from './component-token-reader';
+export { createComponentTokenReader, isStaleTokenError } from './component-token-reader';
 export { createLambdaRefreshTrigger, type RefreshTrigger } from './lambda-refresh-trigger';
 
+/** Reader tuning plus, for tests and local runs, the environment, clients and clock to use. */
+export type ComponentTokenReaderFromEnvOptions = Partial<Omit<ComponentTokenReaderOptions, 'tokens' | 'requestRefresh'>> &
+  Pick<RuntimeOptions, 'env' | 'clients'>;
+
 /** Builds a reader from WECHAT_COMPONENT_APPID, WECHAT_TABLE_NAME, WECHAT_KMS_KEY_ID and WECHAT_REFRESHER_FUNCTION. */
-export function createComponentTokenReaderFromEnv(
-  overrides: Partial<Omit<ComponentTokenReaderOptions, 'tokens' | 'requestRefresh'>> = {},
-  env: Record<string, string | undefined> = process.env,
-): ComponentTokenReader {
-  const config = loadConfig([ENV.componentAppid, ENV.tableName, ENV.kmsKeyId, ENV.refresherFunctionName], env);
-  const componentAppid = config[ENV.componentAppid];
-  const sealer = createKmsSealer({ kms: new KMSClient({}), keyId: config[ENV.kmsKeyId], componentAppid });
-  const tokens = createTokenStore({ dynamo: createDocumentClient(), tableName: config[ENV.tableName], componentAppid, sealer });
-  const requestRefresh = createLambdaRefreshTrigger({ functionName: config[ENV.refresherFunctionName], lambda: new LambdaClient({}) });
-  return createComponentTokenReader({ ...overrides, tokens, requestRefresh });
+export function createComponentTokenReaderFromEnv(options: ComponentTokenReaderFromEnvOptions = {}): ComponentTokenReader {
+  const { env, clients: given, ...readerOptions } = options;
+  const config = loadConfig(['componentAppid', 'tableName', 'kmsKeyId', 'refresherFunction'], env);
+  const clients = awsClients(given);
+  const { componentAppid } = config;
+  const sealer = createKmsSealer({ kms: clients.kms, keyId: config.kmsKeyId, componentAppid });
+  const tokens = createTokenStore({ dynamo: createDocumentClient(clients.dynamo), tableName: config.tableName, componentAppid, sealer });
+  const requestRefresh = createLambdaRefreshTrigger({ functionName: config.refresherFunction, lambda: clients.lambda });
+  return createComponentTokenReader({ ...readerOptions, tokens, requestRefresh });
 }

@@ -1,4 +1,4 @@
-import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { InvokeCommand, type InvokeCommandOutput, LambdaClient } from '@aws-sdk/client-lambda';
 import { ComponentTokenError } from './component-token-error';
 import type { RefreshOutcome, RefreshRequest } from './refresh-request';
 
@@ -12,7 +12,7 @@ export type RefreshTrigger = (request: RefreshRequest) => Promise<RefreshOutcome
 export function createLambdaRefreshTrigger(input: { functionName: string; lambda?: LambdaClient }): RefreshTrigger {
   const lambda = input.lambda ?? new LambdaClient({});
   return async (request) => {
-    let out;
+    let out: InvokeCommandOutput;
     try {
       out = await lambda.send(
         new InvokeCommand({ FunctionName: input.functionName, InvocationType: 'RequestResponse', Payload: JSON.stringify(request) }),

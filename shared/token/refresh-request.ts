@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { REFRESHER_READER_ALIAS } from '../config/env-names';
+import { REFRESHER_READER_ALIAS } from '../contract';
 
 /**
  * Why a refresh was asked for. Readers may only ask for 'reader-miss' and 'invalidate' (see mayAskFor); 'operator' is

@@ -1,5 +1,5 @@
 /**
- * The component-level WeChat APIs this service calls (wechat-platform.md section 3), on top of createWechatHttp.
+ * The component-level WeChat APIs this service calls (docs/wechat-protocol.md §3), on top of createWechatHttp.
  */
 import { WechatApiError } from './errors';
 import { createWechatHttp, type WechatHttpOptions } from './wechat-http';
@@ -36,8 +36,8 @@ export function createComponentApi(options: WechatHttpOptions): ComponentApi {
         },
         secrets: [input.componentAppsecret, input.componentVerifyTicket],
       });
-      const token = body['component_access_token'];
-      const expiresIn = body['expires_in'];
+      const token = body.component_access_token;
+      const expiresIn = body.expires_in;
       if (typeof token !== 'string' || token === '') throw badResponse(api, 'component_access_token');
       if (typeof expiresIn !== 'number' || !Number.isFinite(expiresIn) || expiresIn <= 0) {
         throw badResponse(api, 'expires_in');

@@ -44,7 +44,7 @@ export interface WechatApiErrorInit {
   httpStatus?: number;
 }
 
-/** A failed call to a WeChat HTTP API (HTTP 200 with `errcode` != 0 included, see wechat-platform.md section 6). */
+/** A failed call to a WeChat HTTP API (HTTP 200 with `errcode` != 0 included, see docs/wechat-protocol.md §6). */
 export class WechatApiError extends Error {
   readonly code: WechatApiErrorCode;
   /** Short API name, e.g. `api_component_token`; never the URL (its query may carry an access token). */

@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { WechatMessageError } from './errors';
 
-/** The four values WeChat signs (wechat-platform.md section 2). */
+/** The four values WeChat signs (docs/wechat-protocol.md §2). */
 export interface MsgSignatureInput {
   token: string;
   timestamp: string;
@@ -47,7 +47,7 @@ export function verifyMsgSignature(input: VerifyMsgSignatureInput): void {
     throw new WechatMessageError('SIGNATURE_MISMATCH', 'msg_signature does not match: check the message token');
   }
 
-  // A replay defence the docs do not mandate (wechat-platform.md section 2); the caller picks the window.
+  // A replay defence the docs do not mandate (docs/wechat-protocol.md §2); the caller picks the window.
   if (!UNIX_SECONDS.test(input.timestamp)) {
     throw new WechatMessageError('TIMESTAMP_OUT_OF_WINDOW', 'timestamp is not a decimal unix time in seconds');
   }

@@ -5,8 +5,8 @@
  * 注册审核事件推送) and the trial mini program ones, whose nested <info> holds a company name, codes, a legal person's
  * name and WeChat id and a phone number. The largest of these is under 1 KiB decrypted even with long Chinese names.
  *
- * The cap allows a decrypted message four times that, and what encryption adds around it (wechat-platform.md
- * section 2), then rounds up to a power of two:
+ * The cap allows a decrypted message four times that, and what encryption adds around it (docs/wechat-protocol.md
+ * §2), then rounds up to a power of two:
  *
  *   16 random bytes + 4 length bytes + 4096 message + 18 appid      = 4134 bytes
  *   PKCS#7 padding to a multiple of 32                              = 4160 bytes

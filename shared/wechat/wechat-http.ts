@@ -1,9 +1,9 @@
 /**
- * A small client for WeChat's JSON APIs (wechat-platform.md section 6): HTTP 200 with `errcode` != 0 is an error,
+ * A small client for WeChat's JSON APIs (docs/wechat-protocol.md §6): HTTP 200 with `errcode` != 0 is an error,
  * and only failures that can succeed on a second try are retried, with full-jitter backoff.
  * Re-exported from component-api.ts, which is where callers import it from.
  */
-import { WechatApiError, isRetryableErrcode, type WechatApiErrorCode } from './errors';
+import { isRetryableErrcode, WechatApiError, type WechatApiErrorCode } from './errors';
 
 /** Where and how to call WeChat; every side effect (fetch, sleep, random) can be injected. */
 export interface WechatHttpOptions {

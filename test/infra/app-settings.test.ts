@@ -10,7 +10,10 @@ function problemsOf(run: () => unknown): string[] {
     run();
   } catch (err) {
     expect(err).toBeInstanceOf(Error);
-    return (err as Error).message.split('\n').slice(1).map((line) => line.replace(/^\s*-\s*/, ''));
+    return (err as Error).message
+      .split('\n')
+      .slice(1)
+      .map((line) => line.replace(/^\s*-\s*/, ''));
   }
   throw new Error('expected readAppSettings to throw');
 }
@@ -24,19 +27,22 @@ describe('readAppSettings', () => {
       componentAppid: APPID,
       region: 'ap-east-1',
       egress: 'nat',
-      refreshScheduleMinutes: 5,
+      refreshIntervalMinutes: 5,
       refreshMarginMinutes: 15,
       removalPolicy: 'retain',
-      oauthCookieBinding: true,
+      h5OAuthCookieBinding: true,
     });
-    // Sign-in is off unless allowedReturnTo is given.
-    expect(settings).not.toHaveProperty('allowedReturnTo');
+    // Sign-in is off unless h5OAuthAllowedReturnTo is given.
+    expect(settings).not.toHaveProperty('h5OAuthAllowedReturnTo');
     expect(settings).not.toHaveProperty('authorizerAppids');
   });
 
   it('throws naming every problem at once: missing appid and region, bad egress, domain without certificate, bad numbers', () => {
     const problems = problemsOf(() =>
-      readAppSettings(lookup({ egress: 'satellite', domainName: 'wechat.example.com', removalPolicy: 'keep', refreshScheduleMinutes: 'five' }), {}),
+      readAppSettings(
+        lookup({ egress: 'satellite', domainName: 'wechat.example.com', removalPolicy: 'keep', refreshIntervalMinutes: 'five' }),
+        {},
+      ),
     );
 
     expect(problems).toHaveLength(6);
@@ -45,15 +51,21 @@ describe('readAppSettings', () => {
     expect(problems[2]).toMatch(/egress must be/);
     expect(problems[3]).toMatch(/domainName and certificateArn/);
     expect(problems[4]).toMatch(/removalPolicy must be/);
-    expect(problems[5]).toMatch(/refreshScheduleMinutes must be a whole number/);
+    expect(problems[5]).toMatch(/refreshIntervalMinutes must be a whole number/);
   });
 
   it('throws naming vpcId when egress is vpc without one, and certificateArn without domainName', () => {
     const problems = problemsOf(() =>
-      readAppSettings(lookup({ componentAppid: APPID, region: 'ap-east-1', egress: 'vpc', certificateArn: 'arn:aws:acm:ap-east-1:1:certificate/x' }), {}),
+      readAppSettings(
+        lookup({ componentAppid: APPID, region: 'ap-east-1', egress: 'vpc', certificateArn: 'arn:aws:acm:ap-east-1:1:certificate/x' }),
+        {},
+      ),
     );
 
-    expect(problems).toEqual([expect.stringMatching(/vpcId is required with egress 'vpc'/), expect.stringMatching(/domainName and certificateArn go together/)]);
+    expect(problems).toEqual([
+      expect.stringMatching(/vpcId is required with egress 'vpc'/),
+      expect.stringMatching(/domainName and certificateArn go together/),
+    ]);
   });
 
   it('throws naming componentAppid when it is not wx followed by 16 letters or digits', () => {
@@ -66,20 +78,29 @@ describe('readAppSettings', () => {
 
   it('throws naming the minutes setting that is not a positive whole number', () => {
     for (const value of ['0', '1.5', '-5', 'ten']) {
-      const problems = problemsOf(() => readAppSettings(lookup({ componentAppid: APPID, region: 'ap-east-1', refreshMarginMinutes: value }), {}));
+      const problems = problemsOf(() =>
+        readAppSettings(lookup({ componentAppid: APPID, region: 'ap-east-1', refreshMarginMinutes: value }), {}),
+      );
 
       expect(problems, value).toEqual([expect.stringMatching(/refreshMarginMinutes must be a whole number of minutes/)]);
     }
   });
 
   it('falls back to WECHAT_COMPONENT_APPID, CDK_DEFAULT_REGION and CDK_DEFAULT_ACCOUNT from the environment', () => {
-    const settings = readAppSettings(lookup({}), { WECHAT_COMPONENT_APPID: APPID, CDK_DEFAULT_REGION: 'ap-southeast-1', CDK_DEFAULT_ACCOUNT: '123456789012' });
+    const settings = readAppSettings(lookup({}), {
+      WECHAT_COMPONENT_APPID: APPID,
+      CDK_DEFAULT_REGION: 'ap-southeast-1',
+      CDK_DEFAULT_ACCOUNT: '123456789012',
+    });
 
     expect(settings).toMatchObject({ componentAppid: APPID, region: 'ap-southeast-1', account: '123456789012' });
   });
 
   it('prefers context over the environment, and CDK_DEFAULT_REGION over AWS_REGION', () => {
-    const fromContext = readAppSettings(lookup({ componentAppid: APPID, region: 'ap-east-1' }), { WECHAT_COMPONENT_APPID: 'wxffffffffffffffff', AWS_REGION: 'us-east-1' });
+    const fromContext = readAppSettings(lookup({ componentAppid: APPID, region: 'ap-east-1' }), {
+      WECHAT_COMPONENT_APPID: 'wxffffffffffffffff',
+      AWS_REGION: 'us-east-1',
+    });
     const fromEnv = readAppSettings(lookup({ componentAppid: APPID }), { CDK_DEFAULT_REGION: 'ap-southeast-1', AWS_REGION: 'us-east-1' });
 
     expect([fromContext.componentAppid, fromContext.region]).toEqual([APPID, 'ap-east-1']);
@@ -100,12 +121,12 @@ describe('readAppSettings', () => {
         egress: 'vpc',
         vpcId: 'vpc-0123456789abcdef0',
         egressIp: '203.0.113.7',
-        refreshScheduleMinutes: 2,
+        refreshIntervalMinutes: 2,
         refreshMarginMinutes: 20,
         removalPolicy: 'destroy',
-        allowedReturnTo: 'https://h5.example.com/app/,https://m.example.com',
+        h5OAuthAllowedReturnTo: 'https://h5.example.com/app/,https://m.example.com',
         authorizerAppids: 'wxfedcba9876543210,wx0123456789abcdef',
-        oauthCookieBinding: 'off',
+        h5OAuthCookieBinding: 'off',
         pushReceiverReservedConcurrency: 5,
       }),
       {},
@@ -123,12 +144,12 @@ describe('readAppSettings', () => {
       egress: 'vpc',
       vpcId: 'vpc-0123456789abcdef0',
       egressIp: '203.0.113.7',
-      refreshScheduleMinutes: 2,
+      refreshIntervalMinutes: 2,
       refreshMarginMinutes: 20,
       removalPolicy: 'destroy',
-      allowedReturnTo: ['https://h5.example.com/app/', 'https://m.example.com'],
+      h5OAuthAllowedReturnTo: ['https://h5.example.com/app/', 'https://m.example.com'],
       authorizerAppids: ['wxfedcba9876543210', 'wx0123456789abcdef'],
-      oauthCookieBinding: false,
+      h5OAuthCookieBinding: false,
       pushReceiverReservedConcurrency: 5,
     });
   });
@@ -143,86 +164,116 @@ describe('readAppSettings', () => {
 
   it('throws naming pushReceiverReservedConcurrency when it is not a positive whole number', () => {
     for (const value of ['0', '2.5', '-1', 'some', 'on']) {
-      const problems = problemsOf(() => readAppSettings(lookup({ componentAppid: APPID, region: 'ap-east-1', pushReceiverReservedConcurrency: value }), {}));
+      const problems = problemsOf(() =>
+        readAppSettings(lookup({ componentAppid: APPID, region: 'ap-east-1', pushReceiverReservedConcurrency: value }), {}),
+      );
 
-      expect(problems, value).toEqual([expect.stringMatching(/pushReceiverReservedConcurrency must be a whole number of concurrent executions \(1 or more\)/)]);
+      expect(problems, value).toEqual([
+        expect.stringMatching(/pushReceiverReservedConcurrency must be a whole number of concurrent executions \(1 or more\)/),
+      ]);
     }
   });
 
   it('treats empty context values as unset', () => {
-    const settings = readAppSettings(lookup({ componentAppid: APPID, region: 'ap-east-1', egress: '', domainName: '', certificateArn: '' }), {});
+    const settings = readAppSettings(
+      lookup({ componentAppid: APPID, region: 'ap-east-1', egress: '', domainName: '', certificateArn: '' }),
+      {},
+    );
 
     expect(settings.egress).toBe('nat');
     expect(settings).not.toHaveProperty('domainName');
   });
 
-  describe('H5 sign-in settings', () => {
+  describe('h5-oauth settings', () => {
     const base = { componentAppid: APPID, region: 'ap-east-1' };
 
-    it('reads allowedReturnTo and authorizerAppids as comma-separated lists, trimming spaces and skipping empty entries', () => {
+    it('reads h5OAuthAllowedReturnTo and authorizerAppids as comma-separated lists, trimming spaces and skipping empty entries', () => {
       const settings = readAppSettings(
-        lookup({ ...base, allowedReturnTo: ' https://h5.example.com/app/ ,, https://m.example.com ,', authorizerAppids: 'wxfedcba9876543210 , ' }),
+        lookup({
+          ...base,
+          h5OAuthAllowedReturnTo: ' https://h5.example.com/app/ ,, https://m.example.com ,',
+          authorizerAppids: 'wxfedcba9876543210 , ',
+        }),
         {},
       );
 
-      expect(settings.allowedReturnTo).toEqual(['https://h5.example.com/app/', 'https://m.example.com']);
+      expect(settings.h5OAuthAllowedReturnTo).toEqual(['https://h5.example.com/app/', 'https://m.example.com']);
       expect(settings.authorizerAppids).toEqual(['wxfedcba9876543210']);
     });
 
-    it('leaves sign-in off for an allowedReturnTo of only separators, as for an empty one', () => {
-      for (const allowedReturnTo of ['', ',', ' , ']) {
-        const settings = readAppSettings(lookup({ ...base, allowedReturnTo }), {});
+    it('leaves sign-in off for an h5OAuthAllowedReturnTo of only separators, as for an empty one', () => {
+      for (const h5OAuthAllowedReturnTo of ['', ',', ' , ']) {
+        const settings = readAppSettings(lookup({ ...base, h5OAuthAllowedReturnTo }), {});
 
-        expect(settings, JSON.stringify(allowedReturnTo)).not.toHaveProperty('allowedReturnTo');
+        expect(settings, JSON.stringify(h5OAuthAllowedReturnTo)).not.toHaveProperty('h5OAuthAllowedReturnTo');
       }
     });
 
-    it('turns cookie binding off only for oauthCookieBinding off', () => {
-      const on = readAppSettings(lookup({ ...base, oauthCookieBinding: 'on' }), {});
-      const off = readAppSettings(lookup({ ...base, oauthCookieBinding: 'off' }), {});
+    it('turns cookie binding off only for h5OAuthCookieBinding off', () => {
+      const on = readAppSettings(lookup({ ...base, h5OAuthCookieBinding: 'on' }), {});
+      const off = readAppSettings(lookup({ ...base, h5OAuthCookieBinding: 'off' }), {});
 
-      expect([on.oauthCookieBinding, off.oauthCookieBinding]).toEqual([true, false]);
+      expect([on.h5OAuthCookieBinding, off.h5OAuthCookieBinding]).toEqual([true, false]);
     });
 
-    it('throws naming allowedReturnTo for an entry that is not an https URL prefix', () => {
-      for (const entry of ['http://h5.example.com/app/', 'h5.example.com/app/', 'ftp://h5.example.com/', 'https://h5.example.com/app/?next=1', 'https://h5.example.com/#x', 'https://']) {
-        const problems = problemsOf(() => readAppSettings(lookup({ ...base, allowedReturnTo: `https://m.example.com,${entry}` }), {}));
+    it('throws naming h5OAuthAllowedReturnTo for an entry that is not an https URL prefix', () => {
+      for (const entry of [
+        'http://h5.example.com/app/',
+        'h5.example.com/app/',
+        'ftp://h5.example.com/',
+        'https://h5.example.com/app/?next=1',
+        'https://h5.example.com/#x',
+        'https://',
+      ]) {
+        const problems = problemsOf(() =>
+          readAppSettings(lookup({ ...base, h5OAuthAllowedReturnTo: `https://m.example.com,${entry}` }), {}),
+        );
 
-        expect(problems, entry).toEqual([expect.stringMatching(/context allowedReturnTo must be comma-separated https URL prefixes/)]);
+        expect(problems, entry).toEqual([
+          expect.stringMatching(/context h5OAuthAllowedReturnTo must be comma-separated https URL prefixes/),
+        ]);
       }
     });
 
     it('throws naming authorizerAppids when an entry is not an appid', () => {
       for (const entry of ['wx123', 'gh_1234567890abcdef', 'wx1234567890abcdef0', 'wx12345678-0abcdef']) {
-        const problems = problemsOf(() => readAppSettings(lookup({ ...base, allowedReturnTo: 'https://h5.example.com/', authorizerAppids: `${APPID},${entry}` }), {}));
+        const problems = problemsOf(() =>
+          readAppSettings(
+            lookup({ ...base, h5OAuthAllowedReturnTo: 'https://h5.example.com/', authorizerAppids: `${APPID},${entry}` }),
+            {},
+          ),
+        );
 
         expect(problems, entry).toEqual([expect.stringMatching(/context authorizerAppids must be comma-separated appids/)]);
       }
     });
 
-    it('throws naming both settings when authorizerAppids is given without allowedReturnTo, which would leave sign-in off', () => {
+    it('throws naming both settings when authorizerAppids is given without h5OAuthAllowedReturnTo, which would leave sign-in off', () => {
       const problems = problemsOf(() => readAppSettings(lookup({ ...base, authorizerAppids: 'wxfedcba9876543210' }), {}));
 
-      expect(problems).toEqual([expect.stringMatching(/context authorizerAppids needs allowedReturnTo/)]);
+      expect(problems).toEqual([expect.stringMatching(/context authorizerAppids needs h5OAuthAllowedReturnTo/)]);
     });
 
-    it('throws naming oauthCookieBinding when it is not on or off', () => {
+    it('throws naming h5OAuthCookieBinding when it is not on or off', () => {
       for (const value of ['true', 'false', 'no', 'OFF']) {
-        const problems = problemsOf(() => readAppSettings(lookup({ ...base, oauthCookieBinding: value }), {}));
+        const problems = problemsOf(() => readAppSettings(lookup({ ...base, h5OAuthCookieBinding: value }), {}));
 
-        expect(problems, value).toEqual([expect.stringMatching(/context oauthCookieBinding must be 'on' or 'off'/)]);
+        expect(problems, value).toEqual([expect.stringMatching(/context h5OAuthCookieBinding must be 'on' or 'off'/)]);
       }
     });
 
     it('throws naming every sign-in problem at once', () => {
       const problems = problemsOf(() =>
-        readAppSettings(lookup({ ...base, allowedReturnTo: 'http://h5.example.com/', authorizerAppids: 'wx1', oauthCookieBinding: 'maybe' }), {}),
+        readAppSettings(
+          lookup({ ...base, h5OAuthAllowedReturnTo: 'http://h5.example.com/', authorizerAppids: 'wx1', h5OAuthCookieBinding: 'maybe' }),
+          {},
+        ),
       );
 
       expect(problems).toEqual([
-        expect.stringMatching(/allowedReturnTo/),
+        expect.stringMatching(/h5OAuthAllowedReturnTo/),
         expect.stringMatching(/authorizerAppids must be/),
-        expect.stringMatching(/oauthCookieBinding/),
+        expect.stringMatching(/h5OAuthCookieBinding/),
       ]);
     });
   });

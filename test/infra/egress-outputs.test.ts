@@ -1,27 +1,21 @@
-import { Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { CfnEIP, CfnNatGateway, CfnVPC, type ISubnet } from 'aws-cdk-lib/aws-ec2';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { WechatComponent } from '../../infra/wechat-component';
 import type { WechatComponentStack } from '../../infra/wechat-component-stack';
 import {
   arnOf,
   CDK_TIMEOUT_MS,
   customDomainStack,
-  defaultStack,
   DOMAIN_NAME,
+  defaultStack,
   EXISTING_EGRESS_IP,
   existingVpcStack,
+  H5_OAUTH_CONTEXT,
+  h5OAuthStack,
   lambdaEgressStack,
   logicalIdOf,
-  newTestApp,
   onlyResourceOf,
   resourcesOf,
-  SIGN_IN_CONTEXT,
-  signInStack,
-  TEST_ACCOUNT,
-  TEST_APPID,
-  TEST_REGION,
 } from './stacks';
 
 type Output = { Value: unknown; Description?: string };
@@ -32,8 +26,8 @@ let lambdaStack: WechatComponentStack;
 let lambdaTemplate: Template;
 let vpcBuilt: ReturnType<typeof existingVpcStack>;
 let vpcTemplate: Template;
-let signIn: WechatComponentStack;
-let signInTemplate: Template;
+let h5OAuth: WechatComponentStack;
+let h5OAuthTemplate: Template;
 
 beforeAll(() => {
   stack = defaultStack();
@@ -42,8 +36,8 @@ beforeAll(() => {
   lambdaTemplate = Template.fromStack(lambdaStack);
   vpcBuilt = existingVpcStack();
   vpcTemplate = Template.fromStack(vpcBuilt.stack);
-  signIn = signInStack();
-  signInTemplate = Template.fromStack(signIn);
+  h5OAuth = h5OAuthStack();
+  h5OAuthTemplate = Template.fromStack(h5OAuth);
 }, CDK_TIMEOUT_MS);
 
 const outputs = (t: Template) => (t.toJSON().Outputs ?? {}) as Record<string, Output>;
@@ -82,7 +76,8 @@ describe('WechatEgress.natGateway (the default)', { timeout: CDK_TIMEOUT_MS }, (
 
 describe('WechatEgress.lambdaDefault', { timeout: CDK_TIMEOUT_MS }, () => {
   it('creates no network and no Elastic IP, and keeps both functions out of any VPC', () => {
-    for (const type of ['AWS::EC2::VPC', 'AWS::EC2::EIP', 'AWS::EC2::NatGateway', 'AWS::EC2::SecurityGroup']) lambdaTemplate.resourceCountIs(type, 0);
+    for (const type of ['AWS::EC2::VPC', 'AWS::EC2::EIP', 'AWS::EC2::NatGateway', 'AWS::EC2::SecurityGroup'])
+      lambdaTemplate.resourceCountIs(type, 0);
     for (const [id, fn] of resourcesOf(lambdaTemplate, 'AWS::Lambda::Function')) expect(fn.Properties!.VpcConfig, id).toBeUndefined();
   });
 
@@ -101,7 +96,9 @@ describe('WechatEgress.existingVpc', { timeout: CDK_TIMEOUT_MS }, () => {
     vpcTemplate.resourceCountIs('AWS::EC2::VPC', 1);
     expect(refresher.Properties.VpcConfig.SubnetIds).toEqual(privateSubnets);
     expect(vpcTemplate.findResources('AWS::EC2::SecurityGroup')).toSatisfy((groups: object) =>
-      Object.values(groups).every((group: { Properties: { VpcId: unknown } }) => JSON.stringify(group.Properties.VpcId) === JSON.stringify({ Ref: logicalIdOf(vpc) })),
+      Object.values(groups).every(
+        (group: { Properties: { VpcId: unknown } }) => JSON.stringify(group.Properties.VpcId) === JSON.stringify({ Ref: logicalIdOf(vpc) }),
+      ),
     );
   });
 
@@ -123,25 +120,25 @@ describe('WechatComponentStack outputs', { timeout: CDK_TIMEOUT_MS }, () => {
   });
 
   it('give the OAuth callback and start URLs on the API endpoint when sign-in is on', () => {
-    const apiId = logicalIdOf(signIn.component.api.httpApi);
+    const apiId = logicalIdOf(h5OAuth.component.api.httpApi);
 
-    expect(outputs(signInTemplate).OAuthCallbackUrl!.Value).toEqual(endpointUrl(apiId, '/oauth/callback'));
-    expect(outputs(signInTemplate).OAuthStartUrl!.Value).toEqual(endpointUrl(apiId, '/oauth/start'));
+    expect(outputs(h5OAuthTemplate).H5OAuthCallbackUrl!.Value).toEqual(endpointUrl(apiId, '/h5-oauth/callback'));
+    expect(outputs(h5OAuthTemplate).H5OAuthStartUrl!.Value).toEqual(endpointUrl(apiId, '/h5-oauth/start'));
   });
 
   it('give no OAuth callback or start URL without sign-in, since nothing serves them', () => {
     for (const t of [template, lambdaTemplate]) {
-      expect(outputs(t)).not.toHaveProperty('OAuthCallbackUrl');
-      expect(outputs(t)).not.toHaveProperty('OAuthStartUrl');
+      expect(outputs(t)).not.toHaveProperty('H5OAuthCallbackUrl');
+      expect(outputs(t)).not.toHaveProperty('H5OAuthStartUrl');
     }
   });
 
   it('give the URLs on the custom domain when there is one', () => {
-    const domainOutputs = outputs(Template.fromStack(customDomainStack(SIGN_IN_CONTEXT)));
+    const domainOutputs = outputs(Template.fromStack(customDomainStack(H5_OAUTH_CONTEXT)));
 
     expect(domainOutputs.EventReceiveUrl!.Value).toBe(`https://${DOMAIN_NAME}/wechat/component/events`);
-    expect(domainOutputs.OAuthCallbackUrl!.Value).toBe(`https://${DOMAIN_NAME}/oauth/callback`);
-    expect(domainOutputs.OAuthStartUrl!.Value).toBe(`https://${DOMAIN_NAME}/oauth/start`);
+    expect(domainOutputs.H5OAuthCallbackUrl!.Value).toBe(`https://${DOMAIN_NAME}/h5-oauth/callback`);
+    expect(domainOutputs.H5OAuthStartUrl!.Value).toBe(`https://${DOMAIN_NAME}/h5-oauth/start`);
   });
 
   it('name the table, key, secret and refresher an operator needs', () => {
@@ -157,102 +154,11 @@ describe('WechatComponentStack outputs', { timeout: CDK_TIMEOUT_MS }, () => {
 
   it('each carry a description', () => {
     const all = outputs(template);
-    const withSignIn = outputs(signInTemplate);
+    const withH5OAuth = outputs(h5OAuthTemplate);
 
     expect(Object.keys(all).sort()).toEqual(['EgressIp', 'EventReceiveUrl', 'KeyArn', 'RefresherFunctionName', 'SecretArn', 'TableName']);
-    expect(Object.keys(withSignIn).sort()).toEqual([...Object.keys(all), 'OAuthCallbackUrl', 'OAuthStartUrl'].sort());
-    for (const [name, output] of [...Object.entries(all), ...Object.entries(withSignIn)]) expect(output.Description?.length ?? 0, name).toBeGreaterThan(20);
-  });
-});
-
-describe('WechatComponent props validation', { timeout: CDK_TIMEOUT_MS }, () => {
-  const newStack = () => new Stack(newTestApp(), 'Validation', { env: { region: TEST_REGION, account: TEST_ACCOUNT } });
-
-  it('throws naming componentAppid when it is not wx followed by 16 letters or digits', () => {
-    for (const componentAppid of ['', 'wx123', 'xx1234567890abcdef', 'wx1234567890abcdef0', 'wx12345678-0abcdef', ` ${TEST_APPID}`]) {
-      expect(() => new WechatComponent(newStack(), 'Component', { componentAppid }), JSON.stringify(componentAppid)).toThrow(/componentAppid/);
-    }
-  });
-
-  it('throws naming both props when refreshMargin is not longer than refreshSchedule', () => {
-    for (const [schedule, margin] of [
-      [10, 10],
-      [10, 5],
-      [5, 4],
-    ] as const) {
-      expect(() =>
-        new WechatComponent(newStack(), 'Component', {
-          componentAppid: TEST_APPID,
-          refreshSchedule: Duration.minutes(schedule),
-          refreshMargin: Duration.minutes(margin),
-        }),
-      ).toThrow(/refreshMargin.*refreshSchedule/);
-    }
-  });
-
-  it('throws naming refreshMargin when it reaches the 2-hour token lifetime', () => {
-    expect(() => new WechatComponent(newStack(), 'Component', { componentAppid: TEST_APPID, refreshMargin: Duration.hours(2) })).toThrow(/refreshMargin/);
-  });
-
-  it('throws naming signIn.allowedReturnTo when it is empty', () => {
-    expect(() => new WechatComponent(newStack(), 'Component', { componentAppid: TEST_APPID, signIn: { allowedReturnTo: [] } })).toThrow(
-      /signIn\.allowedReturnTo/,
-    );
-  });
-
-  it('throws naming signIn.allowedReturnTo for an entry that is not an https URL with an optional path', () => {
-    for (const entry of [
-      'http://h5.example.com/app/',
-      'ftp://h5.example.com/',
-      'h5.example.com/app/',
-      '//h5.example.com/app/',
-      'https://',
-      'https://h5.example.com/app/?next=1',
-      'https://h5.example.com/app/#top',
-      'https://h5.example.com/my app/',
-      '',
-    ]) {
-      const build = () => new WechatComponent(newStack(), 'Component', { componentAppid: TEST_APPID, signIn: { allowedReturnTo: ['https://m.example.com', entry] } });
-
-      expect(build, JSON.stringify(entry)).toThrow(/signIn\.allowedReturnTo/);
-    }
-  });
-
-  it('throws naming signIn.allowedReturnTo for an entry the sign-in function would refuse at every cold start', () => {
-    // The function splits OAUTH_ALLOWED_RETURN_TO on commas and parses each entry as a URL without credentials.
-    for (const entry of ['https://user:pass@h5.example.com/app/', 'https://user@h5.example.com/', 'https://h5.example.com/a,b/', 'https://h5.example.com:99999/']) {
-      const build = () => new WechatComponent(newStack(), 'Component', { componentAppid: TEST_APPID, signIn: { allowedReturnTo: [entry] } });
-
-      expect(build, entry).toThrow(/signIn\.allowedReturnTo/);
-    }
-  });
-
-  it('throws naming signIn.authorizerAppids when an entry is not an appid', () => {
-    for (const authorizer of ['', 'wx123', 'gh_1234567890abcdef', 'wx1234567890abcdef0', ` ${TEST_APPID}`]) {
-      const build = () =>
-        new WechatComponent(newStack(), 'Component', {
-          componentAppid: TEST_APPID,
-          signIn: { allowedReturnTo: ['https://h5.example.com/app/'], authorizerAppids: [TEST_APPID, authorizer] },
-        });
-
-      expect(build, JSON.stringify(authorizer)).toThrow(/signIn\.authorizerAppids/);
-    }
-  });
-
-  it('accepts https origins with and without a path prefix, and no authorizerAppids', () => {
-    const build = () =>
-      new WechatComponent(newStack(), 'Component', {
-        componentAppid: TEST_APPID,
-        signIn: { allowedReturnTo: ['https://h5.example.com', 'https://h5.example.com/app/', 'https://m.example.com:8443/a/b'] },
-      });
-
-    expect(build).not.toThrow();
-  });
-
-  it('accepts a margin just longer than the schedule', () => {
-    const build = () =>
-      new WechatComponent(newStack(), 'Component', { componentAppid: TEST_APPID, refreshSchedule: Duration.minutes(10), refreshMargin: Duration.minutes(11) });
-
-    expect(build).not.toThrow();
+    expect(Object.keys(withH5OAuth).sort()).toEqual([...Object.keys(all), 'H5OAuthCallbackUrl', 'H5OAuthStartUrl'].sort());
+    for (const [name, output] of [...Object.entries(all), ...Object.entries(withH5OAuth)])
+      expect(output.Description?.length ?? 0, name).toBeGreaterThan(20);
   });
 });

@@ -1,38 +1,58 @@
 import { Template } from 'aws-cdk-lib/assertions';
-import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { WechatComponentStack } from '../../infra/wechat-component-stack';
 import { createAuthorizationEventStore } from '../../shared/store/authorization-event-store';
+import { createH5OAuthStateStore } from '../../shared/store/h5-oauth-state-store';
 import { createLoginCodeStore } from '../../shared/store/login-code-store';
-import { createOAuthStateStore } from '../../shared/store/oauth-state-store';
 import { createPushAuditLog } from '../../shared/store/push-audit-log';
 import { createRefreshGuards } from '../../shared/store/refresh-guards';
 import { createRefreshLeases } from '../../shared/store/refresh-lease';
 import { createSessionRevocationStore } from '../../shared/store/session-revocation-store';
-import { auditPk, authorizersPk, eventsPk, loginCodePk, oauthStatePk, refreshPk, revokedSessionPk, ticketPk, tokenPk, userPk } from '../../shared/store/table-keys';
+import {
+  auditPk,
+  authorizersPk,
+  eventsPk,
+  h5OAuthStatePk,
+  loginCodePk,
+  refreshPk,
+  revokedSessionPk,
+  ticketPk,
+  tokenPk,
+  userPk,
+} from '../../shared/store/table-keys';
 import { createTicketStore } from '../../shared/store/ticket-store';
 import { createTokenStore } from '../../shared/store/token-store';
 import { createUserStore } from '../../shared/store/user-store';
 import { createComponentTokenReaderFromEnv } from '../../shared/token';
-import { allowsKeyCall, allowsTableCall, recordingDynamo, recordingEnvelopeSealer, recordingSealer, type KeyCall, type TableCall } from './runtime-calls';
+import {
+  allowsKeyCall,
+  allowsTableCall,
+  type KeyCall,
+  recordingDynamo,
+  recordingEnvelopeSealer,
+  recordingSealer,
+  type TableCall,
+} from './runtime-calls';
 import {
   actionsOf,
   allIdentityStatements,
   arnOf,
+  buildComponentStack,
   CDK_TIMEOUT_MS,
   consumerStack,
   functionEnv,
+  h5OAuthStack,
   keyPolicyStatements,
   lambdaEgressStack,
   logicalIdOf,
   onlyResourceOf,
+  type PolicyStatement,
   resourcesOfStatement,
   roleIdOf,
   roleStatements,
-  signInStack,
   TEST_APPID,
   TEST_REGION,
-  type PolicyStatement,
 } from './stacks';
 
 // Actions that have no resource-level permissions: the only ones a statement may grant on Resource '*'.
@@ -51,9 +71,10 @@ let stack: WechatComponentStack;
 let template: Template;
 let nodejsConsumer: lambda.Function;
 let plainConsumer: lambda.Function;
+let grantOnlyConsumer: lambda.Function;
 let lambdaTemplate: Template;
-let signIn: WechatComponentStack;
-let signInTemplate: Template;
+let h5OAuth: WechatComponentStack;
+let h5OAuthTemplate: Template;
 let tableArn: object;
 let keyArn: object;
 
@@ -62,15 +83,17 @@ beforeAll(() => {
   stack = built.stack;
   nodejsConsumer = built.nodejsConsumer;
   plainConsumer = built.plainConsumer;
+  grantOnlyConsumer = built.grantOnlyConsumer;
   template = Template.fromStack(stack);
   lambdaTemplate = Template.fromStack(lambdaEgressStack());
-  signIn = signInStack();
-  signInTemplate = Template.fromStack(signIn);
+  h5OAuth = h5OAuthStack();
+  h5OAuthTemplate = Template.fromStack(h5OAuth);
   tableArn = arnOf(logicalIdOf(stack.component.table));
   keyArn = arnOf(logicalIdOf(stack.component.key));
 }, CDK_TIMEOUT_MS);
 
-const dynamoStatements = (statements: PolicyStatement[]) => statements.filter((s) => actionsOf(s).some((action) => action.startsWith('dynamodb:')));
+const dynamoStatements = (statements: PolicyStatement[]) =>
+  statements.filter((s) => actionsOf(s).some((action) => action.startsWith('dynamodb:')));
 const leadingKeys = (statement: PolicyStatement) => statement.Condition?.['ForAllValues:StringLike']?.['dynamodb:LeadingKeys'];
 const viaService = (statement: PolicyStatement) => statement.Condition?.StringEquals?.['kms:ViaService'];
 const TABLE_ACTIONS = ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'] as const;
@@ -90,7 +113,7 @@ const NOW_MS = Date.UTC(2026, 10, 28, 12, 0, 0);
 const OTHER_APPID = 'wx0000000000000000';
 const AUTHORIZER_APPID = 'wxaaaaaaaaaaaaaaaa';
 
-/** The four statements grantReadComponentToken gives any consumer, the H5 sign-in function included. */
+/** The four statements grantReadComponentToken gives any consumer, h5-oauth function included. */
 const tokenReaderStatements = (readerAliasId: string): PolicyStatement[] => [
   {
     Effect: 'Allow',
@@ -147,7 +170,11 @@ describe('WechatComponent roles', { timeout: CDK_TIMEOUT_MS }, () => {
     const base = { dynamo: recordingDynamo(tableCalls), tableName: 'table', componentAppid: TEST_APPID };
     const statements = roleStatements(template, roleIdOf(stack.component.pushReceiver));
 
-    await createTicketStore({ ...base, sealer: recordingSealer(keyCalls) }).save({ componentVerifyTicket: 'ticket@@@probe', createTime: 1_764_000_000, receivedAtMs: NOW_MS });
+    await createTicketStore({ ...base, sealer: recordingSealer(keyCalls) }).save({
+      componentVerifyTicket: 'ticket@@@probe',
+      createTime: 1_764_000_000,
+      receivedAtMs: NOW_MS,
+    });
     const events = createAuthorizationEventStore({ ...base, envelopes: recordingEnvelopeSealer(keyCalls), now: () => NOW_MS });
     for (const infoType of ['authorized', 'unauthorized']) {
       await events.record({ infoType, createTime: 1_764_000_000, authorizerAppid: AUTHORIZER_APPID, fields: { InfoType: infoType } });
@@ -157,7 +184,9 @@ describe('WechatComponent roles', { timeout: CDK_TIMEOUT_MS }, () => {
 
     // The status item is what moved to AUTHORIZERS#: without its write this test would not be about it.
     expect(tableCalls).toContainEqual({ action: 'UpdateItem', pk: authorizersPk(TEST_APPID) });
-    expect(new Set(keyCalls.map((c) => `${c.action} ${c.purpose}`))).toEqual(new Set(['kms:Encrypt component_verify_ticket', 'kms:GenerateDataKey authorization_event']));
+    expect(new Set(keyCalls.map((c) => `${c.action} ${c.purpose}`))).toEqual(
+      new Set(['kms:Encrypt component_verify_ticket', 'kms:GenerateDataKey authorization_event']),
+    );
     for (const call of tableCalls) expect(allowsTableCall(statements, tableArn, call), JSON.stringify(call)).toBe(true);
     for (const call of keyCalls) expect(allowsKeyCall(statements, keyArn, TEST_APPID, call), JSON.stringify(call)).toBe(true);
   });
@@ -214,7 +243,9 @@ describe('WechatComponent roles', { timeout: CDK_TIMEOUT_MS }, () => {
   });
 
   it('let the push receiver encrypt tickets, generate data keys for events, and decrypt nothing directly', () => {
-    const kms = roleStatements(template, roleIdOf(stack.component.pushReceiver)).filter((s) => actionsOf(s).some((a) => a.startsWith('kms:')) && !viaService(s));
+    const kms = roleStatements(template, roleIdOf(stack.component.pushReceiver)).filter(
+      (s) => actionsOf(s).some((a) => a.startsWith('kms:')) && !viaService(s),
+    );
 
     expect(kms.map((s) => [actionsOf(s), s.Condition?.StringEquals?.['kms:EncryptionContext:purpose']])).toEqual([
       [['kms:Encrypt'], ['component_verify_ticket']],
@@ -224,7 +255,9 @@ describe('WechatComponent roles', { timeout: CDK_TIMEOUT_MS }, () => {
   });
 
   it('let the token refresher decrypt tickets and encrypt tokens, nothing else directly', () => {
-    const kms = roleStatements(template, roleIdOf(stack.component.tokenRefresher)).filter((s) => actionsOf(s).some((a) => a.startsWith('kms:')) && !viaService(s));
+    const kms = roleStatements(template, roleIdOf(stack.component.tokenRefresher)).filter(
+      (s) => actionsOf(s).some((a) => a.startsWith('kms:')) && !viaService(s),
+    );
 
     expect(kms.map((s) => [actionsOf(s), s.Condition?.StringEquals?.['kms:EncryptionContext:purpose']])).toEqual([
       [['kms:Encrypt'], ['component_access_token']],
@@ -238,13 +271,17 @@ describe('WechatComponent roles', { timeout: CDK_TIMEOUT_MS }, () => {
       const statements = roleStatements(template, roleIdOf(fn));
 
       const secrets = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('secretsmanager:')));
-      expect(secrets.map((s) => [actionsOf(s), s.Resource])).toEqual([[['secretsmanager:GetSecretValue'], { Ref: logicalIdOf(stack.component.secret) }]]);
-      expect(statements.some((s) => viaService(s) === `secretsmanager.${TEST_REGION}.amazonaws.com` && actionsOf(s).includes('kms:Decrypt'))).toBe(true);
+      expect(secrets.map((s) => [actionsOf(s), s.Resource])).toEqual([
+        [['secretsmanager:GetSecretValue'], { Ref: logicalIdOf(stack.component.secret) }],
+      ]);
+      expect(
+        statements.some((s) => viaService(s) === `secretsmanager.${TEST_REGION}.amazonaws.com` && actionsOf(s).includes('kms:Decrypt')),
+      ).toBe(true);
     }
   });
 
   it('confine every DynamoDB grant in the stack to named partitions', () => {
-    for (const t of [template, lambdaTemplate, signInTemplate]) {
+    for (const t of [template, lambdaTemplate, h5OAuthTemplate]) {
       const statements = dynamoStatements(allIdentityStatements(t).map(({ statement }) => statement));
 
       expect(statements.length).toBeGreaterThan(0);
@@ -253,7 +290,7 @@ describe('WechatComponent roles', { timeout: CDK_TIMEOUT_MS }, () => {
   });
 
   it('grant no service-wide action (dynamodb:*, kms:*, *) and no wildcard action anywhere', () => {
-    for (const t of [template, lambdaTemplate, signInTemplate]) {
+    for (const t of [template, lambdaTemplate, h5OAuthTemplate]) {
       for (const { policy, statement } of allIdentityStatements(t)) {
         for (const action of actionsOf(statement)) expect(action.includes('*'), `${policy}: ${action}`).toBe(false);
       }
@@ -261,7 +298,7 @@ describe('WechatComponent roles', { timeout: CDK_TIMEOUT_MS }, () => {
   });
 
   it('grant Resource * only for X-Ray and network-interface actions', () => {
-    for (const t of [template, lambdaTemplate, signInTemplate]) {
+    for (const t of [template, lambdaTemplate, h5OAuthTemplate]) {
       for (const { policy, statement } of allIdentityStatements(t)) {
         if (!resourcesOfStatement(statement).includes('*')) continue;
         for (const action of actionsOf(statement)) expect(RESOURCE_STAR_ALLOWED.has(action), `${policy}: ${action} on *`).toBe(true);
@@ -270,8 +307,10 @@ describe('WechatComponent roles', { timeout: CDK_TIMEOUT_MS }, () => {
   });
 
   it('limit every direct kms:Encrypt/Decrypt/GenerateDataKey to this component’s encryption context', () => {
-    for (const { policy, statement } of [template, signInTemplate].flatMap(allIdentityStatements)) {
-      const direct = actionsOf(statement).some((a) => a === 'kms:Encrypt' || a === 'kms:Decrypt' || a === 'kms:GenerateDataKey') && !viaService(statement);
+    for (const { policy, statement } of [template, h5OAuthTemplate].flatMap(allIdentityStatements)) {
+      const direct =
+        actionsOf(statement).some((a) => a === 'kms:Encrypt' || a === 'kms:Decrypt' || a === 'kms:GenerateDataKey') &&
+        !viaService(statement);
       if (!direct) continue;
 
       expect(statement.Condition?.StringEquals?.['kms:EncryptionContext:componentAppid'], policy).toBe(TEST_APPID);
@@ -291,11 +330,14 @@ describe('WechatComponent roles', { timeout: CDK_TIMEOUT_MS }, () => {
   });
 });
 
-describe('WechatComponent.grantReadComponentToken', { timeout: CDK_TIMEOUT_MS }, () => {
-  const consumers = () => [
-    ['a NodejsFunction', nodejsConsumer],
-    ['a plain Function', plainConsumer],
-  ] as const;
+describe('WechatComponent.grantReadComponentToken and configureTokenReader', { timeout: CDK_TIMEOUT_MS }, () => {
+  /** Every reader: the two made readers with configureTokenReader, and the one granted permissions alone. */
+  const consumers = () =>
+    [
+      ['a NodejsFunction (configureTokenReader)', nodejsConsumer],
+      ['a plain Function (configureTokenReader)', plainConsumer],
+      ['a plain Function (grantReadComponentToken)', grantOnlyConsumer],
+    ] as const;
 
   it('gives the consumer exactly GetItem on its component’s token item, token decryption and refresher invocation', () => {
     for (const [kind, consumer] of consumers()) {
@@ -309,9 +351,18 @@ describe('WechatComponent.grantReadComponentToken', { timeout: CDK_TIMEOUT_MS },
     for (const [kind, consumer] of consumers()) {
       const actions = roleStatements(template, roleIdOf(consumer)).flatMap(actionsOf);
 
-      expect(actions.filter((a) => a.startsWith('secretsmanager:')), kind).toEqual([]);
-      expect(actions.filter((a) => /^dynamodb:(Put|Update|Delete|BatchWrite|Query|Scan)/.test(a)), kind).toEqual([]);
-      expect(actions.filter((a) => a === 'kms:Encrypt' || a.startsWith('kms:GenerateDataKey') || a.startsWith('kms:ReEncrypt')), kind).toEqual([]);
+      expect(
+        actions.filter((a) => a.startsWith('secretsmanager:')),
+        kind,
+      ).toEqual([]);
+      expect(
+        actions.filter((a) => /^dynamodb:(Put|Update|Delete|BatchWrite|Query|Scan)/.test(a)),
+        kind,
+      ).toEqual([]);
+      expect(
+        actions.filter((a) => a === 'kms:Encrypt' || a.startsWith('kms:GenerateDataKey') || a.startsWith('kms:ReEncrypt')),
+        kind,
+      ).toEqual([]);
     }
   });
 
@@ -321,26 +372,38 @@ describe('WechatComponent.grantReadComponentToken', { timeout: CDK_TIMEOUT_MS },
 
       const statements = keyPolicyStatements(template).filter((s) => JSON.stringify(s.Principal) === JSON.stringify({ AWS: role }));
 
-      expect(statements.map((s) => [actionsOf(s), s.Condition]), kind).toEqual([
+      expect(
+        statements.map((s) => [actionsOf(s), s.Condition]),
+        kind,
+      ).toEqual([
         [
           ['kms:Decrypt'],
-          { StringEquals: { 'kms:EncryptionContext:componentAppid': TEST_APPID, 'kms:EncryptionContext:purpose': ['component_access_token'] } },
+          {
+            StringEquals: {
+              'kms:EncryptionContext:componentAppid': TEST_APPID,
+              'kms:EncryptionContext:purpose': ['component_access_token'],
+            },
+          },
         ],
       ]);
     }
   });
 
-  it('lets every token reader, H5 sign-in included, invoke the refresher’s reader alias and nothing else of it', () => {
+  it('lets every token reader, h5-oauth included, invoke the refresher’s reader alias and nothing else of it', () => {
     const readers = [
       [template, roleIdOf(nodejsConsumer), stack],
       [template, roleIdOf(plainConsumer), stack],
-      [signInTemplate, roleIdOf(signIn.component.signIn!.function.function), signIn],
+      [template, roleIdOf(grantOnlyConsumer), stack],
+      [h5OAuthTemplate, roleIdOf(h5OAuth.component.h5OAuth!.function), h5OAuth],
     ] as const;
 
     for (const [t, roleId, owner] of readers) {
       const invoke = roleStatements(t, roleId).filter((s) => actionsOf(s).some((a) => a.startsWith('lambda:')));
 
-      expect(invoke.map((s) => [actionsOf(s), s.Resource]), roleId).toEqual([[['lambda:InvokeFunction'], { Ref: logicalIdOf(owner.component.tokenRefresherReaderAlias) }]]);
+      expect(
+        invoke.map((s) => [actionsOf(s), s.Resource]),
+        roleId,
+      ).toEqual([[['lambda:InvokeFunction'], { Ref: logicalIdOf(owner.component.tokenRefresherReaderAlias) }]]);
     }
   });
 
@@ -348,39 +411,80 @@ describe('WechatComponent.grantReadComponentToken', { timeout: CDK_TIMEOUT_MS },
     const refresherId = logicalIdOf(stack.component.tokenRefresher);
     const [versionId, version] = onlyResourceOf(template, 'AWS::Lambda::Version');
 
-    template.hasResourceProperties('AWS::Lambda::Alias', { Name: 'reader', FunctionName: { Ref: refresherId }, FunctionVersion: { 'Fn::GetAtt': [versionId, 'Version'] } });
+    template.hasResourceProperties('AWS::Lambda::Alias', {
+      Name: 'reader',
+      FunctionName: { Ref: refresherId },
+      FunctionVersion: { 'Fn::GetAtt': [versionId, 'Version'] },
+    });
     expect(version.Properties!.FunctionName).toEqual({ Ref: refresherId });
     template.resourceCountIs('AWS::Lambda::Alias', 1);
   });
 
-  it('sets the four environment variables the token reader reads', () => {
-    for (const [kind, consumer] of consumers()) {
-      const env = functionEnv(template, logicalIdOf(consumer));
+  it('sets no environment variable with the grant alone, as no aws-cdk grant does', () => {
+    const env = functionEnv(template, logicalIdOf(grantOnlyConsumer));
 
-      expect(env, kind).toMatchObject({
-        WECHAT_COMPONENT_APPID: TEST_APPID,
-        WECHAT_TABLE_NAME: { Ref: logicalIdOf(stack.component.table) },
-        WECHAT_KMS_KEY_ID: keyArn,
-        WECHAT_REFRESHER_FUNCTION: { Ref: logicalIdOf(stack.component.tokenRefresherReaderAlias) },
-      });
-      expect(env, kind).not.toHaveProperty('WECHAT_SECRET_ARN');
-    }
+    expect(env).toEqual({});
+  });
+
+  it('sets exactly the four environment variables the token reader reads with configureTokenReader, and the same grant', () => {
+    const env = functionEnv(template, logicalIdOf(plainConsumer));
+
+    expect(env).toEqual({
+      WECHAT_COMPONENT_APPID: TEST_APPID,
+      WECHAT_TABLE_NAME: { Ref: logicalIdOf(stack.component.table) },
+      WECHAT_KMS_KEY_ID: keyArn,
+      WECHAT_REFRESHER_FUNCTION: { Ref: logicalIdOf(stack.component.tokenRefresherReaderAlias) },
+    });
+    expect(roleStatements(template, roleIdOf(plainConsumer))).toEqual(roleStatements(template, roleIdOf(grantOnlyConsumer)));
+  });
+
+  it('adds the token reader’s variables to an environment the function already has', () => {
+    const env = functionEnv(template, logicalIdOf(nodejsConsumer));
+
+    expect(
+      Object.keys(env)
+        .filter((name) => name.startsWith('WECHAT_'))
+        .sort(),
+    ).toEqual(['WECHAT_COMPONENT_APPID', 'WECHAT_KMS_KEY_ID', 'WECHAT_REFRESHER_FUNCTION', 'WECHAT_TABLE_NAME']);
+    expect(env.APP_STAGE).toBe('test');
+    expect(env).not.toHaveProperty('WECHAT_SECRET_ARN');
+  });
+
+  it('returns one grant holding every identity-policy statement it added, for applyBefore and assertions', () => {
+    const { stack: built, component } = buildComponentStack();
+    const fn = new lambda.Function(built, 'Reader', {
+      runtime: lambda.Runtime.NODEJS_24_X,
+      handler: 'index.handler',
+      code: lambda.Code.fromInline('exports.handler = async () => ({});'),
+    });
+
+    const grant = component.configureTokenReader(fn);
+
+    expect(grant.success).toBe(true);
+    expect(grant.principalStatements.map((statement) => statement.actions)).toEqual([
+      ['dynamodb:GetItem'],
+      ['kms:Decrypt', 'kms:DescribeKey'],
+      ['kms:Decrypt'],
+      ['lambda:InvokeFunction'],
+    ]);
   });
 
   it('leaves the consumer an environment the token reader starts from', () => {
     const env = functionEnv(template, logicalIdOf(nodejsConsumer));
-    const deployed = Object.fromEntries(Object.entries(env).map(([name, value]) => [name, typeof value === 'string' ? value : `resolved-${name}`]));
+    const deployed = Object.fromEntries(
+      Object.entries(env).map(([name, value]) => [name, typeof value === 'string' ? value : `resolved-${name}`]),
+    );
 
-    expect(() => createComponentTokenReaderFromEnv({}, deployed)).not.toThrow();
+    expect(() => createComponentTokenReaderFromEnv({ env: deployed })).not.toThrow();
   });
 });
 
-describe('WechatComponent H5 sign-in role', { timeout: CDK_TIMEOUT_MS }, () => {
-  const signInRoleId = () => roleIdOf(signIn.component.signIn!.function.function);
+describe('WechatComponent h5-oauth role', { timeout: CDK_TIMEOUT_MS }, () => {
+  const h5OAuthRoleId = () => roleIdOf(h5OAuth.component.h5OAuth!.function);
   /** The role's statements beyond what every ComponentFunction role has (its logs, X-Ray, network interfaces). */
   const grantedStatements = () =>
-    roleStatements(signInTemplate, signInRoleId()).filter((s) => !actionsOf(s).some((a) => /^(logs|xray|ec2):/.test(a)));
-  const sessionSecretRef = () => ({ Ref: logicalIdOf(signIn.component.signIn!.sessionSecret) });
+    roleStatements(h5OAuthTemplate, h5OAuthRoleId()).filter((s) => !actionsOf(s).some((a) => /^(logs|xray|ec2):/.test(a)));
+  const sessionSecretRef = () => ({ Ref: logicalIdOf(h5OAuth.component.h5OAuth!.sessionSecret) });
   const directKmsStatements = () => grantedStatements().filter((s) => actionsOf(s).some((a) => a.startsWith('kms:')) && !viaService(s));
 
   it('is exactly the token-reader grant, authorizer status, its own partitions, user-token sealing and the session secret', () => {
@@ -391,11 +495,16 @@ describe('WechatComponent H5 sign-in role', { timeout: CDK_TIMEOUT_MS }, () => {
       Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': partitions } },
     });
     const expected: PolicyStatement[] = [
-      ...tokenReaderStatements(logicalIdOf(signIn.component.tokenRefresherReaderAlias)),
+      ...tokenReaderStatements(logicalIdOf(h5OAuth.component.tokenRefresherReaderAlias)),
       { Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: sessionSecretRef() },
-      { Effect: 'Allow', Action: 'kms:Decrypt', Resource: keyArn, Condition: { StringEquals: { 'kms:ViaService': `secretsmanager.${TEST_REGION}.amazonaws.com` } } },
+      {
+        Effect: 'Allow',
+        Action: 'kms:Decrypt',
+        Resource: keyArn,
+        Condition: { StringEquals: { 'kms:ViaService': `secretsmanager.${TEST_REGION}.amazonaws.com` } },
+      },
       items(['dynamodb:GetItem'], [`AUTHORIZERS#${TEST_APPID}`]),
-      items(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], [`OAUTH_STATE#${TEST_APPID}#*`, `USER#${TEST_APPID}#*`]),
+      items(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], [`H5_OAUTH_STATE#${TEST_APPID}#*`, `USER#${TEST_APPID}#*`]),
       {
         Effect: 'Allow',
         Action: ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey'],
@@ -408,7 +517,9 @@ describe('WechatComponent H5 sign-in role', { timeout: CDK_TIMEOUT_MS }, () => {
         Effect: 'Allow',
         Action: 'kms:Encrypt',
         Resource: keyArn,
-        Condition: { StringEquals: { 'kms:EncryptionContext:componentAppid': TEST_APPID, 'kms:EncryptionContext:purpose': ['user_oauth_tokens'] } },
+        Condition: {
+          StringEquals: { 'kms:EncryptionContext:componentAppid': TEST_APPID, 'kms:EncryptionContext:purpose': ['user_oauth_tokens'] },
+        },
       },
     ];
 
@@ -422,14 +533,14 @@ describe('WechatComponent H5 sign-in role', { timeout: CDK_TIMEOUT_MS }, () => {
     const secrets = grantedStatements().filter((s) => actionsOf(s).some((a) => a.startsWith('secretsmanager:')));
 
     expect(secrets.map((s) => [actionsOf(s), s.Resource])).toEqual([[['secretsmanager:GetSecretValue'], sessionSecretRef()]]);
-    expect(JSON.stringify(grantedStatements())).not.toContain(logicalIdOf(signIn.component.secret));
+    expect(JSON.stringify(grantedStatements())).not.toContain(logicalIdOf(h5OAuth.component.secret));
   });
 
   it('reaches no ticket, refresh, event or audit partition and nothing of another component', () => {
     const partitions = dynamoStatements(grantedStatements()).flatMap((s) => leadingKeys(s) as string[]);
 
     expect(partitions.filter((p) => /^(TICKET|REFRESH|EVENTS|AUDIT)#/.test(p))).toEqual([]);
-    for (const partition of partitions) expect(partition, partition).toMatch(new RegExp(`^[A-Z_]+#${TEST_APPID}(#\\*)?$`));
+    for (const partition of partitions) expect(partition, partition).toMatch(new RegExp(`^[A-Z0-9_]+#${TEST_APPID}(#\\*)?$`));
   });
 
   it('encrypts directly only user OAuth tokens and decrypts directly only the component token', () => {
@@ -445,9 +556,9 @@ describe('WechatComponent H5 sign-in role', { timeout: CDK_TIMEOUT_MS }, () => {
   });
 
   it('is named in the key policy for token decryption and user-token encryption only', () => {
-    const role = arnOf(signInRoleId());
+    const role = arnOf(h5OAuthRoleId());
 
-    const statements = keyPolicyStatements(signInTemplate).filter((s) => JSON.stringify(s.Principal) === JSON.stringify({ AWS: role }));
+    const statements = keyPolicyStatements(h5OAuthTemplate).filter((s) => JSON.stringify(s.Principal) === JSON.stringify({ AWS: role }));
 
     expect(statements.map((s) => [actionsOf(s), s.Condition?.StringEquals?.['kms:EncryptionContext:purpose']])).toEqual(
       expect.arrayContaining([
@@ -468,12 +579,24 @@ describe('WechatComponent H5 sign-in role', { timeout: CDK_TIMEOUT_MS }, () => {
 
     const tokens = createTokenStore({ ...base, sealer });
     await tokens.loadSealed();
-    await tokens.open({ meta: { version: 1, expiresAtMs: NOW_MS, fetchedAtMs: NOW_MS, tokenSha256: '0' }, ciphertext: new Uint8Array([1]) });
+    await tokens.open({
+      meta: { version: 1, expiresAtMs: NOW_MS, fetchedAtMs: NOW_MS, tokenSha256: '0' },
+      ciphertext: new Uint8Array([1]),
+    });
     await createAuthorizationEventStore({ ...base, envelopes: recordingEnvelopeSealer(keyCalls) }).getAuthorizer(AUTHORIZER_APPID);
-    const states = createOAuthStateStore(base);
+    const states = createH5OAuthStateStore(base);
     const state = 's'.repeat(32);
     await states.create(
-      { state, authorizerAppid: AUTHORIZER_APPID, scope: 'snsapi_base', returnTo: 'https://h5.example.com/app/', bindingSha256: null, codeChallenge: 'c'.repeat(43), createdAtMs: NOW_MS, expiresAtMs: NOW_MS + 600_000 },
+      {
+        state,
+        authorizerAppid: AUTHORIZER_APPID,
+        scope: 'snsapi_base',
+        returnTo: 'https://h5.example.com/app/',
+        bindingSha256: null,
+        codeChallenge: 'c'.repeat(43),
+        createdAtMs: NOW_MS,
+        expiresAtMs: NOW_MS + 600_000,
+      },
       3_600_000,
     );
     await states.get(state);
@@ -496,12 +619,24 @@ describe('WechatComponent H5 sign-in role', { timeout: CDK_TIMEOUT_MS }, () => {
 
     expect(new Set(tableCalls.map((c) => `${c.action} ${c.pk.split('#')[0]}`))).toEqual(
       new Set([
-        'GetItem TOKEN', 'GetItem AUTHORIZERS', 'PutItem OAUTH_STATE', 'GetItem OAUTH_STATE', 'UpdateItem OAUTH_STATE', 'PutItem LOGIN_CODE',
-        'DeleteItem LOGIN_CODE', 'UpdateItem USER', 'GetItem USER', 'PutItem SESSION_REVOKED', 'GetItem SESSION_REVOKED',
+        'GetItem TOKEN',
+        'GetItem AUTHORIZERS',
+        'PutItem H5_OAUTH_STATE',
+        'GetItem H5_OAUTH_STATE',
+        'UpdateItem H5_OAUTH_STATE',
+        'PutItem LOGIN_CODE',
+        'DeleteItem LOGIN_CODE',
+        'UpdateItem USER',
+        'GetItem USER',
+        'PutItem SESSION_REVOKED',
+        'GetItem SESSION_REVOKED',
       ]),
     );
     for (const call of tableCalls) expect(allowsTableCall(statements, tableArn, call), JSON.stringify(call)).toBe(true);
-    expect(keyCalls).toEqual([{ action: 'kms:Decrypt', purpose: 'component_access_token' }, { action: 'kms:Encrypt', purpose: 'user_oauth_tokens' }]);
+    expect(keyCalls).toEqual([
+      { action: 'kms:Decrypt', purpose: 'component_access_token' },
+      { action: 'kms:Encrypt', purpose: 'user_oauth_tokens' },
+    ]);
     for (const call of keyCalls) expect(allowsKeyCall(statements, keyArn, TEST_APPID, call), JSON.stringify(call)).toBe(true);
   });
 
@@ -513,14 +648,14 @@ describe('WechatComponent H5 sign-in role', { timeout: CDK_TIMEOUT_MS }, () => {
       { action: 'GetItem', pk: eventsPk(TEST_APPID) },
       { action: 'PutItem', pk: tokenPk(TEST_APPID) },
       { action: 'UpdateItem', pk: authorizersPk(TEST_APPID) },
-      { action: 'DeleteItem', pk: oauthStatePk(TEST_APPID, 'state') },
+      { action: 'DeleteItem', pk: h5OAuthStatePk(TEST_APPID, 'state') },
       { action: 'DeleteItem', pk: userPk(TEST_APPID, AUTHORIZER_APPID, 'openid-1') },
       { action: 'GetItem', pk: loginCodePk(TEST_APPID, 'c'.repeat(64)) },
       { action: 'DeleteItem', pk: revokedSessionPk(TEST_APPID, 'j'.repeat(32)) },
       { action: 'UpdateItem', pk: revokedSessionPk(TEST_APPID, 'j'.repeat(32)) },
       { action: 'GetItem', pk: revokedSessionPk(OTHER_APPID, 'j'.repeat(32)) },
       { action: 'GetItem', pk: userPk(OTHER_APPID, AUTHORIZER_APPID, 'openid-1') },
-      { action: 'GetItem', pk: oauthStatePk(OTHER_APPID, 'state') },
+      { action: 'GetItem', pk: h5OAuthStatePk(OTHER_APPID, 'state') },
       { action: 'GetItem', pk: tokenPk(OTHER_APPID) },
     ];
 

@@ -4,13 +4,16 @@
  */
 import path from 'node:path';
 import { App, CfnElement, Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import type { Template } from 'aws-cdk-lib/assertions';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { IConstruct } from 'constructs';
 import { readAppSettings } from '../../infra/app-settings';
-import { WechatComponent, WechatEgress, type WechatComponentProps } from '../../infra/wechat-component';
+import { WechatComponent, type WechatComponentProps, WechatEgress } from '../../infra/wechat-component';
 import { WechatComponentStack } from '../../infra/wechat-component-stack';
 
 export const TEST_APPID = 'wx1234567890abcdef';
@@ -24,13 +27,13 @@ export const EXISTING_TOPIC_ARN = `arn:aws:sns:${TEST_REGION}:${TEST_ACCOUNT}:we
 export const CERTIFICATE_ARN = `arn:aws:acm:${TEST_REGION}:${TEST_ACCOUNT}:certificate/0f0e0d0c-1111-2222-3333-444455556666`;
 export const DOMAIN_NAME = 'wechat.example.com';
 export const EXISTING_EGRESS_IP = '203.0.113.7';
-/** The pages H5 sign-in may return to: a path prefix on one origin and a whole second origin. */
+/** The pages h5-oauth may return to: a path prefix on one origin and a whole second origin. */
 export const ALLOWED_RETURN_TO = ['https://h5.example.com/app/', 'https://m.example.com'];
 /** An official account allowed to use sign-in by configuration, before any authorization event about it. */
 export const CONFIGURED_AUTHORIZER_APPID = 'wxfedcba9876543210';
-/** CDK context that turns H5 sign-in on, as `cdk deploy -c allowedReturnTo=… -c authorizerAppids=…` does. */
-export const SIGN_IN_CONTEXT = {
-  allowedReturnTo: ALLOWED_RETURN_TO.join(','),
+/** CDK context that turns h5-oauth on, as `cdk deploy -c h5OAuthAllowedReturnTo=… -c authorizerAppids=…` does. */
+export const H5_OAUTH_CONTEXT = {
+  h5OAuthAllowedReturnTo: ALLOWED_RETURN_TO.join(','),
   authorizerAppids: CONFIGURED_AUTHORIZER_APPID,
 };
 
@@ -60,7 +63,10 @@ export function buildAppStack(context: Record<string, string> = {}, options: Tes
 }
 
 /** The construct alone in a plain stack, for props the app settings cannot express. */
-export function buildComponentStack(props: (stack: Stack) => Partial<WechatComponentProps> = () => ({})): { stack: Stack; component: WechatComponent } {
+export function buildComponentStack(props: (stack: Stack) => Partial<WechatComponentProps> = () => ({})): {
+  stack: Stack;
+  component: WechatComponent;
+} {
   const app = newTestApp();
   const stack = new Stack(app, 'ComponentTest', { env: { region: TEST_REGION, account: TEST_ACCOUNT } });
   const component = new WechatComponent(stack, 'Component', { componentAppid: TEST_APPID, ...props(stack) });
@@ -78,8 +84,8 @@ export const lambdaEgressStack = () =>
 export const customDomainStack = (context: Record<string, string> = {}) =>
   buildAppStack({ domainName: DOMAIN_NAME, certificateArn: CERTIFICATE_ARN, alarmEmail: 'ops@example.com', ...context });
 
-/** The default settings plus H5 sign-in (NAT egress, cookie binding on by default, one configured authorizer). */
-export const signInStack = (context: Record<string, string> = {}) => buildAppStack({ ...SIGN_IN_CONTEXT, ...context });
+/** The default settings plus h5-oauth (NAT egress, cookie binding on by default, one configured authorizer). */
+export const h5OAuthStack = (context: Record<string, string> = {}) => buildAppStack({ ...H5_OAUTH_CONTEXT, ...context });
 
 /** The construct in a VPC the user already has, with the IP they allow-listed. */
 export function existingVpcStack(): { stack: Stack; component: WechatComponent; vpc: ec2.Vpc } {
@@ -91,21 +97,79 @@ export function existingVpcStack(): { stack: Stack; component: WechatComponent; 
   return { ...built, vpc: vpc! };
 }
 
-/** The default stack plus two token readers granted with grantReadComponentToken: a NodejsFunction and a plain Function. */
-export function consumerStack(): { stack: WechatComponentStack; nodejsConsumer: NodejsFunction; plainConsumer: lambda.Function } {
+/** The user's own resources for the bring-your-own variants, imported by ARN or id as they would be. */
+export const OWN_TABLE_ARN = `arn:aws:dynamodb:${TEST_REGION}:${TEST_ACCOUNT}:table/wechat-component`;
+export const OWN_KEY_ARN = `arn:aws:kms:${TEST_REGION}:${TEST_ACCOUNT}:key/11111111-2222-3333-4444-555555555555`;
+export const OWN_SUBNET_IDS = ['subnet-0aaaaaaaaaaaaaaa1', 'subnet-0aaaaaaaaaaaaaaa2'];
+
+/**
+ * The construct on the user's own imported table (encrypted with their key), imported key and imported VPC, with
+ * h5-oauth on and a token reader configured: nothing of its data layer or network is its own.
+ */
+export function bringYourOwnStack(): { stack: Stack; component: WechatComponent; reader: lambda.Function } {
+  const built = buildComponentStack((stack) => {
+    const key = kms.Key.fromKeyArn(stack, 'OwnKey', OWN_KEY_ARN);
+    const vpc = ec2.Vpc.fromVpcAttributes(stack, 'OwnVpc', {
+      vpcId: 'vpc-0bbbbbbbbbbbbbbbb',
+      availabilityZones: [`${TEST_REGION}a`, `${TEST_REGION}b`],
+      privateSubnetIds: OWN_SUBNET_IDS,
+    });
+    return {
+      table: dynamodb.Table.fromTableAttributes(stack, 'OwnTable', { tableArn: OWN_TABLE_ARN, encryptionKey: key }),
+      key,
+      egress: WechatEgress.existingVpc(vpc, { egressIp: EXISTING_EGRESS_IP }),
+      h5OAuth: { allowedReturnTo: ALLOWED_RETURN_TO },
+    };
+  });
+  const reader = new lambda.Function(built.stack, 'Reader', {
+    runtime: lambda.Runtime.NODEJS_24_X,
+    handler: 'index.handler',
+    code: lambda.Code.fromInline('exports.handler = async () => ({});'),
+    // A role without the managed basic-execution policy, so that cdk-nag's findings here are the construct's alone.
+    role: new iam.Role(built.stack, 'ReaderRole', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') }),
+  });
+  built.component.configureTokenReader(reader);
+  return { ...built, reader };
+}
+
+/** The construct on a key the user defines in the same stack (so its key policy is the app's to extend). */
+export function ownKeyInStack(): { stack: Stack; component: WechatComponent; key: kms.Key } {
+  let key: kms.Key | undefined;
+  const built = buildComponentStack((stack) => {
+    key = new kms.Key(stack, 'OwnKey', { enableKeyRotation: true, description: 'the user’s key' });
+    return { key };
+  });
+  return { ...built, key: key! };
+}
+
+/**
+ * The default stack plus three token readers: a NodejsFunction (with an environment of its own) and a plain Function
+ * made readers with configureTokenReader, and a plain Function given grantReadComponentToken alone (permissions, no environment).
+ */
+export function consumerStack(): {
+  stack: WechatComponentStack;
+  nodejsConsumer: NodejsFunction;
+  plainConsumer: lambda.Function;
+  grantOnlyConsumer: lambda.Function;
+} {
   const stack = defaultStack();
   const nodejsConsumer = new NodejsFunction(stack, 'NodejsConsumer', {
     entry: path.join(import.meta.dirname, 'fixtures/consumer-handler.ts'),
     runtime: lambda.Runtime.NODEJS_24_X,
+    environment: { APP_STAGE: 'test' },
   });
-  const plainConsumer = new lambda.Function(stack, 'PlainConsumer', {
-    runtime: lambda.Runtime.NODEJS_24_X,
-    handler: 'index.handler',
-    code: lambda.Code.fromInline('exports.handler = async () => ({});'),
-  });
-  stack.component.grantReadComponentToken(nodejsConsumer);
-  stack.component.grantReadComponentToken(plainConsumer);
-  return { stack, nodejsConsumer, plainConsumer };
+  const plainFunction = (id: string) =>
+    new lambda.Function(stack, id, {
+      runtime: lambda.Runtime.NODEJS_24_X,
+      handler: 'index.handler',
+      code: lambda.Code.fromInline('exports.handler = async () => ({});'),
+    });
+  const plainConsumer = plainFunction('PlainConsumer');
+  const grantOnlyConsumer = plainFunction('GrantOnlyConsumer');
+  stack.component.configureTokenReader(nodejsConsumer);
+  stack.component.configureTokenReader(plainConsumer);
+  stack.component.grantReadComponentToken(grantOnlyConsumer);
+  return { stack, nodejsConsumer, plainConsumer, grantOnlyConsumer };
 }
 
 /** The CloudFormation logical id of a construct's resource (its default child for L2s). */
@@ -143,7 +207,8 @@ export function onlyResourceOf(template: Template, type: string): [string, Resou
   return found[0]!;
 }
 
-export const actionsOf = (statement: PolicyStatement): string[] => (Array.isArray(statement.Action) ? statement.Action : [statement.Action]);
+export const actionsOf = (statement: PolicyStatement): string[] =>
+  Array.isArray(statement.Action) ? statement.Action : [statement.Action];
 
 export const resourcesOfStatement = (statement: PolicyStatement): unknown[] =>
   statement.Resource === undefined ? [] : Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource];
@@ -154,7 +219,7 @@ export function roleStatements(template: Template, roleLogicalId: string): Polic
   for (const [, policy] of resourcesOf(template, 'AWS::IAM::Policy')) {
     const roles = (policy.Properties?.Roles ?? []) as unknown[];
     if (roles.some((role) => JSON.stringify(role) === JSON.stringify({ Ref: roleLogicalId }))) {
-      statements.push(...((policy.Properties?.PolicyDocument as { Statement: PolicyStatement[] }).Statement));
+      statements.push(...(policy.Properties!.PolicyDocument as { Statement: PolicyStatement[] }).Statement);
     }
   }
   const role = template.findResources('AWS::IAM::Role')[roleLogicalId] as Resource | undefined;
@@ -169,7 +234,8 @@ export function roleStatements(template: Template, roleLogicalId: string): Polic
 export function allIdentityStatements(template: Template): Array<{ policy: string; statement: PolicyStatement }> {
   const out: Array<{ policy: string; statement: PolicyStatement }> = [];
   for (const [id, policy] of resourcesOf(template, 'AWS::IAM::Policy')) {
-    for (const statement of (policy.Properties?.PolicyDocument as { Statement: PolicyStatement[] }).Statement) out.push({ policy: id, statement });
+    for (const statement of (policy.Properties!.PolicyDocument as { Statement: PolicyStatement[] }).Statement)
+      out.push({ policy: id, statement });
   }
   for (const [id, role] of resourcesOf(template, 'AWS::IAM::Role')) {
     for (const inline of (role.Properties?.Policies ?? []) as Array<{ PolicyDocument: { Statement: PolicyStatement[] } }>) {
@@ -182,7 +248,7 @@ export function allIdentityStatements(template: Template): Array<{ policy: strin
 /** The statements of the template's one KMS key policy. */
 export function keyPolicyStatements(template: Template): PolicyStatement[] {
   const [, key] = onlyResourceOf(template, 'AWS::KMS::Key');
-  return (key.Properties?.KeyPolicy as { Statement: PolicyStatement[] }).Statement;
+  return (key.Properties!.KeyPolicy as { Statement: PolicyStatement[] }).Statement;
 }
 
 /** A function's environment variables as they appear in the template (strings or intrinsics). */

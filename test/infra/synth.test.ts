@@ -2,11 +2,20 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs
 import { builtinModules, createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { App } from 'aws-cdk-lib';
+import type { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { WechatComponentStack } from '../../infra/wechat-component-stack';
-import { buildAppStack, CDK_TIMEOUT_MS, CERTIFICATE_ARN, DOMAIN_NAME, EXISTING_SECRET_ARN, logicalIdOf, SIGN_IN_CONTEXT, TEST_APPID } from './stacks';
+import {
+  buildAppStack,
+  CDK_TIMEOUT_MS,
+  CERTIFICATE_ARN,
+  DOMAIN_NAME,
+  EXISTING_SECRET_ARN,
+  H5_OAUTH_CONTEXT,
+  logicalIdOf,
+  TEST_APPID,
+} from './stacks';
 
 const outdirs: string[] = [];
 const newOutdir = () => {
@@ -22,7 +31,7 @@ beforeAll(() => {
   // One real synthesis, as `cdk synth` does it: esbuild bundles (no Docker here) and CloudFormation schema validation.
   // With sign-in on, so that all three handlers are bundled.
   outdir = newOutdir();
-  stack = buildAppStack(SIGN_IN_CONTEXT, { bundle: true, cfnValidation: true, outdir });
+  stack = buildAppStack(H5_OAUTH_CONTEXT, { bundle: true, cfnValidation: true, outdir });
   (stack.node.root as App).synth();
 }, CDK_TIMEOUT_MS);
 
@@ -35,7 +44,7 @@ afterEach(() => {
 });
 
 /** Every function the stack deploys from our handlers. */
-const handlers = () => [stack.component.pushReceiver, stack.component.tokenRefresher, stack.component.signIn!.function.function];
+const handlers = () => [stack.component.pushReceiver, stack.component.tokenRefresher, stack.component.h5OAuth!.function];
 
 /** The directory esbuild wrote a function's bundle to, found through the S3 key of its code asset. */
 function bundleDirOf(fnLogicalId: string): string {
@@ -84,9 +93,9 @@ describe('synthesis with real bundling', { timeout: CDK_TIMEOUT_MS }, () => {
     vi.stubEnv('WECHAT_KMS_KEY_ID', 'arn:aws:kms:ap-east-1:123456789012:key/00000000-0000-0000-0000-000000000000');
     vi.stubEnv('WECHAT_SECRET_ARN', EXISTING_SECRET_ARN);
     vi.stubEnv('WECHAT_REFRESHER_FUNCTION', 'refresher');
-    vi.stubEnv('WECHAT_SESSION_SECRET_ARN', `${EXISTING_SECRET_ARN}-session`);
-    vi.stubEnv('OAUTH_CALLBACK_URL', 'https://wechat.example.com/oauth/callback');
-    vi.stubEnv('OAUTH_ALLOWED_RETURN_TO', SIGN_IN_CONTEXT.allowedReturnTo);
+    vi.stubEnv('WECHAT_H5_OAUTH_SESSION_SECRET_ARN', `${EXISTING_SECRET_ARN}-session`);
+    vi.stubEnv('WECHAT_H5_OAUTH_CALLBACK_URL', 'https://wechat.example.com/oauth/callback');
+    vi.stubEnv('WECHAT_H5_OAUTH_ALLOWED_RETURN_TO', H5_OAUTH_CONTEXT.h5OAuthAllowedReturnTo);
     vi.stubEnv('AWS_REGION', 'ap-east-1');
     const require = createRequire(import.meta.url);
 
@@ -106,7 +115,7 @@ describe('synthesis with real bundling', { timeout: CDK_TIMEOUT_MS }, () => {
       {},
       { egress: 'lambda', removalPolicy: 'destroy', secretArn: EXISTING_SECRET_ARN },
       // Sign-in without configured authorizers: WECHAT_AUTHORIZER_APPIDS is an empty string.
-      { allowedReturnTo: SIGN_IN_CONTEXT.allowedReturnTo, oauthCookieBinding: 'off' },
+      { h5OAuthAllowedReturnTo: H5_OAUTH_CONTEXT.h5OAuthAllowedReturnTo, h5OAuthCookieBinding: 'off' },
       { domainName: DOMAIN_NAME, certificateArn: CERTIFICATE_ARN, alarmEmail: 'ops@example.com' },
     ];
 

@@ -12,11 +12,11 @@ import {
   lambdaEgressStack,
   logicalIdOf,
   onlyResourceOf,
+  type PolicyStatement,
   roleIdOf,
   TEST_ACCOUNT,
   TEST_APPID,
   TEST_REGION,
-  type PolicyStatement,
 } from './stacks';
 
 // Crypto actions that expose or produce plaintext; any of them without kms:ViaService is direct use of the key.
@@ -143,7 +143,7 @@ describe('WechatComponent secret', { timeout: CDK_TIMEOUT_MS }, () => {
       GenerateSecretString: {
         SecretStringTemplate: JSON.stringify({ appsecret: '', token: '' }),
         GenerateStringKey: 'encodingAesKey',
-        // wechat-platform.md: the EncodingAESKey is 43 characters of [A-Za-z0-9].
+        // docs/wechat-protocol.md §2: the EncodingAESKey is 43 characters of [A-Za-z0-9].
         PasswordLength: 43,
         ExcludePunctuation: true,
         IncludeSpace: false,
@@ -177,7 +177,14 @@ describe('WechatComponent secret', { timeout: CDK_TIMEOUT_MS }, () => {
 });
 
 describe('WechatComponent function environments', { timeout: CDK_TIMEOUT_MS }, () => {
-  const common = ['NODE_OPTIONS', 'WECHAT_COMPONENT_APPID', 'WECHAT_TABLE_NAME', 'WECHAT_KMS_KEY_ID', 'POWERTOOLS_METRICS_NAMESPACE', 'WECHAT_SECRET_ARN'];
+  const common = [
+    'NODE_OPTIONS',
+    'WECHAT_COMPONENT_APPID',
+    'WECHAT_TABLE_NAME',
+    'WECHAT_KMS_KEY_ID',
+    'POWERTOOLS_METRICS_NAMESPACE',
+    'WECHAT_SECRET_ARN',
+  ];
 
   it('gives the push receiver exactly the names and ARNs it needs', () => {
     const env = functionEnv(template, logicalIdOf(stack.component.pushReceiver));
@@ -188,8 +195,8 @@ describe('WechatComponent function environments', { timeout: CDK_TIMEOUT_MS }, (
   it('gives the token refresher the same plus its refresh margin', () => {
     const env = functionEnv(template, logicalIdOf(stack.component.tokenRefresher));
 
-    expect(Object.keys(env).sort()).toEqual([...common, 'REFRESH_MARGIN_SEC'].sort());
-    expect(env.REFRESH_MARGIN_SEC).toBe('900');
+    expect(Object.keys(env).sort()).toEqual([...common, 'WECHAT_REFRESH_MARGIN_SEC'].sort());
+    expect(env.WECHAT_REFRESH_MARGIN_SEC).toBe('900');
   });
 
   it('refers to the secret only by its ARN and to the table and key by reference', () => {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHarness, type Harness } from '../support/harness';
+import { type Harness, startHarness } from '../support/harness';
 
 const SEC = 1000;
 const MIN = 60 * SEC;
@@ -47,7 +47,7 @@ describe('a simulated day of operation', () => {
     }
     report.tokenCalls = h.sim.stats().calls.api_component_token ?? 0;
     expect(pushCount).toBe(144);
-  }, 180_000);
+  }, 180_000); // a simulated day of pushes, schedules and readers: about 30 s here on a loaded machine
   afterAll(async () => h?.close());
 
   it('makes at most 14 api_component_token calls', () => {

@@ -1,7 +1,7 @@
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CapturedOutput } from '../support/captured-output';
-import { REFRESHER_FUNCTION, REFRESHER_READER, startHarness, type Harness } from '../support/harness';
+import { CapturedOutput, enablePowertoolsOutput } from '../support/captured-output';
+import { type Harness, REFRESHER_FUNCTION, REFRESHER_READER, startHarness } from '../support/harness';
 
 const calls = (h: Harness) => h.sim.stats().calls.api_component_token ?? 0;
 
@@ -15,6 +15,7 @@ async function invoke(h: Harness, functionName: string, payload: unknown) {
 
 describe('token refresher invoked through the reader alias', () => {
   let h: Harness;
+  enablePowertoolsOutput();
   const output = new CapturedOutput();
 
   beforeEach(async () => {

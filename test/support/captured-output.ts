@@ -1,4 +1,18 @@
-import { afterEach, beforeEach } from 'vitest';
+import { afterEach, beforeEach, vi } from 'vitest';
+
+/**
+ * Powertools' Logger and Metrics write through their own Console on stdout, which vitest's `silent` does not catch, so
+ * the test environment silences them (vitest.config.ts). These settings turn them back on.
+ */
+export const POWERTOOLS_OUTPUT_ON = { POWERTOOLS_LOG_LEVEL: 'INFO', POWERTOOLS_METRICS_DISABLED: 'false' } as const;
+
+/**
+ * Turns Powertools output back on for the rest of this test file, for a suite that captures and asserts on it.
+ * Loggers and metrics read the setting when they are made: call this before building them (startHarness, createLogger).
+ */
+export function enablePowertoolsOutput(): void {
+  for (const [name, value] of Object.entries(POWERTOOLS_OUTPUT_ON)) vi.stubEnv(name, value);
+}
 
 /**
  * Captures everything written to stdout and stderr (Powertools' Logger and Metrics write there), so tests can
@@ -66,12 +80,22 @@ export class CapturedOutput {
   }
 }
 
-/** Captures stdout and stderr during each test of the enclosing describe, starting empty for every test. */
+/**
+ * Turns Powertools output on (enablePowertoolsOutput) and captures stdout and stderr during each test of the enclosing
+ * describe, starting empty for every test. A failed test's output is written out after it, so the logs explain it.
+ */
 export function useCapturedOutput(): CapturedOutput {
+  enablePowertoolsOutput();
   const output = new CapturedOutput();
-  beforeEach(() => {
+  beforeEach(({ onTestFailed }) => {
+    // Again for each test: a suite may unstub every variable after each of its tests.
+    enablePowertoolsOutput();
     output.clear();
     output.start();
+    onTestFailed(() => {
+      output.stop();
+      process.stderr.write(output.text);
+    });
   });
   afterEach(() => {
     output.stop();

@@ -1,43 +1,39 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { KMSClient } from '@aws-sdk/client-kms';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { KMSClient } from '@aws-sdk/client-kms';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { makeH5OAuthHandler } from '../../functions/h5-oauth/app';
+import { createH5OAuthDepsFromEnv } from '../../functions/h5-oauth/deps';
 import { makePushReceiverHandler } from '../../functions/push-receiver/app';
+import { createPushDepsFromEnv } from '../../functions/push-receiver/deps';
 import { makeTokenRefresherHandler } from '../../functions/token-refresher/app';
-import { createSecretsManagerSource, type ComponentSecrets } from '../../shared/config/component-secrets';
-import { createLogger, createMetrics } from '../../shared/log/observability';
+import { createRefresherDepsFromEnv } from '../../functions/token-refresher/deps';
+import { createLambdaContext } from '../../local/aws/lambda-context';
+import { type LocalAws, startLocalAws } from '../../local/aws/local-aws';
+import { type GatewayRoute, type HttpGateway, startHttpGateway } from '../../local/runtime/http-gateway';
+import { TEST_AUTHORIZER_APPID } from '../../local/wechat-sim/defaults';
+import { startWechatSim, type WechatSim, type WechatSimOptions } from '../../local/wechat-sim/server';
+import type { ComponentSecrets } from '../../shared/config/component-secrets';
+import { ENV, type EnvKey, REFRESHER_READER_ALIAS, ROUTES } from '../../shared/contract';
+import type { H5OAuthDeps } from '../../shared/h5-oauth/h5-oauth-deps';
 import type { PushDeps } from '../../shared/push/accept-push';
-import { createComponentStores, type ComponentStores } from '../../shared/store/component-stores';
+import type { RuntimeOptions } from '../../shared/runtime/runtime-options';
+import { type ComponentStores, createComponentStores } from '../../shared/store/component-stores';
 import { createDocumentClient } from '../../shared/store/document-client';
-import { createComponentTokenReader, type ComponentTokenReader, type ComponentTokenReaderOptions } from '../../shared/token/component-token-reader';
+import {
+  type ComponentTokenReader,
+  type ComponentTokenReaderOptions,
+  createComponentTokenReader,
+} from '../../shared/token/component-token-reader';
 import { createLambdaRefreshTrigger } from '../../shared/token/lambda-refresh-trigger';
 import type { RefresherDeps } from '../../shared/token/refresh-component-token';
 import type { RefreshOutcome } from '../../shared/token/refresh-request';
-import { createLambdaContext } from '../../local/aws/lambda-context';
-import { createComponentApi, createWechatHttp } from '../../shared/wechat/component-api';
-import { MAX_PUSH_BODY_BYTES } from '../../shared/wechat/push-body-limit';
-import { startLocalAws, type LocalAws } from '../../local/aws/local-aws';
-import { startHttpGateway, type GatewayRoute, type HttpGateway } from '../../local/runtime/http-gateway';
-import { makeH5OAuthHandler } from '../../functions/h5-oauth/app';
-import { createCachedSecret } from '../../shared/config/component-secrets';
-import { signInStores, type OAuthDeps } from '../../shared/oauth/oauth-deps';
-import { parseReturnToRules } from '../../shared/oauth/return-to';
-import { createSessionTokens, sessionSigningKeyFrom } from '../../shared/oauth/session-token';
-import { createSnsApi } from '../../shared/oauth/sns-api';
-import { TEST_AUTHORIZER_APPID } from '../../local/wechat-sim/defaults';
-import { REFRESHER_READER_ALIAS } from '../../shared/config/env-names';
-import { startWechatSim, type WechatSim, type WechatSimOptions } from '../../local/wechat-sim/server';
 import { FakeClock } from './fake-clock';
+import { TEST_SECRETS } from './test-secrets';
 
-/** Test values; a canary check scans captured output for each of them. */
-export const TEST_SECRETS: ComponentSecrets & { componentAppid: string } = {
-  componentAppid: 'wx1234567890abcdef',
-  appsecret: 'canary-appsecret-5f0c2e9a7b3d41e8',
-  token: 'canaryMessageToken42',
-  encodingAesKey: 'Canary0EncodingAesKey0For0Tests0Only0123456',
-};
+export { TEST_SECRETS } from './test-secrets';
 
 /** The session-signing key of the harness's h5-oauth (its own secret, as deployed). */
 export const TEST_SESSION_SIGNING_KEY = 'test-session-signing-key-0123456789abcdefghijklmnop';
@@ -46,7 +42,7 @@ export const TABLE_NAME = 'wechat-component-test';
 export const REFRESHER_FUNCTION = 'token-refresher';
 /** What readers invoke, as grantReadComponentToken sets it in AWS: the refresher's reader alias. */
 export const REFRESHER_READER = `${REFRESHER_FUNCTION}:${REFRESHER_READER_ALIAS}`;
-export const PUSH_ROUTE = 'POST /wechat/component/events';
+export const PUSH_ROUTE = `POST ${ROUTES.pushEvents}`;
 
 export interface Harness {
   clock: FakeClock;
@@ -62,8 +58,8 @@ export interface Harness {
   refresherDeps: RefresherDeps;
   /** The refresher handler as the Lambda stand-in runs it. */
   refresher: ReturnType<typeof makeTokenRefresherHandler>;
-  /** The H5 sign-in dependencies behind the gateway's /oauth/* routes. */
-  oauthDeps: OAuthDeps;
+  /** The h5-oauth dependencies behind the gateway's /oauth/* routes. */
+  h5OAuthDeps: H5OAuthDeps;
   /** The refresher's unqualified ARN, what the schedule and operators invoke. */
   refresherArn: string;
   /** Runs the refresher handler once, as the schedule (or an operator) invokes it: unqualified. */
@@ -73,12 +69,21 @@ export interface Harness {
   close(): Promise<void>;
 }
 
+/** The longest real wait of the handlers' sleep: a replayed callback's poll interval, so it still waits 4 s in all. */
+const MAX_REAL_WAIT_MS = 100;
+
 export const RETURN_TO_ORIGIN = 'https://h5.example.com';
 export const RETURN_TO = `${RETURN_TO_ORIGIN}/app/`;
 
 export interface HarnessOptions {
-  /** H5 sign-in settings (the harness always serves /oauth/*). */
-  oauth?: { cookieBinding?: boolean; allowedReturnTo?: string[]; authorizerAppids?: string[]; sessionTtlSec?: number; loginCodeTtlMs?: number };
+  /** h5-oauth settings (the harness always serves /oauth/*). */
+  oauth?: {
+    cookieBinding?: boolean;
+    allowedReturnTo?: string[];
+    authorizerAppids?: string[];
+    sessionTtlSec?: number;
+    loginCodeTtlMs?: number;
+  };
   sim?: Partial<WechatSimOptions>;
   refreshMarginMs?: number;
   leaseDurationMs?: number;
@@ -87,109 +92,96 @@ export interface HarnessOptions {
 
 /**
  * Real parts, in-process: dynalite, the KMS / Secrets Manager / Lambda stand-ins, the WeChat simulator and the
- * HTTP gateway serving the push receiver, all on one fake clock. Nothing is mocked.
+ * HTTP gateway serving the push receiver and h5-oauth, all on one fake clock. Nothing is mocked, and every handler is
+ * wired by its production factory (`create*DepsFromEnv`) from an environment that points at these parts.
  */
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const clock = new FakeClock();
   const aws = await startLocalAws({ now: clock.now });
   await aws.createTable(TABLE_NAME);
-  const secretArn = aws.putSecret('wechat-component', JSON.stringify({ appsecret: TEST_SECRETS.appsecret, token: TEST_SECRETS.token, encodingAesKey: TEST_SECRETS.encodingAesKey }));
-
-  const dynamo = createDocumentClient(new DynamoDBClient(aws.clientConfig('dynamodb')));
-  const kms = new KMSClient(aws.clientConfig('kms'));
+  const secretArn = aws.putSecret(
+    'wechat-component',
+    JSON.stringify({ appsecret: TEST_SECRETS.appsecret, token: TEST_SECRETS.token, encodingAesKey: TEST_SECRETS.encodingAesKey }),
+  );
+  const sessionSecretArn = aws.putSecret('wechat-session', TEST_SESSION_SIGNING_KEY);
   const componentAppid = TEST_SECRETS.componentAppid;
-  const stores = createComponentStores({
-    dynamo,
-    kms,
-    tableName: TABLE_NAME,
-    kmsKeyId: aws.kmsKeyId,
-    componentAppid,
-    now: clock.now,
-    leaseDurationMs: options.leaseDurationMs ?? 60_000,
-    loginCodeTtlMs: options.oauth?.loginCodeTtlMs ?? 120_000,
-  });
-  const getSecrets = createSecretsManagerSource({ secretArn, client: new SecretsManagerClient(aws.clientConfig('secretsManager')), now: clock.now });
 
-  const pushDeps: PushDeps = {
-    componentAppid,
-    getSecrets,
-    tickets: stores.tickets,
-    events: stores.events,
-    audit: stores.audit,
-    now: clock.now,
-    logger: createLogger('push-receiver'),
-    metrics: createMetrics('push-receiver'),
-    maxSkewSec: 600,
-    maxBodyBytes: MAX_PUSH_BODY_BYTES,
-  };
-  const routes: GatewayRoute[] = [{ routeKey: PUSH_ROUTE, functionName: 'push-receiver', handler: makePushReceiverHandler(pushDeps) }];
+  const routes: GatewayRoute[] = [];
   const gateway = await startHttpGateway({ routes, now: clock.now });
-
   const sim = await startWechatSim({
     componentAppid,
     componentAppsecret: TEST_SECRETS.appsecret,
     token: TEST_SECRETS.token,
     encodingAesKey: TEST_SECRETS.encodingAesKey,
-    pushUrl: `${gateway.url}/wechat/component/events`,
+    pushUrl: `${gateway.url}${ROUTES.pushEvents}`,
     autoPush: false,
     now: clock.now,
     ...options.sim,
   });
 
-  const refresherDeps: RefresherDeps = {
+  const oauth = options.oauth ?? {};
+  const seconds = (ms: number | undefined) => (ms === undefined ? undefined : String(ms / 1000));
+  const env = environment({
     componentAppid,
-    tokens: stores.tokens,
-    tickets: stores.tickets,
-    leases: stores.leases,
-    guards: stores.guards,
-    api: createComponentApi({ baseUrl: sim.url, maxAttempts: options.apiMaxAttempts ?? 3, sleep: async () => {} }),
-    getSecrets,
-    now: clock.now,
-    logger: createLogger('token-refresher'),
-    metrics: createMetrics('token-refresher'),
-    refreshMarginMs: options.refreshMarginMs ?? 900_000,
+    secretArn,
+    tableName: TABLE_NAME,
+    kmsKeyId: aws.kmsKeyId,
+    apiBase: sim.url,
+    openBase: sim.url,
+    apiMaxAttempts: options.apiMaxAttempts === undefined ? undefined : String(options.apiMaxAttempts),
+    refresherFunction: REFRESHER_READER,
+    refreshMarginSec: seconds(options.refreshMarginMs),
+    refreshLeaseSec: seconds(options.leaseDurationMs),
+    authorizerAppids: (oauth.authorizerAppids ?? [TEST_AUTHORIZER_APPID]).join(','),
+    h5OAuthSessionSecretArn: sessionSecretArn,
+    h5OAuthCallbackUrl: `${gateway.url}${ROUTES.h5OAuthCallback}`,
+    h5OAuthAllowedReturnTo: (oauth.allowedReturnTo ?? [RETURN_TO]).join(','),
+    h5OAuthCookieBinding: oauth.cookieBinding === false ? 'off' : 'on',
+    h5OAuthLoginCodeTtlSec: seconds(oauth.loginCodeTtlMs),
+    h5OAuthSessionTtlSec: oauth.sessionTtlSec === undefined ? undefined : String(oauth.sessionTtlSec),
+  });
+  const clients = {
+    dynamo: new DynamoDBClient(aws.clientConfig('dynamodb')),
+    kms: new KMSClient(aws.clientConfig('kms')),
+    secretsManager: new SecretsManagerClient(aws.clientConfig('secretsManager')),
+    lambda: new LambdaClient(aws.clientConfig('lambda')),
   };
+  // Waits are real, since they let work that runs concurrently for real go on (a replayed callback polls for the
+  // outcome of the first one), but short: the simulator answers at once, so WeChat retries need no backoff.
+  const runtime: RuntimeOptions = { env, clients, now: clock.now, sleep: (ms) => delay(Math.min(ms, MAX_REAL_WAIT_MS)) };
+
+  const pushDeps = createPushDepsFromEnv(runtime);
+  const refresherDeps = createRefresherDepsFromEnv(runtime);
+  const h5OAuthDeps = createH5OAuthDepsFromEnv(runtime);
   const refresher = makeTokenRefresherHandler(refresherDeps);
   const refresherArn = aws.registerFunction(REFRESHER_FUNCTION, (event, context) => refresher(event, context));
-  const lambda = new LambdaClient(aws.clientConfig('lambda'));
-
-  const sessionSecretArn = aws.putSecret('wechat-session', TEST_SESSION_SIGNING_KEY);
-  const readSessionKey = createCachedSecret(
-    { secretArn: sessionSecretArn, client: new SecretsManagerClient(aws.clientConfig('secretsManager')), now: clock.now },
-    sessionSigningKeyFrom,
-  );
-  const oauth = options.oauth ?? {};
-  const oauthDeps: OAuthDeps = {
-    componentAppid,
-    callbackUrl: `${gateway.url}/oauth/callback`,
-    openBaseUrl: sim.url,
-    returnToRules: parseReturnToRules(oauth.allowedReturnTo ?? [RETURN_TO]),
-    configuredAuthorizers: new Set(oauth.authorizerAppids ?? [TEST_AUTHORIZER_APPID]),
-    ...signInStores(stores, clock.now),
-    tokenReader: createComponentTokenReader({
-      tokens: stores.tokens,
-      requestRefresh: createLambdaRefreshTrigger({ functionName: REFRESHER_READER, lambda: new LambdaClient(aws.clientConfig('lambda')) }),
-      now: clock.now,
-    }),
-    sns: createSnsApi(createWechatHttp({ baseUrl: sim.url, maxAttempts: options.apiMaxAttempts ?? 3, sleep: async () => {} })),
-    getSessionTokens: async () => createSessionTokens({ signingKey: await readSessionKey(), componentAppid, ttlSec: oauth.sessionTtlSec ?? 86_400, now: clock.now }),
-    cookieBinding: oauth.cookieBinding ?? true,
-    stateTtlMs: 600_000,
-    replayWindowMs: 300_000,
-    now: clock.now,
-    logger: createLogger('h5-oauth'),
-    metrics: createMetrics('h5-oauth'),
-  };
-  const oauthHandler = makeH5OAuthHandler(oauthDeps);
+  const h5OAuthHandler = makeH5OAuthHandler(h5OAuthDeps);
   routes.push(
-    { routeKey: 'GET /oauth/start', functionName: 'h5-oauth', handler: oauthHandler },
-    { routeKey: 'GET /oauth/callback', functionName: 'h5-oauth', handler: oauthHandler },
-    { routeKey: 'ANY /oauth/session', functionName: 'h5-oauth', handler: oauthHandler },
+    { routeKey: PUSH_ROUTE, functionName: 'push-receiver', handler: makePushReceiverHandler(pushDeps) },
+    { routeKey: `GET ${ROUTES.h5OAuthStart}`, functionName: 'h5-oauth', handler: h5OAuthHandler },
+    { routeKey: `GET ${ROUTES.h5OAuthCallback}`, functionName: 'h5-oauth', handler: h5OAuthHandler },
+    { routeKey: `ANY ${ROUTES.h5OAuthSession}`, functionName: 'h5-oauth', handler: h5OAuthHandler },
   );
+
+  // For tests that look behind the handlers: the same stores and clients, as the functions have them.
+  const dynamo = createDocumentClient(clients.dynamo);
+  const stores = createComponentStores({
+    dynamo,
+    kms: clients.kms,
+    tableName: TABLE_NAME,
+    kmsKeyId: aws.kmsKeyId,
+    componentAppid,
+    now: clock.now,
+    leaseDurationMs: options.leaseDurationMs ?? 60_000,
+    loginCodeTtlMs: oauth.loginCodeTtlMs ?? 120_000,
+  });
+  const kms = clients.kms;
+  const lambda = clients.lambda;
+  const getSecrets = pushDeps.getSecrets;
 
   return {
     clock,
-    oauthDeps,
+    h5OAuthDeps,
     aws,
     sim,
     gateway,
@@ -203,7 +195,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     refresher,
     refresherArn,
     runRefresher: (event = { action: 'refresh', reason: 'schedule' }) =>
-      refresher(event, createLambdaContext({ functionName: REFRESHER_FUNCTION, invokedFunctionArn: refresherArn, timeoutMs: 60_000, now: clock.now })),
+      refresher(
+        event,
+        createLambdaContext({ functionName: REFRESHER_FUNCTION, invokedFunctionArn: refresherArn, timeoutMs: 60_000, now: clock.now }),
+      ),
     newReader: (readerOptions = {}) =>
       createComponentTokenReader({
         tokens: stores.tokens,
@@ -223,4 +218,11 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       await aws.close();
     },
   };
+}
+
+/** An environment as the construct sets it: each given setting under its variable name, unset ones left out. */
+function environment(settings: Partial<Record<EnvKey, string | undefined>>): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(settings)) if (value !== undefined) env[ENV[key as EnvKey]] = value;
+  return env;
 }

@@ -7,7 +7,7 @@ export interface PkcePair {
 
 /**
  * A PKCE S256 pair as the README snippet makes one (32 random bytes, base64url), computed here with node:crypto
- * rather than with shared/oauth/pkce.ts, so the service's own hashing is checked against an independent one.
+ * rather than with shared/h5-oauth/pkce.ts, so the service's own hashing is checked against an independent one.
  */
 export function newPkcePair(): PkcePair {
   return pkcePairOf(randomBytes(32).toString('base64url'));

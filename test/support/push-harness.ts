@@ -1,13 +1,18 @@
 import { afterAll, beforeAll, beforeEach } from 'vitest';
-import { startHarness, type Harness } from './harness';
+import { useCapturedOutput } from './captured-output';
+import { type Harness, startHarness } from './harness';
 
 /**
  * Registers the hooks the push receiver's integration tests share: one harness for the enclosing describe and,
  * before each test, the clock a minute on and every injected fault cleared. Returns the harness, usable from hooks
  * and tests (it is started in beforeAll, so reading it at describe scope throws).
+ *
+ * The receiver logs, as in Lambda: some tests read those logs (withCapturedOutput), and every test's output is
+ * captured, so a passing run prints none of it.
  */
 export function usePushHarness(): Harness {
   let started: Harness | undefined;
+  useCapturedOutput();
 
   beforeAll(async () => {
     started = await startHarness();

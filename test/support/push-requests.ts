@@ -9,11 +9,12 @@ import { randomBytes } from 'node:crypto';
 import { buildPushEnvelope, type PushEnvelope, type PushKeys } from '../../local/wechat-sim/push/push-envelope';
 import { buildPushMessageXml } from '../../local/wechat-sim/push/push-message-xml';
 import type { PushTamper } from '../../local/wechat-sim/types';
+import { ROUTES } from '../../shared/contract';
 import { CapturedOutput } from './captured-output';
-import { TEST_SECRETS } from './harness';
+import { TEST_SECRETS } from './test-secrets';
 
 /** Path of the authorization event receive URL on the harness gateway. */
-export const PUSH_PATH = '/wechat/component/events';
+export const PUSH_PATH = ROUTES.pushEvents;
 
 /** The keys WeChat would use for the test component. */
 export const TEST_PUSH_KEYS: PushKeys = {
@@ -33,12 +34,12 @@ export interface PushResponse {
   status: number;
   body: string;
   contentType: string | null;
-  /** True only for HTTP 200 with a body of exactly `success` (wechat-platform.md section 1). */
+  /** True only for HTTP 200 with a body of exactly `success` (docs/wechat-protocol.md §1). */
   acked: boolean;
 }
 
 /** An authentic push of inner `xml`, signed at `nowSec` for the test component unless `keys` say otherwise. */
-export function signPush(xml: string, nowSec: number, options: { tamper?: PushTamper; keys?: PushKeys } = {}): PushEnvelope {
+export function signPush(xml: string, nowSec: number, options: { tamper?: PushTamper | undefined; keys?: PushKeys } = {}): PushEnvelope {
   return buildPushEnvelope({ xml, keys: options.keys ?? TEST_PUSH_KEYS, nowSec, tamper: options.tamper });
 }
 

@@ -1,5 +1,5 @@
 /**
- * Encrypts and signs an inner push message into the HTTP request WeChat sends (wechat-platform.md sections 1, 2).
+ * Encrypts and signs an inner push message into the HTTP request WeChat sends (docs/wechat-protocol.md §1, §2).
  */
 import { randomInt } from 'node:crypto';
 import { computeMsgSignature, computeSignature, encryptMessage } from '../sim-crypto';
@@ -22,7 +22,7 @@ export interface PushKeys {
 const FOREIGN_APPID = 'wxffffffffffffffff';
 
 /** Encrypts `xml` for `keys.appid` and signs it at `nowSec`; `tamper` spoils one part so receivers must refuse it. */
-export function buildPushEnvelope(input: { xml: string; keys: PushKeys; nowSec: number; tamper?: PushTamper }): PushEnvelope {
+export function buildPushEnvelope(input: { xml: string; keys: PushKeys; nowSec: number; tamper?: PushTamper | undefined }): PushEnvelope {
   const { keys, tamper } = input;
   const timestamp = String(Math.floor(input.nowSec));
   const nonce = String(randomInt(100_000_000, 10_000_000_000));

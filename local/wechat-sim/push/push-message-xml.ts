@@ -1,5 +1,5 @@
 /**
- * The decrypted (inner) XML of pushes: tickets and authorization events (wechat-platform.md section 1).
+ * The decrypted (inner) XML of pushes: tickets and authorization events (docs/wechat-protocol.md §1).
  */
 import { randomBytes } from 'node:crypto';
 

@@ -1,5 +1,5 @@
 /**
- * Validates the query of /connect/oauth2/authorize (wechat-platform.md section 5) and builds the redirects back
+ * Validates the query of /connect/oauth2/authorize (docs/wechat-protocol.md §5) and builds the redirects back
  * to the caller's redirect_uri.
  */
 import type { SimContext } from '../sim-context';
@@ -113,6 +113,7 @@ function appendQuery(uri: string, fields: Record<string, string>): string {
 
 function isAllowedRedirect(redirectUri: string, ctx: SimContext): boolean {
   // The URL parser drops tabs and newlines silently; the Location header would not, so refuse them outright.
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what is refused here.
   if (/[\s\x00-\x1f\x7f]/u.test(redirectUri)) return false;
   let url: URL;
   try {

@@ -1,18 +1,18 @@
 /**
- * Step 1 of H5 authorization on behalf of an official account (wechat-platform.md section 5): the page WeChat
+ * Step 1 of H5 authorization on behalf of an official account (docs/wechat-protocol.md §5): the page WeChat
  * opens at open.weixin.qq.com/connect/oauth2/authorize, and the consent it leads to.
  */
 import type { SimResponse } from '../http-io';
 import type { SimContext, SimRoute } from '../sim-context';
 import { DEFAULT_OAUTH_USER_ID, REFUSE_CHOICE } from '../state/oauth-users';
 import {
+  type AuthorizeProblem,
+  type AuthorizeRequest,
   consentedLocation,
   isAuthorizeProblem,
   parseAuthorizeRequest,
   problem,
   refusedLocation,
-  type AuthorizeProblem,
-  type AuthorizeRequest,
 } from './oauth-authorize-request';
 import { CONSENT_PATH, consentPage, errorPage } from './oauth-pages';
 

@@ -1,5 +1,5 @@
 /**
- * The HTML pages a user's WeChat client shows during H5 authorization (wechat-platform.md section 5): an error
+ * The HTML pages a user's WeChat client shows during H5 authorization (docs/wechat-protocol.md §5): an error
  * page for a bad authorize request and the snsapi_userinfo consent page. Every interpolated value is escaped.
  */
 import type { SimResponse } from '../http-io';
@@ -32,7 +32,11 @@ export function errorPage(problem: AuthorizeProblem): SimResponse {
     `<main class="error"><h1>出错了 / Error</h1><p>${escapeHtml(problem.messageZh)}</p>` +
     `<p lang="en">${escapeHtml(problem.messageEn)}</p>${code}` +
     `<p class="sim">WeChat simulator: check the <code>${escapeHtml(problem.param)}</code> parameter.</p></main>`;
-  return { status: 400, html: page('微信网页授权 / WeChat authorization', body), headers: { ...PAGE_HEADERS, [SIM_ERROR_HEADER]: problem.param } };
+  return {
+    status: 400,
+    html: page('微信网页授权 / WeChat authorization', body),
+    headers: { ...PAGE_HEADERS, [SIM_ERROR_HEADER]: problem.param },
+  };
 }
 
 /** HTTP 200 consent page for snsapi_userinfo: one link per simulated user, and a refuse link. */

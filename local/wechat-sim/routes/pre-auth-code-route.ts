@@ -1,7 +1,7 @@
 /**
- * api_create_preauthcode (wechat-platform.md section 4).
+ * api_create_preauthcode (docs/wechat-protocol.md §4).
  */
-import { errorBody, Errcode } from '../errcodes';
+import { Errcode, errorBody } from '../errcodes';
 import { okJson, parseJsonObject, stringField } from '../http-io';
 import type { SimRoute } from '../sim-context';
 import { checkComponentAccessTokenParam } from './component-access-token';

@@ -1,5 +1,5 @@
 /**
- * The api_component_token daily call quota (errcode 45009 when exhausted, wechat-platform.md section 3).
+ * The api_component_token daily call quota (errcode 45009 when exhausted, docs/wechat-protocol.md §3).
  */
 
 const MS_PER_DAY = 86_400_000;

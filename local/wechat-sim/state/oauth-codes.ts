@@ -1,5 +1,5 @@
 /**
- * H5 authorization codes (wechat-platform.md section 5): valid 5 minutes on the sim clock, single use.
+ * H5 authorization codes (docs/wechat-protocol.md §5): valid 5 minutes on the sim clock, single use.
  */
 import { randomBytes } from 'node:crypto';
 import type { OAuthScope } from '../types';
@@ -15,9 +15,7 @@ export interface OAuthGrant {
 }
 
 /** The result of presenting a code; only `ok` uses it up. */
-export type CodeRedemption =
-  | { outcome: 'ok'; grant: OAuthGrant }
-  | { outcome: 'unknown' | 'other_appid' | 'expired' | 'used' };
+export type CodeRedemption = { outcome: 'ok'; grant: OAuthGrant } | { outcome: 'unknown' | 'other_appid' | 'expired' | 'used' };
 
 interface CodeRecord {
   grant: OAuthGrant;

@@ -1,11 +1,11 @@
 /**
- * Everything H5 authorization (wechat-platform.md section 5) remembers: which authorizers and redirect hosts
+ * Everything H5 authorization (docs/wechat-protocol.md §5) remembers: which authorizers and redirect hosts
  * are configured, the simulated users, issued codes and user tokens.
  */
 import type { OAuthScope } from '../types';
 import { OAuthCodes, type OAuthGrant } from './oauth-codes';
-import { OAuthUserDirectory, REFUSE_CHOICE } from './oauth-users';
 import { OAuthUserTokens } from './oauth-user-tokens';
+import { OAuthUserDirectory, REFUSE_CHOICE } from './oauth-users';
 
 /** The two scopes an authorize request may ask for. */
 export const OAUTH_SCOPES: readonly OAuthScope[] = ['snsapi_base', 'snsapi_userinfo'];

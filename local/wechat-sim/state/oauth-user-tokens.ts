@@ -1,5 +1,5 @@
 /**
- * User access and refresh tokens from the H5 code exchange (wechat-platform.md section 5). They only read one
+ * User access and refresh tokens from the H5 code exchange (docs/wechat-protocol.md §5). They only read one
  * user's data and have nothing to do with component or authorizer tokens.
  */
 import { randomBytes } from 'node:crypto';

@@ -1,5 +1,5 @@
 /**
- * The simulated WeChat users who can open an authorizer's H5 page (wechat-platform.md section 5).
+ * The simulated WeChat users who can open an authorizer's H5 page (docs/wechat-protocol.md §5).
  * Openids and unionids are derived by hashing, so they are stable across restarts and simulator instances.
  */
 import { createHash } from 'node:crypto';

@@ -1,5 +1,5 @@
 /**
- * Pre-auth codes from api_create_preauthcode (wechat-platform.md section 4), kept for later authorization APIs.
+ * Pre-auth codes from api_create_preauthcode (docs/wechat-protocol.md §4), kept for later authorization APIs.
  */
 import { randomBytes } from 'node:crypto';
 

@@ -1,5 +1,5 @@
 /**
- * Every component_verify_ticket the simulator issued, with its CreateTime (wechat-platform.md section 1).
+ * Every component_verify_ticket the simulator issued, with its CreateTime (docs/wechat-protocol.md §1).
  */
 import { randomBytes } from 'node:crypto';
 

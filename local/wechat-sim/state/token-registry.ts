@@ -1,5 +1,5 @@
 /**
- * component_access_token issuance and validity (wechat-platform.md section 3).
+ * component_access_token issuance and validity (docs/wechat-protocol.md §3).
  *
  * Validity of a token issued at I, superseded (a newer token issued) at S:
  *

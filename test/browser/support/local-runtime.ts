@@ -1,9 +1,10 @@
 /**
- * `npm start` as a child process for browser tests: the whole local system (HTTP API, H5 sign-in, demo page and
+ * `npm start` as a child process for browser tests: the whole local system (HTTP API, h5-oauth, demo page and
  * the WeChat simulator) on free ports, with the URLs read from the banner it prints.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { POWERTOOLS_OUTPUT_ON } from '../../support/captured-output';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -33,7 +34,8 @@ export async function startLocalRuntime(options: { readyTimeoutMs?: number } = {
   // `node --import tsx` rather than the tsx CLI: one process, so a SIGKILL on timeout leaves no orphaned grandchild.
   const child = spawn(process.execPath, ['--import', 'tsx', 'local/runtime/main.ts'], {
     cwd: REPO_ROOT,
-    env: { ...env, PORT: '0', SIM_PORT: '0' },
+    // Its logs on, as `npm start` has them: the output is only read, and the secret checks must see every line.
+    env: { ...env, ...POWERTOOLS_OUTPUT_ON, PORT: '0', SIM_PORT: '0' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let text = '';
@@ -48,7 +50,7 @@ export async function startLocalRuntime(options: { readyTimeoutMs?: number } = {
   try {
     await waitForOutput(child, () => text, /ready\. Ctrl-C stops everything/, options.readyTimeoutMs ?? 45_000);
     return {
-      url: banner(text, /H5 sign-in demo\s+GET\s+(http:\/\/\S+?)\/\s/),
+      url: banner(text, /h5-oauth demo\s+GET\s+(http:\/\/\S+?)\/\s/),
       simUrl: banner(text, /WeChat simulator\s+(http:\/\/\S+)/),
       authorizerAppid: banner(text, /authorizers\s+(wx[0-9A-Za-z]{16})/),
       output: () => text,
@@ -63,7 +65,8 @@ export async function startLocalRuntime(options: { readyTimeoutMs?: number } = {
 async function waitForOutput(child: ChildProcess, output: () => string, pattern: RegExp, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!pattern.test(output())) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`the local runtime exited before it was ready; output:\n${output()}`);
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(`the local runtime exited before it was ready; output:\n${output()}`);
     if (Date.now() > deadline) throw new Error(`the local runtime was not ready within ${timeoutMs} ms; output:\n${output()}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
@@ -78,7 +81,10 @@ function banner(text: string, pattern: RegExp): string {
 async function stopChild(child: ChildProcess, exited: Promise<void>, graceMs: number): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   child.kill(graceMs > 0 ? 'SIGINT' : 'SIGKILL');
-  const inTime = await Promise.race([exited.then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), graceMs).unref())]);
+  const inTime = await Promise.race([
+    exited.then(() => true),
+    new Promise<boolean>((resolve) => setTimeout(() => resolve(false), graceMs).unref()),
+  ]);
   if (!inTime) {
     child.kill('SIGKILL');
     await exited;

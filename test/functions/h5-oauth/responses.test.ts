@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { bindingCookie, corsHeaders, failure, json, parseCookies, redirect } from '../../../functions/h5-oauth/responses';
-import { OAuthError } from '../../../shared/oauth/oauth-errors';
+import { H5OAuthError } from '../../../shared/h5-oauth/h5-oauth-errors';
 import { StoreError } from '../../../shared/store/store-errors';
 
 const ALLOWED = new Set(['https://h5.example.com', 'https://shop.example.com']);
@@ -10,7 +10,11 @@ describe('redirect', () => {
     const response = redirect('https://h5.example.com/app/?wx_login=abc', ['a=b; Path=/']);
 
     expect(response).toMatchObject({ statusCode: 302, cookies: ['a=b; Path=/'], body: '' });
-    expect(response.headers).toMatchObject({ location: 'https://h5.example.com/app/?wx_login=abc', 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' });
+    expect(response.headers).toMatchObject({
+      location: 'https://h5.example.com/app/?wx_login=abc',
+      'cache-control': 'no-store',
+      'referrer-policy': 'no-referrer',
+    });
   });
 
   it('sets no cookies field when there is no cookie', () => {
@@ -23,7 +27,11 @@ describe('json', () => {
     const response = json(200, { ok: true }, { vary: 'Origin' });
 
     expect(JSON.parse(response.body!)).toEqual({ ok: true });
-    expect(response.headers).toMatchObject({ 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', vary: 'Origin' });
+    expect(response.headers).toMatchObject({
+      'content-type': 'application/json; charset=utf-8',
+      'cache-control': 'no-store',
+      vary: 'Origin',
+    });
   });
 });
 
@@ -31,21 +39,25 @@ describe('failure', () => {
   it('renders a browser-route failure as an HTML page with its status, a strict CSP and the retry link', () => {
     const retryUrl = 'https://auth.example.com/oauth/start?appid=wx1111111111111111';
 
-    const response = failure(new OAuthError('STATE_EXPIRED', 'expired', retryUrl), 'page');
+    const response = failure(new H5OAuthError('STATE_EXPIRED', 'expired', retryUrl), 'page');
 
     expect(response.statusCode).toBe(400);
-    expect(response.headers).toMatchObject({ 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
+    expect(response.headers).toMatchObject({
+      'content-type': 'text/html; charset=utf-8',
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+    });
     expect(response.headers!['content-security-policy']).toContain("default-src 'none'");
     expect(response.body).toContain(`href="${retryUrl}"`);
   });
 
   it('links a failure page to the application when the error names no sign-in to repeat', () => {
-    const response = failure(new OAuthError('UNKNOWN_STATE', 'unknown'), 'page', {}, 'https://h5.example.com/app/');
+    const response = failure(new H5OAuthError('UNKNOWN_STATE', 'unknown'), 'page', {}, 'https://h5.example.com/app/');
 
     expect(response.body).toContain('<a class="retry" href="https://h5.example.com/app/">');
   });
 
-  it('answers anything that is not an OAuthError as INTERNAL 500, without its message', () => {
+  it('answers anything that is not an H5OAuthError as INTERNAL 500, without its message', () => {
     const response = failure(new StoreError('UNAVAILABLE', 'DynamoDB GetItem sign-in state failed'), 'page');
 
     expect(response.statusCode).toBe(500);
@@ -54,7 +66,9 @@ describe('failure', () => {
   });
 
   it('answers a session-API failure as JSON with the code and the English text only', () => {
-    const response = failure(new OAuthError('LOGIN_CODE_INVALID', 'login code unknown, already used or expired'), 'json', { vary: 'Origin' });
+    const response = failure(new H5OAuthError('LOGIN_CODE_INVALID', 'login code unknown, already used or expired'), 'json', {
+      vary: 'Origin',
+    });
 
     expect(response.statusCode).toBe(400);
     expect(JSON.parse(response.body!)).toEqual({ error: 'LOGIN_CODE_INVALID', message: 'The login code is invalid, used or expired.' });
@@ -63,7 +77,7 @@ describe('failure', () => {
   });
 
   it.each(['SESSION_INVALID', 'SESSION_REVOKED', 'AUTHORIZER_REVOKED'] as const)('adds WWW-Authenticate to the 401 of %s', (code) => {
-    const response = failure(new OAuthError(code, 'session refused'), 'json');
+    const response = failure(new H5OAuthError(code, 'session refused'), 'json');
 
     expect(response.statusCode).toBe(401);
     expect(response.headers!['www-authenticate']).toBe('Bearer error="invalid_token"');
@@ -98,6 +112,7 @@ describe('parseCookies', () => {
     const cookies = parseCookies(['__proto__=x', 'constructor=y']);
 
     expect(cookies.constructor).toBe('y');
+    // biome-ignore lint/suspicious/noProto: the point is that a cookie named __proto__ reads as sent.
     expect(cookies.__proto__).toBe('x');
     expect(parseCookies([]).toString).toBeUndefined();
     expect(parseCookies(undefined)).toEqual({});
@@ -118,10 +133,14 @@ describe('corsHeaders', () => {
     expect(corsHeaders(undefined, ALLOWED)).toEqual({});
   });
 
-  it.each(['https://evil.example', 'null', 'https://h5.example.com.evil.example', 'http://h5.example.com', 'https://h5.example.com/', 'https://H5.example.com'])(
-    'rejects origin %s',
-    (origin) => {
-      expect(corsHeaders(origin, ALLOWED)).toBeNull();
-    },
-  );
+  it.each([
+    'https://evil.example',
+    'null',
+    'https://h5.example.com.evil.example',
+    'http://h5.example.com',
+    'https://h5.example.com/',
+    'https://H5.example.com',
+  ])('rejects origin %s', (origin) => {
+    expect(corsHeaders(origin, ALLOWED)).toBeNull();
+  });
 });

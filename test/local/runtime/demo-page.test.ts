@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Script } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { renderDemoPage } from '../../../local/runtime/demo-page';
-import { SIGN_IN_SCRIPT } from '../../../local/runtime/sign-in-script';
+import { H5_OAUTH_PAGE_SCRIPT } from '../../../local/runtime/h5-oauth-page-script';
 
 const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
 
@@ -18,23 +18,23 @@ describe('the sign-in snippet', () => {
     const script = readmeSnippetScript();
 
     expect(script).toMatch(/^const API = '[^']*';.*\nconst APPID = '[^']*';.*\n/);
-    expect(script).toContain(`\n${SIGN_IN_SCRIPT}\n`);
+    expect(script).toContain(`\n${H5_OAUTH_PAGE_SCRIPT}\n`);
   });
 
   it('is what the demo page runs, verbatim, and the page’s script compiles', () => {
     const page = renderDemoPage({ authorizerAppid: 'wx1111111111111111' });
     const script = /<script>\n([\s\S]*?)<\/script>/.exec(page)?.[1] ?? '';
 
-    expect(script).toContain(`\nconst APPID = "wx1111111111111111";\n${SIGN_IN_SCRIPT}\n`);
+    expect(script).toContain(`\nconst APPID = "wx1111111111111111";\n${H5_OAUTH_PAGE_SCRIPT}\n`);
     expect(() => new Script(script)).not.toThrow();
     expect(() => new Script(readmeSnippetScript())).not.toThrow();
   });
 
   it('makes a verifier of 32 random bytes with Web Crypto, sends only its SHA-256 with S256, and the verifier with the login code', () => {
-    expect(SIGN_IN_SCRIPT).toContain('crypto.getRandomValues(new Uint8Array(32))');
-    expect(SIGN_IN_SCRIPT).toContain("crypto.subtle.digest('SHA-256'");
-    expect(SIGN_IN_SCRIPT).toContain("code_challenge_method: 'S256'");
-    expect(SIGN_IN_SCRIPT).toContain('JSON.stringify({ loginCode, codeVerifier })');
-    expect(SIGN_IN_SCRIPT).toContain("sessionStorage.removeItem('wx_pkce_verifier')");
+    expect(H5_OAUTH_PAGE_SCRIPT).toContain('crypto.getRandomValues(new Uint8Array(32))');
+    expect(H5_OAUTH_PAGE_SCRIPT).toContain("crypto.subtle.digest('SHA-256'");
+    expect(H5_OAUTH_PAGE_SCRIPT).toContain("code_challenge_method: 'S256'");
+    expect(H5_OAUTH_PAGE_SCRIPT).toContain('JSON.stringify({ loginCode, codeVerifier })');
+    expect(H5_OAUTH_PAGE_SCRIPT).toContain("sessionStorage.removeItem('wx_pkce_verifier')");
   });
 });

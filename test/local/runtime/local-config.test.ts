@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { LocalConfigError, readLocalConfig } from '../../../local/runtime/local-config';
-import { TEST_COMPONENT_APPID, TEST_COMPONENT_APPSECRET, TEST_ENCODING_AES_KEY, TEST_MESSAGE_TOKEN } from '../../../local/wechat-sim/defaults';
+import {
+  TEST_COMPONENT_APPID,
+  TEST_COMPONENT_APPSECRET,
+  TEST_ENCODING_AES_KEY,
+  TEST_MESSAGE_TOKEN,
+} from '../../../local/wechat-sim/defaults';
 
 // Distinctive values: an error that quotes any input would carry one of them.
 const CANARY = 'CANARYlocal3f9a';
@@ -138,22 +143,24 @@ describe('readLocalConfig', () => {
   it('puts every problem on its own line of the message', () => {
     const err = localConfigErrorOf({ PORT: 'x', SIM_PORT: 'y' });
 
-    expect(err.message).toBe('invalid configuration:\n  - PORT must be a whole number up to 65535\n  - SIM_PORT must be a whole number up to 65535');
+    expect(err.message).toBe(
+      'invalid configuration:\n  - PORT must be a whole number up to 65535\n  - SIM_PORT must be a whole number up to 65535',
+    );
   });
 });
 
-describe('readLocalConfig: H5 sign-in settings', () => {
-  it('turns the browser-binding cookie off only when OAUTH_COOKIE_BINDING is off', () => {
+describe('readLocalConfig: h5-oauth settings', () => {
+  it('turns the browser-binding cookie off only when WECHAT_H5_OAUTH_COOKIE_BINDING is off', () => {
     expect(readLocalConfig({}).cookieBinding).toBe(true);
-    expect(readLocalConfig({ OAUTH_COOKIE_BINDING: 'off' }).cookieBinding).toBe(false);
+    expect(readLocalConfig({ WECHAT_H5_OAUTH_COOKIE_BINDING: 'off' }).cookieBinding).toBe(false);
   });
 
-  it('rejects an OAUTH_COOKIE_BINDING that is neither on nor off, naming the variable', () => {
-    expect(() => readLocalConfig({ OAUTH_COOKIE_BINDING: 'maybe' })).toThrow(/OAUTH_COOKIE_BINDING/);
+  it('rejects an WECHAT_H5_OAUTH_COOKIE_BINDING that is neither on nor off, naming the variable', () => {
+    expect(() => readLocalConfig({ WECHAT_H5_OAUTH_COOKIE_BINDING: 'maybe' })).toThrow(/WECHAT_H5_OAUTH_COOKIE_BINDING/);
   });
 
   it('rejects WECHAT_AUTHORIZER_APPIDS entries that are not appids and a return_to that is not a URL prefix', () => {
     expect(() => readLocalConfig({ WECHAT_AUTHORIZER_APPIDS: 'wx1111111111111111,nope' })).toThrow(/WECHAT_AUTHORIZER_APPIDS/);
-    expect(() => readLocalConfig({ OAUTH_ALLOWED_RETURN_TO: 'not a url' })).toThrow(/OAUTH_ALLOWED_RETURN_TO/);
+    expect(() => readLocalConfig({ WECHAT_H5_OAUTH_ALLOWED_RETURN_TO: 'not a url' })).toThrow(/WECHAT_H5_OAUTH_ALLOWED_RETURN_TO/);
   });
 });

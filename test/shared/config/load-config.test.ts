@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ENV } from '../../../shared/config/env-schema';
 import { ConfigError, loadConfig } from '../../../shared/config/load-config';
+import { ENV, type EnvKey } from '../../../shared/contract';
 
 // Distinctive values: if any of them shows up in an error, the error quotes its input.
 const CANARY = 'CANARYcfg9d41';
@@ -10,13 +10,13 @@ const VALID_ENV = {
   [ENV.secretArn]: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:wechat-component',
   [ENV.tableName]: 'wechat-component',
   [ENV.kmsKeyId]: 'alias/wechat-component',
-  [ENV.refresherFunctionName]: 'token-refresher',
-  [ENV.sessionSecretArn]: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:wechat-session',
-  [ENV.oauthCallbackUrl]: 'https://api.example.com/oauth/callback',
+  [ENV.refresherFunction]: 'token-refresher',
+  [ENV.h5OAuthSessionSecretArn]: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:wechat-session',
+  [ENV.h5OAuthCallbackUrl]: 'https://api.example.com/h5-oauth/callback',
 };
 const RETURN_TO = 'https://h5.example.com/app/, https://other.example.com/';
 
-const ALL_KEYS = Object.values(ENV);
+const ALL_KEYS = Object.keys(ENV) as EnvKey[];
 
 function configErrorOf(action: () => unknown): ConfigError {
   try {
@@ -29,44 +29,62 @@ function configErrorOf(action: () => unknown): ConfigError {
 }
 
 describe('loadConfig', () => {
+  it('returns the settings by config key, read from the variables ENV names', () => {
+    const config = loadConfig(['tableName', 'refreshLeaseSec'], {
+      [ENV.tableName]: 'wechat-component',
+      [ENV.refreshLeaseSec]: '30',
+      refreshLeaseSec: '99',
+      tableName: 'wrong',
+    });
+
+    expect(config).toEqual({ tableName: 'wechat-component', refreshLeaseSec: 30 });
+  });
+
   it('returns the asked variables with the defaults applied to the unset ones', () => {
-    const config = loadConfig(ALL_KEYS, { ...VALID_ENV, [ENV.oauthAllowedReturnTo]: RETURN_TO });
+    const config = loadConfig(ALL_KEYS, { ...VALID_ENV, [ENV.h5OAuthAllowedReturnTo]: RETURN_TO });
 
     expect(config).toEqual({
-      ...VALID_ENV,
-      [ENV.apiBase]: 'https://api.weixin.qq.com',
-      [ENV.refreshMarginSec]: 900,
-      [ENV.leaseDurationSec]: 60,
-      [ENV.pushMaxSkewSec]: 600,
-      [ENV.apiTimeoutMs]: 5000,
-      [ENV.openBase]: 'https://open.weixin.qq.com',
-      [ENV.oauthAllowedReturnTo]: ['https://h5.example.com/app/', 'https://other.example.com/'],
-      [ENV.authorizerAppids]: [],
-      [ENV.oauthCookieBinding]: 'on',
-      [ENV.oauthStateTtlSec]: 600,
-      [ENV.oauthLoginCodeTtlSec]: 120,
-      [ENV.oauthSessionTtlSec]: 86_400,
+      componentAppid: 'wx1234567890abcdef',
+      secretArn: VALID_ENV[ENV.secretArn],
+      tableName: 'wechat-component',
+      kmsKeyId: 'alias/wechat-component',
+      refresherFunction: 'token-refresher',
+      h5OAuthSessionSecretArn: VALID_ENV[ENV.h5OAuthSessionSecretArn],
+      h5OAuthCallbackUrl: 'https://api.example.com/h5-oauth/callback',
+      apiBase: 'https://api.weixin.qq.com',
+      apiMaxAttempts: 3,
+      refreshMarginSec: 900,
+      refreshLeaseSec: 60,
+      pushMaxSkewSec: 600,
+      apiTimeoutMs: 5000,
+      openBase: 'https://open.weixin.qq.com',
+      h5OAuthAllowedReturnTo: ['https://h5.example.com/app/', 'https://other.example.com/'],
+      authorizerAppids: [],
+      h5OAuthCookieBinding: 'on',
+      h5OAuthStateTtlSec: 600,
+      h5OAuthLoginCodeTtlSec: 120,
+      h5OAuthSessionTtlSec: 86_400,
     });
   });
 
   it('turns numeric variables into numbers', () => {
     const env = { ...VALID_ENV, [ENV.refreshMarginSec]: '1200', [ENV.apiTimeoutMs]: '2500' };
 
-    const config = loadConfig([ENV.refreshMarginSec, ENV.apiTimeoutMs], env);
+    const config = loadConfig(['refreshMarginSec', 'apiTimeoutMs'], env);
 
-    expect(config).toEqual({ [ENV.refreshMarginSec]: 1200, [ENV.apiTimeoutMs]: 2500 });
+    expect(config).toEqual({ refreshMarginSec: 1200, apiTimeoutMs: 2500 });
   });
 
   it('picks only the asked variables, so a function is not failed by one it never reads', () => {
     const env = { [ENV.tableName]: 'wechat-component', [ENV.componentAppid]: `${CANARY}-not-an-appid` };
 
-    const config = loadConfig([ENV.tableName], env);
+    const config = loadConfig(['tableName'], env);
 
-    expect(config).toEqual({ [ENV.tableName]: 'wechat-component' });
+    expect(config).toEqual({ tableName: 'wechat-component' });
   });
 
   it('throws a ConfigError naming every missing variable at once', () => {
-    const err = configErrorOf(() => loadConfig([ENV.componentAppid, ENV.secretArn, ENV.tableName, ENV.kmsKeyId], {}));
+    const err = configErrorOf(() => loadConfig(['componentAppid', 'secretArn', 'tableName', 'kmsKeyId'], {}));
 
     expect(err.code).toBe('INVALID_CONFIG');
     expect(err.name).toBe('ConfigError');
@@ -80,11 +98,11 @@ describe('loadConfig', () => {
   it('throws a ConfigError naming every invalid variable without quoting any value', () => {
     const env = {
       ...VALID_ENV,
-      [ENV.oauthAllowedReturnTo]: RETURN_TO,
+      [ENV.h5OAuthAllowedReturnTo]: RETURN_TO,
       [ENV.componentAppid]: `wx${CANARY}`,
       [ENV.apiBase]: `ftp://${CANARY}.example`,
       [ENV.refreshMarginSec]: `${CANARY}`,
-      [ENV.leaseDurationSec]: '-60',
+      [ENV.refreshLeaseSec]: '-60',
       [ENV.pushMaxSkewSec]: '1.5',
       [ENV.tableName]: '   ',
     };
@@ -93,7 +111,7 @@ describe('loadConfig', () => {
 
     const named = err.problems.map((problem) => problem.split(' ')[0]).sort();
     expect(named).toEqual(
-      [ENV.componentAppid, ENV.apiBase, ENV.refreshMarginSec, ENV.leaseDurationSec, ENV.pushMaxSkewSec, ENV.tableName].sort(),
+      [ENV.componentAppid, ENV.apiBase, ENV.refreshMarginSec, ENV.refreshLeaseSec, ENV.pushMaxSkewSec, ENV.tableName].sort(),
     );
     const everything = `${err.message} ${JSON.stringify(err)} ${String(err.cause)}`;
     expect(everything).not.toContain(CANARY);
@@ -104,7 +122,7 @@ describe('loadConfig', () => {
   it('rejects a number variable that is set but not a whole number as such, not as missing', () => {
     const env = { [ENV.refreshMarginSec]: 'fifteen minutes', [ENV.pushMaxSkewSec]: '1.5' };
 
-    const err = configErrorOf(() => loadConfig([ENV.refreshMarginSec, ENV.pushMaxSkewSec], env));
+    const err = configErrorOf(() => loadConfig(['refreshMarginSec', 'pushMaxSkewSec'], env));
 
     expect(err.problems).toEqual([
       `${ENV.refreshMarginSec} must be a positive whole number`,
@@ -113,16 +131,16 @@ describe('loadConfig', () => {
   });
 
   it('rejects zero and negative numbers', () => {
-    const env = { [ENV.leaseDurationSec]: '0', [ENV.apiTimeoutMs]: '-1' };
+    const env = { [ENV.refreshLeaseSec]: '0', [ENV.apiTimeoutMs]: '-1' };
 
-    const err = configErrorOf(() => loadConfig([ENV.leaseDurationSec, ENV.apiTimeoutMs], env));
+    const err = configErrorOf(() => loadConfig(['refreshLeaseSec', 'apiTimeoutMs'], env));
 
-    expect(err.problems.map((problem) => problem.split(' ')[0])).toEqual([ENV.leaseDurationSec, ENV.apiTimeoutMs]);
+    expect(err.problems.map((problem) => problem.split(' ')[0])).toEqual([ENV.refreshLeaseSec, ENV.apiTimeoutMs]);
   });
 
   it('rejects an API base that is not an http(s) URL', () => {
     for (const apiBase of ['api.weixin.qq.com', 'ftp://api.weixin.qq.com', 'javascript:alert(1)']) {
-      const err = configErrorOf(() => loadConfig([ENV.apiBase], { [ENV.apiBase]: apiBase }));
+      const err = configErrorOf(() => loadConfig(['apiBase'], { [ENV.apiBase]: apiBase }));
 
       expect(err.problems, apiBase).toHaveLength(1);
       expect(err.problems[0]).toMatch(new RegExp(`^${ENV.apiBase} `));
@@ -130,8 +148,8 @@ describe('loadConfig', () => {
   });
 
   it('accepts an http API base, as the local simulator uses', () => {
-    const config = loadConfig([ENV.apiBase], { [ENV.apiBase]: 'http://127.0.0.1:3100' });
+    const config = loadConfig(['apiBase'], { [ENV.apiBase]: 'http://127.0.0.1:3100' });
 
-    expect(config[ENV.apiBase]).toBe('http://127.0.0.1:3100');
+    expect(config.apiBase).toBe('http://127.0.0.1:3100');
   });
 });

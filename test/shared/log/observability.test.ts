@@ -1,5 +1,5 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createLambdaContext } from '../../../local/aws/lambda-context';
 import { createLogger, createMetrics, METRICS_NAMESPACE, withObservability } from '../../../shared/log/observability';
 import { secretRegistry } from '../../../shared/log/redaction';
@@ -8,7 +8,12 @@ import { FakeClock } from '../../support/fake-clock';
 
 const clock = new FakeClock();
 const contextFor = (functionName: string) =>
-  createLambdaContext({ functionName, invokedFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:${functionName}`, timeoutMs: 30_000, now: clock.now });
+  createLambdaContext({
+    functionName,
+    invokedFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:${functionName}`,
+    timeoutMs: 30_000,
+    now: clock.now,
+  });
 
 describe('withObservability', () => {
   const output = useCapturedOutput();
@@ -79,7 +84,9 @@ describe('withObservability', () => {
 
     expect(output.metricSum('ObsTestFailures')).toBe(1);
     const emf = output.jsonLines().find((line) => 'ObsTestFailures' in line);
-    expect(emf).toMatchObject({ _aws: { CloudWatchMetrics: [{ Namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? METRICS_NAMESPACE }] } });
+    expect(emf).toMatchObject({
+      _aws: { CloudWatchMetrics: [{ Namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? METRICS_NAMESPACE }] },
+    });
   });
 
   it('masks a value registered during an invocation in that invocation’s log lines, and forgets it afterwards', async () => {
@@ -126,6 +133,68 @@ describe('withObservability', () => {
     await handler(undefined, contextFor('obs-once'));
 
     expect(output.metricSum('ObsTestCalls')).toBe(2);
+  });
+});
+
+describe('withObservability on a cold start', () => {
+  const output = useCapturedOutput();
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+
+  // Powertools reads the initialization type when the Logger and Metrics are built, at cold start.
+  const coldStartHandler = (service: string, initializationType: string) => {
+    vi.stubEnv('AWS_LAMBDA_INITIALIZATION_TYPE', initializationType);
+    const logger = createLogger(service);
+    return withObservability(logger, createMetrics(service), async () => {
+      logger.info('cold start check');
+    });
+  };
+
+  it('emits one ColdStart metric, on the first invocation of the container only', async () => {
+    const handler = coldStartHandler('obs-cold', 'on-demand');
+
+    await handler(undefined, contextFor('obs-cold'));
+    await handler(undefined, contextFor('obs-cold'));
+    await handler(undefined, contextFor('obs-cold'));
+
+    expect(output.metricSum('ColdStart')).toBe(1);
+    const emf = output.jsonLines().find((line) => 'ColdStart' in line);
+    expect(emf).toMatchObject({
+      service: 'obs-cold',
+      function_name: 'obs-cold',
+      _aws: { CloudWatchMetrics: [{ Namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? METRICS_NAMESPACE }] },
+    });
+  });
+
+  it('marks the log lines of the first invocation cold_start true and those of later ones false', async () => {
+    const handler = coldStartHandler('obs-cold-log', 'on-demand');
+
+    await handler(undefined, contextFor('obs-cold-log'));
+    await handler(undefined, contextFor('obs-cold-log'));
+
+    expect(output.logs('cold start check').map((line) => line.cold_start)).toEqual([true, false]);
+  });
+
+  it('emits the ColdStart metric even when the first invocation throws', async () => {
+    vi.stubEnv('AWS_LAMBDA_INITIALIZATION_TYPE', 'on-demand');
+    const failure = new Error('handler failed');
+    const handler = withObservability(createLogger('obs-cold-throw'), createMetrics('obs-cold-throw'), async () => {
+      throw failure;
+    });
+
+    await expect(handler(undefined, contextFor('obs-cold-throw'))).rejects.toBe(failure);
+
+    expect(output.metricSum('ColdStart')).toBe(1);
+  });
+
+  it('emits no ColdStart metric under provisioned concurrency, whose containers start before any request', async () => {
+    const handler = coldStartHandler('obs-provisioned', 'provisioned-concurrency');
+
+    await handler(undefined, contextFor('obs-provisioned'));
+
+    expect(output.metricSum('ColdStart')).toBe(0);
+    expect(output.logs('cold start check').map((line) => line.cold_start)).toEqual([false]);
   });
 });
 

@@ -1,6 +1,5 @@
-import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { fingerprint, SecretRegistry, tokenSha256 } from '../../../shared/log/redaction';
+import { SecretRegistry } from '../../../shared/log/redaction';
 
 const SECRET = 'CANARY-redaction-4b1f0e';
 
@@ -240,47 +239,5 @@ describe('SecretRegistry.runInScope', () => {
     for (let i = 0; i < 10_000; i++) await registry.runInScope(async () => registry.add(`CANARY-per-request-${i}`));
 
     expect(registry.size()).toEqual({ pinned: 0, scoped: 0, fallback: 0, openScopes: 0 });
-  });
-});
-
-describe('fingerprint', () => {
-  it('is a stable 12-character hex label that does not contain the value', () => {
-    const first = fingerprint(SECRET);
-
-    const second = fingerprint(SECRET);
-
-    expect(first).toMatch(/^[0-9a-f]{12}$/);
-    expect(second).toBe(first);
-    expect(first).not.toContain(SECRET);
-  });
-
-  it('tells two tokens apart', () => {
-    const a = fingerprint(`${SECRET}-a`);
-
-    const b = fingerprint(`${SECRET}-b`);
-
-    expect(a).not.toBe(b);
-  });
-
-  it('is the prefix of the token sha256', () => {
-    const label = fingerprint(SECRET);
-
-    expect(tokenSha256(SECRET).startsWith(label)).toBe(true);
-  });
-});
-
-describe('tokenSha256', () => {
-  it('is the full lower-case sha256 hex of the UTF-8 value', () => {
-    const digest = tokenSha256('abc');
-
-    expect(digest).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
-  });
-
-  it('hashes non-ASCII values as UTF-8', () => {
-    const value = '令牌-token-✓';
-
-    const digest = tokenSha256(value);
-
-    expect(digest).toBe(createHash('sha256').update(Buffer.from(value, 'utf8')).digest('hex'));
   });
 });

@@ -1,21 +1,10 @@
 import { createCipheriv, createDecipheriv } from 'node:crypto';
 import { createRequire } from 'node:module';
-import { decrypt as wecomDecrypt, encrypt as wecomEncrypt } from '@wecom/crypto';
 import { describe, expect, it } from 'vitest';
+import WXBizMsgCrypt from 'wechat-crypto';
 import { WechatMessageError } from '../../../shared/wechat/errors';
 import { createMessageCrypto, decodeEncodingAesKey } from '../../../shared/wechat/msg-crypto';
 import { catchError } from '../../support/catch-error';
-
-// wechat-crypto ships no types and is CommonJS: load it through require with the small shape the tests use.
-interface LegacyMsgCrypt {
-  encrypt(text: string): string;
-  decrypt(text: string): { message: string; id: string };
-}
-const LegacyWXBizMsgCrypt = createRequire(import.meta.url)('wechat-crypto') as new (
-  token: string,
-  encodingAesKey: string,
-  id: string,
-) => LegacyMsgCrypt;
 
 const ENCODING_AES_KEY = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG';
 const OTHER_ENCODING_AES_KEY = 'ZYXWVUTSRQPONMLKJIHGFEDCBA9876543210zyxwvut';
@@ -24,6 +13,23 @@ const RANDOM16 = Buffer.from('00112233445566778899aabbccddeeff', 'hex');
 const MESSAGE = '<xml><AppId><![CDATA[wx1234567890abcdef]]></AppId><InfoType>component_verify_ticket</InfoType></xml>';
 
 const crypto = createMessageCrypto({ encodingAesKey: ENCODING_AES_KEY, appid: APPID });
+/** npm `wechat-crypto`, an independent implementation of the format: our oracle. */
+const oracle = (appid = APPID) => new WXBizMsgCrypt('token', ENCODING_AES_KEY, appid);
+
+/**
+ * Runs `fn` with require('crypto').pseudoRandomBytes returning `random16`: wechat-crypto takes no random prefix and
+ * draws one from there, so this is how it encrypts with a known one.
+ */
+function withRandomPrefix<T>(random16: Buffer, fn: () => T): T {
+  const nodeCrypto = createRequire(import.meta.url)('node:crypto') as { pseudoRandomBytes: (size: number) => Buffer };
+  const original = nodeCrypto.pseudoRandomBytes;
+  nodeCrypto.pseudoRandomBytes = () => random16;
+  try {
+    return fn();
+  } finally {
+    nodeCrypto.pseudoRandomBytes = original;
+  }
+}
 
 /** AES-256-CBC over an already padded plaintext, to build ciphertexts our encrypt() would never produce. */
 function encryptRaw(plaintext: Buffer, encodingAesKey = ENCODING_AES_KEY): string {
@@ -100,29 +106,28 @@ describe('createMessageCrypto', () => {
     expect(first).not.toBe(second);
   });
 
-  it('produces exactly the ciphertext of @wecom/crypto for the same random prefix', () => {
+  it('produces exactly the ciphertext of wechat-crypto for the same random prefix', () => {
+    const theirs = withRandomPrefix(RANDOM16, () => oracle().encrypt(MESSAGE));
+
     const ours = crypto.encrypt(MESSAGE, RANDOM16);
 
-    expect(ours).toBe(wecomEncrypt(ENCODING_AES_KEY, MESSAGE, APPID, RANDOM16));
+    expect(ours).toBe(theirs);
   });
 
-  it('encrypts messages that @wecom/crypto and wechat-crypto decrypt', () => {
+  it('encrypts messages that wechat-crypto decrypts', () => {
     const ciphertext = crypto.encrypt(MESSAGE);
 
-    const wecom = wecomDecrypt(ENCODING_AES_KEY, ciphertext);
-    const legacy = new LegacyWXBizMsgCrypt('token', ENCODING_AES_KEY, APPID).decrypt(ciphertext);
+    const opened = oracle().decrypt(ciphertext);
 
-    expect(wecom).toMatchObject({ message: MESSAGE, id: APPID });
-    expect(legacy).toEqual({ message: MESSAGE, id: APPID });
+    expect(opened).toEqual({ message: MESSAGE, id: APPID });
   });
 
-  it('decrypts messages that @wecom/crypto and wechat-crypto encrypted', () => {
-    const fromWecom = wecomEncrypt(ENCODING_AES_KEY, MESSAGE, APPID);
-    const fromLegacy = new LegacyWXBizMsgCrypt('token', ENCODING_AES_KEY, APPID).encrypt(MESSAGE);
+  it('decrypts messages that wechat-crypto encrypted', () => {
+    const ciphertext = oracle().encrypt(MESSAGE);
 
-    const decrypted = [crypto.decrypt(fromWecom), crypto.decrypt(fromLegacy)];
+    const decrypted = crypto.decrypt(ciphertext);
 
-    expect(decrypted).toEqual([MESSAGE, MESSAGE]);
+    expect(decrypted).toBe(MESSAGE);
   });
 
   it('adds a full 32-byte pad block when the plaintext is already a multiple of 32 bytes', () => {
@@ -178,7 +183,7 @@ describe('WechatMessageCrypto.decrypt', () => {
   });
 
   it('rejects a ciphertext made with another EncodingAESKey', () => {
-    const ciphertext = wecomEncrypt(OTHER_ENCODING_AES_KEY, MESSAGE, APPID, RANDOM16);
+    const ciphertext = encryptRaw(padTo32(plaintextOf(Buffer.from(MESSAGE), APPID)), OTHER_ENCODING_AES_KEY);
 
     const err = catchError(() => crypto.decrypt(ciphertext));
 
@@ -186,7 +191,7 @@ describe('WechatMessageCrypto.decrypt', () => {
   });
 
   it('rejects a message encrypted for another appid', () => {
-    const ciphertext = wecomEncrypt(ENCODING_AES_KEY, MESSAGE, 'wxffffffffffffffff', RANDOM16);
+    const ciphertext = oracle('wxffffffffffffffff').encrypt(MESSAGE);
 
     const err = catchError(() => crypto.decrypt(ciphertext));
 
@@ -212,8 +217,22 @@ describe('WechatMessageCrypto.decrypt', () => {
   const body = Buffer.from(MESSAGE);
   it.each([
     ['pad byte 0', Buffer.concat([plaintextOf(body, APPID), Buffer.alloc(32 - ((20 + body.length + APPID.length) % 32), 0)])],
-    ['pad byte 33', (() => { const p = padTo32(plaintextOf(body, APPID)); p[p.length - 1] = 33; return p; })()],
-    ['pad bytes that are not all equal', (() => { const p = padTo32(plaintextOf(body, APPID)); p[p.length - 2] = 0; return p; })()],
+    [
+      'pad byte 33',
+      (() => {
+        const p = padTo32(plaintextOf(body, APPID));
+        p[p.length - 1] = 33;
+        return p;
+      })(),
+    ],
+    [
+      'pad bytes that are not all equal',
+      (() => {
+        const p = padTo32(plaintextOf(body, APPID));
+        p[p.length - 2] = 0;
+        return p;
+      })(),
+    ],
     ['a length field beyond the plaintext', padTo32(plaintextOf(body, APPID, body.length + APPID.length + 1))],
     ['a length field of 2^32 - 1', padTo32(plaintextOf(body, APPID, 0xffffffff))],
     ['no room for the length field', Buffer.concat([RANDOM16, Buffer.alloc(16, 16)])],
@@ -226,15 +245,15 @@ describe('WechatMessageCrypto.decrypt', () => {
     expect(err).toMatchObject({ code: 'DECRYPTION_FAILED', message: 'message decryption failed' });
   });
 
-  it('rejects unequal pad bytes that @wecom/crypto silently accepts (why we do not use it)', () => {
+  it('rejects unequal pad bytes that wechat-crypto silently accepts (why we do not use it)', () => {
     const plaintext = padTo32(plaintextOf(body, APPID));
     plaintext[plaintext.length - 2] = 0;
     const ciphertext = encryptRaw(plaintext);
 
-    const wecomResult = wecomDecrypt(ENCODING_AES_KEY, ciphertext);
+    const theirs = oracle().decrypt(ciphertext);
     const err = catchError(() => crypto.decrypt(ciphertext));
 
-    expect(wecomResult.message).toBe(MESSAGE);
+    expect(theirs).toEqual({ message: MESSAGE, id: APPID });
     expect(err).toMatchObject({ code: 'DECRYPTION_FAILED' });
   });
 

@@ -1,0 +1,57 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { KMSClient } from '@aws-sdk/client-kms';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+
+/** The AWS SDK clients the functions use. */
+export interface AwsClients {
+  dynamo: DynamoDBClient;
+  kms: KMSClient;
+  secretsManager: SecretsManagerClient;
+  lambda: LambdaClient;
+}
+
+/**
+ * What a `create*DepsFromEnv` factory takes besides the environment. In Lambda nothing is given and defaults apply;
+ * tests and the local runtime pass clients pointed at the local stand-ins and a fake clock, so they run the same
+ * wiring as production (Powertools' persistence layers take an optional client the same way).
+ */
+export interface RuntimeOptions {
+  /** @default process.env */
+  env?: Record<string, string | undefined>;
+  /** Clients to use instead of new ones configured from the environment. */
+  clients?: Partial<AwsClients>;
+  /** @default Date.now */
+  now?: () => number;
+  /**
+   * How the function waits: WeChat API calls between retries, the token reader between polls of the store, a replayed
+   * h5-oauth callback for the first one's outcome. @default a setTimeout-based sleep
+   */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/**
+ * The clients a function needs, each made on first use unless given: a handler that never reaches a service never
+ * loads or configures its client.
+ */
+export function awsClients(given: Partial<AwsClients> = {}): AwsClients {
+  const made: Partial<AwsClients> = { ...given };
+  return {
+    get dynamo() {
+      made.dynamo ??= new DynamoDBClient({});
+      return made.dynamo;
+    },
+    get kms() {
+      made.kms ??= new KMSClient({});
+      return made.kms;
+    },
+    get secretsManager() {
+      made.secretsManager ??= new SecretsManagerClient({});
+      return made.secretsManager;
+    },
+    get lambda() {
+      made.lambda ??= new LambdaClient({});
+      return made.lambda;
+    },
+  };
+}
