@@ -35,13 +35,33 @@ export interface DeployedBundlesResult {
 }
 
 /** Synthesizes the app offline into bench-output/cdk.out and measures each Lambda's asset. */
-export async function measureDeployedBundles(options: { rootDir: string; outDir: string; plain: BundleSizeResult; loadRuns?: number }): Promise<DeployedBundlesResult> {
+export async function measureDeployedBundles(options: {
+  rootDir: string;
+  outDir: string;
+  plain: BundleSizeResult;
+  loadRuns?: number;
+}): Promise<DeployedBundlesResult> {
   const cdkOut = path.join(options.outDir, 'cdk.out');
   const started = performance.now();
   await execFileAsync(
     path.join(options.rootDir, 'node_modules/.bin/cdk'),
-    ['synth', '--quiet', '-o', cdkOut, '-c', 'componentAppid=wx0000000000000000', '-c', 'region=ap-east-1', '-c', 'allowedReturnTo=https://h5.example.com/app/'],
-    { cwd: options.rootDir, env: { ...process.env, CDK_DISABLE_VERSION_CHECK: '1', CDK_DISABLE_CLI_TELEMETRY: 'true' }, maxBuffer: 64 * 1024 * 1024 },
+    [
+      'synth',
+      '--quiet',
+      '-o',
+      cdkOut,
+      '-c',
+      'componentAppid=wx0000000000000000',
+      '-c',
+      'region=ap-east-1',
+      '-c',
+      'allowedReturnTo=https://h5.example.com/app/',
+    ],
+    {
+      cwd: options.rootDir,
+      env: { ...process.env, CDK_DISABLE_VERSION_CHECK: '1', CDK_DISABLE_CLI_TELEMETRY: 'true' },
+      maxBuffer: 64 * 1024 * 1024,
+    },
   );
   const synthMs = performance.now() - started;
   const template = JSON.parse(await readFile(path.join(cdkOut, 'WechatComponent.template.json'), 'utf8')) as {

@@ -6,10 +6,10 @@
  * token: refused before any I/O).
  */
 import { TEST_AUTHORIZER_APPID } from '../local/wechat-sim/defaults';
-import { RETURN_TO, RETURN_TO_ORIGIN, startHarness } from '../test/support/harness';
 import { TestBrowser } from '../test/support/h5-oauth-browser';
+import { RETURN_TO, RETURN_TO_ORIGIN, startHarness } from '../test/support/harness';
 import { newPkcePair } from '../test/support/pkce';
-import { summarizeLatency, type LatencySummary } from './stats';
+import { type LatencySummary, summarizeLatency } from './stats';
 
 export interface SignInResult {
   signIns: number;
@@ -52,7 +52,11 @@ export async function measureSignIn(options: { signIns?: number; concurrency?: n
       const back = await browser.get(callbackUrl);
       const callbackMs = performance.now() - c0;
       const loginCode = new URL(back.headers.get('location')!).searchParams.get('wx_login');
-      const session = await fetch(`${h.gateway.url}/h5-oauth/session`, { method: 'POST', body: JSON.stringify({ loginCode, codeVerifier }), headers: { origin: RETURN_TO_ORIGIN } });
+      const session = await fetch(`${h.gateway.url}/h5-oauth/session`, {
+        method: 'POST',
+        body: JSON.stringify({ loginCode, codeVerifier }),
+        headers: { origin: RETURN_TO_ORIGIN },
+      });
       if (session.status !== 200) throw new Error(`sign-in failed: session ${session.status}`);
       await session.arrayBuffer();
       return { flowMs: performance.now() - t0, callbackMs };

@@ -96,12 +96,17 @@ export function measurePushRejection(options: PushRejectionOptions = {}): PushRe
     }
   };
 
-  const genuine = buildPushEnvelope({ xml: buildTicketXml({ appid: TEST_COMPONENT_APPID, createTime: nowSec, ticket: `ticket@@@${randomBytes(48).toString('base64url')}` }), keys: KEYS, nowSec });
+  const genuine = buildPushEnvelope({
+    xml: buildTicketXml({ appid: TEST_COMPONENT_APPID, createTime: nowSec, ticket: `ticket@@@${randomBytes(48).toString('base64url')}` }),
+    keys: KEYS,
+    nowSec,
+  });
   const valid: Case = { name: 'genuine component_verify_ticket push', event: eventOf(genuine) };
   const shapes = buildJunkShapes(genuine);
   for (const c of [valid, ...shapes]) {
     const outcome = receive(c.event);
-    if (outcome !== (c.expected ?? 'accepted')) throw new Error(`bench case "${c.name}" was handled as ${outcome}, not ${c.expected ?? 'accepted'}`);
+    if (outcome !== (c.expected ?? 'accepted'))
+      throw new Error(`bench case "${c.name}" was handled as ${outcome}, not ${c.expected ?? 'accepted'}`);
   }
 
   const cases = [valid, ...shapes];
@@ -133,7 +138,8 @@ export function measurePushRejection(options: PushRejectionOptions = {}): PushRe
   });
   const validNs = median(validRounds);
   for (const [i, shape] of shapes.entries()) {
-    if (shape.expected !== 'BODY_TOO_LARGE') (results[i] as RejectionShapeResult).fullParseFirstOverValid = fullParseNs(shape.event) / validNs;
+    if (shape.expected !== 'BODY_TOO_LARGE')
+      (results[i] as RejectionShapeResult).fullParseFirstOverValid = fullParseNs(shape.event) / validNs;
   }
   const worst = results.reduce((a, b) => (b.overValid > a.overValid ? b : a));
   return {
@@ -153,32 +159,73 @@ function buildJunkShapes(genuine: PushEnvelope): Case[] {
   const encrypt = (base64: string) => `<Encrypt><![CDATA[${base64}]]></Encrypt>`;
   const fakeEncrypt = encrypt(randomBytes(96).toString('base64'));
   /** `open` + as many `unit`s as fit + `close`, at most `cap` bytes. */
-  const fill = (open: string, unit: string, close: string) => `${open}${unit.repeat(Math.floor((cap - open.length - close.length) / unit.length))}${close}`;
+  const fill = (open: string, unit: string, close: string) =>
+    `${open}${unit.repeat(Math.floor((cap - open.length - close.length) / unit.length))}${close}`;
   const longBase64 = randomBytes(Math.floor((cap - head.length - 40) / 4) * 3).toString('base64');
   const forged = { ...genuine.query, msg_signature: '0'.repeat(40) };
-  const text = (name: string, body: string, expected: string, query: Record<string, string> = genuine.query): Case => ({ name, event: eventOf({ query, body }), expected });
+  const text = (name: string, body: string, expected: string, query: Record<string, string> = genuine.query): Case => ({
+    name,
+    event: eventOf({ query, body }),
+    expected,
+  });
 
   return [
     text('random printable ASCII', randomAscii(cap), 'XML_MALFORMED'),
     text('random CJK text', randomCjk(cap), 'XML_MALFORMED'),
-    { name: 'random text, base64-encoded by the gateway', event: eventOf({ query: genuine.query, body: Buffer.from(randomAscii(cap)).toString('base64') }, true), expected: 'XML_MALFORMED' },
-    { name: 'random binary, base64-encoded by the gateway', event: eventOf({ query: genuine.query, body: randomBytes(cap).toString('base64') }, true), expected: 'XML_MALFORMED' },
+    {
+      name: 'random text, base64-encoded by the gateway',
+      event: eventOf({ query: genuine.query, body: Buffer.from(randomAscii(cap)).toString('base64') }, true),
+      expected: 'XML_MALFORMED',
+    },
+    {
+      name: 'random binary, base64-encoded by the gateway',
+      event: eventOf({ query: genuine.query, body: randomBytes(cap).toString('base64') }, true),
+      expected: 'XML_MALFORMED',
+    },
     text('deeply nested XML', fill('<xml>', '<a>', '</xml>'), 'XML_MALFORMED'),
     text('deeply nested XML after a valid-looking envelope', fill(`${head}${fakeEncrypt}`, '<a>', '</xml>'), 'XML_MALFORMED'),
     text('thousands of flat tags', fill(`${head}${fakeEncrypt}`, '<T>1</T>', '</xml>'), 'XML_MALFORMED'),
     text('a thousand comments', fill('<xml>', '<!-- c -->', `${head.slice(5)}${fakeEncrypt}</xml>`), 'XML_MALFORMED'),
-    text('Encrypt split into thousands of CDATA sections', fill(`${head}<Encrypt>`, '<![CDATA[QUJD]]>', '</Encrypt></xml>'), 'XML_MALFORMED'),
+    text(
+      'Encrypt split into thousands of CDATA sections',
+      fill(`${head}<Encrypt>`, '<![CDATA[QUJD]]>', '</Encrypt></xml>'),
+      'XML_MALFORMED',
+    ),
     text('a cap-sized valid-looking Encrypt with a wrong signature', `${head}${encrypt(longBase64)}</xml>`, 'SIGNATURE_MISMATCH', forged),
-    text('a cap-sized Encrypt of CJK text with a wrong signature', `${head}<Encrypt>${randomCjk(cap - head.length - 30)}</Encrypt></xml>`, 'SIGNATURE_MISMATCH', forged),
-    text('the envelope padded to the cap with whitespace (forged signature)', fill('<xml>', ' ', `${head.slice(5)}${fakeEncrypt}</xml>`), 'SIGNATURE_MISMATCH', forged),
-    text('a cap-sized skipped element beside the envelope (forged signature)', fill(`${head}${fakeEncrypt}<Note>`, 'x>', '</Note></xml>'), 'SIGNATURE_MISMATCH', forged),
-    text('entity-looking text beside the envelope (forged signature)', fill(`${head}${fakeEncrypt}<Note>`, '&amp;&lt;&#x41;&lol;', '</Note></xml>'), 'SIGNATURE_MISMATCH', forged),
+    text(
+      'a cap-sized Encrypt of CJK text with a wrong signature',
+      `${head}<Encrypt>${randomCjk(cap - head.length - 30)}</Encrypt></xml>`,
+      'SIGNATURE_MISMATCH',
+      forged,
+    ),
+    text(
+      'the envelope padded to the cap with whitespace (forged signature)',
+      fill('<xml>', ' ', `${head.slice(5)}${fakeEncrypt}</xml>`),
+      'SIGNATURE_MISMATCH',
+      forged,
+    ),
+    text(
+      'a cap-sized skipped element beside the envelope (forged signature)',
+      fill(`${head}${fakeEncrypt}<Note>`, 'x>', '</Note></xml>'),
+      'SIGNATURE_MISMATCH',
+      forged,
+    ),
+    text(
+      'entity-looking text beside the envelope (forged signature)',
+      fill(`${head}${fakeEncrypt}<Note>`, '&amp;&lt;&#x41;&lol;', '</Note></xml>'),
+      'SIGNATURE_MISMATCH',
+      forged,
+    ),
     text('entity-looking text in Encrypt', fill(`${head}<Encrypt>`, '&amp;&#x41;', '</Encrypt></xml>'), 'XML_MALFORMED'),
     text('"]]]]" filling a CDATA section', fill(`${head}<Encrypt><![CDATA[`, ']', ']]></Encrypt></xml>'), 'XML_MALFORMED'),
     text('"-----" filling an unterminated comment', fill('<xml><!--', '-', ''), 'XML_MALFORMED'),
     text('an unterminated CDATA section', fill(`${head}<Encrypt><![CDATA[`, 'A', ''), 'XML_MALFORMED'),
     text('attribute soup on the root', fill('<xml', ' a="x"', '></xml>'), 'XML_MALFORMED'),
-    text('a billion-laughs DOCTYPE', fill('<!DOCTYPE lolz [<!ENTITY lol "lol">', '<!ENTITY l "&lol;&lol;">', ']><xml/>'), 'XML_FORBIDDEN_DECLARATION'),
+    text(
+      'a billion-laughs DOCTYPE',
+      fill('<!DOCTYPE lolz [<!ENTITY lol "lol">', '<!ENTITY l "&lol;&lol;">', ']><xml/>'),
+      'XML_FORBIDDEN_DECLARATION',
+    ),
     text('the genuine envelope with a forged signature', genuine.body, 'SIGNATURE_MISMATCH', forged),
     text('one byte over the cap', `${genuine.body}${' '.repeat(cap + 1 - genuine.body.length)}`, 'BODY_TOO_LARGE'),
   ];
@@ -191,7 +238,7 @@ function randomAscii(bytes: number): string {
 
 /** Random CJK ideographs (3 UTF-8 bytes each) filling at most `bytes` bytes: a two-byte string for V8. */
 function randomCjk(bytes: number): string {
-  return String.fromCodePoint(...[...randomBytes(Math.floor(bytes / 3))].map((b, i) => 0x4e00 + ((b << 4) ^ i) % 0x5000));
+  return String.fromCodePoint(...[...randomBytes(Math.floor(bytes / 3))].map((b, i) => 0x4e00 + (((b << 4) ^ i) % 0x5000)));
 }
 
 /** Median ns of parseWechatXml on the body as the handler would see it (errors are the expected outcome). */

@@ -2,8 +2,9 @@
  * Push-handling throughput: msg_signature check + decrypt + XML parse of ticket pushes, ours against the npm peer
  * `wechat-crypto` (the plain Node implementation of the same format).
  * Only the crypto differs between the sides: every side parses the outer and inner XML with our parseWechatXml and
- * maps the message with parseComponentPush (ours through openComponentPush, as the receiver runs it), so the ratio compares crypto (and its checks) with crypto. XML parsing is
- * most of the cost, which dilutes that ratio, so a second run times the signature check and decrypt alone.
+ * maps the message with parseComponentPush (ours through openComponentPush, as the receiver runs it), so the ratio
+ * compares crypto (and its checks) with crypto. XML parsing is most of the cost, which dilutes that ratio, so a
+ * second run times the signature check and decrypt alone.
  */
 import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
@@ -12,12 +13,16 @@ import { buildPushEnvelope, type PushEnvelope } from '../local/wechat-sim/push/p
 import { buildTicketXml } from '../local/wechat-sim/push/push-message-xml';
 import { createMessageCrypto } from '../shared/wechat/msg-crypto';
 import { verifyMsgSignature } from '../shared/wechat/msg-signature';
-import { openComponentPush, parseComponentPush, type ComponentPush } from '../shared/wechat/push-message';
+import { type ComponentPush, openComponentPush, parseComponentPush } from '../shared/wechat/push-message';
 import { parseWechatXml } from '../shared/wechat/xml';
 import { elapsedNs, median } from './stats';
 
 /** The shape of npm `wechat-crypto` 0.0.2 used here (CommonJS, ships no types). */
-type LegacyWXBizMsgCrypt = new (token: string, encodingAesKey: string, appid: string) => {
+type LegacyWXBizMsgCrypt = new (
+  token: string,
+  encodingAesKey: string,
+  appid: string,
+) => {
   getSignature(timestamp: string, nonce: string, encrypt: string): string;
   decrypt(encryptBase64: string): { message: string; id: string };
 };
@@ -134,7 +139,15 @@ function createSides(nowSec: number): Side[] {
   const ours: Side = {
     name: 'ours (shared/wechat)',
     handle: ({ envelope: { query, body } }) => {
-      const { reading } = openComponentPush({ query, body, token: TEST_MESSAGE_TOKEN, crypto, componentAppid: TEST_COMPONENT_APPID, nowSec, maxSkewSec: MAX_SKEW_SEC });
+      const { reading } = openComponentPush({
+        query,
+        body,
+        token: TEST_MESSAGE_TOKEN,
+        crypto,
+        componentAppid: TEST_COMPONENT_APPID,
+        nowSec,
+        maxSkewSec: MAX_SKEW_SEC,
+      });
       if (reading.kind !== 'parsed') throw new Error(`bench push was not parsed: ${reading.reason}`);
       return reading.push;
     },
@@ -171,7 +184,7 @@ function peerSide(
   };
   return {
     name,
-    handle: ({ envelope: { query, body } }) => parseComponentPush(parseWechatXml(open(query, parseWechatXml(body)['Encrypt'] ?? ''))),
+    handle: ({ envelope: { query, body } }) => parseComponentPush(parseWechatXml(open(query, parseWechatXml(body).Encrypt ?? ''))),
     open: ({ envelope: { query }, encrypt }) => open(query, encrypt),
   };
 }
@@ -183,7 +196,7 @@ function buildTicketPushes(count: number, nowSec: number): BenchPush[] {
     const ticket = `ticket@@@${randomBytes(48).toString('base64url')}`;
     const xml = buildTicketXml({ appid: TEST_COMPONENT_APPID, createTime: nowSec - (i % 60), ticket });
     const envelope = buildPushEnvelope({ xml, keys, nowSec });
-    return { envelope, encrypt: parseWechatXml(envelope.body)['Encrypt'] ?? '', ticket };
+    return { envelope, encrypt: parseWechatXml(envelope.body).Encrypt ?? '', ticket };
   });
 }
 
@@ -191,7 +204,11 @@ function buildTicketPushes(count: number, nowSec: number): BenchPush[] {
 function assertOpensAll(side: Side, pushes: BenchPush[]): void {
   for (const push of pushes) {
     const typed = side.handle(push);
-    if (typed.infoType !== 'component_verify_ticket' || typed.componentVerifyTicket !== push.ticket || !side.open(push).includes(push.ticket)) {
+    if (
+      typed.infoType !== 'component_verify_ticket' ||
+      typed.componentVerifyTicket !== push.ticket ||
+      !side.open(push).includes(push.ticket)
+    ) {
       throw new Error(`${side.name} did not open a bench push to its ticket`);
     }
   }

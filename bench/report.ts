@@ -2,9 +2,9 @@
 import type { BundleSizeResult } from './bundle-size';
 import type { DeployedBundlesResult } from './deployed-bundles';
 import type { SignInResult } from './h5-oauth-throughput';
-import type { LatencySummary } from './stats';
 import type { PushRejectionResult } from './push-rejection';
 import type { PushSideResult, PushThroughputResult } from './push-throughput';
+import type { LatencySummary } from './stats';
 import type { TokenReaderLatencyResult } from './token-reader-latency';
 
 /** Renders rows as an aligned table: first column left-aligned, the others right-aligned. */
@@ -41,8 +41,18 @@ export const MAX_REJECTION_OVER_VALID = 2;
 
 /** The rejection-cost table: each junk shape's cost per call and its ratio to a genuine push, worst case last. */
 export function formatPushRejection(result: PushRejectionResult): string {
-  const rows = result.shapes.map((s) => [s.name, String(s.bodyBytes), s.rejectedAs, duration(s.nsPerCall / 1000), ratio(s.overValid), s.fullParseFirstOverValid === null ? '-' : ratio(s.fullParseFirstOverValid)]);
-  const verdict = result.worst.overValid <= MAX_REJECTION_OVER_VALID ? `within the limit of ${MAX_REJECTION_OVER_VALID}` : `OVER the limit of ${MAX_REJECTION_OVER_VALID}`;
+  const rows = result.shapes.map((s) => [
+    s.name,
+    String(s.bodyBytes),
+    s.rejectedAs,
+    duration(s.nsPerCall / 1000),
+    ratio(s.overValid),
+    s.fullParseFirstOverValid === null ? '-' : ratio(s.fullParseFirstOverValid),
+  ]);
+  const verdict =
+    result.worst.overValid <= MAX_REJECTION_OVER_VALID
+      ? `within the limit of ${MAX_REJECTION_OVER_VALID}`
+      : `OVER the limit of ${MAX_REJECTION_OVER_VALID}`;
   return [
     `1c. Rejection cost: junk at the ${result.bodyCapBytes}-byte body cap vs a genuine push (${result.valid.bodyBytes} bytes, ${duration(result.valid.nsPerCall / 1000)} per call); readRequestBody + openComponentPush, no I/O; ${result.rounds} interleaved rounds of ${result.callsPerRound} calls, ratio = median of per-round ratios`,
     formatTable(['junk shape', 'bytes', 'refused as', 'per call', 'x genuine', 'x genuine if parsed first'], rows),
@@ -80,7 +90,11 @@ export function formatBundles(result: BundleSizeResult): string {
   ]);
   const errors = result.bundles.filter((b) => b.loadError).map((b) => `  ${b.name}: ${b.loadError}`);
   const largest = result.bundles.map(
-    (b) => `  ${b.name}: ${b.packages.slice(0, TOP_PACKAGES).map((p) => `${p.name} ${kib(p.bytes)}`).join(', ')}`,
+    (b) =>
+      `  ${b.name}: ${b.packages
+        .slice(0, TOP_PACKAGES)
+        .map((p) => `${p.name} ${kib(p.bytes)}`)
+        .join(', ')}`,
   );
   return [
     `3. Handler bundles (esbuild ${result.esbuildVersion}, minified cjs node20, nothing external; gzip level ${result.gzipLevel}; load = median of fresh-process require())`,
@@ -134,7 +148,14 @@ export function formatSignIn(result: SignInResult): string {
   return [
     `5. h5-oauth (silent snsapi_base flows against the simulator, ${result.concurrency} at a time; ${result.snsCalls} code exchanges)`,
     `sign-ins/s: ${fixed(result.signInsPerSec, 1)} (${ratio(result.flowsPerSecOverBaselineRequestsPerSec)} of the baseline requests/s)`,
-    formatTable(['request', 'count', 'p50', 'p99'], [row('whole flow', result.flowMs), row('GET /h5-oauth/callback', result.callbackMs), row('baseline: GET /h5-oauth/session 401', result.baselineMs)]),
+    formatTable(
+      ['request', 'count', 'p50', 'p99'],
+      [
+        row('whole flow', result.flowMs),
+        row('GET /h5-oauth/callback', result.callbackMs),
+        row('baseline: GET /h5-oauth/session 401', result.baselineMs),
+      ],
+    ),
     `callback p99 / baseline p99: ${ratio(result.callbackP99OverBaselineP99)}`,
   ].join('\n');
 }

@@ -1,11 +1,12 @@
 /**
- * `npm run bench`: push-handling throughput, the cost of refusing junk pushes, token-reader latency, handler bundle size, the bundles cdk synth deploys
- * and h5-oauth throughput, each next to a baseline
- * measured in the same run. The machine is shared and noisy, so the ratios are the figures to compare between runs;
- * nothing here asserts on time. Prints tables and writes bench-output/results.json.
+ * `npm run bench`: push-handling throughput, the cost of refusing junk pushes, token-reader latency, handler bundle
+ * size, the bundles cdk synth deploys and h5-oauth throughput, each next to a baseline measured in the same run.
+ * The machine is shared and noisy, so the ratios are the figures to compare between runs; nothing here asserts on
+ * time. Prints tables and writes bench-output/results.json.
  */
-import { cpus } from 'node:os';
+
 import { mkdir, writeFile } from 'node:fs/promises';
+import { cpus } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { measureBundles } from './bundle-size';
@@ -45,7 +46,9 @@ async function main(): Promise<void> {
   const bundles = await timed('bundles', () => measureBundles({ rootDir: ROOT_DIR, outDir: OUT_DIR }));
   console.log(`${formatBundles(bundles)}\n`);
 
-  const deployedBundles = await timed('deployedBundles', () => measureDeployedBundles({ rootDir: ROOT_DIR, outDir: OUT_DIR, plain: bundles }));
+  const deployedBundles = await timed('deployedBundles', () =>
+    measureDeployedBundles({ rootDir: ROOT_DIR, outDir: OUT_DIR, plain: bundles }),
+  );
   console.log(`${formatDeployedBundles(deployedBundles)}\n`);
 
   const h5OAuth = await timed('h5OAuth', () => measureSignIn());
@@ -68,7 +71,11 @@ async function main(): Promise<void> {
   await mkdir(OUT_DIR, { recursive: true });
   const outFile = path.join(OUT_DIR, 'results.json');
   await writeFile(outFile, `${JSON.stringify(results, null, 2)}\n`);
-  console.log(`sections took ${Object.entries(sectionMs).map(([k, v]) => `${k} ${(v / 1000).toFixed(1)} s`).join(', ')}`);
+  console.log(
+    `sections took ${Object.entries(sectionMs)
+      .map(([k, v]) => `${k} ${(v / 1000).toFixed(1)} s`)
+      .join(', ')}`,
+  );
   console.log(`wrote ${path.relative(ROOT_DIR, outFile)}`);
 }
 

@@ -8,9 +8,9 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { startLocalAws } from '../local/aws/local-aws';
 import { createComponentStores } from '../shared/store/component-stores';
 import { createDocumentClient } from '../shared/store/document-client';
-import { tokenPk, SK } from '../shared/store/table-keys';
+import { SK, tokenPk } from '../shared/store/table-keys';
 import { createComponentTokenReader } from '../shared/token/component-token-reader';
-import { elapsedNs, summarizeLatency, type LatencySummary } from './stats';
+import { elapsedNs, type LatencySummary, summarizeLatency } from './stats';
 
 /** Options of {@link measureTokenReaderLatency}. */
 export interface TokenReaderLatencyOptions {
@@ -50,10 +50,22 @@ export async function measureTokenReaderLatency(options: TokenReaderLatencyOptio
   try {
     await aws.createTable(TABLE_NAME);
     const dynamo = createDocumentClient(dynamoClient);
-    const stores = createComponentStores({ dynamo, kms, tableName: TABLE_NAME, kmsKeyId: aws.kmsKeyId, componentAppid: COMPONENT_APPID, now: Date.now });
+    const stores = createComponentStores({
+      dynamo,
+      kms,
+      tableName: TABLE_NAME,
+      kmsKeyId: aws.kmsKeyId,
+      componentAppid: COMPONENT_APPID,
+      now: Date.now,
+    });
     const nowMs = Date.now();
     // Valid for two hours, like a real component_access_token: no reader in this run ever needs a refresh.
-    await stores.tokens.save({ componentAccessToken: 'bench-component-access-token', expiresAtMs: nowMs + 7_200_000, fetchedAtMs: nowMs, expectedVersion: 0 });
+    await stores.tokens.save({
+      componentAccessToken: 'bench-component-access-token',
+      expiresAtMs: nowMs + 7_200_000,
+      fetchedAtMs: nowMs,
+      expectedVersion: 0,
+    });
 
     const newReader = () =>
       createComponentTokenReader({
@@ -63,7 +75,9 @@ export async function measureTokenReaderLatency(options: TokenReaderLatencyOptio
         },
       });
     const bareGetItem = async (): Promise<void> => {
-      const out = await dynamo.send(new GetCommand({ TableName: TABLE_NAME, Key: { pk: tokenPk(COMPONENT_APPID), sk: SK.token }, ConsistentRead: true }));
+      const out = await dynamo.send(
+        new GetCommand({ TableName: TABLE_NAME, Key: { pk: tokenPk(COMPONENT_APPID), sk: SK.token }, ConsistentRead: true }),
+      );
       if (!out.Item) throw new Error('baseline GetItem found no token item');
     };
     const freshReaderGet = async (): Promise<void> => {
@@ -127,5 +141,5 @@ function toUs(ns: number): number {
 }
 
 function kmsDecrypts(stats: { kms: Record<string, number> }): number {
-  return stats.kms['Decrypt'] ?? 0;
+  return stats.kms.Decrypt ?? 0;
 }

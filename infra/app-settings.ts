@@ -64,14 +64,20 @@ export function readAppSettings(context: Lookup, env: Record<string, string | un
   if (Boolean(domainName) !== Boolean(certificateArn)) problems.push('context domainName and certificateArn go together');
   const removalPolicy = text('removalPolicy', 'retain');
   if (removalPolicy !== 'retain' && removalPolicy !== 'destroy') problems.push("context removalPolicy must be 'retain' or 'destroy'");
-  const list = (key: string) => (text(key) ?? '').split(',').map((entry) => entry.trim()).filter(Boolean);
+  const list = (key: string) =>
+    (text(key) ?? '')
+      .split(',')
+      .map((entry) => entry.trim())
+      .filter(Boolean);
   const h5OAuthAllowedReturnTo = list('h5OAuthAllowedReturnTo');
   if (h5OAuthAllowedReturnTo.some((entry) => !/^https:\/\/[^/?#\s]+(\/[^?#\s]*)?$/.test(entry))) {
     problems.push('context h5OAuthAllowedReturnTo must be comma-separated https URL prefixes, e.g. https://h5.example.com/app/');
   }
   const authorizerAppids = list('authorizerAppids');
-  if (authorizerAppids.some((entry) => !APPID_PATTERN.test(entry))) problems.push('context authorizerAppids must be comma-separated appids');
-  if (authorizerAppids.length > 0 && h5OAuthAllowedReturnTo.length === 0) problems.push('context authorizerAppids needs h5OAuthAllowedReturnTo (h5-oauth is off without it)');
+  if (authorizerAppids.some((entry) => !APPID_PATTERN.test(entry)))
+    problems.push('context authorizerAppids must be comma-separated appids');
+  if (authorizerAppids.length > 0 && h5OAuthAllowedReturnTo.length === 0)
+    problems.push('context authorizerAppids needs h5OAuthAllowedReturnTo (h5-oauth is off without it)');
   const cookieBinding = text('h5OAuthCookieBinding', 'on');
   if (cookieBinding !== 'on' && cookieBinding !== 'off') problems.push("context h5OAuthCookieBinding must be 'on' or 'off'");
   const refreshIntervalMinutes = minutes('refreshIntervalMinutes', 5);

@@ -36,7 +36,11 @@ export const nagAcknowledgements = {
       'IAM5[Resource::*]',
       'X-Ray PutTraceSegments/PutTelemetryRecords and, for functions in a VPC, the network-interface actions Lambda needs do not support resource-level permissions.',
     );
-    ack(role, `IAM5[Resource::<${logicalId(logGroup)}.Arn>:*]`, 'Log streams are created at run time inside the function’s own log group; only that group is granted.');
+    ack(
+      role,
+      `IAM5[Resource::<${logicalId(logGroup)}.Arn>:*]`,
+      'Log streams are created at run time inside the function’s own log group; only that group is granted.',
+    );
   },
 
   unauthenticatedPushRoute(route: IConstruct): void {

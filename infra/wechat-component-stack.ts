@@ -47,7 +47,13 @@ export class WechatComponentStack extends Stack {
       ...(alarmTopic ? { alarmTopic } : {}),
       ...(s.pushReceiverReservedConcurrency !== undefined ? { pushReceiverReservedConcurrency: s.pushReceiverReservedConcurrency } : {}),
       ...(s.h5OAuthAllowedReturnTo
-        ? { h5OAuth: { allowedReturnTo: s.h5OAuthAllowedReturnTo, cookieBinding: s.h5OAuthCookieBinding, ...(s.authorizerAppids ? { authorizerAppids: s.authorizerAppids } : {}) } }
+        ? {
+            h5OAuth: {
+              allowedReturnTo: s.h5OAuthAllowedReturnTo,
+              cookieBinding: s.h5OAuthCookieBinding,
+              ...(s.authorizerAppids ? { authorizerAppids: s.authorizerAppids } : {}),
+            },
+          }
         : {}),
     });
 
@@ -63,10 +69,14 @@ export class WechatComponentStack extends Stack {
       });
       new CfnOutput(this, 'H5OAuthStartUrl', {
         value: c.h5OAuthStartUrl,
-        description: 'Where an H5 page sends the browser: ?appid=<official account>&scope=snsapi_base|snsapi_userinfo&return_to=<allowed URL>',
+        description:
+          'Where an H5 page sends the browser: ?appid=<official account>&scope=snsapi_base|snsapi_userinfo&return_to=<allowed URL>',
       });
     }
-    new CfnOutput(this, 'TableName', { value: c.table.tableName, description: 'DynamoDB table holding ticket, token, events and audit records' });
+    new CfnOutput(this, 'TableName', {
+      value: c.table.tableName,
+      description: 'DynamoDB table holding ticket, token, events and audit records',
+    });
     new CfnOutput(this, 'KeyArn', { value: c.key.keyArn, description: 'KMS key sealing the ticket, token and event payloads' });
     new CfnOutput(this, 'SecretArn', {
       value: c.secret.secretArn,
@@ -74,7 +84,8 @@ export class WechatComponentStack extends Stack {
     });
     new CfnOutput(this, 'RefresherFunctionName', {
       value: c.tokenRefresher.functionName,
-      description: 'Invoke this name, unqualified, with {"action":"refresh","reason":"operator"} to refresh now, e.g. after fixing the IP allow list',
+      description:
+        'Invoke this name, unqualified, with {"action":"refresh","reason":"operator"} to refresh now, e.g. after fixing the IP allow list',
     });
     if (c.egressIp) {
       new CfnOutput(this, 'EgressIp', {

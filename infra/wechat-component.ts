@@ -20,8 +20,8 @@ import { ComponentTokenRefresher } from './component/component-token-refresher';
 import { validateProps } from './component/validate-props';
 import { PROP_DEFAULTS, type WechatComponentProps } from './wechat-component-props';
 
-export { WechatEgress };
 export type { H5OAuthProps, Throttle, WechatComponentProps };
+export { WechatEgress };
 
 /**
  * Everything a WeChat third-party platform needs to receive its pushes and keep its component_access_token fresh:
@@ -63,13 +63,15 @@ export class WechatComponent extends Construct {
   constructor(scope: Construct, id: string, props: WechatComponentProps) {
     super(scope, id);
     validateProps(props);
-    const appid = (this.componentAppid = props.componentAppid);
+    this.componentAppid = props.componentAppid;
+    const appid = props.componentAppid;
     const removalPolicy = props.removalPolicy ?? PROP_DEFAULTS.removalPolicy;
     const refreshInterval = props.refreshInterval ?? PROP_DEFAULTS.refreshInterval;
     const refreshMargin = props.refreshMargin ?? PROP_DEFAULTS.refreshMargin;
     const metricsNamespace = `WechatComponent/${appid}`;
 
-    this.key = props.key ?? createComponentKey(this, { alias: `alias/wechat-component/${appid}/${Stack.of(this).stackName}`, removalPolicy });
+    this.key =
+      props.key ?? createComponentKey(this, { alias: `alias/wechat-component/${appid}/${Stack.of(this).stackName}`, removalPolicy });
     this.table = props.table ?? createComponentTable(this, { key: this.key, removalPolicy });
     this.secret = props.secret ?? createComponentSecret(this, { componentAppid: appid, key: this.key, removalPolicy });
     const network = createEgressNetwork(this, props.egress ?? WechatEgress.natGateway(), removalPolicy);
@@ -94,7 +96,12 @@ export class WechatComponent extends Construct {
       secret: this.secret,
       ...(reserved !== undefined ? { reservedConcurrentExecutions: reserved } : {}),
     }).function;
-    this.refresher = new ComponentTokenRefresher(this, 'TokenRefresher', { ...shared, secret: this.secret, refreshMargin, ...(network ? { network } : {}) });
+    this.refresher = new ComponentTokenRefresher(this, 'TokenRefresher', {
+      ...shared,
+      secret: this.secret,
+      refreshMargin,
+      ...(network ? { network } : {}),
+    });
     this.tokenRefresher = this.refresher.function;
     this.tokenRefresherReaderAlias = this.refresher.readerAlias;
 

@@ -13,7 +13,12 @@ describe('README', () => {
     const rows = tableAfter('## Errcode policy');
 
     for (const [code, policy] of Object.entries(COMPONENT_TOKEN_ERRCODES)) {
-      const row = rows.find((cells) => cells[0]!.split(',').map((c) => c.trim()).includes(code));
+      const row = rows.find((cells) =>
+        cells[0]!
+          .split(',')
+          .map((c) => c.trim())
+          .includes(code),
+      );
       expect(row, `errcode ${code} has a row`).toBeDefined();
       expect(row![2]!.startsWith(policy.action === 'config' ? 'config' : policy.action), `errcode ${code} action`).toBe(true);
     }
@@ -22,7 +27,11 @@ describe('README', () => {
   it('documents every environment variable the functions read', () => {
     const rows = tableAfter('## Configuration');
 
-    for (const name of Object.values(ENV)) expect(rows.some((cells) => cells[0] === `\`${name}\``), name).toBe(true);
+    for (const name of Object.values(ENV))
+      expect(
+        rows.some((cells) => cells[0] === `\`${name}\``),
+        name,
+      ).toBe(true);
   });
 
   it('gives the two commands a newcomer runs', () => {

@@ -1,12 +1,12 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { ROUTES } from '../../shared/contract';
-import { withObservability } from '../../shared/log/observability';
 import { completeH5OAuth } from '../../shared/h5-oauth/complete-h5-oauth';
 import type { H5OAuthDeps } from '../../shared/h5-oauth/h5-oauth-deps';
 import { H5OAuthError } from '../../shared/h5-oauth/h5-oauth-errors';
 import { allowedOrigins } from '../../shared/h5-oauth/return-to';
 import { endSession, readSession, redeemLoginCode } from '../../shared/h5-oauth/session-api';
 import { startH5OAuth } from '../../shared/h5-oauth/start-h5-oauth';
+import { withObservability } from '../../shared/log/observability';
 import { bindingCookie, corsHeaders, failure, json, noContent, parseCookies, redirect, SESSION_METHODS } from './responses';
 
 const MAX_SESSION_BODY_BYTES = 4096;
@@ -48,7 +48,10 @@ export function makeH5OAuthHandler(deps: H5OAuthDeps) {
       path: ROUTES.h5OAuthCallback,
       name: 'callback',
       handle: async (event) => {
-        const { location } = await completeH5OAuth(deps, { query: event.queryStringParameters ?? {}, cookies: parseCookies(event.cookies) });
+        const { location } = await completeH5OAuth(deps, {
+          query: event.queryStringParameters ?? {},
+          cookies: parseCookies(event.cookies),
+        });
         return redirect(location);
       },
     },
@@ -91,7 +94,11 @@ export function makeH5OAuthHandler(deps: H5OAuthDeps) {
     } catch (err) {
       const code = err instanceof H5OAuthError ? err.code : 'INTERNAL';
       const level = code === 'INTERNAL' ? 'error' : 'warn';
-      deps.logger[level]('h5-oauth request refused', { route: onPath[0]!.name, reason: code, ...(code === 'INTERNAL' ? { error: err } : {}) });
+      deps.logger[level]('h5-oauth request refused', {
+        route: onPath[0]!.name,
+        reason: code,
+        ...(code === 'INTERNAL' ? { error: err } : {}),
+      });
       return failure(err, kindOf(path), cors ?? {}, appUrl);
     }
   });

@@ -1,6 +1,6 @@
 import { createCachedSecret } from '../../shared/config/component-secrets';
 import { loadConfig } from '../../shared/config/load-config';
-import { h5OAuthStores, type H5OAuthDeps } from '../../shared/h5-oauth/h5-oauth-deps';
+import { type H5OAuthDeps, h5OAuthStores } from '../../shared/h5-oauth/h5-oauth-deps';
 import { parseReturnToRules } from '../../shared/h5-oauth/return-to';
 import { createSessionTokens, sessionSigningKeyFrom } from '../../shared/h5-oauth/session-token';
 import { createLogger, createMetrics } from '../../shared/log/observability';
@@ -18,15 +18,31 @@ const REPLAY_WINDOW_MS = 300_000;
 export function createH5OAuthDepsFromEnv(options: RuntimeOptions = {}): H5OAuthDeps {
   const config = loadConfig(
     [
-      'componentAppid', 'tableName', 'kmsKeyId', 'refresherFunction', 'apiBase', 'apiTimeoutMs', 'apiMaxAttempts', 'openBase',
-      'authorizerAppids', 'h5OAuthSessionSecretArn', 'h5OAuthCallbackUrl', 'h5OAuthAllowedReturnTo', 'h5OAuthCookieBinding',
-      'h5OAuthStateTtlSec', 'h5OAuthLoginCodeTtlSec', 'h5OAuthSessionTtlSec',
+      'componentAppid',
+      'tableName',
+      'kmsKeyId',
+      'refresherFunction',
+      'apiBase',
+      'apiTimeoutMs',
+      'apiMaxAttempts',
+      'openBase',
+      'authorizerAppids',
+      'h5OAuthSessionSecretArn',
+      'h5OAuthCallbackUrl',
+      'h5OAuthAllowedReturnTo',
+      'h5OAuthCookieBinding',
+      'h5OAuthStateTtlSec',
+      'h5OAuthLoginCodeTtlSec',
+      'h5OAuthSessionTtlSec',
     ],
     options.env,
   );
   const { componentAppid } = config;
   const { now, sleep, clients, stores } = createComponentRuntime(config, options, { loginCodeTtlMs: config.h5OAuthLoginCodeTtlSec * 1000 });
-  const readSigningKey = createCachedSecret({ secretArn: config.h5OAuthSessionSecretArn, client: clients.secretsManager, now }, sessionSigningKeyFrom);
+  const readSigningKey = createCachedSecret(
+    { secretArn: config.h5OAuthSessionSecretArn, client: clients.secretsManager, now },
+    sessionSigningKeyFrom,
+  );
   return {
     componentAppid,
     callbackUrl: config.h5OAuthCallbackUrl,
@@ -40,8 +56,11 @@ export function createH5OAuthDepsFromEnv(options: RuntimeOptions = {}): H5OAuthD
       now,
       sleep,
     }),
-    sns: createSnsApi(createWechatHttp({ baseUrl: config.apiBase, timeoutMs: config.apiTimeoutMs, maxAttempts: config.apiMaxAttempts, sleep })),
-    getSessionTokens: async () => createSessionTokens({ signingKey: await readSigningKey(), componentAppid, ttlSec: config.h5OAuthSessionTtlSec, now }),
+    sns: createSnsApi(
+      createWechatHttp({ baseUrl: config.apiBase, timeoutMs: config.apiTimeoutMs, maxAttempts: config.apiMaxAttempts, sleep }),
+    ),
+    getSessionTokens: async () =>
+      createSessionTokens({ signingKey: await readSigningKey(), componentAppid, ttlSec: config.h5OAuthSessionTtlSec, now }),
     cookieBinding: config.h5OAuthCookieBinding === 'on',
     stateTtlMs: config.h5OAuthStateTtlSec * 1000,
     replayWindowMs: REPLAY_WINDOW_MS,

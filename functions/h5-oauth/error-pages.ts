@@ -18,7 +18,11 @@ export const FAILURES: Record<H5OAuthErrorCode | 'INTERNAL', PageText> = {
   },
   UNKNOWN_STATE: { status: 400, zh: '登录请求无效或已过期。', en: 'The sign-in request is unknown or has expired.' },
   STATE_EXPIRED: { status: 400, zh: '登录请求已过期。', en: 'The sign-in request has expired.' },
-  COOKIE_MISSING: { status: 400, zh: '无法确认是同一浏览器发起的登录（缺少 Cookie）。', en: 'This browser did not start this sign-in (cookie missing).' },
+  COOKIE_MISSING: {
+    status: 400,
+    zh: '无法确认是同一浏览器发起的登录（缺少 Cookie）。',
+    en: 'This browser did not start this sign-in (cookie missing).',
+  },
   COOKIE_MISMATCH: { status: 400, zh: '登录由另一个浏览器发起。', en: 'This sign-in was started in another browser.' },
   REPLAYED_ELSEWHERE: { status: 400, zh: '该登录链接已被使用。', en: 'This sign-in link has already been used.' },
   APPID_MISMATCH: { status: 400, zh: '回调来自另一个公众号。', en: 'The callback belongs to another official account.' },
@@ -34,7 +38,11 @@ export const FAILURES: Record<H5OAuthErrorCode | 'INTERNAL', PageText> = {
   },
   SESSION_INVALID: { status: 401, zh: '会话无效或已过期。', en: 'The session is invalid or has expired.' },
   SESSION_REVOKED: { status: 401, zh: '会话已退出登录。', en: 'The session was ended by signing out.' },
-  AUTHORIZER_REVOKED: { status: 401, zh: '该公众号已取消对本平台的授权，会话失效。', en: 'The official account has revoked this platform; the session has ended.' },
+  AUTHORIZER_REVOKED: {
+    status: 401,
+    zh: '该公众号已取消对本平台的授权，会话失效。',
+    en: 'The official account has revoked this platform; the session has ended.',
+  },
   ORIGIN_NOT_ALLOWED: { status: 403, zh: '来源不被允许。', en: 'This origin is not allowed.' },
   INTERNAL: { status: 500, zh: '服务暂时出错，请稍后重试。', en: 'Something went wrong on our side. Please try again.' },
 };

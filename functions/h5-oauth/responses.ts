@@ -14,14 +14,23 @@ export function noContent(headers: Record<string, string> = {}): APIGatewayProxy
 }
 
 export function json(statusCode: number, body: unknown, headers: Record<string, string> = {}): APIGatewayProxyStructuredResultV2 {
-  return { statusCode, headers: { ...NO_STORE, 'content-type': 'application/json; charset=utf-8', ...headers }, body: JSON.stringify(body) };
+  return {
+    statusCode,
+    headers: { ...NO_STORE, 'content-type': 'application/json; charset=utf-8', ...headers },
+    body: JSON.stringify(body),
+  };
 }
 
 /**
  * The one place a failure becomes a response: an HTML page for browser routes, JSON for the session API. `appUrl` is
  * the page's retry link when the error names no sign-in to repeat.
  */
-export function failure(err: unknown, kind: 'page' | 'json', headers: Record<string, string> = {}, appUrl?: string): APIGatewayProxyStructuredResultV2 {
+export function failure(
+  err: unknown,
+  kind: 'page' | 'json',
+  headers: Record<string, string> = {},
+  appUrl?: string,
+): APIGatewayProxyStructuredResultV2 {
   const code = err instanceof H5OAuthError ? err.code : 'INTERNAL';
   const { status, en } = FAILURES[code];
   if (kind === 'json') {
@@ -35,7 +44,8 @@ export function failure(err: unknown, kind: 'page' | 'json', headers: Record<str
       ...NO_STORE,
       ...headers,
       'content-type': 'text/html; charset=utf-8',
-      'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+      'content-security-policy':
+        "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
     },
     body: renderErrorPage(code, err instanceof H5OAuthError ? err.retryUrl : undefined, appUrl),
   };

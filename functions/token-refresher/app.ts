@@ -1,8 +1,14 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import { withObservability } from '../../shared/log/observability';
-import { refreshComponentToken, type RefresherDeps } from '../../shared/token/refresh-component-token';
-import { invocationQualifier, mayAskFor, parseRefreshEvent, refusedReasonMessage, type RefreshOutcome } from '../../shared/token/refresh-request';
+import { type RefresherDeps, refreshComponentToken } from '../../shared/token/refresh-component-token';
+import {
+  invocationQualifier,
+  mayAskFor,
+  parseRefreshEvent,
+  type RefreshOutcome,
+  refusedReasonMessage,
+} from '../../shared/token/refresh-request';
 
 /**
  * Runs on the EventBridge schedule and when a token reader invokes it (through the `reader` alias). Returns the

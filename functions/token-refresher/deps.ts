@@ -8,10 +8,22 @@ import { createComponentApi } from '../../shared/wechat/component-api';
 /** Production wiring from the environment; fails at cold start naming every bad variable. */
 export function createRefresherDepsFromEnv(options: RuntimeOptions = {}): RefresherDeps {
   const config = loadConfig(
-    ['componentAppid', 'secretArn', 'tableName', 'kmsKeyId', 'apiBase', 'apiTimeoutMs', 'apiMaxAttempts', 'refreshMarginSec', 'refreshLeaseSec'],
+    [
+      'componentAppid',
+      'secretArn',
+      'tableName',
+      'kmsKeyId',
+      'apiBase',
+      'apiTimeoutMs',
+      'apiMaxAttempts',
+      'refreshMarginSec',
+      'refreshLeaseSec',
+    ],
     options.env,
   );
-  const { now, sleep, stores, componentSecrets } = createComponentRuntime(config, options, { leaseDurationMs: config.refreshLeaseSec * 1000 });
+  const { now, sleep, stores, componentSecrets } = createComponentRuntime(config, options, {
+    leaseDurationMs: config.refreshLeaseSec * 1000,
+  });
   return {
     componentAppid: config.componentAppid,
     tokens: stores.tokens,

@@ -29,7 +29,10 @@ const FIVE_MINUTES = Duration.minutes(5);
  * with the `service` dimension set to the function's service name.
  */
 export class ComponentAlarms extends Construct {
-  readonly alarms: Record<'ticketAge' | 'tokenLifetime' | 'refresherErrors' | 'wechatRefusals' | 'receiver5xx' | 'scheduleDeadLetters', cloudwatch.Alarm> & {
+  readonly alarms: Record<
+    'ticketAge' | 'tokenLifetime' | 'refresherErrors' | 'wechatRefusals' | 'receiver5xx' | 'scheduleDeadLetters',
+    cloudwatch.Alarm
+  > & {
     h5OAuthErrors?: cloudwatch.Alarm;
   };
   readonly dashboard: cloudwatch.Dashboard;
@@ -46,7 +49,10 @@ export class ComponentAlarms extends Construct {
     const tokenRemaining = metric('token-refresher', 'TokenRemainingSeconds', 'Minimum', gaugePeriod);
     const refusals = new cloudwatch.MathExpression({
       expression: 'FILL(config, 0) + FILL(quota, 0)',
-      usingMetrics: { config: metric('token-refresher', 'WechatConfigErrors', 'Sum'), quota: metric('token-refresher', 'WechatQuotaExhausted', 'Sum') },
+      usingMetrics: {
+        config: metric('token-refresher', 'WechatConfigErrors', 'Sum'),
+        quota: metric('token-refresher', 'WechatQuotaExhausted', 'Sum'),
+      },
       period: FIVE_MINUTES,
       label: 'WeChat refused: config or quota',
     });
@@ -61,7 +67,8 @@ export class ComponentAlarms extends Construct {
     this.alarms = {
       // Missing data breaches: no gauge means no refresher run or no ticket ever stored.
       ticketAge: new cloudwatch.Alarm(this, 'TicketAge', {
-        alarmDescription: 'No new component_verify_ticket for 30 minutes: WeChat stopped pushing or the receiver refuses its pushes. Check "push rejected" logs and the event receive URL.',
+        alarmDescription:
+          'No new component_verify_ticket for 30 minutes: WeChat stopped pushing or the receiver refuses its pushes. Check "push rejected" logs and the event receive URL.',
         metric: ticketAge,
         threshold: 1800,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
@@ -69,7 +76,8 @@ export class ComponentAlarms extends Construct {
         treatMissingData: cloudwatch.TreatMissingData.BREACHING,
       }),
       tokenLifetime: new cloudwatch.Alarm(this, 'TokenLifetime', {
-        alarmDescription: 'The component_access_token expires within the refresh margin: refreshes are failing. See the refresher errcode logs.',
+        alarmDescription:
+          'The component_access_token expires within the refresh margin: refreshes are failing. See the refresher errcode logs.',
         metric: tokenRemaining,
         threshold: props.refreshMargin.toSeconds(),
         comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
@@ -86,7 +94,8 @@ export class ComponentAlarms extends Construct {
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       }),
       wechatRefusals: new cloudwatch.Alarm(this, 'WechatRefusals', {
-        alarmDescription: 'WeChat refused api_component_token with a configuration or quota errcode (61004, 40125, 41004, 61011, 45009). See the README errcode table.',
+        alarmDescription:
+          'WeChat refused api_component_token with a configuration or quota errcode (61004, 40125, 41004, 61011, 45009). See the README errcode table.',
         metric: refusals,
         threshold: 1,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
@@ -155,7 +164,9 @@ export class ComponentAlarms extends Construct {
           new cloudwatch.GraphWidget({ title: 'HTTP API 5xx', left: [receiver5xx] }),
           new cloudwatch.GraphWidget({
             title: 'Lambda errors',
-            left: [props.refresher, props.pushReceiver, ...(props.h5OAuthFunction ? [props.h5OAuthFunction] : [])].map((fn) => fn.metricErrors({ period: FIVE_MINUTES })),
+            left: [props.refresher, props.pushReceiver, ...(props.h5OAuthFunction ? [props.h5OAuthFunction] : [])].map((fn) =>
+              fn.metricErrors({ period: FIVE_MINUTES }),
+            ),
           }),
         ],
       ],

@@ -1,4 +1,4 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
+import type { RemovalPolicy } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -63,7 +63,10 @@ export function createEgressNetwork(scope: Construct, egress: WechatEgress, remo
       ],
     });
     const flowLogs = new logs.LogGroup(network, 'FlowLogs', { retention: logs.RetentionDays.ONE_MONTH, removalPolicy });
-    created.addFlowLog('FlowLog', { destination: ec2.FlowLogDestination.toCloudWatchLogs(flowLogs), trafficType: ec2.FlowLogTrafficType.REJECT });
+    created.addFlowLog('FlowLog', {
+      destination: ec2.FlowLogDestination.toCloudWatchLogs(flowLogs),
+      trafficType: ec2.FlowLogTrafficType.REJECT,
+    });
     // DynamoDB traffic stays inside AWS and off the NAT gateway's per-GB bill.
     created.addGatewayEndpoint('DynamoDb', { service: ec2.GatewayVpcEndpointAwsService.DYNAMODB });
     vpc = created;
@@ -75,7 +78,11 @@ export function createEgressNetwork(scope: Construct, egress: WechatEgress, remo
     egressIp = egress.existing!.egressIp;
   }
   // HTTPS out (WeChat and AWS APIs), nothing in.
-  const securityGroup = new ec2.SecurityGroup(network, 'SecurityGroup', { vpc, allowAllOutbound: false, description: 'WeChat component functions: HTTPS out only' });
+  const securityGroup = new ec2.SecurityGroup(network, 'SecurityGroup', {
+    vpc,
+    allowAllOutbound: false,
+    description: 'WeChat component functions: HTTPS out only',
+  });
   securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS to WeChat and AWS APIs');
   return { vpc, subnets, securityGroup, ...(egressIp ? { egressIp } : {}) };
 }

@@ -8,7 +8,7 @@ import type { Construct } from 'constructs';
 import { ENV, partitionPattern, ROUTES } from '../../shared/contract';
 import { nagAcknowledgements } from '../nag-acknowledgements';
 import type { EgressNetwork } from './component-egress';
-import { ComponentFunction, handlerEntry, type HandlerProps } from './component-function';
+import { ComponentFunction, type HandlerProps, handlerEntry } from './component-function';
 import { DirectKeyUse } from './component-key';
 import { grantSecretValue } from './component-secret';
 import { grantItems } from './component-table';
@@ -77,7 +77,12 @@ export class ComponentH5OAuth extends ComponentFunction {
     props.configureTokenReader(this.function);
     grantSecretValue(this.sessionSecret, this.role);
     grantItems(table, this.role, ['GetItem'], [partitionPattern('authorizers', appid)]);
-    grantItems(table, this.role, ['GetItem', 'PutItem', 'UpdateItem'], [partitionPattern('h5OAuthStates', appid), partitionPattern('users', appid)]);
+    grantItems(
+      table,
+      this.role,
+      ['GetItem', 'PutItem', 'UpdateItem'],
+      [partitionPattern('h5OAuthStates', appid), partitionPattern('users', appid)],
+    );
     grantItems(table, this.role, ['PutItem', 'DeleteItem'], [partitionPattern('loginCodes', appid)]);
     // Logout writes a session's jti, every session read checks it; nothing ever updates or deletes one.
     grantItems(table, this.role, ['GetItem', 'PutItem'], [partitionPattern('revokedSessions', appid)]);

@@ -1,20 +1,37 @@
-import { RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { type RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import type { SealPurpose } from '../../shared/contract';
 
-
 const ADMIN_ACTIONS = [
-  'kms:Create*', 'kms:Describe*', 'kms:Enable*', 'kms:List*', 'kms:Put*', 'kms:Update*', 'kms:Revoke*',
-  'kms:Disable*', 'kms:Get*', 'kms:Delete*', 'kms:TagResource', 'kms:UntagResource',
-  'kms:ScheduleKeyDeletion', 'kms:CancelKeyDeletion', 'kms:RotateKeyOnDemand',
+  'kms:Create*',
+  'kms:Describe*',
+  'kms:Enable*',
+  'kms:List*',
+  'kms:Put*',
+  'kms:Update*',
+  'kms:Revoke*',
+  'kms:Disable*',
+  'kms:Get*',
+  'kms:Delete*',
+  'kms:TagResource',
+  'kms:UntagResource',
+  'kms:ScheduleKeyDeletion',
+  'kms:CancelKeyDeletion',
+  'kms:RotateKeyOnDemand',
 ];
 
 /** What DynamoDB and Secrets Manager ask of a caller's key permissions (as Table.grantReadWriteData does), spelled out. */
 export const VIA_SERVICE_ACTIONS = [
-  'kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:ReEncryptFrom', 'kms:ReEncryptTo',
-  'kms:GenerateDataKey', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:CreateGrant',
+  'kms:Decrypt',
+  'kms:DescribeKey',
+  'kms:Encrypt',
+  'kms:ReEncryptFrom',
+  'kms:ReEncryptTo',
+  'kms:GenerateDataKey',
+  'kms:GenerateDataKeyWithoutPlaintext',
+  'kms:CreateGrant',
 ];
 
 /**
@@ -92,7 +109,12 @@ export class DirectKeyUse {
 }
 
 /** The key permissions DynamoDB (or Secrets Manager) needs from a caller, usable only through that service. */
-export function grantKeyViaService(key: kms.IKey, grantee: iam.IGrantable, service: 'dynamodb' | 'secretsmanager', actions: string[]): iam.Grant {
+export function grantKeyViaService(
+  key: kms.IKey,
+  grantee: iam.IGrantable,
+  service: 'dynamodb' | 'secretsmanager',
+  actions: string[],
+): iam.Grant {
   const stack = Stack.of(key);
   return iam.Grant.addToPrincipal({
     grantee,

@@ -2,7 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { ENV, partitionPattern } from '../../shared/contract';
-import { ComponentFunction, handlerEntry, type HandlerProps } from './component-function';
+import { ComponentFunction, type HandlerProps, handlerEntry } from './component-function';
 import { DirectKeyUse } from './component-key';
 import { grantSecretValue } from './component-secret';
 import { grantItems } from './component-table';
@@ -33,7 +33,12 @@ export class ComponentPushReceiver extends ComponentFunction {
     grantSecretValue(props.secret, this.role);
     // Each partition gets only the actions its items need (README "Table design"): tickets, events and audit records
     // are put, authorizer status is updated; the token and the refresher's state are out of reach.
-    grantItems(table, this.role, ['PutItem'], [partitionPattern('ticket', appid), partitionPattern('events', appid), partitionPattern('audit', appid)]);
+    grantItems(
+      table,
+      this.role,
+      ['PutItem'],
+      [partitionPattern('ticket', appid), partitionPattern('events', appid), partitionPattern('audit', appid)],
+    );
     grantItems(table, this.role, ['UpdateItem'], [partitionPattern('authorizers', appid)]);
     keyUse.grant(this.role, 'kms:Encrypt', ['component_verify_ticket']);
     // Event payloads can exceed what KMS Encrypt takes (4 KiB): they are envelope-sealed with a data key per payload.

@@ -7,7 +7,10 @@ import { nagAcknowledgements } from '../nag-acknowledgements';
 import { grantKeyViaService } from './component-key';
 
 /** The component secret, JSON `{"appsecret","token","encodingAesKey"}`, encrypted with the component key. */
-export function createComponentSecret(scope: Construct, input: { componentAppid: string; key: kms.IKey; removalPolicy: RemovalPolicy }): secretsmanager.Secret {
+export function createComponentSecret(
+  scope: Construct,
+  input: { componentAppid: string; key: kms.IKey; removalPolicy: RemovalPolicy },
+): secretsmanager.Secret {
   const secret = new secretsmanager.Secret(scope, 'Secret', {
     description: `WeChat component ${input.componentAppid}: appsecret, message token and EncodingAESKey (JSON). Fill in appsecret and token.`,
     encryptionKey: input.key,

@@ -35,14 +35,21 @@ export function tableLayoutProblems(table: dynamodb.ITable): string[] {
   if (!(resource instanceof dynamodb.CfnTable || resource instanceof dynamodb.CfnGlobalTable)) return [];
   const resolve = (value: unknown) => Stack.of(resource).resolve(value) as unknown;
   const keys = (resolve(resource.keySchema) ?? []) as KeySchema;
-  const types = new Map(((resolve(resource.attributeDefinitions) ?? []) as AttributeDefinitions).map((a) => [a.attributeName, a.attributeType]));
+  const types = new Map(
+    ((resolve(resource.attributeDefinitions) ?? []) as AttributeDefinitions).map((a) => [a.attributeName, a.attributeType]),
+  );
   const ttl = resolve(resource.timeToLiveSpecification) as { attributeName?: string; enabled?: boolean } | undefined;
   const problems: string[] = [];
-  for (const [keyType, name] of [['HASH', LAYOUT.partitionKey], ['RANGE', LAYOUT.sortKey]] as const) {
+  for (const [keyType, name] of [
+    ['HASH', LAYOUT.partitionKey],
+    ['RANGE', LAYOUT.sortKey],
+  ] as const) {
     const key = keys.find((k) => k.keyType === keyType);
-    if (key?.attributeName !== name || types.get(name) !== 'S') problems.push(`its ${keyType === 'HASH' ? 'partition' : 'sort'} key must be the string '${name}'`);
+    if (key?.attributeName !== name || types.get(name) !== 'S')
+      problems.push(`its ${keyType === 'HASH' ? 'partition' : 'sort'} key must be the string '${name}'`);
   }
-  if (ttl?.attributeName !== LAYOUT.ttl || ttl.enabled !== true) problems.push(`it must expire items on the '${LAYOUT.ttl}' attribute (timeToLiveAttribute)`);
+  if (ttl?.attributeName !== LAYOUT.ttl || ttl.enabled !== true)
+    problems.push(`it must expire items on the '${LAYOUT.ttl}' attribute (timeToLiveAttribute)`);
   return problems;
 }
 

@@ -5,7 +5,7 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { ENV, partitionPattern, REFRESHER_READER_ALIAS } from '../../shared/contract';
 import type { EgressNetwork } from './component-egress';
-import { ComponentFunction, handlerEntry, type HandlerProps } from './component-function';
+import { ComponentFunction, type HandlerProps, handlerEntry } from './component-function';
 import { DirectKeyUse } from './component-key';
 import { grantSecretValue } from './component-secret';
 import { grantItems } from './component-table';

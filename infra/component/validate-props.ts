@@ -22,7 +22,8 @@ function fail(message: string): never {
  * the alarms need its value here.
  */
 export function validateProps(props: WechatComponentProps): void {
-  if (known(props.componentAppid) && !APPID_PATTERN.test(props.componentAppid)) fail('componentAppid must look like wx followed by 16 letters or digits');
+  if (known(props.componentAppid) && !APPID_PATTERN.test(props.componentAppid))
+    fail('componentAppid must look like wx followed by 16 letters or digits');
   validateRefreshTiming(props.refreshInterval ?? PROP_DEFAULTS.refreshInterval, props.refreshMargin ?? PROP_DEFAULTS.refreshMargin);
   validateThrottles(props.throttle ?? PROP_DEFAULTS.throttle, props.pushThrottle ?? PROP_DEFAULTS.pushThrottle);
   const reserved = props.pushReceiverReservedConcurrency;
@@ -54,22 +55,30 @@ function validateRefreshTiming(interval: Duration, margin: Duration): void {
   }
   if (margin.isUnresolved()) {
     // The refresher and the token-lifetime alarm take seconds, and CloudFormation cannot multiply a parameter.
-    if (margin.unitLabel() !== 'seconds') fail('refreshMargin from a token must be given in seconds: Duration.seconds(param.valueAsNumber)');
+    if (margin.unitLabel() !== 'seconds')
+      fail('refreshMargin from a token must be given in seconds: Duration.seconds(param.valueAsNumber)');
     return;
   }
-  if (margin.toSeconds() <= interval.toSeconds()) fail('refreshMargin must be longer than refreshInterval, or a token can expire between two runs');
+  if (margin.toSeconds() <= interval.toSeconds())
+    fail('refreshMargin must be longer than refreshInterval, or a token can expire between two runs');
   if (margin.toSeconds() >= 7200) fail('refreshMargin must be shorter than the token lifetime (2 hours)');
 }
 
 function validateThrottles(throttle: Throttle, pushThrottle: Throttle): void {
-  for (const [name, { rateLimit, burstLimit }] of [['throttle', throttle], ['pushThrottle', pushThrottle]] as const) {
-    if (known(rateLimit) && !(Number.isFinite(rateLimit) && rateLimit > 0)) fail(`${name}.rateLimit must be a positive number of requests per second`);
+  for (const [name, { rateLimit, burstLimit }] of [
+    ['throttle', throttle],
+    ['pushThrottle', pushThrottle],
+  ] as const) {
+    if (known(rateLimit) && !(Number.isFinite(rateLimit) && rateLimit > 0))
+      fail(`${name}.rateLimit must be a positive number of requests per second`);
     if (known(burstLimit) && !(Number.isInteger(burstLimit) && burstLimit > 0)) fail(`${name}.burstLimit must be a positive whole number`);
   }
   // Each limit is compared when both sides of it are known.
   const below = (limit: keyof Throttle) => known(throttle[limit]) && known(pushThrottle[limit]) && !(pushThrottle[limit] > throttle[limit]);
   if (below('rateLimit') || below('burstLimit')) {
-    fail('pushThrottle must be above throttle in both rateLimit and burstLimit, so traffic on the sign-in routes cannot crowd out WeChat’s pushes');
+    fail(
+      'pushThrottle must be above throttle in both rateLimit and burstLimit, so traffic on the sign-in routes cannot crowd out WeChat’s pushes',
+    );
   }
 }
 

@@ -20,12 +20,7 @@ export async function readBody(req: IncomingMessage, maxBytes = MAX_REQUEST_BYTE
 }
 
 /** Writes a complete response; `body` may be omitted for 202/204 answers. */
-export function sendResponse(
-  res: ServerResponse,
-  status: number,
-  headers: Record<string, string>,
-  body?: string | Buffer,
-): void {
+export function sendResponse(res: ServerResponse, status: number, headers: Record<string, string>, body?: string | Buffer): void {
   const payload = body ?? '';
   res.writeHead(status, { ...headers, 'content-length': String(Buffer.byteLength(payload)) });
   res.end(payload);

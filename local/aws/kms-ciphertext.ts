@@ -28,12 +28,7 @@ export function encodeEncryptionContext(context: Readonly<Record<string, string>
 }
 
 /** Encrypts `plaintext` under `keyMaterial` (32 bytes), binding `keyId` and `context`, into a CiphertextBlob. */
-export function sealCiphertext(
-  keyMaterial: Buffer,
-  keyId: string,
-  plaintext: Buffer,
-  context: Readonly<Record<string, string>>,
-): Buffer {
+export function sealCiphertext(keyMaterial: Buffer, keyId: string, plaintext: Buffer, context: Readonly<Record<string, string>>): Buffer {
   if (!KEY_ID_PATTERN.test(keyId)) {
     throw new RangeError('keyId must be a lowercase UUID');
   }
@@ -55,11 +50,7 @@ export function readCiphertextKeyId(blob: Buffer): string | undefined {
 }
 
 /** Decrypts a blob; undefined when it is malformed, tampered with, or the context differs from the one sealed. */
-export function openCiphertext(
-  keyMaterial: Buffer,
-  blob: Buffer,
-  context: Readonly<Record<string, string>>,
-): Buffer | undefined {
+export function openCiphertext(keyMaterial: Buffer, blob: Buffer, context: Readonly<Record<string, string>>): Buffer | undefined {
   if (readCiphertextKeyId(blob) === undefined) {
     return undefined;
   }

@@ -1,11 +1,11 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RequestHooks } from './aws-json-server';
 import { AwsServiceError, toAwsServiceError } from './aws-service-error';
 import { readBody, sendResponse } from './http-io';
-import { sendRestJsonError } from './rest-json-error';
 import { createLambdaContext, type LambdaLikeContext } from './lambda-context';
 import { parseFunctionName } from './lambda-function-name';
+import { sendRestJsonError } from './rest-json-error';
 
 /** A function body the stand-in can run; the event is the JSON the caller sent. */
 export type LocalLambdaHandler<TEvent = unknown> = (event: TEvent, context: LambdaLikeContext) => Promise<unknown>;
@@ -49,11 +49,7 @@ export class LambdaStandin {
   }
 
   /** Registers (or replaces) the handler behind function `name` and returns its unqualified ARN. */
-  registerFunction<TEvent = unknown>(
-    name: string,
-    handler: LocalLambdaHandler<TEvent>,
-    options: RegisterFunctionOptions = {},
-  ): string {
+  registerFunction<TEvent = unknown>(name: string, handler: LocalLambdaHandler<TEvent>, options: RegisterFunctionOptions = {}): string {
     if (!FUNCTION_NAME.test(name)) {
       throw new RangeError('name must be 1-64 letters, digits, hyphens or underscores');
     }

@@ -23,7 +23,10 @@ export function toApiGatewayEvent(req: IncomingMessage, body: Buffer, routeKey: 
   for (const [key, values] of Object.entries(req.headersDistinct)) {
     if (values !== undefined && key !== 'cookie') headers[key] = values.join(',');
   }
-  const cookies = (req.headers.cookie ?? '').split(';').map((c) => c.trim()).filter(Boolean);
+  const cookies = (req.headers.cookie ?? '')
+    .split(';')
+    .map((c) => c.trim())
+    .filter(Boolean);
   const contentType = req.headers['content-type'] ?? '';
   const isText = body.length === 0 || TEXT_TYPES.test(contentType);
 
@@ -68,5 +71,9 @@ export function fromApiGatewayResult(result: APIGatewayProxyStructuredResultV2):
   for (const [key, value] of Object.entries(result.headers ?? {})) headers[key.toLowerCase()] = String(value);
   if (result.cookies?.length) headers['set-cookie'] = result.cookies;
   const raw = result.body ?? '';
-  return { status: result.statusCode ?? 200, headers, body: result.isBase64Encoded ? Buffer.from(raw, 'base64') : Buffer.from(raw, 'utf8') };
+  return {
+    status: result.statusCode ?? 200,
+    headers,
+    body: result.isBase64Encoded ? Buffer.from(raw, 'base64') : Buffer.from(raw, 'utf8'),
+  };
 }

@@ -46,7 +46,12 @@ export async function startHttpGateway(input: {
       });
       let result: APIGatewayProxyStructuredResultV2 | null;
       if (route) {
-        const context = createLambdaContext({ functionName: route.functionName, invokedFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:${route.functionName}`, timeoutMs: 30_000, now });
+        const context = createLambdaContext({
+          functionName: route.functionName,
+          invokedFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:${route.functionName}`,
+          timeoutMs: 30_000,
+          now,
+        });
         result = await route.handler(toApiGatewayEvent(req, body, route.routeKey, now()), context);
       } else {
         result = (await input.extra?.(req)) ?? { statusCode: 404, headers: { 'content-type': 'text/plain' }, body: 'not found' };

@@ -1,8 +1,14 @@
-import { APPID_PATTERN } from '../../shared/contract';
 import { findSecretProblems } from '../../shared/config/component-secrets';
-import { readSimEnv } from '../wechat-sim/cli-config';
+import { APPID_PATTERN } from '../../shared/contract';
 import { parseReturnToRules } from '../../shared/h5-oauth/return-to';
-import { TEST_AUTHORIZER_APPID, TEST_COMPONENT_APPID, TEST_COMPONENT_APPSECRET, TEST_ENCODING_AES_KEY, TEST_MESSAGE_TOKEN } from '../wechat-sim/defaults';
+import { readSimEnv } from '../wechat-sim/cli-config';
+import {
+  TEST_AUTHORIZER_APPID,
+  TEST_COMPONENT_APPID,
+  TEST_COMPONENT_APPSECRET,
+  TEST_ENCODING_AES_KEY,
+  TEST_MESSAGE_TOKEN,
+} from '../wechat-sim/defaults';
 import type { WechatSimOptions } from '../wechat-sim/types';
 
 export interface LocalConfig {
@@ -56,7 +62,8 @@ export function readLocalConfig(env: NodeJS.ProcessEnv = process.env): LocalConf
   );
   if (sim && sim.port === port && port !== 0) problems.push('SIM_PORT must differ from PORT');
   const authorizerAppids = splitList(env.WECHAT_AUTHORIZER_APPIDS) ?? [TEST_AUTHORIZER_APPID];
-  if (authorizerAppids.some((appid) => !APPID_PATTERN.test(appid))) problems.push('WECHAT_AUTHORIZER_APPIDS must be appids (wx + 16 letters or digits), comma-separated');
+  if (authorizerAppids.some((appid) => !APPID_PATTERN.test(appid)))
+    problems.push('WECHAT_AUTHORIZER_APPIDS must be appids (wx + 16 letters or digits), comma-separated');
   const allowedReturnTo = splitList(env.WECHAT_H5_OAUTH_ALLOWED_RETURN_TO);
   if (allowedReturnTo) {
     try {
@@ -70,14 +77,29 @@ export function readLocalConfig(env: NodeJS.ProcessEnv = process.env): LocalConf
   const apiBase = env.WECHAT_API_BASE?.trim() || null;
   if (apiBase && !/^https?:\/\/[^\s]+$/.test(apiBase)) problems.push('WECHAT_API_BASE must be an http(s) URL');
   if (problems.length > 0 || !sim) throw new LocalConfigError(problems);
-  const usingTestDefaults = ['WECHAT_COMPONENT_APPID', 'WECHAT_COMPONENT_APPSECRET', 'WECHAT_COMPONENT_TOKEN', 'WECHAT_COMPONENT_ENCODING_AES_KEY'].every(
-    (name) => !env[name]?.trim(),
-  );
-  return { port, sim, apiBase, refreshIntervalSec, usingTestDefaults, authorizerAppids, allowedReturnTo, cookieBinding: cookieBinding !== 'off' };
+  const usingTestDefaults = [
+    'WECHAT_COMPONENT_APPID',
+    'WECHAT_COMPONENT_APPSECRET',
+    'WECHAT_COMPONENT_TOKEN',
+    'WECHAT_COMPONENT_ENCODING_AES_KEY',
+  ].every((name) => !env[name]?.trim());
+  return {
+    port,
+    sim,
+    apiBase,
+    refreshIntervalSec,
+    usingTestDefaults,
+    authorizerAppids,
+    allowedReturnTo,
+    cookieBinding: cookieBinding !== 'off',
+  };
 }
 
 function splitList(value: string | undefined): string[] | null {
-  const entries = (value ?? '').split(',').map((entry) => entry.trim()).filter(Boolean);
+  const entries = (value ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
   return entries.length > 0 ? entries : null;
 }
 

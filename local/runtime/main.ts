@@ -2,8 +2,8 @@
  * `npm start`: the whole service on this machine, on embedded defaults. Ctrl-C stops everything.
  */
 import { ROUTES } from '../../shared/contract';
+import { type LocalConfig, LocalConfigError, readLocalConfig } from './local-config';
 import { LOCAL_TABLE, startLocalSystem } from './start-local-system';
-import { LocalConfigError, readLocalConfig, type LocalConfig } from './local-config';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 process.env.POWERTOOLS_LOG_LEVEL ??= 'INFO';

@@ -1,11 +1,11 @@
 import { SERVICE_TABLE } from './service-table';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
-import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { KMSClient } from '@aws-sdk/client-kms';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { makeH5OAuthHandler } from '../../functions/h5-oauth/app';
 import { createH5OAuthDepsFromEnv } from '../../functions/h5-oauth/deps';
 import { makePushReceiverHandler } from '../../functions/push-receiver/app';
@@ -13,8 +13,9 @@ import { createPushDepsFromEnv } from '../../functions/push-receiver/deps';
 import { makeTokenRefresherHandler } from '../../functions/token-refresher/app';
 import { createRefresherDepsFromEnv } from '../../functions/token-refresher/deps';
 import { ENV, REFRESHER_READER_ALIAS, ROUTES } from '../../shared/contract';
+import { fingerprint } from '../../shared/crypto/digests';
+import { type ComponentHealth, readComponentHealth } from '../../shared/health/component-health';
 import type { RuntimeOptions } from '../../shared/runtime/runtime-options';
-import { readComponentHealth, type ComponentHealth } from '../../shared/health/component-health';
 import { createComponentStores } from '../../shared/store/component-stores';
 import { createDocumentClient } from '../../shared/store/document-client';
 import { createComponentTokenReaderFromEnv } from '../../shared/token';
@@ -22,9 +23,8 @@ import type { RefreshOutcome } from '../../shared/token/refresh-request';
 import { startLocalAws } from '../aws/local-aws';
 import { startWechatSim } from '../wechat-sim/server';
 import { renderDemoPage } from './demo-page';
-import { startHttpGateway, type GatewayRoute } from './http-gateway';
+import { type GatewayRoute, startHttpGateway } from './http-gateway';
 import type { LocalConfig } from './local-config';
-import { fingerprint } from '../../shared/crypto/digests';
 
 export const LOCAL_TABLE = 'wechat-component-local';
 export const REFRESHER_FUNCTION = 'wechat-component-token-refresher';
@@ -46,7 +46,9 @@ export interface LocalSystem {
  */
 export async function startLocalSystem(config: LocalConfig, log: (line: string) => void): Promise<LocalSystem> {
   const aws = await startLocalAws();
-  log(`[start] DynamoDB (dynalite, in memory) on ${aws.endpoints.dynamodb}; KMS, Secrets Manager and Lambda stand-ins on ${aws.endpoints.kms}`);
+  log(
+    `[start] DynamoDB (dynalite, in memory) on ${aws.endpoints.dynamodb}; KMS, Secrets Manager and Lambda stand-ins on ${aws.endpoints.kms}`,
+  );
   const closers: Array<() => Promise<void>> = [() => aws.close()];
   const closeAll = async () => {
     for (const close of closers.reverse()) await close().catch(() => undefined);
@@ -75,7 +77,11 @@ export async function startLocalSystem(config: LocalConfig, log: (line: string) 
           return { statusCode: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(health) };
         }
         if (path === '/') {
-          return { statusCode: 200, headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }, body: renderDemoPage({ authorizerAppid: config.authorizerAppids[0]! }) };
+          return {
+            statusCode: 200,
+            headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' },
+            body: renderDemoPage({ authorizerAppid: config.authorizerAppids[0]! }),
+          };
         }
         return null;
       },
@@ -129,17 +135,26 @@ export async function startLocalSystem(config: LocalConfig, log: (line: string) 
       componentAppid: config.sim.componentAppid,
       now: Date.now,
     });
-    healthOf = () => readComponentHealth({ componentAppid: config.sim.componentAppid, tickets: stores.tickets, tokens: stores.tokens, now: Date.now });
+    healthOf = () =>
+      readComponentHealth({ componentAppid: config.sim.componentAppid, tickets: stores.tickets, tokens: stores.tokens, now: Date.now });
 
     const { lambda } = clients;
     const refreshNow = async (): Promise<RefreshOutcome> => {
-      const out = await lambda.send(new InvokeCommand({ FunctionName: REFRESHER_FUNCTION, Payload: JSON.stringify({ action: 'refresh', reason: 'schedule' }) }));
+      const out = await lambda.send(
+        new InvokeCommand({ FunctionName: REFRESHER_FUNCTION, Payload: JSON.stringify({ action: 'refresh', reason: 'schedule' }) }),
+      );
       const payload = Buffer.from(out.Payload ?? new Uint8Array()).toString('utf8');
       if (out.FunctionError) throw new Error(`token refresher failed: ${payload}`);
       return JSON.parse(payload) as RefreshOutcome;
     };
 
-    const sim = await startWechatSim({ ...config.sim, port: simPort, pushUrl: `${gateway.url}${ROUTES.pushEvents}`, authorizerAppids: config.authorizerAppids, log });
+    const sim = await startWechatSim({
+      ...config.sim,
+      port: simPort,
+      pushUrl: `${gateway.url}${ROUTES.pushEvents}`,
+      authorizerAppids: config.authorizerAppids,
+      log,
+    });
     closers.push(() => sim.close());
 
     const reader = createComponentTokenReaderFromEnv({ env, clients });

@@ -5,8 +5,8 @@ import type { SimFaults } from './types';
 
 /** How an injected failure answers: an errcode body, a bare HTTP status, or both. */
 export interface InjectedFailure {
-  errcode?: number;
-  httpStatus?: number;
+  errcode?: number | undefined;
+  httpStatus?: number | undefined;
 }
 
 interface CountedFailure extends InjectedFailure {

@@ -8,7 +8,9 @@ import { startWechatSim } from './server';
 async function main(): Promise<void> {
   const options = readSimEnv(process.env);
   const sim = await startWechatSim({ ...options, log: (line) => console.log(line) });
-  console.log(`WeChat simulator ready at ${sim.url} (pushes ${options.pushUrl ? `to ${options.pushUrl}` : 'disabled: SIM_PUSH_URL not set'})`);
+  console.log(
+    `WeChat simulator ready at ${sim.url} (pushes ${options.pushUrl ? `to ${options.pushUrl}` : 'disabled: SIM_PUSH_URL not set'})`,
+  );
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {

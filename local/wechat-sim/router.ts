@@ -3,9 +3,9 @@
  * /__sim control endpoints get none of these, so inspecting the simulator never changes what it reports.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { errorBody, Errcode } from './errcodes';
+import { Errcode, errorBody } from './errcodes';
 import type { FaultPlan } from './fault-plan';
-import { okJson, readBody, writeResponse, type SimRequest, type SimResponse } from './http-io';
+import { okJson, readBody, type SimRequest, type SimResponse, writeResponse } from './http-io';
 import type { SimContext, SimRoute } from './sim-context';
 
 /** Stats and fault name of calls to paths no route serves. */

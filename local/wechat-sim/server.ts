@@ -160,9 +160,7 @@ export async function startWechatSim(options: WechatSimOptions): Promise<WechatS
     ...createAuthorizerMethods(ctx),
   };
 
-  server = createServer(
-    createRequestListener({ apiRoutes: WECHAT_API_ROUTES, controlRoutes: createSimControlRoutes(sim), ctx, faults }),
-  );
+  server = createServer(createRequestListener({ apiRoutes: WECHAT_API_ROUTES, controlRoutes: createSimControlRoutes(sim), ctx, faults }));
   await listen(server, config.port, config.host);
   log(`listening on ${sim.url}`);
 

@@ -32,7 +32,9 @@ export function decodeEncodingAesKey(encodingAesKey: string): Buffer {
 
 /** sha1 hex of the sorted, concatenated parts: the shape of both push signatures. */
 function sha1OfSorted(parts: string[]): string {
-  return createHash('sha1').update([...parts].sort().join('')).digest('hex');
+  return createHash('sha1')
+    .update([...parts].sort().join(''))
+    .digest('hex');
 }
 
 /** The push's plain `signature` query parameter: sha1(sorted [token, timestamp, nonce]); it does not cover the body. */

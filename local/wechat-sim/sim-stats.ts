@@ -16,8 +16,9 @@ export class SimStatsRecorder {
 
   /** Counts one failed call of `api` under `key` (an errcode, `http_<status>` or `dropped`). */
   recordError(api: string, key: string): void {
-    const byKey = (this.counts.errors[api] ??= {});
+    const byKey = this.counts.errors[api] ?? {};
     byKey[key] = (byKey[key] ?? 0) + 1;
+    this.counts.errors[api] = byKey;
   }
 
   /** Counts one push event of the given kind. */

@@ -7,7 +7,12 @@ const positiveInt = (fallback: number) => z.coerce.number().int().positive().def
 const list = z
   .string()
   .default('')
-  .transform((value) => value.split(',').map((entry) => entry.trim()).filter(Boolean));
+  .transform((value) =>
+    value
+      .split(',')
+      .map((entry) => entry.trim())
+      .filter(Boolean),
+  );
 
 /** Every setting any function may read, by config key (its variable is `ENV[key]`); each function picks the subset it needs. */
 export const configSchema = z.object({
@@ -33,7 +38,12 @@ export const configSchema = z.object({
   h5OAuthSessionSecretArn: nonEmpty,
   h5OAuthCallbackUrl: z.url({ protocol: /^https?$/ }),
   // Comma-separated URL prefixes; checked in detail by shared/h5-oauth/return-to.ts.
-  h5OAuthAllowedReturnTo: nonEmpty.transform((value) => value.split(',').map((entry) => entry.trim()).filter(Boolean)),
+  h5OAuthAllowedReturnTo: nonEmpty.transform((value) =>
+    value
+      .split(',')
+      .map((entry) => entry.trim())
+      .filter(Boolean),
+  ),
   // 'off' unbinds callbacks from the browser, for webviews that lose cookies (PKCE still binds login codes); see README.
   h5OAuthCookieBinding: z.enum(['on', 'off']).default('on'),
   h5OAuthStateTtlSec: positiveInt(600),

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { ENV, type EnvKey } from '../contract';
-import { configSchema, type Config } from './env-schema';
+import { type Config, configSchema } from './env-schema';
 
 /** Thrown at cold start when configuration is missing or invalid; names variables, never values. */
 export class ConfigError extends Error {
@@ -22,7 +22,9 @@ export function loadConfig<K extends EnvKey>(keys: readonly K[], env: Record<str
   // zod cannot type a pick over a generic key set; the return type below restates what pick guarantees.
   const result = configSchema.pick(mask as never).safeParse(input);
   if (!result.success) {
-    throw new ConfigError(result.error.issues.map((issue) => `${ENV[issue.path[0] as EnvKey] ?? String(issue.path[0])} ${describeIssue(issue)}`));
+    throw new ConfigError(
+      result.error.issues.map((issue) => `${ENV[issue.path[0] as EnvKey] ?? String(issue.path[0])} ${describeIssue(issue)}`),
+    );
   }
   return result.data as unknown as Pick<Config, K>;
 }

@@ -1,13 +1,14 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { H5OAuthState, H5OAuthOutcome } from '../store/h5-oauth-state-store';
+import { sameDigest, sha256Hex } from '../crypto/digests';
+import type { H5OAuthOutcome, H5OAuthState } from '../store/h5-oauth-state-store';
 import { StoreError } from '../store/store-errors';
+import type { WechatUserProfile } from '../store/user-store';
 import { ComponentTokenError } from '../token/component-token-error';
 import { WechatApiError } from '../wechat/errors';
+import { type Binding, bindingCookieName, checkBinding } from './browser-binding';
 import type { H5OAuthDeps } from './h5-oauth-deps';
 import { H5OAuthError, type H5OAuthErrorCode } from './h5-oauth-errors';
-import { bindingCookieName, checkBinding, type Binding } from './browser-binding';
 import { retryUrlFor, withResultParam } from './return-page';
-import { sameDigest, sha256Hex } from '../crypto/digests';
 
 const STATE_PATTERN = /^[A-Za-z0-9]{1,128}$/;
 
@@ -32,11 +33,16 @@ export async function completeH5OAuth(
 
   if (record.consumedAtMs !== undefined) return replay(deps, record, sameBrowser, code, retryUrl);
   if (sameBrowser !== 'same') {
-    throw new H5OAuthError(sameBrowser === 'missing' ? 'COOKIE_MISSING' : 'COOKIE_MISMATCH', 'this sign-in was started in another browser', retryUrl);
+    throw new H5OAuthError(
+      sameBrowser === 'missing' ? 'COOKIE_MISSING' : 'COOKIE_MISMATCH',
+      'this sign-in was started in another browser',
+      retryUrl,
+    );
   }
   if (record.expiresAtMs <= deps.now()) throw new H5OAuthError('STATE_EXPIRED', 'the sign-in took too long', retryUrl);
   // A refusal carries only `state`; with a code, WeChat names the authorizer it was issued for.
-  if (code !== undefined && appid !== record.authorizerAppid) throw new H5OAuthError('APPID_MISMATCH', 'the callback is for another official account', retryUrl);
+  if (code !== undefined && appid !== record.authorizerAppid)
+    throw new H5OAuthError('APPID_MISMATCH', 'the callback is for another official account', retryUrl);
 
   const consumed = await deps.states.consume(state, code ? sha256Hex(code) : null);
   if (consumed === 'already-consumed') return replay(deps, (await deps.states.get(state)) ?? record, sameBrowser, code, retryUrl);
@@ -63,12 +69,16 @@ export async function completeH5OAuth(
   return { location: await loginRedirect(deps, record, outcome) };
 }
 
-async function exchangeAndStore(deps: H5OAuthDeps, record: H5OAuthState, code: string): Promise<Extract<H5OAuthOutcome, { kind: 'signed-in' }>> {
+async function exchangeAndStore(
+  deps: H5OAuthDeps,
+  record: H5OAuthState,
+  code: string,
+): Promise<Extract<H5OAuthOutcome, { kind: 'signed-in' }>> {
   const exchanged = await deps.tokenReader.withComponentAccessToken((componentAccessToken) =>
     deps.sns.exchangeCode({ authorizerAppid: record.authorizerAppid, code, componentAppid: deps.componentAppid, componentAccessToken }),
   );
   let unionid = exchanged.unionid;
-  let profile;
+  let profile: WechatUserProfile | undefined;
   if (record.scope === 'snsapi_userinfo') {
     const { unionid: infoUnionid, ...rest } = await deps.sns.getUserInfo({ accessToken: exchanged.accessToken, openid: exchanged.openid });
     profile = { ...rest, isSnapshotUser: rest.isSnapshotUser || exchanged.isSnapshotUser };
@@ -96,7 +106,13 @@ async function exchangeAndStore(deps: H5OAuthDeps, record: H5OAuthState, code: s
  * The same callback again (WeChat webviews and impatient users do that). From the browser that started the sign-in
  * and within the window, it gets the first outcome, with a fresh login code and no WeChat call; otherwise it is refused.
  */
-async function replay(deps: H5OAuthDeps, record: H5OAuthState, binding: Binding, code: string | undefined, retryUrl: string): Promise<{ location: string }> {
+async function replay(
+  deps: H5OAuthDeps,
+  record: H5OAuthState,
+  binding: Binding,
+  code: string | undefined,
+  retryUrl: string,
+): Promise<{ location: string }> {
   if (binding !== 'same' || record.bindingSha256 === null) {
     deps.metrics.addMetric('H5OAuthReplaysRefused', MetricUnit.Count, 1);
     throw new H5OAuthError('REPLAYED_ELSEWHERE', 'this sign-in link was already used', retryUrl);
@@ -134,7 +150,11 @@ async function waitForOutcome(deps: H5OAuthDeps, state: string): Promise<H5OAuth
   return undefined;
 }
 
-async function loginRedirect(deps: H5OAuthDeps, record: H5OAuthState, outcome: Extract<H5OAuthOutcome, { kind: 'signed-in' }>): Promise<string> {
+async function loginRedirect(
+  deps: H5OAuthDeps,
+  record: H5OAuthState,
+  outcome: Extract<H5OAuthOutcome, { kind: 'signed-in' }>,
+): Promise<string> {
   const loginCode = await deps.loginCodes.issue({
     authorizerAppid: record.authorizerAppid,
     openid: outcome.openid,
@@ -148,9 +168,11 @@ async function loginRedirect(deps: H5OAuthDeps, record: H5OAuthState, outcome: E
 /** WeChat and token failures in sign-in terms (README: each has its own status and page). */
 function toOAuthError(err: unknown, retryUrl: string): Error {
   if (err instanceof H5OAuthError || err instanceof StoreError) return err;
-  if (err instanceof ComponentTokenError) return new H5OAuthError('TOKEN_UNAVAILABLE', 'the platform token is not available right now', retryUrl, { cause: err });
+  if (err instanceof ComponentTokenError)
+    return new H5OAuthError('TOKEN_UNAVAILABLE', 'the platform token is not available right now', retryUrl, { cause: err });
   if (err instanceof WechatApiError) {
-    if (err.errcode === 40029 || err.errcode === 40163) return new H5OAuthError('CODE_REJECTED', 'WeChat refused the sign-in code (invalid or already used)', retryUrl);
+    if (err.errcode === 40029 || err.errcode === 40163)
+      return new H5OAuthError('CODE_REJECTED', 'WeChat refused the sign-in code (invalid or already used)', retryUrl);
     const unavailable = err.errcode === -1 || err.code === 'TIMEOUT' || err.code === 'NETWORK' || (err.httpStatus ?? 0) >= 500;
     if (unavailable) return new H5OAuthError('WECHAT_UNAVAILABLE', 'WeChat did not answer in time', retryUrl);
     return new H5OAuthError('WECHAT_ERROR', `WeChat refused the sign-in (errcode ${err.errcode ?? err.code})`, retryUrl);

@@ -2,15 +2,15 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { AuthorizerStore } from '../store/authorizer-store';
 import type { ComponentStores } from '../store/component-stores';
-import type { LoginCodeStore } from '../store/login-code-store';
 import type { H5OAuthStateStore } from '../store/h5-oauth-state-store';
+import type { LoginCodeStore } from '../store/login-code-store';
 import type { SessionRevocationStore } from '../store/session-revocation-store';
 import type { UserStore } from '../store/user-store';
 import type { ComponentTokenReader } from '../token/component-token-reader';
+import type { SnsApi } from '../wechat/sns-api';
 import type { ReturnToRule } from './return-to';
 import { createRevokedAuthorizers, type RevokedAuthorizers } from './revoked-authorizers';
 import type { SessionTokens } from './session-token';
-import type { SnsApi } from '../wechat/sns-api';
 
 /** Everything h5-oauth needs, built once per container (functions/h5-oauth/deps.ts) or by tests. */
 export interface H5OAuthDeps {

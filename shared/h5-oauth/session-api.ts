@@ -45,7 +45,8 @@ export async function redeemLoginCode(
   body: { loginCode: unknown; codeVerifier: unknown },
 ): Promise<{ token: string; expiresAt: string; user: PublicUser }> {
   const { loginCode, codeVerifier } = body;
-  if (typeof loginCode !== 'string' || !/^[A-Za-z0-9]{32}$/.test(loginCode)) throw new H5OAuthError('LOGIN_CODE_INVALID', 'loginCode is missing or malformed');
+  if (typeof loginCode !== 'string' || !/^[A-Za-z0-9]{32}$/.test(loginCode))
+    throw new H5OAuthError('LOGIN_CODE_INVALID', 'loginCode is missing or malformed');
   const grant = await deps.loginCodes.redeem(loginCode);
   if (!grant) throw new H5OAuthError('LOGIN_CODE_INVALID', 'login code unknown, already used or expired');
   // Registered once known to be real: an arbitrary string sent as a code must not mask words in our own log lines.
@@ -58,7 +59,11 @@ export async function redeemLoginCode(
   const user = await deps.users.get(grant.authorizerAppid, grant.openid);
   if (!user) throw new H5OAuthError('LOGIN_CODE_INVALID', 'login code refers to no stored user');
   const sessions = await deps.getSessionTokens();
-  const { token, expiresAtMs } = await sessions.sign({ openid: user.openid, appid: user.authorizerAppid, ...(user.unionid ? { unionid: user.unionid } : {}) });
+  const { token, expiresAtMs } = await sessions.sign({
+    openid: user.openid,
+    appid: user.authorizerAppid,
+    ...(user.unionid ? { unionid: user.unionid } : {}),
+  });
   deps.metrics.addMetric('SessionsIssued', MetricUnit.Count, 1);
   return { token, expiresAt: new Date(expiresAtMs).toISOString(), user: toPublicUser(user) };
 }

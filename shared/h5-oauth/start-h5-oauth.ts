@@ -1,15 +1,15 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { APPID_PATTERN } from '../contract';
+import { sha256Hex } from '../crypto/digests';
 import { secretRegistry } from '../log/redaction';
 import type { OAuthScope } from '../store/h5-oauth-state-store';
 import { buildAuthorizeUrl } from '../wechat/oauth-authorize-url';
+import { bindingCookieName } from './browser-binding';
 import type { H5OAuthDeps } from './h5-oauth-deps';
 import { H5OAuthError } from './h5-oauth-errors';
 import { readCodeChallenge } from './pkce';
 import { randomAlphanumeric } from './random-token';
-import { bindingCookieName } from './browser-binding';
 import { matchReturnTo } from './return-to';
-import { sha256Hex } from '../crypto/digests';
 
 export const SCOPES: readonly OAuthScope[] = ['snsapi_base', 'snsapi_userinfo'];
 
@@ -26,7 +26,8 @@ export async function startH5OAuth(deps: H5OAuthDeps, query: Record<string, stri
   const codeChallenge = readCodeChallenge(query);
   const returnTo = matchReturnTo(returnToParam, deps.returnToRules);
   if (!returnTo) throw new H5OAuthError('RETURN_TO_NOT_ALLOWED', 'return_to is not on the allow-list');
-  if (!(await isAllowedAuthorizer(deps, appid))) throw new H5OAuthError('UNKNOWN_AUTHORIZER', 'appid is not an authorizer of this platform');
+  if (!(await isAllowedAuthorizer(deps, appid)))
+    throw new H5OAuthError('UNKNOWN_AUTHORIZER', 'appid is not an authorizer of this platform');
 
   const state = randomAlphanumeric(32);
   const nowMs = deps.now();
@@ -56,7 +57,14 @@ export async function startH5OAuth(deps: H5OAuthDeps, query: Record<string, stri
     componentAppid: deps.componentAppid,
   });
   return browserSecret
-    ? { location, cookie: { name: bindingCookieName(state), value: browserSecret, maxAgeSec: Math.ceil((deps.stateTtlMs + deps.replayWindowMs) / 1000) } }
+    ? {
+        location,
+        cookie: {
+          name: bindingCookieName(state),
+          value: browserSecret,
+          maxAgeSec: Math.ceil((deps.stateTtlMs + deps.replayWindowMs) / 1000),
+        },
+      }
     : { location };
 }
 

@@ -81,7 +81,11 @@ export class SecretRegistry {
   redact(text: string): string {
     let found: string[] | undefined;
     const collect = (values: Iterable<string>) => {
-      for (const value of values) if (text.includes(value)) (found ??= []).push(value);
+      for (const value of values) {
+        if (!text.includes(value)) continue;
+        found ??= [];
+        found.push(value);
+      }
     };
     for (const values of this.#pinned.values()) collect(values);
     for (let scope = this.#scopes.getStore(); scope; scope = scope.parent) collect(scope.values);
@@ -109,4 +113,3 @@ export class SecretRegistry {
 
 /** The process-wide registry the loggers use. */
 export const secretRegistry = new SecretRegistry();
-

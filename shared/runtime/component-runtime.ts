@@ -1,8 +1,8 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { createSecretsManagerSource, type ComponentSecrets } from '../config/component-secrets';
-import { createComponentStores, type ComponentStores, type ComponentStoresInput } from '../store/component-stores';
+import { type ComponentSecrets, createSecretsManagerSource } from '../config/component-secrets';
+import { type ComponentStores, type ComponentStoresInput, createComponentStores } from '../store/component-stores';
 import { createDocumentClient } from '../store/document-client';
-import { awsClients, type AwsClients, type RuntimeOptions } from './runtime-options';
+import { type AwsClients, awsClients, type RuntimeOptions } from './runtime-options';
 
 /** What every function builds once at cold start: its clock and sleep, clients and the component's stores. */
 export interface ComponentRuntime {

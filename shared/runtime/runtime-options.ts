@@ -40,16 +40,20 @@ export function awsClients(given: Partial<AwsClients> = {}): AwsClients {
   const made: Partial<AwsClients> = { ...given };
   return {
     get dynamo() {
-      return (made.dynamo ??= new DynamoDBClient({}));
+      made.dynamo ??= new DynamoDBClient({});
+      return made.dynamo;
     },
     get kms() {
-      return (made.kms ??= new KMSClient({}));
+      made.kms ??= new KMSClient({});
+      return made.kms;
     },
     get secretsManager() {
-      return (made.secretsManager ??= new SecretsManagerClient({}));
+      made.secretsManager ??= new SecretsManagerClient({});
+      return made.secretsManager;
     },
     get lambda() {
-      return (made.lambda ??= new LambdaClient({}));
+      made.lambda ??= new LambdaClient({});
+      return made.lambda;
     },
     get sqs() {
       return (made.sqs ??= new SQSClient({}));

@@ -1,4 +1,4 @@
-import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { isConditionalCheckFailed, storeUnavailable } from './store-errors';
 import { h5OAuthStatePk, SK } from './table-keys';
 
@@ -29,7 +29,12 @@ export interface H5OAuthState {
 export type ConsumeResult = 'consumed' | 'already-consumed' | 'expired';
 
 /** Sign-in states: created by /h5-oauth/start, consumed exactly once by /h5-oauth/callback. */
-export function createH5OAuthStateStore(input: { dynamo: DynamoDBDocumentClient; tableName: string; componentAppid: string; now: () => number }) {
+export function createH5OAuthStateStore(input: {
+  dynamo: DynamoDBDocumentClient;
+  tableName: string;
+  componentAppid: string;
+  now: () => number;
+}) {
   const key = (state: string) => ({ pk: h5OAuthStatePk(input.componentAppid, state), sk: SK.h5OAuthState });
   return {
     async create(state: Omit<H5OAuthState, 'consumedAtMs' | 'codeSha256' | 'outcome'>, keepAfterExpiryMs: number): Promise<void> {

@@ -3,7 +3,6 @@ import type { SealPurpose } from '../contract';
 import { secretRegistry } from '../log/redaction';
 import { StoreError } from './store-errors';
 
-
 export interface Sealer {
   seal(purpose: SealPurpose, plaintext: string): Promise<Uint8Array>;
   open(purpose: SealPurpose, ciphertext: Uint8Array): Promise<string>;

@@ -1,9 +1,9 @@
-import { DeleteCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { secretRegistry } from '../log/redaction';
+import { DeleteCommand, type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { sha256Hex } from '../crypto/digests';
 import { randomAlphanumeric } from '../h5-oauth/random-token';
+import { secretRegistry } from '../log/redaction';
 import { isConditionalCheckFailed, storeUnavailable } from './store-errors';
 import { loginCodePk, SK } from './table-keys';
-import { sha256Hex } from '../crypto/digests';
 
 export interface LoginGrant {
   authorizerAppid: string;
@@ -17,7 +17,13 @@ export interface LoginGrant {
  * Single-use, short-lived login codes handed to the H5 page in its return_to URL. Only their sha256 is stored, so
  * the table never holds a redeemable code. Each is bound to the PKCE challenge of the sign-in that issued it.
  */
-export function createLoginCodeStore(input: { dynamo: DynamoDBDocumentClient; tableName: string; componentAppid: string; now: () => number; ttlMs: number }) {
+export function createLoginCodeStore(input: {
+  dynamo: DynamoDBDocumentClient;
+  tableName: string;
+  componentAppid: string;
+  now: () => number;
+  ttlMs: number;
+}) {
   const key = (code: string) => ({ pk: loginCodePk(input.componentAppid, sha256Hex(code)), sk: SK.loginCode });
   return {
     async issue(grant: LoginGrant): Promise<string> {

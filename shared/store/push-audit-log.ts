@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { auditPk, SK, ttlAfterDays } from './table-keys';
+import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { storeUnavailable } from './store-errors';
+import { auditPk, SK, ttlAfterDays } from './table-keys';
 
 /** What an accepted push led to. Never holds the ticket, a code or the payload. */
 export interface PushAuditRecord {

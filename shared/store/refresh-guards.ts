@@ -1,6 +1,6 @@
-import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { refreshPk, SK, ttlAfterDays } from './table-keys';
+import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { isConditionalCheckFailed, storeUnavailable } from './store-errors';
+import { refreshPk, SK, ttlAfterDays } from './table-keys';
 
 /**
  * Why the refresher must not call api_component_token again yet. Written after an answer that another call

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { DeleteCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { refreshPk, SK, ttlAfterDays } from './table-keys';
+import { DeleteCommand, type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { isConditionalCheckFailed, StoreError, storeUnavailable } from './store-errors';
+import { refreshPk, SK, ttlAfterDays } from './table-keys';
 
 export interface RefreshLease {
   readonly holder: string;

@@ -1,4 +1,4 @@
-import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { storeUnavailable } from './store-errors';
 import { revokedSessionPk, SK } from './table-keys';
 
@@ -7,13 +7,21 @@ import { revokedSessionPk, SK } from './table-keys';
  * take it back: it is refused from then on because its jti is stored here, until the token would have expired anyway
  * (the ttl; after that the token is refused as expired, so a late TTL deletion changes nothing).
  */
-export function createSessionRevocationStore(input: { dynamo: DynamoDBDocumentClient; tableName: string; componentAppid: string; now: () => number }) {
+export function createSessionRevocationStore(input: {
+  dynamo: DynamoDBDocumentClient;
+  tableName: string;
+  componentAppid: string;
+  now: () => number;
+}) {
   const key = (jti: string) => ({ pk: revokedSessionPk(input.componentAppid, jti), sk: SK.revokedSession });
   return {
     async revoke(jti: string, expiresAtMs: number): Promise<void> {
       try {
         await input.dynamo.send(
-          new PutCommand({ TableName: input.tableName, Item: { ...key(jti), revokedAtMs: input.now(), ttl: Math.ceil(expiresAtMs / 1000) } }),
+          new PutCommand({
+            TableName: input.tableName,
+            Item: { ...key(jti), revokedAtMs: input.now(), ttl: Math.ceil(expiresAtMs / 1000) },
+          }),
         );
       } catch (err) {
         throw storeUnavailable('PutItem revoked session', err);

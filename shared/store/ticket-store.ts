@@ -1,7 +1,7 @@
-import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Sealer } from './kms-sealer';
-import { SK, ticketPk } from './table-keys';
 import { isConditionalCheckFailed, storeUnavailable } from './store-errors';
+import { SK, ticketPk } from './table-keys';
 
 export interface StoredTicket {
   componentVerifyTicket: string;

@@ -1,8 +1,8 @@
-import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Sealer } from './kms-sealer';
-import { SK, tokenPk } from './table-keys';
-import { isConditionalCheckFailed, StoreError, storeUnavailable } from './store-errors';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { sha256Hex } from '../crypto/digests';
+import type { Sealer } from './kms-sealer';
+import { isConditionalCheckFailed, StoreError, storeUnavailable } from './store-errors';
+import { SK, tokenPk } from './table-keys';
 
 /** What can be known about the stored token without decrypting it. */
 export interface TokenMeta {

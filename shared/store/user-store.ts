@@ -1,6 +1,6 @@
-import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Sealer } from './kms-sealer';
+import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { OAuthScope } from './h5-oauth-state-store';
+import type { Sealer } from './kms-sealer';
 import { storeUnavailable } from './store-errors';
 import { SK, userPk } from './table-keys';
 
@@ -37,15 +37,40 @@ export interface UserOAuthTokens {
 }
 
 /** One item per authorizer + openid, upserted on every sign-in: concurrent sign-ins of one user never make two. */
-export function createUserStore(input: { dynamo: DynamoDBDocumentClient; tableName: string; componentAppid: string; sealer: Sealer; now: () => number }) {
+export function createUserStore(input: {
+  dynamo: DynamoDBDocumentClient;
+  tableName: string;
+  componentAppid: string;
+  sealer: Sealer;
+  now: () => number;
+}) {
   const key = (authorizerAppid: string, openid: string) => ({ pk: userPk(input.componentAppid, authorizerAppid, openid), sk: SK.user });
   return {
-    async upsert(user: { authorizerAppid: string; openid: string; unionid?: string; scope: OAuthScope; profile?: WechatUserProfile; tokens: UserOAuthTokens }): Promise<UserRecord> {
+    async upsert(user: {
+      authorizerAppid: string;
+      openid: string;
+      unionid?: string;
+      scope: OAuthScope;
+      profile?: WechatUserProfile;
+      tokens: UserOAuthTokens;
+    }): Promise<UserRecord> {
       const tokensCiphertext = await input.sealer.seal('user_oauth_tokens', JSON.stringify(user.tokens));
       const nowMs = input.now();
       // A silent snsapi_base sign-in knows no profile or unionid: it must not erase what a userinfo sign-in stored.
-      const sets = ['authorizerAppid = :appid', 'openid = :openid', 'lastSeenAtMs = :now', 'tokensCiphertext = :tokens', 'firstSeenAtMs = if_not_exists(firstSeenAtMs, :now)'];
-      const values: Record<string, unknown> = { ':appid': user.authorizerAppid, ':openid': user.openid, ':now': nowMs, ':tokens': tokensCiphertext, ':one': 1 };
+      const sets = [
+        'authorizerAppid = :appid',
+        'openid = :openid',
+        'lastSeenAtMs = :now',
+        'tokensCiphertext = :tokens',
+        'firstSeenAtMs = if_not_exists(firstSeenAtMs, :now)',
+      ];
+      const values: Record<string, unknown> = {
+        ':appid': user.authorizerAppid,
+        ':openid': user.openid,
+        ':now': nowMs,
+        ':tokens': tokensCiphertext,
+        ':one': 1,
+      };
       if (user.unionid) {
         sets.push('unionid = :unionid');
         values[':unionid'] = user.unionid;
@@ -76,7 +101,9 @@ export function createUserStore(input: { dynamo: DynamoDBDocumentClient; tableNa
 
     async get(authorizerAppid: string, openid: string): Promise<UserRecord | null> {
       try {
-        const item = (await input.dynamo.send(new GetCommand({ TableName: input.tableName, Key: key(authorizerAppid, openid), ConsistentRead: true }))).Item;
+        const item = (
+          await input.dynamo.send(new GetCommand({ TableName: input.tableName, Key: key(authorizerAppid, openid), ConsistentRead: true }))
+        ).Item;
         return item ? toRecord(item) : null;
       } catch (err) {
         throw storeUnavailable('GetItem user', err);

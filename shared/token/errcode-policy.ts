@@ -28,8 +28,16 @@ export const COMPONENT_TOKEN_ERRCODES: Readonly<Record<number, ErrcodePolicy>> =
     operator: 'Add the egress IP (stack output) to the component IP allow list on the Open Platform.',
   },
   61011: { meaning: 'invalid component', action: 'config', operator: 'Check WECHAT_COMPONENT_APPID and that the platform is approved.' },
-  45009: { meaning: 'daily quota reached', action: 'quota', operator: 'Find who else fetches tokens with this appsecret; quota resets daily.' },
-  61005: { meaning: 'ticket expired', action: 'ticket', operator: 'Nothing if a new ticket arrives within minutes; else check the event receive URL.' },
+  45009: {
+    meaning: 'daily quota reached',
+    action: 'quota',
+    operator: 'Find who else fetches tokens with this appsecret; quota resets daily.',
+  },
+  61005: {
+    meaning: 'ticket expired',
+    action: 'ticket',
+    operator: 'Nothing if a new ticket arrives within minutes; else check the event receive URL.',
+  },
   61006: { meaning: 'ticket invalid', action: 'ticket', operator: 'As for 61005; check the message token and EncodingAESKey.' },
 };
 

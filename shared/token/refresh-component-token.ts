@@ -1,5 +1,5 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
+import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { ComponentSecrets } from '../config/component-secrets';
 import type { RefreshGuards } from '../store/refresh-guards';
 import type { RefreshLease, RefreshLeases } from '../store/refresh-lease';
@@ -92,7 +92,11 @@ function needsRefresh(deps: RefresherDeps, request: RefreshRequest, stored: Seal
   return true;
 }
 
-const freshOutcome = (stored: SealedToken): RefreshOutcome => ({ status: 'fresh', version: stored.meta.version, expiresAtMs: stored.meta.expiresAtMs });
+const freshOutcome = (stored: SealedToken): RefreshOutcome => ({
+  status: 'fresh',
+  version: stored.meta.version,
+  expiresAtMs: stored.meta.expiresAtMs,
+});
 
 async function refreshUnderLease(deps: RefresherDeps, request: RefreshRequest): Promise<RefreshOutcome> {
   // Someone may have refreshed between our first read and taking the lease.
@@ -108,7 +112,10 @@ async function refreshUnderLease(deps: RefresherDeps, request: RefreshRequest): 
     const backoff = await deps.guards.loadBackoff();
     const lifted = backoff?.rejectedTicketCreateTime !== undefined && ticket.createTime > backoff.rejectedTicketCreateTime;
     if (backoff && !lifted) {
-      deps.logger.warn('token refresh skipped: backing off after a non-retryable errcode', { errcode: backoff.errcode, untilMs: backoff.untilMs });
+      deps.logger.warn('token refresh skipped: backing off after a non-retryable errcode', {
+        errcode: backoff.errcode,
+        untilMs: backoff.untilMs,
+      });
       return { status: 'backoff', errcode: backoff.errcode, untilMs: backoff.untilMs };
     }
   }
@@ -152,9 +159,15 @@ async function storeToken(
     throw err;
   }
   // The token is stored: a backoff left behind has long expired by the next refresh, so this failing is no failure.
-  await deps.guards.clearBackoff().catch((err: unknown) => deps.logger.warn('could not clear the refresh backoff', { error: errorName(err) }));
+  await deps.guards
+    .clearBackoff()
+    .catch((err: unknown) => deps.logger.warn('could not clear the refresh backoff', { error: errorName(err) }));
   deps.metrics.addMetric('TokenRefreshes', MetricUnit.Count, 1);
-  deps.logger.info('component_access_token refreshed', { version: meta.version, expiresAt: new Date(meta.expiresAtMs).toISOString(), tokenSha256Prefix: meta.tokenSha256.slice(0, 12) });
+  deps.logger.info('component_access_token refreshed', {
+    version: meta.version,
+    expiresAt: new Date(meta.expiresAtMs).toISOString(),
+    tokenSha256Prefix: meta.tokenSha256.slice(0, 12),
+  });
   return { status: 'refreshed', version: meta.version, expiresAtMs: meta.expiresAtMs };
 }
 
@@ -175,7 +188,11 @@ const errorName = (err: unknown): string => (err instanceof Error ? err.name : '
 async function handleApiFailure(deps: RefresherDeps, err: WechatApiError, ticket: StoredTicket): Promise<RefreshOutcome> {
   deps.metrics.addMetric('TokenRefreshFailures', MetricUnit.Count, 1);
   if (err.code !== 'ERRCODE' || err.errcode === undefined || err.retryable) {
-    deps.logger.error('component_access_token refresh failed; the next schedule retries', { error: err.code, errcode: err.errcode, httpStatus: err.httpStatus });
+    deps.logger.error('component_access_token refresh failed; the next schedule retries', {
+      error: err.code,
+      errcode: err.errcode,
+      httpStatus: err.httpStatus,
+    });
     return { status: 'failed', errcode: err.errcode ?? null, error: err.code };
   }
   const policy = policyFor(err.errcode);
@@ -222,10 +239,14 @@ async function reportGauges(deps: RefresherDeps): Promise<void> {
   try {
     const nowMs = deps.now();
     const [token, ticketCreateTime] = await Promise.all([deps.tokens.loadSealed(), deps.tickets.loadCreateTime()]);
-    deps.metrics.addMetric('TokenRemainingSeconds', MetricUnit.Seconds, token ? Math.max(0, Math.floor((token.meta.expiresAtMs - nowMs) / 1000)) : 0);
-    if (ticketCreateTime !== null) deps.metrics.addMetric('TicketAgeSeconds', MetricUnit.Seconds, Math.max(0, Math.floor(nowMs / 1000) - ticketCreateTime));
+    deps.metrics.addMetric(
+      'TokenRemainingSeconds',
+      MetricUnit.Seconds,
+      token ? Math.max(0, Math.floor((token.meta.expiresAtMs - nowMs) / 1000)) : 0,
+    );
+    if (ticketCreateTime !== null)
+      deps.metrics.addMetric('TicketAgeSeconds', MetricUnit.Seconds, Math.max(0, Math.floor(nowMs / 1000) - ticketCreateTime));
   } catch (err) {
     deps.logger.warn('could not read state for gauges', { error: errorName(err) });
   }
 }
-

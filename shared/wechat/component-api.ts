@@ -36,8 +36,8 @@ export function createComponentApi(options: WechatHttpOptions): ComponentApi {
         },
         secrets: [input.componentAppsecret, input.componentVerifyTicket],
       });
-      const token = body['component_access_token'];
-      const expiresIn = body['expires_in'];
+      const token = body.component_access_token;
+      const expiresIn = body.expires_in;
       if (typeof token !== 'string' || token === '') throw badResponse(api, 'component_access_token');
       if (typeof expiresIn !== 'number' || !Number.isFinite(expiresIn) || expiresIn <= 0) {
         throw badResponse(api, 'expires_in');

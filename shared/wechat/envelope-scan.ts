@@ -143,7 +143,7 @@ class EnvelopeScanner {
   private readName(): string {
     const start = this.pos;
     const first = this.text.charCodeAt(start);
-    if (!(isAsciiLetter(first) || first === 0x5f /* _ */)) throw malformed('an element name is missing or not ASCII');
+    if (!((isAsciiLetter(first) || first === 0x5f) /* _ */)) throw malformed('an element name is missing or not ASCII');
     let end = start + 1;
     while (end < this.text.length && end - start <= MAX_NAME_LENGTH && isNameChar(this.text.charCodeAt(end))) end++;
     if (end - start > MAX_NAME_LENGTH) throw malformed('an element name is too long');
@@ -156,7 +156,8 @@ class EnvelopeScanner {
   }
 
   private expect(token: string): void {
-    if (!this.text.startsWith(token, this.pos)) throw malformed(token === '>' ? 'a tag carries attributes or is not closed' : 'it is not the push envelope');
+    if (!this.text.startsWith(token, this.pos))
+      throw malformed(token === '>' ? 'a tag carries attributes or is not closed' : 'it is not the push envelope');
     this.pos += token.length;
   }
 

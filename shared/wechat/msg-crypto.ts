@@ -26,10 +26,12 @@ const HEADER_BYTES = RANDOM_BYTES + LENGTH_BYTES;
 
 // One fixed message for every crypto failure (as jose's JWEDecryptionFailed): telling which check failed would be a
 // padding oracle. openPushMessage also verifies msg_signature first, so forged ciphertexts never get here.
-const decryptionFailed = (): WechatMessageError =>
-  new WechatMessageError('DECRYPTION_FAILED', 'message decryption failed');
+const decryptionFailed = (): WechatMessageError => new WechatMessageError('DECRYPTION_FAILED', 'message decryption failed');
 
-/** Decodes and validates a 43-char EncodingAESKey ([A-Za-z0-9]{43}) to 32 bytes; throws a plain Error naming "EncodingAESKey" (never its value). */
+/**
+ * Decodes and validates a 43-char EncodingAESKey ([A-Za-z0-9]{43}) to 32 bytes; throws a plain Error naming
+ * "EncodingAESKey" (never its value).
+ */
 export function decodeEncodingAesKey(encodingAesKey: string): Buffer {
   if (!ENCODING_AES_KEY.test(encodingAesKey)) {
     throw new Error('EncodingAESKey must be exactly 43 letters and digits, as shown on the Open Platform console');

@@ -2,19 +2,20 @@
  * Opening and reading the encrypted pushes WeChat sends to the authorization event URL
  * (component_verify_ticket and authorization events, docs/wechat-protocol.md §1 and §2).
  */
+
+import { scanPushEnvelope } from './envelope-scan';
 import { WechatMessageError, type WechatMessageErrorCode } from './errors';
 import type { WechatMessageCrypto } from './msg-crypto';
 import { verifyMsgSignature } from './msg-signature';
-import { scanPushEnvelope } from './envelope-scan';
 import { MAX_PUSH_BODY_BYTES } from './push-body-limit';
 import { parseWechatXml } from './xml';
 
 /** The query string WeChat adds to a push (`signature` is ignored: it does not cover the body). */
 export interface PushQuery {
-  timestamp?: string;
-  nonce?: string;
-  msg_signature?: string;
-  encrypt_type?: string;
+  timestamp?: string | undefined;
+  nonce?: string | undefined;
+  msg_signature?: string | undefined;
+  encrypt_type?: string | undefined;
 }
 
 /** Everything {@link openPushMessage} needs; `nowSec` is the caller's frozen clock. */
@@ -66,7 +67,8 @@ export function openPushMessage(input: OpenPushInput): string {
   // Only now, with WeChat's signature over Encrypt verified, is the whole body worth the full parser's time. The scan
   // and the parser must agree on what was signed and what is decrypted.
   const outer = parseWechatXml(input.body, { maxBytes });
-  if (outer['Encrypt'] !== encrypt || outer['AppId'] !== envelope.appId) throw new WechatMessageError('XML_MALFORMED', 'XML body is malformed: its fields read differently');
+  if (outer.Encrypt !== encrypt || outer.AppId !== envelope.appId)
+    throw new WechatMessageError('XML_MALFORMED', 'XML body is malformed: its fields read differently');
   return input.crypto.decrypt(encrypt);
 }
 

@@ -1,7 +1,7 @@
 import { secretRegistry } from '../log/redaction';
+import type { WechatUserProfile } from '../store/user-store';
 import type { WechatCall } from '../wechat/component-api';
 import { WechatApiError } from '../wechat/errors';
-import type { WechatUserProfile } from '../store/user-store';
 
 export interface SnsAccessToken {
   accessToken: string;
@@ -20,7 +20,12 @@ type Call = <T>(call: WechatCall) => Promise<T>;
 export function createSnsApi(call: Call) {
   return {
     /** Exchanges a code; the component_access_token comes from the token reader. */
-    async exchangeCode(input: { authorizerAppid: string; code: string; componentAppid: string; componentAccessToken: string }): Promise<SnsAccessToken> {
+    async exchangeCode(input: {
+      authorizerAppid: string;
+      code: string;
+      componentAppid: string;
+      componentAccessToken: string;
+    }): Promise<SnsAccessToken> {
       const raw = await call<Record<string, unknown>>({
         api: 'sns_component_access_token',
         method: 'GET',
@@ -39,7 +44,11 @@ export function createSnsApi(call: Call) {
       const { access_token, refresh_token, openid, expires_in, scope, unionid, is_snapshotuser } = raw;
       // Each on its own, for this invocation: a log line may hold one without the other or the sealed JSON of both.
       // The code too, now that WeChat has accepted it as real.
-      secretRegistry.add(input.code, typeof access_token === 'string' ? access_token : undefined, typeof refresh_token === 'string' ? refresh_token : undefined);
+      secretRegistry.add(
+        input.code,
+        typeof access_token === 'string' ? access_token : undefined,
+        typeof refresh_token === 'string' ? refresh_token : undefined,
+      );
       if (typeof access_token !== 'string' || typeof refresh_token !== 'string' || typeof openid !== 'string' || !openid) {
         throw badResponse('sns_component_access_token');
       }

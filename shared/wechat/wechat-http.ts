@@ -3,7 +3,7 @@
  * and only failures that can succeed on a second try are retried, with full-jitter backoff.
  * Re-exported from component-api.ts, which is where callers import it from.
  */
-import { WechatApiError, isRetryableErrcode, type WechatApiErrorCode } from './errors';
+import { isRetryableErrcode, WechatApiError, type WechatApiErrorCode } from './errors';
 
 /** Where and how to call WeChat; every side effect (fetch, sleep, random) can be injected. */
 export interface WechatHttpOptions {

@@ -132,7 +132,9 @@ function decodeEntities(text: string): string {
 
 function isXmlChar(codePoint: number): boolean {
   return (
-    codePoint === 0x9 || codePoint === 0xa || codePoint === 0xd ||
+    codePoint === 0x9 ||
+    codePoint === 0xa ||
+    codePoint === 0xd ||
     (codePoint >= 0x20 && codePoint <= 0xd7ff) ||
     (codePoint >= 0xe000 && codePoint <= 0xfffd) ||
     (codePoint >= 0x10000 && codePoint <= 0x10ffff)

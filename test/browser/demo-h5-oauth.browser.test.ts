@@ -12,7 +12,7 @@ import { TEST_COMPONENT_APPID } from '../../local/wechat-sim/defaults';
 import { CONSENT_PATH } from '../../local/wechat-sim/routes/oauth-pages';
 import { DEFAULT_OAUTH_USER_ID, OAuthUserDirectory } from '../../local/wechat-sim/state/oauth-users';
 import { chromiumMissingReason, IN_CI, launchChromium } from './support/chromium';
-import { startLocalRuntime, type LocalRuntime } from './support/local-runtime';
+import { type LocalRuntime, startLocalRuntime } from './support/local-runtime';
 
 const SCREENSHOT_DIR = fileURLToPath(new URL('../../test-output/screenshots/', import.meta.url));
 
@@ -70,7 +70,8 @@ describe.skipIf(skipReason !== null)('h5-oauth demo page (local runtime) in Chro
   }
 
   const callbackUrls = (urls: string[]) => urls.filter((url) => url.startsWith(`${runtime!.url}/h5-oauth/callback?`));
-  const queryValues = (urls: string[], name: string) => urls.map((url) => new URL(url).searchParams.get(name)).filter((value) => value !== null);
+  const queryValues = (urls: string[], name: string) =>
+    urls.map((url) => new URL(url).searchParams.get(name)).filter((value) => value !== null);
 
   /** Demo page → "Sign in with WeChat" → the simulator's consent page (its visible text is returned). */
   async function openConsentPage(page: Page): Promise<string> {
@@ -133,7 +134,14 @@ describe.skipIf(skipReason !== null)('h5-oauth demo page (local runtime) in Chro
     // `__Host-` browser binding works on the local runtime as it does on the deployed HTTPS API.
     const state = new URL(callbackUrls(seen.urls)[0]!).searchParams.get('state');
     expect(await context.cookies(runtime!.url)).toContainEqual(
-      expect.objectContaining({ name: `__Host-wxo_${state}`, domain: '127.0.0.1', path: '/', secure: true, httpOnly: true, sameSite: 'Lax' }),
+      expect.objectContaining({
+        name: `__Host-wxo_${state}`,
+        domain: '127.0.0.1',
+        path: '/',
+        secure: true,
+        httpOnly: true,
+        sameSite: 'Lax',
+      }),
     );
     // What authorizes (WeChat's code, the login code) never reaches the service's logs.
     const secrets = [...queryValues(callbackUrls(seen.urls), 'code'), ...queryValues(seen.urls, 'wx_login')];
@@ -221,7 +229,9 @@ describe.skipIf(skipReason !== null)('h5-oauth demo page (local runtime) in Chro
     await victim.locator('#status.error').waitFor({ state: 'visible' });
     // The attacker's own tab, which holds the verifier, comes too late: the victim's failed attempt used the code up.
     const [attackerRedemption] = await Promise.all([
-      attacker.waitForResponse((response) => response.url() === `${runtime!.url}/h5-oauth/session` && response.request().method() === 'POST'),
+      attacker.waitForResponse(
+        (response) => response.url() === `${runtime!.url}/h5-oauth/session` && response.request().method() === 'POST',
+      ),
       attacker.goto(`${runtime!.url}/?wx_login=${loginCode}`),
     ]);
 
@@ -249,7 +259,8 @@ describe.skipIf(skipReason !== null)('h5-oauth demo page (local runtime) in Chro
     ]);
     await page.locator('#status', { hasText: 'Signed out.' }).waitFor();
     const reused = await page.evaluate(
-      async (stolen) => (await fetch('/h5-oauth/session', { headers: { authorization: `Bearer ${stolen}` } })).json() as Promise<{ error: string }>,
+      async (stolen) =>
+        (await fetch('/h5-oauth/session', { headers: { authorization: `Bearer ${stolen}` } })).json() as Promise<{ error: string }>,
       token,
     );
     await page.reload();

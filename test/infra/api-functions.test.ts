@@ -13,8 +13,8 @@ import {
   CDK_TIMEOUT_MS,
   CERTIFICATE_ARN,
   customDomainStack,
-  defaultStack,
   DOMAIN_NAME,
+  defaultStack,
   functionEnv,
   logicalIdOf,
   onlyResourceOf,
@@ -47,12 +47,16 @@ function deployedEnv(env: Record<string, unknown>): Record<string, string> {
     WECHAT_KMS_KEY_ID: 'arn:aws:kms:ap-east-1:123456789012:key/00000000-0000-0000-0000-000000000000',
     WECHAT_SECRET_ARN: 'arn:aws:secretsmanager:ap-east-1:123456789012:secret:wechat-AbCdEf',
   };
-  return Object.fromEntries(Object.entries(env).map(([name, value]) => [name, typeof value === 'string' ? value : (placeholders[name] ?? 'resolved')]));
+  return Object.fromEntries(
+    Object.entries(env).map(([name, value]) => [name, typeof value === 'string' ? value : (placeholders[name] ?? 'resolved')]),
+  );
 }
 
 describe('WechatComponent HTTP API', { timeout: CDK_TIMEOUT_MS }, () => {
   it('routes POST /wechat/component/events to the push receiver', () => {
-    const route = resourcesOf(template, 'AWS::ApiGatewayV2::Route').find(([, r]) => r.Properties!.RouteKey === 'POST /wechat/component/events');
+    const route = resourcesOf(template, 'AWS::ApiGatewayV2::Route').find(
+      ([, r]) => r.Properties!.RouteKey === 'POST /wechat/component/events',
+    );
 
     expect(route).toBeDefined();
     const integrationId = (JSON.stringify(route![1].Properties!.Target).match(/"Ref":"([^"]+)"/) ?? [])[1];
@@ -85,7 +89,10 @@ describe('WechatComponent HTTP API', { timeout: CDK_TIMEOUT_MS }, () => {
   });
 
   it('applies the pushThrottle prop to the push route', () => {
-    const { stack: throttled } = buildComponentStack(() => ({ throttle: { rateLimit: 5, burstLimit: 10 }, pushThrottle: { rateLimit: 50, burstLimit: 80 } }));
+    const { stack: throttled } = buildComponentStack(() => ({
+      throttle: { rateLimit: 5, burstLimit: 10 },
+      pushThrottle: { rateLimit: 50, burstLimit: 80 },
+    }));
 
     Template.fromStack(throttled).hasResourceProperties('AWS::ApiGatewayV2::Stage', {
       DefaultRouteSettings: { ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 },
@@ -108,9 +115,15 @@ describe('WechatComponent HTTP API', { timeout: CDK_TIMEOUT_MS }, () => {
   });
 
   it('throws naming the throttle whose limits are not positive (burst a whole number)', () => {
-    expect(() => buildComponentStack(() => ({ pushThrottle: { rateLimit: 0, burstLimit: 200 } }))).toThrow(/WechatComponent: pushThrottle\.rateLimit must be a positive number/);
-    expect(() => buildComponentStack(() => ({ pushThrottle: { rateLimit: 100, burstLimit: 200.5 } }))).toThrow(/WechatComponent: pushThrottle\.burstLimit must be a positive whole number/);
-    expect(() => buildComponentStack(() => ({ throttle: { rateLimit: -1, burstLimit: 40 } }))).toThrow(/WechatComponent: throttle\.rateLimit must be a positive number/);
+    expect(() => buildComponentStack(() => ({ pushThrottle: { rateLimit: 0, burstLimit: 200 } }))).toThrow(
+      /WechatComponent: pushThrottle\.rateLimit must be a positive number/,
+    );
+    expect(() => buildComponentStack(() => ({ pushThrottle: { rateLimit: 100, burstLimit: 200.5 } }))).toThrow(
+      /WechatComponent: pushThrottle\.burstLimit must be a positive whole number/,
+    );
+    expect(() => buildComponentStack(() => ({ throttle: { rateLimit: -1, burstLimit: 40 } }))).toThrow(
+      /WechatComponent: throttle\.rateLimit must be a positive number/,
+    );
   });
 
   it('applies the throttle prop to the stage', () => {
@@ -152,7 +165,11 @@ describe('WechatComponent HTTP API', { timeout: CDK_TIMEOUT_MS }, () => {
     });
     const [domainId] = onlyResourceOf(domainTemplate, 'AWS::ApiGatewayV2::DomainName');
     const [apiId] = onlyResourceOf(domainTemplate, 'AWS::ApiGatewayV2::Api');
-    domainTemplate.hasResourceProperties('AWS::ApiGatewayV2::ApiMapping', { ApiId: { Ref: apiId }, DomainName: { Ref: domainId }, Stage: '$default' });
+    domainTemplate.hasResourceProperties('AWS::ApiGatewayV2::ApiMapping', {
+      ApiId: { Ref: apiId },
+      DomainName: { Ref: domainId },
+      Stage: '$default',
+    });
   });
 });
 
@@ -196,13 +213,18 @@ describe('WechatComponent functions', { timeout: CDK_TIMEOUT_MS }, () => {
   it('have roles of their own with no managed policies', () => {
     const roles = resourcesOf(template, 'AWS::IAM::Role');
 
-    expect(roles.map(([id]) => id)).toEqual(expect.arrayContaining([roleIdOf(stack.component.pushReceiver), roleIdOf(stack.component.tokenRefresher)]));
+    expect(roles.map(([id]) => id)).toEqual(
+      expect.arrayContaining([roleIdOf(stack.component.pushReceiver), roleIdOf(stack.component.tokenRefresher)]),
+    );
     for (const [id, role] of roles) expect(role.Properties!.ManagedPolicyArns, id).toBeUndefined();
   });
 
   it('put the refresher in the private egress subnets behind a security group that allows only TCP 443 out', () => {
     const refresher = template.findResources('AWS::Lambda::Function')[refresherId]!;
-    const vpcConfig = refresher.Properties.VpcConfig as { SubnetIds: Array<{ Ref: string }>; SecurityGroupIds: Array<{ 'Fn::GetAtt': [string, string] }> };
+    const vpcConfig = refresher.Properties.VpcConfig as {
+      SubnetIds: Array<{ Ref: string }>;
+      SecurityGroupIds: Array<{ 'Fn::GetAtt': [string, string] }>;
+    };
     const subnets = template.findResources('AWS::EC2::Subnet');
 
     expect(vpcConfig.SubnetIds).toHaveLength(2);
@@ -212,14 +234,18 @@ describe('WechatComponent functions', { timeout: CDK_TIMEOUT_MS }, () => {
     }
     expect(vpcConfig.SecurityGroupIds).toHaveLength(1);
     const group = template.findResources('AWS::EC2::SecurityGroup')[vpcConfig.SecurityGroupIds[0]!['Fn::GetAtt'][0]]!;
-    expect(group.Properties.SecurityGroupEgress).toEqual([expect.objectContaining({ IpProtocol: 'tcp', FromPort: 443, ToPort: 443, CidrIp: '0.0.0.0/0' })]);
+    expect(group.Properties.SecurityGroupEgress).toEqual([
+      expect.objectContaining({ IpProtocol: 'tcp', FromPort: 443, ToPort: 443, CidrIp: '0.0.0.0/0' }),
+    ]);
     expect(group.Properties.SecurityGroupIngress).toBeUndefined();
     template.resourceCountIs('AWS::EC2::SecurityGroupIngress', 0);
     template.resourceCountIs('AWS::EC2::SecurityGroupEgress', 0);
   });
 
   it('give the refresher’s role the network-interface permissions a VPC Lambda needs', () => {
-    const eniStatement = roleStatements(template, roleIdOf(stack.component.tokenRefresher)).find((s) => actionsOf(s).includes('ec2:CreateNetworkInterface'));
+    const eniStatement = roleStatements(template, roleIdOf(stack.component.tokenRefresher)).find((s) =>
+      actionsOf(s).includes('ec2:CreateNetworkInterface'),
+    );
 
     expect(eniStatement).toBeDefined();
     expect(actionsOf(eniStatement!)).toEqual(expect.arrayContaining(ENI_ACTIONS));

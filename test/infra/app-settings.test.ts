@@ -10,7 +10,10 @@ function problemsOf(run: () => unknown): string[] {
     run();
   } catch (err) {
     expect(err).toBeInstanceOf(Error);
-    return (err as Error).message.split('\n').slice(1).map((line) => line.replace(/^\s*-\s*/, ''));
+    return (err as Error).message
+      .split('\n')
+      .slice(1)
+      .map((line) => line.replace(/^\s*-\s*/, ''));
   }
   throw new Error('expected readAppSettings to throw');
 }
@@ -36,7 +39,10 @@ describe('readAppSettings', () => {
 
   it('throws naming every problem at once: missing appid and region, bad egress, domain without certificate, bad numbers', () => {
     const problems = problemsOf(() =>
-      readAppSettings(lookup({ egress: 'satellite', domainName: 'wechat.example.com', removalPolicy: 'keep', refreshIntervalMinutes: 'five' }), {}),
+      readAppSettings(
+        lookup({ egress: 'satellite', domainName: 'wechat.example.com', removalPolicy: 'keep', refreshIntervalMinutes: 'five' }),
+        {},
+      ),
     );
 
     expect(problems).toHaveLength(6);
@@ -50,10 +56,16 @@ describe('readAppSettings', () => {
 
   it('throws naming vpcId when egress is vpc without one, and certificateArn without domainName', () => {
     const problems = problemsOf(() =>
-      readAppSettings(lookup({ componentAppid: APPID, region: 'ap-east-1', egress: 'vpc', certificateArn: 'arn:aws:acm:ap-east-1:1:certificate/x' }), {}),
+      readAppSettings(
+        lookup({ componentAppid: APPID, region: 'ap-east-1', egress: 'vpc', certificateArn: 'arn:aws:acm:ap-east-1:1:certificate/x' }),
+        {},
+      ),
     );
 
-    expect(problems).toEqual([expect.stringMatching(/vpcId is required with egress 'vpc'/), expect.stringMatching(/domainName and certificateArn go together/)]);
+    expect(problems).toEqual([
+      expect.stringMatching(/vpcId is required with egress 'vpc'/),
+      expect.stringMatching(/domainName and certificateArn go together/),
+    ]);
   });
 
   it('throws naming componentAppid when it is not wx followed by 16 letters or digits', () => {
@@ -66,20 +78,29 @@ describe('readAppSettings', () => {
 
   it('throws naming the minutes setting that is not a positive whole number', () => {
     for (const value of ['0', '1.5', '-5', 'ten']) {
-      const problems = problemsOf(() => readAppSettings(lookup({ componentAppid: APPID, region: 'ap-east-1', refreshMarginMinutes: value }), {}));
+      const problems = problemsOf(() =>
+        readAppSettings(lookup({ componentAppid: APPID, region: 'ap-east-1', refreshMarginMinutes: value }), {}),
+      );
 
       expect(problems, value).toEqual([expect.stringMatching(/refreshMarginMinutes must be a whole number of minutes/)]);
     }
   });
 
   it('falls back to WECHAT_COMPONENT_APPID, CDK_DEFAULT_REGION and CDK_DEFAULT_ACCOUNT from the environment', () => {
-    const settings = readAppSettings(lookup({}), { WECHAT_COMPONENT_APPID: APPID, CDK_DEFAULT_REGION: 'ap-southeast-1', CDK_DEFAULT_ACCOUNT: '123456789012' });
+    const settings = readAppSettings(lookup({}), {
+      WECHAT_COMPONENT_APPID: APPID,
+      CDK_DEFAULT_REGION: 'ap-southeast-1',
+      CDK_DEFAULT_ACCOUNT: '123456789012',
+    });
 
     expect(settings).toMatchObject({ componentAppid: APPID, region: 'ap-southeast-1', account: '123456789012' });
   });
 
   it('prefers context over the environment, and CDK_DEFAULT_REGION over AWS_REGION', () => {
-    const fromContext = readAppSettings(lookup({ componentAppid: APPID, region: 'ap-east-1' }), { WECHAT_COMPONENT_APPID: 'wxffffffffffffffff', AWS_REGION: 'us-east-1' });
+    const fromContext = readAppSettings(lookup({ componentAppid: APPID, region: 'ap-east-1' }), {
+      WECHAT_COMPONENT_APPID: 'wxffffffffffffffff',
+      AWS_REGION: 'us-east-1',
+    });
     const fromEnv = readAppSettings(lookup({ componentAppid: APPID }), { CDK_DEFAULT_REGION: 'ap-southeast-1', AWS_REGION: 'us-east-1' });
 
     expect([fromContext.componentAppid, fromContext.region]).toEqual([APPID, 'ap-east-1']);
@@ -143,14 +164,21 @@ describe('readAppSettings', () => {
 
   it('throws naming pushReceiverReservedConcurrency when it is not a positive whole number', () => {
     for (const value of ['0', '2.5', '-1', 'some', 'on']) {
-      const problems = problemsOf(() => readAppSettings(lookup({ componentAppid: APPID, region: 'ap-east-1', pushReceiverReservedConcurrency: value }), {}));
+      const problems = problemsOf(() =>
+        readAppSettings(lookup({ componentAppid: APPID, region: 'ap-east-1', pushReceiverReservedConcurrency: value }), {}),
+      );
 
-      expect(problems, value).toEqual([expect.stringMatching(/pushReceiverReservedConcurrency must be a whole number of concurrent executions \(1 or more\)/)]);
+      expect(problems, value).toEqual([
+        expect.stringMatching(/pushReceiverReservedConcurrency must be a whole number of concurrent executions \(1 or more\)/),
+      ]);
     }
   });
 
   it('treats empty context values as unset', () => {
-    const settings = readAppSettings(lookup({ componentAppid: APPID, region: 'ap-east-1', egress: '', domainName: '', certificateArn: '' }), {});
+    const settings = readAppSettings(
+      lookup({ componentAppid: APPID, region: 'ap-east-1', egress: '', domainName: '', certificateArn: '' }),
+      {},
+    );
 
     expect(settings.egress).toBe('nat');
     expect(settings).not.toHaveProperty('domainName');
@@ -161,7 +189,11 @@ describe('readAppSettings', () => {
 
     it('reads h5OAuthAllowedReturnTo and authorizerAppids as comma-separated lists, trimming spaces and skipping empty entries', () => {
       const settings = readAppSettings(
-        lookup({ ...base, h5OAuthAllowedReturnTo: ' https://h5.example.com/app/ ,, https://m.example.com ,', authorizerAppids: 'wxfedcba9876543210 , ' }),
+        lookup({
+          ...base,
+          h5OAuthAllowedReturnTo: ' https://h5.example.com/app/ ,, https://m.example.com ,',
+          authorizerAppids: 'wxfedcba9876543210 , ',
+        }),
         {},
       );
 
@@ -185,16 +217,32 @@ describe('readAppSettings', () => {
     });
 
     it('throws naming h5OAuthAllowedReturnTo for an entry that is not an https URL prefix', () => {
-      for (const entry of ['http://h5.example.com/app/', 'h5.example.com/app/', 'ftp://h5.example.com/', 'https://h5.example.com/app/?next=1', 'https://h5.example.com/#x', 'https://']) {
-        const problems = problemsOf(() => readAppSettings(lookup({ ...base, h5OAuthAllowedReturnTo: `https://m.example.com,${entry}` }), {}));
+      for (const entry of [
+        'http://h5.example.com/app/',
+        'h5.example.com/app/',
+        'ftp://h5.example.com/',
+        'https://h5.example.com/app/?next=1',
+        'https://h5.example.com/#x',
+        'https://',
+      ]) {
+        const problems = problemsOf(() =>
+          readAppSettings(lookup({ ...base, h5OAuthAllowedReturnTo: `https://m.example.com,${entry}` }), {}),
+        );
 
-        expect(problems, entry).toEqual([expect.stringMatching(/context h5OAuthAllowedReturnTo must be comma-separated https URL prefixes/)]);
+        expect(problems, entry).toEqual([
+          expect.stringMatching(/context h5OAuthAllowedReturnTo must be comma-separated https URL prefixes/),
+        ]);
       }
     });
 
     it('throws naming authorizerAppids when an entry is not an appid', () => {
       for (const entry of ['wx123', 'gh_1234567890abcdef', 'wx1234567890abcdef0', 'wx12345678-0abcdef']) {
-        const problems = problemsOf(() => readAppSettings(lookup({ ...base, h5OAuthAllowedReturnTo: 'https://h5.example.com/', authorizerAppids: `${APPID},${entry}` }), {}));
+        const problems = problemsOf(() =>
+          readAppSettings(
+            lookup({ ...base, h5OAuthAllowedReturnTo: 'https://h5.example.com/', authorizerAppids: `${APPID},${entry}` }),
+            {},
+          ),
+        );
 
         expect(problems, entry).toEqual([expect.stringMatching(/context authorizerAppids must be comma-separated appids/)]);
       }
@@ -216,7 +264,10 @@ describe('readAppSettings', () => {
 
     it('throws naming every sign-in problem at once', () => {
       const problems = problemsOf(() =>
-        readAppSettings(lookup({ ...base, h5OAuthAllowedReturnTo: 'http://h5.example.com/', authorizerAppids: 'wx1', h5OAuthCookieBinding: 'maybe' }), {}),
+        readAppSettings(
+          lookup({ ...base, h5OAuthAllowedReturnTo: 'http://h5.example.com/', authorizerAppids: 'wx1', h5OAuthCookieBinding: 'maybe' }),
+          {},
+        ),
       );
 
       expect(problems).toEqual([

@@ -1,4 +1,4 @@
-import { App, Stack } from 'aws-cdk-lib';
+import { type App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -23,13 +23,13 @@ import {
   OWN_SUBNET_IDS,
   OWN_TABLE_ARN,
   ownKeyInStack,
+  type PolicyStatement,
   resourcesOf,
   roleIdOf,
   roleStatements,
   TEST_ACCOUNT,
   TEST_APPID,
   TEST_REGION,
-  type PolicyStatement,
 } from './stacks';
 
 const viaService = (statement: PolicyStatement) => statement.Condition?.StringEquals?.['kms:ViaService'];
@@ -95,7 +95,9 @@ describe('WechatComponent with your own imported table and key', { timeout: CDK_
       WECHAT_KMS_KEY_ID: OWN_KEY_ARN,
       WECHAT_REFRESHER_FUNCTION: { Ref: logicalIdOf(own.component.tokenRefresherReaderAlias) },
     });
-    expect(directKeyUse(roleStatements(ownTemplate, roleIdOf(own.reader))).map((s) => [actionsOf(s), s.Resource])).toEqual([[['kms:Decrypt'], OWN_KEY_ARN]]);
+    expect(directKeyUse(roleStatements(ownTemplate, roleIdOf(own.reader))).map((s) => [actionsOf(s), s.Resource])).toEqual([
+      [['kms:Decrypt'], OWN_KEY_ARN],
+    ]);
   });
 
   it('encrypts the secrets it creates with the given key', () => {
@@ -113,11 +115,14 @@ describe('WechatComponent with your own key defined in the same stack', { timeou
     const [, userKey] = resourcesOf(template, 'AWS::KMS::Key').find(([id]) => id === logicalIdOf(key))!;
     const keyPolicy = (userKey.Properties!.KeyPolicy as { Statement: PolicyStatement[] }).Statement;
 
-    const named = (fnRoleId: string) => directKeyUse(keyPolicy).filter((s) => JSON.stringify(s.Principal) === JSON.stringify({ AWS: arnOf(fnRoleId) }));
+    const named = (fnRoleId: string) =>
+      directKeyUse(keyPolicy).filter((s) => JSON.stringify(s.Principal) === JSON.stringify({ AWS: arnOf(fnRoleId) }));
 
     template.resourceCountIs('AWS::KMS::Key', 1);
     template.resourceCountIs('AWS::KMS::Alias', 0);
-    template.hasResourceProperties('AWS::DynamoDB::Table', { SSESpecification: { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: arnOf(logicalIdOf(key)) } });
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      SSESpecification: { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: arnOf(logicalIdOf(key)) },
+    });
     expect(named(roleIdOf(component.pushReceiver)).map(actionsOf)).toEqual([['kms:Encrypt'], ['kms:GenerateDataKey']]);
     expect(named(roleIdOf(component.tokenRefresher)).map(actionsOf)).toEqual([['kms:Encrypt'], ['kms:Decrypt']]);
   });
@@ -165,7 +170,10 @@ describe('WechatComponent with your own secret', { timeout: CDK_TIMEOUT_MS }, ()
 
   it('lets the functions decrypt it through Secrets Manager with the key it was imported with', () => {
     const statements = secretKeyStatements((s) =>
-      secretsmanager.Secret.fromSecretAttributes(s, 'OwnSecret', { secretCompleteArn: EXISTING_SECRET_ARN, encryptionKey: kms.Key.fromKeyArn(s, 'SecretKey', OWN_KEY_ARN) }),
+      secretsmanager.Secret.fromSecretAttributes(s, 'OwnSecret', {
+        secretCompleteArn: EXISTING_SECRET_ARN,
+        encryptionKey: kms.Key.fromKeyArn(s, 'SecretKey', OWN_KEY_ARN),
+      }),
     );
 
     expect(statements).toEqual([[['kms:Decrypt'], OWN_KEY_ARN]]);
@@ -193,7 +201,11 @@ describe('WechatEgress.existingVpc with an imported VPC', { timeout: CDK_TIMEOUT
 
   it('uses the subnets it is given', () => {
     const { stack, component } = buildComponentStack((s) => {
-      const vpc = ec2.Vpc.fromVpcAttributes(s, 'OwnVpc', { vpcId: 'vpc-0bbbbbbbbbbbbbbbb', availabilityZones: [`${TEST_REGION}a`, `${TEST_REGION}b`], privateSubnetIds: OWN_SUBNET_IDS });
+      const vpc = ec2.Vpc.fromVpcAttributes(s, 'OwnVpc', {
+        vpcId: 'vpc-0bbbbbbbbbbbbbbbb',
+        availabilityZones: [`${TEST_REGION}a`, `${TEST_REGION}b`],
+        privateSubnetIds: OWN_SUBNET_IDS,
+      });
       return { egress: WechatEgress.existingVpc(vpc, { subnets: { subnets: [vpc.privateSubnets[1]!] } }) };
     });
 

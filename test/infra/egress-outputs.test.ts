@@ -6,16 +6,16 @@ import {
   arnOf,
   CDK_TIMEOUT_MS,
   customDomainStack,
-  defaultStack,
   DOMAIN_NAME,
+  defaultStack,
   EXISTING_EGRESS_IP,
   existingVpcStack,
+  H5_OAUTH_CONTEXT,
+  h5OAuthStack,
   lambdaEgressStack,
   logicalIdOf,
   onlyResourceOf,
   resourcesOf,
-  H5_OAUTH_CONTEXT,
-  h5OAuthStack,
 } from './stacks';
 
 type Output = { Value: unknown; Description?: string };
@@ -76,7 +76,8 @@ describe('WechatEgress.natGateway (the default)', { timeout: CDK_TIMEOUT_MS }, (
 
 describe('WechatEgress.lambdaDefault', { timeout: CDK_TIMEOUT_MS }, () => {
   it('creates no network and no Elastic IP, and keeps both functions out of any VPC', () => {
-    for (const type of ['AWS::EC2::VPC', 'AWS::EC2::EIP', 'AWS::EC2::NatGateway', 'AWS::EC2::SecurityGroup']) lambdaTemplate.resourceCountIs(type, 0);
+    for (const type of ['AWS::EC2::VPC', 'AWS::EC2::EIP', 'AWS::EC2::NatGateway', 'AWS::EC2::SecurityGroup'])
+      lambdaTemplate.resourceCountIs(type, 0);
     for (const [id, fn] of resourcesOf(lambdaTemplate, 'AWS::Lambda::Function')) expect(fn.Properties!.VpcConfig, id).toBeUndefined();
   });
 
@@ -95,7 +96,9 @@ describe('WechatEgress.existingVpc', { timeout: CDK_TIMEOUT_MS }, () => {
     vpcTemplate.resourceCountIs('AWS::EC2::VPC', 1);
     expect(refresher.Properties.VpcConfig.SubnetIds).toEqual(privateSubnets);
     expect(vpcTemplate.findResources('AWS::EC2::SecurityGroup')).toSatisfy((groups: object) =>
-      Object.values(groups).every((group: { Properties: { VpcId: unknown } }) => JSON.stringify(group.Properties.VpcId) === JSON.stringify({ Ref: logicalIdOf(vpc) })),
+      Object.values(groups).every(
+        (group: { Properties: { VpcId: unknown } }) => JSON.stringify(group.Properties.VpcId) === JSON.stringify({ Ref: logicalIdOf(vpc) }),
+      ),
     );
   });
 
@@ -155,6 +158,7 @@ describe('WechatComponentStack outputs', { timeout: CDK_TIMEOUT_MS }, () => {
 
     expect(Object.keys(all).sort()).toEqual(['EgressIp', 'EventReceiveUrl', 'KeyArn', 'RefresherFunctionName', 'SecretArn', 'TableName']);
     expect(Object.keys(withH5OAuth).sort()).toEqual([...Object.keys(all), 'H5OAuthCallbackUrl', 'H5OAuthStartUrl'].sort());
-    for (const [name, output] of [...Object.entries(all), ...Object.entries(withH5OAuth)]) expect(output.Description?.length ?? 0, name).toBeGreaterThan(20);
+    for (const [name, output] of [...Object.entries(all), ...Object.entries(withH5OAuth)])
+      expect(output.Description?.length ?? 0, name).toBeGreaterThan(20);
   });
 });

@@ -3,27 +3,34 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createH5OAuthDepsFromEnv } from '../../functions/h5-oauth/deps';
 import type { WechatComponentStack } from '../../infra/wechat-component-stack';
 import {
-  actionsOf,
   ALLOWED_RETURN_TO,
+  actionsOf,
   arnOf,
   buildComponentStack,
   CDK_TIMEOUT_MS,
   CONFIGURED_AUTHORIZER_APPID,
   customDomainStack,
-  defaultStack,
   DOMAIN_NAME,
+  defaultStack,
   EXISTING_TOPIC_ARN,
   functionEnv,
+  H5_OAUTH_CONTEXT,
+  h5OAuthStack,
   logicalIdOf,
   resourcesOf,
   roleIdOf,
   roleStatements,
-  H5_OAUTH_CONTEXT,
-  h5OAuthStack,
   TEST_APPID,
 } from './stacks';
 
-const H5_OAUTH_ROUTES = ['GET /h5-oauth/start', 'GET /h5-oauth/callback', 'GET /h5-oauth/session', 'POST /h5-oauth/session', 'DELETE /h5-oauth/session', 'OPTIONS /h5-oauth/session'];
+const H5_OAUTH_ROUTES = [
+  'GET /h5-oauth/start',
+  'GET /h5-oauth/callback',
+  'GET /h5-oauth/session',
+  'POST /h5-oauth/session',
+  'DELETE /h5-oauth/session',
+  'OPTIONS /h5-oauth/session',
+];
 const API_BASE = 'https://abc123defg.execute-api.ap-east-1.amazonaws.com';
 
 let stack: WechatComponentStack;
@@ -62,7 +69,8 @@ function deployedEnv(env: Record<string, unknown>): Record<string, string> {
 
 const lambdaFunction = (t: Template, id: string) => t.findResources('AWS::Lambda::Function')[id]!;
 const routeKeys = (t: Template) => resourcesOf(t, 'AWS::ApiGatewayV2::Route').map(([, route]) => route.Properties!.RouteKey as string);
-const alarmsNamed = (t: Template, name: string) => resourcesOf(t, 'AWS::CloudWatch::Alarm').filter(([id]) => id.startsWith(`ComponentAlarms${name}`));
+const alarmsNamed = (t: Template, name: string) =>
+  resourcesOf(t, 'AWS::CloudWatch::Alarm').filter(([id]) => id.startsWith(`ComponentAlarms${name}`));
 const onlyAlarmNamed = (t: Template, name: string) => {
   const found = alarmsNamed(t, name);
   if (found.length !== 1) throw new Error(`expected one alarm ${name}, found ${found.length}`);
@@ -72,7 +80,13 @@ const onlyAlarmNamed = (t: Template, name: string) => {
 describe('WechatComponent h5-oauth function', { timeout: CDK_TIMEOUT_MS }, () => {
   it('runs Node.js 24 on arm64 with active tracing, the bundle’s index.handler and 29 s, inside the HTTP API’s 30 s', () => {
     expect(lambdaFunction(template, h5Id)).toMatchObject({
-      Properties: { Runtime: 'nodejs24.x', Architectures: ['arm64'], TracingConfig: { Mode: 'Active' }, Handler: 'index.handler', Timeout: 29 },
+      Properties: {
+        Runtime: 'nodejs24.x',
+        Architectures: ['arm64'],
+        TracingConfig: { Mode: 'Active' },
+        Handler: 'index.handler',
+        Timeout: 29,
+      },
     });
   });
 
@@ -84,7 +98,9 @@ describe('WechatComponent h5-oauth function', { timeout: CDK_TIMEOUT_MS }, () =>
     expect(vpcConfig).toBeDefined();
     expect(vpcConfig).toEqual(refresher.Properties.VpcConfig);
     const actions = roleStatements(template, roleIdOf(stack.component.h5OAuth!.function)).flatMap(actionsOf);
-    expect(actions).toEqual(expect.arrayContaining(['ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DeleteNetworkInterface']));
+    expect(actions).toEqual(
+      expect.arrayContaining(['ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DeleteNetworkInterface']),
+    );
   });
 
   it('stays out of any VPC, without network-interface permissions, with lambda egress', () => {
@@ -93,7 +109,11 @@ describe('WechatComponent h5-oauth function', { timeout: CDK_TIMEOUT_MS }, () =>
     const fn = lambdaEgress.component.h5OAuth!.function;
 
     expect(lambdaFunction(t, logicalIdOf(fn)).Properties.VpcConfig).toBeUndefined();
-    expect(roleStatements(t, roleIdOf(fn)).flatMap(actionsOf).filter((a) => a.startsWith('ec2:'))).toEqual([]);
+    expect(
+      roleStatements(t, roleIdOf(fn))
+        .flatMap(actionsOf)
+        .filter((a) => a.startsWith('ec2:')),
+    ).toEqual([]);
   });
 
   it('logs to a log group of its own, with the stack’s retention', () => {
@@ -112,7 +132,11 @@ describe('WechatComponent h5-oauth routes', { timeout: CDK_TIMEOUT_MS }, () => {
     const routes = resourcesOf(template, 'AWS::ApiGatewayV2::Route');
     const integrations = template.findResources('AWS::ApiGatewayV2::Integration');
 
-    expect(routeKeys(template).filter((key) => key.includes('/h5-oauth/')).sort()).toEqual([...H5_OAUTH_ROUTES].sort());
+    expect(
+      routeKeys(template)
+        .filter((key) => key.includes('/h5-oauth/'))
+        .sort(),
+    ).toEqual([...H5_OAUTH_ROUTES].sort());
     for (const key of H5_OAUTH_ROUTES) {
       const [, route] = routes.find(([, r]) => r.Properties!.RouteKey === key)!;
       const integrationId = (JSON.stringify(route.Properties!.Target).match(/"Ref":"([^"]+)"/) ?? [])[1]!;
@@ -121,7 +145,9 @@ describe('WechatComponent h5-oauth routes', { timeout: CDK_TIMEOUT_MS }, () => {
   });
 
   it('let API Gateway invoke the sign-in function on the sign-in paths only', () => {
-    const permissions = resourcesOf(template, 'AWS::Lambda::Permission').filter(([, p]) => JSON.stringify(p.Properties!.FunctionName) === JSON.stringify(arnOf(h5Id)));
+    const permissions = resourcesOf(template, 'AWS::Lambda::Permission').filter(
+      ([, p]) => JSON.stringify(p.Properties!.FunctionName) === JSON.stringify(arnOf(h5Id)),
+    );
 
     const paths = permissions.map(([, p]) => {
       expect(p.Properties!.Principal).toBe('apigateway.amazonaws.com');
@@ -140,9 +166,17 @@ describe('WechatComponent h5-oauth environment', { timeout: CDK_TIMEOUT_MS }, ()
 
     expect(Object.keys(env).sort()).toEqual(
       [
-        'NODE_OPTIONS', 'POWERTOOLS_METRICS_NAMESPACE',
-        'WECHAT_COMPONENT_APPID', 'WECHAT_TABLE_NAME', 'WECHAT_KMS_KEY_ID', 'WECHAT_REFRESHER_FUNCTION',
-        'WECHAT_H5_OAUTH_SESSION_SECRET_ARN', 'WECHAT_H5_OAUTH_CALLBACK_URL', 'WECHAT_H5_OAUTH_ALLOWED_RETURN_TO', 'WECHAT_AUTHORIZER_APPIDS', 'WECHAT_H5_OAUTH_COOKIE_BINDING',
+        'NODE_OPTIONS',
+        'POWERTOOLS_METRICS_NAMESPACE',
+        'WECHAT_COMPONENT_APPID',
+        'WECHAT_TABLE_NAME',
+        'WECHAT_KMS_KEY_ID',
+        'WECHAT_REFRESHER_FUNCTION',
+        'WECHAT_H5_OAUTH_SESSION_SECRET_ARN',
+        'WECHAT_H5_OAUTH_CALLBACK_URL',
+        'WECHAT_H5_OAUTH_ALLOWED_RETURN_TO',
+        'WECHAT_AUTHORIZER_APPIDS',
+        'WECHAT_H5_OAUTH_COOKIE_BINDING',
       ].sort(),
     );
     expect(env).toMatchObject({
@@ -151,13 +185,17 @@ describe('WechatComponent h5-oauth environment', { timeout: CDK_TIMEOUT_MS }, ()
       WECHAT_KMS_KEY_ID: arnOf(logicalIdOf(stack.component.key)),
       WECHAT_REFRESHER_FUNCTION: { Ref: logicalIdOf(stack.component.tokenRefresherReaderAlias) },
       WECHAT_H5_OAUTH_SESSION_SECRET_ARN: { Ref: logicalIdOf(stack.component.h5OAuth!.sessionSecret) },
-      WECHAT_H5_OAUTH_CALLBACK_URL: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [logicalIdOf(stack.component.api.httpApi), 'ApiEndpoint'] }, '/h5-oauth/callback']] },
+      WECHAT_H5_OAUTH_CALLBACK_URL: {
+        'Fn::Join': ['', [{ 'Fn::GetAtt': [logicalIdOf(stack.component.api.httpApi), 'ApiEndpoint'] }, '/h5-oauth/callback']],
+      },
       WECHAT_H5_OAUTH_ALLOWED_RETURN_TO: ALLOWED_RETURN_TO.join(','),
       WECHAT_AUTHORIZER_APPIDS: CONFIGURED_AUTHORIZER_APPID,
       WECHAT_H5_OAUTH_COOKIE_BINDING: 'on',
     });
     // No appsecret: sign-in reads the component token like any consumer.
-    expect(Object.keys(env).filter((name) => /SECRET|TOKEN|AES|PASSWORD|TICKET/i.test(name))).toEqual(['WECHAT_H5_OAUTH_SESSION_SECRET_ARN']);
+    expect(Object.keys(env).filter((name) => /SECRET|TOKEN|AES|PASSWORD|TICKET/i.test(name))).toEqual([
+      'WECHAT_H5_OAUTH_SESSION_SECRET_ARN',
+    ]);
   });
 
   it('is everything the function’s cold start requires, and reads back as the settings the stack was given', () => {
@@ -206,7 +244,12 @@ describe('WechatComponent h5-oauth environment', { timeout: CDK_TIMEOUT_MS }, ()
   });
 
   it('starts the function with every allowedReturnTo the construct accepts', () => {
-    const accepted = ['https://h5.example.com', 'https://h5.example.com/app/', 'https://m.example.com:8443/a/b', 'https://h5.example.com/%E4%B8%AD/'];
+    const accepted = [
+      'https://h5.example.com',
+      'https://h5.example.com/app/',
+      'https://m.example.com:8443/a/b',
+      'https://h5.example.com/%E4%B8%AD/',
+    ];
 
     for (const entry of accepted) {
       const { stack: built, component } = buildComponentStack(() => ({ h5OAuth: { allowedReturnTo: [entry] } }));
@@ -238,7 +281,9 @@ describe('WechatComponent H5 revoked sessions (logout)', { timeout: CDK_TIMEOUT_
 
   it('gives no other role of the stack the revoked-session partition', () => {
     const h5OAuthRole = roleIdOf(stack.component.h5OAuth!.function);
-    const policies = resourcesOf(template, 'AWS::IAM::Policy').filter(([, policy]) => !JSON.stringify(policy.Properties!.Roles).includes(h5OAuthRole));
+    const policies = resourcesOf(template, 'AWS::IAM::Policy').filter(
+      ([, policy]) => !JSON.stringify(policy.Properties!.Roles).includes(h5OAuthRole),
+    );
 
     expect(policies.length).toBeGreaterThan(0);
     for (const [id, policy] of policies) expect(JSON.stringify(policy.Properties), id).not.toContain('SESSION_REVOKED#');
@@ -259,7 +304,8 @@ describe('WechatComponent H5 session secret', { timeout: CDK_TIMEOUT_MS }, () =>
   it('puts no secret value in the template', () => {
     const text = JSON.stringify(template.toJSON());
 
-    for (const [id, secret] of resourcesOf(template, 'AWS::SecretsManager::Secret')) expect(secret.Properties, id).not.toHaveProperty('SecretString');
+    for (const [id, secret] of resourcesOf(template, 'AWS::SecretsManager::Secret'))
+      expect(secret.Properties, id).not.toHaveProperty('SecretString');
     expect(text.includes('"SecretString":'), 'a SecretString property').toBe(false);
     expect(text.includes('{{resolve:secretsmanager'), 'a secretsmanager dynamic reference').toBe(false);
   });
@@ -268,7 +314,8 @@ describe('WechatComponent H5 session secret', { timeout: CDK_TIMEOUT_MS }, () =>
     const destroy = h5OAuthStack({ removalPolicy: 'destroy' });
 
     const retained = template.findResources('AWS::SecretsManager::Secret')[logicalIdOf(stack.component.h5OAuth!.sessionSecret)]!;
-    const deleted = Template.fromStack(destroy).findResources('AWS::SecretsManager::Secret')[logicalIdOf(destroy.component.h5OAuth!.sessionSecret)]!;
+    const deleted =
+      Template.fromStack(destroy).findResources('AWS::SecretsManager::Secret')[logicalIdOf(destroy.component.h5OAuth!.sessionSecret)]!;
 
     expect(retained).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
     expect(deleted).toMatchObject({ DeletionPolicy: 'Delete', UpdateReplacePolicy: 'Delete' });

@@ -3,18 +3,37 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { WechatComponentStack } from '../../infra/wechat-component-stack';
 import { createAuthorizationEventStore } from '../../shared/store/authorization-event-store';
-import { createLoginCodeStore } from '../../shared/store/login-code-store';
 import { createH5OAuthStateStore } from '../../shared/store/h5-oauth-state-store';
+import { createLoginCodeStore } from '../../shared/store/login-code-store';
 import { createPushAuditLog } from '../../shared/store/push-audit-log';
 import { createRefreshGuards } from '../../shared/store/refresh-guards';
 import { createRefreshLeases } from '../../shared/store/refresh-lease';
 import { createSessionRevocationStore } from '../../shared/store/session-revocation-store';
-import { auditPk, authorizersPk, eventsPk, loginCodePk, h5OAuthStatePk, refreshPk, revokedSessionPk, ticketPk, tokenPk, userPk } from '../../shared/store/table-keys';
+import {
+  auditPk,
+  authorizersPk,
+  eventsPk,
+  h5OAuthStatePk,
+  loginCodePk,
+  refreshPk,
+  revokedSessionPk,
+  ticketPk,
+  tokenPk,
+  userPk,
+} from '../../shared/store/table-keys';
 import { createTicketStore } from '../../shared/store/ticket-store';
 import { createTokenStore } from '../../shared/store/token-store';
 import { createUserStore } from '../../shared/store/user-store';
 import { createComponentTokenReaderFromEnv } from '../../shared/token';
-import { allowsKeyCall, allowsTableCall, recordingDynamo, recordingEnvelopeSealer, recordingSealer, type KeyCall, type TableCall } from './runtime-calls';
+import {
+  allowsKeyCall,
+  allowsTableCall,
+  type KeyCall,
+  recordingDynamo,
+  recordingEnvelopeSealer,
+  recordingSealer,
+  type TableCall,
+} from './runtime-calls';
 import {
   actionsOf,
   allIdentityStatements,
@@ -23,17 +42,17 @@ import {
   CDK_TIMEOUT_MS,
   consumerStack,
   functionEnv,
+  h5OAuthStack,
   keyPolicyStatements,
   lambdaEgressStack,
   logicalIdOf,
   onlyResourceOf,
+  type PolicyStatement,
   resourcesOfStatement,
   roleIdOf,
   roleStatements,
-  h5OAuthStack,
   TEST_APPID,
   TEST_REGION,
-  type PolicyStatement,
 } from './stacks';
 
 // Actions that have no resource-level permissions: the only ones a statement may grant on Resource '*'.
@@ -73,7 +92,8 @@ beforeAll(() => {
   keyArn = arnOf(logicalIdOf(stack.component.key));
 }, CDK_TIMEOUT_MS);
 
-const dynamoStatements = (statements: PolicyStatement[]) => statements.filter((s) => actionsOf(s).some((action) => action.startsWith('dynamodb:')));
+const dynamoStatements = (statements: PolicyStatement[]) =>
+  statements.filter((s) => actionsOf(s).some((action) => action.startsWith('dynamodb:')));
 const leadingKeys = (statement: PolicyStatement) => statement.Condition?.['ForAllValues:StringLike']?.['dynamodb:LeadingKeys'];
 const viaService = (statement: PolicyStatement) => statement.Condition?.StringEquals?.['kms:ViaService'];
 const TABLE_ACTIONS = ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'] as const;
@@ -150,7 +170,11 @@ describe('WechatComponent roles', { timeout: CDK_TIMEOUT_MS }, () => {
     const base = { dynamo: recordingDynamo(tableCalls), tableName: 'table', componentAppid: TEST_APPID };
     const statements = roleStatements(template, roleIdOf(stack.component.pushReceiver));
 
-    await createTicketStore({ ...base, sealer: recordingSealer(keyCalls) }).save({ componentVerifyTicket: 'ticket@@@probe', createTime: 1_764_000_000, receivedAtMs: NOW_MS });
+    await createTicketStore({ ...base, sealer: recordingSealer(keyCalls) }).save({
+      componentVerifyTicket: 'ticket@@@probe',
+      createTime: 1_764_000_000,
+      receivedAtMs: NOW_MS,
+    });
     const events = createAuthorizationEventStore({ ...base, envelopes: recordingEnvelopeSealer(keyCalls), now: () => NOW_MS });
     for (const infoType of ['authorized', 'unauthorized']) {
       await events.record({ infoType, createTime: 1_764_000_000, authorizerAppid: AUTHORIZER_APPID, fields: { InfoType: infoType } });
@@ -160,7 +184,9 @@ describe('WechatComponent roles', { timeout: CDK_TIMEOUT_MS }, () => {
 
     // The status item is what moved to AUTHORIZERS#: without its write this test would not be about it.
     expect(tableCalls).toContainEqual({ action: 'UpdateItem', pk: authorizersPk(TEST_APPID) });
-    expect(new Set(keyCalls.map((c) => `${c.action} ${c.purpose}`))).toEqual(new Set(['kms:Encrypt component_verify_ticket', 'kms:GenerateDataKey authorization_event']));
+    expect(new Set(keyCalls.map((c) => `${c.action} ${c.purpose}`))).toEqual(
+      new Set(['kms:Encrypt component_verify_ticket', 'kms:GenerateDataKey authorization_event']),
+    );
     for (const call of tableCalls) expect(allowsTableCall(statements, tableArn, call), JSON.stringify(call)).toBe(true);
     for (const call of keyCalls) expect(allowsKeyCall(statements, keyArn, TEST_APPID, call), JSON.stringify(call)).toBe(true);
   });
@@ -217,7 +243,9 @@ describe('WechatComponent roles', { timeout: CDK_TIMEOUT_MS }, () => {
   });
 
   it('let the push receiver encrypt tickets, generate data keys for events, and decrypt nothing directly', () => {
-    const kms = roleStatements(template, roleIdOf(stack.component.pushReceiver)).filter((s) => actionsOf(s).some((a) => a.startsWith('kms:')) && !viaService(s));
+    const kms = roleStatements(template, roleIdOf(stack.component.pushReceiver)).filter(
+      (s) => actionsOf(s).some((a) => a.startsWith('kms:')) && !viaService(s),
+    );
 
     expect(kms.map((s) => [actionsOf(s), s.Condition?.StringEquals?.['kms:EncryptionContext:purpose']])).toEqual([
       [['kms:Encrypt'], ['component_verify_ticket']],
@@ -227,7 +255,9 @@ describe('WechatComponent roles', { timeout: CDK_TIMEOUT_MS }, () => {
   });
 
   it('let the token refresher decrypt tickets and encrypt tokens, nothing else directly', () => {
-    const kms = roleStatements(template, roleIdOf(stack.component.tokenRefresher)).filter((s) => actionsOf(s).some((a) => a.startsWith('kms:')) && !viaService(s));
+    const kms = roleStatements(template, roleIdOf(stack.component.tokenRefresher)).filter(
+      (s) => actionsOf(s).some((a) => a.startsWith('kms:')) && !viaService(s),
+    );
 
     expect(kms.map((s) => [actionsOf(s), s.Condition?.StringEquals?.['kms:EncryptionContext:purpose']])).toEqual([
       [['kms:Encrypt'], ['component_access_token']],
@@ -241,8 +271,12 @@ describe('WechatComponent roles', { timeout: CDK_TIMEOUT_MS }, () => {
       const statements = roleStatements(template, roleIdOf(fn));
 
       const secrets = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('secretsmanager:')));
-      expect(secrets.map((s) => [actionsOf(s), s.Resource])).toEqual([[['secretsmanager:GetSecretValue'], { Ref: logicalIdOf(stack.component.secret) }]]);
-      expect(statements.some((s) => viaService(s) === `secretsmanager.${TEST_REGION}.amazonaws.com` && actionsOf(s).includes('kms:Decrypt'))).toBe(true);
+      expect(secrets.map((s) => [actionsOf(s), s.Resource])).toEqual([
+        [['secretsmanager:GetSecretValue'], { Ref: logicalIdOf(stack.component.secret) }],
+      ]);
+      expect(
+        statements.some((s) => viaService(s) === `secretsmanager.${TEST_REGION}.amazonaws.com` && actionsOf(s).includes('kms:Decrypt')),
+      ).toBe(true);
     }
   });
 
@@ -274,7 +308,9 @@ describe('WechatComponent roles', { timeout: CDK_TIMEOUT_MS }, () => {
 
   it('limit every direct kms:Encrypt/Decrypt/GenerateDataKey to this component’s encryption context', () => {
     for (const { policy, statement } of [template, h5OAuthTemplate].flatMap(allIdentityStatements)) {
-      const direct = actionsOf(statement).some((a) => a === 'kms:Encrypt' || a === 'kms:Decrypt' || a === 'kms:GenerateDataKey') && !viaService(statement);
+      const direct =
+        actionsOf(statement).some((a) => a === 'kms:Encrypt' || a === 'kms:Decrypt' || a === 'kms:GenerateDataKey') &&
+        !viaService(statement);
       if (!direct) continue;
 
       expect(statement.Condition?.StringEquals?.['kms:EncryptionContext:componentAppid'], policy).toBe(TEST_APPID);
@@ -296,11 +332,12 @@ describe('WechatComponent roles', { timeout: CDK_TIMEOUT_MS }, () => {
 
 describe('WechatComponent.grantReadComponentToken and configureTokenReader', { timeout: CDK_TIMEOUT_MS }, () => {
   /** Every reader: the two made readers with configureTokenReader, and the one granted permissions alone. */
-  const consumers = () => [
-    ['a NodejsFunction (configureTokenReader)', nodejsConsumer],
-    ['a plain Function (configureTokenReader)', plainConsumer],
-    ['a plain Function (grantReadComponentToken)', grantOnlyConsumer],
-  ] as const;
+  const consumers = () =>
+    [
+      ['a NodejsFunction (configureTokenReader)', nodejsConsumer],
+      ['a plain Function (configureTokenReader)', plainConsumer],
+      ['a plain Function (grantReadComponentToken)', grantOnlyConsumer],
+    ] as const;
 
   it('gives the consumer exactly GetItem on its component’s token item, token decryption and refresher invocation', () => {
     for (const [kind, consumer] of consumers()) {
@@ -314,9 +351,18 @@ describe('WechatComponent.grantReadComponentToken and configureTokenReader', { t
     for (const [kind, consumer] of consumers()) {
       const actions = roleStatements(template, roleIdOf(consumer)).flatMap(actionsOf);
 
-      expect(actions.filter((a) => a.startsWith('secretsmanager:')), kind).toEqual([]);
-      expect(actions.filter((a) => /^dynamodb:(Put|Update|Delete|BatchWrite|Query|Scan)/.test(a)), kind).toEqual([]);
-      expect(actions.filter((a) => a === 'kms:Encrypt' || a.startsWith('kms:GenerateDataKey') || a.startsWith('kms:ReEncrypt')), kind).toEqual([]);
+      expect(
+        actions.filter((a) => a.startsWith('secretsmanager:')),
+        kind,
+      ).toEqual([]);
+      expect(
+        actions.filter((a) => /^dynamodb:(Put|Update|Delete|BatchWrite|Query|Scan)/.test(a)),
+        kind,
+      ).toEqual([]);
+      expect(
+        actions.filter((a) => a === 'kms:Encrypt' || a.startsWith('kms:GenerateDataKey') || a.startsWith('kms:ReEncrypt')),
+        kind,
+      ).toEqual([]);
     }
   });
 
@@ -326,10 +372,18 @@ describe('WechatComponent.grantReadComponentToken and configureTokenReader', { t
 
       const statements = keyPolicyStatements(template).filter((s) => JSON.stringify(s.Principal) === JSON.stringify({ AWS: role }));
 
-      expect(statements.map((s) => [actionsOf(s), s.Condition]), kind).toEqual([
+      expect(
+        statements.map((s) => [actionsOf(s), s.Condition]),
+        kind,
+      ).toEqual([
         [
           ['kms:Decrypt'],
-          { StringEquals: { 'kms:EncryptionContext:componentAppid': TEST_APPID, 'kms:EncryptionContext:purpose': ['component_access_token'] } },
+          {
+            StringEquals: {
+              'kms:EncryptionContext:componentAppid': TEST_APPID,
+              'kms:EncryptionContext:purpose': ['component_access_token'],
+            },
+          },
         ],
       ]);
     }
@@ -346,7 +400,10 @@ describe('WechatComponent.grantReadComponentToken and configureTokenReader', { t
     for (const [t, roleId, owner] of readers) {
       const invoke = roleStatements(t, roleId).filter((s) => actionsOf(s).some((a) => a.startsWith('lambda:')));
 
-      expect(invoke.map((s) => [actionsOf(s), s.Resource]), roleId).toEqual([[['lambda:InvokeFunction'], { Ref: logicalIdOf(owner.component.tokenRefresherReaderAlias) }]]);
+      expect(
+        invoke.map((s) => [actionsOf(s), s.Resource]),
+        roleId,
+      ).toEqual([[['lambda:InvokeFunction'], { Ref: logicalIdOf(owner.component.tokenRefresherReaderAlias) }]]);
     }
   });
 
@@ -354,7 +411,11 @@ describe('WechatComponent.grantReadComponentToken and configureTokenReader', { t
     const refresherId = logicalIdOf(stack.component.tokenRefresher);
     const [versionId, version] = onlyResourceOf(template, 'AWS::Lambda::Version');
 
-    template.hasResourceProperties('AWS::Lambda::Alias', { Name: 'reader', FunctionName: { Ref: refresherId }, FunctionVersion: { 'Fn::GetAtt': [versionId, 'Version'] } });
+    template.hasResourceProperties('AWS::Lambda::Alias', {
+      Name: 'reader',
+      FunctionName: { Ref: refresherId },
+      FunctionVersion: { 'Fn::GetAtt': [versionId, 'Version'] },
+    });
     expect(version.Properties!.FunctionName).toEqual({ Ref: refresherId });
     template.resourceCountIs('AWS::Lambda::Alias', 1);
   });
@@ -380,28 +441,39 @@ describe('WechatComponent.grantReadComponentToken and configureTokenReader', { t
   it('adds the token reader’s variables to an environment the function already has', () => {
     const env = functionEnv(template, logicalIdOf(nodejsConsumer));
 
-    expect(Object.keys(env).filter((name) => name.startsWith('WECHAT_')).sort()).toEqual(
-      ['WECHAT_COMPONENT_APPID', 'WECHAT_KMS_KEY_ID', 'WECHAT_REFRESHER_FUNCTION', 'WECHAT_TABLE_NAME'],
-    );
+    expect(
+      Object.keys(env)
+        .filter((name) => name.startsWith('WECHAT_'))
+        .sort(),
+    ).toEqual(['WECHAT_COMPONENT_APPID', 'WECHAT_KMS_KEY_ID', 'WECHAT_REFRESHER_FUNCTION', 'WECHAT_TABLE_NAME']);
     expect(env.APP_STAGE).toBe('test');
     expect(env).not.toHaveProperty('WECHAT_SECRET_ARN');
   });
 
   it('returns one grant holding every identity-policy statement it added, for applyBefore and assertions', () => {
     const { stack: built, component } = buildComponentStack();
-    const fn = new lambda.Function(built, 'Reader', { runtime: lambda.Runtime.NODEJS_24_X, handler: 'index.handler', code: lambda.Code.fromInline('exports.handler = async () => ({});') });
+    const fn = new lambda.Function(built, 'Reader', {
+      runtime: lambda.Runtime.NODEJS_24_X,
+      handler: 'index.handler',
+      code: lambda.Code.fromInline('exports.handler = async () => ({});'),
+    });
 
     const grant = component.configureTokenReader(fn);
 
     expect(grant.success).toBe(true);
     expect(grant.principalStatements.map((statement) => statement.actions)).toEqual([
-      ['dynamodb:GetItem'], ['kms:Decrypt', 'kms:DescribeKey'], ['kms:Decrypt'], ['lambda:InvokeFunction'],
+      ['dynamodb:GetItem'],
+      ['kms:Decrypt', 'kms:DescribeKey'],
+      ['kms:Decrypt'],
+      ['lambda:InvokeFunction'],
     ]);
   });
 
   it('leaves the consumer an environment the token reader starts from', () => {
     const env = functionEnv(template, logicalIdOf(nodejsConsumer));
-    const deployed = Object.fromEntries(Object.entries(env).map(([name, value]) => [name, typeof value === 'string' ? value : `resolved-${name}`]));
+    const deployed = Object.fromEntries(
+      Object.entries(env).map(([name, value]) => [name, typeof value === 'string' ? value : `resolved-${name}`]),
+    );
 
     expect(() => createComponentTokenReaderFromEnv({ env: deployed })).not.toThrow();
   });
@@ -425,7 +497,12 @@ describe('WechatComponent h5-oauth role', { timeout: CDK_TIMEOUT_MS }, () => {
     const expected: PolicyStatement[] = [
       ...tokenReaderStatements(logicalIdOf(h5OAuth.component.tokenRefresherReaderAlias)),
       { Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: sessionSecretRef() },
-      { Effect: 'Allow', Action: 'kms:Decrypt', Resource: keyArn, Condition: { StringEquals: { 'kms:ViaService': `secretsmanager.${TEST_REGION}.amazonaws.com` } } },
+      {
+        Effect: 'Allow',
+        Action: 'kms:Decrypt',
+        Resource: keyArn,
+        Condition: { StringEquals: { 'kms:ViaService': `secretsmanager.${TEST_REGION}.amazonaws.com` } },
+      },
       items(['dynamodb:GetItem'], [`AUTHORIZERS#${TEST_APPID}`]),
       items(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], [`H5_OAUTH_STATE#${TEST_APPID}#*`, `USER#${TEST_APPID}#*`]),
       {
@@ -440,7 +517,9 @@ describe('WechatComponent h5-oauth role', { timeout: CDK_TIMEOUT_MS }, () => {
         Effect: 'Allow',
         Action: 'kms:Encrypt',
         Resource: keyArn,
-        Condition: { StringEquals: { 'kms:EncryptionContext:componentAppid': TEST_APPID, 'kms:EncryptionContext:purpose': ['user_oauth_tokens'] } },
+        Condition: {
+          StringEquals: { 'kms:EncryptionContext:componentAppid': TEST_APPID, 'kms:EncryptionContext:purpose': ['user_oauth_tokens'] },
+        },
       },
     ];
 
@@ -500,12 +579,24 @@ describe('WechatComponent h5-oauth role', { timeout: CDK_TIMEOUT_MS }, () => {
 
     const tokens = createTokenStore({ ...base, sealer });
     await tokens.loadSealed();
-    await tokens.open({ meta: { version: 1, expiresAtMs: NOW_MS, fetchedAtMs: NOW_MS, tokenSha256: '0' }, ciphertext: new Uint8Array([1]) });
+    await tokens.open({
+      meta: { version: 1, expiresAtMs: NOW_MS, fetchedAtMs: NOW_MS, tokenSha256: '0' },
+      ciphertext: new Uint8Array([1]),
+    });
     await createAuthorizationEventStore({ ...base, envelopes: recordingEnvelopeSealer(keyCalls) }).getAuthorizer(AUTHORIZER_APPID);
     const states = createH5OAuthStateStore(base);
     const state = 's'.repeat(32);
     await states.create(
-      { state, authorizerAppid: AUTHORIZER_APPID, scope: 'snsapi_base', returnTo: 'https://h5.example.com/app/', bindingSha256: null, codeChallenge: 'c'.repeat(43), createdAtMs: NOW_MS, expiresAtMs: NOW_MS + 600_000 },
+      {
+        state,
+        authorizerAppid: AUTHORIZER_APPID,
+        scope: 'snsapi_base',
+        returnTo: 'https://h5.example.com/app/',
+        bindingSha256: null,
+        codeChallenge: 'c'.repeat(43),
+        createdAtMs: NOW_MS,
+        expiresAtMs: NOW_MS + 600_000,
+      },
       3_600_000,
     );
     await states.get(state);
@@ -528,12 +619,24 @@ describe('WechatComponent h5-oauth role', { timeout: CDK_TIMEOUT_MS }, () => {
 
     expect(new Set(tableCalls.map((c) => `${c.action} ${c.pk.split('#')[0]}`))).toEqual(
       new Set([
-        'GetItem TOKEN', 'GetItem AUTHORIZERS', 'PutItem H5_OAUTH_STATE', 'GetItem H5_OAUTH_STATE', 'UpdateItem H5_OAUTH_STATE', 'PutItem LOGIN_CODE',
-        'DeleteItem LOGIN_CODE', 'UpdateItem USER', 'GetItem USER', 'PutItem SESSION_REVOKED', 'GetItem SESSION_REVOKED',
+        'GetItem TOKEN',
+        'GetItem AUTHORIZERS',
+        'PutItem H5_OAUTH_STATE',
+        'GetItem H5_OAUTH_STATE',
+        'UpdateItem H5_OAUTH_STATE',
+        'PutItem LOGIN_CODE',
+        'DeleteItem LOGIN_CODE',
+        'UpdateItem USER',
+        'GetItem USER',
+        'PutItem SESSION_REVOKED',
+        'GetItem SESSION_REVOKED',
       ]),
     );
     for (const call of tableCalls) expect(allowsTableCall(statements, tableArn, call), JSON.stringify(call)).toBe(true);
-    expect(keyCalls).toEqual([{ action: 'kms:Decrypt', purpose: 'component_access_token' }, { action: 'kms:Encrypt', purpose: 'user_oauth_tokens' }]);
+    expect(keyCalls).toEqual([
+      { action: 'kms:Decrypt', purpose: 'component_access_token' },
+      { action: 'kms:Encrypt', purpose: 'user_oauth_tokens' },
+    ]);
     for (const call of keyCalls) expect(allowsKeyCall(statements, keyArn, TEST_APPID, call), JSON.stringify(call)).toBe(true);
   });
 

@@ -1,8 +1,17 @@
-import { Validations, type PolicyViolation, type Stack } from 'aws-cdk-lib';
+import { type PolicyViolation, type Stack, Validations } from 'aws-cdk-lib';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { bringYourOwnStack, CDK_TIMEOUT_MS, customDomainStack, defaultStack, H5_OAUTH_CONTEXT, h5OAuthStack, lambdaEgressStack, ownKeyInStack } from './stacks';
+import {
+  bringYourOwnStack,
+  CDK_TIMEOUT_MS,
+  customDomainStack,
+  defaultStack,
+  H5_OAUTH_CONTEXT,
+  h5OAuthStack,
+  lambdaEgressStack,
+  ownKeyInStack,
+} from './stacks';
 
 /** The findings cdk-nag's own acknowledgement check leaves, as `rule at path` lines for a readable failure. */
 function unacknowledgedFindings(stack: Stack): string[] {
@@ -14,11 +23,15 @@ function unacknowledgedFindings(stack: Stack): string[] {
 
 /** Every acknowledgement recorded in the stack: where, which rule, and why. */
 function acknowledgements(stack: Stack): Array<{ path: string; id: string; reason: string }> {
-  return stack.node.findAll().flatMap((construct) =>
-    construct.node.metadata
-      .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
-      .flatMap((entry) => Object.entries(entry.data as Record<string, string>).map(([id, reason]) => ({ path: construct.node.path, id, reason }))),
-  );
+  return stack.node
+    .findAll()
+    .flatMap((construct) =>
+      construct.node.metadata
+        .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+        .flatMap((entry) =>
+          Object.entries(entry.data as Record<string, string>).map(([id, reason]) => ({ path: construct.node.path, id, reason })),
+        ),
+    );
 }
 
 const variants = [
@@ -68,7 +81,11 @@ describe('cdk-nag AwsSolutions checks', { timeout: CDK_TIMEOUT_MS }, () => {
     const pathsOf = (rule: string) => acks.filter(({ id }) => id.endsWith(`AwsSolutions-${rule}`)).map(({ path }) => path);
 
     expect(routePaths).toHaveLength(6);
-    expect(pathsOf('APIG4').filter((path) => path.includes('oauth')).sort()).toEqual([...routePaths].sort());
+    expect(
+      pathsOf('APIG4')
+        .filter((path) => path.includes('oauth'))
+        .sort(),
+    ).toEqual([...routePaths].sort());
     expect(pathsOf('SMG4')).toContain(h5OAuth.sessionSecret.node.path);
     // Acknowledged on the sign-in construct or the stack as a whole, they would hide findings on anything added later.
     expect(acks.filter(({ path }) => path === h5OAuth.node.path || path.startsWith(h5OAuth.function.node.path))).toEqual([]);

@@ -4,15 +4,30 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { describe, expect, it } from 'vitest';
 import { WechatComponent, type WechatComponentProps } from '../../infra/wechat-component';
-import { CDK_TIMEOUT_MS, functionEnv, logicalIdOf, newTestApp, onlyResourceOf, OWN_KEY_ARN, OWN_TABLE_ARN, resourcesOf, roleIdOf, roleStatements, TEST_ACCOUNT, TEST_APPID, TEST_REGION } from './stacks';
+import {
+  CDK_TIMEOUT_MS,
+  functionEnv,
+  logicalIdOf,
+  newTestApp,
+  OWN_KEY_ARN,
+  OWN_TABLE_ARN,
+  onlyResourceOf,
+  resourcesOf,
+  roleIdOf,
+  roleStatements,
+  TEST_ACCOUNT,
+  TEST_APPID,
+  TEST_REGION,
+} from './stacks';
 
 const newStack = () => new Stack(newTestApp(), 'Validation', { env: { region: TEST_REGION, account: TEST_ACCOUNT } });
 
 describe('WechatComponent props validation', { timeout: CDK_TIMEOUT_MS }, () => {
-
   it('throws naming componentAppid when it is not wx followed by 16 letters or digits', () => {
     for (const componentAppid of ['', 'wx123', 'xx1234567890abcdef', 'wx1234567890abcdef0', 'wx12345678-0abcdef', ` ${TEST_APPID}`]) {
-      expect(() => new WechatComponent(newStack(), 'Component', { componentAppid }), JSON.stringify(componentAppid)).toThrow(/componentAppid/);
+      expect(() => new WechatComponent(newStack(), 'Component', { componentAppid }), JSON.stringify(componentAppid)).toThrow(
+        /componentAppid/,
+      );
     }
   });
 
@@ -22,18 +37,21 @@ describe('WechatComponent props validation', { timeout: CDK_TIMEOUT_MS }, () => 
       [10, 5],
       [5, 4],
     ] as const) {
-      expect(() =>
-        new WechatComponent(newStack(), 'Component', {
-          componentAppid: TEST_APPID,
-          refreshInterval: Duration.minutes(schedule),
-          refreshMargin: Duration.minutes(margin),
-        }),
+      expect(
+        () =>
+          new WechatComponent(newStack(), 'Component', {
+            componentAppid: TEST_APPID,
+            refreshInterval: Duration.minutes(schedule),
+            refreshMargin: Duration.minutes(margin),
+          }),
       ).toThrow(/refreshMargin.*refreshInterval/);
     }
   });
 
   it('throws naming refreshMargin when it reaches the 2-hour token lifetime', () => {
-    expect(() => new WechatComponent(newStack(), 'Component', { componentAppid: TEST_APPID, refreshMargin: Duration.hours(2) })).toThrow(/refreshMargin/);
+    expect(() => new WechatComponent(newStack(), 'Component', { componentAppid: TEST_APPID, refreshMargin: Duration.hours(2) })).toThrow(
+      /refreshMargin/,
+    );
   });
 
   it('throws naming h5OAuth.allowedReturnTo when it is empty', () => {
@@ -54,7 +72,11 @@ describe('WechatComponent props validation', { timeout: CDK_TIMEOUT_MS }, () => 
       'https://h5.example.com/my app/',
       '',
     ]) {
-      const build = () => new WechatComponent(newStack(), 'Component', { componentAppid: TEST_APPID, h5OAuth: { allowedReturnTo: ['https://m.example.com', entry] } });
+      const build = () =>
+        new WechatComponent(newStack(), 'Component', {
+          componentAppid: TEST_APPID,
+          h5OAuth: { allowedReturnTo: ['https://m.example.com', entry] },
+        });
 
       expect(build, JSON.stringify(entry)).toThrow(/h5OAuth\.allowedReturnTo/);
     }
@@ -62,8 +84,14 @@ describe('WechatComponent props validation', { timeout: CDK_TIMEOUT_MS }, () => 
 
   it('throws naming h5OAuth.allowedReturnTo for an entry the sign-in function would refuse at every cold start', () => {
     // The function splits WECHAT_H5_OAUTH_ALLOWED_RETURN_TO on commas and parses each entry as a URL without credentials.
-    for (const entry of ['https://user:pass@h5.example.com/app/', 'https://user@h5.example.com/', 'https://h5.example.com/a,b/', 'https://h5.example.com:99999/']) {
-      const build = () => new WechatComponent(newStack(), 'Component', { componentAppid: TEST_APPID, h5OAuth: { allowedReturnTo: [entry] } });
+    for (const entry of [
+      'https://user:pass@h5.example.com/app/',
+      'https://user@h5.example.com/',
+      'https://h5.example.com/a,b/',
+      'https://h5.example.com:99999/',
+    ]) {
+      const build = () =>
+        new WechatComponent(newStack(), 'Component', { componentAppid: TEST_APPID, h5OAuth: { allowedReturnTo: [entry] } });
 
       expect(build, entry).toThrow(/h5OAuth\.allowedReturnTo/);
     }
@@ -93,7 +121,11 @@ describe('WechatComponent props validation', { timeout: CDK_TIMEOUT_MS }, () => 
 
   it('accepts a margin just longer than the schedule', () => {
     const build = () =>
-      new WechatComponent(newStack(), 'Component', { componentAppid: TEST_APPID, refreshInterval: Duration.minutes(10), refreshMargin: Duration.minutes(11) });
+      new WechatComponent(newStack(), 'Component', {
+        componentAppid: TEST_APPID,
+        refreshInterval: Duration.minutes(10),
+        refreshMargin: Duration.minutes(11),
+      });
 
     expect(build).not.toThrow();
   });
@@ -113,7 +145,9 @@ describe('WechatComponent props from CloudFormation parameters (unresolved token
   it('take componentAppid from a parameter into the environment and the partition conditions', () => {
     const { component, template } = build((stack) => ({ componentAppid: stringParameter(stack, 'ComponentAppid') }));
 
-    const leadingKeys = roleStatements(template, roleIdOf(component.tokenRefresher)).map((s) => s.Condition?.['ForAllValues:StringLike']?.['dynamodb:LeadingKeys']);
+    const leadingKeys = roleStatements(template, roleIdOf(component.tokenRefresher)).map(
+      (s) => s.Condition?.['ForAllValues:StringLike']?.['dynamodb:LeadingKeys'],
+    );
 
     expect(functionEnv(template, logicalIdOf(component.pushReceiver)).WECHAT_COMPONENT_APPID).toEqual({ Ref: 'ComponentAppid' });
     expect(leadingKeys).toContainEqual([{ 'Fn::Join': ['', ['TOKEN#', { Ref: 'ComponentAppid' }]] }]);
@@ -152,13 +186,20 @@ describe('WechatComponent props from CloudFormation parameters (unresolved token
 
     const [, stage] = onlyResourceOf(template, 'AWS::ApiGatewayV2::Stage');
 
-    expect(stage.Properties!.DefaultRouteSettings).toMatchObject({ ThrottlingRateLimit: { Ref: 'Rate' }, ThrottlingBurstLimit: { Ref: 'Burst' } });
+    expect(stage.Properties!.DefaultRouteSettings).toMatchObject({
+      ThrottlingRateLimit: { Ref: 'Rate' },
+      ThrottlingBurstLimit: { Ref: 'Burst' },
+    });
     expect(JSON.stringify(stage.Properties!.RouteSettings)).toContain('{"Ref":"PushRate"}');
   });
 
   it('still compare the literal limits of throttle and pushThrottle when one of them comes from a parameter', () => {
     const zeroBurst = () => build((stack) => ({ throttle: { rateLimit: numberParameter(stack, 'Rate'), burstLimit: 0 } }));
-    const pushBelow = () => build((stack) => ({ throttle: { rateLimit: numberParameter(stack, 'Rate'), burstLimit: 50 }, pushThrottle: { rateLimit: 100, burstLimit: 50 } }));
+    const pushBelow = () =>
+      build((stack) => ({
+        throttle: { rateLimit: numberParameter(stack, 'Rate'), burstLimit: 50 },
+        pushThrottle: { rateLimit: 100, burstLimit: 50 },
+      }));
 
     expect(zeroBurst).toThrow(/throttle\.burstLimit/);
     expect(pushBelow).toThrow(/pushThrottle must be above throttle/);
@@ -210,7 +251,9 @@ describe('WechatComponent props validation of your own table and key', { timeout
   };
 
   it('throws naming key when the table is encrypted with a customer-managed key and no key is given', () => {
-    const tableOnly = build((stack) => ({ table: dynamodb.Table.fromTableAttributes(stack, 'OwnTable', { tableArn: OWN_TABLE_ARN, encryptionKey: ownKey(stack) }) }));
+    const tableOnly = build((stack) => ({
+      table: dynamodb.Table.fromTableAttributes(stack, 'OwnTable', { tableArn: OWN_TABLE_ARN, encryptionKey: ownKey(stack) }),
+    }));
 
     expect(tableOnly).toThrow(/table is encrypted with a customer-managed key but key is not given: give the table’s key as key/);
   });

@@ -3,9 +3,9 @@
  * a small evaluator of the IAM statements the template grants. Together they check that a role allows every call its
  * function makes: a role test written from the intended grants alone would pass even if a store used another partition.
  */
-import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { EnvelopeSealer } from '../../shared/store/envelope-sealer';
+import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { SealPurpose } from '../../shared/contract';
+import type { EnvelopeSealer } from '../../shared/store/envelope-sealer';
 import type { Sealer } from '../../shared/store/kms-sealer';
 import { actionsOf, type PolicyStatement } from './stacks';
 
@@ -87,7 +87,8 @@ const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b)
  */
 export function allowsTableCall(statements: PolicyStatement[], tableArn: unknown, call: TableCall): boolean {
   return statements.some((statement) => {
-    if (statement.Effect !== 'Allow' || !actionsOf(statement).includes(`dynamodb:${call.action}`) || !same(statement.Resource, tableArn)) return false;
+    if (statement.Effect !== 'Allow' || !actionsOf(statement).includes(`dynamodb:${call.action}`) || !same(statement.Resource, tableArn))
+      return false;
     const { 'ForAllValues:StringLike': like, ...others } = statement.Condition ?? {};
     if (Object.keys(others).length > 0) throw new Error(`unsupported condition in ${JSON.stringify(statement)}`);
     const patterns = like?.['dynamodb:LeadingKeys'] as string[] | undefined;

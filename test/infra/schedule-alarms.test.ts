@@ -27,7 +27,10 @@ type AlarmProps = {
   MetricName?: string;
   Dimensions?: Dimension[];
   Period?: number;
-  Metrics?: Array<{ Id: string; MetricStat?: { Metric: { Namespace: string; MetricName: string; Dimensions: Dimension[] }; Period: number } }>;
+  Metrics?: Array<{
+    Id: string;
+    MetricStat?: { Metric: { Namespace: string; MetricName: string; Dimensions: Dimension[] }; Period: number };
+  }>;
   AlarmActions?: unknown[];
   OKActions?: unknown[];
 };
@@ -47,7 +50,8 @@ afterEach(() => {
   vi.unstubAllEnvs();
 });
 
-const alarms = (t: Template) => resourcesOf(t, 'AWS::CloudWatch::Alarm').map(([id, alarm]) => [id, alarm.Properties as AlarmProps] as const);
+const alarms = (t: Template) =>
+  resourcesOf(t, 'AWS::CloudWatch::Alarm').map(([id, alarm]) => [id, alarm.Properties as AlarmProps] as const);
 const alarmNamed = (t: Template, name: string) => {
   const found = alarms(t).find(([id]) => id.startsWith(`ComponentAlarms${name}`));
   if (!found) throw new Error(`no alarm ${name}`);
@@ -56,7 +60,9 @@ const alarmNamed = (t: Template, name: string) => {
 /** Every custom metric an alarm watches, with its namespace and dimensions. */
 const customMetrics = (t: Template) =>
   alarms(t).flatMap(([, props]) => [
-    ...(props.Namespace && !props.Namespace.startsWith('AWS/') ? [{ Namespace: props.Namespace, MetricName: props.MetricName!, Dimensions: props.Dimensions! }] : []),
+    ...(props.Namespace && !props.Namespace.startsWith('AWS/')
+      ? [{ Namespace: props.Namespace, MetricName: props.MetricName!, Dimensions: props.Dimensions! }]
+      : []),
     ...(props.Metrics ?? []).flatMap((m) => (m.MetricStat ? [m.MetricStat.Metric] : [])),
   ]);
 
@@ -73,10 +79,13 @@ function runtimeSource(): string {
 
 /** What a function's Powertools Metrics instance writes (EMF), built from the template's environment. */
 function emfOf(kind: 'receiver' | 'refresher', env: Record<string, unknown>) {
-  const deployed = Object.fromEntries(Object.entries(env).map(([name, value]) => [name, typeof value === 'string' ? value : `resolved-${name}`]));
+  const deployed = Object.fromEntries(
+    Object.entries(env).map(([name, value]) => [name, typeof value === 'string' ? value : `resolved-${name}`]),
+  );
   // Powertools reads its namespace from the process environment, as it does in Lambda.
   vi.stubEnv('POWERTOOLS_METRICS_NAMESPACE', deployed.POWERTOOLS_METRICS_NAMESPACE);
-  const metrics = kind === 'receiver' ? createPushDepsFromEnv({ env: deployed }).metrics : createRefresherDepsFromEnv({ env: deployed }).metrics;
+  const metrics =
+    kind === 'receiver' ? createPushDepsFromEnv({ env: deployed }).metrics : createRefresherDepsFromEnv({ env: deployed }).metrics;
   metrics.addMetric('Probe', 'Count', 1);
   const emf = metrics.serializeMetrics();
   metrics.clearMetrics();
@@ -125,7 +134,11 @@ describe('WechatComponent alarms', { timeout: CDK_TIMEOUT_MS }, () => {
   });
 
   it('alarm when the token’s remaining lifetime falls below the refresh margin', () => {
-    expect(alarmNamed(template, 'TokenLifetime')).toMatchObject({ MetricName: 'TokenRemainingSeconds', ComparisonOperator: 'LessThanThreshold', Threshold: 900 });
+    expect(alarmNamed(template, 'TokenLifetime')).toMatchObject({
+      MetricName: 'TokenRemainingSeconds',
+      ComparisonOperator: 'LessThanThreshold',
+      Threshold: 900,
+    });
     expect(alarmNamed(slowTemplate, 'TokenLifetime')).toMatchObject({ Threshold: 1800 });
   });
 

@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import { App, CfnElement, Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import type { Template } from 'aws-cdk-lib/assertions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -13,7 +13,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { IConstruct } from 'constructs';
 import { readAppSettings } from '../../infra/app-settings';
-import { WechatComponent, WechatEgress, type WechatComponentProps } from '../../infra/wechat-component';
+import { WechatComponent, type WechatComponentProps, WechatEgress } from '../../infra/wechat-component';
 import { WechatComponentStack } from '../../infra/wechat-component-stack';
 
 export const TEST_APPID = 'wx1234567890abcdef';
@@ -63,7 +63,10 @@ export function buildAppStack(context: Record<string, string> = {}, options: Tes
 }
 
 /** The construct alone in a plain stack, for props the app settings cannot express. */
-export function buildComponentStack(props: (stack: Stack) => Partial<WechatComponentProps> = () => ({})): { stack: Stack; component: WechatComponent } {
+export function buildComponentStack(props: (stack: Stack) => Partial<WechatComponentProps> = () => ({})): {
+  stack: Stack;
+  component: WechatComponent;
+} {
   const app = newTestApp();
   const stack = new Stack(app, 'ComponentTest', { env: { region: TEST_REGION, account: TEST_ACCOUNT } });
   const component = new WechatComponent(stack, 'Component', { componentAppid: TEST_APPID, ...props(stack) });
@@ -143,7 +146,12 @@ export function ownKeyInStack(): { stack: Stack; component: WechatComponent; key
  * The default stack plus three token readers: a NodejsFunction (with an environment of its own) and a plain Function
  * made readers with configureTokenReader, and a plain Function given grantReadComponentToken alone (permissions, no environment).
  */
-export function consumerStack(): { stack: WechatComponentStack; nodejsConsumer: NodejsFunction; plainConsumer: lambda.Function; grantOnlyConsumer: lambda.Function } {
+export function consumerStack(): {
+  stack: WechatComponentStack;
+  nodejsConsumer: NodejsFunction;
+  plainConsumer: lambda.Function;
+  grantOnlyConsumer: lambda.Function;
+} {
   const stack = defaultStack();
   const nodejsConsumer = new NodejsFunction(stack, 'NodejsConsumer', {
     entry: path.join(import.meta.dirname, 'fixtures/consumer-handler.ts'),
@@ -151,7 +159,11 @@ export function consumerStack(): { stack: WechatComponentStack; nodejsConsumer: 
     environment: { APP_STAGE: 'test' },
   });
   const plainFunction = (id: string) =>
-    new lambda.Function(stack, id, { runtime: lambda.Runtime.NODEJS_24_X, handler: 'index.handler', code: lambda.Code.fromInline('exports.handler = async () => ({});') });
+    new lambda.Function(stack, id, {
+      runtime: lambda.Runtime.NODEJS_24_X,
+      handler: 'index.handler',
+      code: lambda.Code.fromInline('exports.handler = async () => ({});'),
+    });
   const plainConsumer = plainFunction('PlainConsumer');
   const grantOnlyConsumer = plainFunction('GrantOnlyConsumer');
   stack.component.configureTokenReader(nodejsConsumer);
@@ -195,7 +207,8 @@ export function onlyResourceOf(template: Template, type: string): [string, Resou
   return found[0]!;
 }
 
-export const actionsOf = (statement: PolicyStatement): string[] => (Array.isArray(statement.Action) ? statement.Action : [statement.Action]);
+export const actionsOf = (statement: PolicyStatement): string[] =>
+  Array.isArray(statement.Action) ? statement.Action : [statement.Action];
 
 export const resourcesOfStatement = (statement: PolicyStatement): unknown[] =>
   statement.Resource === undefined ? [] : Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource];
@@ -206,7 +219,7 @@ export function roleStatements(template: Template, roleLogicalId: string): Polic
   for (const [, policy] of resourcesOf(template, 'AWS::IAM::Policy')) {
     const roles = (policy.Properties?.Roles ?? []) as unknown[];
     if (roles.some((role) => JSON.stringify(role) === JSON.stringify({ Ref: roleLogicalId }))) {
-      statements.push(...((policy.Properties?.PolicyDocument as { Statement: PolicyStatement[] }).Statement));
+      statements.push(...(policy.Properties!.PolicyDocument as { Statement: PolicyStatement[] }).Statement);
     }
   }
   const role = template.findResources('AWS::IAM::Role')[roleLogicalId] as Resource | undefined;
@@ -221,7 +234,8 @@ export function roleStatements(template: Template, roleLogicalId: string): Polic
 export function allIdentityStatements(template: Template): Array<{ policy: string; statement: PolicyStatement }> {
   const out: Array<{ policy: string; statement: PolicyStatement }> = [];
   for (const [id, policy] of resourcesOf(template, 'AWS::IAM::Policy')) {
-    for (const statement of (policy.Properties?.PolicyDocument as { Statement: PolicyStatement[] }).Statement) out.push({ policy: id, statement });
+    for (const statement of (policy.Properties!.PolicyDocument as { Statement: PolicyStatement[] }).Statement)
+      out.push({ policy: id, statement });
   }
   for (const [id, role] of resourcesOf(template, 'AWS::IAM::Role')) {
     for (const inline of (role.Properties?.Policies ?? []) as Array<{ PolicyDocument: { Statement: PolicyStatement[] } }>) {
@@ -234,7 +248,7 @@ export function allIdentityStatements(template: Template): Array<{ policy: strin
 /** The statements of the template's one KMS key policy. */
 export function keyPolicyStatements(template: Template): PolicyStatement[] {
   const [, key] = onlyResourceOf(template, 'AWS::KMS::Key');
-  return (key.Properties?.KeyPolicy as { Statement: PolicyStatement[] }).Statement;
+  return (key.Properties!.KeyPolicy as { Statement: PolicyStatement[] }).Statement;
 }
 
 /** A function's environment variables as they appear in the template (strings or intrinsics). */

@@ -2,11 +2,20 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs
 import { builtinModules, createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { App } from 'aws-cdk-lib';
+import type { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { WechatComponentStack } from '../../infra/wechat-component-stack';
-import { buildAppStack, CDK_TIMEOUT_MS, CERTIFICATE_ARN, DOMAIN_NAME, EXISTING_SECRET_ARN, logicalIdOf, H5_OAUTH_CONTEXT, TEST_APPID } from './stacks';
+import {
+  buildAppStack,
+  CDK_TIMEOUT_MS,
+  CERTIFICATE_ARN,
+  DOMAIN_NAME,
+  EXISTING_SECRET_ARN,
+  H5_OAUTH_CONTEXT,
+  logicalIdOf,
+  TEST_APPID,
+} from './stacks';
 
 const outdirs: string[] = [];
 const newOutdir = () => {

@@ -12,11 +12,11 @@ import {
   lambdaEgressStack,
   logicalIdOf,
   onlyResourceOf,
+  type PolicyStatement,
   roleIdOf,
   TEST_ACCOUNT,
   TEST_APPID,
   TEST_REGION,
-  type PolicyStatement,
 } from './stacks';
 
 // Crypto actions that expose or produce plaintext; any of them without kms:ViaService is direct use of the key.
@@ -177,7 +177,14 @@ describe('WechatComponent secret', { timeout: CDK_TIMEOUT_MS }, () => {
 });
 
 describe('WechatComponent function environments', { timeout: CDK_TIMEOUT_MS }, () => {
-  const common = ['NODE_OPTIONS', 'WECHAT_COMPONENT_APPID', 'WECHAT_TABLE_NAME', 'WECHAT_KMS_KEY_ID', 'POWERTOOLS_METRICS_NAMESPACE', 'WECHAT_SECRET_ARN'];
+  const common = [
+    'NODE_OPTIONS',
+    'WECHAT_COMPONENT_APPID',
+    'WECHAT_TABLE_NAME',
+    'WECHAT_KMS_KEY_ID',
+    'POWERTOOLS_METRICS_NAMESPACE',
+    'WECHAT_SECRET_ARN',
+  ];
 
   it('gives the push receiver exactly the names and ARNs it needs', () => {
     const env = functionEnv(template, logicalIdOf(stack.component.pushReceiver));

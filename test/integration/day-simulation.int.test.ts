@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHarness, type Harness } from '../support/harness';
+import { type Harness, startHarness } from '../support/harness';
 
 const SEC = 1000;
 const MIN = 60 * SEC;

@@ -1,10 +1,21 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { randomAlphanumeric } from '../../shared/h5-oauth/random-token';
 import { TEST_AUTHORIZER_APPID } from '../../local/wechat-sim/defaults';
+import { randomAlphanumeric } from '../../shared/h5-oauth/random-token';
 import { TestBrowser } from '../support/h5-oauth-browser';
-import { RETURN_TO, startHarness, type Harness } from '../support/harness';
-import { callbackUrl, consent, expectFailurePage, redeem, scanItems, h5OAuth, simCalls, start, type Redemption, type Started } from './h5-oauth-flows';
+import { type Harness, RETURN_TO, startHarness } from '../support/harness';
+import {
+  callbackUrl,
+  consent,
+  expectFailurePage,
+  h5OAuth,
+  type Redemption,
+  redeem,
+  type Started,
+  scanItems,
+  simCalls,
+  start,
+} from './h5-oauth-flows';
 
 const STATE_TTL_MS = 600_000;
 const REPLAY_WINDOW_MS = 300_000;
@@ -19,9 +30,12 @@ describe('GET /h5-oauth/callback', () => {
   });
   afterAll(async () => h?.close());
 
-  const issueCode = (userId = h.sim.oauthUsers()[0]!.id) => h.sim.issueOAuthCode({ authorizerAppid: TEST_AUTHORIZER_APPID, userId, scope: 'snsapi_base' });
-  const callbackFor = (started: Started, code: string) => callbackUrl(h.gateway.url, { code, state: started.state, appid: TEST_AUTHORIZER_APPID });
-  const openidOf = async (redemption: Redemption) => ((await (await redeem(h, redemption)).json()) as { user: { openid: string } }).user.openid;
+  const issueCode = (userId = h.sim.oauthUsers()[0]!.id) =>
+    h.sim.issueOAuthCode({ authorizerAppid: TEST_AUTHORIZER_APPID, userId, scope: 'snsapi_base' });
+  const callbackFor = (started: Started, code: string) =>
+    callbackUrl(h.gateway.url, { code, state: started.state, appid: TEST_AUTHORIZER_APPID });
+  const openidOf = async (redemption: Redemption) =>
+    ((await (await redeem(h, redemption)).json()) as { user: { openid: string } }).user.openid;
 
   it('lands on return_to with a single-use 32-character wx_login', async () => {
     const user = h.sim.oauthUsers()[1]!;
@@ -51,7 +65,10 @@ describe('GET /h5-oauth/callback', () => {
   it('rejects an unknown state with 400 UNKNOWN_STATE, a link back to the application, and no WeChat call', async () => {
     const callsBefore = simCalls(h);
 
-    const response = await fetch(callbackUrl(h.gateway.url, { code: issueCode(), state: randomAlphanumeric(32), appid: TEST_AUTHORIZER_APPID }), { redirect: 'manual' });
+    const response = await fetch(
+      callbackUrl(h.gateway.url, { code: issueCode(), state: randomAlphanumeric(32), appid: TEST_AUTHORIZER_APPID }),
+      { redirect: 'manual' },
+    );
 
     // Nothing is known about this sign-in, so "try again" leads back to the application, which starts a new one.
     expect(await expectFailurePage(response, 'UNKNOWN_STATE')).toBe(RETURN_TO);
@@ -194,7 +211,10 @@ describe('GET /h5-oauth/callback', () => {
       const callback = await consent(h, browser, started);
       const callsBefore = simCalls(h);
 
-      const forged = await fetch(callback, { redirect: 'manual', headers: { cookie: `__Host-wxo_${started.state}=${randomAlphanumeric(43)}` } });
+      const forged = await fetch(callback, {
+        redirect: 'manual',
+        headers: { cookie: `__Host-wxo_${started.state}=${randomAlphanumeric(43)}` },
+      });
       const own = await browser.get(callback);
 
       await expectFailurePage(forged, 'COOKIE_MISMATCH', [new URL(callback).searchParams.get('code')!, started.cookieValue]);

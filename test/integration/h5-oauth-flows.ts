@@ -5,10 +5,10 @@
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { expect } from 'vitest';
 import { FAILURES } from '../../functions/h5-oauth/error-pages';
-import type { H5OAuthErrorCode } from '../../shared/h5-oauth/h5-oauth-errors';
 import { TEST_AUTHORIZER_APPID } from '../../local/wechat-sim/defaults';
-import { RETURN_TO, RETURN_TO_ORIGIN, TABLE_NAME, type Harness } from '../support/harness';
+import type { H5OAuthErrorCode } from '../../shared/h5-oauth/h5-oauth-errors';
 import type { TestBrowser } from '../support/h5-oauth-browser';
+import { type Harness, RETURN_TO, RETURN_TO_ORIGIN, TABLE_NAME } from '../support/harness';
 import { newPkcePair, type PkcePair } from '../support/pkce';
 
 /** Query parameters of /h5-oauth/start; null leaves one out. */
@@ -174,7 +174,11 @@ export async function scanItems(h: Harness, prefix: string): Promise<Array<Recor
  * The checks every failure page must pass: its own status, text/html, the Chinese and the English explanation, the
  * failure code, a retry link, and none of `secrets` anywhere in it. Returns the retry link's href.
  */
-export async function expectFailurePage(response: Response, code: H5OAuthErrorCode, secrets: ReadonlyArray<string | undefined> = []): Promise<string> {
+export async function expectFailurePage(
+  response: Response,
+  code: H5OAuthErrorCode,
+  secrets: ReadonlyArray<string | undefined> = [],
+): Promise<string> {
   const body = await response.text();
   const page = FAILURES[code];
 

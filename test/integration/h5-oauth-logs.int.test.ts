@@ -1,14 +1,14 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { randomAlphanumeric } from '../../shared/h5-oauth/random-token';
-import type { UserOAuthTokens } from '../../shared/store/user-store';
-import { userPk } from '../../shared/store/table-keys';
 import { TEST_AUTHORIZER_APPID } from '../../local/wechat-sim/defaults';
+import { randomAlphanumeric } from '../../shared/h5-oauth/random-token';
+import { userPk } from '../../shared/store/table-keys';
+import type { UserOAuthTokens } from '../../shared/store/user-store';
 import { CapturedOutput, enablePowertoolsOutput } from '../support/captured-output';
 import { TestBrowser } from '../support/h5-oauth-browser';
+import { type Harness, startHarness, TABLE_NAME, TEST_SECRETS } from '../support/harness';
 import { newPkcePair } from '../support/pkce';
-import { startHarness, TABLE_NAME, TEST_SECRETS, type Harness } from '../support/harness';
-import { callbackUrl, consent, readSession, redeem, h5OAuth, start, startUrl } from './h5-oauth-flows';
+import { callbackUrl, consent, h5OAuth, readSession, redeem, start, startUrl } from './h5-oauth-flows';
 
 /**
  * Drives every h5-oauth path, good and bad, while capturing stdout and stderr, then proves that refusals are logged
@@ -64,7 +64,10 @@ describe('h5-oauth logs', () => {
       const other = await h5OAuth(h, new TestBrowser());
       const otherSession = (await (await redeem(h, other)).json()) as { token: string };
       keep('session token', otherSession.token);
-      const loggedOut = await fetch(`${h.gateway.url}/h5-oauth/session`, { method: 'DELETE', headers: { authorization: `Bearer ${otherSession.token}` } });
+      const loggedOut = await fetch(`${h.gateway.url}/h5-oauth/session`, {
+        method: 'DELETE',
+        headers: { authorization: `Bearer ${otherSession.token}` },
+      });
       expect(loggedOut.status).toBe(204);
       await record(await readSession(h, `Bearer ${otherSession.token}`));
 
@@ -83,10 +86,18 @@ describe('h5-oauth logs', () => {
       await record(await new TestBrowser().get(missingCallback));
       const forgedCookie = randomAlphanumeric(43);
       keep('forged binding cookie', forgedCookie);
-      await record(await fetch(missingCallback, { redirect: 'manual', headers: { cookie: `__Host-wxo_${missing.state}=${forgedCookie}` } }));
-      await record(await fetch(callbackUrl(h.gateway.url, { code: 'x', state: randomAlphanumeric(32), appid: TEST_AUTHORIZER_APPID }), { redirect: 'manual' }));
+      await record(
+        await fetch(missingCallback, { redirect: 'manual', headers: { cookie: `__Host-wxo_${missing.state}=${forgedCookie}` } }),
+      );
+      await record(
+        await fetch(callbackUrl(h.gateway.url, { code: 'x', state: randomAlphanumeric(32), appid: TEST_AUTHORIZER_APPID }), {
+          redirect: 'manual',
+        }),
+      );
       await record(await elsewhere.get(callbackUrl(h.gateway.url, { code: 'x', state: missing.state, appid: 'wx5555555555555555' })));
-      await record(await elsewhere.get(callbackUrl(h.gateway.url, { code: signedIn.code, state: missing.state, appid: TEST_AUTHORIZER_APPID })));
+      await record(
+        await elsewhere.get(callbackUrl(h.gateway.url, { code: signedIn.code, state: missing.state, appid: TEST_AUTHORIZER_APPID })),
+      );
 
       const busy = new TestBrowser();
       const busyStarted = await start(h, busy);
@@ -109,7 +120,10 @@ describe('h5-oauth logs', () => {
       keep('component_access_token', await h.h5OAuthDeps.tokenReader.getComponentAccessToken());
       const item = (
         await h.dynamo.send(
-          new GetCommand({ TableName: TABLE_NAME, Key: { pk: userPk(TEST_SECRETS.componentAppid, TEST_AUTHORIZER_APPID, user.openidFor(TEST_AUTHORIZER_APPID)), sk: 'PROFILE' } }),
+          new GetCommand({
+            TableName: TABLE_NAME,
+            Key: { pk: userPk(TEST_SECRETS.componentAppid, TEST_AUTHORIZER_APPID, user.openidFor(TEST_AUTHORIZER_APPID)), sk: 'PROFILE' },
+          }),
         )
       ).Item!;
       const tokens = JSON.parse(await h.stores.sealer.open('user_oauth_tokens', item.tokensCiphertext as Uint8Array)) as UserOAuthTokens;

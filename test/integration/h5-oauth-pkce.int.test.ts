@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_AUTHORIZER_APPID } from '../../local/wechat-sim/defaults';
 import { TestBrowser } from '../support/h5-oauth-browser';
-import { startHarness, TEST_SECRETS, type Harness } from '../support/harness';
+import { type Harness, startHarness, TEST_SECRETS } from '../support/harness';
 import { newPkcePair, pkcePairOf } from '../support/pkce';
-import { callbackUrl, expectFailurePage, expectJsonFailure, redeem, scanItems, h5OAuth, startUrl, type SignedIn } from './h5-oauth-flows';
+import { callbackUrl, expectFailurePage, expectJsonFailure, h5OAuth, redeem, type SignedIn, scanItems, startUrl } from './h5-oauth-flows';
 
 /**
  * PKCE (RFC 7636, S256) binds each login code to the page that started the sign-in: /h5-oauth/start takes the page's
@@ -34,13 +34,19 @@ describe('PKCE on /h5-oauth/start', () => {
     ['an empty code_challenge', { code_challenge: '' }],
     ['no code_challenge_method', { code_challenge_method: null }],
     ['code_challenge_method plain', { code_challenge_method: 'plain' }],
-    ['code_challenge_method plain with the verifier as challenge', { code_challenge: newPkcePair().codeVerifier, code_challenge_method: 'plain' }],
+    [
+      'code_challenge_method plain with the verifier as challenge',
+      { code_challenge: newPkcePair().codeVerifier, code_challenge_method: 'plain' },
+    ],
     ['code_challenge_method s256 in lower case', { code_challenge_method: 's256' }],
     ['a challenge one character short', { code_challenge: newPkcePair().codeChallenge.slice(1) }],
     ['a challenge one character long', { code_challenge: `${newPkcePair().codeChallenge}A` }],
     ['a challenge with padding', { code_challenge: `${newPkcePair().codeChallenge.slice(0, 42)}=` }],
     ['a challenge in standard base64 (+ and /)', { code_challenge: `+/${newPkcePair().codeChallenge.slice(2)}` }],
-    ['a challenge with a space', { code_challenge: `${newPkcePair().codeChallenge.slice(0, 21)} ${newPkcePair().codeChallenge.slice(22)}` }],
+    [
+      'a challenge with a space',
+      { code_challenge: `${newPkcePair().codeChallenge.slice(0, 21)} ${newPkcePair().codeChallenge.slice(22)}` },
+    ],
     ['a challenge whose last character sets padding bits (no digest encodes to it)', { code_challenge: `${'A'.repeat(42)}B` }],
   ])('rejects %s with a 400 CODE_CHALLENGE_INVALID page and stores no state', async (_name, params) => {
     const before = await stateCount();
@@ -63,7 +69,11 @@ describe('PKCE on POST /h5-oauth/session', () => {
 
   const newSignIn = () => h5OAuth(h, new TestBrowser());
   const postRaw = (body: unknown) =>
-    fetch(`${h.gateway.url}/h5-oauth/session`, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+    fetch(`${h.gateway.url}/h5-oauth/session`, {
+      method: 'POST',
+      body: JSON.stringify(body),
+      headers: { 'content-type': 'application/json' },
+    });
   /** The page's own verifier, after a refusal: proves the refusal used the code up. */
   const expectConsumed = async (signedIn: SignedIn) => expectJsonFailure(await redeem(h, signedIn), 'LOGIN_CODE_INVALID');
 
@@ -85,7 +95,10 @@ describe('PKCE on POST /h5-oauth/session', () => {
     ['a codeVerifier with a character outside [A-Za-z0-9._~-]', () => ({ codeVerifier: `${'a'.repeat(42)}+` })],
     ['a codeVerifier with non-ASCII characters', () => ({ codeVerifier: `${'a'.repeat(42)}é` })],
     // What an attacker can see of the sign-in (it is in the start URL), offered as if it were the verifier.
-    ['the code_challenge itself instead of the verifier', (signedIn: SignedIn) => ({ codeVerifier: pkcePairOf(signedIn.codeVerifier).codeChallenge })],
+    [
+      'the code_challenge itself instead of the verifier',
+      (signedIn: SignedIn) => ({ codeVerifier: pkcePairOf(signedIn.codeVerifier).codeChallenge }),
+    ],
     ['another well-formed verifier', () => ({ codeVerifier: newPkcePair().codeVerifier })],
     ['the verifier of another sign-in', () => ({ codeVerifier: newPkcePair().codeVerifier })],
   ])('rejects %s with 400 CODE_VERIFIER_INVALID and uses the login code up', async (_name, verifierOf) => {
@@ -101,7 +114,8 @@ describe('PKCE on POST /h5-oauth/session', () => {
     const verifiers = ['A'.repeat(43), `${'a'.repeat(64)}._~-${'Z'.repeat(60)}`];
 
     const statuses: number[] = [];
-    for (const codeVerifier of verifiers) statuses.push((await redeem(h, await h5OAuth(h, new TestBrowser(), { pkce: pkcePairOf(codeVerifier) }))).status);
+    for (const codeVerifier of verifiers)
+      statuses.push((await redeem(h, await h5OAuth(h, new TestBrowser(), { pkce: pkcePairOf(codeVerifier) }))).status);
 
     expect(verifiers.map((verifier) => verifier.length)).toEqual([43, 128]);
     expect(statuses).toEqual([200, 200]);

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TestBrowser } from '../support/h5-oauth-browser';
-import { RETURN_TO_ORIGIN, startHarness, type Harness } from '../support/harness';
 import { LEGITIMATE, OPEN_REDIRECTS } from '../shared/h5-oauth/return-to-cases';
-import { expectFailurePage, redeem, scanItems, h5OAuth, startUrl } from './h5-oauth-flows';
+import { TestBrowser } from '../support/h5-oauth-browser';
+import { type Harness, RETURN_TO_ORIGIN, startHarness } from '../support/harness';
+import { expectFailurePage, h5OAuth, redeem, scanItems, startUrl } from './h5-oauth-flows';
 
 describe('return_to allow-list at /h5-oauth/start (no open redirects)', () => {
   let h: Harness;

@@ -1,11 +1,11 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { revokedSessionPk } from '../../shared/store/table-keys';
 import { TEST_AUTHORIZER_APPID } from '../../local/wechat-sim/defaults';
+import { revokedSessionPk } from '../../shared/store/table-keys';
 import { TestBrowser } from '../support/h5-oauth-browser';
-import { RETURN_TO_ORIGIN, startHarness, TABLE_NAME, TEST_SECRETS, type Harness } from '../support/harness';
-import { expectJsonFailure, readSession, redeem, h5OAuth } from './h5-oauth-flows';
+import { type Harness, RETURN_TO_ORIGIN, startHarness, TABLE_NAME, TEST_SECRETS } from '../support/harness';
+import { expectJsonFailure, h5OAuth, readSession, redeem } from './h5-oauth-flows';
 
 // Signed in to, then revoked by an unauthorized push, in one test each; no other test uses them.
 const REVOKED_APPID = 'wx2222222222222222';
@@ -27,9 +27,13 @@ describe('sessions end: logout and revoked authorizers', () => {
   });
   afterAll(async () => h?.close());
 
-  const newSession = async (appid = TEST_AUTHORIZER_APPID) => (await (await redeem(h, await h5OAuth(h, new TestBrowser(), { appid }))).json()) as SessionBody;
+  const newSession = async (appid = TEST_AUTHORIZER_APPID) =>
+    (await (await redeem(h, await h5OAuth(h, new TestBrowser(), { appid }))).json()) as SessionBody;
   const logout = (token: string, origin: string | null = RETURN_TO_ORIGIN) =>
-    fetch(`${h.gateway.url}/h5-oauth/session`, { method: 'DELETE', headers: { authorization: `Bearer ${token}`, ...(origin ? { origin } : {}) } });
+    fetch(`${h.gateway.url}/h5-oauth/session`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${token}`, ...(origin ? { origin } : {}) },
+    });
   const expectUnauthorized = async (response: Response, code: 'SESSION_INVALID' | 'SESSION_REVOKED' | 'AUTHORIZER_REVOKED') => {
     await expectJsonFailure(response, code);
     expect(response.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
@@ -68,7 +72,11 @@ describe('sessions end: logout and revoked authorizers', () => {
 
       expect(jti).toMatch(/^[A-Za-z0-9]{32}$/);
       expect(decodeJwt(second.token).jti).not.toBe(jti);
-      const item = (await h.dynamo.send(new GetCommand({ TableName: TABLE_NAME, Key: { pk: revokedSessionPk(TEST_SECRETS.componentAppid, jti), sk: 'REVOKED' } }))).Item;
+      const item = (
+        await h.dynamo.send(
+          new GetCommand({ TableName: TABLE_NAME, Key: { pk: revokedSessionPk(TEST_SECRETS.componentAppid, jti), sk: 'REVOKED' } }),
+        )
+      ).Item;
       expect(item).toMatchObject({ ttl: Math.floor(Date.parse(first.expiresAt) / 1000) });
     });
 

@@ -2,14 +2,14 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { decodeJwt, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSessionTokens } from '../../shared/h5-oauth/session-token';
-import { randomAlphanumeric } from '../../shared/h5-oauth/random-token';
-import type { UserOAuthTokens } from '../../shared/store/user-store';
-import { userPk } from '../../shared/store/table-keys';
 import { TEST_AUTHORIZER_APPID } from '../../local/wechat-sim/defaults';
+import { randomAlphanumeric } from '../../shared/h5-oauth/random-token';
+import { createSessionTokens } from '../../shared/h5-oauth/session-token';
+import { userPk } from '../../shared/store/table-keys';
+import type { UserOAuthTokens } from '../../shared/store/user-store';
 import { TestBrowser } from '../support/h5-oauth-browser';
-import { RETURN_TO_ORIGIN, startHarness, TABLE_NAME, TEST_SECRETS, type Harness } from '../support/harness';
-import { expectJsonFailure, FIXED_PKCE, readSession, redeem, h5OAuth } from './h5-oauth-flows';
+import { type Harness, RETURN_TO_ORIGIN, startHarness, TABLE_NAME, TEST_SECRETS } from '../support/harness';
+import { expectJsonFailure, FIXED_PKCE, h5OAuth, readSession, redeem } from './h5-oauth-flows';
 
 const SESSION_TTL_SEC = 3_600;
 const LOGIN_CODE_TTL_MS = 60_000;
@@ -36,7 +36,11 @@ describe('login codes and sessions (/h5-oauth/session)', () => {
   const user = () => h.sim.oauthUsers()[0]!;
   const openid = () => user().openidFor(TEST_AUTHORIZER_APPID);
   const postRaw = (body: string, origin: string | null = RETURN_TO_ORIGIN) =>
-    fetch(`${h.gateway.url}/h5-oauth/session`, { method: 'POST', body, headers: { 'content-type': 'application/json', ...(origin ? { origin } : {}) } });
+    fetch(`${h.gateway.url}/h5-oauth/session`, {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/json', ...(origin ? { origin } : {}) },
+    });
   /** A login code and the verifier of the page that started its sign-in. */
   const newLoginCode = async (): Promise<{ loginCode: string; codeVerifier: string }> => {
     const { loginCode, codeVerifier } = await h5OAuth(h, new TestBrowser(), { userId: user().id, scope: 'snsapi_userinfo' });
@@ -70,10 +74,21 @@ describe('login codes and sessions (/h5-oauth/session)', () => {
       const body = (await response.json()) as SessionBody;
       expect(Object.keys(body).sort()).toEqual(['expiresAt', 'token', 'user']);
       expect(body.expiresAt).toBe(new Date(h.clock.now() + SESSION_TTL_SEC * 1000).toISOString());
-      expect(body.user).toMatchObject({ openid: openid(), appid: TEST_AUTHORIZER_APPID, unionid: user().unionid, scope: 'snsapi_userinfo', nickname: user().nickname });
+      expect(body.user).toMatchObject({
+        openid: openid(),
+        appid: TEST_AUTHORIZER_APPID,
+        unionid: user().unionid,
+        scope: 'snsapi_userinfo',
+        nickname: user().nickname,
+      });
       expect(decodeJwt(body.token)).toMatchObject({ sub: openid(), appid: TEST_AUTHORIZER_APPID, iss: ISSUER, aud: 'h5-session' });
       const item = (
-        await h.dynamo.send(new GetCommand({ TableName: TABLE_NAME, Key: { pk: userPk(TEST_SECRETS.componentAppid, TEST_AUTHORIZER_APPID, openid()), sk: 'PROFILE' } }))
+        await h.dynamo.send(
+          new GetCommand({
+            TableName: TABLE_NAME,
+            Key: { pk: userPk(TEST_SECRETS.componentAppid, TEST_AUTHORIZER_APPID, openid()), sk: 'PROFILE' },
+          }),
+        )
       ).Item!;
       const tokens = JSON.parse(await h.stores.sealer.open('user_oauth_tokens', item.tokensCiphertext as Uint8Array)) as UserOAuthTokens;
       const text = JSON.stringify(body);
@@ -119,7 +134,10 @@ describe('login codes and sessions (/h5-oauth/session)', () => {
     });
 
     it('rejects a well-formed login code that was never issued with 400 LOGIN_CODE_INVALID', async () => {
-      await expectJsonFailure(await redeem(h, { loginCode: randomAlphanumeric(32), codeVerifier: FIXED_PKCE.codeVerifier }), 'LOGIN_CODE_INVALID');
+      await expectJsonFailure(
+        await redeem(h, { loginCode: randomAlphanumeric(32), codeVerifier: FIXED_PKCE.codeVerifier }),
+        'LOGIN_CODE_INVALID',
+      );
     });
 
     it.each([
@@ -139,7 +157,10 @@ describe('login codes and sessions (/h5-oauth/session)', () => {
     });
 
     it('rejects a body over 4 KiB with 400 BAD_REQUEST', async () => {
-      await expectJsonFailure(await postRaw(JSON.stringify({ loginCode: randomAlphanumeric(32), padding: 'x'.repeat(5000) })), 'BAD_REQUEST');
+      await expectJsonFailure(
+        await postRaw(JSON.stringify({ loginCode: randomAlphanumeric(32), padding: 'x'.repeat(5000) })),
+        'BAD_REQUEST',
+      );
     });
   });
 
@@ -186,11 +207,18 @@ describe('login codes and sessions (/h5-oauth/session)', () => {
     });
 
     it('rejects a token signed with another key with 401', async () => {
-      await expectUnauthorized(await readSession(h, `Bearer ${await forge({ key: new TextEncoder().encode('another-session-key-0123456789abcdefghij') })}`));
+      await expectUnauthorized(
+        await readSession(h, `Bearer ${await forge({ key: new TextEncoder().encode('another-session-key-0123456789abcdefghij') })}`),
+      );
     });
 
     it('rejects a token of another issuer or audience, even signed with our key, with 401', async () => {
-      const otherDeployment = await createSessionTokens({ signingKey, componentAppid: 'wxffffffffffffffff', ttlSec: 600, now: h.clock.now }).sign({
+      const otherDeployment = await createSessionTokens({
+        signingKey,
+        componentAppid: 'wxffffffffffffffff',
+        ttlSec: 600,
+        now: h.clock.now,
+      }).sign({
         openid: openid(),
         appid: TEST_AUTHORIZER_APPID,
       });
@@ -272,7 +300,10 @@ describe('login codes and sessions (/h5-oauth/session)', () => {
         const responses = [
           await redeem(h, { loginCode: randomAlphanumeric(32), codeVerifier: FIXED_PKCE.codeVerifier }, origin),
           await readSession(h, 'Bearer a.b.c', origin),
-          await fetch(`${h.gateway.url}/h5-oauth/session`, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST' } }),
+          await fetch(`${h.gateway.url}/h5-oauth/session`, {
+            method: 'OPTIONS',
+            headers: { origin, 'access-control-request-method': 'POST' },
+          }),
         ];
 
         for (const response of responses) {

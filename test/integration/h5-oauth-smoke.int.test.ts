@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TestBrowser } from '../support/h5-oauth-browser';
-import { newPkcePair } from '../support/pkce';
-import { RETURN_TO_ORIGIN, startHarness, type Harness } from '../support/harness';
-import { startUrl } from './h5-oauth-flows';
 import { TEST_AUTHORIZER_APPID } from '../../local/wechat-sim/defaults';
+import { TestBrowser } from '../support/h5-oauth-browser';
+import { type Harness, RETURN_TO_ORIGIN, startHarness } from '../support/harness';
+import { newPkcePair } from '../support/pkce';
+import { startUrl } from './h5-oauth-flows';
 
 describe('h5-oauth, end to end against the simulator', () => {
   let h: Harness;
@@ -24,7 +24,11 @@ describe('h5-oauth, end to end against the simulator', () => {
     authorize.searchParams.set('sim_user', user.id);
     const { hops } = await browser.follow(authorize.href, RETURN_TO_ORIGIN);
     const loginCode = new URL(hops.at(-1)!).searchParams.get('wx_login');
-    const session = await fetch(`${h.gateway.url}/h5-oauth/session`, { method: 'POST', body: JSON.stringify({ loginCode, codeVerifier }), headers: { origin: RETURN_TO_ORIGIN } });
+    const session = await fetch(`${h.gateway.url}/h5-oauth/session`, {
+      method: 'POST',
+      body: JSON.stringify({ loginCode, codeVerifier }),
+      headers: { origin: RETURN_TO_ORIGIN },
+    });
     const body = (await session.json()) as { token: string; user: { openid: string; nickname?: string } };
     const me = await fetch(`${h.gateway.url}/h5-oauth/session`, { headers: { authorization: `Bearer ${body.token}` } });
 

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_AUTHORIZER_APPID } from '../../local/wechat-sim/defaults';
-import { TestBrowser } from '../support/h5-oauth-browser';
-import { RETURN_TO, startHarness, TEST_SECRETS, type Harness } from '../support/harness';
-import { callbackUrl, expectFailurePage, scanItems, start, startUrl } from './h5-oauth-flows';
 import { sha256Hex } from '../../shared/crypto/digests';
+import { TestBrowser } from '../support/h5-oauth-browser';
+import { type Harness, RETURN_TO, startHarness, TEST_SECRETS } from '../support/harness';
+import { callbackUrl, expectFailurePage, scanItems, start, startUrl } from './h5-oauth-flows';
 
 // Configured, then revoked by a push in one test; no other test uses it.
 const REVOKED_APPID = 'wx2222222222222222';
@@ -28,7 +28,15 @@ describe('GET /h5-oauth/start', () => {
         `&response_type=code&scope=snsapi_userinfo&state=${state}&component_appid=${TEST_SECRETS.componentAppid}` +
         '&connect_redirect=1#wechat_redirect',
     );
-    expect([...authorize.searchParams.keys()]).toEqual(['appid', 'redirect_uri', 'response_type', 'scope', 'state', 'component_appid', 'connect_redirect']);
+    expect([...authorize.searchParams.keys()]).toEqual([
+      'appid',
+      'redirect_uri',
+      'response_type',
+      'scope',
+      'state',
+      'component_appid',
+      'connect_redirect',
+    ]);
     expect(response.headers.get('cache-control')).toBe('no-store');
   });
 
@@ -66,7 +74,13 @@ describe('GET /h5-oauth/start', () => {
     const { state, cookieValue } = await start(h, browser, { scope: 'snsapi_userinfo' });
 
     const item = (await scanItems(h, `H5_OAUTH_STATE#${TEST_SECRETS.componentAppid}#${state}`))[0]!;
-    expect(item).toMatchObject({ state, authorizerAppid: TEST_AUTHORIZER_APPID, scope: 'snsapi_userinfo', returnTo: RETURN_TO, bindingSha256: sha256Hex(cookieValue!) });
+    expect(item).toMatchObject({
+      state,
+      authorizerAppid: TEST_AUTHORIZER_APPID,
+      scope: 'snsapi_userinfo',
+      returnTo: RETURN_TO,
+      bindingSha256: sha256Hex(cookieValue!),
+    });
     expect(item.expiresAtMs).toBe(h.clock.now() + 600_000);
     expect(JSON.stringify(item)).not.toContain(cookieValue);
   });
@@ -82,7 +96,13 @@ describe('GET /h5-oauth/start', () => {
   });
 
   it('rejects malformed appids', async () => {
-    for (const appid of ['wx111111111111111', 'wx11111111111111111', 'WX1111111111111111', `${TEST_AUTHORIZER_APPID},${TEST_AUTHORIZER_APPID}`, '../wx1111111111111111']) {
+    for (const appid of [
+      'wx111111111111111',
+      'wx11111111111111111',
+      'WX1111111111111111',
+      `${TEST_AUTHORIZER_APPID},${TEST_AUTHORIZER_APPID}`,
+      '../wx1111111111111111',
+    ]) {
       const response = await fetch(startUrl(h, { appid }), { redirect: 'manual' });
 
       await expectFailurePage(response, 'UNKNOWN_AUTHORIZER');

@@ -1,16 +1,16 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeH5OAuthHandler } from '../../functions/h5-oauth/app';
-import { createSnsApi } from '../../shared/wechat/sns-api';
-import { createWechatHttp } from '../../shared/wechat/component-api';
-import { startHttpGateway, type HttpGateway } from '../../local/runtime/http-gateway';
-import type { UserOAuthTokens } from '../../shared/store/user-store';
-import { userPk } from '../../shared/store/table-keys';
+import { type HttpGateway, startHttpGateway } from '../../local/runtime/http-gateway';
 import { TEST_AUTHORIZER_APPID } from '../../local/wechat-sim/defaults';
 import type { SimOAuthUser } from '../../local/wechat-sim/server';
+import { userPk } from '../../shared/store/table-keys';
+import type { UserOAuthTokens } from '../../shared/store/user-store';
+import { createWechatHttp } from '../../shared/wechat/component-api';
+import { createSnsApi } from '../../shared/wechat/sns-api';
 import { TestBrowser } from '../support/h5-oauth-browser';
-import { startHarness, TABLE_NAME, TEST_SECRETS, type Harness } from '../support/harness';
-import { callbackUrl, scanItems, h5OAuth, start } from './h5-oauth-flows';
+import { type Harness, startHarness, TABLE_NAME, TEST_SECRETS } from '../support/harness';
+import { callbackUrl, h5OAuth, scanItems, start } from './h5-oauth-flows';
 
 // Only the concurrency test signs users in for this official account, so its USER# items are that test's alone.
 const CROWD_APPID = 'wx6666666666666666';
@@ -31,7 +31,11 @@ describe('users stored by h5-oauth', () => {
   const rawItem = async (user: SimOAuthUser, appid = TEST_AUTHORIZER_APPID) =>
     (
       await h.dynamo.send(
-        new GetCommand({ TableName: TABLE_NAME, Key: { pk: userPk(TEST_SECRETS.componentAppid, appid, user.openidFor(appid)), sk: 'PROFILE' }, ConsistentRead: true }),
+        new GetCommand({
+          TableName: TABLE_NAME,
+          Key: { pk: userPk(TEST_SECRETS.componentAppid, appid, user.openidFor(appid)), sk: 'PROFILE' },
+          ConsistentRead: true,
+        }),
       )
     ).Item!;
   const stored = (user: SimOAuthUser) => h.h5OAuthDeps.users.get(TEST_AUTHORIZER_APPID, user.openidFor(TEST_AUTHORIZER_APPID));
@@ -110,7 +114,11 @@ describe('users stored by h5-oauth', () => {
     const tokens = JSON.parse(await h.stores.sealer.open('user_oauth_tokens', item.tokensCiphertext as Uint8Array)) as UserOAuthTokens;
     expect(tokens).toMatchObject({ scope: 'snsapi_userinfo', accessTokenExpiresAtMs: h.clock.now() + 7_200_000 });
     // They are the real ones: WeChat accepts the access token for this user.
-    const info = (await (await fetch(`${h.sim.url}/sns/userinfo?${new URLSearchParams({ access_token: tokens.accessToken, openid: user.openidFor(TEST_AUTHORIZER_APPID) })}`)).json()) as {
+    const info = (await (
+      await fetch(
+        `${h.sim.url}/sns/userinfo?${new URLSearchParams({ access_token: tokens.accessToken, openid: user.openidFor(TEST_AUTHORIZER_APPID) })}`,
+      )
+    ).json()) as {
       nickname?: string;
     };
     expect(info.nickname).toBe(user.nickname);
@@ -133,15 +141,25 @@ describe('users stored by h5-oauth', () => {
       // calls for seconds, where Lambda would run each in its own container. The callbacks go to a second gateway whose
       // sns client waits long enough, so that queueing is not mistaken for WeChat timing out: a code exchange retried
       // after a timeout is answered 40163 (the first attempt used the code) and the sign-in would fail.
-      const handler = makeH5OAuthHandler({ ...h.h5OAuthDeps, sns: createSnsApi(createWechatHttp({ baseUrl: h.sim.url, timeoutMs: 60_000 })) });
-      crowdGateway = await startHttpGateway({ routes: [{ routeKey: 'GET /h5-oauth/callback', functionName: 'h5-oauth', handler }], now: h.clock.now });
+      const handler = makeH5OAuthHandler({
+        ...h.h5OAuthDeps,
+        sns: createSnsApi(createWechatHttp({ baseUrl: h.sim.url, timeoutMs: 60_000 })),
+      });
+      crowdGateway = await startHttpGateway({
+        routes: [{ routeKey: 'GET /h5-oauth/callback', functionName: 'h5-oauth', handler }],
+        now: h.clock.now,
+      });
     });
     afterAll(async () => crowdGateway?.close());
 
     it('stores each user exactly once when 200 sign-ins of four users run at the same time, and every sign-in lands', async () => {
       const crowd = Object.values(users);
       // Every user signs in with both scopes, interleaved.
-      const runs = Array.from({ length: 200 }, (_, i) => ({ user: crowd[i % crowd.length]!, scope: Math.floor(i / crowd.length) % 2 === 0 ? 'snsapi_base' : 'snsapi_userinfo' }) as const);
+      const runs = Array.from(
+        { length: 200 },
+        (_, i) =>
+          ({ user: crowd[i % crowd.length]!, scope: Math.floor(i / crowd.length) % 2 === 0 ? 'snsapi_base' : 'snsapi_userinfo' }) as const,
+      );
 
       const landings = await Promise.all(
         runs.map(async ({ user, scope }) => {
@@ -152,7 +170,10 @@ describe('users stored by h5-oauth', () => {
             redirect: 'manual',
             headers: { cookie: started.cookie! },
           });
-          return { status: response.status, loginCode: new URL(response.headers.get('location') ?? 'about:blank').searchParams.get('wx_login') };
+          return {
+            status: response.status,
+            loginCode: new URL(response.headers.get('location') ?? 'about:blank').searchParams.get('wx_login'),
+          };
         }),
       );
 

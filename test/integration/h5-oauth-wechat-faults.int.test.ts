@@ -1,12 +1,12 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { makeH5OAuthHandler } from '../../functions/h5-oauth/app';
-import { createSnsApi } from '../../shared/wechat/sns-api';
-import { createWechatHttp } from '../../shared/wechat/component-api';
+import { type HttpGateway, startHttpGateway } from '../../local/runtime/http-gateway';
 import { TEST_AUTHORIZER_APPID } from '../../local/wechat-sim/defaults';
-import { startHttpGateway, type HttpGateway } from '../../local/runtime/http-gateway';
+import { createWechatHttp } from '../../shared/wechat/component-api';
+import { createSnsApi } from '../../shared/wechat/sns-api';
 import { TestBrowser } from '../support/h5-oauth-browser';
-import { RETURN_TO, startHarness, type Harness } from '../support/harness';
+import { type Harness, RETURN_TO, startHarness } from '../support/harness';
 import { fetchTokenBehindOurBack } from '../support/rival-token-fetch';
 import { callbackUrl, consent, expectFailurePage, redeem, simCalls, start } from './h5-oauth-flows';
 
@@ -102,14 +102,21 @@ describe('h5-oauth when WeChat misbehaves', () => {
         ...h.h5OAuthDeps,
         sns: createSnsApi(createWechatHttp({ baseUrl: h.sim.url, timeoutMs: 150, maxAttempts: 2, sleep: async () => {} })),
       });
-      slow = await startHttpGateway({ routes: [{ routeKey: 'GET /h5-oauth/callback', functionName: 'h5-oauth', handler }], now: h.clock.now });
+      slow = await startHttpGateway({
+        routes: [{ routeKey: 'GET /h5-oauth/callback', functionName: 'h5-oauth', handler }],
+        now: h.clock.now,
+      });
     });
     afterAll(async () => slow?.close());
 
     it('answers 502 WECHAT_UNAVAILABLE when WeChat answers after the client has given up', async () => {
       const browser = new TestBrowser();
       const started = await start(h, browser);
-      const code = h.sim.issueOAuthCode({ authorizerAppid: TEST_AUTHORIZER_APPID, userId: h.sim.oauthUsers()[0]!.id, scope: 'snsapi_base' });
+      const code = h.sim.issueOAuthCode({
+        authorizerAppid: TEST_AUTHORIZER_APPID,
+        userId: h.sim.oauthUsers()[0]!.id,
+        scope: 'snsapi_base',
+      });
       h.sim.setFaults({ latencyMs: LATENCY_MS });
       const startedAt = performance.now();
 

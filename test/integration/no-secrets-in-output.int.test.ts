@@ -1,7 +1,7 @@
 import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CapturedOutput, enablePowertoolsOutput } from '../support/captured-output';
-import { startHarness, TEST_SECRETS, type Harness } from '../support/harness';
+import { type Harness, startHarness, TEST_SECRETS } from '../support/harness';
 
 /**
  * The canary test: drive every path that handles a secret (good and bad pushes, refreshes that succeed and fail,
@@ -28,7 +28,12 @@ describe('secrets never reach logs, errors or responses', () => {
       secrets.add(h.sim.latestTicket()!.ticket);
       const authorizationCode = 'queryauthcode@@@canary-authorization-code-7f3e';
       secrets.add(authorizationCode);
-      keep(await h.sim.pushEvent({ infoType: 'authorized', fields: { AuthorizerAppid: 'wxaaaaaaaaaaaaaaaa', AuthorizationCode: authorizationCode } }));
+      keep(
+        await h.sim.pushEvent({
+          infoType: 'authorized',
+          fields: { AuthorizerAppid: 'wxaaaaaaaaaaaaaaaa', AuthorizationCode: authorizationCode },
+        }),
+      );
       keep(await h.sim.pushEvent({ infoType: 'notify_third_fasteregister', fields: { auth_code: 'canary-fastregister-code-0042' } }));
       secrets.add('canary-fastregister-code-0042');
 
@@ -59,7 +64,10 @@ describe('secrets never reach logs, errors or responses', () => {
       await reader.invalidate(second);
       secrets.add(await reader.getComponentAccessToken());
 
-      h.aws.putSecret('wechat-component', JSON.stringify({ appsecret: TEST_SECRETS.appsecret, token: TEST_SECRETS.token, encodingAesKey: 'short' }));
+      h.aws.putSecret(
+        'wechat-component',
+        JSON.stringify({ appsecret: TEST_SECRETS.appsecret, token: TEST_SECRETS.token, encodingAesKey: 'short' }),
+      );
       h.clock.advance(400_000);
       keep(await h.runRefresher({ action: 'refresh', reason: 'operator' }).catch((err: unknown) => err));
     } finally {

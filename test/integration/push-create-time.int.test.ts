@@ -41,7 +41,11 @@ describe('push receiver: CreateTime ahead of our clock', () => {
     expect(future.output.text).not.toContain(futureTicket);
     expect(future.output.logs('push accepted')).toEqual([]);
     expect(genuine.acked).toBe(true);
-    expect(await h.stores.tickets.load()).toEqual({ componentVerifyTicket: genuineTicket, createTime: h.clock.nowSec, receivedAtMs: h.clock.now() });
+    expect(await h.stores.tickets.load()).toEqual({
+      componentVerifyTicket: genuineTicket,
+      createTime: h.clock.nowSec,
+      receivedAtMs: h.clock.now(),
+    });
     expect(storedBefore?.componentVerifyTicket).not.toBe(futureTicket);
     // One audit record: the genuine ticket's. The refused push left none.
     expect(await auditCount()).toBe(auditBefore + 1);
@@ -64,14 +68,20 @@ describe('push receiver: CreateTime ahead of our clock', () => {
     const future = await sendCaptured(eventXml('authorized', h.clock.nowSec + 86_400 * 365, fields));
     const statusAfterFuture = await h.stores.events.getAuthorizer(authorizerAppid);
     h.clock.advance(10_000);
-    const unauthorized = await sendPush(h.gateway.url, signPush(eventXml('unauthorized', h.clock.nowSec, { AuthorizerAppid: authorizerAppid }), h.clock.nowSec));
+    const unauthorized = await sendPush(
+      h.gateway.url,
+      signPush(eventXml('unauthorized', h.clock.nowSec, { AuthorizerAppid: authorizerAppid }), h.clock.nowSec),
+    );
 
     expect(future.status).toBe(400);
     expect(future.rejections).toEqual([{ reason: 'CREATE_TIME_IN_FUTURE', status: 400, level: 'WARN' }]);
     expect(future.rejectedCount).toBe(1);
     expect(statusAfterFuture).toBeNull();
     expect(unauthorized.acked).toBe(true);
-    expect(await h.stores.events.getAuthorizer(authorizerAppid)).toMatchObject({ state: 'unauthorized', lastEventCreateTime: h.clock.nowSec });
+    expect(await h.stores.events.getAuthorizer(authorizerAppid)).toMatchObject({
+      state: 'unauthorized',
+      lastEventCreateTime: h.clock.nowSec,
+    });
     const audit = (await h.stores.audit.listDay(h.clock.now())).slice(auditBefore);
     expect(audit.map((record) => [record.infoType, record.outcome])).toEqual([['unauthorized', 'recorded']]);
   });

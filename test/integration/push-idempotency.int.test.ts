@@ -9,7 +9,7 @@ import { startHttpGateway } from '../../local/runtime/http-gateway';
 import { createComponentStores } from '../../shared/store/component-stores';
 import { PUSH_ROUTE, TEST_SECRETS } from '../support/harness';
 import { usePushHarness } from '../support/push-harness';
-import { newTicket, rejectionsIn, sendPush, signPush, ticketXml, withCapturedOutput, type PushRequest } from '../support/push-requests';
+import { newTicket, type PushRequest, rejectionsIn, sendPush, signPush, ticketXml, withCapturedOutput } from '../support/push-requests';
 
 describe('push receiver idempotency and failures', () => {
   const h = usePushHarness();
@@ -119,11 +119,17 @@ describe('push receiver idempotency and failures', () => {
   });
 
   describe('storage failures', () => {
-    it('answers 500 when the component secrets cannot be read, then accepts WeChat\'s retry', async () => {
+    it("answers 500 when the component secrets cannot be read, then accepts WeChat's retry", async () => {
       // Past the secrets cache's 5 minutes, so the receiver has to read Secrets Manager again.
       h.clock.advance(301_000);
       const { ticket, createTime, request } = freshTicketPush();
-      h.aws.injectFault({ service: 'secretsManager', operation: 'GetSecretValue', errorType: 'InternalServiceError', count: 10, httpStatus: 500 });
+      h.aws.injectFault({
+        service: 'secretsManager',
+        operation: 'GetSecretValue',
+        errorType: 'InternalServiceError',
+        count: 10,
+        httpStatus: 500,
+      });
 
       const { result: failed, output } = await withCapturedOutput(() => sendPush(h.gateway.url, request));
       h.aws.clearFaults();
@@ -131,12 +137,13 @@ describe('push receiver idempotency and failures', () => {
 
       expect(failed.status).toBe(500);
       expect(rejectionsIn(output)).toEqual([{ reason: 'STORE_FAILED', status: 500, level: 'ERROR' }]);
-      for (const value of [TEST_SECRETS.token, TEST_SECRETS.encodingAesKey, TEST_SECRETS.appsecret, ticket]) expect(output.text).not.toContain(value);
+      for (const value of [TEST_SECRETS.token, TEST_SECRETS.encodingAesKey, TEST_SECRETS.appsecret, ticket])
+        expect(output.text).not.toContain(value);
       expect(retried.acked).toBe(true);
       expect(await h.stores.tickets.load()).toMatchObject({ componentVerifyTicket: ticket, createTime });
     });
 
-    it('answers 500 and does not acknowledge a ticket when KMS Encrypt fails, then stores WeChat\'s retry', async () => {
+    it("answers 500 and does not acknowledge a ticket when KMS Encrypt fails, then stores WeChat's retry", async () => {
       const previous = await h.stores.tickets.load();
       const { ticket, createTime, request } = freshTicketPush();
       // SDK retries are HTTP requests too, so the fault outlasts every attempt of one push.
@@ -157,7 +164,7 @@ describe('push receiver idempotency and failures', () => {
       expect(await auditOutcomesFor(createTime)).toEqual(['stored']);
     });
 
-    it('answers 500 and does not acknowledge a ticket when DynamoDB fails, then stores WeChat\'s retry', async () => {
+    it("answers 500 and does not acknowledge a ticket when DynamoDB fails, then stores WeChat's retry", async () => {
       const previous = await h.stores.tickets.load();
       const { ticket, createTime, request } = freshTicketPush();
       const broken = createComponentStores({
@@ -169,10 +176,18 @@ describe('push receiver idempotency and failures', () => {
         now: h.clock.now,
       });
       const brokenGateway = await startHttpGateway({
-        routes: [{ routeKey: PUSH_ROUTE, functionName: 'push-receiver', handler: makePushReceiverHandler({ ...h.pushDeps, tickets: broken.tickets }) }],
+        routes: [
+          {
+            routeKey: PUSH_ROUTE,
+            functionName: 'push-receiver',
+            handler: makePushReceiverHandler({ ...h.pushDeps, tickets: broken.tickets }),
+          },
+        ],
         now: h.clock.now,
       });
-      const { result: failed, output } = await withCapturedOutput(() => sendPush(brokenGateway.url, request)).finally(() => brokenGateway.close());
+      const { result: failed, output } = await withCapturedOutput(() => sendPush(brokenGateway.url, request)).finally(() =>
+        brokenGateway.close(),
+      );
       const storedDuringFault = await h.stores.tickets.load();
       h.clock.advance(5_000);
 
@@ -181,14 +196,15 @@ describe('push receiver idempotency and failures', () => {
       expect(failed.status).toBe(500);
       expect(failed.acked).toBe(false);
       expect(rejectionsIn(output)).toEqual([{ reason: 'STORE_FAILED', status: 500, level: 'ERROR' }]);
-      for (const value of [TEST_SECRETS.token, TEST_SECRETS.encodingAesKey, TEST_SECRETS.appsecret, ticket]) expect(output.text).not.toContain(value);
+      for (const value of [TEST_SECRETS.token, TEST_SECRETS.encodingAesKey, TEST_SECRETS.appsecret, ticket])
+        expect(output.text).not.toContain(value);
       expect(storedDuringFault).toEqual(previous);
       expect(retried.acked).toBe(true);
       expect(await h.stores.tickets.load()).toMatchObject({ componentVerifyTicket: ticket, createTime });
       expect(await auditOutcomesFor(createTime)).toEqual(['stored']);
     });
 
-    it('answers 500 for an authorization event when KMS GenerateDataKey fails, then records WeChat\'s retry', async () => {
+    it("answers 500 for an authorization event when KMS GenerateDataKey fails, then records WeChat's retry", async () => {
       const authorizerAppid = 'wx00000000000000a1';
       const request = signPush(
         `<xml><AppId><![CDATA[${TEST_SECRETS.componentAppid}]]></AppId><CreateTime>${h.clock.nowSec}</CreateTime><InfoType><![CDATA[authorized]]></InfoType><AuthorizerAppid><![CDATA[${authorizerAppid}]]></AuthorizerAppid><AuthorizationCode><![CDATA[queryauthcode@@@retry-test]]></AuthorizationCode></xml>`,
@@ -204,7 +220,10 @@ describe('push receiver idempotency and failures', () => {
       expect(failed.status).toBe(500);
       expect(statusDuringFault).toBeNull();
       expect(retried.acked).toBe(true);
-      expect(await h.stores.events.getAuthorizer(authorizerAppid)).toMatchObject({ state: 'authorized', lastEventCreateTime: h.clock.nowSec });
+      expect(await h.stores.events.getAuthorizer(authorizerAppid)).toMatchObject({
+        state: 'authorized',
+        lastEventCreateTime: h.clock.nowSec,
+      });
     });
   });
 });

@@ -14,12 +14,12 @@ import {
   eventXml,
   newTicket,
   PUSH_PATH,
+  type PushRequest,
   rejectionsIn,
   sendPush,
   signPush,
   ticketXml,
   withCapturedOutput,
-  type PushRequest,
 } from '../support/push-requests';
 
 const MAX_BODY_BYTES = MAX_PUSH_BODY_BYTES;
@@ -135,7 +135,9 @@ describe('push receiver', () => {
 
     it('rejects a forged msg_signature computed with another message token with 401', async () => {
       const before = await storedState();
-      const { request } = freshTicketPush({ keys: { appid: TEST_SECRETS.componentAppid, token: 'anotherMessageToken', encodingAesKey: TEST_SECRETS.encodingAesKey } });
+      const { request } = freshTicketPush({
+        keys: { appid: TEST_SECRETS.componentAppid, token: 'anotherMessageToken', encodingAesKey: TEST_SECRETS.encodingAesKey },
+      });
 
       const response = await send(request);
 
@@ -148,7 +150,10 @@ describe('push receiver', () => {
       // Undecryptable and forged at once: a receiver that decrypted first would answer 400 DECRYPTION_FAILED.
       const { request } = freshTicketPush({ tamper: 'ciphertext' });
       const signature = request.query.msg_signature ?? '';
-      const forged = { ...request, query: { ...request.query, msg_signature: `${signature.startsWith('0') ? '1' : '0'}${signature.slice(1)}` } };
+      const forged = {
+        ...request,
+        query: { ...request.query, msg_signature: `${signature.startsWith('0') ? '1' : '0'}${signature.slice(1)}` },
+      };
 
       const response = await send(forged);
 
@@ -206,18 +211,21 @@ describe('push receiver', () => {
       expect(await storedState()).toEqual(before);
     });
 
-    it.each(['timestamp', 'nonce', 'msg_signature', 'encrypt_type'] as const)('rejects an authentic push without the %s query parameter with 400', async (name) => {
-      const before = await storedState();
-      const { request } = freshTicketPush();
-      const query = { ...request.query };
-      delete query[name];
+    it.each(['timestamp', 'nonce', 'msg_signature', 'encrypt_type'] as const)(
+      'rejects an authentic push without the %s query parameter with 400',
+      async (name) => {
+        const before = await storedState();
+        const { request } = freshTicketPush();
+        const query = { ...request.query };
+        delete query[name];
 
-      const response = await send({ ...request, query });
+        const response = await send({ ...request, query });
 
-      expect(response.status).toBe(400);
-      expect(response.rejections).toEqual([{ reason: 'MISSING_FIELD', status: 400, level: 'WARN' }]);
-      expect(await storedState()).toEqual(before);
-    });
+        expect(response.status).toBe(400);
+        expect(response.rejections).toEqual([{ reason: 'MISSING_FIELD', status: 400, level: 'WARN' }]);
+        expect(await storedState()).toEqual(before);
+      },
+    );
 
     it('rejects an authentic push whose encrypt_type is not aes with 400', async () => {
       const { request } = freshTicketPush();
@@ -242,7 +250,10 @@ describe('push receiver', () => {
       ['a truncated body', (body: string) => body.slice(0, body.length - 10)],
       ['a body that is not XML', () => '{"AppId":"wx1234567890abcdef"}'],
       ['a body with two roots', (body: string) => `${body}${body}`],
-      ['a body with a repeated AppId', (body: string) => body.replace('<Encrypt>', `<AppId><![CDATA[${TEST_SECRETS.componentAppid}]]></AppId><Encrypt>`)],
+      [
+        'a body with a repeated AppId',
+        (body: string) => body.replace('<Encrypt>', `<AppId><![CDATA[${TEST_SECRETS.componentAppid}]]></AppId><Encrypt>`),
+      ],
     ])('rejects %s with 400', async (_label, mangle) => {
       const before = await storedState();
       const { request } = freshTicketPush();
@@ -258,7 +269,10 @@ describe('push receiver', () => {
   describe('XML declarations', () => {
     const declarations = [
       ['an external entity (XXE)', '<!DOCTYPE xml [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'],
-      ['billion laughs', '<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;"><!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>'],
+      [
+        'billion laughs',
+        '<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;"><!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>',
+      ],
       ['a bare DOCTYPE', '<!DOCTYPE xml>'],
       ['a DOCTYPE written with whitespace and lower case', '<! doctype xml [<!entity e "x">]>'],
     ] as const;
@@ -275,17 +289,20 @@ describe('push receiver', () => {
       expect(await storedState()).toEqual(before);
     });
 
-    it.each(declarations)('never interprets an authentic message whose decrypted XML carries %s: no ticket stored, kept sealed as unparsed', async (_label, declaration) => {
-      const before = await storedState();
-      const inner = `${declaration}${ticketXml(h.clock.nowSec, newTicket())}`;
+    it.each(declarations)(
+      'never interprets an authentic message whose decrypted XML carries %s: no ticket stored, kept sealed as unparsed',
+      async (_label, declaration) => {
+        const before = await storedState();
+        const inner = `${declaration}${ticketXml(h.clock.nowSec, newTicket())}`;
 
-      const { result, output } = await withCapturedOutput(() => h.sim.pushRaw({ xml: inner }));
+        const { result, output } = await withCapturedOutput(() => h.sim.pushRaw({ xml: inner }));
 
-      // Authentic, so refusing it would only make WeChat retry and give up; the declaration is still never processed.
-      expect(result).toMatchObject({ status: 200, acked: true });
-      expect(output.logs('push unparsed')).toEqual([expect.objectContaining({ reason: 'XML_FORBIDDEN_DECLARATION' })]);
-      expect(await h.stores.tickets.loadCreateTime()).toBe(before.ticketCreateTime);
-    });
+        // Authentic, so refusing it would only make WeChat retry and give up; the declaration is still never processed.
+        expect(result).toMatchObject({ status: 200, acked: true });
+        expect(output.logs('push unparsed')).toEqual([expect.objectContaining({ reason: 'XML_FORBIDDEN_DECLARATION' })]);
+        expect(await h.stores.tickets.loadCreateTime()).toBe(before.ticketCreateTime);
+      },
+    );
   });
 
   describe('oversize bodies', () => {
@@ -381,7 +398,12 @@ describe('push receiver', () => {
             (await sendPush(h.gateway.url, forged.request)).status,
             (await sendPush(h.gateway.url, undecryptable.request)).status,
             (await sendPush(h.gateway.url, stale.request)).status,
-            (await sendPush(h.gateway.url, { ...xxe.request, body: `<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>${xxe.request.body}` })).status,
+            (
+              await sendPush(h.gateway.url, {
+                ...xxe.request,
+                body: `<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>${xxe.request.body}`,
+              })
+            ).status,
             (await sendPush(h.gateway.url, storeFailure.request)).status,
             (await sendPush(h.gateway.url, { ...oversize.request, body: oversize.request.body.padEnd(MAX_BODY_BYTES + 1, ' ') })).status,
           ];
@@ -403,7 +425,12 @@ describe('push receiver', () => {
         TEST_SECRETS.appsecret,
         TEST_SECRETS.token,
         TEST_SECRETS.encodingAesKey,
-        ...requests.flatMap(({ ticket, request }) => [ticket, Buffer.from(ticket).toString('base64'), encryptOf(request), request.query.msg_signature ?? '']),
+        ...requests.flatMap(({ ticket, request }) => [
+          ticket,
+          Buffer.from(ticket).toString('base64'),
+          encryptOf(request),
+          request.query.msg_signature ?? '',
+        ]),
       ];
       for (const value of forbidden) expect(output.text).not.toContain(value);
     });

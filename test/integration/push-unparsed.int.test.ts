@@ -49,38 +49,78 @@ describe('push receiver: authentic pushes it cannot interpret', () => {
   const shapes: Array<[string, () => string, string]> = [
     [
       'a repeated element',
-      () => eventXml('authorized', h.clock.nowSec, { AuthorizerAppid: newAuthorizerAppid(), AuthorizationCode: secretCode }).replace('</xml>', `<AuthorizationCode>${newCode()}</AuthorizationCode></xml>`),
+      () =>
+        eventXml('authorized', h.clock.nowSec, { AuthorizerAppid: newAuthorizerAppid(), AuthorizationCode: secretCode }).replace(
+          '</xml>',
+          `<AuthorizationCode>${newCode()}</AuthorizationCode></xml>`,
+        ),
       'XML_MALFORMED',
     ],
     [
       'elements nested deeper than three levels',
-      () => eventXml('notify_third_fasteregister', h.clock.nowSec, { auth_code: secretCode }).replace('</xml>', '<info><a><b><c>deep</c></b></a></info></xml>'),
+      () =>
+        eventXml('notify_third_fasteregister', h.clock.nowSec, { auth_code: secretCode }).replace(
+          '</xml>',
+          '<info><a><b><c>deep</c></b></a></info></xml>',
+        ),
       'XML_MALFORMED',
     ],
-    ['XML that is not well-formed', () => `<xml><AppId>${TEST_SECRETS.componentAppid}</AppId><InfoType>authorized<AuthorizationCode>${secretCode}</xml>`, 'XML_MALFORMED'],
-    ['no InfoType', () => `<xml><AppId>${TEST_SECRETS.componentAppid}</AppId><CreateTime>${h.clock.nowSec}</CreateTime><AuthorizationCode>${secretCode}</AuthorizationCode></xml>`, 'MISSING_FIELD'],
-    ['no CreateTime', () => `<xml><AppId>${TEST_SECRETS.componentAppid}</AppId><InfoType>authorized</InfoType><AuthorizationCode>${secretCode}</AuthorizationCode></xml>`, 'MISSING_FIELD'],
-    ['a CreateTime that is not unix seconds', () => eventXml('unauthorized', h.clock.nowSec, { AuthorizerAppid: newAuthorizerAppid(), Note: secretCode }).replace(/<CreateTime>\d+</, '<CreateTime>soon<'), 'XML_MALFORMED'],
-    ['a DOCTYPE (never expanded, never parsed)', () => `<!DOCTYPE xml [<!ENTITY e SYSTEM "file:///etc/passwd">]>${eventXml('authorized', h.clock.nowSec, { AuthorizationCode: secretCode })}`, 'XML_FORBIDDEN_DECLARATION'],
+    [
+      'XML that is not well-formed',
+      () => `<xml><AppId>${TEST_SECRETS.componentAppid}</AppId><InfoType>authorized<AuthorizationCode>${secretCode}</xml>`,
+      'XML_MALFORMED',
+    ],
+    [
+      'no InfoType',
+      () =>
+        `<xml><AppId>${TEST_SECRETS.componentAppid}</AppId><CreateTime>${h.clock.nowSec}</CreateTime><AuthorizationCode>${secretCode}</AuthorizationCode></xml>`,
+      'MISSING_FIELD',
+    ],
+    [
+      'no CreateTime',
+      () =>
+        `<xml><AppId>${TEST_SECRETS.componentAppid}</AppId><InfoType>authorized</InfoType><AuthorizationCode>${secretCode}</AuthorizationCode></xml>`,
+      'MISSING_FIELD',
+    ],
+    [
+      'a CreateTime that is not unix seconds',
+      () =>
+        eventXml('unauthorized', h.clock.nowSec, { AuthorizerAppid: newAuthorizerAppid(), Note: secretCode }).replace(
+          /<CreateTime>\d+</,
+          '<CreateTime>soon<',
+        ),
+      'XML_MALFORMED',
+    ],
+    [
+      'a DOCTYPE (never expanded, never parsed)',
+      () =>
+        `<!DOCTYPE xml [<!ENTITY e SYSTEM "file:///etc/passwd">]>${eventXml('authorized', h.clock.nowSec, { AuthorizationCode: secretCode })}`,
+      'XML_FORBIDDEN_DECLARATION',
+    ],
   ];
 
-  it.each(shapes)('acknowledges a push with %s and keeps it whole, sealed, flagged unparsed, with a warning, a metric and an audit record', async (_label, build, reason) => {
-    const xml = build();
-    const since = h.clock.now();
+  it.each(shapes)(
+    'acknowledges a push with %s and keeps it whole, sealed, flagged unparsed, with a warning, a metric and an audit record',
+    async (_label, build, reason) => {
+      const xml = build();
+      const since = h.clock.now();
 
-    const response = await send(xml);
+      const response = await send(xml);
 
-    expect(response).toMatchObject({ status: 200, body: 'success', acked: true });
-    const item = await unparsedItemFor(xml);
-    expect(item).toMatchObject({ unparsed: true, reason, receivedAtMs: since, payloadFormat: 'xml' });
-    expect(String(item?.sk)).toMatch(/^UNPARSED#[0-9a-f]{32}$/);
-    expect(JSON.stringify(item, (_k, v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString('latin1') : v))).not.toContain(secretCode);
-    expect(response.output.logs('push unparsed')).toEqual([expect.objectContaining({ level: 'WARN', reason, outcome: 'recorded' })]);
-    expect(response.output.metricSum('PushesUnparsed')).toBe(1);
-    expect(rejectionsIn(response.output)).toEqual([]);
-    expect(response.output.text).not.toContain(secretCode);
-    expect(await auditSince(since)).toEqual([{ receivedAtMs: since, outcome: 'recorded', unparsedReason: reason }]);
-  });
+      expect(response).toMatchObject({ status: 200, body: 'success', acked: true });
+      const item = await unparsedItemFor(xml);
+      expect(item).toMatchObject({ unparsed: true, reason, receivedAtMs: since, payloadFormat: 'xml' });
+      expect(String(item?.sk)).toMatch(/^UNPARSED#[0-9a-f]{32}$/);
+      expect(JSON.stringify(item, (_k, v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString('latin1') : v))).not.toContain(
+        secretCode,
+      );
+      expect(response.output.logs('push unparsed')).toEqual([expect.objectContaining({ level: 'WARN', reason, outcome: 'recorded' })]);
+      expect(response.output.metricSum('PushesUnparsed')).toBe(1);
+      expect(rejectionsIn(response.output)).toEqual([]);
+      expect(response.output.text).not.toContain(secretCode);
+      expect(await auditSince(since)).toEqual([{ receivedAtMs: since, outcome: 'recorded', unparsedReason: reason }]);
+    },
+  );
 
   it('records a redelivered unparsed push once and acknowledges both deliveries', async () => {
     const xml = shapes[0]![1]();
@@ -100,7 +140,10 @@ describe('push receiver: authentic pushes it cannot interpret', () => {
 
   it('keeps a ticket push with a repeated ticket as unparsed without storing either ticket', async () => {
     const before = await h.stores.tickets.load();
-    const xml = ticketXml(h.clock.nowSec, newTicket()).replace('</xml>', `<ComponentVerifyTicket>${newTicket()}</ComponentVerifyTicket></xml>`);
+    const xml = ticketXml(h.clock.nowSec, newTicket()).replace(
+      '</xml>',
+      `<ComponentVerifyTicket>${newTicket()}</ComponentVerifyTicket></xml>`,
+    );
 
     const response = await send(xml);
 
@@ -111,7 +154,10 @@ describe('push receiver: authentic pushes it cannot interpret', () => {
 
   it('does not let an unparsed push touch an authorizer status', async () => {
     const authorizerAppid = newAuthorizerAppid();
-    const xml = eventXml('unauthorized', h.clock.nowSec, { AuthorizerAppid: authorizerAppid }).replace('</xml>', `<AuthorizerAppid>${authorizerAppid}</AuthorizerAppid></xml>`);
+    const xml = eventXml('unauthorized', h.clock.nowSec, { AuthorizerAppid: authorizerAppid }).replace(
+      '</xml>',
+      `<AuthorizerAppid>${authorizerAppid}</AuthorizerAppid></xml>`,
+    );
 
     const response = await send(xml);
 

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TEST_AUTHORIZER_APPID } from '../../local/wechat-sim/defaults';
 import { secretRegistry } from '../../shared/log/redaction';
 import type { UserStore } from '../../shared/store/user-store';
-import { TEST_AUTHORIZER_APPID } from '../../local/wechat-sim/defaults';
 import { CapturedOutput, enablePowertoolsOutput } from '../support/captured-output';
-import { startHarness, TEST_SECRETS, TEST_SESSION_SIGNING_KEY, type Harness } from '../support/harness';
 import { TestBrowser } from '../support/h5-oauth-browser';
+import { type Harness, startHarness, TEST_SECRETS, TEST_SESSION_SIGNING_KEY } from '../support/harness';
 import { callbackUrl, redeem, start } from './h5-oauth-flows';
 
 const SIGN_INS = 1_000;
@@ -56,7 +56,12 @@ describe(`the log-redaction safety net after ${SIGN_INS.toLocaleString('en')} si
         upsert: async (user) => {
           const stored = await store.upsert(user);
           newestTokens = { accessToken: user.tokens.accessToken, refreshToken: user.tokens.refreshToken };
-          logger.info('careless log line', { ...newestTokens, componentAccessToken, sessionKey: TEST_SESSION_SIGNING_KEY, appsecret: TEST_SECRETS.appsecret });
+          logger.info('careless log line', {
+            ...newestTokens,
+            componentAccessToken,
+            sessionKey: TEST_SESSION_SIGNING_KEY,
+            appsecret: TEST_SECRETS.appsecret,
+          });
           return stored;
         },
       };
@@ -64,7 +69,11 @@ describe(`the log-redaction safety net after ${SIGN_INS.toLocaleString('en')} si
       newestLoginCode = await signInOnce(users[0]!.id);
       h.h5OAuthDeps.users = store;
       // And one outside any invocation: long-lived secrets are masked wherever they appear.
-      logger.info('careless log line outside an invocation', { componentAccessToken, sessionKey: TEST_SESSION_SIGNING_KEY, appsecret: TEST_SECRETS.appsecret });
+      logger.info('careless log line outside an invocation', {
+        componentAccessToken,
+        sessionKey: TEST_SESSION_SIGNING_KEY,
+        appsecret: TEST_SECRETS.appsecret,
+      });
     } finally {
       output.stop();
     }
@@ -96,7 +105,14 @@ describe(`the log-redaction safety net after ${SIGN_INS.toLocaleString('en')} si
   });
 
   it('wrote none of those values, nor the newest login code, anywhere', () => {
-    const values = [componentAccessToken, TEST_SESSION_SIGNING_KEY, TEST_SECRETS.appsecret, newestTokens!.accessToken, newestTokens!.refreshToken, newestLoginCode];
+    const values = [
+      componentAccessToken,
+      TEST_SESSION_SIGNING_KEY,
+      TEST_SECRETS.appsecret,
+      newestTokens!.accessToken,
+      newestTokens!.refreshToken,
+      newestLoginCode,
+    ];
 
     expect(values.filter((value) => output.text.includes(value))).toEqual([]);
   });

@@ -1,7 +1,7 @@
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CapturedOutput, enablePowertoolsOutput } from '../support/captured-output';
-import { REFRESHER_FUNCTION, REFRESHER_READER, startHarness, type Harness } from '../support/harness';
+import { type Harness, REFRESHER_FUNCTION, REFRESHER_READER, startHarness } from '../support/harness';
 
 const calls = (h: Harness) => h.sim.stats().calls.api_component_token ?? 0;
 

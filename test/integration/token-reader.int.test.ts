@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ComponentTokenError } from '../../shared/token/component-token-error';
 import { createWechatHttp } from '../../shared/wechat/component-api';
 import { WechatApiError } from '../../shared/wechat/errors';
-import { startHarness, TEST_SECRETS, type Harness } from '../support/harness';
+import { type Harness, startHarness, TEST_SECRETS } from '../support/harness';
 import { fetchTokenBehindOurBack } from '../support/rival-token-fetch';
 
 const calls = (h: Harness, api = 'api_component_token') => h.sim.stats().calls[api] ?? 0;

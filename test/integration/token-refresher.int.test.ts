@@ -1,11 +1,11 @@
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { DecryptCommand } from '@aws-sdk/client-kms';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeTokenRefresherHandler } from '../../functions/token-refresher/app';
 import { createLambdaContext } from '../../local/aws/lambda-context';
 import { SK, tokenPk } from '../../shared/store/table-keys';
 import { CapturedOutput, enablePowertoolsOutput } from '../support/captured-output';
-import { startHarness, TABLE_NAME, TEST_SECRETS, type Harness } from '../support/harness';
+import { type Harness, startHarness, TABLE_NAME, TEST_SECRETS } from '../support/harness';
 
 const MINUTE = 60_000;
 const lambdaContext = (h: Harness) =>
@@ -33,12 +33,19 @@ describe('token refresher', () => {
     const outcome = await h.runRefresher();
 
     expect(outcome).toMatchObject({ status: 'refreshed', version: 1, expiresAtMs: h.clock.now() + 7200_000 });
-    const item = (await h.dynamo.send(new GetCommand({ TableName: TABLE_NAME, Key: { pk: tokenPk(TEST_SECRETS.componentAppid), sk: SK.token } }))).Item!;
+    const item = (
+      await h.dynamo.send(new GetCommand({ TableName: TABLE_NAME, Key: { pk: tokenPk(TEST_SECRETS.componentAppid), sk: SK.token } }))
+    ).Item!;
     const token = await h.newReader().getComponentAccessToken();
     expect(JSON.stringify(item)).not.toContain(token);
     expect(Buffer.from(item.tokenCiphertext as Uint8Array).toString('latin1')).not.toContain(token);
     await expect(
-      h.kms.send(new DecryptCommand({ CiphertextBlob: item.tokenCiphertext as Uint8Array, EncryptionContext: { componentAppid: TEST_SECRETS.componentAppid, purpose: 'component_verify_ticket' } })),
+      h.kms.send(
+        new DecryptCommand({
+          CiphertextBlob: item.tokenCiphertext as Uint8Array,
+          EncryptionContext: { componentAppid: TEST_SECRETS.componentAppid, purpose: 'component_verify_ticket' },
+        }),
+      ),
     ).rejects.toMatchObject({ name: 'InvalidCiphertextException' });
   });
 
@@ -170,27 +177,30 @@ describe('token refresher', () => {
     [61004, 'WechatConfigErrors', 10],
     [40125, 'WechatConfigErrors', 10],
     [61011, 'WechatConfigErrors', 10],
-  ])('does not loop on errcode %i: one call, a metric, a log line, then nothing until the backoff ends', async (errcode, metric, backoffMin) => {
-    await h.sim.pushTicketNow();
-    h.sim.setFaults({ failNext: [{ api: 'api_component_token', errcode, count: 1 }] });
+  ])(
+    'does not loop on errcode %i: one call, a metric, a log line, then nothing until the backoff ends',
+    async (errcode, metric, backoffMin) => {
+      await h.sim.pushTicketNow();
+      h.sim.setFaults({ failNext: [{ api: 'api_component_token', errcode, count: 1 }] });
 
-    const first = await h.runRefresher();
-    const repeats = await Promise.all(Array.from({ length: 20 }, () => h.runRefresher({ action: 'refresh', reason: 'reader-miss' })));
-    h.clock.advance(backoffMin * MINUTE - 1000);
-    const stillBackingOff = await h.runRefresher();
-    h.clock.advance(1000);
-    const afterBackoff = await h.runRefresher();
+      const first = await h.runRefresher();
+      const repeats = await Promise.all(Array.from({ length: 20 }, () => h.runRefresher({ action: 'refresh', reason: 'reader-miss' })));
+      h.clock.advance(backoffMin * MINUTE - 1000);
+      const stillBackingOff = await h.runRefresher();
+      h.clock.advance(1000);
+      const afterBackoff = await h.runRefresher();
 
-    expect(first).toMatchObject({ status: 'failed', errcode });
-    expect(repeats.every((o) => o.status === 'backoff' || o.status === 'busy')).toBe(true);
-    expect(stillBackingOff.status).toBe('backoff');
-    expect(afterBackoff.status).toBe('refreshed');
-    expect(calls(h)).toBe(2);
-    expect(output.metricSum(metric)).toBe(1);
-    const line = output.logs('component_access_token refresh refused; not retrying until the backoff ends')[0];
-    expect(line).toMatchObject({ level: 'ERROR', errcode });
-    expect(String(line?.operatorAction)).not.toBe('');
-  });
+      expect(first).toMatchObject({ status: 'failed', errcode });
+      expect(repeats.every((o) => o.status === 'backoff' || o.status === 'busy')).toBe(true);
+      expect(stillBackingOff.status).toBe('backoff');
+      expect(afterBackoff.status).toBe('refreshed');
+      expect(calls(h)).toBe(2);
+      expect(output.metricSum(metric)).toBe(1);
+      const line = output.logs('component_access_token refresh refused; not retrying until the backoff ends')[0];
+      expect(line).toMatchObject({ level: 'ERROR', errcode });
+      expect(String(line?.operatorAction)).not.toBe('');
+    },
+  );
 
   it('lets an operator request through a backoff once the configuration is fixed', async () => {
     await h.sim.pushTicketNow();
@@ -222,7 +232,10 @@ describe('token refresher', () => {
 
   it('reports a wrong appsecret from Secrets Manager as a configuration error', async () => {
     await h.sim.pushTicketNow();
-    h.aws.putSecret('wechat-component', JSON.stringify({ appsecret: 'not-the-right-secret', token: TEST_SECRETS.token, encodingAesKey: TEST_SECRETS.encodingAesKey }));
+    h.aws.putSecret(
+      'wechat-component',
+      JSON.stringify({ appsecret: 'not-the-right-secret', token: TEST_SECRETS.token, encodingAesKey: TEST_SECRETS.encodingAesKey }),
+    );
     h.clock.advance(301_000); // past the secrets cache
 
     const outcome = await h.runRefresher();

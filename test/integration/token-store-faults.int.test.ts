@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CapturedOutput, enablePowertoolsOutput } from '../support/captured-output';
-import { startHarness, type Harness } from '../support/harness';
+import { type Harness, startHarness } from '../support/harness';
 
 const LEASE_MS = 60_000;
 const calls = (h: Harness) => h.sim.stats().calls.api_component_token ?? 0;
@@ -12,7 +12,8 @@ function clockTo(h: Harness, atMs: number) {
 }
 
 /** Every KMS Encrypt fails from now on; far more than the SDK's retries of any number of refreshes can use up. */
-const breakTokenSealing = (h: Harness) => h.aws.injectFault({ service: 'kms', operation: 'Encrypt', errorType: 'KMSInternalException', count: 10_000 });
+const breakTokenSealing = (h: Harness) =>
+  h.aws.injectFault({ service: 'kms', operation: 'Encrypt', errorType: 'KMSInternalException', count: 10_000 });
 
 /**
  * 50 reader containers missing the token at once (polling at the production interval and asking again while the

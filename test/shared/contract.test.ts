@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ENV, PARTITIONS, partitionKey, partitionPattern, type PartitionName } from '../../shared/contract';
+import { ENV, PARTITIONS, type PartitionName, partitionKey, partitionPattern } from '../../shared/contract';
 import {
   auditPk,
   authorizersPk,
@@ -19,7 +19,11 @@ import { markdownTableAfter } from '../support/markdown-table';
 const README = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
 
 /** `h5OAuthCallbackUrl` → `H5_OAUTH_CALLBACK_URL` ("OAuth" is one word). */
-const upperSnake = (key: string) => key.replace(/OAuth/g, 'Oauth').replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();
+const upperSnake = (key: string) =>
+  key
+    .replace(/OAuth/g, 'Oauth')
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .toUpperCase();
 
 describe('ENV', () => {
   it('names every variable WECHAT_ plus its config key in upper snake case', () => {
@@ -67,7 +71,11 @@ describe('README "Table design"', () => {
   });
 
   it('covers every partition of the contract', () => {
-    for (const { prefix } of Object.values(PARTITIONS)) expect(codeKeys.some((key) => key.startsWith(`${prefix}#`)), prefix).toBe(true);
+    for (const { prefix } of Object.values(PARTITIONS))
+      expect(
+        codeKeys.some((key) => key.startsWith(`${prefix}#`)),
+        prefix,
+      ).toBe(true);
   });
 
   it('puts the audit partition per UTC day', () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { useCapturedOutput } from './captured-output';
-import { startHarness, type Harness } from './harness';
+import { type Harness, startHarness } from './harness';
 
 /**
  * Registers the hooks the push receiver's integration tests share: one harness for the enclosing describe and,

@@ -39,7 +39,7 @@ export interface PushResponse {
 }
 
 /** An authentic push of inner `xml`, signed at `nowSec` for the test component unless `keys` say otherwise. */
-export function signPush(xml: string, nowSec: number, options: { tamper?: PushTamper; keys?: PushKeys } = {}): PushEnvelope {
+export function signPush(xml: string, nowSec: number, options: { tamper?: PushTamper | undefined; keys?: PushKeys } = {}): PushEnvelope {
   return buildPushEnvelope({ xml, keys: options.keys ?? TEST_PUSH_KEYS, nowSec, tamper: options.tamper });
 }
 

@@ -9,7 +9,10 @@ import type { ComponentStores } from '../../shared/store/component-stores';
 import type { H5OAuthState } from '../../shared/store/h5-oauth-state-store';
 import type { FakeClock } from './fake-clock';
 
-export type RuledStores = Pick<ComponentStores, 'tickets' | 'tokens' | 'leases' | 'guards' | 'events' | 'h5OAuthStates' | 'loginCodes' | 'users'>;
+export type RuledStores = Pick<
+  ComponentStores,
+  'tickets' | 'tokens' | 'leases' | 'guards' | 'events' | 'h5OAuthStates' | 'loginCodes' | 'users'
+>;
 
 export const RULES_LEASE_MS = 60_000;
 export const RULES_LOGIN_CODE_TTL_MS = 120_000;
@@ -18,12 +21,20 @@ const MINUTE_MS = 60_000;
 
 /** Registers the rule tests; `make` gives each test its own stores (empty) and the clock they run on. */
 export function describeStoreRules(label: string, make: () => { stores: RuledStores; clock: FakeClock }): void {
-  const failureOf = (promise: Promise<unknown>) => promise.then(() => undefined, (err: unknown) => err);
+  const failureOf = (promise: Promise<unknown>) =>
+    promise.then(
+      () => undefined,
+      (err: unknown) => err,
+    );
 
   describe(`${label}: the rules the core relies on`, () => {
     it('stores a ticket only when its CreateTime is newer than the stored one', async () => {
       const { stores, clock } = make();
-      const ticket = (name: string, createTime: number) => ({ componentVerifyTicket: `ticket@@@${name}`, createTime, receivedAtMs: clock.now() });
+      const ticket = (name: string, createTime: number) => ({
+        componentVerifyTicket: `ticket@@@${name}`,
+        createTime,
+        receivedAtMs: clock.now(),
+      });
 
       const outcomes = [
         await stores.tickets.save(ticket('first', 1000)),
@@ -40,7 +51,12 @@ export function describeStoreRules(label: string, make: () => { stores: RuledSto
     it('writes a token only over the version it names, and opens what it sealed', async () => {
       const { stores, clock } = make();
       const save = (token: string, expectedVersion: number) =>
-        stores.tokens.save({ componentAccessToken: token, expiresAtMs: clock.now() + 7_200_000, fetchedAtMs: clock.now(), expectedVersion });
+        stores.tokens.save({
+          componentAccessToken: token,
+          expiresAtMs: clock.now() + 7_200_000,
+          fetchedAtMs: clock.now(),
+          expectedVersion,
+        });
 
       const first = await save('fake-rules-token-1', 0);
       const conflict = await failureOf(save('fake-rules-token-late', 0));
@@ -117,7 +133,9 @@ export function describeStoreRules(label: string, make: () => { stores: RuledSto
       await stores.h5OAuthStates.create(state('RulesStateRace'), 0);
       await stores.h5OAuthStates.create(state('RulesStateLate'), 0);
 
-      const results = await Promise.all(Array.from({ length: 10 }, () => stores.h5OAuthStates.consume('RulesStateRace', sha256Hex('code'))));
+      const results = await Promise.all(
+        Array.from({ length: 10 }, () => stores.h5OAuthStates.consume('RulesStateRace', sha256Hex('code'))),
+      );
       clock.advance(10 * MINUTE_MS);
       const late = await stores.h5OAuthStates.consume('RulesStateLate', null);
       const unknown = await stores.h5OAuthStates.consume('RulesStateUnknown', null);
@@ -125,13 +143,22 @@ export function describeStoreRules(label: string, make: () => { stores: RuledSto
       expect(results.filter((result) => result === 'consumed')).toHaveLength(1);
       expect(results.filter((result) => result === 'already-consumed')).toHaveLength(9);
       expect([late, unknown]).toEqual(['expired', 'expired']);
-      expect(await stores.h5OAuthStates.get('RulesStateRace')).toMatchObject({ consumedAtMs: clock.now() - 10 * MINUTE_MS, codeSha256: sha256Hex('code') });
+      expect(await stores.h5OAuthStates.get('RulesStateRace')).toMatchObject({
+        consumedAtMs: clock.now() - 10 * MINUTE_MS,
+        codeSha256: sha256Hex('code'),
+      });
       expect(await failureOf(stores.h5OAuthStates.create(state('RulesStateRace'), 0))).toMatchObject({ name: 'StoreError' });
     });
 
     it('gives an outcome only to a consumed sign-in state', async () => {
       const { stores, clock } = make();
-      const base = { authorizerAppid: 'wx1111111111111111', scope: 'snsapi_base', returnTo: 'https://h5.example.com/app/', bindingSha256: null, codeChallenge: 'c'.repeat(43) } as const;
+      const base = {
+        authorizerAppid: 'wx1111111111111111',
+        scope: 'snsapi_base',
+        returnTo: 'https://h5.example.com/app/',
+        bindingSha256: null,
+        codeChallenge: 'c'.repeat(43),
+      } as const;
       for (const name of ['RulesStateOpen', 'RulesStateDone']) {
         await stores.h5OAuthStates.create({ ...base, state: name, createdAtMs: clock.now(), expiresAtMs: clock.now() + MINUTE_MS }, 0);
       }
@@ -162,8 +189,21 @@ export function describeStoreRules(label: string, make: () => { stores: RuledSto
 
     it('keeps one user record whose scope only widens and whose profile a silent sign-in does not erase', async () => {
       const { stores, clock } = make();
-      const profile = { nickname: 'Rules', sex: 1, province: 'P', city: 'C', country: 'CN', headimgurl: 'https://example.com/h', isSnapshotUser: false };
-      const tokens = { accessToken: 'fake-user-access', refreshToken: 'fake-user-refresh', accessTokenExpiresAtMs: clock.now() + 7_200_000, scope: 'snsapi_base' } as const;
+      const profile = {
+        nickname: 'Rules',
+        sex: 1,
+        province: 'P',
+        city: 'C',
+        country: 'CN',
+        headimgurl: 'https://example.com/h',
+        isSnapshotUser: false,
+      };
+      const tokens = {
+        accessToken: 'fake-user-access',
+        refreshToken: 'fake-user-refresh',
+        accessTokenExpiresAtMs: clock.now() + 7_200_000,
+        scope: 'snsapi_base',
+      } as const;
       const user = { authorizerAppid: 'wx1111111111111111', openid: 'o-rules-user' };
       const firstSeenAtMs = clock.now();
 
@@ -173,13 +213,26 @@ export function describeStoreRules(label: string, make: () => { stores: RuledSto
       clock.advance(1000);
       const last = await stores.users.upsert({ ...user, scope: 'snsapi_base', tokens });
 
-      expect(last).toEqual({ ...user, unionid: 'u-rules', scope: 'snsapi_userinfo', profile, firstSeenAtMs, lastSeenAtMs: clock.now(), signInCount: 3 });
+      expect(last).toEqual({
+        ...user,
+        unionid: 'u-rules',
+        scope: 'snsapi_userinfo',
+        profile,
+        firstSeenAtMs,
+        lastSeenAtMs: clock.now(),
+        signInCount: 3,
+      });
       expect(await stores.users.get(user.authorizerAppid, user.openid)).toEqual(last);
     });
 
     it('records an authorization event once and moves an authorizer only to a newer event', async () => {
       const { stores } = make();
-      const event = (infoType: string, createTime: number) => ({ infoType, createTime, authorizerAppid: 'wxaaaaaaaaaaaaaaaa', fields: { InfoType: infoType, N: String(createTime) } });
+      const event = (infoType: string, createTime: number) => ({
+        infoType,
+        createTime,
+        authorizerAppid: 'wxaaaaaaaaaaaaaaaa',
+        fields: { InfoType: infoType, N: String(createTime) },
+      });
 
       const outcomes = [
         await stores.events.record(event('unauthorized', 2000)),
@@ -196,7 +249,11 @@ export function describeStoreRules(label: string, make: () => { stores: RuledSto
         'recorded',
         'duplicate',
       ]);
-      expect(await stores.events.getAuthorizer('wxaaaaaaaaaaaaaaaa')).toMatchObject({ state: 'unauthorized', lastInfoType: 'unauthorized', lastEventCreateTime: 2000 });
+      expect(await stores.events.getAuthorizer('wxaaaaaaaaaaaaaaaa')).toMatchObject({
+        state: 'unauthorized',
+        lastInfoType: 'unauthorized',
+        lastEventCreateTime: 2000,
+      });
     });
   });
 }

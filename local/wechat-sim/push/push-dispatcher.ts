@@ -11,7 +11,7 @@ import { notAnswered, sendPush } from './push-sender';
 
 /** What the dispatcher needs from the simulator around it. */
 export interface PushDispatcherDeps {
-  pushUrl?: string;
+  pushUrl?: string | undefined;
   keys: PushKeys;
   now: () => number;
   faults: FaultPlan;

@@ -22,7 +22,7 @@ export interface PushKeys {
 const FOREIGN_APPID = 'wxffffffffffffffff';
 
 /** Encrypts `xml` for `keys.appid` and signs it at `nowSec`; `tamper` spoils one part so receivers must refuse it. */
-export function buildPushEnvelope(input: { xml: string; keys: PushKeys; nowSec: number; tamper?: PushTamper }): PushEnvelope {
+export function buildPushEnvelope(input: { xml: string; keys: PushKeys; nowSec: number; tamper?: PushTamper | undefined }): PushEnvelope {
   const { keys, tamper } = input;
   const timestamp = String(Math.floor(input.nowSec));
   const nonce = String(randomInt(100_000_000, 10_000_000_000));

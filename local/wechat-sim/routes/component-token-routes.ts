@@ -1,7 +1,7 @@
 /**
  * api_component_token and api_start_push_ticket (docs/wechat-protocol.md §1 and §3).
  */
-import { errorBody, Errcode } from '../errcodes';
+import { Errcode, errorBody } from '../errcodes';
 import { okJson, parseJsonObject, stringField } from '../http-io';
 import type { SimRoute } from '../sim-context';
 import { consumeApiQuota } from './component-api-request';

@@ -6,13 +6,13 @@ import type { SimResponse } from '../http-io';
 import type { SimContext, SimRoute } from '../sim-context';
 import { DEFAULT_OAUTH_USER_ID, REFUSE_CHOICE } from '../state/oauth-users';
 import {
+  type AuthorizeProblem,
+  type AuthorizeRequest,
   consentedLocation,
   isAuthorizeProblem,
   parseAuthorizeRequest,
   problem,
   refusedLocation,
-  type AuthorizeProblem,
-  type AuthorizeRequest,
 } from './oauth-authorize-request';
 import { CONSENT_PATH, consentPage, errorPage } from './oauth-pages';
 import { redirectTo } from './redirect-location';

@@ -2,7 +2,7 @@
  * Step 2 of H5 authorization on behalf of an official account (docs/wechat-protocol.md §5): the component
  * exchanges a code for a user access token, and refreshes it.
  */
-import { errorBody, Errcode } from '../errcodes';
+import { Errcode, errorBody } from '../errcodes';
 import { okJson, type SimRequest } from '../http-io';
 import type { SimContext, SimRoute } from '../sim-context';
 import type { CodeRedemption } from '../state/oauth-codes';

@@ -1,7 +1,7 @@
 /**
  * The user profile an snsapi_userinfo grant may read (docs/wechat-protocol.md §5).
  */
-import { errorBody, Errcode } from '../errcodes';
+import { Errcode, errorBody } from '../errcodes';
 import { okJson } from '../http-io';
 import type { SimRoute } from '../sim-context';
 

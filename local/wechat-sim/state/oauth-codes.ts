@@ -15,9 +15,7 @@ export interface OAuthGrant {
 }
 
 /** The result of presenting a code; only `ok` uses it up. */
-export type CodeRedemption =
-  | { outcome: 'ok'; grant: OAuthGrant }
-  | { outcome: 'unknown' | 'other_appid' | 'expired' | 'used' };
+export type CodeRedemption = { outcome: 'ok'; grant: OAuthGrant } | { outcome: 'unknown' | 'other_appid' | 'expired' | 'used' };
 
 interface CodeRecord {
   grant: OAuthGrant;

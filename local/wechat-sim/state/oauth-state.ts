@@ -4,8 +4,8 @@
  */
 import type { OAuthScope } from '../types';
 import { OAuthCodes, type OAuthGrant } from './oauth-codes';
-import { OAuthUserDirectory, REFUSE_CHOICE } from './oauth-users';
 import { OAuthUserTokens } from './oauth-user-tokens';
+import { OAuthUserDirectory, REFUSE_CHOICE } from './oauth-users';
 
 /** The two scopes an authorize request may ask for. */
 export const OAUTH_SCOPES: readonly OAuthScope[] = ['snsapi_base', 'snsapi_userinfo'];

@@ -2,7 +2,7 @@
  * Debian's Chromium for browser tests, driven by playwright-core (which never downloads a browser here).
  */
 import { existsSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import { type Browser, chromium } from 'playwright-core';
 
 /** Where Debian's `chromium` package installs the browser; CHROMIUM_PATH overrides it. */
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH || '/usr/bin/chromium';

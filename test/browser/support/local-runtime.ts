@@ -2,7 +2,7 @@
  * `npm start` as a child process for browser tests: the whole local system (HTTP API, h5-oauth, demo page and
  * the WeChat simulator) on free ports, with the URLs read from the banner it prints.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { POWERTOOLS_OUTPUT_ON } from '../../support/captured-output';
 
@@ -65,7 +65,8 @@ export async function startLocalRuntime(options: { readyTimeoutMs?: number } = {
 async function waitForOutput(child: ChildProcess, output: () => string, pattern: RegExp, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!pattern.test(output())) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`the local runtime exited before it was ready; output:\n${output()}`);
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(`the local runtime exited before it was ready; output:\n${output()}`);
     if (Date.now() > deadline) throw new Error(`the local runtime was not ready within ${timeoutMs} ms; output:\n${output()}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
@@ -80,7 +81,10 @@ function banner(text: string, pattern: RegExp): string {
 async function stopChild(child: ChildProcess, exited: Promise<void>, graceMs: number): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   child.kill(graceMs > 0 ? 'SIGINT' : 'SIGKILL');
-  const inTime = await Promise.race([exited.then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), graceMs).unref())]);
+  const inTime = await Promise.race([
+    exited.then(() => true),
+    new Promise<boolean>((resolve) => setTimeout(() => resolve(false), graceMs).unref()),
+  ]);
   if (!inTime) {
     child.kill('SIGKILL');
     await exited;

@@ -3,7 +3,8 @@ import { FAILURES, renderErrorPage } from '../../../functions/h5-oauth/error-pag
 import type { H5OAuthErrorCode } from '../../../shared/h5-oauth/h5-oauth-errors';
 
 const CODES = Object.keys(FAILURES) as Array<H5OAuthErrorCode | 'INTERNAL'>;
-const START = 'https://auth.example.com/oauth/start?appid=wx1111111111111111&scope=snsapi_base&return_to=https%3A%2F%2Fh5.example.com%2Fapp%2F';
+const START =
+  'https://auth.example.com/oauth/start?appid=wx1111111111111111&scope=snsapi_base&return_to=https%3A%2F%2Fh5.example.com%2Fapp%2F';
 
 describe('FAILURES', () => {
   it.each(CODES)('gives %s an error status, a Chinese and an English explanation', (code) => {
@@ -23,7 +24,14 @@ describe('FAILURES', () => {
       SESSION_INVALID: FAILURES.SESSION_INVALID.status,
       ORIGIN_NOT_ALLOWED: FAILURES.ORIGIN_NOT_ALLOWED.status,
       INTERNAL: FAILURES.INTERNAL.status,
-    }).toEqual({ WECHAT_UNAVAILABLE: 502, WECHAT_ERROR: 502, TOKEN_UNAVAILABLE: 503, SESSION_INVALID: 401, ORIGIN_NOT_ALLOWED: 403, INTERNAL: 500 });
+    }).toEqual({
+      WECHAT_UNAVAILABLE: 502,
+      WECHAT_ERROR: 502,
+      TOKEN_UNAVAILABLE: 503,
+      SESSION_INVALID: 401,
+      ORIGIN_NOT_ALLOWED: 403,
+      INTERNAL: 500,
+    });
   });
 
   it('answers a logged-out session and a session of a revoked authorizer with 401, like an invalid one', () => {
@@ -32,9 +40,19 @@ describe('FAILURES', () => {
 
   it('answers every browser-side sign-in failure with 400', () => {
     const browserSide: H5OAuthErrorCode[] = [
-      'BAD_REQUEST', 'UNKNOWN_AUTHORIZER', 'RETURN_TO_NOT_ALLOWED', 'UNKNOWN_STATE', 'STATE_EXPIRED', 'COOKIE_MISSING',
-      'COOKIE_MISMATCH', 'REPLAYED_ELSEWHERE', 'APPID_MISMATCH', 'CODE_REJECTED', 'LOGIN_CODE_INVALID',
-      'CODE_CHALLENGE_INVALID', 'CODE_VERIFIER_INVALID',
+      'BAD_REQUEST',
+      'UNKNOWN_AUTHORIZER',
+      'RETURN_TO_NOT_ALLOWED',
+      'UNKNOWN_STATE',
+      'STATE_EXPIRED',
+      'COOKIE_MISSING',
+      'COOKIE_MISMATCH',
+      'REPLAYED_ELSEWHERE',
+      'APPID_MISMATCH',
+      'CODE_REJECTED',
+      'LOGIN_CODE_INVALID',
+      'CODE_CHALLENGE_INVALID',
+      'CODE_VERIFIER_INVALID',
     ];
 
     expect(browserSide.map((code) => FAILURES[code].status)).toEqual(browserSide.map(() => 400));
@@ -59,7 +77,9 @@ describe('renderErrorPage', () => {
     const page = renderErrorPage('STATE_EXPIRED', crafted);
 
     expect(page).not.toContain('<script>');
-    expect(/<a class="retry" href="([^"]*)">/.exec(page)?.[1]).toBe(`${START.replaceAll('&', '&amp;')}&amp;x=&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;&#39;`);
+    expect(/<a class="retry" href="([^"]*)">/.exec(page)?.[1]).toBe(
+      `${START.replaceAll('&', '&amp;')}&amp;x=&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;&#39;`,
+    );
   });
 
   it('never offers a javascript: link: the page CSP forbids scripts, so the browser would refuse to follow it', () => {

@@ -10,7 +10,11 @@ describe('redirect', () => {
     const response = redirect('https://h5.example.com/app/?wx_login=abc', ['a=b; Path=/']);
 
     expect(response).toMatchObject({ statusCode: 302, cookies: ['a=b; Path=/'], body: '' });
-    expect(response.headers).toMatchObject({ location: 'https://h5.example.com/app/?wx_login=abc', 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' });
+    expect(response.headers).toMatchObject({
+      location: 'https://h5.example.com/app/?wx_login=abc',
+      'cache-control': 'no-store',
+      'referrer-policy': 'no-referrer',
+    });
   });
 
   it('sets no cookies field when there is no cookie', () => {
@@ -23,7 +27,11 @@ describe('json', () => {
     const response = json(200, { ok: true }, { vary: 'Origin' });
 
     expect(JSON.parse(response.body!)).toEqual({ ok: true });
-    expect(response.headers).toMatchObject({ 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', vary: 'Origin' });
+    expect(response.headers).toMatchObject({
+      'content-type': 'application/json; charset=utf-8',
+      'cache-control': 'no-store',
+      vary: 'Origin',
+    });
   });
 });
 
@@ -34,7 +42,11 @@ describe('failure', () => {
     const response = failure(new H5OAuthError('STATE_EXPIRED', 'expired', retryUrl), 'page');
 
     expect(response.statusCode).toBe(400);
-    expect(response.headers).toMatchObject({ 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
+    expect(response.headers).toMatchObject({
+      'content-type': 'text/html; charset=utf-8',
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+    });
     expect(response.headers!['content-security-policy']).toContain("default-src 'none'");
     expect(response.body).toContain(`href="${retryUrl}"`);
   });
@@ -54,7 +66,9 @@ describe('failure', () => {
   });
 
   it('answers a session-API failure as JSON with the code and the English text only', () => {
-    const response = failure(new H5OAuthError('LOGIN_CODE_INVALID', 'login code unknown, already used or expired'), 'json', { vary: 'Origin' });
+    const response = failure(new H5OAuthError('LOGIN_CODE_INVALID', 'login code unknown, already used or expired'), 'json', {
+      vary: 'Origin',
+    });
 
     expect(response.statusCode).toBe(400);
     expect(JSON.parse(response.body!)).toEqual({ error: 'LOGIN_CODE_INVALID', message: 'The login code is invalid, used or expired.' });
@@ -98,6 +112,7 @@ describe('parseCookies', () => {
     const cookies = parseCookies(['__proto__=x', 'constructor=y']);
 
     expect(cookies.constructor).toBe('y');
+    // biome-ignore lint/suspicious/noProto: the point is that a cookie named __proto__ reads as sent.
     expect(cookies.__proto__).toBe('x');
     expect(parseCookies([]).toString).toBeUndefined();
     expect(parseCookies(undefined)).toEqual({});
@@ -118,10 +133,14 @@ describe('corsHeaders', () => {
     expect(corsHeaders(undefined, ALLOWED)).toEqual({});
   });
 
-  it.each(['https://evil.example', 'null', 'https://h5.example.com.evil.example', 'http://h5.example.com', 'https://h5.example.com/', 'https://H5.example.com'])(
-    'rejects origin %s',
-    (origin) => {
-      expect(corsHeaders(origin, ALLOWED)).toBeNull();
-    },
-  );
+  it.each([
+    'https://evil.example',
+    'null',
+    'https://h5.example.com.evil.example',
+    'http://h5.example.com',
+    'https://h5.example.com/',
+    'https://H5.example.com',
+  ])('rejects origin %s', (origin) => {
+    expect(corsHeaders(origin, ALLOWED)).toBeNull();
+  });
 });

@@ -1,4 +1,3 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ConditionalCheckFailedException,
   DescribeTableCommand,
@@ -7,7 +6,8 @@ import {
   PutItemCommand,
   ResourceInUseException,
 } from '@aws-sdk/client-dynamodb';
-import { startLocalAws, type LocalAws } from '../../../local/aws/local-aws';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LocalAws, startLocalAws } from '../../../local/aws/local-aws';
 
 describe('DynamoDB stand-in (dynalite)', () => {
   let aws: LocalAws;

@@ -1,4 +1,3 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   DecryptCommand,
   DescribeKeyCommand,
@@ -9,7 +8,8 @@ import {
   KMSClient,
   NotFoundException,
 } from '@aws-sdk/client-kms';
-import { startLocalAws, type LocalAws } from '../../../local/aws/local-aws';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LocalAws, startLocalAws } from '../../../local/aws/local-aws';
 
 const CANARY = 'canary-appsecret-5f0c1d9e';
 const CONTEXT = { purpose: 'component_access_token', componentAppid: 'wx0000000000000001' };
@@ -209,7 +209,11 @@ describe('KMS stand-in', () => {
   });
 
   describe('GenerateDataKey', () => {
-    async function generate(input: { KeySpec?: 'AES_256' | 'AES_128'; NumberOfBytes?: number; EncryptionContext?: Record<string, string> } = { KeySpec: 'AES_256' }) {
+    async function generate(
+      input: { KeySpec?: 'AES_256' | 'AES_128'; NumberOfBytes?: number; EncryptionContext?: Record<string, string> } = {
+        KeySpec: 'AES_256',
+      },
+    ) {
       const out = await kms.send(new GenerateDataKeyCommand({ KeyId: aws.kmsAlias, EncryptionContext: CONTEXT, ...input }));
       if (!out.Plaintext || !out.CiphertextBlob) throw new Error('GenerateDataKey returned no key');
       return { plaintext: Buffer.from(out.Plaintext), blob: out.CiphertextBlob, keyId: out.KeyId };
@@ -245,13 +249,16 @@ describe('KMS stand-in', () => {
       expect(first.plaintext.equals(second.plaintext)).toBe(false);
     });
 
-    it.each(contextMismatchesFor(CONTEXT))('refuses to Decrypt a data key blob with %s as InvalidCiphertextException', async (_label, context) => {
-      const key = await generate();
+    it.each(contextMismatchesFor(CONTEXT))(
+      'refuses to Decrypt a data key blob with %s as InvalidCiphertextException',
+      async (_label, context) => {
+        const key = await generate();
 
-      const attempt = kms.send(new DecryptCommand({ CiphertextBlob: key.blob, EncryptionContext: context }));
+        const attempt = kms.send(new DecryptCommand({ CiphertextBlob: key.blob, EncryptionContext: context }));
 
-      await expect(attempt).rejects.toBeInstanceOf(InvalidCiphertextException);
-    });
+        await expect(attempt).rejects.toBeInstanceOf(InvalidCiphertextException);
+      },
+    );
 
     it.each([
       ['neither KeySpec nor NumberOfBytes', {}],

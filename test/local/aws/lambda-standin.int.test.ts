@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InvokeCommand, LambdaClient, ResourceNotFoundException } from '@aws-sdk/client-lambda';
-import { startLocalAws, type LambdaLikeContext, type LocalAws } from '../../../local/aws/local-aws';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LambdaLikeContext, type LocalAws, startLocalAws } from '../../../local/aws/local-aws';
 
 const FIXED_NOW_MS = Date.UTC(2025, 0, 2, 3, 4, 5);
 

@@ -1,10 +1,6 @@
+import { GetSecretValueCommand, ResourceNotFoundException, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  GetSecretValueCommand,
-  ResourceNotFoundException,
-  SecretsManagerClient,
-} from '@aws-sdk/client-secrets-manager';
-import { startLocalAws, type LocalAws } from '../../../local/aws/local-aws';
+import { type LocalAws, startLocalAws } from '../../../local/aws/local-aws';
 
 const FIXED_NOW_MS = Date.UTC(2025, 0, 2, 3, 4, 5);
 const CANARY = 'canary-appsecret-5f0c1d9e';

@@ -1,4 +1,4 @@
-import { createServer, request, type OutgoingHttpHeaders, type Server } from 'node:http';
+import { createServer, type OutgoingHttpHeaders, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -29,7 +29,10 @@ afterAll(async () => {
 });
 
 /** Sends a request with exactly these headers (arrays send a header once per value) and returns the event built for it. */
-async function eventFor(path: string, options: { method?: string; headers?: OutgoingHttpHeaders; body?: Buffer | string } = {}): Promise<APIGatewayProxyEventV2> {
+async function eventFor(
+  path: string,
+  options: { method?: string; headers?: OutgoingHttpHeaders; body?: Buffer | string } = {},
+): Promise<APIGatewayProxyEventV2> {
   lastEvent = undefined;
   await new Promise<void>((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port, path, method: options.method ?? 'POST', headers: options.headers ?? {} }, (res) => {
@@ -56,7 +59,13 @@ describe('toApiGatewayEvent', () => {
         routeKey: ROUTE_KEY,
         stage: '$default',
         domainName: `127.0.0.1:${port}`,
-        http: { method: 'POST', path: '/wechat/component/events', protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'Mozilla/5.0 (WeChat)' },
+        http: {
+          method: 'POST',
+          path: '/wechat/component/events',
+          protocol: 'HTTP/1.1',
+          sourceIp: '127.0.0.1',
+          userAgent: 'Mozilla/5.0 (WeChat)',
+        },
         time: 'Sat, 28 Nov 2026 08:30:00 GMT',
         timeEpoch: NOW_MS,
       },
@@ -121,7 +130,14 @@ describe('toApiGatewayEvent', () => {
   });
 
   it('passes text bodies as text', async () => {
-    const contentTypes = ['text/xml', 'text/plain; charset=utf-8', 'application/json', 'application/xml', 'application/x-www-form-urlencoded', 'application/javascript'];
+    const contentTypes = [
+      'text/xml',
+      'text/plain; charset=utf-8',
+      'application/json',
+      'application/xml',
+      'application/x-www-form-urlencoded',
+      'application/javascript',
+    ];
     for (const contentType of contentTypes) {
       const body = '<xml><ToUserName>令牌</ToUserName></xml>';
 
@@ -159,7 +175,11 @@ describe('fromApiGatewayResult', () => {
   });
 
   it('lower-cases header names and writes non-string values as text', () => {
-    const out = fromApiGatewayResult({ statusCode: 200, headers: { 'Content-Type': 'text/plain', 'X-Count': 3, 'X-Flag': true }, body: 'ok' });
+    const out = fromApiGatewayResult({
+      statusCode: 200,
+      headers: { 'Content-Type': 'text/plain', 'X-Count': 3, 'X-Flag': true },
+      body: 'ok',
+    });
 
     expect(out.headers).toEqual({ 'content-type': 'text/plain', 'x-count': '3', 'x-flag': 'true' });
   });

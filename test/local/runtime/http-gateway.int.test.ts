@@ -1,7 +1,7 @@
 import { Agent, request } from 'node:http';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startHttpGateway, type HttpGateway } from '../../../local/runtime/http-gateway';
+import { type HttpGateway, startHttpGateway } from '../../../local/runtime/http-gateway';
 import { FakeClock } from '../../support/fake-clock';
 
 const MIB = 1024 * 1024;
@@ -34,7 +34,11 @@ describe('startHttpGateway', () => {
         {
           routeKey: 'GET /login',
           functionName: 'login',
-          handler: async () => ({ statusCode: 302, headers: { Location: '/done' }, cookies: ['state=CANARYstate; HttpOnly', 'theme=dark'] }),
+          handler: async () => ({
+            statusCode: 302,
+            headers: { Location: '/done' },
+            cookies: ['state=CANARYstate; HttpOnly', 'theme=dark'],
+          }),
         },
         {
           routeKey: 'GET /boom',
@@ -44,7 +48,8 @@ describe('startHttpGateway', () => {
           },
         },
       ],
-      extra: async (req) => (req.url === '/healthz' ? { statusCode: 200, headers: { 'content-type': 'application/json' }, body: '{"status":"ok"}' } : null),
+      extra: async (req) =>
+        req.url === '/healthz' ? { statusCode: 200, headers: { 'content-type': 'application/json' }, body: '{"status":"ok"}' } : null,
     });
   });
   afterAll(async () => {
@@ -63,8 +68,12 @@ describe('startHttpGateway', () => {
     expect(Number(url.port)).toBe(gateway.port);
   });
 
-  it('hands a request to the handler of its method and path, with that function\'s context', async () => {
-    const res = await send('/wechat/component/events?timestamp=1', { method: 'POST', headers: { 'content-type': 'text/xml' }, body: '<xml/>' });
+  it("hands a request to the handler of its method and path, with that function's context", async () => {
+    const res = await send('/wechat/component/events?timestamp=1', {
+      method: 'POST',
+      headers: { 'content-type': 'text/xml' },
+      body: '<xml/>',
+    });
 
     expect(res.status).toBe(200);
     expect(await res.text()).toBe('success');
@@ -72,7 +81,12 @@ describe('startHttpGateway', () => {
     expect(calls).toHaveLength(1);
     expect(calls[0]).toMatchObject({
       functionName: 'push-receiver',
-      event: { routeKey: 'POST /wechat/component/events', rawPath: '/wechat/component/events', body: '<xml/>', requestContext: { timeEpoch: clock.now() } },
+      event: {
+        routeKey: 'POST /wechat/component/events',
+        rawPath: '/wechat/component/events',
+        body: '<xml/>',
+        requestContext: { timeEpoch: clock.now() },
+      },
     });
   });
 
@@ -118,7 +132,11 @@ describe('startHttpGateway', () => {
   });
 
   it('accepts a body of exactly 1 MiB', async () => {
-    const res = await send('/wechat/component/events', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'a'.repeat(MIB) });
+    const res = await send('/wechat/component/events', {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: 'a'.repeat(MIB),
+    });
 
     expect(res.status).toBe(200);
     expect(calls[0]?.event.body).toHaveLength(MIB);
@@ -126,7 +144,11 @@ describe('startHttpGateway', () => {
 
   it('rejects a body over 1 MiB with 413 and never calls the handler', async () => {
     for (const size of [MIB + 1, 3 * MIB]) {
-      const res = await send('/wechat/component/events', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'a'.repeat(size) });
+      const res = await send('/wechat/component/events', {
+        method: 'POST',
+        headers: { 'content-type': 'text/plain' },
+        body: 'a'.repeat(size),
+      });
 
       expect(res.status, String(size)).toBe(413);
       expect(await res.text()).toBe('request body too large');

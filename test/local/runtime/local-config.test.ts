@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { LocalConfigError, readLocalConfig } from '../../../local/runtime/local-config';
-import { TEST_COMPONENT_APPID, TEST_COMPONENT_APPSECRET, TEST_ENCODING_AES_KEY, TEST_MESSAGE_TOKEN } from '../../../local/wechat-sim/defaults';
+import {
+  TEST_COMPONENT_APPID,
+  TEST_COMPONENT_APPSECRET,
+  TEST_ENCODING_AES_KEY,
+  TEST_MESSAGE_TOKEN,
+} from '../../../local/wechat-sim/defaults';
 
 // Distinctive values: an error that quotes any input would carry one of them.
 const CANARY = 'CANARYlocal3f9a';
@@ -138,7 +143,9 @@ describe('readLocalConfig', () => {
   it('puts every problem on its own line of the message', () => {
     const err = localConfigErrorOf({ PORT: 'x', SIM_PORT: 'y' });
 
-    expect(err.message).toBe('invalid configuration:\n  - PORT must be a whole number up to 65535\n  - SIM_PORT must be a whole number up to 65535');
+    expect(err.message).toBe(
+      'invalid configuration:\n  - PORT must be a whole number up to 65535\n  - SIM_PORT must be a whole number up to 65535',
+    );
   });
 });
 

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TEST_ENCODING_AES_KEY } from '../../../local/wechat-sim/defaults';
 import { POWERTOOLS_OUTPUT_ON } from '../../support/captured-output';
@@ -43,7 +43,11 @@ describe('npm start (local/runtime/main.ts)', () => {
 
     await waitFor(run, /ready\. Ctrl-C stops everything/);
     const url = (await waitFor(run, /health\s+GET\s+(http:\/\/\S+)\/healthz/))[1];
-    const health = (await (await fetch(`${url}/healthz`)).json()) as Record<string, any>;
+    const health = (await (await fetch(`${url}/healthz`)).json()) as {
+      status: string;
+      ticket: { createTime: number };
+      componentToken: { expiresAt: string };
+    };
     run.child.kill('SIGINT');
     const code = await run.exited;
 

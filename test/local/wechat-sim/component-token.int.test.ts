@@ -168,7 +168,10 @@ describe('api_component_token credential checks', () => {
     const sim = await startTestSim();
     await sim.pushTicketNow();
 
-    const { json } = await postJson(`${sim.url}${TOKEN_PATH}`, { ...tokenRequest(sim.latestTicket()!.ticket), component_appsecret: 'wrong' });
+    const { json } = await postJson(`${sim.url}${TOKEN_PATH}`, {
+      ...tokenRequest(sim.latestTicket()!.ticket),
+      component_appsecret: 'wrong',
+    });
 
     expect(json.errcode).toBe(40125);
     expect(json.errmsg).toEqual(expect.stringContaining('invalid appsecret'));

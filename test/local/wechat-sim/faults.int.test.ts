@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SimFaults } from '../../../local/wechat-sim/server';
-import { closeTestReceivers, openPush, startTestReceiver, xmlField, type PushReceiver } from './push-receiver-stub';
+import { closeTestReceivers, openPush, type PushReceiver, startTestReceiver, xmlField } from './push-receiver-stub';
 import { CANARY, closeTestSims, fakeClock, fetchComponentToken, postJson, startTestSim, tokenRequest } from './sim-harness';
 
 const TOKEN_PATH = '/cgi-bin/component/api_component_token';
@@ -117,7 +117,7 @@ describe('API faults', () => {
     expect(performance.now() - started).toBeLessThan(900);
   });
 
-  it('copies the faults, so calls never change the caller\'s object', async () => {
+  it("copies the faults, so calls never change the caller's object", async () => {
     const sim = await startTestSim();
     const faults: SimFaults = { failNext: [{ api: 'api_component_token', errcode: -1, count: 1 }] };
     sim.setFaults(faults);

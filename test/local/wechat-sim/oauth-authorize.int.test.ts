@@ -14,7 +14,9 @@ describe('GET /connect/oauth2/authorize with snsapi_base', () => {
     const { status, location, body } = await browse(authorizeUrl(sim, { state: 'abc123' }));
 
     expect(status).toBe(302);
-    expect(location).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:8080/oauth/callback\\?code=${CODE}&state=abc123&appid=${TEST_AUTHORIZER_APPID}$`));
+    expect(location).toMatch(
+      new RegExp(`^http://127\\.0\\.0\\.1:8080/oauth/callback\\?code=${CODE}&state=abc123&appid=${TEST_AUTHORIZER_APPID}$`),
+    );
     expect(body).toBe('');
   });
 
@@ -158,10 +160,18 @@ describe('rejected authorize requests', () => {
     { name: 'another component_appid', overrides: { component_appid: 'wx0000000000000bad' }, param: 'component_appid' },
     { name: 'a missing redirect_uri', overrides: { redirect_uri: null }, param: 'redirect_uri' },
     { name: 'a redirect_uri on a host not on the list', overrides: { redirect_uri: 'https://evil.example/cb' }, param: 'redirect_uri' },
-    { name: 'a redirect_uri on a subdomain of an allowed host', overrides: { redirect_uri: 'http://a.localhost/cb' }, param: 'redirect_uri' },
+    {
+      name: 'a redirect_uri on a subdomain of an allowed host',
+      overrides: { redirect_uri: 'http://a.localhost/cb' },
+      param: 'redirect_uri',
+    },
     { name: 'a relative redirect_uri', overrides: { redirect_uri: '/oauth/callback' }, param: 'redirect_uri' },
     { name: 'a javascript: redirect_uri', overrides: { redirect_uri: 'javascript:alert(1)//127.0.0.1' }, param: 'redirect_uri' },
-    { name: 'a redirect_uri with a line break', overrides: { redirect_uri: 'http://127.0.0.1/cb\r\nSet-Cookie: a=b' }, param: 'redirect_uri' },
+    {
+      name: 'a redirect_uri with a line break',
+      overrides: { redirect_uri: 'http://127.0.0.1/cb\r\nSet-Cookie: a=b' },
+      param: 'redirect_uri',
+    },
     { name: 'a response_type other than code', overrides: { response_type: 'token' }, param: 'response_type' },
     { name: 'a missing scope', overrides: { scope: null }, param: 'scope' },
     { name: 'an unknown scope', overrides: { scope: 'snsapi_login' }, param: 'scope' },
@@ -184,7 +194,7 @@ describe('rejected authorize requests', () => {
     });
   }
 
-  it('shows WeChat\'s own error number for a redirect_uri host mismatch (10003)', async () => {
+  it("shows WeChat's own error number for a redirect_uri host mismatch (10003)", async () => {
     const sim = await startTestSim();
 
     const { body } = await browse(authorizeUrl(sim, { redirect_uri: 'https://evil.example/cb' }));

@@ -99,10 +99,18 @@ describe('H5 authorization secrecy', () => {
     const code = queryOf(location).code!;
     const issued = await getJson(accessTokenUrl(sim, { code, component_access_token: token }));
     await getJson(accessTokenUrl(sim, { code, component_access_token: token }));
-    const refreshed = await getJson(refreshTokenUrl(sim, { refresh_token: String(issued.json.refresh_token), component_access_token: token }));
+    const refreshed = await getJson(
+      refreshTokenUrl(sim, { refresh_token: String(issued.json.refresh_token), component_access_token: token }),
+    );
     await getJson(userinfoUrl(sim, { access_token: String(refreshed.json.access_token), openid: String(issued.json.openid) }));
 
-    const secrets = [code, token, state, 'evil.example', ...['access_token', 'refresh_token', 'openid', 'unionid'].map((k) => String(issued.json[k]))];
+    const secrets = [
+      code,
+      token,
+      state,
+      'evil.example',
+      ...['access_token', 'refresh_token', 'openid', 'unionid'].map((k) => String(issued.json[k])),
+    ];
     secrets.push(String(refreshed.json.access_token), CANARY.componentAppsecret);
     expect(lines.some((line) => line.includes('oauth2_authorize'))).toBe(true);
     for (const secret of secrets) {

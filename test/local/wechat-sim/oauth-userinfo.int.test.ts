@@ -50,7 +50,7 @@ describe('GET /sns/userinfo', () => {
     expect(json.errcode).toBe(48001);
   });
 
-  it('rejects another user\'s openid with 40003 and a missing one with 41009', async () => {
+  it("rejects another user's openid with 40003 and a missing one with 41009", async () => {
     const sim = await startTestSim();
     const token = await fetchComponentToken(sim);
     const lilei = await userTokenFor(sim, token, { userId: 'li-lei', scope: 'snsapi_userinfo' });

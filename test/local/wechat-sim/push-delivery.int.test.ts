@@ -183,7 +183,11 @@ describe('authorization event pushes', () => {
     const rx = await startTestReceiver();
     const sim = await startTestSim({ pushUrl: rx.url });
 
-    const result = await sim.pushEvent({ infoType: 'authorized', createTime: 1_700_000_000, fields: { AuthorizerAppid: 'wxaaaaaaaaaaaaaaaa' } });
+    const result = await sim.pushEvent({
+      infoType: 'authorized',
+      createTime: 1_700_000_000,
+      fields: { AuthorizerAppid: 'wxaaaaaaaaaaaaaaaa' },
+    });
 
     expect(result.acked).toBe(true);
     const opened = openPush(rx.pushes[0]!);

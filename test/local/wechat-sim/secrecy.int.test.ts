@@ -31,7 +31,10 @@ describe('secrets in the event log and answers', () => {
     const preAuth = await postJson(`${sim.url}/cgi-bin/component/api_create_preauthcode?component_access_token=${token}`, {
       component_appid: CANARY.componentAppid,
     });
-    await postJson(`${sim.url}/cgi-bin/component/api_component_token`, { ...tokenRequest('ticket@@@forged'), component_appsecret: 'wrong' });
+    await postJson(`${sim.url}/cgi-bin/component/api_component_token`, {
+      ...tokenRequest('ticket@@@forged'),
+      component_appsecret: 'wrong',
+    });
     await sim.pushEvent({ infoType: 'authorized' });
     await sim.pushRaw({ xml: '<xml/>', tamper: 'ciphertext' });
     await sim.close();
@@ -98,8 +101,14 @@ describe('secrets in the event log and answers', () => {
     await sim.pushTicketNow();
     const ticket = sim.latestTicket()!.ticket;
 
-    const wrongSecret = await postJson(`${sim.url}/cgi-bin/component/api_component_token`, { ...tokenRequest(ticket), component_appsecret: 'wrongButSecret' });
-    const rightSecret = await postJson(`${sim.url}/cgi-bin/component/api_component_token`, { ...tokenRequest(ticket), component_appid: 'wx0000000000000bad' });
+    const wrongSecret = await postJson(`${sim.url}/cgi-bin/component/api_component_token`, {
+      ...tokenRequest(ticket),
+      component_appsecret: 'wrongButSecret',
+    });
+    const rightSecret = await postJson(`${sim.url}/cgi-bin/component/api_component_token`, {
+      ...tokenRequest(ticket),
+      component_appid: 'wx0000000000000bad',
+    });
 
     const answers = JSON.stringify([wrongSecret.json, rightSecret.json]);
     expect(answers).not.toContain('wrongButSecret');

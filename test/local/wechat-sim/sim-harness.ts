@@ -70,7 +70,8 @@ export function tokenRequest(ticket: string): Record<string, string> {
 
 /** Issues a ticket (no receiver needed) and fetches a component_access_token with it. */
 export async function fetchComponentToken(sim: WechatSim): Promise<string> {
-  const ticket = sim.latestTicket() ?? (await sim.pushTicketNow(), sim.latestTicket());
+  if (!sim.latestTicket()) await sim.pushTicketNow();
+  const ticket = sim.latestTicket();
   if (!ticket) throw new Error('the simulator issued no ticket');
   const { json } = await postJson(`${sim.url}/cgi-bin/component/api_component_token`, tokenRequest(ticket.ticket));
   if (typeof json.component_access_token !== 'string') throw new Error(`no token: errcode ${String(json.errcode)}`);

@@ -1,7 +1,12 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createSecretsManagerSource, findSecretProblems, SecretsError, type ComponentSecrets } from '../../../shared/config/component-secrets';
-import { startLocalAws, type LocalAws } from '../../../local/aws/local-aws';
+import { type LocalAws, startLocalAws } from '../../../local/aws/local-aws';
+import {
+  type ComponentSecrets,
+  createSecretsManagerSource,
+  findSecretProblems,
+  SecretsError,
+} from '../../../shared/config/component-secrets';
 import { FakeClock } from '../../support/fake-clock';
 
 const CANARY = 'CANARYsec7e21b0';
@@ -12,7 +17,11 @@ const VALID: ComponentSecrets = {
   encodingAesKey: 'Abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG',
 };
 
-const ENV_NAMES = { appsecret: 'WECHAT_COMPONENT_APPSECRET', token: 'WECHAT_COMPONENT_TOKEN', encodingAesKey: 'WECHAT_COMPONENT_ENCODING_AES_KEY' };
+const ENV_NAMES = {
+  appsecret: 'WECHAT_COMPONENT_APPSECRET',
+  token: 'WECHAT_COMPONENT_TOKEN',
+  encodingAesKey: 'WECHAT_COMPONENT_ENCODING_AES_KEY',
+};
 
 describe('findSecretProblems', () => {
   it('finds nothing wrong with a complete, well-formed set', () => {
@@ -91,7 +100,11 @@ describe('createSecretsManagerSource', () => {
   });
 
   it('trims whitespace around the appsecret, as pasted values often carry it', async () => {
-    const getSecrets = createSecretsManagerSource({ secretArn: putSecret({ ...VALID, appsecret: ` ${VALID.appsecret}\n` }), client, now: clock.now });
+    const getSecrets = createSecretsManagerSource({
+      secretArn: putSecret({ ...VALID, appsecret: ` ${VALID.appsecret}\n` }),
+      client,
+      now: clock.now,
+    });
 
     const secrets = await getSecrets();
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ENV, type EnvKey } from '../../../shared/contract';
 import { ConfigError, loadConfig } from '../../../shared/config/load-config';
+import { ENV, type EnvKey } from '../../../shared/contract';
 
 // Distinctive values: if any of them shows up in an error, the error quotes its input.
 const CANARY = 'CANARYcfg9d41';
@@ -35,7 +35,12 @@ function configErrorOf(action: () => unknown): ConfigError {
 
 describe('loadConfig', () => {
   it('returns the settings by config key, read from the variables ENV names', () => {
-    const config = loadConfig(['tableName', 'refreshLeaseSec'], { [ENV.tableName]: 'wechat-component', [ENV.refreshLeaseSec]: '30', refreshLeaseSec: '99', tableName: 'wrong' });
+    const config = loadConfig(['tableName', 'refreshLeaseSec'], {
+      [ENV.tableName]: 'wechat-component',
+      [ENV.refreshLeaseSec]: '30',
+      refreshLeaseSec: '99',
+      tableName: 'wrong',
+    });
 
     expect(config).toEqual({ tableName: 'wechat-component', refreshLeaseSec: 30 });
   });

@@ -13,7 +13,14 @@ type World = ReturnType<typeof fakeH5OAuth>;
 const ALICE: FakeWechatUser = {
   openid: 'o-alice-openid-0001',
   unionid: 'u-alice-unionid-0001',
-  profile: { nickname: 'Alice', sex: 2, province: 'Guangdong', city: 'Shenzhen', country: 'CN', headimgurl: 'https://thirdwx.qlogo.cn/alice' },
+  profile: {
+    nickname: 'Alice',
+    sex: 2,
+    province: 'Guangdong',
+    city: 'Shenzhen',
+    country: 'CN',
+    headimgurl: 'https://thirdwx.qlogo.cn/alice',
+  },
 };
 const REPLAY_POLLS = 40;
 const REPLAY_POLL_MS = 100;
@@ -57,7 +64,11 @@ describe('completeH5OAuth', () => {
 
       const loginCode = loginCodeOf(location);
       expect(location.startsWith(FAKE_RETURN_TO)).toBe(true);
-      expect(w.loginCodes.peek(loginCode!)).toEqual({ authorizerAppid: FAKE_AUTHORIZER_APPID, openid: ALICE.openid, codeChallenge: pkce.codeChallenge });
+      expect(w.loginCodes.peek(loginCode!)).toEqual({
+        authorizerAppid: FAKE_AUTHORIZER_APPID,
+        openid: ALICE.openid,
+        codeChallenge: pkce.codeChallenge,
+      });
       expect(w.sns.exchanges).toHaveLength(1);
       expect(await w.users.get(FAKE_AUTHORIZER_APPID, ALICE.openid)).toMatchObject({ scope: 'snsapi_base', signInCount: 1 });
       expect(w.users.tokensOf(FAKE_AUTHORIZER_APPID, ALICE.openid)).toMatchObject({ accessTokenExpiresAtMs: w.clock.now() + 7_200_000 });
@@ -118,7 +129,11 @@ describe('completeH5OAuth', () => {
 
     it.each([
       ['no binding cookie', () => ({}), 'COOKIE_MISSING'],
-      ['another value in the binding cookie', (cookies: Record<string, string>) => Object.fromEntries(Object.keys(cookies).map((name) => [name, 'x'.repeat(43)])), 'COOKIE_MISMATCH'],
+      [
+        'another value in the binding cookie',
+        (cookies: Record<string, string>) => Object.fromEntries(Object.keys(cookies).map((name) => [name, 'x'.repeat(43)])),
+        'COOKIE_MISMATCH',
+      ],
     ] as const)('rejects a callback with %s, leaving the sign-in to its own browser', async (_name, otherCookies, code) => {
       const w = await world();
       const { callback, cookies, state } = await signIn(w);
@@ -203,13 +218,19 @@ describe('completeH5OAuth', () => {
     it('recovers from 40001 on a component token replaced behind its back: the reader drops it and the exchange is retried once', async () => {
       const w = await world();
       await w.deps.tokenReader.getComponentAccessToken(); // cached by the reader
-      w.refresher.tokens.put('fake-token-from-another-refresher-000000', { fetchedAtMs: w.clock.now(), expiresAtMs: w.clock.now() + 7_200_000 });
+      w.refresher.tokens.put('fake-token-from-another-refresher-000000', {
+        fetchedAtMs: w.clock.now(),
+        expiresAtMs: w.clock.now() + 7_200_000,
+      });
       const { callback } = await signIn(w);
 
       const { location } = await callback();
 
       expect(loginCodeOf(location)).toBeTruthy();
-      expect(w.sns.exchanges.map((exchange) => exchange.componentAccessToken)).toEqual([w.refresher.api.issued[0], 'fake-token-from-another-refresher-000000']);
+      expect(w.sns.exchanges.map((exchange) => exchange.componentAccessToken)).toEqual([
+        w.refresher.api.issued[0],
+        'fake-token-from-another-refresher-000000',
+      ]);
     });
 
     it('passes a store failure through as it is and remembers WECHAT_UNAVAILABLE for a replay', async () => {
@@ -241,7 +262,11 @@ describe('completeH5OAuth', () => {
       const again = await callback();
 
       expect(loginCodeOf(again.location)).not.toBe(loginCodeOf(first.location));
-      expect(w.loginCodes.peek(loginCodeOf(again.location)!)).toEqual({ authorizerAppid: FAKE_AUTHORIZER_APPID, openid: ALICE.openid, codeChallenge: pkce.codeChallenge });
+      expect(w.loginCodes.peek(loginCodeOf(again.location)!)).toEqual({
+        authorizerAppid: FAKE_AUTHORIZER_APPID,
+        openid: ALICE.openid,
+        codeChallenge: pkce.codeChallenge,
+      });
       expect(w.sns.exchanges).toHaveLength(1);
       expect(w.logger.withMessage('h5-oauth callback replayed by the same browser')).toHaveLength(1);
     });

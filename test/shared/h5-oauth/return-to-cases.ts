@@ -1,4 +1,7 @@
-/** return_to cases shared by the unit test of matchReturnTo and the HTTP-level test of /h5-oauth/start. Allowed: https://h5.example.com/app/. */
+/**
+ * return_to cases shared by the unit test of matchReturnTo and the HTTP-level test of /h5-oauth/start. Allowed:
+ * https://h5.example.com/app/.
+ */
 
 /** Return addresses that would send a user somewhere else, or that a browser might read differently from our parser. */
 export const OPEN_REDIRECTS: ReadonlyArray<[string, string]> = [
@@ -48,7 +51,10 @@ export const OPEN_REDIRECTS: ReadonlyArray<[string, string]> = [
 export const LEGITIMATE: ReadonlyArray<[string, string]> = [
   ['https://h5.example.com/app/', 'https://h5.example.com/app/'],
   ['https://h5.example.com/app', 'https://h5.example.com/app'],
-  ['https://h5.example.com/app/orders/42?tab=paid&from=menu#/detail?x=1', 'https://h5.example.com/app/orders/42?tab=paid&from=menu#/detail?x=1'],
+  [
+    'https://h5.example.com/app/orders/42?tab=paid&from=menu#/detail?x=1',
+    'https://h5.example.com/app/orders/42?tab=paid&from=menu#/detail?x=1',
+  ],
   ['https://h5.example.com/app/?next=%2Fapp%2Fcart', 'https://h5.example.com/app/?next=%2Fapp%2Fcart'],
   ['https://h5.example.com/app/#%2F%5C', 'https://h5.example.com/app/#%2F%5C'],
   ['https://H5.Example.COM/app/', 'https://h5.example.com/app/'],

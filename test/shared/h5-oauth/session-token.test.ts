@@ -25,7 +25,10 @@ async function rejection(promise: Promise<unknown>): Promise<H5OAuthError> {
 }
 
 /** A token as ours are made, with one thing changed. */
-function forge(clock: FakeClock, change: { key?: Uint8Array; issuer?: string; audience?: string; alg?: string; payload?: Record<string, unknown> } = {}) {
+function forge(
+  clock: FakeClock,
+  change: { key?: Uint8Array; issuer?: string; audience?: string; alg?: string; payload?: Record<string, unknown> } = {},
+) {
   const iat = Math.floor(clock.now() / 1000);
   return new SignJWT(change.payload ?? { appid: CLAIMS.appid, jti: JTI })
     .setProtectedHeader({ alg: change.alg ?? 'HS256', typ: 'JWT' })
@@ -45,7 +48,13 @@ describe('createSessionTokens', () => {
     const claims = await sessions.verify(token);
 
     expect(expiresAtMs).toBe(clock.now() + 600_000);
-    expect(claims).toEqual({ sub: 'o-user', appid: CLAIMS.appid, unionid: 'u-user', jti: expect.stringMatching(/^[A-Za-z0-9]{32}$/), expiresAtMs });
+    expect(claims).toEqual({
+      sub: 'o-user',
+      appid: CLAIMS.appid,
+      unionid: 'u-user',
+      jti: expect.stringMatching(/^[A-Za-z0-9]{32}$/),
+      expiresAtMs,
+    });
   });
 
   it('gives every token its own random jti, the id logout revokes', async () => {

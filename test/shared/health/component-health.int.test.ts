@@ -20,9 +20,18 @@ describe('readComponentHealth', () => {
 
   const readHealth = () => readComponentHealth({ componentAppid: ctx.componentAppid, ...stores, now: ctx.clock.now });
   const storeTicketAgedSec = (ageSec: number) =>
-    stores.tickets.save({ componentVerifyTicket: TICKET, createTime: ctx.clock.nowSec - ageSec, receivedAtMs: ctx.clock.now() - ageSec * 1000 });
+    stores.tickets.save({
+      componentVerifyTicket: TICKET,
+      createTime: ctx.clock.nowSec - ageSec,
+      receivedAtMs: ctx.clock.now() - ageSec * 1000,
+    });
   const storeTokenExpiringIn = (ms: number) =>
-    stores.tokens.save({ componentAccessToken: TOKEN, fetchedAtMs: ctx.clock.now(), expiresAtMs: ctx.clock.now() + ms, expectedVersion: 0 });
+    stores.tokens.save({
+      componentAccessToken: TOKEN,
+      fetchedAtMs: ctx.clock.now(),
+      expiresAtMs: ctx.clock.now() + ms,
+      expectedVersion: 0,
+    });
 
   it('is ok with a ticket younger than 12 hours and an unexpired token', async () => {
     await storeTicketAgedSec(600);

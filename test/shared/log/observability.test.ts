@@ -8,7 +8,12 @@ import { FakeClock } from '../../support/fake-clock';
 
 const clock = new FakeClock();
 const contextFor = (functionName: string) =>
-  createLambdaContext({ functionName, invokedFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:${functionName}`, timeoutMs: 30_000, now: clock.now });
+  createLambdaContext({
+    functionName,
+    invokedFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:${functionName}`,
+    timeoutMs: 30_000,
+    now: clock.now,
+  });
 
 describe('withObservability', () => {
   const output = useCapturedOutput();
@@ -79,7 +84,9 @@ describe('withObservability', () => {
 
     expect(output.metricSum('ObsTestFailures')).toBe(1);
     const emf = output.jsonLines().find((line) => 'ObsTestFailures' in line);
-    expect(emf).toMatchObject({ _aws: { CloudWatchMetrics: [{ Namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? METRICS_NAMESPACE }] } });
+    expect(emf).toMatchObject({
+      _aws: { CloudWatchMetrics: [{ Namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? METRICS_NAMESPACE }] },
+    });
   });
 
   it('masks a value registered during an invocation in that invocation’s log lines, and forgets it afterwards', async () => {

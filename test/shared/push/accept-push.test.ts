@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import type { PushTamper } from '../../../local/wechat-sim/types';
 import { secretRegistry } from '../../../shared/log/redaction';
 import { acceptPush } from '../../../shared/push/accept-push';
 import { StoreError } from '../../../shared/store/store-errors';
-import type { PushTamper } from '../../../local/wechat-sim/types';
 import { fakePush } from '../../support/fakes/fake-deps';
 import { eventXml, newTicket, signPush, ticketXml } from '../../support/push-requests';
 
@@ -13,7 +13,12 @@ const AUTHORIZER = 'wxaaaaaaaaaaaaaaaa';
 /** Signs `xml` as WeChat would, at the receiver's clock, and hands it to acceptPush. */
 const accept = (p: Push, xml: string, tamper?: PushTamper) => acceptPush(p.deps, signPush(xml, p.clock.nowSec, { tamper }));
 const refused = (p: Push, xml: string, tamper?: PushTamper) => accept(p, xml, tamper).catch((err: unknown) => err);
-const nothingStored = (p: Push) => ({ ticket: p.tickets.stored, events: p.events.events.size, unparsed: p.events.unparsed.size, audit: p.audit.records });
+const nothingStored = (p: Push) => ({
+  ticket: p.tickets.stored,
+  events: p.events.events.size,
+  unparsed: p.events.unparsed.size,
+  audit: p.audit.records,
+});
 
 describe('acceptPush', () => {
   describe('a component_verify_ticket', () => {
@@ -25,7 +30,9 @@ describe('acceptPush', () => {
 
       expect(accepted).toEqual({ infoType: 'component_verify_ticket', createTime: p.clock.nowSec, outcome: 'stored' });
       expect(p.tickets.stored).toEqual({ componentVerifyTicket: ticket, createTime: p.clock.nowSec, receivedAtMs: p.clock.now() });
-      expect(p.audit.records).toEqual([{ infoType: 'component_verify_ticket', createTime: p.clock.nowSec, receivedAtMs: p.clock.now(), outcome: 'stored' }]);
+      expect(p.audit.records).toEqual([
+        { infoType: 'component_verify_ticket', createTime: p.clock.nowSec, receivedAtMs: p.clock.now(), outcome: 'stored' },
+      ]);
       expect(p.metrics.names).toEqual(['TicketsStored', 'PushesAccepted']);
       expect(p.logger.withMessage('push accepted')).toEqual([
         expect.objectContaining({ level: 'INFO', outcome: 'stored', infoType: 'component_verify_ticket', createTime: p.clock.nowSec }),
@@ -116,7 +123,12 @@ describe('acceptPush', () => {
     it('records authorized with its fields, moves the authorizer status, audits with the authorizer and masks the code in logs', async () => {
       const p = fakePush();
       const code = 'queryauthcode@@@fake-authorization-code-0001';
-      const fields = { AuthorizerAppid: AUTHORIZER, AuthorizationCode: code, AuthorizationCodeExpiredTime: String(p.clock.nowSec + 3600), PreAuthCode: 'preauthcode@@@fake-0001' };
+      const fields = {
+        AuthorizerAppid: AUTHORIZER,
+        AuthorizationCode: code,
+        AuthorizationCodeExpiredTime: String(p.clock.nowSec + 3600),
+        PreAuthCode: 'preauthcode@@@fake-0001',
+      };
 
       const accepted = await accept(p, eventXml('authorized', p.clock.nowSec, fields));
 
@@ -125,8 +137,18 @@ describe('acceptPush', () => {
         { infoType: 'authorized', createTime: p.clock.nowSec, authorizerAppid: AUTHORIZER, fields: expect.objectContaining(fields) },
       ]);
       expect(await p.events.getAuthorizer(AUTHORIZER)).toMatchObject({ state: 'authorized', lastEventCreateTime: p.clock.nowSec });
-      expect(p.audit.records).toEqual([{ infoType: 'authorized', createTime: p.clock.nowSec, receivedAtMs: p.clock.now(), outcome: 'recorded', authorizerAppid: AUTHORIZER }]);
-      expect(p.logger.withMessage('authorizer status')).toEqual([expect.objectContaining({ authorizerAppid: AUTHORIZER, authorizerUpdate: 'updated' })]);
+      expect(p.audit.records).toEqual([
+        {
+          infoType: 'authorized',
+          createTime: p.clock.nowSec,
+          receivedAtMs: p.clock.now(),
+          outcome: 'recorded',
+          authorizerAppid: AUTHORIZER,
+        },
+      ]);
+      expect(p.logger.withMessage('authorizer status')).toEqual([
+        expect.objectContaining({ authorizerAppid: AUTHORIZER, authorizerUpdate: 'updated' }),
+      ]);
       expect(secretRegistry.redact(`code=${code}`)).toBe('code=[REDACTED]');
       expect(p.logger.text).not.toContain(code);
     });
@@ -145,7 +167,10 @@ describe('acceptPush', () => {
       const p = fakePush();
       await accept(p, eventXml('unauthorized', p.clock.nowSec, { AuthorizerAppid: AUTHORIZER }));
 
-      await accept(p, eventXml('authorized', p.clock.nowSec - 60, { AuthorizerAppid: AUTHORIZER, AuthorizationCode: 'queryauthcode@@@late' }));
+      await accept(
+        p,
+        eventXml('authorized', p.clock.nowSec - 60, { AuthorizerAppid: AUTHORIZER, AuthorizationCode: 'queryauthcode@@@late' }),
+      );
 
       expect(await p.events.getAuthorizer(AUTHORIZER)).toMatchObject({ state: 'unauthorized' });
       expect(p.logger.withMessage('authorizer status').at(-1)).toMatchObject({ authorizerUpdate: 'not-newer' });
@@ -171,7 +196,8 @@ describe('acceptPush', () => {
   });
 
   describe('an authentic push it cannot interpret', () => {
-    const noCreateTime = (code: string) => `<xml><AppId>wx1234567890abcdef</AppId><InfoType>authorized</InfoType><AuthorizationCode>${code}</AuthorizationCode></xml>`;
+    const noCreateTime = (code: string) =>
+      `<xml><AppId>wx1234567890abcdef</AppId><InfoType>authorized</InfoType><AuthorizationCode>${code}</AuthorizationCode></xml>`;
 
     it('keeps it whole as unparsed, audits the reason and warns without its text', async () => {
       const p = fakePush();
@@ -183,7 +209,9 @@ describe('acceptPush', () => {
       expect([...p.events.unparsed.values()]).toEqual([{ plaintext: xml, reason: 'MISSING_FIELD' }]);
       expect(p.audit.records).toEqual([{ receivedAtMs: p.clock.now(), outcome: 'recorded', unparsedReason: 'MISSING_FIELD' }]);
       expect(p.metrics.names).toEqual(['PushesUnparsed']);
-      expect(p.logger.withMessage('push unparsed')).toEqual([expect.objectContaining({ level: 'WARN', reason: 'MISSING_FIELD', outcome: 'recorded' })]);
+      expect(p.logger.withMessage('push unparsed')).toEqual([
+        expect.objectContaining({ level: 'WARN', reason: 'MISSING_FIELD', outcome: 'recorded' }),
+      ]);
       expect(p.logger.text).not.toContain('fake-unparsed-code');
     });
 

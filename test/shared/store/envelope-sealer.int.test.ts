@@ -15,7 +15,8 @@ const flipFirstByte = (bytes: Uint8Array): Uint8Array => {
 describe('createEnvelopeSealer', () => {
   const ctx = useLocalTable();
 
-  const newSealer = (componentAppid = ctx.componentAppid) => createEnvelopeSealer({ kms: ctx.local.kms, keyId: ctx.local.aws.kmsKeyId, componentAppid });
+  const newSealer = (componentAppid = ctx.componentAppid) =>
+    createEnvelopeSealer({ kms: ctx.local.kms, keyId: ctx.local.aws.kmsKeyId, componentAppid });
 
   it.each([
     ['a short value', SECRET],
@@ -40,7 +41,10 @@ describe('createEnvelopeSealer', () => {
     expect(envelope.tag).toHaveLength(16);
     expect(envelope.ciphertext).toHaveLength(Buffer.byteLength(SECRET));
     const dataKey = await ctx.local.kms.send(
-      new DecryptCommand({ CiphertextBlob: envelope.encryptedDataKey, EncryptionContext: { componentAppid: ctx.componentAppid, purpose: 'authorization_event' } }),
+      new DecryptCommand({
+        CiphertextBlob: envelope.encryptedDataKey,
+        EncryptionContext: { componentAppid: ctx.componentAppid, purpose: 'authorization_event' },
+      }),
     );
     expect(dataKey.Plaintext).toHaveLength(32);
     for (const part of Object.values(envelope)) {
@@ -51,7 +55,10 @@ describe('createEnvelopeSealer', () => {
   it('binds the encryption context into the GCM tag: the data key alone does not open the value without it', async () => {
     const envelope = await newSealer().seal('authorization_event', SECRET);
     const { Plaintext: dataKey } = await ctx.local.kms.send(
-      new DecryptCommand({ CiphertextBlob: envelope.encryptedDataKey, EncryptionContext: { componentAppid: ctx.componentAppid, purpose: 'authorization_event' } }),
+      new DecryptCommand({
+        CiphertextBlob: envelope.encryptedDataKey,
+        EncryptionContext: { componentAppid: ctx.componentAppid, purpose: 'authorization_event' },
+      }),
     );
     const decipher = createDecipheriv('aes-256-gcm', dataKey!, envelope.iv);
     decipher.setAuthTag(envelope.tag);

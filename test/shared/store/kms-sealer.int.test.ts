@@ -9,7 +9,8 @@ const SECRET = 'CANARY-sealed-token-2c7d90e1';
 describe('createKmsSealer', () => {
   const ctx = useLocalTable();
 
-  const newSealer = (componentAppid = newComponentAppid()) => createKmsSealer({ kms: ctx.local.kms, keyId: ctx.local.aws.kmsKeyId, componentAppid });
+  const newSealer = (componentAppid = newComponentAppid()) =>
+    createKmsSealer({ kms: ctx.local.kms, keyId: ctx.local.aws.kmsKeyId, componentAppid });
 
   it('opens what it sealed', async () => {
     const sealer = newSealer();
@@ -126,25 +127,31 @@ describe('createKmsSealer', () => {
     expect(secretRegistry.redact(value)).toBe('[REDACTED]');
   });
 
-  it.each(['component_access_token', 'component_verify_ticket'] as const)('pins a %s it seals: still masked after 1,000 other values', async (purpose) => {
-    const value = `CANARY-pinned-${newComponentAppid()}`;
-    await newSealer().seal(purpose, value);
+  it.each(['component_access_token', 'component_verify_ticket'] as const)(
+    'pins a %s it seals: still masked after 1,000 other values',
+    async (purpose) => {
+      const value = `CANARY-pinned-${newComponentAppid()}`;
+      await newSealer().seal(purpose, value);
 
-    secretRegistry.add(...Array.from({ length: 1_000 }, (_, i) => `CANARY-filler-${purpose}-${i}`));
+      secretRegistry.add(...Array.from({ length: 1_000 }, (_, i) => `CANARY-filler-${purpose}-${i}`));
 
-    expect(secretRegistry.redact(value)).toBe('[REDACTED]');
-  });
+      expect(secretRegistry.redact(value)).toBe('[REDACTED]');
+    },
+  );
 
-  it.each(['user_oauth_tokens', 'authorization_event'] as const)('registers a %s payload for the current invocation only', async (purpose) => {
-    const value = `CANARY-per-request-${newComponentAppid()}`;
-    const sealer = newSealer();
+  it.each(['user_oauth_tokens', 'authorization_event'] as const)(
+    'registers a %s payload for the current invocation only',
+    async (purpose) => {
+      const value = `CANARY-per-request-${newComponentAppid()}`;
+      const sealer = newSealer();
 
-    const inside = await secretRegistry.runInScope(async () => {
-      await sealer.seal(purpose, value);
-      return secretRegistry.redact(value);
-    });
+      const inside = await secretRegistry.runInScope(async () => {
+        await sealer.seal(purpose, value);
+        return secretRegistry.redact(value);
+      });
 
-    expect(inside).toBe('[REDACTED]');
-    expect(secretRegistry.redact(value)).toBe(value);
-  });
+      expect(inside).toBe('[REDACTED]');
+      expect(secretRegistry.redact(value)).toBe(value);
+    },
+  );
 });

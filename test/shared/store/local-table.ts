@@ -4,7 +4,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
-import { startLocalAws, type LocalAws } from '../../../local/aws/local-aws';
+import { type LocalAws, startLocalAws } from '../../../local/aws/local-aws';
 import { createDocumentClient } from '../../../shared/store/document-client';
 import { createKmsSealer, type Sealer } from '../../../shared/store/kms-sealer';
 import { StoreError } from '../../../shared/store/store-errors';

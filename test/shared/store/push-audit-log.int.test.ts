@@ -25,7 +25,7 @@ describe('createPushAuditLog', () => {
     expect(records).toEqual([]);
   });
 
-  it('lists a day\'s records oldest first, whatever order they were written in', async () => {
+  it("lists a day's records oldest first, whatever order they were written in", async () => {
     const log = newLog();
     const times = [DAY_START + 3_600_000, DAY_START, DAY_START + 60_000, DAY_START + DAY_MS - 1, DAY_START + 600_000];
     for (const receivedAtMs of times) await log.record(auditRecord(receivedAtMs));
@@ -48,7 +48,13 @@ describe('createPushAuditLog', () => {
 
   it('returns each record as written, without the table keys', async () => {
     const log = newLog();
-    const record: PushAuditRecord = { infoType: 'authorized', createTime: 1_795_000_000, receivedAtMs: DAY_START + 5, authorizerAppid: 'wx00000000000000a1', outcome: 'recorded' };
+    const record: PushAuditRecord = {
+      infoType: 'authorized',
+      createTime: 1_795_000_000,
+      receivedAtMs: DAY_START + 5,
+      authorizerAppid: 'wx00000000000000a1',
+      outcome: 'recorded',
+    };
     await log.record(record);
 
     const records = await log.listDay(DAY_START);

@@ -7,7 +7,8 @@ const INTERVAL_MS = 10 * 60_000;
 describe('createRefreshGuards', () => {
   const ctx = useLocalTable();
 
-  const newGuards = () => createRefreshGuards({ dynamo: ctx.local.dynamo, tableName: TABLE_NAME, componentAppid: ctx.componentAppid, now: ctx.clock.now });
+  const newGuards = () =>
+    createRefreshGuards({ dynamo: ctx.local.dynamo, tableName: TABLE_NAME, componentAppid: ctx.componentAppid, now: ctx.clock.now });
 
   describe('claimStartPushTicket', () => {
     it('grants the first claim', async () => {

@@ -1,22 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { createRefreshLeases } from '../../../shared/store/refresh-lease';
-import { StoreError } from '../../../shared/store/store-errors';
-import { newComponentAppid, TABLE_NAME, useLocalTable } from './local-table';
+import { newComponentAppid, storeErrorOf, TABLE_NAME, useLocalTable } from './local-table';
 
 const LEASE_MS = 60_000;
 
 describe('createRefreshLeases', () => {
   const ctx = useLocalTable();
 
-  const newLeases = () => createRefreshLeases({ dynamo: ctx.local.dynamo, tableName: TABLE_NAME, componentAppid: ctx.componentAppid, leaseDurationMs: LEASE_MS, now: ctx.clock.now });
-  const leaseHeldError = async (promise: Promise<unknown>) => {
-    const err = await promise.then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    expect(err).toBeInstanceOf(StoreError);
-    return err as StoreError;
-  };
+  const newLeases = () =>
+    createRefreshLeases({
+      dynamo: ctx.local.dynamo,
+      tableName: TABLE_NAME,
+      componentAppid: ctx.componentAppid,
+      leaseDurationMs: LEASE_MS,
+      now: ctx.clock.now,
+    });
 
   it('grants a free lease for leaseDurationMs to a new holder', async () => {
     const leases = newLeases();
@@ -32,7 +30,7 @@ describe('createRefreshLeases', () => {
     await leases.acquire();
     ctx.clock.advance(LEASE_MS - 1);
 
-    const err = await leaseHeldError(leases.acquire());
+    const err = await storeErrorOf(leases.acquire());
 
     expect(err.code).toBe('LEASE_HELD');
   });
@@ -69,7 +67,7 @@ describe('createRefreshLeases', () => {
     expect(second.holder).not.toBe(first.holder);
   });
 
-  it('does not delete the new holder\'s lease when a slow former holder releases late', async () => {
+  it("does not delete the new holder's lease when a slow former holder releases late", async () => {
     const leases = newLeases();
     const slow = await leases.acquire();
     ctx.clock.advance(LEASE_MS);
@@ -77,7 +75,7 @@ describe('createRefreshLeases', () => {
 
     await slow.release();
 
-    const err = await leaseHeldError(leases.acquire());
+    const err = await storeErrorOf(leases.acquire());
     expect(err.code).toBe('LEASE_HELD');
   });
 

@@ -24,15 +24,34 @@ describe('table layout', () => {
     const base = { dynamo: ctx.local.dynamo, tableName: TABLE_NAME, componentAppid: c, now: ctx.clock.now };
     const sealer = ctx.newSealer();
 
-    await createTicketStore({ ...base, sealer }).save({ componentVerifyTicket: 'ticket@@@CANARY', createTime: CREATE_TIME, receivedAtMs: ctx.clock.now() });
-    await createTokenStore({ ...base, sealer }).save({ componentAccessToken: 'CANARY-token', expiresAtMs: ctx.clock.now() + 7_200_000, fetchedAtMs: ctx.clock.now(), expectedVersion: 0 });
+    await createTicketStore({ ...base, sealer }).save({
+      componentVerifyTicket: 'ticket@@@CANARY',
+      createTime: CREATE_TIME,
+      receivedAtMs: ctx.clock.now(),
+    });
+    await createTokenStore({ ...base, sealer }).save({
+      componentAccessToken: 'CANARY-token',
+      expiresAtMs: ctx.clock.now() + 7_200_000,
+      fetchedAtMs: ctx.clock.now(),
+      expectedVersion: 0,
+    });
     await createRefreshLeases({ ...base, leaseDurationMs: 60_000 }).acquire();
     const guards = createRefreshGuards(base);
     await guards.setBackoff({ errcode: 45009, untilMs: ctx.clock.now() + 60_000 });
     await guards.claimStartPushTicket(600_000);
     const envelopes = createEnvelopeSealer({ kms: ctx.local.kms, keyId: ctx.local.aws.kmsKeyId, componentAppid: c });
-    await createAuthorizationEventStore({ ...base, envelopes }).record({ infoType: 'authorized', createTime: CREATE_TIME, authorizerAppid: AUTHORIZER, fields: { InfoType: 'authorized' } });
-    await createPushAuditLog(base).record({ infoType: 'authorized', createTime: CREATE_TIME, receivedAtMs: ctx.clock.now(), outcome: 'recorded' });
+    await createAuthorizationEventStore({ ...base, envelopes }).record({
+      infoType: 'authorized',
+      createTime: CREATE_TIME,
+      authorizerAppid: AUTHORIZER,
+      fields: { InfoType: 'authorized' },
+    });
+    await createPushAuditLog(base).record({
+      infoType: 'authorized',
+      createTime: CREATE_TIME,
+      receivedAtMs: ctx.clock.now(),
+      outcome: 'recorded',
+    });
 
     const items = (await ctx.local.dynamo.send(new ScanCommand({ TableName: TABLE_NAME, ConsistentRead: true }))).Items ?? [];
     const keys = items.filter((item) => String(item.pk).includes(c)).map((item) => `${String(item.pk)} | ${String(item.sk)}`);

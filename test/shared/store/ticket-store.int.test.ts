@@ -95,7 +95,9 @@ describe('createTicketStore', () => {
     const store = newStore();
     await store.save(ticket(CREATE_TIME));
 
-    const item = (await ctx.local.dynamo.send(new GetCommand({ TableName: TABLE_NAME, Key: { pk: ticketPk(ctx.componentAppid), sk: SK.ticket } }))).Item!;
+    const item = (
+      await ctx.local.dynamo.send(new GetCommand({ TableName: TABLE_NAME, Key: { pk: ticketPk(ctx.componentAppid), sk: SK.ticket } }))
+    ).Item!;
 
     expect(Object.keys(item).sort()).toEqual(['createTime', 'pk', 'receivedAtMs', 'sk', 'ticketCiphertext']);
     expect(JSON.stringify(item)).not.toContain('CANARY');

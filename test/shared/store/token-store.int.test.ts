@@ -1,10 +1,10 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
+import { sha256Hex } from '../../../shared/crypto/digests';
 import { StoreError } from '../../../shared/store/store-errors';
 import { SK, tokenPk } from '../../../shared/store/table-keys';
 import { createTokenStore } from '../../../shared/store/token-store';
 import { TABLE_NAME, useLocalTable } from './local-table';
-import { sha256Hex } from '../../../shared/crypto/digests';
 
 const HOUR = 3_600_000;
 
@@ -122,7 +122,9 @@ describe('createTokenStore', () => {
     const store = newStore();
     await store.save(tokenWrite('CANARY-token-v1', 0));
 
-    const item = (await ctx.local.dynamo.send(new GetCommand({ TableName: TABLE_NAME, Key: { pk: tokenPk(ctx.componentAppid), sk: SK.token } }))).Item!;
+    const item = (
+      await ctx.local.dynamo.send(new GetCommand({ TableName: TABLE_NAME, Key: { pk: tokenPk(ctx.componentAppid), sk: SK.token } }))
+    ).Item!;
 
     expect(Object.keys(item).sort()).toEqual(['expiresAtMs', 'fetchedAtMs', 'pk', 'sk', 'tokenCiphertext', 'tokenSha256', 'version']);
     expect(JSON.stringify(item)).not.toContain('CANARY');

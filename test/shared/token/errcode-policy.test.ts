@@ -38,7 +38,11 @@ describe('policyFor', () => {
     for (const errcode of [0, 1, 40001, 99999, -2, Number.NaN]) {
       const policy = policyFor(errcode);
 
-      expect(policy, String(errcode)).toEqual({ meaning: 'unexpected errcode', action: 'config', operator: 'Look the errcode up in the WeChat documentation.' });
+      expect(policy, String(errcode)).toEqual({
+        meaning: 'unexpected errcode',
+        action: 'config',
+        operator: 'Look the errcode up in the WeChat documentation.',
+      });
     }
   });
 

@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createRefreshGuards } from '../../../shared/store/refresh-guards';
 import { createTokenStore } from '../../../shared/store/token-store';
-import { refreshComponentToken, type RefresherDeps } from '../../../shared/token/refresh-component-token';
+import { type RefresherDeps, refreshComponentToken } from '../../../shared/token/refresh-component-token';
 import { useCapturedOutput } from '../../support/captured-output';
-import { startHarness, TEST_SECRETS, type Harness } from '../../support/harness';
+import { type Harness, startHarness, TEST_SECRETS } from '../../support/harness';
 
 const LEASE_MS = 60_000;
 const SCHEDULE = { action: 'refresh', reason: 'schedule' } as const;
@@ -11,7 +11,12 @@ const READER_MISS = { action: 'refresh', reason: 'reader-miss' } as const;
 const calls = (h: Harness) => h.sim.stats().calls.api_component_token ?? 0;
 
 /** The real stores' code, but writing to a table DynamoDB does not have: every such write fails for real. */
-const brokenTable = (h: Harness) => ({ dynamo: h.dynamo, tableName: 'no-such-table', componentAppid: TEST_SECRETS.componentAppid, now: h.clock.now });
+const brokenTable = (h: Harness) => ({
+  dynamo: h.dynamo,
+  tableName: 'no-such-table',
+  componentAppid: TEST_SECRETS.componentAppid,
+  now: h.clock.now,
+});
 
 describe('refreshComponentToken and the refresh lease', () => {
   let h: Harness;

@@ -48,7 +48,11 @@ describe('refreshComponentToken', () => {
       const outcome = await run(r);
 
       expect(r.api.tokenRequests).toEqual([
-        { componentAppid: TEST_SECRETS.componentAppid, componentAppsecret: TEST_SECRETS.appsecret, componentVerifyTicket: 'ticket@@@fake-component-verify-ticket' },
+        {
+          componentAppid: TEST_SECRETS.componentAppid,
+          componentAppsecret: TEST_SECRETS.appsecret,
+          componentVerifyTicket: 'ticket@@@fake-component-verify-ticket',
+        },
       ]);
       expect(outcome).toEqual({ status: 'refreshed', version: 1, expiresAtMs: r.clock.now() + 7_200_000 });
       expect(r.tokens.token).toBe(r.api.issued[0]);
@@ -98,7 +102,9 @@ describe('refreshComponentToken', () => {
       const outcome = await run(r);
 
       expect(outcome.status).toBe('refreshed');
-      expect(r.logger.withMessage('could not clear the refresh backoff')).toEqual([expect.objectContaining({ level: 'WARN', error: 'StoreError' })]);
+      expect(r.logger.withMessage('could not clear the refresh backoff')).toEqual([
+        expect.objectContaining({ level: 'WARN', error: 'StoreError' }),
+      ]);
     });
   });
 
@@ -291,7 +297,10 @@ describe('refreshComponentToken', () => {
       expect(refused).toEqual({ status: 'no-ticket', startPushTicket: 'called' });
       expect(sameTicket.status).toBe('backoff');
       expect(newTicket.status).toBe('refreshed');
-      expect(r.api.tokenRequests.map((request) => request.componentVerifyTicket)).toEqual(['ticket@@@fake-component-verify-ticket', 'ticket@@@a-newer-one']);
+      expect(r.api.tokenRequests.map((request) => request.componentVerifyTicket)).toEqual([
+        'ticket@@@fake-component-verify-ticket',
+        'ticket@@@a-newer-one',
+      ]);
     });
 
     it.each([
@@ -336,8 +345,16 @@ describe('refreshComponentToken', () => {
 
       await failure(r);
 
-      expect(r.logger.withMessage('WeChat answered but its answer could not be stored; keeping the refresh lease until it expires')).toEqual([
-        expect.objectContaining({ level: 'ERROR', step: 'store-token', error: 'StoreError', reason: 'fake token store save failed', leaseExpiresAt }),
+      expect(
+        r.logger.withMessage('WeChat answered but its answer could not be stored; keeping the refresh lease until it expires'),
+      ).toEqual([
+        expect.objectContaining({
+          level: 'ERROR',
+          step: 'store-token',
+          error: 'StoreError',
+          reason: 'fake token store save failed',
+          leaseExpiresAt,
+        }),
       ]);
       expect(r.logger.text).not.toContain(r.api.issued[0]);
     });
@@ -375,7 +392,9 @@ describe('refreshComponentToken', () => {
       const outcome = await run(r);
 
       expect(outcome.status).toBe('refreshed');
-      expect(r.logger.withMessage('could not release the refresh lease')).toEqual([expect.objectContaining({ level: 'WARN', error: 'StoreError' })]);
+      expect(r.logger.withMessage('could not release the refresh lease')).toEqual([
+        expect.objectContaining({ level: 'WARN', error: 'StoreError' }),
+      ]);
     });
   });
 
@@ -388,7 +407,9 @@ describe('refreshComponentToken', () => {
       r.clock.advance(60_000);
       await run(r);
 
-      expect(r.metrics.added.filter((metric) => metric.name === 'TokenRemainingSeconds').map((metric) => metric.value)).toEqual([7200, 7140]);
+      expect(r.metrics.added.filter((metric) => metric.name === 'TokenRemainingSeconds').map((metric) => metric.value)).toEqual([
+        7200, 7140,
+      ]);
       expect(r.metrics.added.filter((metric) => metric.name === 'TicketAgeSeconds').map((metric) => metric.value)).toEqual([600, 660]);
     });
 
@@ -397,7 +418,9 @@ describe('refreshComponentToken', () => {
 
       await run(r);
 
-      expect(r.metrics.added.filter((metric) => metric.unit === 'Seconds')).toEqual([{ name: 'TokenRemainingSeconds', unit: 'Seconds', value: 0 }]);
+      expect(r.metrics.added.filter((metric) => metric.unit === 'Seconds')).toEqual([
+        { name: 'TokenRemainingSeconds', unit: 'Seconds', value: 0 },
+      ]);
     });
 
     it('still returns the outcome when the gauges cannot be read', async () => {

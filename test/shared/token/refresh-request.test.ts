@@ -67,7 +67,17 @@ describe('parseRefreshEvent', () => {
   });
 
   it('rejects inputs that are no request at all', () => {
-    const inputs = [null, undefined, '', 'refresh', 42, [], [{ action: 'refresh', reason: 'schedule' }], {}, { 'detail-type': 'Object Created', source: 'aws.s3' }];
+    const inputs = [
+      null,
+      undefined,
+      '',
+      'refresh',
+      42,
+      [],
+      [{ action: 'refresh', reason: 'schedule' }],
+      {},
+      { 'detail-type': 'Object Created', source: 'aws.s3' },
+    ];
     for (const input of inputs) {
       const parsed = parseRefreshEvent(input);
 
@@ -91,7 +101,13 @@ describe('invocationQualifier', () => {
   });
 
   it('counts an ARN it cannot read as qualified, so it gets no more than a reader', () => {
-    for (const arn of ['', 'token-refresher', 'token-refresher:reader', `${FUNCTION_ARN}:reader:extra`, FUNCTION_ARN.replace('function', 'layer')]) {
+    for (const arn of [
+      '',
+      'token-refresher',
+      'token-refresher:reader',
+      `${FUNCTION_ARN}:reader:extra`,
+      FUNCTION_ARN.replace('function', 'layer'),
+    ]) {
       expect(invocationQualifier(arn), arn).not.toBeNull();
     }
   });

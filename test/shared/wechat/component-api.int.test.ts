@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { inspect } from 'node:util';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createComponentApi, createWechatHttp, type WechatHttpOptions } from '../../../shared/wechat/component-api';
-import { WechatApiError, isRetryableErrcode } from '../../../shared/wechat/errors';
+import { isRetryableErrcode, WechatApiError } from '../../../shared/wechat/errors';
 
 const APPSECRET = 'CANARY-appsecret-7f3a9c';
 const TICKET = 'CANARY-ticket@@@b81e22';
@@ -119,7 +119,12 @@ describe('createComponentApi', () => {
 
     expect(token).toEqual({ componentAccessToken: ACCESS_TOKEN, expiresInSec: 7200 });
     expect(requests).toHaveLength(1);
-    expect(requests[0]).toMatchObject({ method: 'POST', path: '/cgi-bin/component/api_component_token', search: '', contentType: 'application/json' });
+    expect(requests[0]).toMatchObject({
+      method: 'POST',
+      path: '/cgi-bin/component/api_component_token',
+      search: '',
+      contentType: 'application/json',
+    });
     expect(JSON.parse(requests[0]?.body ?? '')).toEqual({
       component_appid: 'wx1234567890abcdef',
       component_appsecret: APPSECRET,
@@ -289,7 +294,11 @@ describe('createWechatHttp', () => {
     });
 
     expect(body).toEqual({ openid: 'o1' });
-    expect(requests[0]).toMatchObject({ method: 'GET', search: '?appid=wxa&code=c+d&grant_type=authorization_code&component_appid=wxc', body: '' });
+    expect(requests[0]).toMatchObject({
+      method: 'GET',
+      search: '?appid=wxa&code=c+d&grant_type=authorization_code&component_appid=wxc',
+      body: '',
+    });
   });
 
   it('caps a long errmsg at about 200 characters', async () => {
@@ -303,13 +312,32 @@ describe('createWechatHttp', () => {
 
   it.each([
     ['an unreachable host', () => createWechatHttp(options({ baseUrl: refusedUrl, maxAttempts: 2 }))],
-    ['a timeout', () => { replies = ['hang']; return createWechatHttp(options({ timeoutMs: 30, maxAttempts: 1 })); }],
-    ['an HTTP error', () => { replies = [{ status: 500, raw: ACCESS_TOKEN }]; return createWechatHttp(options({ maxAttempts: 1 })); }],
+    [
+      'a timeout',
+      () => {
+        replies = ['hang'];
+        return createWechatHttp(options({ timeoutMs: 30, maxAttempts: 1 }));
+      },
+    ],
+    [
+      'an HTTP error',
+      () => {
+        replies = [{ status: 500, raw: ACCESS_TOKEN }];
+        return createWechatHttp(options({ maxAttempts: 1 }));
+      },
+    ],
   ])('never puts the query string (and its access token) into the error for %s', async (_label, makeHttp) => {
     const http = makeHttp();
 
     const err = await catchAsync(
-      http({ api: 'api_create_preauthcode', method: 'POST', path: '/cgi-bin/component/api_create_preauthcode', query: { component_access_token: ACCESS_TOKEN }, body: { component_appid: 'wxc', secret: APPSECRET }, secrets: [ACCESS_TOKEN] }),
+      http({
+        api: 'api_create_preauthcode',
+        method: 'POST',
+        path: '/cgi-bin/component/api_create_preauthcode',
+        query: { component_access_token: ACCESS_TOKEN },
+        body: { component_appid: 'wxc', secret: APPSECRET },
+        secrets: [ACCESS_TOKEN],
+      }),
     );
 
     expect(err).toBeInstanceOf(WechatApiError);
@@ -330,7 +358,12 @@ describe('createWechatHttp', () => {
 });
 
 describe('createWechatHttp with a single-use call (an OAuth code exchange)', () => {
-  const codeCall = { api: 'sns_component_access_token', method: 'GET' as const, path: '/sns/oauth2/component/access_token', singleUse: true };
+  const codeCall = {
+    api: 'sns_component_access_token',
+    method: 'GET' as const,
+    path: '/sns/oauth2/component/access_token',
+    singleUse: true,
+  };
 
   it('does not repeat an attempt that timed out, because WeChat may already have used the code', async () => {
     replies = ['hang', 'hang', 'hang'];

@@ -11,12 +11,24 @@ const ENVELOPE = `<xml><AppId><![CDATA[${APPID}]]></AppId><Encrypt><![CDATA[${EN
 describe('scanPushEnvelope', () => {
   const accepted: Array<[string, string, { appId?: string; encrypt?: string }]> = [
     ["WeChat's envelope", ENVELOPE, { appId: APPID, encrypt: ENCRYPT }],
-    ['an XML declaration, line breaks and indentation', `<?xml version="1.0" encoding="utf-8"?>\n<xml>\n  <AppId><![CDATA[${APPID}]]></AppId>\n  <Encrypt>\n    <![CDATA[${ENCRYPT}]]>\n  </Encrypt>\n</xml>\n`, { appId: APPID, encrypt: ENCRYPT }],
+    [
+      'an XML declaration, line breaks and indentation',
+      `<?xml version="1.0" encoding="utf-8"?>\n<xml>\n  <AppId><![CDATA[${APPID}]]></AppId>\n  <Encrypt>\n    <![CDATA[${ENCRYPT}]]>\n  </Encrypt>\n</xml>\n`,
+      { appId: APPID, encrypt: ENCRYPT },
+    ],
     ['a byte order mark', `\uFEFF${ENVELOPE}`, { appId: APPID, encrypt: ENCRYPT }],
     ['plain-text values', `<xml><AppId>${APPID}</AppId><Encrypt>${ENCRYPT}</Encrypt></xml>`, { appId: APPID, encrypt: ENCRYPT }],
-    ['comments between and inside elements', `<!-- a --><xml><!-- b --><AppId>${APPID}<!-- c --></AppId><Encrypt>${ENCRYPT}</Encrypt></xml><!-- d -->`, { appId: APPID, encrypt: ENCRYPT }],
+    [
+      'comments between and inside elements',
+      `<!-- a --><xml><!-- b --><AppId>${APPID}<!-- c --></AppId><Encrypt>${ENCRYPT}</Encrypt></xml><!-- d -->`,
+      { appId: APPID, encrypt: ENCRYPT },
+    ],
     ['whitespace inside tags', `<xml ><AppId >${APPID}</AppId ><Encrypt>${ENCRYPT}</Encrypt ></xml >`, { appId: APPID, encrypt: ENCRYPT }],
-    ['other flat elements, which are skipped', `<xml><ToUserName><![CDATA[gh_1]]></ToUserName><Encrypt>${ENCRYPT}</Encrypt><Note>a &amp; b</Note><AppId>${APPID}</AppId></xml>`, { appId: APPID, encrypt: ENCRYPT }],
+    [
+      'other flat elements, which are skipped',
+      `<xml><ToUserName><![CDATA[gh_1]]></ToUserName><Encrypt>${ENCRYPT}</Encrypt><Note>a &amp; b</Note><AppId>${APPID}</AppId></xml>`,
+      { appId: APPID, encrypt: ENCRYPT },
+    ],
     ['an empty and a self-closing element', '<xml><AppId></AppId><Encrypt/></xml>', { appId: '', encrypt: '' }],
     ['no AppId and no Encrypt', '<xml><A>1</A></xml>', {}],
     ['an empty root', '<xml></xml>', {}],
@@ -31,7 +43,7 @@ describe('scanPushEnvelope', () => {
 
     const parsed = parseWechatXml(body);
 
-    expect(scanned).toEqual({ appId: parsed['AppId'], encrypt: parsed['Encrypt'] });
+    expect(scanned).toEqual({ appId: parsed.AppId, encrypt: parsed.Encrypt });
   });
 
   it.each([
@@ -105,7 +117,9 @@ describe('scanPushEnvelope', () => {
   });
 
   it('never quotes the input in its error message', () => {
-    const err = catchError(() => scanPushEnvelope(`<xml><Encrypt>CANARY-ciphertext</Encrypt><Encrypt>CANARY-again</Encrypt></xml>`)) as Error;
+    const err = catchError(() =>
+      scanPushEnvelope(`<xml><Encrypt>CANARY-ciphertext</Encrypt><Encrypt>CANARY-again</Encrypt></xml>`),
+    ) as Error;
 
     expect(err.message).not.toContain('CANARY');
     expect((err as { cause?: unknown }).cause).toBeUndefined();

@@ -217,8 +217,22 @@ describe('WechatMessageCrypto.decrypt', () => {
   const body = Buffer.from(MESSAGE);
   it.each([
     ['pad byte 0', Buffer.concat([plaintextOf(body, APPID), Buffer.alloc(32 - ((20 + body.length + APPID.length) % 32), 0)])],
-    ['pad byte 33', (() => { const p = padTo32(plaintextOf(body, APPID)); p[p.length - 1] = 33; return p; })()],
-    ['pad bytes that are not all equal', (() => { const p = padTo32(plaintextOf(body, APPID)); p[p.length - 2] = 0; return p; })()],
+    [
+      'pad byte 33',
+      (() => {
+        const p = padTo32(plaintextOf(body, APPID));
+        p[p.length - 1] = 33;
+        return p;
+      })(),
+    ],
+    [
+      'pad bytes that are not all equal',
+      (() => {
+        const p = padTo32(plaintextOf(body, APPID));
+        p[p.length - 2] = 0;
+        return p;
+      })(),
+    ],
     ['a length field beyond the plaintext', padTo32(plaintextOf(body, APPID, body.length + APPID.length + 1))],
     ['a length field of 2^32 - 1', padTo32(plaintextOf(body, APPID, 0xffffffff))],
     ['no room for the length field', Buffer.concat([RANDOM16, Buffer.alloc(16, 16)])],

@@ -10,7 +10,11 @@ describe('push body limit', () => {
   it('holds a genuine envelope around a message of the full budget, with the allowance to spare', () => {
     const xml = `<xml>${'m'.repeat(MAX_PUSH_MESSAGE_BYTES - 11)}</xml>`;
 
-    const { body } = buildPushEnvelope({ xml, keys: { appid: 'wx1234567890abcdef', token: 't', encodingAesKey: 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG' }, nowSec: 1_700_000_000 });
+    const { body } = buildPushEnvelope({
+      xml,
+      keys: { appid: 'wx1234567890abcdef', token: 't', encodingAesKey: 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG' },
+      nowSec: 1_700_000_000,
+    });
 
     expect(Buffer.byteLength(xml)).toBe(MAX_PUSH_MESSAGE_BYTES);
     expect(Buffer.byteLength(body) + 400).toBeLessThanOrEqual(MIN_PUSH_BODY_CAP_BYTES);

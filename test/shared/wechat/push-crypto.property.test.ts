@@ -35,7 +35,8 @@ const message = fc.oneof(
 );
 const appid = fc.string({ unit: 'binary', minLength: 1, maxLength: 40 });
 
-const run = (property: fc.IProperty<never> | fc.IProperty<[unknown, ...unknown[]]>) => fc.assert(property as fc.IProperty<unknown[]>, { seed: SEED, numRuns: NUM_RUNS });
+const run = (property: fc.IProperty<never> | fc.IProperty<[unknown, ...unknown[]]>) =>
+  fc.assert(property as fc.IProperty<unknown[]>, { seed: SEED, numRuns: NUM_RUNS });
 
 describe(`message crypto and push signatures, property-based (fast-check seed ${SEED}, ${NUM_RUNS} runs each)`, () => {
   it('decrypts what it encrypted, for any message, appid and key', { timeout: PROPERTY_TIMEOUT_MS }, () => {
@@ -48,7 +49,9 @@ describe(`message crypto and push signatures, property-based (fast-check seed ${
     );
   });
 
-  it("decrypts what the simulator's independent implementation encrypted, for any message and appid", { timeout: PROPERTY_TIMEOUT_MS }, () => {
+  it("decrypts what the simulator's independent implementation encrypted, for any message and appid", {
+    timeout: PROPERTY_TIMEOUT_MS,
+  }, () => {
     run(
       fc.property(message, appid, encodingAesKey, random16, (text, id, key, prefix) => {
         const encrypt = encryptMessage({ encodingAesKey: key, appid: id, xml: text, randomPrefix: prefix });
@@ -62,7 +65,9 @@ describe(`message crypto and push signatures, property-based (fast-check seed ${
     /** A genuine push, built with the simulator's crypto; inputs come from the generator, so a failure reproduces. */
     const genuinePush = fc
       .record({
-        xml: fc.string({ unit: 'grapheme', maxLength: 300 }).map((text) => `<xml><AppId>${APPID}</AppId><Note><![CDATA[${text.replaceAll(']]>', '')}]]></Note></xml>`),
+        xml: fc
+          .string({ unit: 'grapheme', maxLength: 300 })
+          .map((text) => `<xml><AppId>${APPID}</AppId><Note><![CDATA[${text.replaceAll(']]>', '')}]]></Note></xml>`),
         prefix: random16,
         nonce: fc.stringMatching(/^[0-9]{1,12}$/),
         skewSec: fc.integer({ min: -MAX_SKEW_SEC, max: MAX_SKEW_SEC }),
@@ -70,7 +75,11 @@ describe(`message crypto and push signatures, property-based (fast-check seed ${
       .map(({ xml, prefix, nonce, skewSec }) => {
         const encrypt = encryptMessage({ encodingAesKey: KEY, appid: APPID, xml, randomPrefix: prefix });
         const timestamp = String(NOW_SEC + skewSec);
-        return { xml, encrypt, query: { timestamp, nonce, encrypt_type: 'aes', msg_signature: computeMsgSignature(TOKEN, timestamp, nonce, encrypt) } };
+        return {
+          xml,
+          encrypt,
+          query: { timestamp, nonce, encrypt_type: 'aes', msg_signature: computeMsgSignature(TOKEN, timestamp, nonce, encrypt) },
+        };
       });
     const KEY = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG';
     const realCrypto = createMessageCrypto({ encodingAesKey: KEY, appid: APPID });
@@ -87,14 +96,23 @@ describe(`message crypto and push signatures, property-based (fast-check seed ${
       };
       const body = `<xml><AppId><![CDATA[${APPID}]]></AppId><Encrypt><![CDATA[${encrypt}]]></Encrypt></xml>`;
       try {
-        const plaintext = openPushMessage({ query, body, token: TOKEN, crypto, componentAppid: APPID, nowSec: NOW_SEC, maxSkewSec: MAX_SKEW_SEC });
+        const plaintext = openPushMessage({
+          query,
+          body,
+          token: TOKEN,
+          crypto,
+          componentAppid: APPID,
+          nowSec: NOW_SEC,
+          maxSkewSec: MAX_SKEW_SEC,
+        });
         return { error: undefined, decrypted, plaintext };
       } catch (error) {
         return { error, decrypted };
       }
     }
 
-    const refused = (outcome: ReturnType<typeof open>) => outcome.error instanceof WechatMessageError && !outcome.decrypted && outcome.plaintext === undefined;
+    const refused = (outcome: ReturnType<typeof open>) =>
+      outcome.error instanceof WechatMessageError && !outcome.decrypted && outcome.plaintext === undefined;
 
     /** `text` with bit `bit` of the UTF-16 code unit at `index` flipped. */
     const flipCharBit = (text: string, index: number, bit: number) =>
@@ -121,7 +139,11 @@ describe(`message crypto and push signatures, property-based (fast-check seed ${
     });
 
     it('refuses a bit flipped in the base64 text of Encrypt', { timeout: PROPERTY_TIMEOUT_MS }, () => {
-      run(fc.property(genuinePush, position, bitOf(16), (push, at, bit) => refused(open(push.query, flipCharBit(push.encrypt, at % push.encrypt.length, bit)))));
+      run(
+        fc.property(genuinePush, position, bitOf(16), (push, at, bit) =>
+          refused(open(push.query, flipCharBit(push.encrypt, at % push.encrypt.length, bit))),
+        ),
+      );
     });
 
     it.each(['msg_signature', 'nonce', 'timestamp'] as const)('refuses a bit flipped in %s', { timeout: PROPERTY_TIMEOUT_MS }, (name) => {

@@ -2,7 +2,14 @@ import { describe, expect, it, vi } from 'vitest';
 import WXBizMsgCrypt from 'wechat-crypto';
 import { WechatMessageError } from '../../../shared/wechat/errors';
 import { createMessageCrypto, type WechatMessageCrypto } from '../../../shared/wechat/msg-crypto';
-import { openPushMessage, parseComponentPush, readComponentPush, requireCreateTimeNotAhead, type ComponentPush, type OpenPushInput } from '../../../shared/wechat/push-message';
+import {
+  type ComponentPush,
+  type OpenPushInput,
+  openPushMessage,
+  parseComponentPush,
+  readComponentPush,
+  requireCreateTimeNotAhead,
+} from '../../../shared/wechat/push-message';
 import { parseWechatXml } from '../../../shared/wechat/xml';
 import { catchError } from '../../support/catch-error';
 
@@ -72,7 +79,10 @@ describe('openPushMessage', () => {
   it.each([
     ['a genuine envelope', (body: string) => body],
     ['a body padded with 6 KB of whitespace', (body: string) => body.replace('<xml>', `<xml>${' '.repeat(6000)}`)],
-    ['a body with extra flat elements and a comment', (body: string) => body.replace('<xml>', `<xml><!-- x --><A>1</A><B><![CDATA[2]]></B>`)],
+    [
+      'a body with extra flat elements and a comment',
+      (body: string) => body.replace('<xml>', `<xml><!-- x --><A>1</A><B><![CDATA[2]]></B>`),
+    ],
   ])('does not run the full XML parser on %s whose msg_signature is forged', (_label, mangle) => {
     const push = buildPush({ token: 'attacker-guess' });
     vi.mocked(parseWechatXml).mockClear();
@@ -127,20 +137,17 @@ describe('openPushMessage', () => {
     expect(err).toMatchObject({ code: 'XML_FORBIDDEN_DECLARATION' });
   });
 
-  it.each(['timestamp', 'nonce', 'msg_signature', 'encrypt_type'] as const)(
-    'rejects a push without the %s query parameter',
-    (name) => {
-      const push = buildPush();
-      const query = { ...push.query, [name]: undefined };
-      const crypto = spyCrypto();
+  it.each(['timestamp', 'nonce', 'msg_signature', 'encrypt_type'] as const)('rejects a push without the %s query parameter', (name) => {
+    const push = buildPush();
+    const query = { ...push.query, [name]: undefined };
+    const crypto = spyCrypto();
 
-      const err = catchError(() => openPushMessage(openInput({ ...push, query }, crypto)));
+    const err = catchError(() => openPushMessage(openInput({ ...push, query }, crypto)));
 
-      expect(err).toBeInstanceOf(WechatMessageError);
-      expect(err).toMatchObject({ code: 'MISSING_FIELD' });
-      expect(crypto.decrypt).not.toHaveBeenCalled();
-    },
-  );
+    expect(err).toBeInstanceOf(WechatMessageError);
+    expect(err).toMatchObject({ code: 'MISSING_FIELD' });
+    expect(crypto.decrypt).not.toHaveBeenCalled();
+  });
 
   it('rejects a plain-text mode push (encrypt_type other than aes)', () => {
     const push = buildPush();
@@ -181,7 +188,8 @@ describe('openPushMessage', () => {
 });
 
 describe('readComponentPush', () => {
-  const read = (plaintext: string, nowSec = NOW_SEC) => readComponentPush(plaintext, { componentAppid: COMPONENT_APPID, nowSec, maxSkewSec: 600 });
+  const read = (plaintext: string, nowSec = NOW_SEC) =>
+    readComponentPush(plaintext, { componentAppid: COMPONENT_APPID, nowSec, maxSkewSec: 600 });
 
   it('reads a ticket message into a typed push and its fields', () => {
     const reading = read(TICKET_MESSAGE);
@@ -195,11 +203,19 @@ describe('readComponentPush', () => {
 
   it.each([
     ['nested deeper than WeChat ever nests', `<xml><AppId>${COMPONENT_APPID}</AppId><A><B><C><D>1</D></C></B></A></xml>`, 'XML_MALFORMED'],
-    ['with a repeated element', TICKET_MESSAGE.replace('</xml>', `<ComponentVerifyTicket>again</ComponentVerifyTicket></xml>`), 'XML_MALFORMED'],
+    [
+      'with a repeated element',
+      TICKET_MESSAGE.replace('</xml>', `<ComponentVerifyTicket>again</ComponentVerifyTicket></xml>`),
+      'XML_MALFORMED',
+    ],
     ['that is not well-formed', '<xml><AppId>wx</AppId>', 'XML_MALFORMED'],
     ['with a DOCTYPE', `<!DOCTYPE x>${TICKET_MESSAGE}`, 'XML_FORBIDDEN_DECLARATION'],
     ['without InfoType', `<xml><AppId>${COMPONENT_APPID}</AppId><CreateTime>${NOW_SEC}</CreateTime></xml>`, 'MISSING_FIELD'],
-    ['without AppId', `<xml><CreateTime>${NOW_SEC}</CreateTime><InfoType>unauthorized</InfoType><AuthorizerAppid>wxa</AuthorizerAppid></xml>`, 'MISSING_FIELD'],
+    [
+      'without AppId',
+      `<xml><CreateTime>${NOW_SEC}</CreateTime><InfoType>unauthorized</InfoType><AuthorizerAppid>wxa</AuthorizerAppid></xml>`,
+      'MISSING_FIELD',
+    ],
     ['with an unreadable CreateTime', TICKET_MESSAGE.replace(String(NOW_SEC), 'soon'), 'XML_MALFORMED'],
   ])('reports a decrypted message %s as unparsed with the reason instead of throwing', (_label, plaintext, reason) => {
     expect(read(plaintext)).toEqual({ kind: 'unparsed', reason });
@@ -233,7 +249,12 @@ describe('parseComponentPush', () => {
 
     const push = parseComponentPush(message);
 
-    expect(push).toEqual({ infoType: 'component_verify_ticket', appid: COMPONENT_APPID, createTime: NOW_SEC, componentVerifyTicket: TICKET });
+    expect(push).toEqual({
+      infoType: 'component_verify_ticket',
+      appid: COMPONENT_APPID,
+      createTime: NOW_SEC,
+      componentVerifyTicket: TICKET,
+    });
   });
 
   it.each(['authorized', 'updateauthorized'] as const)('reads an %s push with every field', (infoType) => {
@@ -281,7 +302,13 @@ describe('parseComponentPush', () => {
   ])('reads an unknown InfoType as unknown instead of failing (%#)', (message, authorizerAppid) => {
     const push = parseComponentPush(message);
 
-    expect(push).toEqual({ infoType: 'unknown', rawInfoType: 'notify_third_fasteregister', appid: COMPONENT_APPID, createTime: 1413192605, authorizerAppid });
+    expect(push).toEqual({
+      infoType: 'unknown',
+      rawInfoType: 'notify_third_fasteregister',
+      appid: COMPONENT_APPID,
+      createTime: 1413192605,
+      authorizerAppid,
+    });
   });
 
   it.each([
@@ -309,7 +336,13 @@ describe('parseComponentPush', () => {
   });
 
   it('rejects an authorized push whose AuthorizationCodeExpiredTime is not unix seconds', () => {
-    const message = { ...base, InfoType: 'authorized', AuthorizerAppid: 'wxa', AuthorizationCode: 'c', AuthorizationCodeExpiredTime: 'soon' };
+    const message = {
+      ...base,
+      InfoType: 'authorized',
+      AuthorizerAppid: 'wxa',
+      AuthorizationCode: 'c',
+      AuthorizationCodeExpiredTime: 'soon',
+    };
 
     const err = catchError(() => parseComponentPush(message));
 
@@ -327,7 +360,12 @@ describe('parseComponentPush', () => {
 });
 
 describe('requireCreateTimeNotAhead', () => {
-  const pushAt = (createTime: number): ComponentPush => ({ infoType: 'unauthorized', appid: COMPONENT_APPID, createTime, authorizerAppid: 'wxa' });
+  const pushAt = (createTime: number): ComponentPush => ({
+    infoType: 'unauthorized',
+    appid: COMPONENT_APPID,
+    createTime,
+    authorizerAppid: 'wxa',
+  });
 
   it.each([
     ['in the past', NOW_SEC - 86_400],

@@ -25,11 +25,59 @@ const ENCODING_AES_KEY = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG';
 const NOW_SEC = 1_764_000_000;
 const crypto = createMessageCrypto({ encodingAesKey: ENCODING_AES_KEY, appid: APPID });
 
-const NAMES = ['xml', 'AppId', 'Encrypt', 'CreateTime', 'InfoType', 'ComponentVerifyTicket', 'AuthorizerAppid', 'AuthorizationCode', 'info', 'a', '__proto__', 'constructor', 'toString', 'x:y', '名'];
+const NAMES = [
+  'xml',
+  'AppId',
+  'Encrypt',
+  'CreateTime',
+  'InfoType',
+  'ComponentVerifyTicket',
+  'AuthorizerAppid',
+  'AuthorizationCode',
+  'info',
+  'a',
+  '__proto__',
+  'constructor',
+  'toString',
+  'x:y',
+  '名',
+];
 const FRAGMENTS = [
-  '<![CDATA[', ']]>', '<!--', '-->', '<!DOCTYPE x>', '<!ENTITY e "v">', '<?xml version="1.0"?>', '<?php ?>', '&amp;', '&lt;', '&#x41;', '&#0;',
-  '&#x110000;', '&#99999999;', '&nope;', '&', '<', '>', '/>', '</', ' ', '\n', '"', "'", '=', ' a="1"', '\uFEFF', '\u0000', String(NOW_SEC), '0012',
-  'component_verify_ticket', 'authorized', 'unauthorized', APPID, 'wxffffffffffffffff',
+  '<![CDATA[',
+  ']]>',
+  '<!--',
+  '-->',
+  '<!DOCTYPE x>',
+  '<!ENTITY e "v">',
+  '<?xml version="1.0"?>',
+  '<?php ?>',
+  '&amp;',
+  '&lt;',
+  '&#x41;',
+  '&#0;',
+  '&#x110000;',
+  '&#99999999;',
+  '&nope;',
+  '&',
+  '<',
+  '>',
+  '/>',
+  '</',
+  ' ',
+  '\n',
+  '"',
+  "'",
+  '=',
+  ' a="1"',
+  '\uFEFF',
+  '\u0000',
+  String(NOW_SEC),
+  '0012',
+  'component_verify_ticket',
+  'authorized',
+  'unauthorized',
+  APPID,
+  'wxffffffffffffffff',
 ];
 const name = fc.constantFrom(...NAMES);
 const token = fc.oneof(
@@ -47,14 +95,26 @@ const xmlish = fc.oneof(
 /** Well-formed pushes with a field dropped, repeated, nested or changed: what an authentic but odd push looks like. */
 const pushShaped = fc
   .record({
-    fields: fc.array(fc.tuple(name, fc.oneof(fc.constantFrom(...FRAGMENTS), fc.string({ unit: 'grapheme', maxLength: 12 }))), { maxLength: 8 }),
+    fields: fc.array(fc.tuple(name, fc.oneof(fc.constantFrom(...FRAGMENTS), fc.string({ unit: 'grapheme', maxLength: 12 }))), {
+      maxLength: 8,
+    }),
     nested: fc.array(name, { maxLength: 5 }),
     createTime: fc.oneof(fc.constant(String(NOW_SEC)), fc.constant(String(NOW_SEC + 10_000)), fc.string({ maxLength: 14 })),
-    infoType: fc.constantFrom('component_verify_ticket', 'authorized', 'updateauthorized', 'unauthorized', 'notify_third_fasteregister', ''),
+    infoType: fc.constantFrom(
+      'component_verify_ticket',
+      'authorized',
+      'updateauthorized',
+      'unauthorized',
+      'notify_third_fasteregister',
+      '',
+    ),
   })
   .map(({ fields, nested, createTime, infoType }) => {
     const body = fields.map(([n, v]) => `<${n}><![CDATA[${v.replaceAll(']]>', '')}]]></${n}>`).join('');
-    const deep = `${nested.map((n) => `<${n}>`).join('')}1${[...nested].reverse().map((n) => `</${n}>`).join('')}`;
+    const deep = `${nested.map((n) => `<${n}>`).join('')}1${[...nested]
+      .reverse()
+      .map((n) => `</${n}>`)
+      .join('')}`;
     return `<xml><AppId>${APPID}</AppId><CreateTime>${createTime}</CreateTime><InfoType>${infoType}</InfoType>${body}${deep}</xml>`;
   });
 const anyText = fc.string({ unit: 'binary', maxLength: 300 });
@@ -69,7 +129,8 @@ function returnsOrThrowsTyped(fn: () => unknown, codes?: readonly string[]): boo
   }
 }
 
-const run = (property: fc.IProperty<[unknown, ...unknown[]]>) => fc.assert(property as fc.IProperty<unknown[]>, { seed: SEED, numRuns: NUM_RUNS });
+const run = (property: fc.IProperty<[unknown, ...unknown[]]>) =>
+  fc.assert(property as fc.IProperty<unknown[]>, { seed: SEED, numRuns: NUM_RUNS });
 
 describe(`push parsing, property-based (fast-check seed ${SEED}, ${NUM_RUNS} runs each)`, () => {
   it.each([
@@ -94,18 +155,28 @@ describe(`push parsing, property-based (fast-check seed ${SEED}, ${NUM_RUNS} run
   });
 
   it('openPushMessage throws only WechatMessageErrors for arbitrary bodies and query strings', { timeout: PROPERTY_TIMEOUT_MS }, () => {
-    const queryValue = fc.option(fc.oneof(fc.string({ maxLength: 50 }), fc.constant('aes'), fc.constant(String(NOW_SEC))), { nil: undefined });
+    const queryValue = fc.option(fc.oneof(fc.string({ maxLength: 50 }), fc.constant('aes'), fc.constant(String(NOW_SEC))), {
+      nil: undefined,
+    });
     const query = fc.record({ timestamp: queryValue, nonce: queryValue, msg_signature: queryValue, encrypt_type: queryValue });
-    const body = fc.oneof(anyText, xmlish, xmlish.map((inner) => `<xml><AppId>${APPID}</AppId><Encrypt>${inner}</Encrypt></xml>`));
+    const body = fc.oneof(
+      anyText,
+      xmlish,
+      xmlish.map((inner) => `<xml><AppId>${APPID}</AppId><Encrypt>${inner}</Encrypt></xml>`),
+    );
 
     run(
       fc.property(query, body, (q, b) =>
-        returnsOrThrowsTyped(() => openPushMessage({ query: q, body: b, token: TOKEN, crypto, componentAppid: APPID, nowSec: NOW_SEC, maxSkewSec: 600 })),
+        returnsOrThrowsTyped(() =>
+          openPushMessage({ query: q, body: b, token: TOKEN, crypto, componentAppid: APPID, nowSec: NOW_SEC, maxSkewSec: 600 }),
+        ),
       ),
     );
   });
 
-  it('reads any authentic push as parsed or unparsed: only a foreign AppId or a future CreateTime is refused', { timeout: PROPERTY_TIMEOUT_MS }, () => {
+  it('reads any authentic push as parsed or unparsed: only a foreign AppId or a future CreateTime is refused', {
+    timeout: PROPERTY_TIMEOUT_MS,
+  }, () => {
     run(
       fc.property(fc.oneof(xmlish, pushShaped, anyText), fc.stringMatching(/^[0-9]{1,10}$/), (inner, nonce) => {
         const encrypt = encryptMessage({ encodingAesKey: ENCODING_AES_KEY, appid: APPID, xml: inner });
@@ -122,7 +193,11 @@ describe(`push parsing, property-based (fast-check seed ${SEED}, ${NUM_RUNS} run
   });
 
   it('parseComponentPush returns a typed push or throws a WechatMessageError for any string map', { timeout: PROPERTY_TIMEOUT_MS }, () => {
-    const key = fc.oneof(name, fc.constantFrom('ComponentVerifyTicket', 'AuthorizationCodeExpiredTime', 'PreAuthCode', 'hasOwnProperty'), fc.string({ maxLength: 10 }));
+    const key = fc.oneof(
+      name,
+      fc.constantFrom('ComponentVerifyTicket', 'AuthorizationCodeExpiredTime', 'PreAuthCode', 'hasOwnProperty'),
+      fc.string({ maxLength: 10 }),
+    );
     const value = fc.oneof(fc.constantFrom(...FRAGMENTS), fc.string({ unit: 'binary', maxLength: 20 }));
 
     run(fc.property(fc.dictionary(key, value, { maxKeys: 10 }), (message) => returnsOrThrowsTyped(() => parseComponentPush(message))));
@@ -132,9 +207,22 @@ describe(`push parsing, property-based (fast-check seed ${SEED}, ${NUM_RUNS} run
     const outcomes = new Set<string>();
     for (const inner of fc.sample(pushShaped, { seed: SEED, numRuns: 500 })) {
       const encrypt = encryptMessage({ encodingAesKey: ENCODING_AES_KEY, appid: APPID, xml: inner });
-      const query = { timestamp: String(NOW_SEC), nonce: '1', encrypt_type: 'aes', msg_signature: computeMsgSignature(TOKEN, String(NOW_SEC), '1', encrypt) };
+      const query = {
+        timestamp: String(NOW_SEC),
+        nonce: '1',
+        encrypt_type: 'aes',
+        msg_signature: computeMsgSignature(TOKEN, String(NOW_SEC), '1', encrypt),
+      };
       try {
-        const { reading } = openComponentPush({ query, body: `<xml><AppId>${APPID}</AppId><Encrypt>${encrypt}</Encrypt></xml>`, token: TOKEN, crypto, componentAppid: APPID, nowSec: NOW_SEC, maxSkewSec: 600 });
+        const { reading } = openComponentPush({
+          query,
+          body: `<xml><AppId>${APPID}</AppId><Encrypt>${encrypt}</Encrypt></xml>`,
+          token: TOKEN,
+          crypto,
+          componentAppid: APPID,
+          nowSec: NOW_SEC,
+          maxSkewSec: 600,
+        });
         outcomes.add(reading.kind);
       } catch (err) {
         outcomes.add(err instanceof WechatMessageError ? err.code : 'untyped');

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { createSnsApi } from '../../../shared/wechat/sns-api';
 import type { WechatCall } from '../../../shared/wechat/component-api';
 import { WechatApiError } from '../../../shared/wechat/errors';
+import { createSnsApi } from '../../../shared/wechat/sns-api';
 
 /** A WeChat that answers `answer` and remembers what it was asked (the injected `call`, no HTTP). */
 function fakeWechat(answer: Record<string, unknown>) {
@@ -13,8 +13,19 @@ function fakeWechat(answer: Record<string, unknown>) {
   return { api: createSnsApi(call), calls };
 }
 
-const EXCHANGE = { authorizerAppid: 'wx1111111111111111', code: 'CANARY-code-0001', componentAppid: 'wx1234567890abcdef', componentAccessToken: 'CANARY-component-token' };
-const TOKEN_ANSWER = { access_token: 'CANARY-user-token', expires_in: 7200, refresh_token: 'CANARY-refresh', openid: 'o-user', scope: 'snsapi_userinfo' };
+const EXCHANGE = {
+  authorizerAppid: 'wx1111111111111111',
+  code: 'CANARY-code-0001',
+  componentAppid: 'wx1234567890abcdef',
+  componentAccessToken: 'CANARY-component-token',
+};
+const TOKEN_ANSWER = {
+  access_token: 'CANARY-user-token',
+  expires_in: 7200,
+  refresh_token: 'CANARY-refresh',
+  openid: 'o-user',
+  scope: 'snsapi_userinfo',
+};
 
 describe('createSnsApi().exchangeCode', () => {
   it("calls /sns/oauth2/component/access_token with WeChat's parameters in WeChat's order, naming the code and token as secrets and marking the call single-use", async () => {
@@ -108,7 +119,13 @@ describe('createSnsApi().getUserInfo', () => {
     await api.getUserInfo({ accessToken: 'CANARY-user-token', openid: 'o-user' });
 
     expect(calls).toEqual([
-      { api: 'sns_userinfo', method: 'GET', path: '/sns/userinfo', query: { access_token: 'CANARY-user-token', openid: 'o-user', lang: 'zh_CN' }, secrets: ['CANARY-user-token'] },
+      {
+        api: 'sns_userinfo',
+        method: 'GET',
+        path: '/sns/userinfo',
+        query: { access_token: 'CANARY-user-token', openid: 'o-user', lang: 'zh_CN' },
+        secrets: ['CANARY-user-token'],
+      },
     ]);
   });
 
@@ -117,7 +134,16 @@ describe('createSnsApi().getUserInfo', () => {
 
     const profile = await api.getUserInfo({ accessToken: 'CANARY-user-token', openid: 'o-user' });
 
-    expect(profile).toEqual({ nickname: '李雷', sex: 1, province: '广东', city: '深圳', country: '中国', headimgurl: 'https://img.example/1.png', isSnapshotUser: false, unionid: 'u-user' });
+    expect(profile).toEqual({
+      nickname: '李雷',
+      sex: 1,
+      province: '广东',
+      city: '深圳',
+      country: '中国',
+      headimgurl: 'https://img.example/1.png',
+      isSnapshotUser: false,
+      unionid: 'u-user',
+    });
   });
 
   it('marks a snapshot-mode user and fills missing fields with empty values', async () => {

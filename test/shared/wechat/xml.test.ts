@@ -28,7 +28,8 @@ describe('parseWechatXml', () => {
   });
 
   it('reads CDATA values and trims surrounding whitespace and indentation', () => {
-    const xml = '<?xml version="1.0" encoding="utf-8"?>\n<xml>\n  <AppId><![CDATA[ wxabc ]]></AppId>\n  <Encrypt>\n    <![CDATA[abc+/=]]>\n  </Encrypt>\n  <Empty/>\n</xml>\n';
+    const xml =
+      '<?xml version="1.0" encoding="utf-8"?>\n<xml>\n  <AppId><![CDATA[ wxabc ]]></AppId>\n  <Encrypt>\n    <![CDATA[abc+/=]]>\n  </Encrypt>\n  <Empty/>\n</xml>\n';
 
     const parsed = parseWechatXml(xml);
 
@@ -83,7 +84,8 @@ describe('parseWechatXml', () => {
   });
 
   it('reads nested elements, as in notify_third_fasteregister, as dotted keys', () => {
-    const xml = '<xml><InfoType>notify_third_fasteregister</InfoType><info><name><![CDATA[Example Co]]></name><code_type>1</code_type></info></xml>';
+    const xml =
+      '<xml><InfoType>notify_third_fasteregister</InfoType><info><name><![CDATA[Example Co]]></name><code_type>1</code_type></info></xml>';
 
     const fields = parseWechatXml(xml);
 

@@ -33,7 +33,10 @@ export class FakeAuthorizationEventStore implements AuthorizationEventStore {
     const outcome = this.events.has(key) ? 'duplicate' : 'recorded';
     if (outcome === 'recorded') this.events.set(key, structuredClone(event));
     const state = STATE_BY_INFO_TYPE[event.infoType];
-    return { event: outcome, authorizer: state && event.authorizerAppid ? this.#advance(event.authorizerAppid, event, state) : 'unaffected' };
+    return {
+      event: outcome,
+      authorizer: state && event.authorizerAppid ? this.#advance(event.authorizerAppid, event, state) : 'unaffected',
+    };
   }
 
   async recordUnparsed(push: UnparsedPush): Promise<'recorded' | 'duplicate'> {

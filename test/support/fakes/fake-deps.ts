@@ -9,8 +9,8 @@ import { parseReturnToRules } from '../../../shared/h5-oauth/return-to';
 import { createRevokedAuthorizers } from '../../../shared/h5-oauth/revoked-authorizers';
 import { createSessionTokens } from '../../../shared/h5-oauth/session-token';
 import type { PushDeps } from '../../../shared/push/accept-push';
-import { createComponentTokenReader, type ComponentTokenReaderOptions } from '../../../shared/token/component-token-reader';
-import { refreshComponentToken, type RefresherDeps } from '../../../shared/token/refresh-component-token';
+import { type ComponentTokenReaderOptions, createComponentTokenReader } from '../../../shared/token/component-token-reader';
+import { type RefresherDeps, refreshComponentToken } from '../../../shared/token/refresh-component-token';
 import { MAX_PUSH_BODY_BYTES } from '../../../shared/wechat/push-body-limit';
 import { FakeClock } from '../fake-clock';
 import { TEST_SECRETS } from '../test-secrets';
@@ -30,7 +30,10 @@ import { FakeUserStore } from './fake-user-store';
 import { RecordingLogger, RecordingMetrics } from './recording-observability';
 
 /** The production defaults (no variable set), so the fakes run with the settings a deployment starts with. */
-const DEFAULTS = loadConfig(['refreshMarginSec', 'refreshLeaseSec', 'pushMaxSkewSec', 'h5OAuthStateTtlSec', 'h5OAuthLoginCodeTtlSec', 'h5OAuthSessionTtlSec'], {});
+const DEFAULTS = loadConfig(
+  ['refreshMarginSec', 'refreshLeaseSec', 'pushMaxSkewSec', 'h5OAuthStateTtlSec', 'h5OAuthLoginCodeTtlSec', 'h5OAuthSessionTtlSec'],
+  {},
+);
 /** As functions/h5-oauth/deps.ts sets it. */
 const REPLAY_WINDOW_MS = 300_000;
 
@@ -41,7 +44,12 @@ const SESSION_SIGNING_KEY = new TextEncoder().encode('fake-session-signing-key-0
 const observability = () => ({ logger: new RecordingLogger(), metrics: new RecordingMetrics() });
 
 export function fakePush(clock = new FakeClock()) {
-  const parts = { tickets: new FakeTicketStore(), events: new FakeAuthorizationEventStore({ now: clock.now }), audit: new FakePushAuditLog(), ...observability() };
+  const parts = {
+    tickets: new FakeTicketStore(),
+    events: new FakeAuthorizationEventStore({ now: clock.now }),
+    audit: new FakePushAuditLog(),
+    ...observability(),
+  };
   const deps: PushDeps = {
     componentAppid: TEST_SECRETS.componentAppid,
     getSecrets: async () => TEST_SECRETS,
@@ -133,7 +141,12 @@ export function fakeH5OAuth(options: { cookieBinding?: boolean } = {}) {
     tokenReader,
     sns: parts.sns,
     getSessionTokens: async () =>
-      createSessionTokens({ signingKey: SESSION_SIGNING_KEY, componentAppid: TEST_SECRETS.componentAppid, ttlSec: DEFAULTS.h5OAuthSessionTtlSec, now: clock.now }),
+      createSessionTokens({
+        signingKey: SESSION_SIGNING_KEY,
+        componentAppid: TEST_SECRETS.componentAppid,
+        ttlSec: DEFAULTS.h5OAuthSessionTtlSec,
+        now: clock.now,
+      }),
     cookieBinding: options.cookieBinding ?? true,
     stateTtlMs: DEFAULTS.h5OAuthStateTtlSec * 1000,
     replayWindowMs: REPLAY_WINDOW_MS,

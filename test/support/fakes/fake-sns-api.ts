@@ -73,6 +73,10 @@ export class FakeSnsApi implements SnsApi {
     if (!issued || issued.user.openid !== input.openid) throw wechatErrcode('sns_userinfo', 40001);
     if (issued.scope !== 'snsapi_userinfo') throw wechatErrcode('sns_userinfo', 48001);
     const profile = issued.user.profile ?? { nickname: '', sex: 0, province: '', city: '', country: '', headimgurl: '' };
-    return { ...profile, isSnapshotUser: issued.user.isSnapshotUser ?? false, ...(issued.user.unionid ? { unionid: issued.user.unionid } : {}) };
+    return {
+      ...profile,
+      isSnapshotUser: issued.user.isSnapshotUser ?? false,
+      ...(issued.user.unionid ? { unionid: issued.user.unionid } : {}),
+    };
   }
 }

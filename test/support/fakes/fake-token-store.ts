@@ -26,7 +26,12 @@ export class FakeTokenStore implements TokenStore {
     return token;
   }
 
-  async save(input: { componentAccessToken: string; expiresAtMs: number; fetchedAtMs: number; expectedVersion: number }): Promise<TokenMeta> {
+  async save(input: {
+    componentAccessToken: string;
+    expiresAtMs: number;
+    fetchedAtMs: number;
+    expectedVersion: number;
+  }): Promise<TokenMeta> {
     await this.faults.enter('save');
     if ((this.#current?.meta.version ?? 0) !== input.expectedVersion) {
       throw new StoreError('VERSION_CONFLICT', `a newer component_access_token than version ${input.expectedVersion} is already stored`);

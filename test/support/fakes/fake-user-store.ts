@@ -1,5 +1,5 @@
-import type { UserOAuthTokens, UserRecord, UserStore, WechatUserProfile } from '../../../shared/store/user-store';
 import type { OAuthScope } from '../../../shared/store/h5-oauth-state-store';
+import type { UserOAuthTokens, UserRecord, UserStore, WechatUserProfile } from '../../../shared/store/user-store';
 import { storeInterventions } from './interventions';
 
 type Upsert = Parameters<UserStore['upsert']>[0];

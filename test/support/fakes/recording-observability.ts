@@ -50,7 +50,9 @@ export class RecordingLogger implements Pick<Logger, LogMethod | 'appendKeys' | 
 
   #record(level: LogLine['level'], [input, ...extra]: Parameters<Logger['info']>): void {
     const attributes = typeof input === 'string' ? { message: input } : input;
-    const extras = extra.map((item) => (item instanceof Error ? { error: { name: item.name, message: item.message } } : typeof item === 'string' ? { extra: item } : item));
+    const extras = extra.map((item) =>
+      item instanceof Error ? { error: { name: item.name, message: item.message } } : typeof item === 'string' ? { extra: item } : item,
+    );
     this.lines.push(Object.assign({ level }, this.#keys, attributes, ...extras) as LogLine);
   }
 }
