@@ -123,7 +123,17 @@ export function partitionPattern(name: PartitionName, componentAppid: string): s
  */
 export const TABLE_INDEXES = {
   /** Work that is due: authorizer tokens to refresh and authorization codes to exchange, by due time. */
-  due: { indexName: 'due', partitionKey: { name: 'dueKey', type: 'S' }, sortKey: { name: 'dueAtMs', type: 'N' }, projection: { include: ['expiresAtMs'] } },
+  due: {
+    indexName: 'due',
+    partitionKey: { name: 'dueKey', type: 'S' },
+    sortKey: { name: 'dueAtMs', type: 'N' },
+    projection: { include: ['expiresAtMs'] },
+  },
   /** Authorizers by status, for counts (Select COUNT) and lists without a Scan. */
-  status: { indexName: 'status', partitionKey: { name: 'statusKey', type: 'S' }, sortKey: { name: 'pk', type: 'S' }, projection: 'KEYS_ONLY' },
+  status: {
+    indexName: 'status',
+    partitionKey: { name: 'statusKey', type: 'S' },
+    sortKey: { name: 'pk', type: 'S' },
+    projection: 'KEYS_ONLY',
+  },
 } as const;

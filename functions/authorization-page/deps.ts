@@ -22,15 +22,23 @@ const CALLBACKS_PER_PRE_AUTH_CODE = 3;
 export function createAuthorizationPageDepsFromEnv(options: RuntimeOptions = {}): AuthorizationPageDeps {
   const config = loadConfig(
     [
-      ...AUTHORIZER_CONFIG_KEYS, 'openBase', 'mpBase', 'authorizationPageUrl', 'authorizationCallbackUrl', 'authorizationLinkSecretArn',
-      'authorizationPageMode', 'preAuthCodesPerMinute',
+      ...AUTHORIZER_CONFIG_KEYS,
+      'openBase',
+      'mpBase',
+      'authorizationPageUrl',
+      'authorizationCallbackUrl',
+      'authorizationLinkSecretArn',
+      'authorizationPageMode',
+      'preAuthCodesPerMinute',
     ],
     options.env,
   );
   // WeChat accepts the consent only when the page the administrator came from and the callback share the registered
   // authorization initiation domain (docs/wechat-protocol.md §4): a mismatch would fail every authorization.
   if (new URL(config.authorizationPageUrl).hostname !== new URL(config.authorizationCallbackUrl).hostname) {
-    throw new ConfigError([`${ENV.authorizationPageUrl} and ${ENV.authorizationCallbackUrl} must be on the same host (the authorization initiation domain)`]);
+    throw new ConfigError([
+      `${ENV.authorizationPageUrl} and ${ENV.authorizationCallbackUrl} must be on the same host (the authorization initiation domain)`,
+    ]);
   }
   const { componentAppid } = config;
   const { deps, runtime } = createAuthorizerRuntime(config, options, 'authorization-page');
@@ -42,11 +50,18 @@ export function createAuthorizationPageDepsFromEnv(options: RuntimeOptions = {})
     links: createAuthorizationLinks({
       componentAppid,
       pageUrl: config.authorizationPageUrl,
-      getKey: createCachedSecret({ secretArn: config.authorizationLinkSecretArn, client: clients.secretsManager, now }, authorizationLinkKeyFrom),
+      getKey: createCachedSecret(
+        { secretArn: config.authorizationLinkSecretArn, client: clients.secretsManager, now },
+        authorizationLinkKeyFrom,
+      ),
       now,
     }),
     preAuthCodeRate: createPreAuthCodeRate({ ...rate, perMinute: config.preAuthCodesPerMinute }),
-    callbackRate: createPreAuthCodeRate({ ...rate, perMinute: config.preAuthCodesPerMinute * CALLBACKS_PER_PRE_AUTH_CODE, counter: 'callbacks' }),
+    callbackRate: createPreAuthCodeRate({
+      ...rate,
+      perMinute: config.preAuthCodesPerMinute * CALLBACKS_PER_PRE_AUTH_CODE,
+      counter: 'callbacks',
+    }),
     callbackUrl: config.authorizationCallbackUrl,
     mpBaseUrl: config.mpBase,
     openBaseUrl: config.openBase,

@@ -21,7 +21,11 @@ const NEW_LINK_EN = 'Ask the platform operator for a new authorization link.';
 
 /** One status and one explanation per failure (README, "Authorize an account"). */
 export const FAILURES: Record<AuthorizationPageErrorCode | 'INTERNAL', PageText> = {
-  LINK_MALFORMED: { status: 400, zh: `授权链接不完整或格式不正确。${NEW_LINK_ZH}`, en: `The authorization link is incomplete or malformed. ${NEW_LINK_EN}` },
+  LINK_MALFORMED: {
+    status: 400,
+    zh: `授权链接不完整或格式不正确。${NEW_LINK_ZH}`,
+    en: `The authorization link is incomplete or malformed. ${NEW_LINK_EN}`,
+  },
   LINK_SIGNATURE_MISSING: {
     status: 400,
     zh: `授权链接没有签名：本页只接受平台运营方签发的链接。${NEW_LINK_ZH}`,
@@ -43,21 +47,41 @@ export const FAILURES: Record<AuthorizationPageErrorCode | 'INTERNAL', PageText>
     zh: '最近一分钟内完成的授权过多，暂时无法显示结果。您的授权不会丢失：微信也会通知本平台。请一分钟后刷新本页查看结果。',
     en: 'Too many authorizations were completed in the last minute to show this result now. Your authorization is not lost: WeChat also notifies the platform. Reload this page in a minute to see the result.',
   },
-  TOKEN_UNAVAILABLE: { status: 503, zh: '平台暂时不可用。请几分钟后刷新本页。', en: 'The platform is temporarily unavailable. Reload this page in a few minutes.' },
-  WECHAT_UNAVAILABLE: { status: 502, zh: '微信暂时没有响应。请稍后刷新本页。', en: 'WeChat did not answer in time. Reload this page in a moment.' },
+  TOKEN_UNAVAILABLE: {
+    status: 503,
+    zh: '平台暂时不可用。请几分钟后刷新本页。',
+    en: 'The platform is temporarily unavailable. Reload this page in a few minutes.',
+  },
+  WECHAT_UNAVAILABLE: {
+    status: 502,
+    zh: '微信暂时没有响应。请稍后刷新本页。',
+    en: 'WeChat did not answer in time. Reload this page in a moment.',
+  },
   WECHAT_ERROR: {
     status: 502,
     zh: '微信拒绝为本平台创建授权链接。请告知平台运营方。',
     en: 'WeChat refused to create an authorization link for this platform. Please tell the platform operator.',
   },
-  CODE_MISSING: { status: 400, zh: `此地址缺少授权码（auth_code）。${START_AGAIN_ZH}`, en: `This address carries no authorization code (auth_code). ${START_AGAIN_EN}` },
-  CODE_MALFORMED: { status: 400, zh: `此地址中的授权码格式不正确。${START_AGAIN_ZH}`, en: `The authorization code in this address is malformed. ${START_AGAIN_EN}` },
+  CODE_MISSING: {
+    status: 400,
+    zh: `此地址缺少授权码（auth_code）。${START_AGAIN_ZH}`,
+    en: `This address carries no authorization code (auth_code). ${START_AGAIN_EN}`,
+  },
+  CODE_MALFORMED: {
+    status: 400,
+    zh: `此地址中的授权码格式不正确。${START_AGAIN_ZH}`,
+    en: `The authorization code in this address is malformed. ${START_AGAIN_EN}`,
+  },
   CODE_REFUSED: {
     status: 400,
     zh: '授权码无效或已过期；请从您的授权链接重新开始。',
     en: 'The authorization code is unknown or has expired; start again from your link.',
   },
-  AUTHORIZATION_LOST: { status: 502, zh: `微信未能确认本次授权。${START_AGAIN_ZH}`, en: `WeChat could not confirm this authorization. ${START_AGAIN_EN}` },
+  AUTHORIZATION_LOST: {
+    status: 502,
+    zh: `微信未能确认本次授权。${START_AGAIN_ZH}`,
+    en: `WeChat could not confirm this authorization. ${START_AGAIN_EN}`,
+  },
   STORE_UNAVAILABLE: {
     status: 503,
     zh: '暂时无法记录本次授权。请稍后刷新本页（不会重复授权）。',
@@ -87,9 +111,7 @@ function layout(input: { title: string; page: string; body: string }): string {
 export function renderAuthorizationPage(started: StartedAuthorization, nowMs: number): string {
   const kind = AUTH_TYPES[started.authType];
   const minutes = Math.max(1, Math.floor((started.expiresAtMs - nowMs) / 60_000));
-  const only = started.bizAppid
-    ? `<p>仅限帐号 / Only for the account <code>${escapeHtml(started.bizAppid)}</code></p>`
-    : '';
+  const only = started.bizAppid ? `<p>仅限帐号 / Only for the account <code>${escapeHtml(started.bizAppid)}</code></p>` : '';
   return layout({
     title: '授权本平台 / Authorize this platform',
     page: 'authorize',

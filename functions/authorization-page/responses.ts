@@ -42,5 +42,9 @@ export function failure(err: unknown, referrerPolicy: ReferrerPolicy): Result {
 
 /** 404 and 405 in plain text: no page of ours lives there. */
 export function plain(statusCode: 404 | 405, message: string, headers: Record<string, string> = {}): Result {
-  return { statusCode, headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', ...headers }, body: message };
+  return {
+    statusCode,
+    headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', ...headers },
+    body: message,
+  };
 }

@@ -3,7 +3,7 @@ import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { AuthorizationLinks } from '../../shared/authorizer/authorization-link';
 import { AuthorizationLinkRequestError } from '../../shared/authorizer/authorization-page-errors';
 import type { AuthorizerDeps } from '../../shared/authorizer/authorizer-deps';
-import { parseAuthorizerJob, type AuthorizerJob } from '../../shared/authorizer/authorizer-jobs';
+import { type AuthorizerJob, parseAuthorizerJob } from '../../shared/authorizer/authorizer-jobs';
 import { exchangeAuthorizationCode } from '../../shared/authorizer/exchange-authorization-code';
 import { reconcileAuthorizers } from '../../shared/authorizer/reconcile-authorizers';
 import { refreshAuthorizerToken } from '../../shared/authorizer/refresh-authorizer-token';
@@ -27,9 +27,14 @@ export function makeAuthorizerWorkerHandler(deps: AuthorizerWorkerDeps) {
     const request = readRequest(deps, event);
     const qualifier = invocationQualifier(context.invokedFunctionArn);
     if (qualifier !== null && !READER_ACTIONS.has(actionKey(request))) {
-      deps.logger.warn('authorizer worker request refused: not allowed through this alias', { action: actionKey(request), invokedVia: qualifier });
+      deps.logger.warn('authorizer worker request refused: not allowed through this alias', {
+        action: actionKey(request),
+        invokedVia: qualifier,
+      });
       deps.metrics.addMetric('AuthorizerRequestsRefused', MetricUnit.Count, 1);
-      throw new Error(`'${actionKey(request)}' is refused through qualifier '${qualifier}': readers may ask for reader-miss or invalidate refreshes only`);
+      throw new Error(
+        `'${actionKey(request)}' is refused through qualifier '${qualifier}': readers may ask for reader-miss or invalidate refreshes only`,
+      );
     }
     switch (request.action) {
       case 'jobs':
@@ -68,7 +73,9 @@ function readRequest(deps: AuthorizerDeps, event: unknown): WorkerRequest {
   }
   if (!request) {
     deps.logger.warn('authorizer worker request refused: not a job batch, a refresh request or a known action');
-    throw new Error('invalid request: expected SQS records or {"action":"refresh"|"schedule"|"reconcile"|"import"|"authorization-link",...}');
+    throw new Error(
+      'invalid request: expected SQS records or {"action":"refresh"|"schedule"|"reconcile"|"import"|"authorization-link",...}',
+    );
   }
   return request;
 }
@@ -91,7 +98,10 @@ async function runJobs(deps: AuthorizerDeps, event: SQSEvent): Promise<SQSBatchR
       try {
         return (await runJob(deps, job)) ? null : record.messageId;
       } catch (err) {
-        deps.logger.error('authorizer job failed; SQS retries it', { job: describe(job), error: err instanceof Error ? err.name : 'unknown' });
+        deps.logger.error('authorizer job failed; SQS retries it', {
+          job: describe(job),
+          error: err instanceof Error ? err.name : 'unknown',
+        });
         return record.messageId;
       }
     }),

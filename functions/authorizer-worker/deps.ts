@@ -15,7 +15,10 @@ export function createAuthorizerWorkerDepsFromEnv(options: RuntimeOptions = {}):
     authorizationLinks: createAuthorizationLinks({
       componentAppid: config.componentAppid,
       pageUrl: config.authorizationPageUrl,
-      getKey: createCachedSecret({ secretArn: config.authorizationLinkSecretArn, client: runtime.clients.secretsManager, now: runtime.now }, authorizationLinkKeyFrom),
+      getKey: createCachedSecret(
+        { secretArn: config.authorizationLinkSecretArn, client: runtime.clients.secretsManager, now: runtime.now },
+        authorizationLinkKeyFrom,
+      ),
       now: runtime.now,
     }),
   };

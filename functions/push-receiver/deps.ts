@@ -8,7 +8,10 @@ import { MAX_PUSH_BODY_BYTES } from '../../shared/wechat/push-body-limit';
 
 /** Production wiring from the environment; fails at cold start naming every bad variable. */
 export function createPushDepsFromEnv(options: RuntimeOptions = {}): PushDeps {
-  const config = loadConfig(['componentAppid', 'secretArn', 'tableName', 'kmsKeyId', 'pushMaxSkewSec', 'authorizerJobsQueueUrl'], options.env);
+  const config = loadConfig(
+    ['componentAppid', 'secretArn', 'tableName', 'kmsKeyId', 'pushMaxSkewSec', 'authorizerJobsQueueUrl'],
+    options.env,
+  );
   const { now, clients, stores, componentSecrets } = createComponentRuntime(config, options);
   return {
     componentAppid: config.componentAppid,

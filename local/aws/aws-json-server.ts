@@ -1,5 +1,5 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AwsServiceError, toAwsServiceError } from './aws-service-error';
 import type { CallStats } from './call-stats';
 import type { FaultInjector } from './fault-injector';
@@ -56,12 +56,7 @@ export function createAwsJsonHandler(
  * Writes an AWS JSON error. The SDK reads the error name from `__type` (loadJsonRpcErrorCode in @smithy/core); a
  * service may add headers, as SQS adds `x-amzn-query-error`.
  */
-export function sendAwsJsonError(
-  res: ServerResponse,
-  requestId: string,
-  err: AwsServiceError,
-  service?: AwsJsonService,
-): void {
+export function sendAwsJsonError(res: ServerResponse, requestId: string, err: AwsServiceError, service?: AwsJsonService): void {
   const shape = service?.errorShape?.(err) ?? { type: err.name };
   sendResponse(
     res,
@@ -101,9 +96,7 @@ async function dispatch(
   }
   // Object.hasOwn keeps targets such as "TrentService.constructor" from reaching Object.prototype.
   const operation =
-    service !== undefined && Object.hasOwn(service.operations, operationName)
-      ? service.operations[operationName]
-      : undefined;
+    service !== undefined && Object.hasOwn(service.operations, operationName) ? service.operations[operationName] : undefined;
   if (service === undefined || operation === undefined) {
     throw new AwsServiceError('UnknownOperationException', 'The X-Amz-Target header names no supported operation');
   }

@@ -2,9 +2,9 @@ import type { Server } from 'node:http';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import type { AwsClientConfig } from './client-config';
-import { startDynamoCountingFront, type DynaliteRequestListener } from './dynamo-counting-front';
+import { type DynaliteRequestListener, startDynamoCountingFront } from './dynamo-counting-front';
 import { DynamoStats, type DynamoStatsSnapshot } from './dynamo-stats';
-import { serviceTableRequest, type CreateTableOptions } from './dynamo-table-spec';
+import { type CreateTableOptions, serviceTableRequest } from './dynamo-table-spec';
 import { closeServer, listenOnEphemeralPort } from './server-lifecycle';
 
 /** An in-memory DynamoDB-protocol server (dynalite) behind a counting front, and the table layout the service uses. */
@@ -31,15 +31,12 @@ const TABLE_POLL_INTERVAL_MS = 10;
  * Starts dynalite and its counting front on ephemeral ports of `host`; `clientConfig` turns an endpoint into SDK
  * client settings.
  */
-export async function startDynamoLocal(
-  host: string,
-  clientConfig: (endpoint: string) => AwsClientConfig,
-): Promise<DynamoLocal> {
+export async function startDynamoLocal(host: string, clientConfig: (endpoint: string) => AwsClientConfig): Promise<DynamoLocal> {
   // createTableMs 0: tables go ACTIVE on the next tick instead of after dynalite's default half second.
   const server: Server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   const dynaliteEndpoint = await listenOnEphemeralPort(server, host);
   const stats = new DynamoStats();
-  let front;
+  let front: Awaited<ReturnType<typeof startDynamoCountingFront>>;
   try {
     // The listener dynalite registered on its server: the counting front calls it in-process.
     const [listener] = server.listeners('request') as DynaliteRequestListener[];

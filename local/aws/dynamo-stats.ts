@@ -28,16 +28,25 @@ export interface DynamoRequestRecord {
   readonly operation: string;
   readonly readUnits: number;
   readonly writeUnits: number;
-  readonly errorType?: string;
+  readonly errorType?: string | undefined;
 }
 
 /** Accumulates per-operation counts and capacity units. */
 export class DynamoStats {
-  private byOperation = new Map<string, { count: number; readUnits: number; writeUnits: number; failed: number; conditionalCheckFailed: number }>();
+  private byOperation = new Map<
+    string,
+    { count: number; readUnits: number; writeUnits: number; failed: number; conditionalCheckFailed: number }
+  >();
 
   /** Adds one request. */
   record(request: DynamoRequestRecord): void {
-    const entry = this.byOperation.get(request.operation) ?? { count: 0, readUnits: 0, writeUnits: 0, failed: 0, conditionalCheckFailed: 0 };
+    const entry = this.byOperation.get(request.operation) ?? {
+      count: 0,
+      readUnits: 0,
+      writeUnits: 0,
+      failed: 0,
+      conditionalCheckFailed: 0,
+    };
     entry.count += 1;
     entry.readUnits += request.readUnits;
     entry.writeUnits += request.writeUnits;

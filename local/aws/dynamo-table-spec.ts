@@ -39,7 +39,10 @@ export function serviceTableRequest(tableName: string, options: CreateTableOptio
     }
     attributes.set(key.name, key.type);
   }
-  const attributeDefinitions: AttributeDefinition[] = [...attributes].map(([AttributeName, AttributeType]) => ({ AttributeName, AttributeType }));
+  const attributeDefinitions: AttributeDefinition[] = [...attributes].map(([AttributeName, AttributeType]) => ({
+    AttributeName,
+    AttributeType,
+  }));
   return {
     TableName: tableName,
     AttributeDefinitions: attributeDefinitions,

@@ -1,28 +1,27 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createAwsJsonHandler } from './aws-json-server';
 import { CallStats, type CallStatsSnapshot } from './call-stats';
-import { buildClientConfig, LOCAL_CREDENTIALS, type AwsClientConfig } from './client-config';
+import { type AwsClientConfig, buildClientConfig, LOCAL_CREDENTIALS } from './client-config';
 import { startDynamoLocal } from './dynamo-local';
 import type { DynamoStatsSnapshot } from './dynamo-stats';
 import type { CreateTableOptions } from './dynamo-table-spec';
-import { FaultInjector, type Fault } from './fault-injector';
-import { KmsStandin, type KmsKeyInfo } from './kms-standin';
+import { type Fault, FaultInjector } from './fault-injector';
+import { type KmsKeyInfo, KmsStandin } from './kms-standin';
 import { LambdaStandin, type LocalLambdaHandler, type RegisterFunctionOptions } from './lambda-standin';
 import { SecretsStandin } from './secrets-standin';
 import { closeServer, listenOnEphemeralPort } from './server-lifecycle';
 import type { SqsEventSource, SqsEventSourceOptions } from './sqs-event-source';
-import { LocalSqsApi, type CreateQueueOptions, type LocalQueue } from './sqs-local-api';
+import { type CreateQueueOptions, type LocalQueue, LocalSqsApi } from './sqs-local-api';
 import { SqsStandin } from './sqs-standin';
 
-export type { AwsClientConfig } from './client-config';
 export type { CallStatsSnapshot } from './call-stats';
+export type { AwsClientConfig } from './client-config';
 export type { DynamoOperationStats, DynamoStatsSnapshot } from './dynamo-stats';
 export type { CreateTableOptions, GlobalSecondaryIndexSpec, KeyAttribute } from './dynamo-table-spec';
 export type { Fault, FaultService } from './fault-injector';
 export type { KmsKeyInfo } from './kms-standin';
 export type { LambdaLikeContext } from './lambda-context';
 export type { LocalLambdaHandler, RegisterFunctionOptions } from './lambda-standin';
-export type { CreateQueueOptions, LocalQueue } from './sqs-local-api';
 export type {
   DrainOptions,
   DrainResult,
@@ -32,6 +31,7 @@ export type {
   SqsEventSourceStats,
   SqsEventSourceStatus,
 } from './sqs-event-source';
+export type { CreateQueueOptions, LocalQueue } from './sqs-local-api';
 
 /** A service the stand-ins answer for. */
 export type LocalAwsService = 'dynamodb' | 'kms' | 'secretsManager' | 'lambda' | 'sqs';
@@ -62,11 +62,7 @@ export interface LocalAws {
   /** Stores a secret's current value and returns its ARN; re-putting a name replaces the value (new VersionId). */
   putSecret(name: string, secretString: string): string;
   /** Registers (or replaces) an in-process function behind Lambda Invoke and returns its ARN. */
-  registerFunction<TEvent = unknown>(
-    name: string,
-    handler: LocalLambdaHandler<TEvent>,
-    options?: RegisterFunctionOptions,
-  ): string;
+  registerFunction<TEvent = unknown>(name: string, handler: LocalLambdaHandler<TEvent>, options?: RegisterFunctionOptions): string;
   /**
    * Creates a standard SQS queue (or returns the existing one when every option given matches it) and returns its
    * URL (`http://127.0.0.1:PORT/000000000000/<name>`) and ARN. Throws RangeError on a bad name or option.

@@ -13,7 +13,7 @@ export interface SqsEventSourceOptions {
   /** Messages per invocation, 1..10 (one ReceiveMessage). @default 10 */
   readonly batchSize?: number;
   /** Invocations in flight at most, 2..1000 (Lambda's ScalingConfig.MaximumConcurrency). @default 2 */
-  readonly maxConcurrency?: number;
+  readonly maxConcurrency?: number | undefined;
   /**
    * How long the background loop (`start()`) waits, in real time, to fill a batch, 0..300000. `pollOnce()` and
    * `drain()` never wait: they batch whatever is visible. @default 0

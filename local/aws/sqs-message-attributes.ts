@@ -77,7 +77,10 @@ export function parseMessageAttributes(value: unknown): SqsMessageAttributes {
   }
   const entries = Object.entries(value as Record<string, unknown>);
   if (entries.length > MAX_ATTRIBUTES) {
-    throw invalidParameterValue('MessageAttributes', `Number of message attributes [${entries.length}] exceeds the allowed maximum [${MAX_ATTRIBUTES}].`);
+    throw invalidParameterValue(
+      'MessageAttributes',
+      `Number of message attributes [${entries.length}] exceeds the allowed maximum [${MAX_ATTRIBUTES}].`,
+    );
   }
   const attributes: Record<string, SqsMessageAttribute> = {};
   for (const [name, raw] of entries) {
@@ -115,19 +118,17 @@ export function pickMessageAttributes(attributes: SqsMessageAttributes, patterns
   const wanted = (name: string) =>
     patterns.some(
       (pattern) =>
-        pattern === 'All' ||
-        pattern === '.*' ||
-        pattern === name ||
-        (pattern.endsWith('.*') && name.startsWith(pattern.slice(0, -1))),
+        pattern === 'All' || pattern === '.*' || pattern === name || (pattern.endsWith('.*') && name.startsWith(pattern.slice(0, -1))),
     );
   return Object.fromEntries(Object.entries(attributes).filter(([name]) => wanted(name)));
 }
 
+/** One attribute as ReceiveMessage writes it in JSON: a string value, or a base64-encoded binary one. */
+type RenderedAttribute = { DataType: string; StringValue?: string | undefined } | { DataType: string; BinaryValue: string };
+
 /** The attributes as ReceiveMessage writes them in JSON (binary values base64-encoded). */
-export function renderMessageAttributes(
-  attributes: SqsMessageAttributes,
-): Record<string, { DataType: string; StringValue?: string; BinaryValue?: string }> {
-  const rendered: Record<string, { DataType: string; StringValue?: string; BinaryValue?: string }> = {};
+export function renderMessageAttributes(attributes: SqsMessageAttributes): Record<string, RenderedAttribute> {
+  const rendered: Record<string, RenderedAttribute> = {};
   for (const [name, attribute] of Object.entries(attributes)) {
     rendered[name] =
       attribute.binaryValue === undefined

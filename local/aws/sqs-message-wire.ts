@@ -29,7 +29,10 @@ const SYSTEM_ATTRIBUTES = ['ApproximateReceiveCount', 'SentTimestamp', 'SenderId
 export function prepareMessage(queue: SqsQueue, input: JsonInput): PreparedMessage {
   const body = requireParam(input, 'MessageBody');
   if (INVALID_BODY_CHARACTER.test(body)) {
-    throw sqsError('InvalidMessageContents', 'Invalid binary character in the message body; see the allowed characters in the SQS documentation.');
+    throw sqsError(
+      'InvalidMessageContents',
+      'Invalid binary character in the message body; see the allowed characters in the SQS documentation.',
+    );
   }
   const attributes = parseMessageAttributes(input.MessageAttributes);
   const delaySec = optionalIntegerParam(input, 'DelaySeconds', 0, MAX_DELAY_SEC);
@@ -49,7 +52,11 @@ export function toBatchFailure(entry: JsonInput, err: unknown): { Id: unknown; S
 }
 
 /** A received message as ReceiveMessage answers it, with the system and message attributes asked for. */
-export function toReceivedMessage(received: SqsReceivedMessage, systemNames: readonly string[], attributeNames: readonly string[]): unknown {
+export function toReceivedMessage(
+  received: SqsReceivedMessage,
+  systemNames: readonly string[],
+  attributeNames: readonly string[],
+): unknown {
   const { message } = received;
   const values: Record<(typeof SYSTEM_ATTRIBUTES)[number], string> = {
     ApproximateReceiveCount: String(message.receiveCount),

@@ -176,7 +176,10 @@ export class SqsQueue {
     }
     const receivedAtMs = message.lastReceiveTimestampMs ?? now;
     if (now + visibilityTimeoutSec * 1000 > receivedAtMs + MAX_VISIBILITY_TIMEOUT_SEC * 1000) {
-      throw invalidParameterValue('VisibilityTimeout', `Total VisibilityTimeout for the message is beyond the limit [${MAX_VISIBILITY_TIMEOUT_SEC} seconds].`);
+      throw invalidParameterValue(
+        'VisibilityTimeout',
+        `Total VisibilityTimeout for the message is beyond the limit [${MAX_VISIBILITY_TIMEOUT_SEC} seconds].`,
+      );
     }
     message.visibleAtMs = now + visibilityTimeoutSec * 1000;
   }

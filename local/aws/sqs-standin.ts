@@ -2,13 +2,7 @@ import type { AwsJsonErrorShape, AwsJsonOperation, AwsJsonService } from './aws-
 import type { AwsServiceError } from './aws-service-error';
 import type { JsonInput } from './json-input';
 import { invalidParameterValue, missingParameter, sqsError, sqsErrorShape } from './sqs-errors';
-import {
-  optionalIntegerParam,
-  optionalStringListParam,
-  optionalStringMapParam,
-  requireBatchEntries,
-  requireParam,
-} from './sqs-input';
+import { optionalIntegerParam, optionalStringListParam, optionalStringMapParam, requireBatchEntries, requireParam } from './sqs-input';
 import { prepareMessage, toBatchFailure, toReceivedMessage } from './sqs-message-wire';
 import { MAX_VISIBILITY_TIMEOUT_SEC, SqsQueue, type SqsQueueSettings } from './sqs-queue';
 import { DEFAULT_QUEUE_SETTINGS, matchesSettings, parseQueueAttributes, renderQueueAttributes } from './sqs-queue-attributes';
@@ -34,7 +28,9 @@ export class SqsStandin implements AwsJsonService {
   readonly targetPrefix = 'AmazonSQS';
   readonly jsonVersion = '1.0';
   readonly operations: Readonly<Record<string, AwsJsonOperation>> = {
-    CreateQueue: (input) => ({ QueueUrl: this.createQueue(requireParam(input, 'QueueName'), optionalStringMapParam(input, 'Attributes')).url }),
+    CreateQueue: (input) => ({
+      QueueUrl: this.createQueue(requireParam(input, 'QueueName'), optionalStringMapParam(input, 'Attributes')).url,
+    }),
     GetQueueUrl: (input) => this.getQueueUrl(input),
     GetQueueAttributes: (input) => ({
       Attributes: renderQueueAttributes(this.queueFromInput(input), optionalStringListParam(input, 'AttributeNames')),

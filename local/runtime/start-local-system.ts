@@ -1,4 +1,3 @@
-import { SERVICE_TABLE } from './service-table';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -25,6 +24,7 @@ import { startWechatSim } from '../wechat-sim/server';
 import { renderDemoPage } from './demo-page';
 import { type GatewayRoute, startHttpGateway } from './http-gateway';
 import type { LocalConfig } from './local-config';
+import { SERVICE_TABLE } from './service-table';
 
 export const LOCAL_TABLE = 'wechat-component-local';
 export const REFRESHER_FUNCTION = 'wechat-component-token-refresher';

@@ -42,7 +42,10 @@ export function readSimEnv(env: NodeJS.ProcessEnv): WechatSimOptions {
 
 /** A comma-separated list without blanks, or undefined when the variable is unset or blank. */
 function readList(value: string | undefined): string[] | undefined {
-  const items = (value ?? '').split(',').map((item) => item.trim()).filter((item) => item !== '');
+  const items = (value ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
   return items.length === 0 ? undefined : items;
 }
 

@@ -23,6 +23,11 @@ import { TicketRegistry } from './state/ticket-registry';
 import { TokenRegistry } from './state/token-registry';
 import type { PushResult, WechatSim, WechatSimOptions } from './types';
 
+/**
+ * The fingerprint the simulator shows instead of a token or code (`authorizationCodeStats` keys,
+ * `authorizerSnapshot`): the first 12 hex digits of its sha256, as the service's logs print them.
+ */
+export { fingerprint as secretFingerprint } from '../../shared/crypto/digests';
 export type {
   OAuthScope,
   PushResult,
@@ -43,12 +48,6 @@ export type {
   WechatSim,
   WechatSimOptions,
 } from './types';
-
-/**
- * The fingerprint the simulator shows instead of a token or code (`authorizationCodeStats` keys,
- * `authorizerSnapshot`): the first 12 hex digits of its sha256, as the service's logs print them.
- */
-export { fingerprint as secretFingerprint } from '../../shared/crypto/digests';
 
 /**
  * Starts the simulator and resolves once it listens.

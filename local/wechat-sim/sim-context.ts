@@ -2,6 +2,7 @@
  * What WeChat API routes may use: credentials, the sim clock, state, and the push triggers.
  */
 import type { SimRequest, SimResponse } from './http-io';
+import type { SimStatsRecorder } from './sim-stats';
 import type { AuthorizationCodes } from './state/authorization-codes';
 import type { AuthorizerRegistry } from './state/authorizer-registry';
 import type { ConsentSessions } from './state/consent-sessions';
@@ -10,7 +11,6 @@ import type { OAuthState } from './state/oauth-state';
 import type { PreAuthCodes } from './state/pre-auth-codes';
 import type { TicketRegistry } from './state/ticket-registry';
 import type { TokenRegistry } from './state/token-registry';
-import type { SimStatsRecorder } from './sim-stats';
 import type { PushResult } from './types';
 
 /** Shared state handed to every WeChat API route. */

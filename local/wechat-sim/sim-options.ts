@@ -2,8 +2,8 @@
  * Defaults and validation for WechatSimOptions. Errors name the option, never its value (it may be a secret).
  */
 import { TEST_AUTHORIZER_APPID } from './defaults';
-import { AUTHORIZER_APPID_PATTERN } from './state/authorizer-profile';
 import { decodeEncodingAesKey } from './sim-crypto';
+import { AUTHORIZER_APPID_PATTERN } from './state/authorizer-profile';
 import type { WechatSimOptions } from './types';
 
 /** WechatSimOptions with every default applied. */

@@ -254,7 +254,8 @@ export interface SimAuthorizerSnapshot {
 }
 
 /** An account as `authorizers()` and GET /__sim/authorizers list it. */
-export type SimAuthorizerListing = SimAuthorizerAccount & Omit<SimAuthorizerSnapshot, 'refreshTokenFingerprint' | 'previousRefreshTokenFingerprint'>;
+export type SimAuthorizerListing = SimAuthorizerAccount &
+  Omit<SimAuthorizerSnapshot, 'refreshTokenFingerprint' | 'previousRefreshTokenFingerprint'>;
 
 /** Counters of one authorization code. */
 export interface SimAuthorizationCodeStats {

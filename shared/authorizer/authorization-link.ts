@@ -55,7 +55,13 @@ export function authorizationLinkKeyFrom(secretString: string): Uint8Array {
  * from signing anything that could pass for another kind of message.
  */
 function sign(key: Uint8Array, componentAppid: string, target: AuthorizationLinkTarget, expSec: number): string {
-  const text = ['wechat-component/authorization-link/v1', componentAppid, String(target.authType), String(expSec), target.bizAppid ?? ''].join('\n');
+  const text = [
+    'wechat-component/authorization-link/v1',
+    componentAppid,
+    String(target.authType),
+    String(expSec),
+    target.bizAppid ?? '',
+  ].join('\n');
   return createHmac('sha256', key).update(text, 'utf8').digest('base64url');
 }
 
@@ -68,7 +74,13 @@ function linkQuery(target: AuthorizationLinkTarget, signature?: { expSec: number
 }
 
 /** A signed link to `pageUrl` valid until `expSec` (unix seconds). */
-export function makeAuthorizationLink(input: { key: Uint8Array; componentAppid: string; pageUrl: string; target: AuthorizationLinkTarget; expSec: number }): string {
+export function makeAuthorizationLink(input: {
+  key: Uint8Array;
+  componentAppid: string;
+  pageUrl: string;
+  target: AuthorizationLinkTarget;
+  expSec: number;
+}): string {
   const url = new URL(input.pageUrl);
   url.search = linkQuery(input.target, { expSec: input.expSec, sig: sign(input.key, input.componentAppid, input.target, input.expSec) });
   return url.toString();
@@ -77,8 +89,10 @@ export function makeAuthorizationLink(input: { key: Uint8Array; componentAppid: 
 /** The fields every link has, checked for form only; throws LINK_MALFORMED. */
 function readTarget(query: Record<string, string | undefined>): AuthorizationLinkTarget {
   const { auth_type: authType, biz_appid: bizAppid } = query;
-  if (authType === undefined || !AUTH_TYPE.test(authType)) throw new AuthorizationPageError('LINK_MALFORMED', 'auth_type must be 1, 2 or 3');
-  if (bizAppid !== undefined && !APPID_PATTERN.test(bizAppid)) throw new AuthorizationPageError('LINK_MALFORMED', 'biz_appid is not an appid');
+  if (authType === undefined || !AUTH_TYPE.test(authType))
+    throw new AuthorizationPageError('LINK_MALFORMED', 'auth_type must be 1, 2 or 3');
+  if (bizAppid !== undefined && !APPID_PATTERN.test(bizAppid))
+    throw new AuthorizationPageError('LINK_MALFORMED', 'biz_appid is not an appid');
   return { authType: Number(authType) as AuthType, ...(bizAppid ? { bizAppid } : {}) };
 }
 
@@ -93,7 +107,8 @@ export function verifyAuthorizationLink(input: {
   query: Record<string, string | undefined>;
 }): ResolvedLink {
   const { query } = input;
-  if (query.sig === undefined || query.sig === '') throw new AuthorizationPageError('LINK_SIGNATURE_MISSING', 'the link carries no signature');
+  if (query.sig === undefined || query.sig === '')
+    throw new AuthorizationPageError('LINK_SIGNATURE_MISSING', 'the link carries no signature');
   const target = readTarget(query);
   const { exp, sig } = query;
   if (exp === undefined || !EXP.test(exp)) throw new AuthorizationPageError('LINK_MALFORMED', 'exp must be a time in unix seconds');
@@ -106,7 +121,8 @@ export function verifyAuthorizationLink(input: {
   const nowSec = input.nowMs / 1000;
   if (expSec <= nowSec) throw new AuthorizationPageError('LINK_EXPIRED', 'the link has expired');
   // Only a leaked key makes such a link: refusing it bounds how long one can stay in circulation.
-  if (expSec > nowSec + MAX_LINK_TTL_SEC + CLOCK_SLACK_SEC) throw new AuthorizationPageError('LINK_MALFORMED', 'the link claims to live longer than links are made for');
+  if (expSec > nowSec + MAX_LINK_TTL_SEC + CLOCK_SLACK_SEC)
+    throw new AuthorizationPageError('LINK_MALFORMED', 'the link claims to live longer than links are made for');
   return { ...target, signed: true, query: linkQuery(target, { expSec, sig: expected }) };
 }
 
@@ -123,7 +139,9 @@ export function readLinkRequest(input: Record<string, unknown>): AuthorizationLi
     throw new AuthorizationLinkRequestError('authType must be 1 (official accounts), 2 (mini programs) or 3 (both)');
   }
   if (typeof ttlSec !== 'number' || !Number.isInteger(ttlSec) || ttlSec < MIN_LINK_TTL_SEC || ttlSec > MAX_LINK_TTL_SEC) {
-    throw new AuthorizationLinkRequestError(`ttlSec must be a whole number of seconds from ${MIN_LINK_TTL_SEC} to ${MAX_LINK_TTL_SEC} (30 days)`);
+    throw new AuthorizationLinkRequestError(
+      `ttlSec must be a whole number of seconds from ${MIN_LINK_TTL_SEC} to ${MAX_LINK_TTL_SEC} (30 days)`,
+    );
   }
   if (bizAppid !== undefined && (typeof bizAppid !== 'string' || !APPID_PATTERN.test(bizAppid))) {
     throw new AuthorizationLinkRequestError('bizAppid must be an appid: wx followed by 16 letters or digits');
@@ -132,7 +150,12 @@ export function readLinkRequest(input: Record<string, unknown>): AuthorizationLi
 }
 
 /** Makes and checks the links of one component, with the key read (and cached) from its secret. */
-export function createAuthorizationLinks(input: { componentAppid: string; pageUrl: string; getKey: () => Promise<Uint8Array>; now: () => number }) {
+export function createAuthorizationLinks(input: {
+  componentAppid: string;
+  pageUrl: string;
+  getKey: () => Promise<Uint8Array>;
+  now: () => number;
+}) {
   const { componentAppid, now } = input;
   return {
     /** A new signed link for the operator (a request checked by readLinkRequest); `expiresAt` as ISO 8601. */

@@ -27,7 +27,11 @@ export const AUTHORIZER_TOKEN_ERRCODES: Readonly<Record<number, AuthorizerErrcod
     action: 'recover',
     operator: 'If it stays needs_reauth, send the account an authorization link: only the account can issue a new refresh token.',
   },
-  61003: { meaning: 'account does not authorize this platform', action: 'reauth', operator: 'Ask the account to authorize again (authorization link).' },
+  61003: {
+    meaning: 'account does not authorize this platform',
+    action: 'reauth',
+    operator: 'Ask the account to authorize again (authorization link).',
+  },
   45009: { meaning: 'daily quota reached', action: 'quota', operator: 'Find who else refreshes this account; the quota resets daily.' },
   61004: { meaning: 'caller IP not on the allow list', action: 'config', operator: 'Add the egress IP to the component IP allow list.' },
   61011: { meaning: 'invalid component', action: 'config', operator: 'Check WECHAT_COMPONENT_APPID and that the platform is approved.' },
@@ -47,5 +51,11 @@ export function retryDelayMs(attempt: number): number {
 
 /** The policy for an errcode; unknown ones are treated like configuration problems: alert, do not loop. */
 export function authorizerPolicyFor(errcode: number): AuthorizerErrcodePolicy {
-  return AUTHORIZER_TOKEN_ERRCODES[errcode] ?? { meaning: 'unexpected errcode', action: 'config', operator: 'Look the errcode up in the WeChat documentation.' };
+  return (
+    AUTHORIZER_TOKEN_ERRCODES[errcode] ?? {
+      meaning: 'unexpected errcode',
+      action: 'config',
+      operator: 'Look the errcode up in the WeChat documentation.',
+    }
+  );
 }

@@ -17,8 +17,10 @@ export function parseAuthorizerJob(body: string): AuthorizerJob | null {
     return null;
   }
   const job = (value ?? {}) as Record<string, unknown>;
-  if (job.kind === 'refresh' && typeof job.authorizerAppid === 'string' && APPID.test(job.authorizerAppid)) return { kind: 'refresh', authorizerAppid: job.authorizerAppid };
-  if (job.kind === 'exchange' && typeof job.codeSha256 === 'string' && SHA256_HEX.test(job.codeSha256)) return { kind: 'exchange', codeSha256: job.codeSha256 };
+  if (job.kind === 'refresh' && typeof job.authorizerAppid === 'string' && APPID.test(job.authorizerAppid))
+    return { kind: 'refresh', authorizerAppid: job.authorizerAppid };
+  if (job.kind === 'exchange' && typeof job.codeSha256 === 'string' && SHA256_HEX.test(job.codeSha256))
+    return { kind: 'exchange', codeSha256: job.codeSha256 };
   return null;
 }
 
@@ -39,7 +41,9 @@ export function createSqsJobQueue(input: { sqs: SQSClient; queueUrl: string }): 
   return {
     async send(jobs) {
       for (let start = 0; start < jobs.length; start += BATCH_SIZE) {
-        const entries = jobs.slice(start, start + BATCH_SIZE).map((job, index) => ({ Id: String(index), MessageBody: JSON.stringify(job) }));
+        const entries = jobs
+          .slice(start, start + BATCH_SIZE)
+          .map((job, index) => ({ Id: String(index), MessageBody: JSON.stringify(job) }));
         const failed = await sendBatch(entries);
         if (failed.size === 0) continue;
         const stillFailed = await sendBatch(entries.filter((entry) => failed.has(entry.Id)));

@@ -25,24 +25,36 @@ const DEFAULT_CODE_TTL_SEC = 3600;
  * The claim in the code's item makes the exchange run once whoever asks: this callback, the push's worker job, or a
  * reload of this page. When someone else holds the claim, the callback reads the code's item for a few seconds.
  */
-export async function completeAuthorization(deps: AuthorizationPageDeps, query: Record<string, string | undefined>): Promise<AuthorizationResult> {
+export async function completeAuthorization(
+  deps: AuthorizationPageDeps,
+  query: Record<string, string | undefined>,
+): Promise<AuthorizationResult> {
   const code = query.auth_code;
   if (code === undefined || code === '') throw new AuthorizationPageError('CODE_MISSING', 'the callback carries no auth_code');
-  if (!AUTH_CODE.test(code)) throw new AuthorizationPageError('CODE_MALFORMED', 'auth_code is not printable ASCII of at most 512 characters');
+  if (!AUTH_CODE.test(code))
+    throw new AuthorizationPageError('CODE_MALFORMED', 'auth_code is not printable ASCII of at most 512 characters');
   secretRegistry.add(code);
   const rate = await deps.callbackRate.take().catch((err: unknown) => {
     throw new AuthorizationPageError('STORE_UNAVAILABLE', 'the callback rate could not be counted', { cause: err });
   });
   if (!rate.allowed) {
     deps.metrics.addMetric('AuthorizationCallbacksRateLimited', MetricUnit.Count, 1);
-    throw new AuthorizationPageError('CALLBACK_RATE_LIMITED', 'the callback allowance of this minute is spent', { retryAfterSec: rate.retryAfterSec });
+    throw new AuthorizationPageError('CALLBACK_RATE_LIMITED', 'the callback allowance of this minute is spent', {
+      retryAfterSec: rate.retryAfterSec,
+    });
   }
-  const expiresInSec = query.expires_in !== undefined && EXPIRES_IN.test(query.expires_in) ? Number(query.expires_in) : DEFAULT_CODE_TTL_SEC;
+  const expiresInSec =
+    query.expires_in !== undefined && EXPIRES_IN.test(query.expires_in) ? Number(query.expires_in) : DEFAULT_CODE_TTL_SEC;
 
   const nowMs = deps.now();
   let item: StoredCode;
   try {
-    item = await acceptAuthorizationCode(deps, { code, source: 'callback', eventCreateTime: Math.floor(nowMs / 1000), codeExpiresAtMs: nowMs + expiresInSec * 1000 });
+    item = await acceptAuthorizationCode(deps, {
+      code,
+      source: 'callback',
+      eventCreateTime: Math.floor(nowMs / 1000),
+      codeExpiresAtMs: nowMs + expiresInSec * 1000,
+    });
   } catch (err) {
     throw new AuthorizationPageError('STORE_UNAVAILABLE', 'the authorization code could not be recorded', { cause: err });
   }
@@ -63,7 +75,9 @@ export async function completeAuthorization(deps: AuthorizationPageDeps, query: 
   } catch (err) {
     if (err instanceof AuthorizationPageError) throw err;
     deps.metrics.addMetric('AuthorizationCallbackFailures', MetricUnit.Count, 1);
-    deps.logger.error('authorization callback could not finish the exchange; the worker will', { error: err instanceof Error ? err.name : 'unknown' });
+    deps.logger.error('authorization callback could not finish the exchange; the worker will', {
+      error: err instanceof Error ? err.name : 'unknown',
+    });
     return { status: 'processing' };
   }
 }
@@ -91,9 +105,10 @@ function settled(deps: AuthorizationPageDeps, item: StoredCode): Promise<Authori
  */
 async function ended(
   deps: AuthorizationPageDeps,
-  end: { status: 'exchanged' | 'refused' | 'lost'; authorizerAppid?: string; reason?: string },
+  end: { status: 'exchanged' | 'refused' | 'lost'; authorizerAppid?: string | undefined; reason?: string | undefined },
 ): Promise<AuthorizationResult> {
-  if (end.status === 'refused') throw new AuthorizationPageError('CODE_REFUSED', 'WeChat refused the authorization code (unknown, used or expired)');
+  if (end.status === 'refused')
+    throw new AuthorizationPageError('CODE_REFUSED', 'WeChat refused the authorization code (unknown, used or expired)');
   if (end.status === 'lost') {
     if (end.reason === 'awaiting-push') return { status: 'processing' };
     throw new AuthorizationPageError('AUTHORIZATION_LOST', 'the authorization could not be completed');

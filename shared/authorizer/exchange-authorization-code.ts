@@ -1,6 +1,7 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { ClaimResult, StoredCode } from '../store/authorization-code-store';
 import { ComponentTokenError } from '../token/component-token-error';
+import type { AuthorizerApiResult } from '../wechat/authorizer-api';
 import { WechatApiError } from '../wechat/errors';
 import type { AuthorizerDeps } from './authorizer-deps';
 import { retryDelayMs } from './authorizer-errcode-policy';
@@ -31,10 +32,11 @@ export async function exchangeAuthorizationCode(deps: AuthorizerDeps, codeSha256
   if (!claim.claimed) return { status: 'skipped', reason: claim.item ? `code is ${claim.item.status}` : 'unknown code' };
 
   // The previous attempt already learned the code is used: recover without spending another call on it.
-  if (claim.maybeUsedBefore && claim.item.lastErrcode !== undefined && CODE_USED_OR_INVALID.has(claim.item.lastErrcode)) return recover(deps, claim);
+  if (claim.maybeUsedBefore && claim.item.lastErrcode !== undefined && CODE_USED_OR_INVALID.has(claim.item.lastErrcode))
+    return recover(deps, claim);
   if (!claim.maybeUsedBefore && claim.item.codeExpiresAtMs <= deps.now()) return refuse(deps, claim, 'expired');
 
-  let exchanged;
+  let exchanged: AuthorizerApiResult<'queryAuth'>;
   try {
     exchanged = await deps.componentToken.withComponentAccessToken((componentAccessToken) =>
       deps.api.queryAuth({ componentAppid: deps.componentAppid, componentAccessToken, authorizationCode: claim.code }),
@@ -44,7 +46,8 @@ export async function exchangeAuthorizationCode(deps: AuthorizerDeps, codeSha256
   }
 
   if (claim.item.authorizerAppid && claim.item.authorizerAppid !== exchanged.authorizerAppid) {
-    deps.logger.warn('authorization code exchanged for another authorizer than its push named; WeChat is believed', { ...codeKeys(claim), 
+    deps.logger.warn('authorization code exchanged for another authorizer than its push named; WeChat is believed', {
+      ...codeKeys(claim),
       pushAuthorizerAppid: claim.item.authorizerAppid,
       authorizerAppid: exchanged.authorizerAppid,
     });
@@ -66,7 +69,12 @@ export async function exchangeAuthorizationCode(deps: AuthorizerDeps, codeSha256
     authorizerAppid: exchanged.authorizerAppid,
   });
   deps.metrics.addMetric('AuthorizationsExchanged', MetricUnit.Count, 1);
-  deps.logger.info('authorization code exchanged', { ...codeKeys(claim), authorizerAppid: exchanged.authorizerAppid, infoType: claim.item.infoType, applied });
+  deps.logger.info('authorization code exchanged', {
+    ...codeKeys(claim),
+    authorizerAppid: exchanged.authorizerAppid,
+    infoType: claim.item.infoType,
+    applied,
+  });
   if (applied === 'applied') await fetchProfile(deps, exchanged.authorizerAppid);
   return { status: 'exchanged', authorizerAppid: exchanged.authorizerAppid, recovered: false };
 }
@@ -103,13 +111,16 @@ async function recover(deps: AuthorizerDeps, claim: Extract<ClaimResult, { claim
     deps.logger.warn('authorization code used by a lost attempt; waiting for its push to name the authorizer', codeKeys(claim));
     return { status: 'lost', reason: 'awaiting-push' };
   }
-  let info;
+  let info: AuthorizerApiResult<'getAuthorizerInfo'>;
   try {
     info = await deps.componentToken.withComponentAccessToken((componentAccessToken) =>
       deps.api.getAuthorizerInfo({ componentAppid: deps.componentAppid, componentAccessToken, authorizerAppid: item.authorizerAppid! }),
     );
   } catch (err) {
-    if (err instanceof ComponentTokenError || (err instanceof WechatApiError && (err.retryable || err.errcode === -1 || err.code !== 'ERRCODE'))) {
+    if (
+      err instanceof ComponentTokenError ||
+      (err instanceof WechatApiError && (err.retryable || err.errcode === -1 || err.code !== 'ERRCODE'))
+    ) {
       return retry(deps, claim, { notSent: false, reason: 'recovery not answered', errcode: item.lastErrcode ?? 61009 });
     }
     if (err instanceof WechatApiError) return lose(deps, claim, `api_get_authorizer_info errcode ${err.errcode}`);
@@ -123,23 +134,52 @@ async function recover(deps: AuthorizerDeps, claim: Extract<ClaimResult, { claim
     funcInfo: info.authorization.funcInfo,
     profile: info.profile,
   });
-  await deps.codes.finish({ codeSha256: item.codeSha256, holder, status: 'exchanged', outcome: applied === 'applied' ? 'recovered' : 'recovered-but-superseded' });
+  await deps.codes.finish({
+    codeSha256: item.codeSha256,
+    holder,
+    status: 'exchanged',
+    outcome: applied === 'applied' ? 'recovered' : 'recovered-but-superseded',
+  });
   deps.metrics.addMetric('AuthorizationsRecovered', MetricUnit.Count, 1);
-  deps.logger.warn('authorization recovered with api_get_authorizer_info after a lost exchange answer', { ...codeKeys(claim), authorizerAppid: item.authorizerAppid, applied });
+  deps.logger.warn('authorization recovered with api_get_authorizer_info after a lost exchange answer', {
+    ...codeKeys(claim),
+    authorizerAppid: item.authorizerAppid,
+    applied,
+  });
   return { status: 'exchanged', authorizerAppid: item.authorizerAppid, recovered: true };
 }
 
-async function refuse(deps: AuthorizerDeps, claim: Extract<ClaimResult, { claimed: true }>, reason: string, errcode?: number): Promise<ExchangeOutcome> {
-  await deps.codes.finish({ codeSha256: claim.item.codeSha256, holder: claim.holder, status: 'refused', outcome: reason, ...(errcode === undefined ? {} : { errcode }) });
+async function refuse(
+  deps: AuthorizerDeps,
+  claim: Extract<ClaimResult, { claimed: true }>,
+  reason: string,
+  errcode?: number,
+): Promise<ExchangeOutcome> {
+  await deps.codes.finish({
+    codeSha256: claim.item.codeSha256,
+    holder: claim.holder,
+    status: 'refused',
+    outcome: reason,
+    ...(errcode === undefined ? {} : { errcode }),
+  });
   deps.metrics.addMetric('AuthorizationCodesRefused', MetricUnit.Count, 1);
-  deps.logger.warn('authorization code refused; no authorizer changed', { ...codeKeys(claim), reason, errcode, sources: claim.item.sources });
+  deps.logger.warn('authorization code refused; no authorizer changed', {
+    ...codeKeys(claim),
+    reason,
+    errcode,
+    sources: claim.item.sources,
+  });
   return { status: 'refused', reason, ...(errcode === undefined ? {} : { errcode }) };
 }
 
 async function lose(deps: AuthorizerDeps, claim: Extract<ClaimResult, { claimed: true }>, reason: string): Promise<ExchangeOutcome> {
   await deps.codes.finish({ codeSha256: claim.item.codeSha256, holder: claim.holder, status: 'lost', outcome: reason });
   deps.metrics.addMetric('AuthorizationsLost', MetricUnit.Count, 1);
-  deps.logger.error('authorization lost: the account must authorize again', { ...codeKeys(claim), authorizerAppid: claim.item.authorizerAppid, reason });
+  deps.logger.error('authorization lost: the account must authorize again', {
+    ...codeKeys(claim),
+    authorizerAppid: claim.item.authorizerAppid,
+    reason,
+  });
   return { status: 'lost', reason };
 }
 
@@ -150,9 +190,19 @@ async function retry(
 ): Promise<ExchangeOutcome> {
   const item: StoredCode = claim.item;
   const retryAtMs = deps.now() + retryDelayMs(item.attempts);
-  await deps.codes.retryLater({ codeSha256: item.codeSha256, holder: claim.holder, retryAtMs, notSent: attempt.notSent, ...(attempt.errcode === undefined ? {} : { errcode: attempt.errcode }) });
+  await deps.codes.retryLater({
+    codeSha256: item.codeSha256,
+    holder: claim.holder,
+    retryAtMs,
+    notSent: attempt.notSent,
+    ...(attempt.errcode === undefined ? {} : { errcode: attempt.errcode }),
+  });
   deps.metrics.addMetric('AuthorizationExchangeRetries', MetricUnit.Count, 1);
-  deps.logger.warn('authorization code exchange will be retried', { ...codeKeys(claim), reason: attempt.reason, retryAt: new Date(retryAtMs).toISOString() });
+  deps.logger.warn('authorization code exchange will be retried', {
+    ...codeKeys(claim),
+    reason: attempt.reason,
+    retryAt: new Date(retryAtMs).toISOString(),
+  });
   return { status: 'retry', reason: attempt.reason };
 }
 
@@ -164,7 +214,10 @@ async function fetchProfile(deps: AuthorizerDeps, authorizerAppid: string): Prom
     );
     await deps.authorizers.setProfile({ authorizerAppid, profile });
   } catch (err) {
-    deps.logger.warn('authorizer profile not fetched; it is fetched again at the next authorization', { authorizerAppid, error: err instanceof Error ? err.name : 'unknown' });
+    deps.logger.warn('authorizer profile not fetched; it is fetched again at the next authorization', {
+      authorizerAppid,
+      error: err instanceof Error ? err.name : 'unknown',
+    });
   }
 }
 

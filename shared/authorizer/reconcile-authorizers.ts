@@ -39,7 +39,11 @@ export async function reconcileAuthorizers(deps: AuthorizerDeps, mode: 'report' 
   if (mode === 'import') {
     for (const entry of listed) {
       if (!entry.refreshToken) continue;
-      const result = await deps.authorizers.importRefreshToken({ authorizerAppid: entry.authorizerAppid, refreshToken: entry.refreshToken, authTimeSec: entry.authTimeSec });
+      const result = await deps.authorizers.importRefreshToken({
+        authorizerAppid: entry.authorizerAppid,
+        refreshToken: entry.refreshToken,
+        authTimeSec: entry.authTimeSec,
+      });
       if (result === 'imported') {
         imported += 1;
         authorizedHere.add(entry.authorizerAppid);

@@ -2,6 +2,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { sha256Hex } from '../crypto/digests';
 import type { RefreshReason, StoredAuthorizer } from '../store/authorizer-store';
 import { ComponentTokenError } from '../token/component-token-error';
+import type { AuthorizerApiResult } from '../wechat/authorizer-api';
 import { WechatApiError } from '../wechat/errors';
 import type { AuthorizerDeps } from './authorizer-deps';
 import { AUTHORIZER_BACKOFF_MS, authorizerPolicyFor, retryDelayMs } from './authorizer-errcode-policy';
@@ -63,13 +64,19 @@ export async function refreshAuthorizerToken(deps: AuthorizerDeps, request: Auth
   for (let recovered = false; ; recovered = true) {
     // Validity is measured from before the request: the token may have been issued at any point during it.
     const fetchedAtMs = deps.now();
-    let answer;
+    let answer: AuthorizerApiResult<'refreshAuthorizerToken'>;
     try {
       answer = await deps.componentToken.withComponentAccessToken((componentAccessToken) =>
         deps.api.refreshAuthorizerToken({ componentAppid: deps.componentAppid, componentAccessToken, authorizerAppid, refreshToken }),
       );
     } catch (err) {
-      if (!recovered && err instanceof WechatApiError && err.code === 'ERRCODE' && err.errcode !== undefined && authorizerPolicyFor(err.errcode).action === 'recover') {
+      if (
+        !recovered &&
+        err instanceof WechatApiError &&
+        err.code === 'ERRCODE' &&
+        err.errcode !== undefined &&
+        authorizerPolicyFor(err.errcode).action === 'recover'
+      ) {
         const found = await refetchRefreshToken(deps, item, holder);
         if (found) {
           refreshToken = found;
@@ -96,11 +103,19 @@ export async function refreshAuthorizerToken(deps: AuthorizerDeps, request: Auth
         return { status: 'busy' };
       }
       deps.metrics.addMetric('AuthorizerTokenRefreshes', MetricUnit.Count, 1);
-      deps.logger.info('authorizer_access_token refreshed', { authorizerAppid, version: stored.version, expiresAt: new Date(stored.expiresAtMs).toISOString(), refreshTokenRotated: Boolean(answer.refreshToken && answer.refreshToken !== refreshToken) });
+      deps.logger.info('authorizer_access_token refreshed', {
+        authorizerAppid,
+        version: stored.version,
+        expiresAt: new Date(stored.expiresAtMs).toISOString(),
+        refreshTokenRotated: Boolean(answer.refreshToken && answer.refreshToken !== refreshToken),
+      });
       return { status: 'refreshed', ...stored };
     } catch (err) {
       deps.metrics.addMetric('AuthorizerStoreFailures', MetricUnit.Count, 1);
-      deps.logger.error('WeChat answered but the authorizer token could not be stored; keeping the lease until it expires', { authorizerAppid, error: err instanceof Error ? err.name : 'unknown' });
+      deps.logger.error('WeChat answered but the authorizer token could not be stored; keeping the lease until it expires', {
+        authorizerAppid,
+        error: err instanceof Error ? err.name : 'unknown',
+      });
       throw err;
     }
   }
@@ -124,34 +139,60 @@ async function refetchRefreshToken(deps: AuthorizerDeps, item: StoredAuthorizer,
     const found = info.authorization.refreshToken;
     // None, or the very token WeChat just refused: nothing better to try.
     if (!found || sha256Hex(found) === item.refreshToken?.sha256) return null;
-    if (!(await deps.authorizers.replaceRefreshToken({ authorizerAppid: item.authorizerAppid, holder, refreshToken: found, current: item }))) return null;
+    if (
+      !(await deps.authorizers.replaceRefreshToken({ authorizerAppid: item.authorizerAppid, holder, refreshToken: found, current: item }))
+    )
+      return null;
     deps.metrics.addMetric('AuthorizerRefreshTokensRecovered', MetricUnit.Count, 1);
-    deps.logger.warn('refresh token refused (61023); a different one was found with api_get_authorizer_info and is used', { authorizerAppid: item.authorizerAppid });
+    deps.logger.warn('refresh token refused (61023); a different one was found with api_get_authorizer_info and is used', {
+      authorizerAppid: item.authorizerAppid,
+    });
     return found;
   } catch (err) {
-    deps.logger.warn('refresh token refused (61023) and api_get_authorizer_info failed', { authorizerAppid: item.authorizerAppid, error: err instanceof WechatApiError ? err.code : 'unknown', errcode: err instanceof WechatApiError ? err.errcode : undefined });
+    deps.logger.warn('refresh token refused (61023) and api_get_authorizer_info failed', {
+      authorizerAppid: item.authorizerAppid,
+      error: err instanceof WechatApiError ? err.code : 'unknown',
+      errcode: err instanceof WechatApiError ? err.errcode : undefined,
+    });
     return null;
   }
 }
 
-async function markNeedsReauth(deps: AuthorizerDeps, holder: string, authorizerAppid: string, reason: string): Promise<AuthorizerRefreshOutcome> {
+async function markNeedsReauth(
+  deps: AuthorizerDeps,
+  holder: string,
+  authorizerAppid: string,
+  reason: string,
+): Promise<AuthorizerRefreshOutcome> {
   await deps.authorizers.markNeedsReauth({ authorizerAppid, holder, reason });
   deps.metrics.addMetric('AuthorizersNeedReauth', MetricUnit.Count, 1);
   deps.logger.error('authorizer needs to authorize again: its refresh token is refused', { authorizerAppid, reason });
   return { status: 'needs_reauth', reason };
 }
 
-async function answerFailure(deps: AuthorizerDeps, item: StoredAuthorizer, holder: string, err: unknown): Promise<AuthorizerRefreshOutcome> {
+async function answerFailure(
+  deps: AuthorizerDeps,
+  item: StoredAuthorizer,
+  holder: string,
+  err: unknown,
+): Promise<AuthorizerRefreshOutcome> {
   const { authorizerAppid } = item;
   deps.metrics.addMetric('AuthorizerTokenRefreshFailures', MetricUnit.Count, 1);
   if (err instanceof WechatApiError && err.code === 'ERRCODE' && err.errcode !== undefined && err.errcode !== -1) {
     const policy = authorizerPolicyFor(err.errcode);
-    if (policy.action === 'reauth' || policy.action === 'recover') return markNeedsReauth(deps, holder, authorizerAppid, `errcode ${err.errcode}`);
+    if (policy.action === 'reauth' || policy.action === 'recover')
+      return markNeedsReauth(deps, holder, authorizerAppid, `errcode ${err.errcode}`);
     if (policy.action === 'quota' || policy.action === 'config') {
       const untilMs = deps.now() + AUTHORIZER_BACKOFF_MS[policy.action];
       await deps.authorizers.backOff({ authorizerAppid, holder, untilMs, errcode: err.errcode });
       deps.metrics.addMetric(policy.action === 'quota' ? 'WechatQuotaExhausted' : 'WechatConfigErrors', MetricUnit.Count, 1);
-      deps.logger.error('authorizer token refresh refused; not retrying until the backoff ends', { authorizerAppid, errcode: err.errcode, meaning: policy.meaning, operatorAction: policy.operator, backoffUntil: new Date(untilMs).toISOString() });
+      deps.logger.error('authorizer token refresh refused; not retrying until the backoff ends', {
+        authorizerAppid,
+        errcode: err.errcode,
+        meaning: policy.meaning,
+        operatorAction: policy.operator,
+        backoffUntil: new Date(untilMs).toISOString(),
+      });
       return { status: 'backoff', errcode: err.errcode, untilMs };
     }
   }
@@ -161,7 +202,12 @@ async function answerFailure(deps: AuthorizerDeps, item: StoredAuthorizer, holde
   await deps.authorizers.retryLater({ authorizerAppid, holder, retryAtMs });
   const error = err instanceof WechatApiError ? err.code : `COMPONENT_TOKEN_${err.code}`;
   const errcode = err instanceof WechatApiError ? (err.errcode ?? null) : null;
-  deps.logger.warn('authorizer token refresh failed; retried later', { authorizerAppid, error, errcode, retryAt: new Date(retryAtMs).toISOString() });
+  deps.logger.warn('authorizer token refresh failed; retried later', {
+    authorizerAppid,
+    error,
+    errcode,
+    retryAt: new Date(retryAtMs).toISOString(),
+  });
   return { status: 'failed', error, errcode, retryAtMs };
 }
 
@@ -172,9 +218,13 @@ function whyNot(deps: AuthorizerDeps, item: StoredAuthorizer | null, request: Au
   if (item.status === 'needs_reauth') return { status: 'needs_reauth', reason: item.reauthReason ?? 'refresh token refused' };
   const nowMs = deps.now();
   if (item.lease && item.lease.untilMs > nowMs) return { status: 'busy' };
-  if (item.backoff && item.backoff.untilMs > nowMs && request.reason !== 'operator') return { status: 'backoff', errcode: item.backoff.errcode, untilMs: item.backoff.untilMs };
+  if (item.backoff && item.backoff.untilMs > nowMs && request.reason !== 'operator')
+    return { status: 'backoff', errcode: item.backoff.errcode, untilMs: item.backoff.untilMs };
   if (request.reason === 'invalidate' && item.accessToken && nowMs - item.accessToken.fetchedAtMs < MIN_TOKEN_AGE_FOR_INVALIDATION_MS) {
-    deps.logger.warn('invalidation ignored: the stored authorizer token is too young to be stale', { authorizerAppid: request.authorizerAppid, tokenAgeMs: nowMs - item.accessToken.fetchedAtMs });
+    deps.logger.warn('invalidation ignored: the stored authorizer token is too young to be stale', {
+      authorizerAppid: request.authorizerAppid,
+      tokenAgeMs: nowMs - item.accessToken.fetchedAtMs,
+    });
   }
   return { status: 'fresh', version: item.version, expiresAtMs: item.accessToken?.expiresAtMs ?? null };
 }

@@ -26,7 +26,9 @@ export async function scheduleDueWork(deps: AuthorizerDeps): Promise<ScheduleOut
     const page = await deps.due.page({ nowMs, limit: PAGE_SIZE, ...(startKey ? { startKey } : {}) });
     outcome.pages += 1;
     const jobs: AuthorizerJob[] = page.work.map((work) =>
-      work.kind === 'refresh' ? { kind: 'refresh', authorizerAppid: work.authorizerAppid } : { kind: 'exchange', codeSha256: work.codeSha256 },
+      work.kind === 'refresh'
+        ? { kind: 'refresh', authorizerAppid: work.authorizerAppid }
+        : { kind: 'exchange', codeSha256: work.codeSha256 },
     );
     await deps.jobs.send(jobs);
     for (const job of jobs) outcome[job.kind === 'refresh' ? 'refreshesQueued' : 'exchangesQueued'] += 1;
@@ -50,13 +52,23 @@ export interface AuthorizerGauges {
 
 export async function reportAuthorizerGauges(deps: AuthorizerDeps): Promise<AuthorizerGauges> {
   const nowMs = deps.now();
-  const [counts, tokensValid, earliest] = await Promise.all([deps.authorizers.countByStatus(), deps.authorizers.countValidTokens(nowMs), deps.due.earliest()]);
-  const oldestDueRemainingSec =
-    earliest?.kind === 'refresh' ? Math.floor((earliest.dueAtMs + deps.refreshMarginMs - nowMs) / 1000) : null;
-  const gauges: AuthorizerGauges = { active: counts.authorized, revoked: counts.revoked, needsReauth: counts.needs_reauth, tokensValid, oldestDueRemainingSec };
+  const [counts, tokensValid, earliest] = await Promise.all([
+    deps.authorizers.countByStatus(),
+    deps.authorizers.countValidTokens(nowMs),
+    deps.due.earliest(),
+  ]);
+  const oldestDueRemainingSec = earliest?.kind === 'refresh' ? Math.floor((earliest.dueAtMs + deps.refreshMarginMs - nowMs) / 1000) : null;
+  const gauges: AuthorizerGauges = {
+    active: counts.authorized,
+    revoked: counts.revoked,
+    needsReauth: counts.needs_reauth,
+    tokensValid,
+    oldestDueRemainingSec,
+  };
   deps.metrics.addMetric('AuthorizersActive', MetricUnit.Count, gauges.active);
   deps.metrics.addMetric('AuthorizersNeedingReauth', MetricUnit.Count, gauges.needsReauth);
   deps.metrics.addMetric('AuthorizerTokensValid', MetricUnit.Count, gauges.tokensValid);
-  if (oldestDueRemainingSec !== null) deps.metrics.addMetric('OldestDueTokenRemainingSeconds', MetricUnit.Seconds, Math.max(0, oldestDueRemainingSec));
+  if (oldestDueRemainingSec !== null)
+    deps.metrics.addMetric('OldestDueTokenRemainingSeconds', MetricUnit.Seconds, Math.max(0, oldestDueRemainingSec));
   return gauges;
 }

@@ -1,6 +1,7 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { secretRegistry } from '../log/redaction';
 import { ComponentTokenError } from '../token/component-token-error';
+import type { AuthorizerApiResult } from '../wechat/authorizer-api';
 import { buildBindComponentUrl, buildComponentLoginPageUrl, type ComponentConsentInput } from '../wechat/component-consent-url';
 import { WechatApiError } from '../wechat/errors';
 import type { AuthType } from './authorization-link';
@@ -24,16 +25,22 @@ export interface StartedAuthorization {
  * (api_create_preauthcode costs quota). A refused link or a full minute creates nothing. The pre_auth_code goes into
  * the page and nowhere else: it is registered with the log redactor the moment it arrives.
  */
-export async function startAuthorization(deps: AuthorizationPageDeps, query: Record<string, string | undefined>): Promise<StartedAuthorization> {
+export async function startAuthorization(
+  deps: AuthorizationPageDeps,
+  query: Record<string, string | undefined>,
+): Promise<StartedAuthorization> {
   const link = await deps.links.resolve(query, deps.pageMode);
   const retryQuery = link.query;
   const rate = await deps.preAuthCodeRate.take();
   if (!rate.allowed) {
     deps.metrics.addMetric('PreAuthCodesRateLimited', MetricUnit.Count, 1);
-    throw new AuthorizationPageError('RATE_LIMITED', 'the pre-auth code allowance of this minute is spent', { retryAfterSec: rate.retryAfterSec, retryQuery });
+    throw new AuthorizationPageError('RATE_LIMITED', 'the pre-auth code allowance of this minute is spent', {
+      retryAfterSec: rate.retryAfterSec,
+      retryQuery,
+    });
   }
 
-  let created;
+  let created: AuthorizerApiResult<'createPreAuthCode'>;
   try {
     created = await deps.componentToken.withComponentAccessToken((componentAccessToken) =>
       deps.api.createPreAuthCode({ componentAppid: deps.componentAppid, componentAccessToken }),
@@ -43,7 +50,11 @@ export async function startAuthorization(deps: AuthorizationPageDeps, query: Rec
   }
   secretRegistry.add(created.preAuthCode);
   deps.metrics.addMetric('PreAuthCodesCreated', MetricUnit.Count, 1);
-  deps.logger.info('authorization page opened; pre-auth code created', { authType: link.authType, bizAppid: link.bizAppid, signedLink: link.signed });
+  deps.logger.info('authorization page opened; pre-auth code created', {
+    authType: link.authType,
+    bizAppid: link.bizAppid,
+    signedLink: link.signed,
+  });
 
   const consent: ComponentConsentInput = {
     componentAppid: deps.componentAppid,
@@ -67,7 +78,8 @@ function toPageError(err: unknown, retryQuery: string): Error {
     return new AuthorizationPageError('TOKEN_UNAVAILABLE', `no component_access_token (${err.code})`, { retryQuery, cause: err });
   }
   if (err instanceof WechatApiError) {
-    if (err.retryable || err.code !== 'ERRCODE') return new AuthorizationPageError('WECHAT_UNAVAILABLE', `api_create_preauthcode failed (${err.code})`, { retryQuery });
+    if (err.retryable || err.code !== 'ERRCODE')
+      return new AuthorizationPageError('WECHAT_UNAVAILABLE', `api_create_preauthcode failed (${err.code})`, { retryQuery });
     return new AuthorizationPageError('WECHAT_ERROR', `api_create_preauthcode refused (errcode ${err.errcode})`, { retryQuery });
   }
   return err instanceof Error ? err : new Error('api_create_preauthcode failed');

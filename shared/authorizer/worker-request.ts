@@ -1,5 +1,5 @@
 import type { SQSEvent } from 'aws-lambda';
-import { readLinkRequest, type AuthorizationLinkTarget } from './authorization-link';
+import { type AuthorizationLinkTarget, readLinkRequest } from './authorization-link';
 import type { AuthorizerRefreshRequest } from './refresh-authorizer-token';
 
 /**

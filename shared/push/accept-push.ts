@@ -1,16 +1,16 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
-import type { ComponentSecrets } from '../config/component-secrets';
-import { secretRegistry } from '../log/redaction';
+import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { acceptAuthorizationCode } from '../authorizer/accept-authorization-code';
 import type { AuthorizerJobQueue } from '../authorizer/authorizer-jobs';
+import type { ComponentSecrets } from '../config/component-secrets';
+import { secretRegistry } from '../log/redaction';
 import type { AuthorizationCodeStore } from '../store/authorization-code-store';
 import type { AuthorizationEventStore } from '../store/authorization-event-store';
 import type { AuthorizerStore } from '../store/authorizer-store';
 import type { PushAuditLog } from '../store/push-audit-log';
 import type { TicketStore } from '../store/ticket-store';
 import { createMessageCrypto, type WechatMessageCrypto } from '../wechat/msg-crypto';
-import { openComponentPush, type ComponentPush, type PushQuery } from '../wechat/push-message';
+import { type ComponentPush, openComponentPush, type PushQuery } from '../wechat/push-message';
 
 export interface PushDeps {
   componentAppid: string;
@@ -73,7 +73,8 @@ export async function acceptPush(deps: PushDeps, input: { query: PushQuery; body
   if (reading.kind === 'unparsed') return acceptUnparsed(deps, plaintext, reading.reason, receivedAtMs);
 
   const { push, fields } = reading;
-  if (push.infoType === 'authorized' || push.infoType === 'updateauthorized') secretRegistry.add(push.authorizationCode, push.preAuthCode ?? undefined);
+  if (push.infoType === 'authorized' || push.infoType === 'updateauthorized')
+    secretRegistry.add(push.authorizationCode, push.preAuthCode ?? undefined);
   const infoType = push.infoType === 'unknown' ? push.rawInfoType : push.infoType;
   deps.logger.appendKeys({ infoType, createTime: push.createTime });
 
@@ -102,7 +103,11 @@ async function acceptUnparsed(deps: PushDeps, plaintext: string, reason: string,
 
 async function storePush(deps: PushDeps, push: ComponentPush, fields: Record<string, string>, receivedAtMs: number): Promise<string> {
   if (push.infoType === 'component_verify_ticket') {
-    const outcome = await deps.tickets.save({ componentVerifyTicket: push.componentVerifyTicket, createTime: push.createTime, receivedAtMs });
+    const outcome = await deps.tickets.save({
+      componentVerifyTicket: push.componentVerifyTicket,
+      createTime: push.createTime,
+      receivedAtMs,
+    });
     if (outcome === 'stored') deps.metrics.addMetric('TicketsStored', MetricUnit.Count, 1);
     return outcome;
   }

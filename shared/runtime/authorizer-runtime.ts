@@ -6,13 +6,21 @@ import { createComponentTokenReader } from '../token/component-token-reader';
 import { createLambdaRefreshTrigger } from '../token/lambda-refresh-trigger';
 import { createAuthorizerApi } from '../wechat/authorizer-api';
 import { createWechatHttp } from '../wechat/component-api';
-import { createComponentRuntime, type ComponentRuntime } from './component-runtime';
+import { type ComponentRuntime, createComponentRuntime } from './component-runtime';
 import type { RuntimeOptions } from './runtime-options';
 
 /** The settings every function that runs authorizer work reads (the worker, and the authorization page's callback). */
 export const AUTHORIZER_CONFIG_KEYS = [
-  'componentAppid', 'tableName', 'kmsKeyId', 'apiBase', 'apiTimeoutMs', 'apiMaxAttempts', 'refresherFunction',
-  'authorizerJobsQueueUrl', 'authorizerRefreshMarginSec', 'authorizerLeaseSec',
+  'componentAppid',
+  'tableName',
+  'kmsKeyId',
+  'apiBase',
+  'apiTimeoutMs',
+  'apiMaxAttempts',
+  'refresherFunction',
+  'authorizerJobsQueueUrl',
+  'authorizerRefreshMarginSec',
+  'authorizerLeaseSec',
 ] as const satisfies ReadonlyArray<keyof Config>;
 
 /**
@@ -25,7 +33,10 @@ export function createAuthorizerRuntime(
   serviceName: string,
 ): { deps: AuthorizerDeps; runtime: ComponentRuntime } {
   const refreshMarginMs = config.authorizerRefreshMarginSec * 1000;
-  const runtime = createComponentRuntime(config, options, { authorizerRefreshMarginMs: refreshMarginMs, authorizerLeaseMs: config.authorizerLeaseSec * 1000 });
+  const runtime = createComponentRuntime(config, options, {
+    authorizerRefreshMarginMs: refreshMarginMs,
+    authorizerLeaseMs: config.authorizerLeaseSec * 1000,
+  });
   const { now, clients, stores } = runtime;
   const deps: AuthorizerDeps = {
     componentAppid: config.componentAppid,
@@ -33,7 +44,14 @@ export function createAuthorizerRuntime(
     codes: stores.authorizationCodes,
     due: stores.dueWork,
     jobs: createSqsJobQueue({ sqs: clients.sqs, queueUrl: config.authorizerJobsQueueUrl }),
-    api: createAuthorizerApi(createWechatHttp({ baseUrl: config.apiBase, timeoutMs: config.apiTimeoutMs, maxAttempts: config.apiMaxAttempts, sleep: options.sleep })),
+    api: createAuthorizerApi(
+      createWechatHttp({
+        baseUrl: config.apiBase,
+        timeoutMs: config.apiTimeoutMs,
+        maxAttempts: config.apiMaxAttempts,
+        sleep: runtime.sleep,
+      }),
+    ),
     componentToken: createComponentTokenReader({
       tokens: stores.tokens,
       requestRefresh: createLambdaRefreshTrigger({ functionName: config.refresherFunction, lambda: clients.lambda }),

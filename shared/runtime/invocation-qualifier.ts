@@ -11,4 +11,3 @@ export function invocationQualifier(invokedFunctionArn: string): string | null {
   if (!match) return '?';
   return match[1] ?? null;
 }
-

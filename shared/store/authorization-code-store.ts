@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { partitionKey } from '../contract';
 import { sha256Hex } from '../crypto/digests';
-import { readSealedEnvelope, type EnvelopeSealer } from './envelope-sealer';
+import { type EnvelopeSealer, readSealedEnvelope } from './envelope-sealer';
 import { isConditionalCheckFailed, storeUnavailable } from './store-errors';
 import { dueIndexKey, ttlAfterDays } from './table-keys';
 import { updateExpression, withCondition } from './update-expression';
@@ -197,13 +197,30 @@ export function createAuthorizationCodeStore(input: {
             Key: key(codeSha256),
             UpdateExpression: 'SET #status = :exchanging, #holder = :holder, #lease = :lease, #due = :lease, #attempts = #attempts + :one',
             ConditionExpression: '#status = :pending OR (#status = :exchanging AND #lease <= :now)',
-            ExpressionAttributeNames: { '#status': 'status', '#holder': 'leaseHolder', '#lease': 'leaseUntilMs', '#due': 'dueAtMs', '#attempts': 'attempts' },
-            ExpressionAttributeValues: { ':exchanging': 'exchanging', ':pending': 'pending', ':holder': holder, ':lease': leaseUntilMs, ':now': nowMs, ':one': 1 },
+            ExpressionAttributeNames: {
+              '#status': 'status',
+              '#holder': 'leaseHolder',
+              '#lease': 'leaseUntilMs',
+              '#due': 'dueAtMs',
+              '#attempts': 'attempts',
+            },
+            ExpressionAttributeValues: {
+              ':exchanging': 'exchanging',
+              ':pending': 'pending',
+              ':holder': holder,
+              ':lease': leaseUntilMs,
+              ':now': nowMs,
+              ':one': 1,
+            },
             ReturnValues: 'ALL_OLD',
           }),
         );
         const before = toStored(out.Attributes ?? {});
-        const code = await input.envelopes.open('authorization_code', readSealedEnvelope(out.Attributes?.code, 'authorization_code'), codeSha256);
+        const code = await input.envelopes.open(
+          'authorization_code',
+          readSealedEnvelope(out.Attributes?.code, 'authorization_code'),
+          codeSha256,
+        );
         return {
           claimed: true,
           holder,
@@ -231,17 +248,29 @@ export function createAuthorizationCodeStore(input: {
       authorizerAppid?: string;
     }): Promise<boolean> {
       const parts = updateExpression({
-        set: { status: end.status, outcome: end.outcome, finishedAtMs: now(), lastErrcode: end.errcode, authorizerAppid: end.authorizerAppid },
+        set: {
+          status: end.status,
+          outcome: end.outcome,
+          finishedAtMs: now(),
+          lastErrcode: end.errcode,
+          authorizerAppid: end.authorizerAppid,
+        },
         remove: [...LEASE_ATTRIBUTES, 'dueKey', 'dueAtMs'],
       });
-      const out = await update({ Key: key(end.codeSha256), ...withCondition(parts, holderCondition(end.holder)) }, 'authorization code end');
+      const out = await update(
+        { Key: key(end.codeSha256), ...withCondition(parts, holderCondition(end.holder)) },
+        'authorization code end',
+      );
       return out !== null;
     },
 
     /** Records what WeChat answered the current attempt, keeping the claim. */
     async noteErrcode(note: { codeSha256: string; holder: string; errcode: number }): Promise<void> {
       await update(
-        { Key: key(note.codeSha256), ...withCondition(updateExpression({ set: { lastErrcode: note.errcode } }), holderCondition(note.holder)) },
+        {
+          Key: key(note.codeSha256),
+          ...withCondition(updateExpression({ set: { lastErrcode: note.errcode } }), holderCondition(note.holder)),
+        },
         'authorization code errcode',
       );
     },

@@ -1,8 +1,8 @@
+import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { sha256Hex } from '../crypto/digests';
-import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { readSealedEnvelope, type EnvelopeSealer } from './envelope-sealer';
-import { eventsPk, SK, ttlAfterDays } from './table-keys';
+import { type EnvelopeSealer, readSealedEnvelope } from './envelope-sealer';
 import { isConditionalCheckFailed, storeUnavailable } from './store-errors';
+import { eventsPk, SK, ttlAfterDays } from './table-keys';
 
 /** An authorization-type push (anything but component_verify_ticket), as the receiver hands it over. */
 export interface AuthorizationEvent {
@@ -55,7 +55,11 @@ export function createAuthorizationEventStore(input: {
   const pk = eventsPk(input.componentAppid);
 
   /** Conditional put of a new item with its sealed payload: 'duplicate' when the key already holds one. */
-  const putOnce = async (item: { sk: string; payload: string; payloadFormat: 'json' | 'xml' } & Record<string, unknown>, nowMs: number, what: string) => {
+  const putOnce = async (
+    item: { sk: string; payload: string; payloadFormat: 'json' | 'xml' } & Record<string, unknown>,
+    nowMs: number,
+    what: string,
+  ) => {
     const { payload, ...attributes } = item;
     const sealed = await input.envelopes.seal(PAYLOAD_PURPOSE, payload);
     try {
@@ -87,7 +91,6 @@ export function createAuthorizationEventStore(input: {
       'authorization event',
     );
 
-
   return {
     /** Safe to call again for the same push: the write is conditional, a redelivery is a 'duplicate'. */
     async record(event: AuthorizationEvent): Promise<RecordEventOutcome> {
@@ -97,7 +100,11 @@ export function createAuthorizationEventStore(input: {
     /** Keeps an authenticated push we could not interpret, once per distinct decrypted text; it changes no status. */
     async recordUnparsed(push: UnparsedPush): Promise<'recorded' | 'duplicate'> {
       const digest = sha256Hex(push.plaintext).slice(0, 32);
-      return putOnce({ sk: SK.unparsed(digest), unparsed: true, reason: push.reason, payload: push.plaintext, payloadFormat: 'xml' }, input.now(), 'unparsed push');
+      return putOnce(
+        { sk: SK.unparsed(digest), unparsed: true, reason: push.reason, payload: push.plaintext, payloadFormat: 'xml' },
+        input.now(),
+        'unparsed push',
+      );
     },
 
     /**
@@ -107,7 +114,6 @@ export function createAuthorizationEventStore(input: {
     async openPayload(item: Record<string, unknown>): Promise<string> {
       return input.envelopes.open(PAYLOAD_PURPOSE, readSealedEnvelope(item.payload, PAYLOAD_PURPOSE));
     },
-
   };
 }
 

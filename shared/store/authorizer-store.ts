@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { partitionKey, TABLE_INDEXES } from '../contract';
 import { sha256Hex } from '../crypto/digests';
 import type { AuthorizerProfile } from '../wechat/authorizer-api';
-import { readSealedEnvelope, type EnvelopeSealer, type SealedEnvelope } from './envelope-sealer';
+import { type EnvelopeSealer, readSealedEnvelope, type SealedEnvelope } from './envelope-sealer';
 import { isConditionalCheckFailed, StoreError, storeUnavailable } from './store-errors';
 import { authorizerStatusIndexKey, dueIndexKey } from './table-keys';
 import { updateExpression, withCondition } from './update-expression';
@@ -63,9 +63,7 @@ export interface ReaderView {
 /** Why a refresh lease is asked for; each has its own rule for when a refresh is worth WeChat quota. */
 export type RefreshReason = 'schedule' | 'reader-miss' | 'invalidate' | 'operator';
 
-export type LeaseResult =
-  | { acquired: true; holder: string; item: StoredAuthorizer }
-  | { acquired: false; item: StoredAuthorizer | null };
+export type LeaseResult = { acquired: true; holder: string; item: StoredAuthorizer } | { acquired: false; item: StoredAuthorizer | null };
 
 const SK = 'AUTHORIZER';
 /** Attributes an access-token reader reads (and is allowed to read): contract of grantReadAuthorizerTokens. */
@@ -119,7 +117,10 @@ export function createAuthorizerStore(input: AuthorizerStoreInput) {
           Key: key(authorizerAppid),
           ConsistentRead: true,
           ...(projection
-            ? { ProjectionExpression: projection.map((_, i) => `#p${i}`).join(', '), ExpressionAttributeNames: Object.fromEntries(projection.map((name, i) => [`#p${i}`, name])) }
+            ? {
+                ProjectionExpression: projection.map((_, i) => `#p${i}`).join(', '),
+                ExpressionAttributeNames: Object.fromEntries(projection.map((name, i) => [`#p${i}`, name])),
+              }
             : {}),
         }),
       );
@@ -188,7 +189,9 @@ export function createAuthorizerStore(input: AuthorizerStoreInput) {
         if (current && current.lastEventCreateTime > authorization.eventCreateTime) return 'not-newer';
         const nowMs = now();
         const replaced = current?.refreshToken && current.refreshToken.sha256 !== refreshSha ? current.refreshToken : undefined;
-        const expiresAtMs = authorization.accessToken ? authorization.accessToken.fetchedAtMs + authorization.accessToken.expiresInSec * 1000 : undefined;
+        const expiresAtMs = authorization.accessToken
+          ? authorization.accessToken.fetchedAtMs + authorization.accessToken.expiresInSec * 1000
+          : undefined;
         const due = dueFields('authorized', expiresAtMs === undefined ? nowMs : expiresAtMs - input.refreshMarginMs);
         const parts = updateExpression({
           set: {
@@ -201,19 +204,37 @@ export function createAuthorizerStore(input: AuthorizerStoreInput) {
             profile: authorization.profile,
             authorizedAtMs: nowMs,
             updatedAtMs: nowMs,
-            ...(current?.refreshToken?.sha256 === refreshSha ? {} : { refreshToken: sealedRefresh.envelope, refreshTokenSha256: refreshSha }),
+            ...(current?.refreshToken?.sha256 === refreshSha
+              ? {}
+              : { refreshToken: sealedRefresh.envelope, refreshTokenSha256: refreshSha }),
             ...(replaced ? { previousRefreshToken: replaced.envelope, previousRefreshTokenSha256: replaced.sha256 } : {}),
             ...(sealedAccess && expiresAtMs !== undefined
-              ? { accessToken: sealedAccess.envelope, accessTokenSha256: sealedAccess.sha256, expiresAtMs, fetchedAtMs: authorization.accessToken!.fetchedAtMs }
+              ? {
+                  accessToken: sealedAccess.envelope,
+                  accessTokenSha256: sealedAccess.sha256,
+                  expiresAtMs,
+                  fetchedAtMs: authorization.accessToken!.fetchedAtMs,
+                }
               : {}),
             ...due.set,
           },
-          remove: [...LEASE_ATTRIBUTES, ...BACKOFF_ATTRIBUTES, 'reauthReason', 'revokedAtMs', ...(sealedAccess ? [] : ACCESS_TOKEN_ATTRIBUTES)],
+          remove: [
+            ...LEASE_ATTRIBUTES,
+            ...BACKOFF_ATTRIBUTES,
+            'reauthReason',
+            'revokedAtMs',
+            ...(sealedAccess ? [] : ACCESS_TOKEN_ATTRIBUTES),
+          ],
         });
         const written = await update(
           {
             Key: key(authorizerAppid),
-            ...withCondition(parts, current ? { expression: '#c_version = :c_version', names: { '#c_version': 'version' }, values: { ':c_version': current.version } } : { expression: 'attribute_not_exists(pk)' }),
+            ...withCondition(
+              parts,
+              current
+                ? { expression: '#c_version = :c_version', names: { '#c_version': 'version' }, values: { ':c_version': current.version } }
+                : { expression: 'attribute_not_exists(pk)' },
+            ),
           },
           'authorizer authorization',
         );
@@ -262,10 +283,7 @@ export function createAuthorizerStore(input: AuthorizerStoreInput) {
     }): Promise<LeaseResult> {
       const nowMs = now();
       const holder = randomUUID();
-      const clauses = [
-        '#c_status = :c_authorized',
-        '(attribute_not_exists(#c_lease) OR #c_lease <= :c_now)',
-      ];
+      const clauses = ['#c_status = :c_authorized', '(attribute_not_exists(#c_lease) OR #c_lease <= :c_now)'];
       const names: Record<string, string> = { '#c_status': 'status', '#c_lease': 'leaseUntilMs' };
       const values: Record<string, unknown> = { ':c_authorized': 'authorized', ':c_now': nowMs };
       if (request.reason !== 'operator') {
@@ -337,7 +355,10 @@ export function createAuthorizerStore(input: AuthorizerStoreInput) {
           dueAtMs: expiresAtMs - input.refreshMarginMs,
           ...(sealedRefresh ? { refreshToken: sealedRefresh.envelope, refreshTokenSha256: sealedRefresh.sha256 } : {}),
           ...(sealedRefresh && refresh.current.refreshToken
-            ? { previousRefreshToken: refresh.current.refreshToken.envelope, previousRefreshTokenSha256: refresh.current.refreshToken.sha256 }
+            ? {
+                previousRefreshToken: refresh.current.refreshToken.envelope,
+                previousRefreshTokenSha256: refresh.current.refreshToken.sha256,
+              }
             : {}),
         },
         remove: [...LEASE_ATTRIBUTES, ...BACKOFF_ATTRIBUTES],
@@ -395,7 +416,12 @@ export function createAuthorizerStore(input: AuthorizerStoreInput) {
      * A refresh token found again (api_get_authorizer_info after 61023): replaces the stored one, keeping it as
      * previous, under the lease. Returns false when the lease was lost meanwhile.
      */
-    async replaceRefreshToken(replacement: { authorizerAppid: string; holder: string; refreshToken: string; current: Pick<StoredAuthorizer, 'refreshToken'> }): Promise<boolean> {
+    async replaceRefreshToken(replacement: {
+      authorizerAppid: string;
+      holder: string;
+      refreshToken: string;
+      current: Pick<StoredAuthorizer, 'refreshToken'>;
+    }): Promise<boolean> {
       const sealed = await seal(replacement.authorizerAppid, 'refresh', replacement.refreshToken);
       if (sealed.sha256 === replacement.current.refreshToken?.sha256) return true;
       const parts = updateExpression({
@@ -404,11 +430,17 @@ export function createAuthorizerStore(input: AuthorizerStoreInput) {
           refreshTokenSha256: sealed.sha256,
           updatedAtMs: now(),
           ...(replacement.current.refreshToken
-            ? { previousRefreshToken: replacement.current.refreshToken.envelope, previousRefreshTokenSha256: replacement.current.refreshToken.sha256 }
+            ? {
+                previousRefreshToken: replacement.current.refreshToken.envelope,
+                previousRefreshTokenSha256: replacement.current.refreshToken.sha256,
+              }
             : {}),
         },
       });
-      const written = await update({ Key: key(replacement.authorizerAppid), ...withCondition(parts, holderCondition(replacement.holder)) }, 'authorizer refresh token');
+      const written = await update(
+        { Key: key(replacement.authorizerAppid), ...withCondition(parts, holderCondition(replacement.holder)) },
+        'authorizer refresh token',
+      );
       return written !== null;
     },
 
@@ -416,12 +448,22 @@ export function createAuthorizerStore(input: AuthorizerStoreInput) {
      * A refresh token from api_get_authorizer_list (operator import). Written only where it fills a gap or comes from
      * a newer authorization than what we applied: never over a newer token, never over a newer revocation.
      */
-    async importRefreshToken(entry: { authorizerAppid: string; refreshToken: string; authTimeSec: number }): Promise<'imported' | 'unchanged' | 'not-newer'> {
+    async importRefreshToken(entry: {
+      authorizerAppid: string;
+      refreshToken: string;
+      authTimeSec: number;
+    }): Promise<'imported' | 'unchanged' | 'not-newer'> {
       const current = await store.get(entry.authorizerAppid);
       const sha = sha256Hex(entry.refreshToken);
       if (current?.refreshToken?.sha256 === sha && current.status === 'authorized') return 'unchanged';
       if (current && current.lastEventCreateTime > entry.authTimeSec && current.refreshToken) return 'not-newer';
-      return (await store.applyAuthorization({ authorizerAppid: entry.authorizerAppid, eventCreateTime: entry.authTimeSec, refreshToken: entry.refreshToken, funcInfo: current?.funcInfo ?? [], ...(current?.profile ? { profile: current.profile } : {}) })) === 'applied'
+      return (await store.applyAuthorization({
+        authorizerAppid: entry.authorizerAppid,
+        eventCreateTime: entry.authTimeSec,
+        refreshToken: entry.refreshToken,
+        funcInfo: current?.funcInfo ?? [],
+        ...(current?.profile ? { profile: current.profile } : {}),
+      })) === 'applied'
         ? 'imported'
         : 'not-newer';
     },
@@ -437,11 +479,11 @@ export function createAuthorizerStore(input: AuthorizerStoreInput) {
       );
     },
 
-
     /** Counts per status from the sparse `status` index (Select COUNT, paged): for health and the needs_reauth alarm. */
     async countByStatus(): Promise<Record<AuthorizerStatusName, number>> {
       const counts = { authorized: 0, revoked: 0, needs_reauth: 0 } as Record<AuthorizerStatusName, number>;
-      for (const status of AUTHORIZER_STATUSES) counts[status] = await countIndex(dynamo, tableName, TABLE_INDEXES.status, statusKey(status));
+      for (const status of AUTHORIZER_STATUSES)
+        counts[status] = await countIndex(dynamo, tableName, TABLE_INDEXES.status, statusKey(status));
       return counts;
     },
 
@@ -518,7 +560,12 @@ async function countIndex(
   return count;
 }
 
-function sealedSecretOf(item: Record<string, unknown>, attribute: string, shaAttribute: string, purpose: 'authorizer_access_token' | 'authorizer_refresh_token'): SealedSecret | undefined {
+function sealedSecretOf(
+  item: Record<string, unknown>,
+  attribute: string,
+  shaAttribute: string,
+  purpose: 'authorizer_access_token' | 'authorizer_refresh_token',
+): SealedSecret | undefined {
   if (item[attribute] === undefined) return undefined;
   return { envelope: readSealedEnvelope(item[attribute], purpose), sha256: String(item[shaAttribute]) };
 }
@@ -546,7 +593,9 @@ function toStored(item: Record<string, unknown>): StoredAuthorizer {
     ...(previousRefreshToken ? { previousRefreshToken } : {}),
     ...accessTokenOf(item),
     ...(item.leaseHolder !== undefined ? { lease: { holder: String(item.leaseHolder), untilMs: Number(item.leaseUntilMs) } } : {}),
-    ...(item.backoffUntilMs !== undefined ? { backoff: { untilMs: Number(item.backoffUntilMs), errcode: Number(item.backoffErrcode) } } : {}),
+    ...(item.backoffUntilMs !== undefined
+      ? { backoff: { untilMs: Number(item.backoffUntilMs), errcode: Number(item.backoffErrcode) } }
+      : {}),
     ...(item.dueAtMs !== undefined ? { dueAtMs: Number(item.dueAtMs) } : {}),
   };
 }

@@ -12,8 +12,8 @@ import { createPushAuditLog } from './push-audit-log';
 import { createRefreshGuards } from './refresh-guards';
 import { createRefreshLeases } from './refresh-lease';
 import { createSessionRevocationStore } from './session-revocation-store';
-import { createTokenEnvelopeSealer } from './token-envelopes';
 import { createTicketStore } from './ticket-store';
+import { createTokenEnvelopeSealer } from './token-envelopes';
 import { createTokenStore } from './token-store';
 import { createUserStore } from './user-store';
 

@@ -1,10 +1,12 @@
-import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { PARTITIONS, TABLE_INDEXES } from '../contract';
 import { storeUnavailable } from './store-errors';
 import { dueIndexKey } from './table-keys';
 
 /** Work that falls due: an authorizer token to refresh, or an authorization code to exchange. */
-export type DueWork = { kind: 'refresh'; authorizerAppid: string; dueAtMs: number } | { kind: 'exchange'; codeSha256: string; dueAtMs: number };
+export type DueWork =
+  | { kind: 'refresh'; authorizerAppid: string; dueAtMs: number }
+  | { kind: 'exchange'; codeSha256: string; dueAtMs: number };
 
 /**
  * The sparse `due` index of one component, read by due time: authorizers carry `dueKey`/`dueAtMs` while authorized,
@@ -25,7 +27,10 @@ export function createDueWork(input: { dynamo: DynamoDBDocumentClient; tableName
           IndexName: indexName,
           KeyConditionExpression: params.upToMs === undefined ? '#k = :k' : '#k = :k AND #due <= :upTo',
           ExpressionAttributeNames: { '#k': partitionKey, ...(params.upToMs === undefined ? {} : { '#due': sortKey }) },
-          ExpressionAttributeValues: { ':k': dueIndexKey(input.componentAppid), ...(params.upToMs === undefined ? {} : { ':upTo': params.upToMs }) },
+          ExpressionAttributeValues: {
+            ':k': dueIndexKey(input.componentAppid),
+            ...(params.upToMs === undefined ? {} : { ':upTo': params.upToMs }),
+          },
           ...(params.limit ? { Limit: params.limit } : {}),
           ...(params.startKey ? { ExclusiveStartKey: params.startKey } : {}),
         }),
@@ -45,8 +50,16 @@ export function createDueWork(input: { dynamo: DynamoDBDocumentClient; tableName
 
   return {
     /** One page of the work due by `nowMs`, oldest first. */
-    async page(params: { nowMs: number; limit?: number; startKey?: Record<string, unknown> }): Promise<{ work: DueWork[]; nextKey?: Record<string, unknown> }> {
-      const out = await query({ upToMs: params.nowMs, ...(params.limit ? { limit: params.limit } : {}), ...(params.startKey ? { startKey: params.startKey } : {}) });
+    async page(params: {
+      nowMs: number;
+      limit?: number;
+      startKey?: Record<string, unknown>;
+    }): Promise<{ work: DueWork[]; nextKey?: Record<string, unknown> }> {
+      const out = await query({
+        upToMs: params.nowMs,
+        ...(params.limit ? { limit: params.limit } : {}),
+        ...(params.startKey ? { startKey: params.startKey } : {}),
+      });
       const work = (out.Items ?? []).map(toWork).filter((entry): entry is DueWork => entry !== null);
       return { work, ...(out.LastEvaluatedKey ? { nextKey: out.LastEvaluatedKey } : {}) };
     },

@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { DecryptCommand, GenerateDataKeyCommand, type KMSClient } from '@aws-sdk/client-kms';
-import { secretRegistry } from '../log/redaction';
 import type { SealPurpose } from '../contract';
+import { secretRegistry } from '../log/redaction';
 import { StoreError } from './store-errors';
 
 /**
@@ -57,12 +57,21 @@ interface SealingKey {
  * else) and it is also bound into the GCM tag, so an envelope moved to another purpose or component fails even if its
  * data key were opened. Without `dataKeyCache` every value gets a fresh data key that is wiped right after use.
  */
-export function createEnvelopeSealer(input: { kms: KMSClient; keyId: string; componentAppid: string; dataKeyCache?: DataKeyCacheOptions }): EnvelopeSealer {
+export function createEnvelopeSealer(input: {
+  kms: KMSClient;
+  keyId: string;
+  componentAppid: string;
+  dataKeyCache?: DataKeyCacheOptions;
+}): EnvelopeSealer {
   const context = (purpose: SealPurpose) => ({ componentAppid: input.componentAppid, purpose });
   // Fixed key order: the same bytes whenever the same context is bound.
   const aad = (purpose: SealPurpose, binding: string | undefined) =>
     Buffer.from(
-      JSON.stringify([['componentAppid', input.componentAppid], ['purpose', purpose], ...(binding === undefined ? [] : [['binding', binding]])]),
+      JSON.stringify([
+        ['componentAppid', input.componentAppid],
+        ['purpose', purpose],
+        ...(binding === undefined ? [] : [['binding', binding]]),
+      ]),
       'utf8',
     );
   const cache = input.dataKeyCache;
@@ -156,7 +165,9 @@ export function createEnvelopeSealer(input: { kms: KMSClient; keyId: string; com
 export function readSealedEnvelope(value: unknown, purpose: SealPurpose): SealedEnvelope {
   const map = typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
   const { encryptedDataKey, iv, tag, ciphertext } = map;
-  if (!(encryptedDataKey instanceof Uint8Array && iv instanceof Uint8Array && tag instanceof Uint8Array && ciphertext instanceof Uint8Array)) {
+  if (
+    !(encryptedDataKey instanceof Uint8Array && iv instanceof Uint8Array && tag instanceof Uint8Array && ciphertext instanceof Uint8Array)
+  ) {
     throw openFailed(purpose);
   }
   return { encryptedDataKey, iv, tag, ciphertext };

@@ -1,4 +1,4 @@
-import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { partitionKey } from '../contract';
 import { isConditionalCheckFailed, storeUnavailable } from './store-errors';
 import { DAY_SEC } from './table-keys';

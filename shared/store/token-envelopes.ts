@@ -8,6 +8,16 @@ import { createEnvelopeSealer, type EnvelopeSealer } from './envelope-sealer';
 const TOKEN_DATA_KEY_CACHE = { maxAgeMs: 5 * 60_000, maxUses: 10_000 } as const;
 
 /** The envelope sealer for authorizer tokens and authorization codes, with the data-key cache; the same for writers and readers. */
-export function createTokenEnvelopeSealer(input: { kms: KMSClient; keyId: string; componentAppid: string; now: () => number }): EnvelopeSealer {
-  return createEnvelopeSealer({ kms: input.kms, keyId: input.keyId, componentAppid: input.componentAppid, dataKeyCache: { ...TOKEN_DATA_KEY_CACHE, now: input.now } });
+export function createTokenEnvelopeSealer(input: {
+  kms: KMSClient;
+  keyId: string;
+  componentAppid: string;
+  now: () => number;
+}): EnvelopeSealer {
+  return createEnvelopeSealer({
+    kms: input.kms,
+    keyId: input.keyId,
+    componentAppid: input.componentAppid,
+    dataKeyCache: { ...TOKEN_DATA_KEY_CACHE, now: input.now },
+  });
 }

@@ -25,7 +25,9 @@ export function updateExpression(input: { set?: Record<string, unknown>; remove?
     names[`#${attribute}`] = attribute;
     return `#${attribute}`;
   });
-  const clauses = [sets.length > 0 ? `SET ${sets.join(', ')}` : '', removes.length > 0 ? `REMOVE ${removes.join(', ')}` : ''].filter(Boolean);
+  const clauses = [sets.length > 0 ? `SET ${sets.join(', ')}` : '', removes.length > 0 ? `REMOVE ${removes.join(', ')}` : ''].filter(
+    Boolean,
+  );
   if (clauses.length === 0) throw new Error('updateExpression needs at least one attribute to set or remove');
   return {
     UpdateExpression: clauses.join(' '),

@@ -33,14 +33,30 @@ export class AuthorizerTokenError extends Error {
 }
 
 /** The error for an authorizer whose status rules out a token; the message says what the operator does about it. */
-export function authorizerStatusError(authorizerAppid: string, status: 'revoked' | 'needs_reauth' | 'unknown', refreshOutcome?: AuthorizerRefreshOutcome): AuthorizerTokenError {
+export function authorizerStatusError(
+  authorizerAppid: string,
+  status: 'revoked' | 'needs_reauth' | 'unknown',
+  refreshOutcome?: AuthorizerRefreshOutcome,
+): AuthorizerTokenError {
   const details = { authorizerAppid, ...(refreshOutcome ? { refreshOutcome } : {}) };
   switch (status) {
     case 'revoked':
-      return new AuthorizerTokenError('REVOKED', `authorizer ${authorizerAppid} revoked its authorization of this component: it has no token until its administrator authorizes again (send an authorization link)`, details);
+      return new AuthorizerTokenError(
+        'REVOKED',
+        `authorizer ${authorizerAppid} revoked its authorization of this component: it has no token until its administrator authorizes again (send an authorization link)`,
+        details,
+      );
     case 'needs_reauth':
-      return new AuthorizerTokenError('NEEDS_REAUTH', `authorizer ${authorizerAppid} must authorize again: WeChat refused its refresh token; send its administrator an authorization link`, details);
+      return new AuthorizerTokenError(
+        'NEEDS_REAUTH',
+        `authorizer ${authorizerAppid} must authorize again: WeChat refused its refresh token; send its administrator an authorization link`,
+        details,
+      );
     case 'unknown':
-      return new AuthorizerTokenError('UNKNOWN_AUTHORIZER', `authorizer ${authorizerAppid} is not an authorizer of this component: send its administrator an authorization link, or run the worker's import if it authorized before`, details);
+      return new AuthorizerTokenError(
+        'UNKNOWN_AUTHORIZER',
+        `authorizer ${authorizerAppid} is not an authorizer of this component: send its administrator an authorization link, or run the worker's import if it authorized before`,
+        details,
+      );
   }
 }

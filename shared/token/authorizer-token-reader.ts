@@ -1,12 +1,12 @@
-import { READER_MIN_REMAINING_MS, type AuthorizerRefreshOutcome } from '../authorizer/refresh-authorizer-token';
+import { type AuthorizerRefreshOutcome, READER_MIN_REMAINING_MS } from '../authorizer/refresh-authorizer-token';
 import { sha256Hex } from '../crypto/digests';
 import type { AuthorizerStore, ReaderView, StoredAccessToken } from '../store/authorizer-store';
 import { StoreError } from '../store/store-errors';
 import { AuthorizerTokenError, authorizerStatusError } from './authorizer-token-error';
 import { withStaleTokenRetry } from './component-token-reader';
 import type { AuthorizerReaderRequest, AuthorizerRefreshTrigger } from './lambda-authorizer-refresh-trigger';
+import { resolveTiming, type TokenReaderTiming, refreshAndWait as waitForRefresh } from './refresh-and-wait';
 import { shareInFlight } from './share-in-flight';
-import { refreshAndWait as waitForRefresh, resolveTiming, type TokenReaderTiming } from './refresh-and-wait';
 
 export interface AuthorizerTokenReaderOptions extends TokenReaderTiming {
   /** The authorizer store, of which a reader uses (and its IAM grant allows) only the reader view. */
@@ -47,7 +47,9 @@ export interface AuthorizerTokenReader {
 export function createAuthorizerTokenReader(options: AuthorizerTokenReaderOptions): AuthorizerTokenReader {
   const minRemainingMs = options.minRemainingMs ?? READER_MIN_REMAINING_MS;
   if (minRemainingMs > READER_MIN_REMAINING_MS) {
-    throw new RangeError(`minRemainingMs must be at most ${READER_MIN_REMAINING_MS}: the worker does not refresh a token with more than that left`);
+    throw new RangeError(
+      `minRemainingMs must be at most ${READER_MIN_REMAINING_MS}: the worker does not refresh a token with more than that left`,
+    );
   }
   const timing = resolveTiming(options);
   const { now, revalidateAfterMs } = timing;
@@ -58,7 +60,8 @@ export function createAuthorizerTokenReader(options: AuthorizerTokenReaderOption
   const loading = new Map<string, Promise<string>>();
   const invalidations = new Map<string, Promise<void>>();
 
-  const usable = (sealed: StoredAccessToken | undefined): sealed is StoredAccessToken => sealed !== undefined && sealed.expiresAtMs - now() > minRemainingMs;
+  const usable = (sealed: StoredAccessToken | undefined): sealed is StoredAccessToken =>
+    sealed !== undefined && sealed.expiresAtMs - now() > minRemainingMs;
 
   /** The store's view of an authorizer that may have a token; any other status throws, dropping the cached token. */
   const readView = async (authorizerAppid: string): Promise<ReaderView> => {
@@ -86,7 +89,10 @@ export function createAuthorizerTokenReader(options: AuthorizerTokenReaderOption
   };
 
   /** Asks the worker for a refresh, then polls the store until `done` holds for the stored token or the wait runs out. */
-  const refreshAndWait = async (request: AuthorizerReaderRequest, done: (sealed: StoredAccessToken | undefined) => boolean): Promise<StoredAccessToken> => {
+  const refreshAndWait = async (
+    request: AuthorizerReaderRequest,
+    done: (sealed: StoredAccessToken | undefined) => boolean,
+  ): Promise<StoredAccessToken> => {
     const { authorizerAppid } = request;
     const view = await waitForRefresh(timing, {
       ask: () => options.requestRefresh(request),
@@ -94,7 +100,11 @@ export function createAuthorizerTokenReader(options: AuthorizerTokenReaderOption
       done: (read) => done(read.accessToken),
       failed: (outcome) => outcomeError(authorizerAppid, outcome, minRemainingMs),
       timedOut: (outcome) =>
-        new AuthorizerTokenError('TIMEOUT', `no usable token for authorizer ${authorizerAppid} after waiting ${timing.maxWaitMs} ms while the worker was busy refreshing it; try again shortly`, { authorizerAppid, refreshOutcome: outcome }),
+        new AuthorizerTokenError(
+          'TIMEOUT',
+          `no usable token for authorizer ${authorizerAppid} after waiting ${timing.maxWaitMs} ms while the worker was busy refreshing it; try again shortly`,
+          { authorizerAppid, refreshOutcome: outcome },
+        ),
     });
     return view.accessToken!;
   };
@@ -123,10 +133,12 @@ export function createAuthorizerTokenReader(options: AuthorizerTokenReaderOption
     const replaced = (sealed: StoredAccessToken | undefined) => usable(sealed) && sealed.sha256 !== staleSha;
     return shareInFlight(invalidations, `${authorizerAppid}#${staleSha}`, async () => {
       if (replaced((await readView(authorizerAppid)).accessToken)) return;
-      await refreshAndWait({ action: 'refresh', authorizerAppid, reason: 'invalidate', staleTokenSha256: staleSha }, replaced).catch((err: unknown) => {
-        // The worker keeps a token younger than a minute (WeChat does not revoke a token it just issued): callers get it again.
-        if (!(err instanceof AuthorizerTokenError && err.refreshOutcome?.status === 'fresh')) throw err;
-      });
+      await refreshAndWait({ action: 'refresh', authorizerAppid, reason: 'invalidate', staleTokenSha256: staleSha }, replaced).catch(
+        (err: unknown) => {
+          // The worker keeps a token younger than a minute (WeChat does not revoke a token it just issued): callers get it again.
+          if (!(err instanceof AuthorizerTokenError && err.refreshOutcome?.status === 'fresh')) throw err;
+        },
+      );
     });
   };
 
@@ -134,14 +146,21 @@ export function createAuthorizerTokenReader(options: AuthorizerTokenReaderOption
     getAuthorizerAccessToken,
     invalidate,
     withAuthorizerAccessToken: (authorizerAppid, call) =>
-      withStaleTokenRetry(() => getAuthorizerAccessToken(authorizerAppid), (staleToken) => invalidate(authorizerAppid, staleToken), call),
+      withStaleTokenRetry(
+        () => getAuthorizerAccessToken(authorizerAppid),
+        (staleToken) => invalidate(authorizerAppid, staleToken),
+        call,
+      ),
   };
 }
 
 /** A store or KMS failure, as the reader's UNAVAILABLE; store errors carry fixed messages of ours, never a value. */
 function unavailable(authorizerAppid: string, err: unknown): unknown {
   if (!(err instanceof StoreError)) return err;
-  return new AuthorizerTokenError('UNAVAILABLE', `could not read authorizer ${authorizerAppid}'s token: ${err.message}`, { authorizerAppid, cause: err });
+  return new AuthorizerTokenError('UNAVAILABLE', `could not read authorizer ${authorizerAppid}'s token: ${err.message}`, {
+    authorizerAppid,
+    cause: err,
+  });
 }
 
 /** The error for a final answer of the worker that left no usable token. */
@@ -153,10 +172,22 @@ function outcomeError(authorizerAppid: string, outcome: AuthorizerRefreshOutcome
     case 'needs_reauth':
       return authorizerStatusError(authorizerAppid, outcome.status, outcome);
     case 'backoff':
-      return new AuthorizerTokenError('REFRESH_FAILED', `the authorizer worker is not refreshing authorizer ${authorizerAppid} until ${new Date(outcome.untilMs).toISOString()} after WeChat errcode ${outcome.errcode}: see the README errcode policy`, details);
+      return new AuthorizerTokenError(
+        'REFRESH_FAILED',
+        `the authorizer worker is not refreshing authorizer ${authorizerAppid} until ${new Date(outcome.untilMs).toISOString()} after WeChat errcode ${outcome.errcode}: see the README errcode policy`,
+        details,
+      );
     case 'failed':
-      return new AuthorizerTokenError('REFRESH_FAILED', `the authorizer worker could not refresh authorizer ${authorizerAppid} (${outcome.error}${outcome.errcode === null ? '' : `, errcode ${outcome.errcode}`}); it retries at ${new Date(outcome.retryAtMs).toISOString()}`, details);
+      return new AuthorizerTokenError(
+        'REFRESH_FAILED',
+        `the authorizer worker could not refresh authorizer ${authorizerAppid} (${outcome.error}${outcome.errcode === null ? '' : `, errcode ${outcome.errcode}`}); it retries at ${new Date(outcome.retryAtMs).toISOString()}`,
+        details,
+      );
     default:
-      return new AuthorizerTokenError('REFRESH_FAILED', `the authorizer worker answered '${outcome.status}' but authorizer ${authorizerAppid} has no token with more than ${minRemainingMs} ms left`, details);
+      return new AuthorizerTokenError(
+        'REFRESH_FAILED',
+        `the authorizer worker answered '${outcome.status}' but authorizer ${authorizerAppid} has no token with more than ${minRemainingMs} ms left`,
+        details,
+      );
   }
 }

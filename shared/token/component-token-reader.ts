@@ -1,11 +1,11 @@
+import { sha256Hex } from '../crypto/digests';
 import type { SealedToken, TokenStore } from '../store/token-store';
 import { WechatApiError } from '../wechat/errors';
 import { ComponentTokenError } from './component-token-error';
 import type { RefreshTrigger } from './lambda-refresh-trigger';
-import { shareInFlight } from './share-in-flight';
-import { refreshAndWait as waitForRefresh, resolveTiming, type TokenReaderTiming } from './refresh-and-wait';
+import { resolveTiming, type TokenReaderTiming, refreshAndWait as waitForRefresh } from './refresh-and-wait';
 import type { RefreshRequest } from './refresh-request';
-import { sha256Hex } from '../crypto/digests';
+import { shareInFlight } from './share-in-flight';
 
 export interface ComponentTokenReaderOptions extends TokenReaderTiming {
   tokens: TokenStore;
@@ -33,7 +33,11 @@ export function isStaleTokenError(err: unknown): boolean {
 }
 
 /** Runs `call` with a token; on 40001/42001 invalidates that exact token and runs `call` once more with the next one. */
-export async function withStaleTokenRetry<T>(getToken: () => Promise<string>, invalidate: (staleToken: string) => Promise<void>, call: (token: string) => Promise<T>): Promise<T> {
+export async function withStaleTokenRetry<T>(
+  getToken: () => Promise<string>,
+  invalidate: (staleToken: string) => Promise<void>,
+  call: (token: string) => Promise<T>,
+): Promise<T> {
   const token = await getToken();
   try {
     return await call(token);
@@ -60,8 +64,7 @@ export function createComponentTokenReader(options: ComponentTokenReaderOptions)
   let loading: Promise<string> | null = null;
   const invalidations = new Map<string, Promise<void>>();
 
-  const usable = (sealed: SealedToken | null): sealed is SealedToken =>
-    sealed !== null && sealed.meta.expiresAtMs - now() > minRemainingMs;
+  const usable = (sealed: SealedToken | null): sealed is SealedToken => sealed !== null && sealed.meta.expiresAtMs - now() > minRemainingMs;
 
   const accept = async (sealed: SealedToken): Promise<string> => {
     // Same version as the cache: same token, no KMS call.
@@ -76,8 +79,10 @@ export function createComponentTokenReader(options: ComponentTokenReaderOptions)
       ask: () => options.requestRefresh(request),
       read: () => options.tokens.loadSealed(),
       done,
-      failed: (outcome) => new ComponentTokenError('REFRESH_FAILED', `no usable component_access_token: refresher answered ${outcome.status}`, outcome),
-      timedOut: (outcome) => new ComponentTokenError('TIMEOUT', `no usable component_access_token after waiting ${timing.maxWaitMs} ms`, outcome),
+      failed: (outcome) =>
+        new ComponentTokenError('REFRESH_FAILED', `no usable component_access_token: refresher answered ${outcome.status}`, outcome),
+      timedOut: (outcome) =>
+        new ComponentTokenError('TIMEOUT', `no usable component_access_token after waiting ${timing.maxWaitMs} ms`, outcome),
     });
 
   const load = async (): Promise<string> => {

@@ -25,20 +25,24 @@ import { createDocumentClient } from '../store/document-client';
 import { createKmsSealer } from '../store/kms-sealer';
 import { createTokenEnvelopeSealer } from '../store/token-envelopes';
 import { createTokenStore } from '../store/token-store';
-import { createAuthorizerTokenReader, type AuthorizerTokenReader, type AuthorizerTokenReaderOptions } from './authorizer-token-reader';
-import { createComponentTokenReader, type ComponentTokenReader, type ComponentTokenReaderOptions } from './component-token-reader';
+import { type AuthorizerTokenReader, type AuthorizerTokenReaderOptions, createAuthorizerTokenReader } from './authorizer-token-reader';
+import { type ComponentTokenReader, type ComponentTokenReaderOptions, createComponentTokenReader } from './component-token-reader';
 import { createLambdaAuthorizerRefreshTrigger } from './lambda-authorizer-refresh-trigger';
 import { createLambdaRefreshTrigger } from './lambda-refresh-trigger';
 
-export { createComponentTokenReader, isStaleTokenError } from './component-token-reader';
-export type { ComponentTokenReader, ComponentTokenReaderOptions } from './component-token-reader';
-export { ComponentTokenError, type ComponentTokenErrorCode } from './component-token-error';
-export { createLambdaRefreshTrigger, type RefreshTrigger } from './lambda-refresh-trigger';
-export { createAuthorizerTokenReader } from './authorizer-token-reader';
-export type { AuthorizerTokenReader, AuthorizerTokenReaderOptions } from './authorizer-token-reader';
-export { AuthorizerTokenError, type AuthorizerTokenErrorCode } from './authorizer-token-error';
-export { createLambdaAuthorizerRefreshTrigger, type AuthorizerRefreshTrigger, type AuthorizerReaderRequest } from './lambda-authorizer-refresh-trigger';
 export type { AuthorizerRefreshOutcome } from '../authorizer/refresh-authorizer-token';
+export { AuthorizerTokenError, type AuthorizerTokenErrorCode } from './authorizer-token-error';
+export type { AuthorizerTokenReader, AuthorizerTokenReaderOptions } from './authorizer-token-reader';
+export { createAuthorizerTokenReader } from './authorizer-token-reader';
+export { ComponentTokenError, type ComponentTokenErrorCode } from './component-token-error';
+export type { ComponentTokenReader, ComponentTokenReaderOptions } from './component-token-reader';
+export { createComponentTokenReader, isStaleTokenError } from './component-token-reader';
+export {
+  type AuthorizerReaderRequest,
+  type AuthorizerRefreshTrigger,
+  createLambdaAuthorizerRefreshTrigger,
+} from './lambda-authorizer-refresh-trigger';
+export { createLambdaRefreshTrigger, type RefreshTrigger } from './lambda-refresh-trigger';
 
 /** Reader tuning plus, for tests and local runs, the environment, clients and clock to use. */
 export type ComponentTokenReaderFromEnvOptions = Partial<Omit<ComponentTokenReaderOptions, 'tokens' | 'requestRefresh'>> &
@@ -90,5 +94,9 @@ export function createAuthorizerTokenReaderFromEnv(options: AuthorizerTokenReade
  * Manager clients too, about 60 KB more in every reader's bundle (esbuild, minified).
  */
 function readerClients(given: Partial<AwsClients> = {}): Pick<AwsClients, 'dynamo' | 'kms' | 'lambda'> {
-  return { dynamo: given.dynamo ?? new DynamoDBClient({}), kms: given.kms ?? new KMSClient({}), lambda: given.lambda ?? new LambdaClient({}) };
+  return {
+    dynamo: given.dynamo ?? new DynamoDBClient({}),
+    kms: given.kms ?? new KMSClient({}),
+    lambda: given.lambda ?? new LambdaClient({}),
+  };
 }

@@ -1,4 +1,4 @@
-import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
+import { InvokeCommand, type InvokeCommandOutput, type LambdaClient } from '@aws-sdk/client-lambda';
 
 /**
  * What became of a synchronous invoke of a token function (the component token refresher or the authorizer worker).
@@ -18,10 +18,16 @@ export type InvokeResult<T> =
  * string `status`. Locally the same call reaches the Lambda stand-in through AWS_ENDPOINT_URL_LAMBDA, so readers take
  * one code path everywhere.
  */
-export async function invokeTokenFunction<T extends { status: string }>(lambda: LambdaClient, functionName: string, request: unknown): Promise<InvokeResult<T>> {
-  let out;
+export async function invokeTokenFunction<T extends { status: string }>(
+  lambda: LambdaClient,
+  functionName: string,
+  request: unknown,
+): Promise<InvokeResult<T>> {
+  let out: InvokeCommandOutput;
   try {
-    out = await lambda.send(new InvokeCommand({ FunctionName: functionName, InvocationType: 'RequestResponse', Payload: JSON.stringify(request) }));
+    out = await lambda.send(
+      new InvokeCommand({ FunctionName: functionName, InvocationType: 'RequestResponse', Payload: JSON.stringify(request) }),
+    );
   } catch (err) {
     if (err instanceof Error && err.name === 'TooManyRequestsException') return { ok: false, failure: 'throttled' };
     return { ok: false, failure: 'unreachable', cause: err };
@@ -33,6 +39,7 @@ export async function invokeTokenFunction<T extends { status: string }>(lambda: 
   } catch {
     return { ok: false, failure: 'unreadable' };
   }
-  if (typeof answer !== 'object' || answer === null || typeof (answer as { status?: unknown }).status !== 'string') return { ok: false, failure: 'unreadable' };
+  if (typeof answer !== 'object' || answer === null || typeof (answer as { status?: unknown }).status !== 'string')
+    return { ok: false, failure: 'unreadable' };
   return { ok: true, outcome: answer as T };
 }

@@ -25,7 +25,9 @@ export function createLambdaAuthorizerRefreshTrigger(input: { functionName: stri
       case 'unreachable':
         throw new AuthorizerTokenError('UNAVAILABLE', 'could not invoke the authorizer worker', { authorizerAppid, cause: result.cause });
       case 'function-error':
-        throw new AuthorizerTokenError('UNAVAILABLE', `the authorizer worker failed (${result.functionError}): see its logs`, { authorizerAppid });
+        throw new AuthorizerTokenError('UNAVAILABLE', `the authorizer worker failed (${result.functionError}): see its logs`, {
+          authorizerAppid,
+        });
       case 'unreadable':
         throw new AuthorizerTokenError('UNAVAILABLE', 'the authorizer worker returned an unreadable answer', { authorizerAppid });
     }

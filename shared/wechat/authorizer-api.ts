@@ -54,7 +54,10 @@ export function createAuthorizerApi(call: Call) {
 
   return {
     /** POST api_create_preauthcode: one code per authorization page view (each costs quota). */
-    async createPreAuthCode(input: { componentAppid: string; componentAccessToken: string }): Promise<{ preAuthCode: string; expiresInSec: number }> {
+    async createPreAuthCode(input: {
+      componentAppid: string;
+      componentAccessToken: string;
+    }): Promise<{ preAuthCode: string; expiresInSec: number }> {
       const api = 'api_create_preauthcode';
       const raw = await componentCall<Json>(api, input.componentAccessToken, { component_appid: input.componentAppid });
       return { preAuthCode: requireString(raw.pre_auth_code, api, 'pre_auth_code'), expiresInSec: positiveOr(raw.expires_in, 600) };
@@ -64,7 +67,11 @@ export function createAuthorizerApi(call: Call) {
      * POST api_query_auth: exchanges an authorization code, once (a second exchange of the same code fails with 61009).
      * Never retried after an attempt that may have reached WeChat: the caller decides, knowing what it recorded.
      */
-    async queryAuth(input: { componentAppid: string; componentAccessToken: string; authorizationCode: string }): Promise<AuthorizationInfo> {
+    async queryAuth(input: {
+      componentAppid: string;
+      componentAccessToken: string;
+      authorizationCode: string;
+    }): Promise<AuthorizationInfo> {
       const api = 'api_query_auth';
       const raw = await call<Json>({
         api,
@@ -106,7 +113,10 @@ export function createAuthorizerApi(call: Call) {
       authorizerAppid: string;
     }): Promise<{ profile: AuthorizerProfile; authorization: AuthorizationInfo }> {
       const api = 'api_get_authorizer_info';
-      const raw = await componentCall<Json>(api, input.componentAccessToken, { component_appid: input.componentAppid, authorizer_appid: input.authorizerAppid });
+      const raw = await componentCall<Json>(api, input.componentAccessToken, {
+        component_appid: input.componentAppid,
+        authorizer_appid: input.authorizerAppid,
+      });
       const authorization = readAuthorizationInfo(raw.authorization_info, api);
       if (authorization.authorizerAppid !== input.authorizerAppid) throw badResponse(api, 'authorization_info.authorizer_appid');
       return { profile: readProfile(raw.authorizer_info, api), authorization };
@@ -142,6 +152,9 @@ export function createAuthorizerApi(call: Call) {
 
 export type AuthorizerApi = ReturnType<typeof createAuthorizerApi>;
 
+/** What a call of the authorizer API resolves to, e.g. `AuthorizerApiResult<'queryAuth'>`. */
+export type AuthorizerApiResult<K extends keyof AuthorizerApi> = Awaited<ReturnType<AuthorizerApi[K]>>;
+
 function readAuthorizationInfo(value: unknown, api: string): AuthorizationInfo {
   if (typeof value !== 'object' || value === null) throw badResponse(api, 'authorization_info');
   const raw = value as Json;
@@ -150,7 +163,7 @@ function readAuthorizationInfo(value: unknown, api: string): AuthorizationInfo {
   const refreshToken = nonBlank(raw.authorizer_refresh_token);
   const funcInfo = Array.isArray(raw.func_info)
     ? raw.func_info
-        .map((entry: unknown) => ((entry as { funcscope_category?: { id?: unknown } })?.funcscope_category?.id))
+        .map((entry: unknown) => (entry as { funcscope_category?: { id?: unknown } })?.funcscope_category?.id)
         .filter((id): id is number => typeof id === 'number')
     : [];
   return {
@@ -195,5 +208,10 @@ function positiveOr(value: unknown, fallback: number): number {
 }
 
 function badResponse(api: string, field: string): WechatApiError {
-  return new WechatApiError({ code: 'BAD_RESPONSE', api, retryable: false, message: `WeChat ${api} failed: response field ${field} is missing or invalid` });
+  return new WechatApiError({
+    code: 'BAD_RESPONSE',
+    api,
+    retryable: false,
+    message: `WeChat ${api} failed: response field ${field} is missing or invalid`,
+  });
 }

@@ -4,7 +4,7 @@
  */
 import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startAuthorizationSystem, wechatCalls, type AuthorizationSystem } from '../integration/authorization-system';
+import { type AuthorizationSystem, startAuthorizationSystem, wechatCalls } from '../integration/authorization-system';
 import { chromiumMissingReason, IN_CI, launchChromium } from './support/chromium';
 
 const ACCOUNT = 'wx1111111111111111';

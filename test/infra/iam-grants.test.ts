@@ -3,6 +3,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { WechatComponentStack } from '../../infra/wechat-component-stack';
 import { createAuthorizationEventStore } from '../../shared/store/authorization-event-store';
+import { createAuthorizerStore } from '../../shared/store/authorizer-store';
 import { createH5OAuthStateStore } from '../../shared/store/h5-oauth-state-store';
 import { createLoginCodeStore } from '../../shared/store/login-code-store';
 import { createPushAuditLog } from '../../shared/store/push-audit-log';
@@ -583,7 +584,9 @@ describe('WechatComponent h5-oauth role', { timeout: CDK_TIMEOUT_MS }, () => {
       meta: { version: 1, expiresAtMs: NOW_MS, fetchedAtMs: NOW_MS, tokenSha256: '0' },
       ciphertext: new Uint8Array([1]),
     });
-    await createAuthorizationEventStore({ ...base, envelopes: recordingEnvelopeSealer(keyCalls) }).getAuthorizer(AUTHORIZER_APPID);
+    await createAuthorizerStore({ ...base, envelopes: recordingEnvelopeSealer(keyCalls), refreshMarginMs: 0, leaseMs: 0 }).getStatus(
+      AUTHORIZER_APPID,
+    );
     const states = createH5OAuthStateStore(base);
     const state = 's'.repeat(32);
     await states.create(

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { secretFingerprint } from '../../local/wechat-sim/server';
 import { sha256Hex } from '../../shared/crypto/digests';
-import { accountAppids, startAuthorizationSystem, wechatCalls, type AuthorizationSystem } from './authorization-system';
+import { type AuthorizationSystem, accountAppids, startAuthorizationSystem, wechatCalls } from './authorization-system';
 
 const ACCOUNTS = accountAppids(4, 'c');
 
@@ -190,7 +190,11 @@ describe('callback and push for the same code, at once', () => {
             fetch(callback(s, { auth_code: code, expires_in: '3600' })),
             s.sim.pushEvent({
               infoType: 'authorized',
-              fields: { AuthorizerAppid: authorizerAppid, AuthorizationCode: code, AuthorizationCodeExpiredTime: String(s.clock.nowSec + 3600) },
+              fields: {
+                AuthorizerAppid: authorizerAppid,
+                AuthorizationCode: code,
+                AuthorizationCodeExpiredTime: String(s.clock.nowSec + 3600),
+              },
             }),
           ]);
           statuses.push(page.status);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CapturedOutput } from '../support/captured-output';
 import { TEST_SECRETS } from '../support/harness';
-import { LINK_SECRET, startAuthorizationSystem, type AuthorizationSystem } from './authorization-system';
+import { type AuthorizationSystem, LINK_SECRET, startAuthorizationSystem } from './authorization-system';
 
 /**
  * Drives the authorization page and its callback, good and bad, while capturing stdout and stderr, then proves that
@@ -23,7 +23,10 @@ describe('authorization page logs', () => {
       const link = await s.makeLink({ authType: 1 });
       keep('link signature', new URL(link).searchParams.get('sig'));
       const page = await (await fetch(link)).text();
-      keep('pre_auth_code', new URL(/id="pc-link"[^>]*href="([^"]+)"/.exec(page)![1]!.replaceAll('&amp;', '&')).searchParams.get('pre_auth_code'));
+      keep(
+        'pre_auth_code',
+        new URL(/id="pc-link"[^>]*href="([^"]+)"/.exec(page)![1]!.replaceAll('&amp;', '&')).searchParams.get('pre_auth_code'),
+      );
 
       const { authorizationCode } = await s.sim.authorize({ authorizerAppid: 'wx1111111111111111', redirect: false });
       keep('authorization code', authorizationCode);

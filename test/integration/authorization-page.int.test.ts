@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_SECRETS } from '../support/harness';
-import { startAuthorizationSystem, wechatCalls, type AuthorizationSystem } from './authorization-system';
+import { type AuthorizationSystem, startAuthorizationSystem, wechatCalls } from './authorization-system';
 
 /** The href of the anchor with this id, unescaped as a browser reads it. */
 function linkHref(html: string, id: string): string {
@@ -53,7 +53,11 @@ describe('GET /authorize (signed links)', () => {
       redirect_uri: s.callbackUrl,
       auth_type: '3',
     });
-    expect(Object.fromEntries(inWechat.searchParams)).toEqual({ action: 'bindcomponent', no_scan: '1', ...Object.fromEntries(pc.searchParams) });
+    expect(Object.fromEntries(inWechat.searchParams)).toEqual({
+      action: 'bindcomponent',
+      no_scan: '1',
+      ...Object.fromEntries(pc.searchParams),
+    });
     expect(wechatCalls(s.sim).preAuthCodes).toBe(before + 1);
   });
 
@@ -62,7 +66,8 @@ describe('GET /authorize (signed links)', () => {
     const before = wechatCalls(s.sim).preAuthCodes;
 
     const codes = [];
-    for (let view = 0; view < 3; view++) codes.push(new URL(linkHref(await (await fetch(link)).text(), 'pc-link')).searchParams.get('pre_auth_code'));
+    for (let view = 0; view < 3; view++)
+      codes.push(new URL(linkHref(await (await fetch(link)).text(), 'pc-link')).searchParams.get('pre_auth_code'));
 
     expect(wechatCalls(s.sim).preAuthCodes).toBe(before + 3);
     expect(new Set(codes).size).toBe(3);
@@ -79,7 +84,11 @@ describe('GET /authorize (signed links)', () => {
 
   it.each([
     ['auth_type changed', (url: string) => withParam(url, 'auth_type', '2'), 'LINK_SIGNATURE_INVALID'],
-    ['exp extended', (url: string) => withParam(url, 'exp', String(Number(new URL(url).searchParams.get('exp')) + 86_400)), 'LINK_SIGNATURE_INVALID'],
+    [
+      'exp extended',
+      (url: string) => withParam(url, 'exp', String(Number(new URL(url).searchParams.get('exp')) + 86_400)),
+      'LINK_SIGNATURE_INVALID',
+    ],
     ['biz_appid added', (url: string) => withParam(url, 'biz_appid', 'wx2222222222222222'), 'LINK_SIGNATURE_INVALID'],
     ['sig replaced', (url: string) => withParam(url, 'sig', 'A'.repeat(43)), 'LINK_SIGNATURE_INVALID'],
     ['sig removed', (url: string) => withParam(url, 'sig', null), 'LINK_SIGNATURE_MISSING'],

@@ -10,15 +10,16 @@ import { makeAuthorizerWorkerHandler } from '../../functions/authorizer-worker/a
 import { createAuthorizerWorkerDepsFromEnv } from '../../functions/authorizer-worker/deps';
 import { makeTokenRefresherHandler } from '../../functions/token-refresher/app';
 import { createRefresherDepsFromEnv } from '../../functions/token-refresher/deps';
-import { startLocalAws, type LocalAws } from '../../local/aws/local-aws';
+import { type LocalAws, startLocalAws } from '../../local/aws/local-aws';
+import { SERVICE_TABLE } from '../../local/runtime/service-table';
 import { startWechatSim, type WechatSim } from '../../local/wechat-sim/server';
-import { ENV, REFRESHER_READER_ALIAS, TABLE_INDEXES, type EnvKey } from '../../shared/contract';
+import { ENV, type EnvKey, REFRESHER_READER_ALIAS } from '../../shared/contract';
 import { sha256Hex } from '../../shared/crypto/digests';
 import { invocationQualifier } from '../../shared/runtime/invocation-qualifier';
 import type { RuntimeOptions } from '../../shared/runtime/runtime-options';
-import { createComponentStores, type ComponentStores } from '../../shared/store/component-stores';
+import { type ComponentStores, createComponentStores } from '../../shared/store/component-stores';
 import { createDocumentClient } from '../../shared/store/document-client';
-import { createAuthorizerTokenReaderFromEnv, type AuthorizerTokenReader } from '../../shared/token';
+import { type AuthorizerTokenReader, createAuthorizerTokenReaderFromEnv } from '../../shared/token';
 import { createAuthorizerApi } from '../../shared/wechat/authorizer-api';
 import { createWechatHttp } from '../../shared/wechat/component-api';
 import { WechatApiError } from '../../shared/wechat/errors';
@@ -38,14 +39,9 @@ const REFRESHER = 'token-refresher';
 const WORKER_READER = `${WORKER}:${REFRESHER_READER_ALIAS}`;
 const REVALIDATE_MS = 60_000;
 
-/** The table as deployed: the service keys plus the sparse `due` and `status` indexes. */
-const INDEXES = [
-  { indexName: TABLE_INDEXES.due.indexName, partitionKey: { name: TABLE_INDEXES.due.partitionKey, type: 'S' }, sortKey: { name: TABLE_INDEXES.due.sortKey, type: 'N' }, projection: 'KEYS_ONLY' },
-  { indexName: TABLE_INDEXES.status.indexName, partitionKey: { name: TABLE_INDEXES.status.partitionKey, type: 'S' }, sortKey: { name: TABLE_INDEXES.status.sortKey, type: 'S' }, projection: 'KEYS_ONLY' },
-] as const;
-
 /** What WeChat answers an API call made with a token it no longer accepts. */
-const staleAnswer = () => new WechatApiError({ code: 'ERRCODE', api: 'api_test', message: 'errcode 40001', retryable: false, errcode: 40001 });
+const staleAnswer = () =>
+  new WechatApiError({ code: 'ERRCODE', api: 'api_test', message: 'errcode 40001', retryable: false, errcode: 40001 });
 
 describe('authorizer token reader against the worker, the store and the simulator', () => {
   let clock: FakeClock;
@@ -73,16 +69,31 @@ describe('authorizer token reader against the worker, the store and the simulato
       },
     });
   const invoke = async (functionName: string, payload: unknown) => {
-    const out = await new LambdaClient(aws.clientConfig('lambda')).send(new InvokeCommand({ FunctionName: functionName, Payload: JSON.stringify(payload) }));
-    return { functionError: out.FunctionError, body: JSON.parse(Buffer.from(out.Payload ?? new Uint8Array()).toString('utf8')) as Record<string, unknown> };
+    const out = await new LambdaClient(aws.clientConfig('lambda')).send(
+      new InvokeCommand({ FunctionName: functionName, Payload: JSON.stringify(payload) }),
+    );
+    return {
+      functionError: out.FunctionError,
+      body: JSON.parse(Buffer.from(out.Payload ?? new Uint8Array()).toString('utf8')) as Record<string, unknown>,
+    };
   };
 
   beforeEach(async () => {
     clock = new FakeClock();
     aws = await startLocalAws({ now: clock.now });
-    await aws.createTable(TABLE_NAME, { globalSecondaryIndexes: INDEXES });
-    const secretArn = aws.putSecret('wechat-component', JSON.stringify({ appsecret: COMPONENT.appsecret, token: COMPONENT.token, encodingAesKey: COMPONENT.encodingAesKey }));
-    sim = await startWechatSim({ componentAppid: COMPONENT.componentAppid, componentAppsecret: COMPONENT.appsecret, token: COMPONENT.token, encodingAesKey: COMPONENT.encodingAesKey, autoPush: false, now: clock.now });
+    await aws.createTable(TABLE_NAME, SERVICE_TABLE);
+    const secretArn = aws.putSecret(
+      'wechat-component',
+      JSON.stringify({ appsecret: COMPONENT.appsecret, token: COMPONENT.token, encodingAesKey: COMPONENT.encodingAesKey }),
+    );
+    sim = await startWechatSim({
+      componentAppid: COMPONENT.componentAppid,
+      componentAppsecret: COMPONENT.appsecret,
+      token: COMPONENT.token,
+      encodingAesKey: COMPONENT.encodingAesKey,
+      autoPush: false,
+      now: clock.now,
+    });
     [authorizerAppid] = sim.addAuthorizedAccounts(1) as [string];
 
     const settings: Partial<Record<EnvKey, string>> = {
@@ -102,7 +113,12 @@ describe('authorizer token reader against the worker, the store and the simulato
       lambda: new LambdaClient(aws.clientConfig('lambda')),
       sqs: new SQSClient(aws.clientConfig('sqs')),
     };
-    runtime = { env: Object.fromEntries(Object.entries(settings).map(([key, value]) => [ENV[key as EnvKey], value])), clients, now: clock.now, sleep: async () => {} };
+    runtime = {
+      env: Object.fromEntries(Object.entries(settings).map(([key, value]) => [ENV[key as EnvKey], value])),
+      clients,
+      now: clock.now,
+      sleep: async () => {},
+    };
 
     const refresher = makeTokenRefresherHandler(createRefresherDepsFromEnv(runtime));
     aws.registerFunction(REFRESHER, (event, context) => refresher(event, context));
@@ -114,7 +130,14 @@ describe('authorizer token reader against the worker, the store and the simulato
     });
 
     // The component's ticket, as the push receiver stores it; the component token follows on first use.
-    stores = createComponentStores({ dynamo: createDocumentClient(clients.dynamo), kms: clients.kms, tableName: TABLE_NAME, kmsKeyId: aws.kmsKeyId, componentAppid: COMPONENT.componentAppid, now: clock.now });
+    stores = createComponentStores({
+      dynamo: createDocumentClient(clients.dynamo),
+      kms: clients.kms,
+      tableName: TABLE_NAME,
+      kmsKeyId: aws.kmsKeyId,
+      componentAppid: COMPONENT.componentAppid,
+      now: clock.now,
+    });
     await sim.pushTicketNow();
     const ticket = sim.latestTicket()!;
     await stores.tickets.save({ componentVerifyTicket: ticket.ticket, createTime: ticket.createTime, receivedAtMs: clock.now() });
@@ -157,7 +180,10 @@ describe('authorizer token reader against the worker, the store and the simulato
     const recorded = await stores.authorizers.revoke({ authorizerAppid, eventCreateTime: clock.nowSec });
     clock.advance(REVALIDATE_MS);
     // A token served by mistake is not printed in the failure.
-    const error = await reader.getAuthorizerAccessToken(authorizerAppid).then(() => 'a token', (err: unknown) => err);
+    const error = await reader.getAuthorizerAccessToken(authorizerAppid).then(
+      () => 'a token',
+      (err: unknown) => err,
+    );
 
     expect(recorded).toBe('revoked');
     expect(sim.checkAuthorizerAccessToken(authorizerAppid, token)).toBe('invalid');
@@ -186,7 +212,12 @@ describe('authorizer token reader against the worker, the store and the simulato
 
     expect(new Set(used).size).toBe(1);
     expect(sim.checkAuthorizerAccessToken(authorizerAppid, used[0]!)).toBe('ok');
-    expect(workerCalls).toEqual([{ via: REFRESHER_READER_ALIAS, event: { action: 'refresh', authorizerAppid, reason: 'invalidate', staleTokenSha256: sha256Hex(first) } }]);
+    expect(workerCalls).toEqual([
+      {
+        via: REFRESHER_READER_ALIAS,
+        event: { action: 'refresh', authorizerAppid, reason: 'invalidate', staleTokenSha256: sha256Hex(first) },
+      },
+    ]);
     expect(tokenCalls() - callsBefore).toBe(1);
     for (const token of [first, used[0]!]) expect(output.text).not.toContain(token);
   });
@@ -199,7 +230,12 @@ describe('authorizer token reader against the worker, the store and the simulato
     const callsBefore = tokenCalls();
 
     // A container that asks the worker directly (its own check raced ours): the stored token is no longer the stale one.
-    const late = await invoke(WORKER_READER, { action: 'refresh', authorizerAppid, reason: 'invalidate', staleTokenSha256: sha256Hex(first) });
+    const late = await invoke(WORKER_READER, {
+      action: 'refresh',
+      authorizerAppid,
+      reason: 'invalidate',
+      staleTokenSha256: sha256Hex(first),
+    });
     await newReader().invalidate(authorizerAppid, first);
 
     expect(late.body).toMatchObject({ status: 'fresh' });
@@ -214,7 +250,9 @@ describe('authorizer token reader against the worker, the store and the simulato
     const refused = await invoke(WORKER_READER, { authorizerAppid, ...request });
 
     expect(refused.functionError).toBe('Unhandled');
-    expect(String(refused.body.errorMessage)).toBe(`'${action}' is refused through qualifier '${REFRESHER_READER_ALIAS}': readers may ask for reader-miss or invalidate refreshes only`);
+    expect(String(refused.body.errorMessage)).toBe(
+      `'${action}' is refused through qualifier '${REFRESHER_READER_ALIAS}': readers may ask for reader-miss or invalidate refreshes only`,
+    );
     expect(sim.stats().calls.api_authorizer_token ?? 0).toBe(0);
     expect(sim.stats().calls.api_get_authorizer_list).toBe(1);
   });
@@ -230,7 +268,12 @@ async function refreshBehindOurBack(stores: ComponentStores, sim: WechatSim, aut
   const componentToken = await stores.tokens.loadSealed();
   const componentAccessToken = await stores.tokens.open(componentToken!);
   const api = createAuthorizerApi(createWechatHttp({ baseUrl: sim.url, maxAttempts: 1 }));
-  const rival = await api.refreshAuthorizerToken({ componentAppid: COMPONENT.componentAppid, componentAccessToken, authorizerAppid, refreshToken });
+  const rival = await api.refreshAuthorizerToken({
+    componentAppid: COMPONENT.componentAppid,
+    componentAccessToken,
+    authorizerAppid,
+    refreshToken,
+  });
   // The rival fetch must really have replaced our token, or the test that follows proves nothing.
   expect(rival.accessToken).toBeTruthy();
 }

@@ -40,7 +40,10 @@ export function createAuthorizerControlRoutes(sim: WechatSim): ControlRoute[] {
 }
 
 /** Runs `act` on the JSON object body; a TypeError from it (bad input) becomes HTTP 400 with its message. */
-async function withJsonBody(request: SimRequest, act: (body: Record<string, unknown>) => SimResponse | Promise<SimResponse>): Promise<SimResponse> {
+async function withJsonBody(
+  request: SimRequest,
+  act: (body: Record<string, unknown>) => SimResponse | Promise<SimResponse>,
+): Promise<SimResponse> {
   const body = parseJsonObject(request.body);
   if (!body) return { status: 400, json: { error: 'body must be a JSON object' } };
   try {

@@ -2,8 +2,8 @@
  * The shape every component API called with a component_access_token shares (docs/wechat-protocol.md §3, §4
  * and 6): common checks, the API's own checks, its daily quota, then the answer.
  */
-import { errorBody, Errcode } from '../errcodes';
-import { okJson, parseJsonObject, stringField, type SimRequest, type SimResponse } from '../http-io';
+import { Errcode, errorBody } from '../errcodes';
+import { okJson, parseJsonObject, type SimRequest, type SimResponse, stringField } from '../http-io';
 import type { SimContext, SimRoute } from '../sim-context';
 import { checkComponentAccessTokenParam } from './component-access-token';
 

@@ -4,7 +4,7 @@
  * answer HTTP 200 even for errors; `data-error` (and the X-Wechat-Sim-Error header) names the problem for tests.
  */
 import type { SimResponse } from '../http-io';
-import type { SimAuthorizerAccount, SimAuthorizationState } from '../types';
+import type { SimAuthorizationState, SimAuthorizerAccount } from '../types';
 import type { ConsentProblem } from './component-consent-request';
 import { escapeHtml, htmlPage, PAGE_HEADERS } from './html-page';
 import { SIM_ERROR_HEADER } from './oauth-pages';
@@ -34,7 +34,12 @@ export function consentErrorPage(problem: ConsentProblem): SimResponse {
  * HTTP 200 consent page: one approve button per offered account (posting `consent_id` and `authorizer_appid`)
  * and a cancel button. `total` may exceed the accounts shown; biz_appid narrows the list to one.
  */
-export function consentPage(input: { consentId: string; componentAppid: string; accounts: readonly OfferedAccount[]; total: number }): SimResponse {
+export function consentPage(input: {
+  consentId: string;
+  componentAppid: string;
+  accounts: readonly OfferedAccount[];
+  total: number;
+}): SimResponse {
   const consentField = `<input type="hidden" name="consent_id" value="${escapeHtml(input.consentId)}">`;
   const items = input.accounts
     .map((account) => {
@@ -47,8 +52,12 @@ export function consentPage(input: { consentId: string; componentAppid: string; 
       );
     })
     .join('');
-  const more = input.total > input.accounts.length ? `<p class="sim">… ${input.total - input.accounts.length} more: use biz_appid to pick one.</p>` : '';
-  const empty = input.accounts.length === 0 ? '<p data-accounts="0">没有可授权的帐号 / No account can authorize with this auth_type.</p>' : '';
+  const more =
+    input.total > input.accounts.length
+      ? `<p class="sim">… ${input.total - input.accounts.length} more: use biz_appid to pick one.</p>`
+      : '';
+  const empty =
+    input.accounts.length === 0 ? '<p data-accounts="0">没有可授权的帐号 / No account can authorize with this auth_type.</p>' : '';
   const body =
     `<main data-consent="open"><h1>授权 / Authorization</h1>` +
     `<p>第三方平台 ${escapeHtml(input.componentAppid)} 申请获得你的帐号的权限。选择要授权的帐号：</p>` +

@@ -4,8 +4,8 @@
  */
 import type { SimRequest } from '../http-io';
 import type { SimContext } from '../sim-context';
-import type { ConsentRequest } from '../state/consent-sessions';
 import { parseAuthType } from '../state/authorizer-record';
+import type { ConsentRequest } from '../state/consent-sessions';
 import { parseRedirectUri } from './redirect-location';
 
 /** Why a consent page refuses; `error` is the page's stable `data-error` marker. */
@@ -29,7 +29,8 @@ export interface ConsentProblem {
 }
 
 /** WeChat's own wording when the pages are not opened from the registered initiation domain. */
-const DOMAIN_RULE_ZH = '请确认授权入口页所在域名，与授权后回调页所在域名相同，并且，此两者都必须与申请第三方平台时填写的授权发起页域名相同。';
+const DOMAIN_RULE_ZH =
+  '请确认授权入口页所在域名，与授权后回调页所在域名相同，并且，此两者都必须与申请第三方平台时填写的授权发起页域名相同。';
 
 /**
  * Checks, in this order: component_appid is ours; pre_auth_code was issued, is not used and not expired;
@@ -58,13 +59,25 @@ export function checkConsentRequest(request: SimRequest, ctx: SimContext): Conse
 
   const refererHost = refererHostOf(request);
   if (refererHost === null) {
-    return problem('referer_missing', `${DOMAIN_RULE_ZH}授权入口页所在域名：空`, 'open this page from a page on the authorization initiation domain: the request had no Referer');
+    return problem(
+      'referer_missing',
+      `${DOMAIN_RULE_ZH}授权入口页所在域名：空`,
+      'open this page from a page on the authorization initiation domain: the request had no Referer',
+    );
   }
   if (refererHost !== redirectUrl.hostname.toLowerCase()) {
-    return problem('referer_mismatch', `${DOMAIN_RULE_ZH}授权入口页所在域名：${refererHost}`, 'the Referer is not on the host of redirect_uri');
+    return problem(
+      'referer_mismatch',
+      `${DOMAIN_RULE_ZH}授权入口页所在域名：${refererHost}`,
+      'the Referer is not on the host of redirect_uri',
+    );
   }
   if (!ctx.allowsAuthorizationDomain(refererHost)) {
-    return problem('domain_not_registered', `${DOMAIN_RULE_ZH}授权入口页所在域名：${refererHost}`, 'this host is not a registered authorization initiation domain of the component');
+    return problem(
+      'domain_not_registered',
+      `${DOMAIN_RULE_ZH}授权入口页所在域名：${refererHost}`,
+      'this host is not a registered authorization initiation domain of the component',
+    );
   }
 
   const bizAppid = params.get('biz_appid') || null;
@@ -80,9 +93,17 @@ export function checkPreAuthCode(preAuthCode: string, ctx: SimContext): ConsentP
     case 'ok':
       return null;
     case 'expired':
-      return problem('pre_auth_code_expired', '授权链接已过期，请重新发起授权', 'pre_auth_code has expired (1800 s): open a new authorization link');
+      return problem(
+        'pre_auth_code_expired',
+        '授权链接已过期，请重新发起授权',
+        'pre_auth_code has expired (1800 s): open a new authorization link',
+      );
     case 'used':
-      return problem('pre_auth_code_used', '授权链接已使用，请重新发起授权', 'pre_auth_code was used by a completed authorization: open a new authorization link');
+      return problem(
+        'pre_auth_code_used',
+        '授权链接已使用，请重新发起授权',
+        'pre_auth_code was used by a completed authorization: open a new authorization link',
+      );
     case 'unknown':
       return problem('pre_auth_code_invalid', 'pre_auth_code 无效', 'pre_auth_code is missing or was never issued');
   }

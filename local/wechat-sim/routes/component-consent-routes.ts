@@ -3,13 +3,21 @@
  * (mp.weixin.qq.com/cgi-bin/componentloginpage) and in WeChat (open.weixin.qq.com/wxaopen/safe/bindcomponent),
  * and the approve and cancel buttons of their consent page. The simulator serves both hosts' paths.
  */
-import type { SimRequest, SimResponse } from '../http-io';
+
 import { completeAuthorization } from '../authorization-flow';
+import type { SimRequest, SimResponse } from '../http-io';
 import type { SimContext, SimRoute } from '../sim-context';
-import { describeAuthorizerAccount, headImgOf } from '../state/authorizer-profile';
 import { AUTHORIZATION_CODE_TTL_SEC } from '../state/authorization-codes';
-import { checkConsentRequest, checkPreAuthCode, isConsentProblem, problem, type ConsentProblem } from './component-consent-request';
-import { cancelledPage, CONSENT_APPROVE_PATH, CONSENT_CANCEL_PATH, consentErrorPage, consentPage, type OfferedAccount } from './component-consent-pages';
+import { describeAuthorizerAccount, headImgOf } from '../state/authorizer-profile';
+import {
+  CONSENT_APPROVE_PATH,
+  CONSENT_CANCEL_PATH,
+  cancelledPage,
+  consentErrorPage,
+  consentPage,
+  type OfferedAccount,
+} from './component-consent-pages';
+import { type ConsentProblem, checkConsentRequest, checkPreAuthCode, isConsentProblem, problem } from './component-consent-request';
 import { appendQuery, redirectTo } from './redirect-location';
 
 /** The consent page lists at most this many accounts; biz_appid picks any one of a larger registry. */
@@ -56,13 +64,17 @@ export const consentApproveRoute: SimRoute = {
     const preAuthProblem = checkPreAuthCode(consent.preAuthCode, ctx);
     if (preAuthProblem) return refuse(preAuthProblem, 'consent_approve', ctx);
     const authorizerAppid = form.get('authorizer_appid') ?? '';
-    const offered = consent.bizAppid === null ? ctx.authorizers.isEligible(authorizerAppid, consent.authType) : authorizerAppid === consent.bizAppid;
-    if (!offered) return refuse(problem('account', '帐号不可授权', 'authorizer_appid is not an account this consent offered'), 'consent_approve', ctx);
+    const offered =
+      consent.bizAppid === null ? ctx.authorizers.isEligible(authorizerAppid, consent.authType) : authorizerAppid === consent.bizAppid;
+    if (!offered)
+      return refuse(problem('account', '帐号不可授权', 'authorizer_appid is not an account this consent offered'), 'consent_approve', ctx);
 
     const done = completeAuthorization(ctx, { authorizerAppid, authType: consent.authType, preAuthCode: consent.preAuthCode });
     // The push failing is reported in its PushResult and the log; the browser is redirected either way.
     done.push.catch((err: unknown) => ctx.log(`push ${done.infoType} failed: ${err instanceof Error ? err.name : 'unknown'}`));
-    return redirectTo(appendQuery(consent.redirectUri, { auth_code: done.authorizationCode, expires_in: String(AUTHORIZATION_CODE_TTL_SEC) }));
+    return redirectTo(
+      appendQuery(consent.redirectUri, { auth_code: done.authorizationCode, expires_in: String(AUTHORIZATION_CODE_TTL_SEC) }),
+    );
   },
 };
 
@@ -95,7 +107,11 @@ function offeredAccount(appid: string, ctx: SimContext): OfferedAccount {
 }
 
 function consentGone(): ConsentProblem {
-  return problem('consent_invalid', '授权请求已失效，请重新发起授权', 'this consent is unknown, expired or already answered: open the authorization link again');
+  return problem(
+    'consent_invalid',
+    '授权请求已失效，请重新发起授权',
+    'this consent is unknown, expired or already answered: open the authorization link again',
+  );
 }
 
 function refuse(found: ConsentProblem, api: string, ctx: SimContext): SimResponse {

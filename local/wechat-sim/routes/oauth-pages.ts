@@ -4,8 +4,8 @@
  */
 import type { SimResponse } from '../http-io';
 import type { SimOAuthUser } from '../types';
-import type { AuthorizeProblem, AuthorizeRequest } from './oauth-authorize-request';
 import { escapeHtml, htmlPage, PAGE_HEADERS } from './html-page';
+import type { AuthorizeProblem, AuthorizeRequest } from './oauth-authorize-request';
 
 /** Path the consent page's links go to. */
 export const CONSENT_PATH = '/connect/oauth2/authorize/consent';
@@ -20,7 +20,11 @@ export function errorPage(problem: AuthorizeProblem): SimResponse {
     `<main class="error"><h1>出错了 / Error</h1><p>${escapeHtml(problem.messageZh)}</p>` +
     `<p lang="en">${escapeHtml(problem.messageEn)}</p>${code}` +
     `<p class="sim">WeChat simulator: check the <code>${escapeHtml(problem.param)}</code> parameter.</p></main>`;
-  return { status: 400, html: htmlPage('微信网页授权 / WeChat authorization', body), headers: { ...PAGE_HEADERS, [SIM_ERROR_HEADER]: problem.param } };
+  return {
+    status: 400,
+    html: htmlPage('微信网页授权 / WeChat authorization', body),
+    headers: { ...PAGE_HEADERS, [SIM_ERROR_HEADER]: problem.param },
+  };
 }
 
 /** HTTP 200 consent page for snsapi_userinfo: one link per simulated user, and a refuse link. */

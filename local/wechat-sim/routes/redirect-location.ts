@@ -9,6 +9,7 @@ import type { SimResponse } from '../http-io';
  * the URL parser drops them silently, a Location header would not.
  */
 export function parseRedirectUri(uri: string): URL | null {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what is refused here.
   if (/[\s\x00-\x1f\x7f]/u.test(uri)) return null;
   let url: URL;
   try {

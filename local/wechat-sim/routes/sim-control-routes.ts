@@ -3,9 +3,9 @@
  */
 import { parseSimFaults } from '../fault-plan';
 import { parseJsonObject } from '../http-io';
-import { createAuthorizerControlRoutes } from './authorizer-control-routes';
 import type { ControlRoute } from '../router';
 import type { WechatSim } from '../types';
+import { createAuthorizerControlRoutes } from './authorizer-control-routes';
 
 /** GET /__sim/stats, POST /__sim/reset, POST /__sim/faults, POST /__sim/push, and the authorizer endpoints. */
 export function createSimControlRoutes(sim: WechatSim): ControlRoute[] {

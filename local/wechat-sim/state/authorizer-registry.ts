@@ -13,6 +13,7 @@ import type {
 } from '../types';
 import { DEFAULT_FUNC_INFO, describeAuthorizerAccount } from './authorizer-profile';
 import {
+  type AccountRecord,
   acceptsRefreshToken,
   kindMatches,
   newAccountRecord,
@@ -22,7 +23,6 @@ import {
   startAuthorization,
   stateOf,
   visibleRefreshToken,
-  type AccountRecord,
 } from './authorizer-record';
 import { TokenRegistry } from './token-registry';
 
@@ -124,7 +124,11 @@ export class AuthorizerRegistry {
    * Starts a new authorization of a known account (see startAuthorization). Returns the push InfoType and the
    * generation its authorization code belongs to. Throws TypeError for an unknown appid.
    */
-  authorize(appid: string, funcInfo: readonly number[], nowMs: number): { infoType: 'authorized' | 'updateauthorized'; generation: number } {
+  authorize(
+    appid: string,
+    funcInfo: readonly number[],
+    nowMs: number,
+  ): { infoType: 'authorized' | 'updateauthorized'; generation: number } {
     const record = this.require(appid);
     const infoType = record.state === 'authorized' ? 'updateauthorized' : 'authorized';
     startAuthorization(record, funcInfo, nowMs);
@@ -134,7 +138,7 @@ export class AuthorizerRegistry {
   /** Revokes an authorized account; false (nothing changed) when it is unknown or not authorized. */
   revoke(appid: string): boolean {
     const record = this.records.get(appid);
-    if (!record || record.state !== 'authorized') return false;
+    if (record?.state !== 'authorized') return false;
     revokeAuthorization(record);
     return true;
   }
@@ -176,7 +180,7 @@ export class AuthorizerRegistry {
   /** What api_get_authorizer_info shows of a currently authorized account; null otherwise. */
   authorizationOf(appid: string): { kind: SimAuthorizerKind; funcInfo: number[]; visibleRefreshToken: string | null } | null {
     const record = this.records.get(appid);
-    if (!record || record.state !== 'authorized') return null;
+    if (record?.state !== 'authorized') return null;
     return { kind: record.kind, funcInfo: [...record.funcInfo], visibleRefreshToken: visibleRefreshToken(record) };
   }
 
@@ -202,7 +206,9 @@ export class AuthorizerRegistry {
 
   /** Every account with its profile and state, in registry order; no tokens, no fingerprints. */
   listing(): SimAuthorizerListing[] {
-    return Array.from(this.records.values(), (record) => Object.assign(describeAuthorizerAccount(record.appid, record.kind), stateOf(record)));
+    return Array.from(this.records.values(), (record) =>
+      Object.assign(describeAuthorizerAccount(record.appid, record.kind), stateOf(record)),
+    );
   }
 
   private issueAccessToken(record: AccountRecord, nowMs: number): Omit<IssuedAuthorizerToken, 'refreshToken'> {

@@ -3,7 +3,11 @@ import { FAILURES, renderAuthorizationPage, renderFailurePage, renderResultPage 
 
 describe('authorization pages', () => {
   it('escape an account nickname, which comes from WeChat and may hold markup', () => {
-    const html = renderResultPage({ status: 'authorized', authorizerAppid: 'wx1111111111111111', nickname: '<img src=x onerror=alert(1)>"&' });
+    const html = renderResultPage({
+      status: 'authorized',
+      authorizerAppid: 'wx1111111111111111',
+      nickname: '<img src=x onerror=alert(1)>"&',
+    });
 
     expect(html).not.toContain('<img');
     expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;&quot;&amp;');
@@ -11,7 +15,12 @@ describe('authorization pages', () => {
 
   it('escape the links, whose redirect_uri carries its own query', () => {
     const html = renderAuthorizationPage(
-      { authType: 1, pcUrl: 'https://mp.example/a?x=1&y="2"', wechatUrl: 'https://open.example/b?x=1&y=2#wechat_redirect', expiresAtMs: 1_800_000 },
+      {
+        authType: 1,
+        pcUrl: 'https://mp.example/a?x=1&y="2"',
+        wechatUrl: 'https://open.example/b?x=1&y=2#wechat_redirect',
+        expiresAtMs: 1_800_000,
+      },
       0,
     );
 

@@ -1,5 +1,4 @@
 import { crc32 } from 'node:zlib';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   BatchGetItemCommand,
   BatchWriteItemCommand,
@@ -11,7 +10,8 @@ import {
   TransactWriteItemsCommand,
 } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { startLocalAws, type LocalAws } from '../../../local/aws/local-aws';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type LocalAws, startLocalAws } from '../../../local/aws/local-aws';
 
 const TABLE = 'counted';
 // 2,000 bytes of attribute value: a 2 KB item, so 2 write units and half a read unit (eventually consistent).

@@ -1,12 +1,12 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Logger } from '@aws-lambda-powertools/logger';
-import type { Context } from 'aws-lambda';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { DecryptCommand, EncryptCommand, InvalidCiphertextException, KMSClient } from '@aws-sdk/client-kms';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetQueueUrlCommand, QueueDoesNotExist, SendMessageBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { startLocalAws, type LocalAws } from '../../../local/aws/local-aws';
+import type { Context } from 'aws-lambda';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type LocalAws, startLocalAws } from '../../../local/aws/local-aws';
 
 describe('startLocalAws', () => {
   let aws: LocalAws;
@@ -190,8 +190,7 @@ describe('startLocalAws', () => {
       ['an error type that is not a name', { errorType: 'not a name' }],
       ['a status that is not an error', { httpStatus: 200 }],
     ])('throws on %s', (_label, override) => {
-      const act = () =>
-        aws.injectFault({ service: 'kms', operation: 'Decrypt', errorType: 'KMSInternalException', count: 1, ...override });
+      const act = () => aws.injectFault({ service: 'kms', operation: 'Decrypt', errorType: 'KMSInternalException', count: 1, ...override });
 
       expect(act).toThrow(RangeError);
     });

@@ -1,6 +1,6 @@
-import { afterAll, beforeAll } from 'vitest';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { startLocalAws, type LocalAws } from '../../../local/aws/local-aws';
+import { afterAll, beforeAll } from 'vitest';
+import { type LocalAws, startLocalAws } from '../../../local/aws/local-aws';
 import { FakeClock } from '../../support/fake-clock';
 
 /** The stand-ins on a fake clock, with an SQS client. `aws` and `sqs` are set once `beforeAll` has run. */

@@ -1,6 +1,6 @@
-import { describe, expect, it } from 'vitest';
-import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { SendMessageBatchCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { describe, expect, it } from 'vitest';
 import type { CreateQueueOptions, LocalQueue } from '../../../local/aws/local-aws';
 import { useLocalSqs } from './local-sqs-fixture';
 

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
 import {
   BatchEntryIdsNotDistinct,
   BatchRequestTooLong,
@@ -14,14 +13,15 @@ import {
   InvalidBatchEntryId,
   InvalidMessageContents,
   PurgeQueueCommand,
+  type QueueAttributeName,
   QueueDoesNotExist,
   QueueNameExists,
   ReceiveMessageCommand,
   SendMessageBatchCommand,
   SendMessageCommand,
   TooManyEntriesInBatchRequest,
-  type QueueAttributeName,
 } from '@aws-sdk/client-sqs';
+import { describe, expect, it } from 'vitest';
 import { useLocalSqs } from './local-sqs-fixture';
 
 const md5 = (text: string) => createHash('md5').update(text, 'utf8').digest('hex');
@@ -93,11 +93,17 @@ describe('SQS stand-in', () => {
     it.each([
       ['an out-of-range VisibilityTimeout', { VisibilityTimeout: '43201' }, InvalidAttributeValue],
       ['a retention period under a minute', { MessageRetentionPeriod: '59' }, InvalidAttributeValue],
-      ['a redrive policy to a queue that does not exist', { RedrivePolicy: JSON.stringify({ deadLetterTargetArn: 'arn:aws:sqs:us-east-1:000000000000:nope', maxReceiveCount: 3 }) }, InvalidAttributeValue],
+      [
+        'a redrive policy to a queue that does not exist',
+        { RedrivePolicy: JSON.stringify({ deadLetterTargetArn: 'arn:aws:sqs:us-east-1:000000000000:nope', maxReceiveCount: 3 }) },
+        InvalidAttributeValue,
+      ],
       ['an unknown attribute', { Colour: 'blue' }, InvalidAttributeName],
       ['a FIFO queue', { FifoQueue: 'true' }, InvalidAttributeName],
     ])('rejects %s', async (_label, attributes, errorClass) => {
-      const attempt = ctx.sqs.send(new CreateQueueCommand({ QueueName: 'rejected', Attributes: attributes as Record<QueueAttributeName, string> }));
+      const attempt = ctx.sqs.send(
+        new CreateQueueCommand({ QueueName: 'rejected', Attributes: attributes as Record<QueueAttributeName, string> }),
+      );
 
       await expect(attempt).rejects.toBeInstanceOf(errorClass);
     });
@@ -110,8 +116,14 @@ describe('SQS stand-in', () => {
 
     it.each([
       ['GetQueueUrl of an unknown name', () => ctx.sqs.send(new GetQueueUrlCommand({ QueueName: 'missing' }))],
-      ['SendMessage to an unknown URL', () => ctx.sqs.send(new SendMessageCommand({ QueueUrl: `${ctx.aws.endpoints.sqs}/000000000000/missing`, MessageBody: 'x' }))],
-      ['ReceiveMessage from another account', () => ctx.sqs.send(new ReceiveMessageCommand({ QueueUrl: `${ctx.aws.endpoints.sqs}/111111111111/authorizer-refresh` }))],
+      [
+        'SendMessage to an unknown URL',
+        () => ctx.sqs.send(new SendMessageCommand({ QueueUrl: `${ctx.aws.endpoints.sqs}/000000000000/missing`, MessageBody: 'x' })),
+      ],
+      [
+        'ReceiveMessage from another account',
+        () => ctx.sqs.send(new ReceiveMessageCommand({ QueueUrl: `${ctx.aws.endpoints.sqs}/111111111111/authorizer-refresh` })),
+      ],
     ])('rejects %s with QueueDoesNotExist', async (_label, call: () => Promise<unknown>) => {
       const attempt = call();
 
@@ -122,7 +134,9 @@ describe('SQS stand-in', () => {
     it('rejects an unknown attribute name in GetQueueAttributes with InvalidAttributeName', async () => {
       const queueUrl = await newQueue();
 
-      const attempt = ctx.sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateAgeOfOldestMessage' as 'All'] }));
+      const attempt = ctx.sqs.send(
+        new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateAgeOfOldestMessage' as 'All'] }),
+      );
 
       await expect(attempt).rejects.toBeInstanceOf(InvalidAttributeName);
     });
@@ -159,7 +173,13 @@ describe('SQS stand-in', () => {
 
     it('omits attributes and message attributes that were not asked for', async () => {
       const queueUrl = await newQueue();
-      await ctx.sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: 'a', MessageAttributes: { kind: { DataType: 'String', StringValue: 'refresh' } } }));
+      await ctx.sqs.send(
+        new SendMessageCommand({
+          QueueUrl: queueUrl,
+          MessageBody: 'a',
+          MessageAttributes: { kind: { DataType: 'String', StringValue: 'refresh' } },
+        }),
+      );
 
       const { Messages } = await ctx.sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl }));
 
@@ -173,7 +193,9 @@ describe('SQS stand-in', () => {
         kind: { DataType: 'String', StringValue: 'refresh' },
         blob: { DataType: 'Binary', BinaryValue: Uint8Array.from([1, 2, 3]) },
       };
-      const sent = await ctx.sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: 'a', MessageAttributes: messageAttributes }));
+      const sent = await ctx.sqs.send(
+        new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: 'a', MessageAttributes: messageAttributes }),
+      );
 
       const { Messages } = await ctx.sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MessageAttributeNames: ['All'] }));
 
@@ -203,7 +225,10 @@ describe('SQS stand-in', () => {
 
       const attempt = ctx.sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: max }));
 
-      await expect(attempt).rejects.toMatchObject({ name: 'InvalidParameterValue', message: expect.stringContaining('MaxNumberOfMessages') });
+      await expect(attempt).rejects.toMatchObject({
+        name: 'InvalidParameterValue',
+        message: expect.stringContaining('MaxNumberOfMessages'),
+      });
     });
 
     it('accepts a body of exactly 256 KiB and rejects one byte more with InvalidParameterValue', async () => {
@@ -279,7 +304,14 @@ describe('SQS stand-in', () => {
     it.each([
       ['no entries', [], EmptyBatchRequest],
       ['eleven entries', entries(11), TooManyEntriesInBatchRequest],
-      ['a repeated id', [{ Id: 'x', MessageBody: 'a' }, { Id: 'x', MessageBody: 'b' }], BatchEntryIdsNotDistinct],
+      [
+        'a repeated id',
+        [
+          { Id: 'x', MessageBody: 'a' },
+          { Id: 'x', MessageBody: 'b' },
+        ],
+        BatchEntryIdsNotDistinct,
+      ],
       ['an id with a dot', [{ Id: 'a.b', MessageBody: 'a' }], InvalidBatchEntryId],
       ['ten entries of 30 KiB (over 256 KiB in total)', entries(10, 'x'.repeat(30 * 1024)), BatchRequestTooLong],
     ])('rejects a batch with %s and stores nothing', async (_label, batch, errorClass) => {
@@ -315,16 +347,21 @@ describe('SQS stand-in', () => {
 
     it('deletes in a batch and lists an invalid handle as a Failed entry', async () => {
       const queueUrl = await newQueue();
-      await ctx.sqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: [{ Id: 'a', MessageBody: 'a' }, { Id: 'b', MessageBody: 'b' }] }));
+      await ctx.sqs.send(
+        new SendMessageBatchCommand({
+          QueueUrl: queueUrl,
+          Entries: [
+            { Id: 'a', MessageBody: 'a' },
+            { Id: 'b', MessageBody: 'b' },
+          ],
+        }),
+      );
       const { Messages = [] } = await ctx.sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10 }));
 
       const result = await ctx.sqs.send(
         new DeleteMessageBatchCommand({
           QueueUrl: queueUrl,
-          Entries: [
-            ...Messages.map((m, i) => ({ Id: `d${i}`, ReceiptHandle: m.ReceiptHandle })),
-            { Id: 'junk', ReceiptHandle: 'junk' },
-          ],
+          Entries: [...Messages.map((m, i) => ({ Id: `d${i}`, ReceiptHandle: m.ReceiptHandle })), { Id: 'junk', ReceiptHandle: 'junk' }],
         }),
       );
 
@@ -345,7 +382,15 @@ describe('SQS stand-in', () => {
   describe('PurgeQueue', () => {
     it('deletes every message, visible or not, and refuses a second purge within 60 s', async () => {
       const queueUrl = await newQueue();
-      await ctx.sqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: [{ Id: 'a', MessageBody: 'a' }, { Id: 'b', MessageBody: 'b' }] }));
+      await ctx.sqs.send(
+        new SendMessageBatchCommand({
+          QueueUrl: queueUrl,
+          Entries: [
+            { Id: 'a', MessageBody: 'a' },
+            { Id: 'b', MessageBody: 'b' },
+          ],
+        }),
+      );
       await ctx.sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl }));
 
       await ctx.sqs.send(new PurgeQueueCommand({ QueueUrl: queueUrl }));

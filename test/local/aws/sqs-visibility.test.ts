@@ -1,17 +1,16 @@
-import { describe, expect, it } from 'vitest';
 import {
   ChangeMessageVisibilityCommand,
   DeleteMessageCommand,
   GetQueueAttributesCommand,
+  type Message,
   MessageNotInflight,
   ReceiptHandleIsInvalid,
   ReceiveMessageCommand,
   SendMessageCommand,
-  type Message,
 } from '@aws-sdk/client-sqs';
+import { describe, expect, it } from 'vitest';
 import type { LocalAws } from '../../../local/aws/local-aws';
 import { useLocalSqs } from './local-sqs-fixture';
-
 
 describe('SQS stand-in on the injected clock', () => {
   const ctx = useLocalSqs();
@@ -118,7 +117,9 @@ describe('SQS stand-in on the injected clock', () => {
       const [message] = await receive(queueUrl);
       ctx.clock.advance(8_000);
 
-      await ctx.sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: message?.ReceiptHandle, VisibilityTimeout: 60 }));
+      await ctx.sqs.send(
+        new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: message?.ReceiptHandle, VisibilityTimeout: 60 }),
+      );
       ctx.clock.advance(59_999);
       const stillHidden = await receive(queueUrl);
       ctx.clock.advance(1);
@@ -133,7 +134,9 @@ describe('SQS stand-in on the injected clock', () => {
       await send(queueUrl);
       const [message] = await receive(queueUrl);
 
-      await ctx.sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: message?.ReceiptHandle, VisibilityTimeout: 0 }));
+      await ctx.sqs.send(
+        new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: message?.ReceiptHandle, VisibilityTimeout: 0 }),
+      );
 
       expect(await receive(queueUrl)).toHaveLength(1);
     });
@@ -144,7 +147,9 @@ describe('SQS stand-in on the injected clock', () => {
       const [message] = await receive(queueUrl);
       ctx.clock.advance(10_000);
 
-      const attempt = ctx.sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: message?.ReceiptHandle, VisibilityTimeout: 30 }));
+      const attempt = ctx.sqs.send(
+        new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: message?.ReceiptHandle, VisibilityTimeout: 30 }),
+      );
 
       await expect(attempt).rejects.toBeInstanceOf(MessageNotInflight);
     });
@@ -156,7 +161,9 @@ describe('SQS stand-in on the injected clock', () => {
       ctx.clock.advance(10_000);
       await receive(queueUrl);
 
-      const attempt = ctx.sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: stale?.ReceiptHandle, VisibilityTimeout: 30 }));
+      const attempt = ctx.sqs.send(
+        new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: stale?.ReceiptHandle, VisibilityTimeout: 30 }),
+      );
 
       await expect(attempt).rejects.toMatchObject({ name: 'InvalidParameterValue', message: expect.stringContaining('expired') });
     });
@@ -164,7 +171,9 @@ describe('SQS stand-in on the injected clock', () => {
     it('rejects a handle that is not one with ReceiptHandleIsInvalid', async () => {
       const queueUrl = newQueue();
 
-      const attempt = ctx.sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: 'bogus', VisibilityTimeout: 1 }));
+      const attempt = ctx.sqs.send(
+        new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: 'bogus', VisibilityTimeout: 1 }),
+      );
 
       await expect(attempt).rejects.toBeInstanceOf(ReceiptHandleIsInvalid);
     });
@@ -264,8 +273,16 @@ describe('SQS stand-in on the injected clock', () => {
     it.each([
       ['a name SQS refuses', 'bad.name', {}],
       ['a fractional visibility timeout', 'frac', { visibilityTimeoutSec: 1.5 }],
-      ['a DLQ that does not exist', 'orphan', { redrivePolicy: { deadLetterTargetArn: 'arn:aws:sqs:us-east-1:000000000000:none', maxReceiveCount: 1 } }],
-      ['a maxReceiveCount of 0', 'zero', { redrivePolicy: { deadLetterTargetArn: 'arn:aws:sqs:us-east-1:000000000000:local-api', maxReceiveCount: 0 } }],
+      [
+        'a DLQ that does not exist',
+        'orphan',
+        { redrivePolicy: { deadLetterTargetArn: 'arn:aws:sqs:us-east-1:000000000000:none', maxReceiveCount: 1 } },
+      ],
+      [
+        'a maxReceiveCount of 0',
+        'zero',
+        { redrivePolicy: { deadLetterTargetArn: 'arn:aws:sqs:us-east-1:000000000000:local-api', maxReceiveCount: 0 } },
+      ],
     ])('throws RangeError for %s', (_label, name, options) => {
       const act = () => ctx.aws.createQueue(name, options);
 

@@ -19,7 +19,11 @@ describe('authorize()', () => {
 
     const result = await sim.authorize({ authorizerAppid: ACCOUNT, authType: 1, redirect: false });
 
-    expect(result).toEqual({ authorizationCode: expect.stringMatching(/^queryauthcode@@@/), infoType: 'authorized', push: { status: 200, body: 'success', acked: true } });
+    expect(result).toEqual({
+      authorizationCode: expect.stringMatching(/^queryauthcode@@@/),
+      infoType: 'authorized',
+      push: { status: 200, body: 'success', acked: true },
+    });
     const [event] = authorizationEvents(rx);
     expect(xmlField(event!, 'AuthorizationCode')).toBe(result.authorizationCode);
     expect(xmlField(event!, 'PreAuthCode')).toMatch(/^preauthcode@@@/);
@@ -239,7 +243,10 @@ describe('stats, faults and quotas of the authorizer APIs', () => {
 
     const dropped = refreshAuthorizerToken(sim, token, ACCOUNT, refreshToken);
     await expect(dropped).rejects.toThrow(TypeError);
-    const info = await fetch(`${sim.url}/cgi-bin/component/api_get_authorizer_info?component_access_token=${token}`, { method: 'POST', body: '{}' });
+    const info = await fetch(`${sim.url}/cgi-bin/component/api_get_authorizer_info?component_access_token=${token}`, {
+      method: 'POST',
+      body: '{}',
+    });
     const list = await callApi(sim, token, 'api_get_authorizer_list', { offset: 0, count: 1 });
     const refreshed = await refreshAuthorizerToken(sim, token, ACCOUNT, refreshToken);
 

@@ -3,11 +3,16 @@
  * consent page URLs, and a full authorization with its code exchanged.
  */
 import type { WechatSim } from '../../../local/wechat-sim/server';
-import { openPush, xmlField, type PushReceiver } from './push-receiver-stub';
+import { openPush, type PushReceiver, xmlField } from './push-receiver-stub';
 import { CANARY, postJson } from './sim-harness';
 
 /** The component APIs about authorizers, by WeChat's name. */
-export type AuthorizerApi = 'api_create_preauthcode' | 'api_query_auth' | 'api_authorizer_token' | 'api_get_authorizer_info' | 'api_get_authorizer_list';
+export type AuthorizerApi =
+  | 'api_create_preauthcode'
+  | 'api_query_auth'
+  | 'api_authorizer_token'
+  | 'api_get_authorizer_info'
+  | 'api_get_authorizer_list';
 
 /** Where the consent redirects in these tests; its host is on the default authorization domains. */
 export const CALLBACK_URI = 'http://127.0.0.1:8080/authorized?keep=1';
@@ -15,7 +20,12 @@ export const CALLBACK_URI = 'http://127.0.0.1:8080/authorized?keep=1';
 export const INITIATION_PAGE = 'http://127.0.0.1:8080/authorize-account';
 
 /** POSTs `body` (component_appid added) to a component API with `token`; returns the parsed answer. */
-export async function callApi(sim: WechatSim, token: string, api: AuthorizerApi, body: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
+export async function callApi(
+  sim: WechatSim,
+  token: string,
+  api: AuthorizerApi,
+  body: Record<string, unknown> = {},
+): Promise<Record<string, unknown>> {
   const { json } = await postJson(`${sim.url}/cgi-bin/component/${api}?component_access_token=${token}`, {
     component_appid: CANARY.componentAppid,
     ...body,
@@ -46,18 +56,32 @@ export async function authorizeAccount(
 ): Promise<{ refreshToken: string; accessToken: string; code: string }> {
   const { authorizationCode } = await sim.authorize({ authorizerAppid });
   const info = await exchangeCode(sim, token, authorizationCode);
-  return { refreshToken: String(info.authorizer_refresh_token), accessToken: String(info.authorizer_access_token), code: authorizationCode };
+  return {
+    refreshToken: String(info.authorizer_refresh_token),
+    accessToken: String(info.authorizer_access_token),
+    code: authorizationCode,
+  };
 }
 
 /** api_authorizer_token for `authorizerAppid` with `refreshToken`. */
-export function refreshAuthorizerToken(sim: WechatSim, token: string, authorizerAppid: string, refreshToken: string): Promise<Record<string, unknown>> {
+export function refreshAuthorizerToken(
+  sim: WechatSim,
+  token: string,
+  authorizerAppid: string,
+  refreshToken: string,
+): Promise<Record<string, unknown>> {
   return callApi(sim, token, 'api_authorizer_token', { authorizer_appid: authorizerAppid, authorizer_refresh_token: refreshToken });
 }
 
 /** The PC consent page URL; `null` leaves a parameter out. */
 export function loginPageUrl(sim: WechatSim, params: Record<string, string | null>, path = '/cgi-bin/componentloginpage'): string {
   const query = new URLSearchParams();
-  const fields: Record<string, string | null> = { component_appid: CANARY.componentAppid, redirect_uri: CALLBACK_URI, auth_type: '3', ...params };
+  const fields: Record<string, string | null> = {
+    component_appid: CANARY.componentAppid,
+    redirect_uri: CALLBACK_URI,
+    auth_type: '3',
+    ...params,
+  };
   for (const [name, value] of Object.entries(fields)) if (value !== null) query.append(name, value);
   return `${sim.url}${path}?${query.toString()}`;
 }
@@ -68,7 +92,10 @@ export function bindComponentUrl(sim: WechatSim, params: Record<string, string |
 }
 
 /** A page as a browser opens it from `referer` (none when null), without following redirects. */
-export async function openPage(url: string, referer: string | null = INITIATION_PAGE): Promise<{ status: number; body: string; headers: Headers }> {
+export async function openPage(
+  url: string,
+  referer: string | null = INITIATION_PAGE,
+): Promise<{ status: number; body: string; headers: Headers }> {
   const response = await fetch(url, { redirect: 'manual', headers: referer === null ? {} : { Referer: referer } });
   return { status: response.status, body: await response.text(), headers: response.headers };
 }

@@ -49,7 +49,10 @@ describe('api_get_authorizer_info', () => {
     const exchanged = await exchangeCode(sim, token, again.authorizationCode);
     const after = await callApi(sim, token, 'api_get_authorizer_info', { authorizer_appid: ACCOUNT });
 
-    expect(before.authorization_info).toEqual({ authorizer_appid: ACCOUNT, func_info: [{ funcscope_category: { id: 1 } }, { funcscope_category: { id: 15 } }] });
+    expect(before.authorization_info).toEqual({
+      authorizer_appid: ACCOUNT,
+      func_info: [{ funcscope_category: { id: 1 } }, { funcscope_category: { id: 15 } }],
+    });
     expect((after.authorization_info as Record<string, unknown>).authorizer_refresh_token).toBe(exchanged.authorizer_refresh_token);
   });
 
@@ -67,7 +70,9 @@ describe('api_get_authorizer_info', () => {
       visit_status: 0,
     });
     expect(info.service_type_info).toEqual({ id: 0 });
-    expect((json.authorization_info as Record<string, unknown>).func_info).toEqual([17, 18, 19, 25, 30, 31].map((id) => ({ funcscope_category: { id } })));
+    expect((json.authorization_info as Record<string, unknown>).func_info).toEqual(
+      [17, 18, 19, 25, 30, 31].map((id) => ({ funcscope_category: { id } })),
+    );
   });
 
   it('derives the same profile from the same appid in every simulator', async () => {
@@ -87,8 +92,8 @@ describe('api_get_authorizer_info', () => {
     await sim.revokeAuthorization('wx3333333333333333');
 
     const answers = await Promise.all(
-      [{ authorizer_appid: 'wx9999999999999999' }, { authorizer_appid: ACCOUNT }, { authorizer_appid: 'wx3333333333333333' }, {}].map((body) =>
-        callApi(sim, token, 'api_get_authorizer_info', body),
+      [{ authorizer_appid: 'wx9999999999999999' }, { authorizer_appid: ACCOUNT }, { authorizer_appid: 'wx3333333333333333' }, {}].map(
+        (body) => callApi(sim, token, 'api_get_authorizer_info', body),
       ),
     );
 
@@ -114,7 +119,11 @@ describe('api_get_authorizer_list', () => {
     expect(entries.map((entry) => entry.authorizer_appid)).toEqual(expected);
     expect(pages.map((page) => (page.list as unknown[]).length)).toEqual([3, 3, 0]);
     for (const entry of entries) {
-      expect(entry).toEqual({ authorizer_appid: expect.any(String), refresh_token: expect.stringMatching(/^refreshtoken@@@/), auth_time: NOON_BEIJING_MS / 1000 });
+      expect(entry).toEqual({
+        authorizer_appid: expect.any(String),
+        refresh_token: expect.stringMatching(/^refreshtoken@@@/),
+        auth_time: NOON_BEIJING_MS / 1000,
+      });
     }
   });
 
@@ -149,7 +158,15 @@ describe('api_get_authorizer_list', () => {
   it('answers 40097 for a count outside 1..500 or an offset or count that is not a whole JSON number', async () => {
     const sim = await startTestSim();
     const token = await fetchComponentToken(sim);
-    const bodies = [{ offset: 0, count: 0 }, { offset: 0, count: 501 }, { offset: 0 }, { count: 10 }, { offset: -1, count: 10 }, { offset: 0, count: '10' }, { offset: 0.5, count: 10 }];
+    const bodies = [
+      { offset: 0, count: 0 },
+      { offset: 0, count: 501 },
+      { offset: 0 },
+      { count: 10 },
+      { offset: -1, count: 10 },
+      { offset: 0, count: '10' },
+      { offset: 0.5, count: 10 },
+    ];
 
     const answers = await Promise.all(bodies.map((body) => callApi(sim, token, 'api_get_authorizer_list', body)));
     const largest = await callApi(sim, token, 'api_get_authorizer_list', { offset: 0, count: 500 });

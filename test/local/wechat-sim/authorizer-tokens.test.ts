@@ -1,7 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { TEST_AUTHORIZER_APPID } from '../../../local/wechat-sim/defaults';
 import { secretFingerprint } from '../../../local/wechat-sim/server';
-import { authorizationEvents, authorizeAccount, callApi, exchangeCode, refreshAuthorizerToken, type AuthorizerApi } from './authorizer-harness';
+import {
+  type AuthorizerApi,
+  authorizationEvents,
+  authorizeAccount,
+  callApi,
+  exchangeCode,
+  refreshAuthorizerToken,
+} from './authorizer-harness';
 import { closeTestReceivers, startTestReceiver, xmlField } from './push-receiver-stub';
 import { closeTestSims, fakeClock, fetchComponentToken, postJson, startTestSim } from './sim-harness';
 
@@ -127,7 +134,7 @@ describe('api_authorizer_token', () => {
     expect(sim.authorizerSnapshot(ACCOUNT)).toMatchObject({ refreshes: 1, accessTokensIssued: 2 });
   });
 
-  it('rejects with 61023 a blank, missing, unknown or other account\'s refresh token, and any for an unknown or never-authorized account', async () => {
+  it("rejects with 61023 a blank, missing, unknown or other account's refresh token, and any for an unknown or never-authorized account", async () => {
     const sim = await startTestSim({ authorizationAccounts: [ACCOUNT, OTHER_ACCOUNT] });
     const token = await fetchComponentToken(sim);
     const { refreshToken } = await authorizeAccount(sim, token, ACCOUNT);
@@ -235,7 +242,10 @@ describe('api_authorizer_token', () => {
     expect(first.authorizer_refresh_token).toBe(rt1);
     expect(rt2).toMatch(/^refreshtoken@@@/);
     expect(rt2).not.toBe(rt1);
-    expect(snapshotWhileBothWork).toMatchObject({ refreshTokenFingerprint: secretFingerprint(rt2), previousRefreshTokenFingerprint: secretFingerprint(rt1) });
+    expect(snapshotWhileBothWork).toMatchObject({
+      refreshTokenFingerprint: secretFingerprint(rt2),
+      previousRefreshTokenFingerprint: secretFingerprint(rt1),
+    });
     expect(oldStillWorks.authorizer_refresh_token).toBe(rt2);
     expect(newUsed.authorizer_access_token).toEqual(expect.any(String));
     expect(oldRetired.errcode).toBe(61023);

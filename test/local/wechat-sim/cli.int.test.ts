@@ -61,7 +61,9 @@ describe('readSimEnv', () => {
       rotateRefreshTokenEvery: 12,
       authorizerTokenDailyQuota: 100,
     });
-    expect(() => readSimEnv({ SIM_ROTATE_REFRESH_TOKEN_EVERY: 'often' })).toThrow(/^SIM_ROTATE_REFRESH_TOKEN_EVERY must be a whole number$/);
+    expect(() => readSimEnv({ SIM_ROTATE_REFRESH_TOKEN_EVERY: 'often' })).toThrow(
+      /^SIM_ROTATE_REFRESH_TOKEN_EVERY must be a whole number$/,
+    );
   });
 
   it('throws a TypeError naming a variable that is not a whole number', () => {

@@ -43,7 +43,9 @@ describe.skipIf(skipReason !== null)('component authorization consent page in Ch
   async function startSite(consentUrlFor: (callbackUrl: string) => string): Promise<string> {
     let consentUrl = '';
     const server = createServer((req, res) => {
-      const html = req.url?.startsWith('/start') ? `<a id="authorize" href="${consentUrl.replaceAll('&', '&amp;')}">授权</a>` : '<p id="callback">back</p>';
+      const html = req.url?.startsWith('/start')
+        ? `<a id="authorize" href="${consentUrl.replaceAll('&', '&amp;')}">授权</a>`
+        : '<p id="callback">back</p>';
       res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
       res.end(`<!doctype html><html><body>${html}</body></html>`);
     });

@@ -36,7 +36,12 @@ describe('GET /cgi-bin/componentloginpage and /wxaopen/safe/bindcomponent', () =
     const { sim, miniProgram, preAuthCode } = await consentSetup();
 
     const offered = [];
-    const queries: Array<Record<string, string>> = [{ auth_type: '1' }, { auth_type: '2' }, { auth_type: '3' }, { auth_type: '3', biz_appid: miniProgram }];
+    const queries: Array<Record<string, string>> = [
+      { auth_type: '1' },
+      { auth_type: '2' },
+      { auth_type: '3' },
+      { auth_type: '3', biz_appid: miniProgram },
+    ];
     for (const params of queries) {
       const { status, body } = await openPage(loginPageUrl(sim, { pre_auth_code: preAuthCode, ...params }));
       expect(status).toBe(200);
@@ -61,7 +66,10 @@ describe('GET /cgi-bin/componentloginpage and /wxaopen/safe/bindcomponent', () =
   it('ignores ports when comparing the Referer, redirect_uri and the initiation domains', async () => {
     const { sim, preAuthCode } = await consentSetup();
 
-    const { body } = await openPage(loginPageUrl(sim, { pre_auth_code: preAuthCode, redirect_uri: 'http://LOCALHOST:9999/cb' }), 'http://localhost:5173/start');
+    const { body } = await openPage(
+      loginPageUrl(sim, { pre_auth_code: preAuthCode, redirect_uri: 'http://LOCALHOST:9999/cb' }),
+      'http://localhost:5173/start',
+    );
 
     expect(pageError(body)).toBeNull();
     expect(consentOf(body).appids.length).toBe(2);
@@ -91,7 +99,12 @@ describe('GET /cgi-bin/componentloginpage and /wxaopen/safe/bindcomponent', () =
     for (const { params, referer, error } of cases) {
       const { status, body, headers } = await openPage(loginPageUrl(sim, { pre_auth_code: preAuthCode, ...params }), referer);
 
-      expect({ error, status, marker: pageError(body), header: headers.get('x-wechat-sim-error') }).toEqual({ error, status: 200, marker: error, header: error });
+      expect({ error, status, marker: pageError(body), header: headers.get('x-wechat-sim-error') }).toEqual({
+        error,
+        status: 200,
+        marker: error,
+        header: error,
+      });
       expect(body).toMatch(/<p lang="en">/);
       expect(body).not.toContain(preAuthCode);
     }
@@ -101,7 +114,7 @@ describe('GET /cgi-bin/componentloginpage and /wxaopen/safe/bindcomponent', () =
     expect(pageError(expired.body)).toBe('pre_auth_code_expired');
   });
 
-  it('says where the visitor came from in WeChat\'s words when the Referer is missing', async () => {
+  it("says where the visitor came from in WeChat's words when the Referer is missing", async () => {
     const { sim, preAuthCode } = await consentSetup();
 
     const { body } = await openPage(loginPageUrl(sim, { pre_auth_code: preAuthCode }), null);
@@ -139,7 +152,7 @@ describe('approving the consent', () => {
     expect(info.authorizer_appid).toBe(ACCOUNT);
   });
 
-  it('pushes authorized to pushUrl with exactly the redirect\'s code, its expiry and the pre_auth_code', async () => {
+  it("pushes authorized to pushUrl with exactly the redirect's code, its expiry and the pre_auth_code", async () => {
     const rx = await startTestReceiver();
     const { sim, preAuthCode } = await consentSetup({ pushUrl: rx.url, now: fakeClock().now });
     const { body } = await openPage(loginPageUrl(sim, { pre_auth_code: preAuthCode }));
@@ -235,6 +248,8 @@ describe('approving the consent', () => {
 
     const approved = await submitConsent(sim, 'approve', { consent_id: consentId, authorizer_appid: ACCOUNT });
 
-    expect(approved.location).toMatch(new RegExp(`^${CALLBACK_URI.replace(/[?.]/g, '\\$&')}&auth_code=queryauthcode%40%40%40[A-Za-z0-9_-]+&expires_in=3600$`));
+    expect(approved.location).toMatch(
+      new RegExp(`^${CALLBACK_URI.replace(/[?.]/g, '\\$&')}&auth_code=queryauthcode%40%40%40[A-Za-z0-9_-]+&expires_in=3600$`),
+    );
   });
 });

@@ -62,7 +62,10 @@ describe('secrets in the event log and answers', () => {
     const preAuthCode = await createPreAuthCode(sim, token);
 
     const page = await openPage(loginPageUrl(sim, { pre_auth_code: preAuthCode }));
-    const approved = await submitConsent(sim, 'approve', { consent_id: consentOf(page.body).consentId, authorizer_appid: TEST_AUTHORIZER_APPID });
+    const approved = await submitConsent(sim, 'approve', {
+      consent_id: consentOf(page.body).consentId,
+      authorizer_appid: TEST_AUTHORIZER_APPID,
+    });
     const code = new URL(approved.location!).searchParams.get('auth_code')!;
     const info = await exchangeCode(sim, token, code);
     await exchangeCode(sim, token, code).catch(() => undefined);
@@ -90,7 +93,9 @@ describe('secrets in the event log and answers', () => {
       'refreshtoken@@@',
       'preauthcode@@@',
     ];
-    expect(lines.filter((line) => /authorized|api_query_auth|api_authorizer_token|componentloginpage/.test(line)).length).toBeGreaterThan(4);
+    expect(lines.filter((line) => /authorized|api_query_auth|api_authorizer_token|componentloginpage/.test(line)).length).toBeGreaterThan(
+      4,
+    );
     for (const secret of secrets) {
       expect(lines.filter((line) => line.includes(secret))).toEqual([]);
     }

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import {
+  type AuthorizationLinkTarget,
   authorizationLinkKeyFrom,
   createAuthorizationLinks,
-  makeAuthorizationLink,
   MAX_LINK_TTL_SEC,
+  makeAuthorizationLink,
   readLinkRequest,
   verifyAuthorizationLink,
-  type AuthorizationLinkTarget,
 } from '../../../shared/authorizer/authorization-link';
 import { AuthorizationLinkRequestError, AuthorizationPageError } from '../../../shared/authorizer/authorization-page-errors';
 import { secretRegistry } from '../../../shared/log/redaction';
@@ -22,7 +22,12 @@ const clock = new FakeClock();
 const EXP = clock.nowSec + 3600;
 
 /** A signed link's query as the page receives it (API Gateway's queryStringParameters). */
-function signedQuery(target: AuthorizationLinkTarget = { authType: 1 }, expSec = EXP, key = KEY, componentAppid = COMPONENT_APPID): Record<string, string> {
+function signedQuery(
+  target: AuthorizationLinkTarget = { authType: 1 },
+  expSec = EXP,
+  key = KEY,
+  componentAppid = COMPONENT_APPID,
+): Record<string, string> {
   const url = new URL(makeAuthorizationLink({ key, componentAppid, pageUrl: PAGE_URL, target, expSec }));
   return Object.fromEntries(url.searchParams);
 }
@@ -46,9 +51,22 @@ function flipOne(text: string, index: number): string {
 
 describe('makeAuthorizationLink and verifyAuthorizationLink', () => {
   it('makes a link to the page with auth_type, exp, biz_appid and a 43-character base64url sig, which verifies', () => {
-    const url = new URL(makeAuthorizationLink({ key: KEY, componentAppid: COMPONENT_APPID, pageUrl: PAGE_URL, target: { authType: 3, bizAppid: BIZ_APPID }, expSec: EXP }));
+    const url = new URL(
+      makeAuthorizationLink({
+        key: KEY,
+        componentAppid: COMPONENT_APPID,
+        pageUrl: PAGE_URL,
+        target: { authType: 3, bizAppid: BIZ_APPID },
+        expSec: EXP,
+      }),
+    );
 
-    const link = verifyAuthorizationLink({ key: KEY, componentAppid: COMPONENT_APPID, nowMs: clock.now(), query: Object.fromEntries(url.searchParams) });
+    const link = verifyAuthorizationLink({
+      key: KEY,
+      componentAppid: COMPONENT_APPID,
+      nowMs: clock.now(),
+      query: Object.fromEntries(url.searchParams),
+    });
 
     expect(`${url.origin}${url.pathname}`).toBe(PAGE_URL);
     expect([...url.searchParams.keys()]).toEqual(['auth_type', 'exp', 'biz_appid', 'sig']);
@@ -157,7 +175,8 @@ describe('makeAuthorizationLink and verifyAuthorizationLink', () => {
 });
 
 describe('createAuthorizationLinks', () => {
-  const links = () => createAuthorizationLinks({ componentAppid: COMPONENT_APPID, pageUrl: PAGE_URL, getKey: async () => KEY, now: clock.now });
+  const links = () =>
+    createAuthorizationLinks({ componentAppid: COMPONENT_APPID, pageUrl: PAGE_URL, getKey: async () => KEY, now: clock.now });
 
   it('makes a link that expires ttlSec from now and that the page accepts until then', async () => {
     const made = await links().make({ authType: 2, ttlSec: 86_400 });

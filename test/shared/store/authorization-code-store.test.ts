@@ -2,7 +2,7 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { partitionKey } from '../../../shared/contract';
 import { sha256Hex } from '../../../shared/crypto/digests';
-import { createAuthorizationCodeStore, type CodeArrival } from '../../../shared/store/authorization-code-store';
+import { type CodeArrival, createAuthorizationCodeStore } from '../../../shared/store/authorization-code-store';
 import { createDueWork } from '../../../shared/store/due-work';
 import { createEnvelopeSealer } from '../../../shared/store/envelope-sealer';
 import { TABLE_NAME, useLocalTable } from './local-table';
@@ -40,16 +40,21 @@ describe('createAuthorizationCodeStore', () => {
     codeExpiresAtMs: ctx.clock.now() + 3_600_000,
     ...overrides,
   });
-  const due = () => createDueWork({ dynamo: ctx.local.dynamo, tableName: TABLE_NAME, componentAppid: ctx.componentAppid }).page({ nowMs: ctx.clock.now() });
+  const due = () =>
+    createDueWork({ dynamo: ctx.local.dynamo, tableName: TABLE_NAME, componentAppid: ctx.componentAppid }).page({ nowMs: ctx.clock.now() });
 
-  it('creates the item on the first arrival, keyed by the code\'s sha256, the code sealed, due at once', async () => {
+  it("creates the item on the first arrival, keyed by the code's sha256, the code sealed, due at once", async () => {
     const store = newStore();
 
     const { created, item } = await store.record(fromPush());
 
     expect(created).toBe(true);
     expect(item).toMatchObject({ codeSha256: SHA, status: 'pending', sources: ['push'], authorizerAppid: AUTHORIZER, attempts: 0 });
-    const raw = (await ctx.local.dynamo.send(new GetCommand({ TableName: TABLE_NAME, Key: { pk: partitionKey('authorizationCodes', ctx.componentAppid, SHA), sk: 'AUTHCODE' } }))).Item;
+    const raw = (
+      await ctx.local.dynamo.send(
+        new GetCommand({ TableName: TABLE_NAME, Key: { pk: partitionKey('authorizationCodes', ctx.componentAppid, SHA), sk: 'AUTHCODE' } }),
+      )
+    ).Item;
     expect(JSON.stringify(raw)).not.toContain('CANARY');
     expect((await due()).work).toEqual([{ kind: 'exchange', codeSha256: SHA, dueAtMs: ctx.clock.now() }]);
   });
@@ -65,7 +70,7 @@ describe('createAuthorizationCodeStore', () => {
     expect(item).toMatchObject({ authorizerAppid: AUTHORIZER, eventCreateTime: 1_795_000_000, infoType: 'authorized' });
   });
 
-  it('keeps the push\'s CreateTime when the callback arrives after it', async () => {
+  it("keeps the push's CreateTime when the callback arrives after it", async () => {
     const store = newStore();
     await store.record(fromPush());
 
@@ -85,7 +90,7 @@ describe('createAuthorizationCodeStore', () => {
     expect(winners[0]).toMatchObject({ code: CODE, maybeUsedBefore: false, item: { status: 'exchanging', attempts: 1 } });
   });
 
-  it('lets the next claim in once a crashed attempt\'s lease expired, and says the code may be used', async () => {
+  it("lets the next claim in once a crashed attempt's lease expired, and says the code may be used", async () => {
     const store = newStore();
     await store.record(fromPush());
     await store.claim(SHA);

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { createAuthorizationEventStore, type AuthorizationEvent } from '../../../shared/store/authorization-event-store';
+import { type AuthorizationEvent, createAuthorizationEventStore } from '../../../shared/store/authorization-event-store';
 import { createEnvelopeSealer } from '../../../shared/store/envelope-sealer';
 import { KMS_MAX_PLAINTEXT_BYTES } from '../../../shared/store/kms-sealer';
 import { eventsPk } from '../../../shared/store/table-keys';
@@ -58,7 +58,14 @@ describe('createAuthorizationEventStore', () => {
     const [item] = await eventItems();
 
     expect(JSON.stringify(item)).not.toContain('CANARY');
-    expect(item).toMatchObject({ infoType: 'authorized', createTime: CREATE_TIME, authorizerAppid: AUTHORIZER, processed: false, receivedAtMs: ctx.clock.now(), payloadFormat: 'json' });
+    expect(item).toMatchObject({
+      infoType: 'authorized',
+      createTime: CREATE_TIME,
+      authorizerAppid: AUTHORIZER,
+      processed: false,
+      receivedAtMs: ctx.clock.now(),
+      payloadFormat: 'json',
+    });
     expect(Object.keys(item!.payload as object).sort()).toEqual(['ciphertext', 'encryptedDataKey', 'iv', 'tag']);
     expect(JSON.parse(await store.openPayload(item!))).toEqual(event.fields);
   });
@@ -89,8 +96,14 @@ describe('createAuthorizationEventStore', () => {
 
   it('records two different events of one type and CreateTime apart', async () => {
     const store = newStore();
-    const first = { ...authorizationEvent('notify_third_fasteregister', CREATE_TIME, { appid: 'wx00000000000000b1' }), authorizerAppid: null };
-    const second = { ...authorizationEvent('notify_third_fasteregister', CREATE_TIME, { appid: 'wx00000000000000b2' }), authorizerAppid: null };
+    const first = {
+      ...authorizationEvent('notify_third_fasteregister', CREATE_TIME, { appid: 'wx00000000000000b1' }),
+      authorizerAppid: null,
+    };
+    const second = {
+      ...authorizationEvent('notify_third_fasteregister', CREATE_TIME, { appid: 'wx00000000000000b2' }),
+      authorizerAppid: null,
+    };
     await store.record(first);
 
     const outcome = await store.record(second);

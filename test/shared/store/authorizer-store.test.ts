@@ -25,14 +25,30 @@ describe('createAuthorizerStore', () => {
       dynamo: ctx.local.dynamo,
       tableName: TABLE_NAME,
       componentAppid: ctx.componentAppid,
-      envelopes: createEnvelopeSealer({ kms: ctx.local.kms, keyId: ctx.local.aws.kmsKeyId, componentAppid: ctx.componentAppid, dataKeyCache: { maxAgeMs: 300_000, maxUses: 1000, now: ctx.clock.now } }),
+      envelopes: createEnvelopeSealer({
+        kms: ctx.local.kms,
+        keyId: ctx.local.aws.kmsKeyId,
+        componentAppid: ctx.componentAppid,
+        dataKeyCache: { maxAgeMs: 300_000, maxUses: 1000, now: ctx.clock.now },
+      }),
       now: ctx.clock.now,
       refreshMarginMs: MARGIN_MS,
       leaseMs: LEASE_MS,
     });
   const rawItem = async (appid: string) =>
-    (await ctx.local.dynamo.send(new GetCommand({ TableName: TABLE_NAME, Key: { pk: partitionKey('authorizers', ctx.componentAppid, appid), sk: 'AUTHORIZER' }, ConsistentRead: true }))).Item;
-  const authorize = (store: ReturnType<typeof newStore>, overrides: Partial<Parameters<ReturnType<typeof newStore>['applyAuthorization']>[0]> = {}) =>
+    (
+      await ctx.local.dynamo.send(
+        new GetCommand({
+          TableName: TABLE_NAME,
+          Key: { pk: partitionKey('authorizers', ctx.componentAppid, appid), sk: 'AUTHORIZER' },
+          ConsistentRead: true,
+        }),
+      )
+    ).Item;
+  const authorize = (
+    store: ReturnType<typeof newStore>,
+    overrides: Partial<Parameters<ReturnType<typeof newStore>['applyAuthorization']>[0]> = {},
+  ) =>
     store.applyAuthorization({
       authorizerAppid: A,
       eventCreateTime: EVENT,
@@ -95,7 +111,9 @@ describe('createAuthorizerStore', () => {
       await store.applyAuthorization({ authorizerAppid: A, eventCreateTime: EVENT, refreshToken: REFRESH, funcInfo: [] });
 
       expect((await store.get(A))!.dueAtMs).toBe(ctx.clock.now());
-      expect((await dueWork().page({ nowMs: ctx.clock.now() })).work).toEqual([{ kind: 'refresh', authorizerAppid: A, dueAtMs: ctx.clock.now() }]);
+      expect((await dueWork().page({ nowMs: ctx.clock.now() })).work).toEqual([
+        { kind: 'refresh', authorizerAppid: A, dueAtMs: ctx.clock.now() },
+      ]);
     });
 
     it('loses to a newer event already applied, changing nothing', async () => {
@@ -172,7 +190,9 @@ describe('createAuthorizerStore', () => {
       const store = newStore();
       await store.applyAuthorization({ authorizerAppid: A, eventCreateTime: EVENT, refreshToken: REFRESH, funcInfo: [] });
 
-      const results = await Promise.all(Array.from({ length: 20 }, () => store.acquireLease({ authorizerAppid: A, reason: 'reader-miss' })));
+      const results = await Promise.all(
+        Array.from({ length: 20 }, () => store.acquireLease({ authorizerAppid: A, reason: 'reader-miss' })),
+      );
 
       expect(results.filter((result) => result.acquired)).toHaveLength(1);
     });
@@ -181,7 +201,12 @@ describe('createAuthorizerStore', () => {
       const store = newStore();
       await store.applyAuthorization({ authorizerAppid: A, eventCreateTime: EVENT, refreshToken: REFRESH, funcInfo: [] });
       const lease = await store.acquireLease({ authorizerAppid: A, reason: 'schedule' });
-      await store.backOff({ authorizerAppid: A, holder: lease.acquired ? lease.holder : '', untilMs: ctx.clock.now() + 600_000, errcode: 45009 });
+      await store.backOff({
+        authorizerAppid: A,
+        holder: lease.acquired ? lease.holder : '',
+        untilMs: ctx.clock.now() + 600_000,
+        errcode: 45009,
+      });
 
       expect((await store.acquireLease({ authorizerAppid: A, reason: 'reader-miss' })).acquired).toBe(false);
       expect((await store.acquireLease({ authorizerAppid: A, reason: 'operator' })).acquired).toBe(true);
@@ -211,13 +236,16 @@ describe('createAuthorizerStore', () => {
       const store = newStore();
       await store.revoke({ authorizerAppid: A, eventCreateTime: EVENT });
 
-      expect(await store.acquireLease({ authorizerAppid: A, reason: 'operator' })).toMatchObject({ acquired: false, item: { status: 'revoked' } });
+      expect(await store.acquireLease({ authorizerAppid: A, reason: 'operator' })).toMatchObject({
+        acquired: false,
+        item: { status: 'revoked' },
+      });
       expect(await store.acquireLease({ authorizerAppid: B, reason: 'operator' })).toEqual({ acquired: false, item: null });
     });
   });
 
   describe('storeRefresh', () => {
-    it('writes the new token under the lease, keeps a rotated refresh token\'s predecessor and releases the lease', async () => {
+    it("writes the new token under the lease, keeps a rotated refresh token's predecessor and releases the lease", async () => {
       const store = newStore();
       await store.applyAuthorization({ authorizerAppid: A, eventCreateTime: EVENT, refreshToken: REFRESH, funcInfo: [] });
       const lease = await store.acquireLease({ authorizerAppid: A, reason: 'operator' });
@@ -252,7 +280,15 @@ describe('createAuthorizerStore', () => {
       const current = await store.acquireLease({ authorizerAppid: A, reason: 'operator' });
       if (!current.acquired) throw new Error('no lease');
       const write = (holder: string, expectedVersion: number) =>
-        store.storeRefresh({ authorizerAppid: A, holder, expectedVersion, accessToken: 'CANARY-x', expiresInSec: 7200, fetchedAtMs: ctx.clock.now(), current: current.item });
+        store.storeRefresh({
+          authorizerAppid: A,
+          holder,
+          expectedVersion,
+          accessToken: 'CANARY-x',
+          expiresInSec: 7200,
+          fetchedAtMs: ctx.clock.now(),
+          current: current.item,
+        });
 
       expect(await write(stale.holder, stale.item.version)).toBeNull();
       expect(await write(current.holder, current.item.version + 1)).toBeNull();
@@ -265,10 +301,24 @@ describe('createAuthorizerStore', () => {
       const lease = await store.acquireLease({ authorizerAppid: A, reason: 'operator' });
       if (!lease.acquired) throw new Error('no lease');
       await ctx.local.dynamo.send(
-        new UpdateCommand({ TableName: TABLE_NAME, Key: { pk: partitionKey('authorizers', ctx.componentAppid, A), sk: 'AUTHORIZER' }, UpdateExpression: 'SET #s = :r', ExpressionAttributeNames: { '#s': 'status' }, ExpressionAttributeValues: { ':r': 'revoked' } }),
+        new UpdateCommand({
+          TableName: TABLE_NAME,
+          Key: { pk: partitionKey('authorizers', ctx.componentAppid, A), sk: 'AUTHORIZER' },
+          UpdateExpression: 'SET #s = :r',
+          ExpressionAttributeNames: { '#s': 'status' },
+          ExpressionAttributeValues: { ':r': 'revoked' },
+        }),
       );
 
-      const stored = await store.storeRefresh({ authorizerAppid: A, holder: lease.holder, expectedVersion: lease.item.version, accessToken: 'CANARY-x', expiresInSec: 7200, fetchedAtMs: ctx.clock.now(), current: lease.item });
+      const stored = await store.storeRefresh({
+        authorizerAppid: A,
+        holder: lease.holder,
+        expectedVersion: lease.item.version,
+        accessToken: 'CANARY-x',
+        expiresInSec: 7200,
+        fetchedAtMs: ctx.clock.now(),
+        current: lease.item,
+      });
 
       expect(stored).toBeNull();
       expect((await store.get(A))!.accessToken).toBeUndefined();
@@ -301,7 +351,9 @@ describe('createAuthorizerStore', () => {
       expect(await store.get(A)).toMatchObject({ status: 'needs_reauth', reauthReason: 'errcode 61023', refreshToken: expect.anything() });
       expect(await store.countByStatus()).toEqual({ authorized: 1, revoked: 0, needs_reauth: 1 });
       expect(await store.listAuthorized()).toEqual([B]);
-      expect((await dueWork().page({ nowMs: ctx.clock.now() })).work.map((work) => work.kind === 'refresh' && work.authorizerAppid)).toEqual([B]);
+      expect(
+        (await dueWork().page({ nowMs: ctx.clock.now() })).work.map((work) => work.kind === 'refresh' && work.authorizerAppid),
+      ).toEqual([B]);
     });
   });
 

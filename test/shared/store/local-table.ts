@@ -1,10 +1,10 @@
-import { SERVICE_TABLE } from '../../../local/runtime/service-table';
 import { randomBytes } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { type LocalAws, startLocalAws } from '../../../local/aws/local-aws';
+import { SERVICE_TABLE } from '../../../local/runtime/service-table';
 import { createDocumentClient } from '../../../shared/store/document-client';
 import { createKmsSealer, type Sealer } from '../../../shared/store/kms-sealer';
 import { StoreError } from '../../../shared/store/store-errors';

@@ -31,8 +31,10 @@ describe('createPreAuthCodeRate', () => {
     ctx.clock.advance(59_000);
     await takeTimes(rate, 2);
 
-    const lastMillisecond = (ctx.clock.advance(999), await rate.take());
-    const nextMinute = (ctx.clock.advance(1), await rate.take());
+    ctx.clock.advance(999);
+    const lastMillisecond = await rate.take();
+    ctx.clock.advance(1);
+    const nextMinute = await rate.take();
 
     expect(lastMillisecond).toEqual({ allowed: false, retryAfterSec: 1 });
     expect(nextMinute).toEqual({ allowed: true });
@@ -48,7 +50,14 @@ describe('createPreAuthCodeRate', () => {
 
   it('keeps the callback counter apart from the pre-auth code counter of the same minute', async () => {
     await takeTimes(newRate(1), 2);
-    const callbacks = createPreAuthCodeRate({ dynamo: ctx.local.dynamo, tableName: TABLE_NAME, componentAppid: ctx.componentAppid, perMinute: 1, now: ctx.clock.now, counter: 'callbacks' });
+    const callbacks = createPreAuthCodeRate({
+      dynamo: ctx.local.dynamo,
+      tableName: TABLE_NAME,
+      componentAppid: ctx.componentAppid,
+      perMinute: 1,
+      now: ctx.clock.now,
+      counter: 'callbacks',
+    });
 
     expect(await takeTimes(callbacks, 2)).toEqual([true, false]);
   });
@@ -63,16 +72,27 @@ describe('createPreAuthCodeRate', () => {
     const rate = newRate(2);
     await takeTimes(rate, 5);
 
-    const item = (await ctx.local.dynamo.send(
-      new GetCommand({ TableName: TABLE_NAME, Key: { pk: preAuthCodeRatePk(ctx.componentAppid, ctx.clock.now()), sk: RATE_COUNTER_SK.preAuthCodes } }),
-    )).Item;
+    const item = (
+      await ctx.local.dynamo.send(
+        new GetCommand({
+          TableName: TABLE_NAME,
+          Key: { pk: preAuthCodeRatePk(ctx.componentAppid, ctx.clock.now()), sk: RATE_COUNTER_SK.preAuthCodes },
+        }),
+      )
+    ).Item;
 
     expect(item).toMatchObject({ count: 2, ttl: ctx.clock.nowSec + 86_400 });
     expect(preAuthCodeRatePk(ctx.componentAppid, ctx.clock.now())).toBe(`PREAUTH_RATE#${ctx.componentAppid}#2026-11-28T00:00`);
   });
 
   it('throws UNAVAILABLE when DynamoDB fails, rather than allowing or refusing', async () => {
-    const rate = createPreAuthCodeRate({ dynamo: ctx.local.dynamo, tableName: 'no-such-table', componentAppid: ctx.componentAppid, perMinute: 3, now: ctx.clock.now });
+    const rate = createPreAuthCodeRate({
+      dynamo: ctx.local.dynamo,
+      tableName: 'no-such-table',
+      componentAppid: ctx.componentAppid,
+      perMinute: 3,
+      now: ctx.clock.now,
+    });
 
     const err = await storeErrorOf(rate.take());
 

@@ -19,6 +19,8 @@ describe('createAuthorizerTokenReaderFromEnv', () => {
   it.each(Object.keys(ENVIRONMENT))('throws a ConfigError naming %s when it is missing', (name) => {
     const { [name]: _missing, ...env } = ENVIRONMENT;
 
-    expect(() => createAuthorizerTokenReaderFromEnv({ env })).toThrow(expect.objectContaining({ name: 'ConfigError', message: expect.stringContaining(name) }));
+    expect(() => createAuthorizerTokenReaderFromEnv({ env })).toThrow(
+      expect.objectContaining({ name: 'ConfigError', message: expect.stringContaining(name) }),
+    );
   });
 });

@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../../shared/crypto/digests';
 import { AuthorizerTokenError } from '../../../shared/token/authorizer-token-error';
-import { createAuthorizerTokenReader, type AuthorizerTokenReaderOptions } from '../../../shared/token/authorizer-token-reader';
+import { type AuthorizerTokenReaderOptions, createAuthorizerTokenReader } from '../../../shared/token/authorizer-token-reader';
 import { WechatApiError } from '../../../shared/wechat/errors';
 import { FakeClock } from '../../support/fake-clock';
 import { FakeAuthorizerWorker } from '../../support/fakes/fake-authorizer-worker';
@@ -13,7 +13,8 @@ const THIRD_APPID = 'wxa000000000000003';
 const REVALIDATE_MS = 60_000;
 
 /** What WeChat answers an API call made with a stale token. */
-const wechatError = (errcode: number) => new WechatApiError({ code: 'ERRCODE', api: 'api_test', message: `errcode ${errcode}`, retryable: false, errcode });
+const wechatError = (errcode: number) =>
+  new WechatApiError({ code: 'ERRCODE', api: 'api_test', message: `errcode ${errcode}`, retryable: false, errcode });
 
 describe('createAuthorizerTokenReader', () => {
   let clock: FakeClock;
@@ -107,9 +108,13 @@ describe('createAuthorizerTokenReader', () => {
       store.writeToken(APPID, 'token-1');
       store.setStatus(APPID, 'needs_reauth');
 
-      const error = await newReader().getAuthorizerAccessToken(APPID).catch((err: unknown) => err);
+      const error = await newReader()
+        .getAuthorizerAccessToken(APPID)
+        .catch((err: unknown) => err);
 
-      expect((error as Error).message).toBe(`authorizer ${APPID} must authorize again: WeChat refused its refresh token; send its administrator an authorization link`);
+      expect((error as Error).message).toBe(
+        `authorizer ${APPID} must authorize again: WeChat refused its refresh token; send its administrator an authorization link`,
+      );
     });
 
     it('never hands out a token with minRemainingMs or less left: it asks for a refresh instead', async () => {
@@ -192,7 +197,9 @@ describe('createAuthorizerTokenReader', () => {
       worker.answer(() => ({ status: 'busy' }));
       const startMs = clock.now();
 
-      const error = await newReader({ maxWaitMs: 15_000, pollIntervalMs: 250 }).getAuthorizerAccessToken(APPID).catch((err: unknown) => err);
+      const error = await newReader({ maxWaitMs: 15_000, pollIntervalMs: 250 })
+        .getAuthorizerAccessToken(APPID)
+        .catch((err: unknown) => err);
 
       expect(error).toBeInstanceOf(AuthorizerTokenError);
       expect(error).toMatchObject({ code: 'TIMEOUT', refreshOutcome: { status: 'busy' } });
@@ -203,7 +210,9 @@ describe('createAuthorizerTokenReader', () => {
     });
 
     it('throws UNKNOWN_AUTHORIZER for an appid the store does not know, without asking the worker', async () => {
-      const error = await newReader().getAuthorizerAccessToken(APPID).catch((err: unknown) => err);
+      const error = await newReader()
+        .getAuthorizerAccessToken(APPID)
+        .catch((err: unknown) => err);
 
       expect(error).toMatchObject({ name: 'AuthorizerTokenError', code: 'UNKNOWN_AUTHORIZER', authorizerAppid: APPID });
       expect(worker.requests).toEqual([]);
@@ -219,7 +228,9 @@ describe('createAuthorizerTokenReader', () => {
       store.addWithoutToken(APPID);
       worker.answer(() => outcome);
 
-      const error = await newReader().getAuthorizerAccessToken(APPID).catch((err: unknown) => err);
+      const error = await newReader()
+        .getAuthorizerAccessToken(APPID)
+        .catch((err: unknown) => err);
 
       expect(error).toMatchObject({ name: 'AuthorizerTokenError', code, refreshOutcome: outcome });
       expect(worker.requests).toHaveLength(1);
@@ -230,16 +241,24 @@ describe('createAuthorizerTokenReader', () => {
       store.writeToken(APPID, 'token-1');
       store.failNextReads = 1;
 
-      const error = await newReader().getAuthorizerAccessToken(APPID).catch((err: unknown) => err);
+      const error = await newReader()
+        .getAuthorizerAccessToken(APPID)
+        .catch((err: unknown) => err);
 
-      expect(error).toMatchObject({ name: 'AuthorizerTokenError', code: 'UNAVAILABLE', message: `could not read authorizer ${APPID}'s token: DynamoDB GetItem authorizer failed` });
+      expect(error).toMatchObject({
+        name: 'AuthorizerTokenError',
+        code: 'UNAVAILABLE',
+        message: `could not read authorizer ${APPID}'s token: DynamoDB GetItem authorizer failed`,
+      });
     });
 
     it('throws errors that carry no token, whatever the store held', async () => {
       store.writeToken(APPID, 'secret-token-never-in-errors', { lifetimeMs: 60_000 });
       worker.answer(() => ({ status: 'backoff', errcode: 45009, untilMs: clock.now() + 60_000 }));
 
-      const error = (await newReader().getAuthorizerAccessToken(APPID).catch((err: unknown) => err)) as AuthorizerTokenError;
+      const error = (await newReader()
+        .getAuthorizerAccessToken(APPID)
+        .catch((err: unknown) => err)) as AuthorizerTokenError;
 
       expect(error.code).toBe('REFRESH_FAILED');
       expect(JSON.stringify({ ...error, message: error.message, stack: error.stack })).not.toContain('secret-token-never-in-errors');
@@ -258,7 +277,9 @@ describe('createAuthorizerTokenReader', () => {
       await Promise.all(Array.from({ length: 1_000 }, () => reader.invalidate(APPID, STALE)));
       const tokens = await Promise.all(Array.from({ length: 1_000 }, () => reader.getAuthorizerAccessToken(APPID)));
 
-      expect(worker.requests).toEqual([{ action: 'refresh', authorizerAppid: APPID, reason: 'invalidate', staleTokenSha256: sha256Hex(STALE) }]);
+      expect(worker.requests).toEqual([
+        { action: 'refresh', authorizerAppid: APPID, reason: 'invalidate', staleTokenSha256: sha256Hex(STALE) },
+      ]);
       expect(new Set(tokens)).toEqual(new Set([`authorizer-token-${APPID}-1`]));
     });
 
@@ -290,7 +311,9 @@ describe('createAuthorizerTokenReader', () => {
       store.writeToken(APPID, STALE);
       store.setStatus(APPID, 'revoked');
 
-      const error = await newReader().invalidate(APPID, STALE).catch((err: unknown) => err);
+      const error = await newReader()
+        .invalidate(APPID, STALE)
+        .catch((err: unknown) => err);
 
       expect(error).toMatchObject({ code: 'REVOKED' });
       expect(worker.requests).toEqual([]);
@@ -312,7 +335,9 @@ describe('createAuthorizerTokenReader', () => {
 
       expect(result).toBe('answer');
       expect(used).toEqual(['stale', `authorizer-token-${APPID}-1`]);
-      expect(worker.requests).toEqual([{ action: 'refresh', authorizerAppid: APPID, reason: 'invalidate', staleTokenSha256: sha256Hex('stale') }]);
+      expect(worker.requests).toEqual([
+        { action: 'refresh', authorizerAppid: APPID, reason: 'invalidate', staleTokenSha256: sha256Hex('stale') },
+      ]);
     });
 
     it('retries only once: a second stale answer is thrown to the caller', async () => {

@@ -1,6 +1,6 @@
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalAws, type LocalAws } from '../../../local/aws/local-aws';
+import { type LocalAws, startLocalAws } from '../../../local/aws/local-aws';
 import { createLambdaAuthorizerRefreshTrigger } from '../../../shared/token/lambda-authorizer-refresh-trigger';
 import { createLambdaRefreshTrigger } from '../../../shared/token/lambda-refresh-trigger';
 
@@ -11,7 +11,8 @@ const TRIGGERS = [
   {
     name: 'component refresher',
     errorName: 'ComponentTokenError',
-    make: (functionName: string, lambda: LambdaClient) => () => createLambdaRefreshTrigger({ functionName, lambda })({ action: 'refresh', reason: 'reader-miss' }),
+    make: (functionName: string, lambda: LambdaClient) => () =>
+      createLambdaRefreshTrigger({ functionName, lambda })({ action: 'refresh', reason: 'reader-miss' }),
   },
   {
     name: 'authorizer worker',
@@ -42,7 +43,7 @@ describe.each(TRIGGERS)('the $name trigger (Lambda Invoke)', ({ errorName, make 
   });
   afterAll(async () => aws.close());
 
-  it('sends the request and returns the function\'s answer', async () => {
+  it("sends the request and returns the function's answer", async () => {
     received.length = 0;
 
     const outcome = await make('answers:reader', lambda)();

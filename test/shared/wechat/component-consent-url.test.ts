@@ -20,7 +20,9 @@ describe('buildComponentLoginPageUrl', () => {
   });
 
   it('adds biz_appid last when one account is expected', () => {
-    expect(buildComponentLoginPageUrl('https://mp.weixin.qq.com', { ...INPUT, bizAppid: 'wxabcdefabcdef0001' })).toMatch(/&auth_type=3&biz_appid=wxabcdefabcdef0001$/);
+    expect(buildComponentLoginPageUrl('https://mp.weixin.qq.com', { ...INPUT, bizAppid: 'wxabcdefabcdef0001' })).toMatch(
+      /&auth_type=3&biz_appid=wxabcdefabcdef0001$/,
+    );
   });
 });
 

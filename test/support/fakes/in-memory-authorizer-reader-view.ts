@@ -1,5 +1,5 @@
-import type { AuthorizerStatusName, ReaderView, SealedSecret, StoredAccessToken } from '../../../shared/store/authorizer-store';
 import { sha256Hex } from '../../../shared/crypto/digests';
+import type { AuthorizerStatusName, ReaderView, SealedSecret, StoredAccessToken } from '../../../shared/store/authorizer-store';
 import { StoreError } from '../../../shared/store/store-errors';
 
 /** How long WeChat's authorizer_access_token lives (docs/wechat-protocol.md §4). */
@@ -24,7 +24,12 @@ export class InMemoryAuthorizerReaderView {
   writeToken(authorizerAppid: string, token: string, options: { lifetimeMs?: number; fetchedAtMs?: number } = {}): StoredAccessToken {
     const fetchedAtMs = options.fetchedAtMs ?? this.now();
     const accessToken: StoredAccessToken = {
-      envelope: { encryptedDataKey: Buffer.from(authorizerAppid), iv: new Uint8Array(12), tag: new Uint8Array(16), ciphertext: Buffer.from(token, 'utf8') },
+      envelope: {
+        encryptedDataKey: Buffer.from(authorizerAppid),
+        iv: new Uint8Array(12),
+        tag: new Uint8Array(16),
+        ciphertext: Buffer.from(token, 'utf8'),
+      },
       sha256: sha256Hex(token),
       fetchedAtMs,
       expiresAtMs: fetchedAtMs + (options.lifetimeMs ?? AUTHORIZER_TOKEN_LIFETIME_MS),
