@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { partitionKey } from '../contract';
 import { sha256Hex } from '../crypto/digests';
 import { type EnvelopeSealer, readSealedEnvelope } from './envelope-sealer';
 import { isConditionalCheckFailed, storeUnavailable } from './store-errors';
-import { dueIndexKey, ttlAfterDays } from './table-keys';
+import { authorizationCodePk, dueIndexKey, SK, ttlAfterDays } from './table-keys';
 import { updateExpression, withCondition } from './update-expression';
 
 /**
@@ -55,7 +54,6 @@ export type ClaimResult =
   | { claimed: true; holder: string; code: string; item: StoredCode; maybeUsedBefore: boolean }
   | { claimed: false; item: StoredCode | null };
 
-const SK = 'AUTHCODE';
 // Codes expire within hours; the record stays a month for the audit trail, as authorization events do.
 const TTL_DAYS = 30;
 const LEASE_ATTRIBUTES = ['leaseHolder', 'leaseUntilMs'] as const;
@@ -70,7 +68,7 @@ export function createAuthorizationCodeStore(input: {
   leaseMs: number;
 }) {
   const { dynamo, tableName, componentAppid, now } = input;
-  const key = (codeSha256: string) => ({ pk: partitionKey('authorizationCodes', componentAppid, codeSha256), sk: SK });
+  const key = (codeSha256: string) => ({ pk: authorizationCodePk(componentAppid, codeSha256), sk: SK.authorizationCode });
   const dueKey = dueIndexKey(componentAppid);
 
   const update = async (params: Omit<ConstructorParameters<typeof UpdateCommand>[0], 'TableName'>, what: string) => {

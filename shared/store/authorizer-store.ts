@@ -5,7 +5,7 @@ import { sha256Hex } from '../crypto/digests';
 import type { AuthorizerProfile } from '../wechat/authorizer-api';
 import { type EnvelopeSealer, readSealedEnvelope, type SealedEnvelope } from './envelope-sealer';
 import { isConditionalCheckFailed, StoreError, storeUnavailable } from './store-errors';
-import { authorizerStatusIndexKey, dueIndexKey } from './table-keys';
+import { authorizerPk, authorizerStatusIndexKey, dueIndexKey, SK } from './table-keys';
 import { updateExpression, withCondition } from './update-expression';
 
 /**
@@ -65,7 +65,6 @@ export type RefreshReason = 'schedule' | 'reader-miss' | 'invalidate' | 'operato
 
 export type LeaseResult = { acquired: true; holder: string; item: StoredAuthorizer } | { acquired: false; item: StoredAuthorizer | null };
 
-const SK = 'AUTHORIZER';
 /** Attributes an access-token reader reads (and is allowed to read): contract of grantReadAuthorizerTokens. */
 export const READER_ATTRIBUTES = ['status', 'version', 'accessToken', 'accessTokenSha256', 'expiresAtMs', 'fetchedAtMs'] as const;
 const ACCESS_TOKEN_ATTRIBUTES = ['accessToken', 'accessTokenSha256', 'expiresAtMs', 'fetchedAtMs'] as const;
@@ -88,7 +87,7 @@ export interface AuthorizerStoreInput {
 
 export function createAuthorizerStore(input: AuthorizerStoreInput) {
   const { dynamo, tableName, componentAppid, envelopes, now } = input;
-  const key = (authorizerAppid: string) => ({ pk: partitionKey('authorizers', componentAppid, authorizerAppid), sk: SK });
+  const key = (authorizerAppid: string) => ({ pk: authorizerPk(componentAppid, authorizerAppid), sk: SK.authorizer });
   const dueKey = dueIndexKey(componentAppid);
   const statusKey = (status: AuthorizerStatusName) => authorizerStatusIndexKey(componentAppid, status);
   // The envelope is bound to its item and slot, so a sealed token copied to another authorizer or slot does not open.

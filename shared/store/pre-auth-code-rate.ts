@@ -1,7 +1,6 @@
 import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { partitionKey } from '../contract';
 import { isConditionalCheckFailed, storeUnavailable } from './store-errors';
-import { DAY_SEC } from './table-keys';
+import { DAY_SEC, preAuthCodeRatePk, SK } from './table-keys';
 
 const MINUTE_MS = 60_000;
 
@@ -9,11 +8,7 @@ const MINUTE_MS = 60_000;
  * What a counter counts, by its sort key: pre-auth codes the page creates, and authorization codes the callback is
  * asked to record (each legitimate one needs a pre-auth code first, so their rate is bounded by the first).
  */
-export const RATE_COUNTER_SK = { preAuthCodes: 'RATE', callbacks: 'CALLBACK' } as const;
-
-/** The counter items' partition key: one per UTC minute (`PREAUTH_RATE#{c}#{yyyy-mm-ddThh:mm}`). */
-export const preAuthCodeRatePk = (componentAppid: string, nowMs: number): string =>
-  partitionKey('preAuthCodeRate', componentAppid, new Date(nowMs).toISOString().slice(0, 16));
+const RATE_COUNTER_SK = { preAuthCodes: SK.preAuthCodes, callbacks: SK.callbacks } as const;
 
 export type RateDecision = { allowed: true } | { allowed: false; retryAfterSec: number };
 

@@ -12,7 +12,7 @@ import { createRefreshLeases } from '../../shared/store/refresh-lease';
 import { createSessionRevocationStore } from '../../shared/store/session-revocation-store';
 import {
   auditPk,
-  authorizersPk,
+  authorizerPk,
   eventsPk,
   h5OAuthStatePk,
   loginCodePk,
@@ -184,7 +184,7 @@ describe('WechatComponent roles', { timeout: CDK_TIMEOUT_MS }, () => {
     await createPushAuditLog(base).record({ infoType: 'authorized', createTime: 1_764_000_000, receivedAtMs: NOW_MS, outcome: 'recorded' });
 
     // The status item is what moved to AUTHORIZERS#: without its write this test would not be about it.
-    expect(tableCalls).toContainEqual({ action: 'UpdateItem', pk: authorizersPk(TEST_APPID) });
+    expect(tableCalls).toContainEqual({ action: 'UpdateItem', pk: authorizerPk(TEST_APPID, AUTHORIZER_APPID) });
     expect(new Set(keyCalls.map((c) => `${c.action} ${c.purpose}`))).toEqual(
       new Set(['kms:Encrypt component_verify_ticket', 'kms:GenerateDataKey authorization_event']),
     );
@@ -207,7 +207,7 @@ describe('WechatComponent roles', { timeout: CDK_TIMEOUT_MS }, () => {
     const statements = roleStatements(template, roleIdOf(stack.component.tokenRefresher));
     const day = auditPk(TEST_APPID, NOW_MS);
 
-    for (const pk of [eventsPk(TEST_APPID), authorizersPk(TEST_APPID), day]) {
+    for (const pk of [eventsPk(TEST_APPID), authorizerPk(TEST_APPID, AUTHORIZER_APPID), day]) {
       for (const action of TABLE_ACTIONS) expect(allowsTableCall(statements, tableArn, { action, pk }), `${action} ${pk}`).toBe(false);
     }
     expect(JSON.stringify(dynamoStatements(statements))).not.toMatch(/EVENTS#|AUTHORIZERS#|AUDIT#/);
@@ -650,7 +650,7 @@ describe('WechatComponent h5-oauth role', { timeout: CDK_TIMEOUT_MS }, () => {
       { action: 'GetItem', pk: refreshPk(TEST_APPID) },
       { action: 'GetItem', pk: eventsPk(TEST_APPID) },
       { action: 'PutItem', pk: tokenPk(TEST_APPID) },
-      { action: 'UpdateItem', pk: authorizersPk(TEST_APPID) },
+      { action: 'UpdateItem', pk: authorizerPk(TEST_APPID, AUTHORIZER_APPID) },
       { action: 'DeleteItem', pk: h5OAuthStatePk(TEST_APPID, 'state') },
       { action: 'DeleteItem', pk: userPk(TEST_APPID, AUTHORIZER_APPID, 'openid-1') },
       { action: 'GetItem', pk: loginCodePk(TEST_APPID, 'c'.repeat(64)) },

@@ -105,6 +105,9 @@ describe('authorizer token reader against the worker, the store and the simulato
       refresherFunction: `${REFRESHER}:${REFRESHER_READER_ALIAS}`,
       authorizerJobsQueueUrl: aws.createQueue('authorizer-jobs').url,
       authorizerWorkerFunction: WORKER_READER,
+      // The worker also makes authorization links; this test never asks for one.
+      authorizationPageUrl: 'https://wechat.example.com/authorize',
+      authorizationLinkSecretArn: aws.putSecret('wechat-authorization-link', 'authorization-link-secret-of-this-test-0123456789'),
     };
     const clients = {
       dynamo: new DynamoDBClient(aws.clientConfig('dynamodb')),

@@ -5,11 +5,11 @@
 import { createServer, type Server } from 'node:http';
 import type { Browser } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { TEST_AUTHORIZER_APPID } from '../../../local/wechat-sim/defaults';
-import { chromiumMissingReason, IN_CI, launchChromium } from '../../browser/support/chromium';
-import { authorizationEvents, createPreAuthCode, exchangeCode, loginPageUrl } from './authorizer-harness';
-import { closeTestReceivers, startTestReceiver, xmlField } from './push-receiver-stub';
-import { closeTestSims, fetchComponentToken, startTestSim } from './sim-harness';
+import { TEST_AUTHORIZER_APPID } from '../../local/wechat-sim/defaults';
+import { authorizationEvents, createPreAuthCode, exchangeCode, loginPageUrl } from '../local/wechat-sim/authorizer-harness';
+import { closeTestReceivers, startTestReceiver, xmlField } from '../local/wechat-sim/push-receiver-stub';
+import { closeTestSims, fetchComponentToken, startTestSim } from '../local/wechat-sim/sim-harness';
+import { chromiumMissingReason, IN_CI, launchChromium } from './support/chromium';
 
 const missingChromium = chromiumMissingReason();
 const skipReason = missingChromium !== null && !IN_CI ? missingChromium : null;

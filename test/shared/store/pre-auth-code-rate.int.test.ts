@@ -1,7 +1,8 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { createPreAuthCodeRate, preAuthCodeRatePk, RATE_COUNTER_SK } from '../../../shared/store/pre-auth-code-rate';
+import { createPreAuthCodeRate } from '../../../shared/store/pre-auth-code-rate';
 import { StoreError } from '../../../shared/store/store-errors';
+import { preAuthCodeRatePk, SK } from '../../../shared/store/table-keys';
 import { newComponentAppid, storeErrorOf, TABLE_NAME, useLocalTable } from './local-table';
 
 describe('createPreAuthCodeRate', () => {
@@ -76,7 +77,7 @@ describe('createPreAuthCodeRate', () => {
       await ctx.local.dynamo.send(
         new GetCommand({
           TableName: TABLE_NAME,
-          Key: { pk: preAuthCodeRatePk(ctx.componentAppid, ctx.clock.now()), sk: RATE_COUNTER_SK.preAuthCodes },
+          Key: { pk: preAuthCodeRatePk(ctx.componentAppid, ctx.clock.now()), sk: SK.preAuthCodes },
         }),
       )
     ).Item;
