@@ -13,7 +13,7 @@ import { createDocumentClient } from '../../shared/store/document-client';
 import { createComponentTokenReaderFromEnv } from '../../shared/token';
 import { startLocalAws } from '../aws/local-aws';
 import { startWechatSim } from '../wechat-sim/server';
-import { type AccountAuthorization, authorizeAccounts, describeAuthorization } from './authorize-accounts';
+import { authorizeAccounts, describeAuthorization } from './authorize-accounts';
 import { renderDemoPage } from './demo-page';
 import { type GatewayRoute, startHttpGateway } from './http-gateway';
 import type { LocalConfig } from './local-config';
@@ -28,8 +28,6 @@ export { LOCAL_TABLE } from './local-environment';
 export interface LocalSystem {
   url: string;
   simUrl: string;
-  /** How the startup authorization of each WECHAT_AUTHORIZER_APPIDS account ended; empty when WeChat is not the simulator. */
-  authorizations: AccountAuthorization[];
   health(): Promise<LocalHealth>;
   close(): Promise<void>;
 }
@@ -154,10 +152,9 @@ export async function startLocalSystem(config: LocalConfig, log: (line: string) 
     await sim.whenIdle();
     await schedules.runNow(SCHEDULES.tokenRefresher);
 
-    let authorizations: AccountAuthorization[] = [];
     if (config.apiBase === null) {
       log(`[authorize] authorizing ${config.authorizerAppids.length} account(s) through the simulator's authorized push`);
-      authorizations = await authorizeAccounts({
+      const authorizations = await authorizeAccounts({
         sim,
         codes: stores.authorizationCodes,
         authorizers: stores.authorizers,
@@ -170,7 +167,7 @@ export async function startLocalSystem(config: LocalConfig, log: (line: string) 
     }
     await schedules.runNow(SCHEDULES.dueSweep);
 
-    return { url: gateway.url, simUrl: sim.url, authorizations, health, close: closeAll };
+    return { url: gateway.url, simUrl: sim.url, health, close: closeAll };
   } catch (err) {
     await closeAll();
     throw err;
