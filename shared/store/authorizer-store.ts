@@ -186,6 +186,9 @@ export function createAuthorizerStore(input: AuthorizerStoreInput) {
         const currentItem = await get(authorizerAppid);
         const current = currentItem ? toStored(currentItem) : null;
         if (current && current.lastEventCreateTime > authorization.eventCreateTime) return 'not-newer';
+        // Same second as a revocation: their order is unknown, and the revocation wins (see revoke). The same second as
+        // an authorization is the same event applied again (a retried exchange), which must land.
+        if (current?.status === 'revoked' && current.lastEventCreateTime === authorization.eventCreateTime) return 'not-newer';
         const nowMs = now();
         const replaced = current?.refreshToken && current.refreshToken.sha256 !== refreshSha ? current.refreshToken : undefined;
         const expiresAtMs = authorization.accessToken
@@ -244,7 +247,8 @@ export function createAuthorizerStore(input: AuthorizerStoreInput) {
 
     /**
      * An `unauthorized` event: status revoked, the access token removed (readers refuse it at their next look) and no
-     * more refreshes. The refresh tokens stay, sealed: useless now, kept for the record. Loses to a newer event.
+     * more refreshes. The refresh tokens stay, sealed: useless now, kept for the record. Loses to a newer event; wins
+     * over an authorization of the same second (CreateTime has whole seconds, so their order is unknown: fail closed).
      */
     async revoke(revocation: { authorizerAppid: string; eventCreateTime: number }): Promise<'revoked' | 'not-newer'> {
       const nowMs = now();
@@ -260,9 +264,9 @@ export function createAuthorizerStore(input: AuthorizerStoreInput) {
         remove: [...ACCESS_TOKEN_ATTRIBUTES, ...DUE_ATTRIBUTES, ...LEASE_ATTRIBUTES],
       });
       const condition = {
-        expression: 'attribute_not_exists(pk) OR #c_event < :c_event',
-        names: { '#c_event': 'lastEventCreateTime' },
-        values: { ':c_event': revocation.eventCreateTime },
+        expression: 'attribute_not_exists(pk) OR #c_event < :c_event OR (#c_event = :c_event AND #c_status <> :c_revoked)',
+        names: { '#c_event': 'lastEventCreateTime', '#c_status': 'status' },
+        values: { ':c_event': revocation.eventCreateTime, ':c_revoked': 'revoked' },
       };
       const written = await update({ Key: key(revocation.authorizerAppid), ...withCondition(parts, condition) }, 'authorizer revocation');
       return written ? 'revoked' : 'not-newer';

@@ -152,6 +152,20 @@ describe('createAuthorizerStore', () => {
       expect((await store.get(A))!.status).toBe('authorized');
     });
 
+    it('revokes an authorization of the same second (WeChat times events in seconds; fail closed), once', async () => {
+      const store = newStore();
+      await authorize(store, { eventCreateTime: EVENT });
+
+      const sameSecond = await store.revoke({ authorizerAppid: A, eventCreateTime: EVENT });
+      const redelivered = await store.revoke({ authorizerAppid: A, eventCreateTime: EVENT });
+
+      expect([sameSecond, redelivered]).toEqual(['revoked', 'not-newer']);
+      expect(await store.getStatus(A)).toEqual({ status: 'revoked', lastEventCreateTime: EVENT });
+      // And the other way round: an authorization of the same second as a revocation does not undo it.
+      expect(await authorize(store, { eventCreateTime: EVENT })).not.toBe('applied');
+      expect((await store.get(A))!.status).toBe('revoked');
+    });
+
     it('records a revocation of an authorizer it never knew', async () => {
       const store = newStore();
 
