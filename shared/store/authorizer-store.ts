@@ -401,14 +401,19 @@ export function createAuthorizerStore(input: AuthorizerStoreInput) {
 
     /**
      * WeChat refuses the refresh token (61023) and none better could be found: the account must authorize again. The
-     * refresh tokens stay (an operator may roll back to the previous one); refreshes stop.
+     * refresh tokens stay (an operator may roll back to the previous one); refreshes stop. Returns false, changing
+     * nothing, when the lease was lost meanwhile (a revocation or a new authorization took the item over).
      */
-    async markNeedsReauth(mark: { authorizerAppid: string; holder: string; reason: string }): Promise<void> {
+    async markNeedsReauth(mark: { authorizerAppid: string; holder: string; reason: string }): Promise<boolean> {
       const parts = updateExpression({
         set: { status: 'needs_reauth', statusKey: statusKey('needs_reauth'), reauthReason: mark.reason, updatedAtMs: now() },
         remove: [...DUE_ATTRIBUTES, ...LEASE_ATTRIBUTES],
       });
-      await update({ Key: key(mark.authorizerAppid), ...withCondition(parts, holderCondition(mark.holder)) }, 'authorizer needs reauth');
+      const written = await update(
+        { Key: key(mark.authorizerAppid), ...withCondition(parts, holderCondition(mark.holder)) },
+        'authorizer needs reauth',
+      );
+      return written !== null;
     },
 
     /**

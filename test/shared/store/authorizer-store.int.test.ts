@@ -355,6 +355,19 @@ describe('createAuthorizerStore', () => {
         (await dueWork().page({ nowMs: ctx.clock.now() })).work.map((work) => work.kind === 'refresh' && work.authorizerAppid),
       ).toEqual([B]);
     });
+
+    it('markNeedsReauth changes nothing and says so once a revocation took the lease away', async () => {
+      const store = newStore();
+      await store.applyAuthorization({ authorizerAppid: A, eventCreateTime: EVENT, refreshToken: REFRESH, funcInfo: [] });
+      const lease = await store.acquireLease({ authorizerAppid: A, reason: 'schedule' });
+      if (!lease.acquired) throw new Error('no lease');
+      await store.revoke({ authorizerAppid: A, eventCreateTime: EVENT + 1 });
+
+      const marked = await store.markNeedsReauth({ authorizerAppid: A, holder: lease.holder, reason: 'errcode 61023' });
+
+      expect(marked).toBe(false);
+      expect(await store.get(A)).toMatchObject({ status: 'revoked' });
+    });
   });
 
   describe('reader view', () => {
