@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { refreshAuthorizerToken } from '../../shared/authorizer/refresh-authorizer-token';
+import { StoreError, storeUnavailable } from '../../shared/store/store-errors';
 import type { AuthorizerApi } from '../../shared/wechat/authorizer-api';
 import {
   advance,
@@ -11,6 +12,7 @@ import {
   startAuthorizerLifecycle,
   storedRefreshToken,
 } from '../support/authorizer-lifecycle';
+import { catchAsyncError } from '../support/catch-error';
 import type { Harness } from '../support/harness';
 import { accountAppids } from './authorization-system';
 
@@ -301,6 +303,22 @@ describe('refreshAuthorizerToken when WeChat rotates refresh tokens', () => {
   });
   afterAll(async () => h?.close());
 
+  /** Two refreshes whose answers were lost (as by a crash): WeChat moved two refresh tokens on, and refuses ours now. */
+  async function loseTwoRefreshAnswers({ deps }: ObservedWorker, appid: string): Promise<void> {
+    const stored = (await storedRefreshToken(h, appid))!;
+    for (const _lostAnswer of [1, 2]) {
+      await deps.componentToken.withComponentAccessToken((componentAccessToken) =>
+        deps.api.refreshAuthorizerToken({
+          componentAppid: deps.componentAppid,
+          componentAccessToken,
+          authorizerAppid: appid,
+          refreshToken: stored,
+        }),
+      );
+    }
+    expect(simVerdictOnRefreshToken(h, appid, stored)).toBe('refused');
+  }
+
   it('writes the refresh token WeChat returns in the same UpdateItem as the access token, keeping the previous one', async () => {
     const appid = accounts[0]!;
     await authorizeAndExchange(h, appid);
@@ -325,19 +343,8 @@ describe('refreshAuthorizerToken when WeChat rotates refresh tokens', () => {
     const appid = accounts[1]!;
     await authorizeAndExchange(h, appid);
     await advance(h, UNTIL_DUE_MS);
-    const lost = (await storedRefreshToken(h, appid))!;
     const worker = observedWorker(h);
-    // Two refreshes whose answers were lost (as by a crash): WeChat moved two refresh tokens on, ours is refused now.
-    for (const _lostAnswer of [1, 2]) {
-      await worker.deps.componentToken.withComponentAccessToken((componentAccessToken) =>
-        worker.deps.api.refreshAuthorizerToken({
-          componentAppid: worker.deps.componentAppid,
-          componentAccessToken,
-          authorizerAppid: appid,
-          refreshToken: lost,
-        }),
-      );
-    }
+    await loseTwoRefreshAnswers(worker, appid);
     const callsBefore = apiCalls(h, 'api_authorizer_token');
 
     const outcome = await refreshAuthorizerToken(worker.deps, { authorizerAppid: appid, reason: 'schedule' });
@@ -347,5 +354,29 @@ describe('refreshAuthorizerToken when WeChat rotates refresh tokens', () => {
     expect(simVerdictOnRefreshToken(h, appid, await storedRefreshToken(h, appid))).toBe('current');
     expect(worker.metrics.sum('AuthorizerRefreshTokensRecovered')).toBe(1);
     expect((await h.stores.authorizers.get(appid))?.status).toBe('authorized');
+  });
+
+  it('fails the job when the re-fetched refresh token cannot be stored, keeping the lease, and never gives the account up', async () => {
+    const appid = accounts[2]!;
+    await authorizeAndExchange(h, appid);
+    await advance(h, UNTIL_DUE_MS);
+    const worker = observedWorker(h);
+    await loseTwoRefreshAnswers(worker, appid);
+    const deps = {
+      ...worker.deps,
+      authorizers: {
+        ...worker.deps.authorizers,
+        replaceRefreshToken: () => Promise.reject(storeUnavailable('UpdateItem', new Error('down'))),
+      },
+    };
+
+    const failure = await catchAsyncError(() => refreshAuthorizerToken(deps, { authorizerAppid: appid, reason: 'schedule' }));
+    await advance(h, LEASE_MS);
+    const retried = await refreshAuthorizerToken(worker.deps, { authorizerAppid: appid, reason: 'schedule' });
+
+    expect(failure).toBeInstanceOf(StoreError);
+    expect(worker.metrics.sum('AuthorizersNeedReauth')).toBe(0);
+    expect(retried.status).toBe('refreshed');
+    expect(simVerdictOnRefreshToken(h, appid, await storedRefreshToken(h, appid))).toBe('current');
   });
 });
