@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, QueryCommand, type QueryCommandOutput, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { partitionKey, TABLE_INDEXES } from '../contract';
 import { sha256Hex } from '../crypto/digests';
 import type { AuthorizerProfile } from '../wechat/authorizer-api';
@@ -129,6 +129,37 @@ export function createAuthorizerStore(input: AuthorizerStoreInput) {
     }
   };
 
+  /** Queries one partition of an index page by page (never a Scan), handing each page to `onPage`. */
+  const indexPages = async (
+    what: string,
+    index: { indexName: string; partitionKey: { name: string } },
+    partition: string,
+    extra: { Select?: 'COUNT'; ProjectionExpression?: string; ExpressionAttributeNames?: Record<string, string> },
+    onPage: (page: QueryCommandOutput) => void,
+  ): Promise<void> => {
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      let page: QueryCommandOutput;
+      try {
+        page = await dynamo.send(
+          new QueryCommand({
+            TableName: tableName,
+            IndexName: index.indexName,
+            KeyConditionExpression: '#k = :k',
+            ...extra,
+            ExpressionAttributeNames: { '#k': index.partitionKey.name, ...extra.ExpressionAttributeNames },
+            ExpressionAttributeValues: { ':k': partition },
+            ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+          }),
+        );
+      } catch (err) {
+        throw storeUnavailable(what, err);
+      }
+      onPage(page);
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+  };
+
   /** SET/REMOVE of the due index for a status: only authorized authorizers are ever due. */
   const dueFields = (status: AuthorizerStatusName, dueAtMs: number) =>
     status === 'authorized' ? { set: { dueKey, dueAtMs }, remove: [] as string[] } : { set: {}, remove: [...DUE_ATTRIBUTES] };
@@ -166,8 +197,8 @@ export function createAuthorizerStore(input: AuthorizerStoreInput) {
     /**
      * Records a completed authorization (an exchanged code, or a refresh token recovered for one): status authorized,
      * the new refresh token (the one it replaces kept as previous), the access token when there is one (else the
-     * authorizer is due at once), and the permissions. Loses, changing nothing, to a newer event already applied
-     * ('not-newer').
+     * authorizer is due at `firstDueAtMs`, by default at once), and the permissions. Loses, changing nothing, to a
+     * newer event already applied ('not-newer').
      */
     async applyAuthorization(authorization: {
       authorizerAppid: string;
@@ -176,6 +207,7 @@ export function createAuthorizerStore(input: AuthorizerStoreInput) {
       accessToken?: { token: string; expiresInSec: number; fetchedAtMs: number };
       funcInfo: number[];
       profile?: AuthorizerProfile;
+      firstDueAtMs?: number;
     }): Promise<'applied' | 'not-newer'> {
       const { authorizerAppid } = authorization;
       const refreshSha = sha256Hex(authorization.refreshToken);
@@ -191,7 +223,10 @@ export function createAuthorizerStore(input: AuthorizerStoreInput) {
         const expiresAtMs = authorization.accessToken
           ? authorization.accessToken.fetchedAtMs + authorization.accessToken.expiresInSec * 1000
           : undefined;
-        const due = dueFields('authorized', expiresAtMs === undefined ? nowMs : expiresAtMs - input.refreshMarginMs);
+        const due = dueFields(
+          'authorized',
+          expiresAtMs === undefined ? (authorization.firstDueAtMs ?? nowMs) : expiresAtMs - input.refreshMarginMs,
+        );
         const parts = updateExpression({
           set: {
             authorizerAppid,
@@ -450,12 +485,14 @@ export function createAuthorizerStore(input: AuthorizerStoreInput) {
 
     /**
      * A refresh token from api_get_authorizer_list (operator import). Written only where it fills a gap or comes from
-     * a newer authorization than what we applied: never over a newer token, never over a newer revocation.
+     * a newer authorization than what we applied: never over a newer token, never over a newer revocation. The
+     * authorizer has no access token yet: it is first due at `firstDueAtMs`.
      */
     async importRefreshToken(entry: {
       authorizerAppid: string;
       refreshToken: string;
       authTimeSec: number;
+      firstDueAtMs: number;
     }): Promise<'imported' | 'unchanged' | 'not-newer'> {
       const current = await store.get(entry.authorizerAppid);
       const sha = sha256Hex(entry.refreshToken);
@@ -467,6 +504,7 @@ export function createAuthorizerStore(input: AuthorizerStoreInput) {
         refreshToken: entry.refreshToken,
         funcInfo: current?.funcInfo ?? [],
         ...(current?.profile ? { profile: current.profile } : {}),
+        firstDueAtMs: entry.firstDueAtMs,
       })) === 'applied'
         ? 'imported'
         : 'not-newer';
@@ -486,42 +524,53 @@ export function createAuthorizerStore(input: AuthorizerStoreInput) {
     /** Counts per status from the sparse `status` index (Select COUNT, paged): for health and the needs_reauth alarm. */
     async countByStatus(): Promise<Record<AuthorizerStatusName, number>> {
       const counts = { authorized: 0, revoked: 0, needs_reauth: 0 } as Record<AuthorizerStatusName, number>;
-      for (const status of AUTHORIZER_STATUSES)
-        counts[status] = await countIndex(dynamo, tableName, TABLE_INDEXES.status, statusKey(status));
+      for (const status of AUTHORIZER_STATUSES) {
+        await indexPages(
+          `Query ${TABLE_INDEXES.status.indexName} count`,
+          TABLE_INDEXES.status,
+          statusKey(status),
+          { Select: 'COUNT' },
+          (page) => {
+            counts[status] += page.Count ?? 0;
+          },
+        );
+      }
       return counts;
     },
 
     /**
-     * How many authorized authorizers hold a token valid at `nowMs`: a Query of the `due` index (it carries
-     * `expiresAtMs`) with a filter, never a Scan. Reads the whole index partition, so it is for gauges, not hot paths.
+     * Over the `due` index, which holds every authorized authorizer with the `expiresAtMs` it projects: how many hold
+     * a token valid at `nowMs`, and the earliest expiry among the tokens held (what the oldest-due-token gauge
+     * shows; a due time can be moved by a lease or a backoff, an expiry cannot). A Query, never a Scan; it reads the
+     * whole index partition, so it is for gauges, not hot paths.
      */
+    async tokenExpiries(nowMs: number): Promise<{ valid: number; earliestExpiresAtMs: number | null }> {
+      let valid = 0;
+      let earliestExpiresAtMs: number | null = null;
+      const projection = { ProjectionExpression: '#e', ExpressionAttributeNames: { '#e': 'expiresAtMs' } };
+      await indexPages('Query due token expiries', TABLE_INDEXES.due, dueKey, projection, (page) => {
+        // Authorization codes share the partition; they, and authorizers waiting for a first token, carry no expiry.
+        for (const item of page.Items ?? []) {
+          if (typeof item.expiresAtMs !== 'number') continue;
+          if (item.expiresAtMs > nowMs) valid += 1;
+          earliestExpiresAtMs = Math.min(earliestExpiresAtMs ?? item.expiresAtMs, item.expiresAtMs);
+        }
+      });
+      return { valid, earliestExpiresAtMs };
+    },
+
+    /** How many authorized authorizers hold a token valid at `nowMs` (see tokenExpiries). */
     async countValidTokens(nowMs: number): Promise<number> {
-      return countIndex(dynamo, tableName, TABLE_INDEXES.due, dueKey, { expiresAfterMs: nowMs });
+      return (await store.tokenExpiries(nowMs)).valid;
     },
 
     /** Every authorized authorizer's appid, from the `status` index (for the daily reconcile). */
     async listAuthorized(): Promise<string[]> {
       const appids: string[] = [];
       const prefix = `${partitionKey('authorizers', componentAppid)}#`;
-      let startKey: Record<string, unknown> | undefined;
-      do {
-        try {
-          const out = await dynamo.send(
-            new QueryCommand({
-              TableName: tableName,
-              IndexName: TABLE_INDEXES.status.indexName,
-              KeyConditionExpression: '#k = :k',
-              ExpressionAttributeNames: { '#k': TABLE_INDEXES.status.partitionKey.name },
-              ExpressionAttributeValues: { ':k': statusKey('authorized') },
-              ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-            }),
-          );
-          for (const item of out.Items ?? []) appids.push(String(item.pk).slice(prefix.length));
-          startKey = out.LastEvaluatedKey;
-        } catch (err) {
-          throw storeUnavailable('Query authorized authorizers', err);
-        }
-      } while (startKey);
+      await indexPages('Query authorized authorizers', TABLE_INDEXES.status, statusKey('authorized'), {}, (page) => {
+        for (const item of page.Items ?? []) appids.push(String(item.pk).slice(prefix.length));
+      });
       return appids;
     },
   };
@@ -530,38 +579,6 @@ export function createAuthorizerStore(input: AuthorizerStoreInput) {
 
 function holderCondition(holder: string) {
   return { expression: '#c_holder = :c_holder', names: { '#c_holder': 'leaseHolder' }, values: { ':c_holder': holder } };
-}
-
-async function countIndex(
-  dynamo: DynamoDBDocumentClient,
-  tableName: string,
-  index: { indexName: string; partitionKey: { name: string }; sortKey: { name: string } },
-  partition: string,
-  filter?: { expiresAfterMs: number },
-): Promise<number> {
-  let count = 0;
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    try {
-      const out = await dynamo.send(
-        new QueryCommand({
-          TableName: tableName,
-          IndexName: index.indexName,
-          Select: 'COUNT',
-          KeyConditionExpression: '#k = :k',
-          ExpressionAttributeNames: { '#k': index.partitionKey.name, ...(filter ? { '#e': 'expiresAtMs' } : {}) },
-          ExpressionAttributeValues: { ':k': partition, ...(filter ? { ':after': filter.expiresAfterMs } : {}) },
-          ...(filter ? { FilterExpression: '#e > :after' } : {}),
-          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-        }),
-      );
-      count += out.Count ?? 0;
-      startKey = out.LastEvaluatedKey;
-    } catch (err) {
-      throw storeUnavailable(`Query ${index.indexName} count`, err);
-    }
-  } while (startKey);
-  return count;
 }
 
 function sealedSecretOf(

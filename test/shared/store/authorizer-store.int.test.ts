@@ -403,13 +403,16 @@ describe('createAuthorizerStore', () => {
   });
 
   describe('importRefreshToken', () => {
-    it('fills a missing authorizer, leaves the same token alone and never writes over a newer authorization', async () => {
+    const listed = () => ({ authorizerAppid: A, refreshToken: REFRESH, authTimeSec: EVENT, firstDueAtMs: ctx.clock.now() + 420_000 });
+
+    it('fills a missing authorizer, first due when the import says, leaves the same token alone and never writes over a newer authorization', async () => {
       const store = newStore();
 
-      expect(await store.importRefreshToken({ authorizerAppid: A, refreshToken: REFRESH, authTimeSec: EVENT })).toBe('imported');
-      expect(await store.importRefreshToken({ authorizerAppid: A, refreshToken: REFRESH, authTimeSec: EVENT })).toBe('unchanged');
+      expect(await store.importRefreshToken(listed())).toBe('imported');
+      expect((await store.get(A))?.dueAtMs).toBe(ctx.clock.now() + 420_000);
+      expect(await store.importRefreshToken(listed())).toBe('unchanged');
       await authorize(store, { eventCreateTime: EVENT + 100, refreshToken: 'refreshtoken@@@CANARY-newer' });
-      expect(await store.importRefreshToken({ authorizerAppid: A, refreshToken: REFRESH, authTimeSec: EVENT })).toBe('not-newer');
+      expect(await store.importRefreshToken(listed())).toBe('not-newer');
       expect(await store.openRefreshToken(A, (await store.get(A))!.refreshToken!)).toBe('refreshtoken@@@CANARY-newer');
     });
 
@@ -417,7 +420,7 @@ describe('createAuthorizerStore', () => {
       const store = newStore();
       await store.revoke({ authorizerAppid: A, eventCreateTime: EVENT + 100 });
 
-      expect(await store.importRefreshToken({ authorizerAppid: A, refreshToken: REFRESH, authTimeSec: EVENT })).toBe('not-newer');
+      expect(await store.importRefreshToken(listed())).toBe('not-newer');
       expect((await store.get(A))!.status).toBe('revoked');
     });
   });
