@@ -211,4 +211,8 @@ describe('the authorizer worker killed at every await point', () => {
     expect(stats).toEqual(codes.map(() => 1));
     expect(items.map((item) => item?.status)).toEqual(codes.map(() => 'exchanged'));
   });
+
+  it('never scanned the table, through all the kills and recoveries', () => {
+    expect(h.aws.dynamoStats().operations.Scan ?? 0).toBe(0);
+  });
 });

@@ -1,6 +1,10 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { exchangeAuthorizationCode } from '../../shared/authorizer/exchange-authorization-code';
 import { sha256Hex } from '../../shared/crypto/digests';
+import { createAuthorizerApi } from '../../shared/wechat/authorizer-api';
+import { createWechatHttp } from '../../shared/wechat/wechat-http';
 import {
   advance,
   apiCalls,
@@ -166,6 +170,26 @@ describe('exchangeAuthorizationCode (worker, simulator, real stores)', () => {
     expect(codeStats(h, code)).toEqual({ calls: 1, successes: 1 });
   });
 
+  it('recovers, without a second exchange, a code whose api_query_auth timed out here but was processed by WeChat', async () => {
+    const appid = account();
+    const code = await pushedCode(appid);
+    const { deps } = observedWorker(h);
+    const impatient = { ...deps, api: createAuthorizerApi(createWechatHttp({ baseUrl: h.sim.url, timeoutMs: 50, maxAttempts: 1 })) };
+    h.sim.setFaults({ latencyMs: 250 });
+
+    const timedOut = await exchangeAuthorizationCode(impatient, sha256Hex(code));
+    // WeChat carries on with the request the worker gave up on.
+    await delay(400);
+    h.sim.setFaults({});
+    h.clock.advance(LEASE_MS);
+    const recovered = await exchangeAuthorizationCode(deps, sha256Hex(code));
+
+    expect(timedOut).toEqual({ status: 'retry', reason: 'TIMEOUT' });
+    expect(recovered).toEqual({ status: 'exchanged', authorizerAppid: appid, recovered: true });
+    expect(codeStats(h, code)).toEqual({ calls: 2, successes: 1 });
+    expect(simVerdictOnRefreshToken(h, appid, await storedRefreshToken(h, appid))).toBe('current');
+  });
+
   it('recovers the refresh token with api_get_authorizer_info when an attempt used the code and died before storing', async () => {
     const appid = account();
     const code = await pushedCode(appid);
@@ -228,5 +252,26 @@ describe('exchangeAuthorizationCode (worker, simulator, real stores)', () => {
       status: 'exchanged',
       outcome: 'exchanged-but-superseded',
     });
+  });
+  it('reports only the job to try again as a batch item failure; a malformed message is dropped, a done one deleted', async () => {
+    const [retried, done] = [account(), account()];
+    const retriedCode = await pushedCode(retried);
+    const doneCode = await pushedCode(done);
+    await exchangeAuthorizationCode(observedWorker(h).deps, sha256Hex(doneCode));
+    const sqs = new SQSClient(h.aws.clientConfig('sqs'));
+    await sqs.send(new SendMessageCommand({ QueueUrl: h.aws.createQueue('authorizer-jobs').url, MessageBody: '{"kind":"exchange"}' }));
+    sqs.destroy();
+    h.sim.setFaults({ failNext: [{ api: 'api_query_auth', errcode: -1, count: 3 }] });
+    const before = h.jobs.stats();
+
+    await h.drainJobs();
+
+    const after = h.jobs.stats();
+    expect(after.messagesReceived - before.messagesReceived).toBe(3);
+    expect(after.messagesDeleted - before.messagesDeleted).toBe(2);
+    expect(h.jobs.status()).toMatchObject({ visible: 0, notVisible: 1 });
+    expect((await h.stores.authorizationCodes.get(sha256Hex(retriedCode)))?.status).toBe('exchanging');
+    await h.jobs.drain({ advanceClock: (ms) => advance(h, ms) });
+    expect(codeStats(h, retriedCode)).toEqual({ calls: 1, successes: 1 });
   });
 });
