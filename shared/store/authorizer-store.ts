@@ -213,12 +213,8 @@ export function createAuthorizerStore(input: AuthorizerStoreInput) {
       const refreshSha = sha256Hex(authorization.refreshToken);
       const sealedRefresh = await seal(authorizerAppid, 'refresh', authorization.refreshToken);
       const sealedAccess = authorization.accessToken ? await seal(authorizerAppid, 'access', authorization.accessToken.token) : undefined;
-      // Optimistic: read, then write naming what was read; a concurrent write (a refresh, a revocation) means read again.
-      for (let attempt = 0; attempt < 5; attempt++) {
-        const currentItem = await get(authorizerAppid);
-        const current = currentItem ? toStored(currentItem) : null;
-        if (current && current.lastEventCreateTime > authorization.eventCreateTime) return 'not-newer';
-        const nowMs = now();
+      /** The write of an authorization that is new here: status, tokens, due time, and a fresh start of its refreshes. */
+      const newAuthorization = (current: StoredAuthorizer | null, nowMs: number, lastEventCreateTime: number) => {
         const replaced = current?.refreshToken && current.refreshToken.sha256 !== refreshSha ? current.refreshToken : undefined;
         const expiresAtMs = authorization.accessToken
           ? authorization.accessToken.fetchedAtMs + authorization.accessToken.expiresInSec * 1000
@@ -227,12 +223,12 @@ export function createAuthorizerStore(input: AuthorizerStoreInput) {
           'authorized',
           expiresAtMs === undefined ? (authorization.firstDueAtMs ?? nowMs) : expiresAtMs - input.refreshMarginMs,
         );
-        const parts = updateExpression({
+        return updateExpression({
           set: {
             authorizerAppid,
             status: 'authorized',
             statusKey: statusKey('authorized'),
-            lastEventCreateTime: Math.max(authorization.eventCreateTime, current?.lastEventCreateTime ?? 0),
+            lastEventCreateTime,
             version: (current?.version ?? 0) + 1,
             funcInfo: authorization.funcInfo,
             profile: authorization.profile,
@@ -260,6 +256,22 @@ export function createAuthorizerStore(input: AuthorizerStoreInput) {
             ...(sealedAccess ? [] : ACCESS_TOKEN_ATTRIBUTES),
           ],
         });
+      };
+      // Optimistic: read, then write naming what was read; a concurrent write (a refresh, a revocation) means read again.
+      for (let attempt = 0; attempt < 5; attempt++) {
+        const currentItem = await get(authorizerAppid);
+        const current = currentItem ? toStored(currentItem) : null;
+        if (current && current.lastEventCreateTime > authorization.eventCreateTime) return 'not-newer';
+        const nowMs = now();
+        const lastEventCreateTime = Math.max(authorization.eventCreateTime, current?.lastEventCreateTime ?? 0);
+        // The authorization already stored, applied again without a token of its own (an exchange retry recovering
+        // what a lost attempt stored): its tokens, due time and any refresh under way stay as they are.
+        const parts =
+          current?.status === 'authorized' && current.refreshToken?.sha256 === refreshSha && !sealedAccess
+            ? updateExpression({
+                set: { lastEventCreateTime, funcInfo: authorization.funcInfo, profile: authorization.profile, updatedAtMs: nowMs },
+              })
+            : newAuthorization(current, nowMs, lastEventCreateTime);
         const written = await update(
           {
             Key: key(authorizerAppid),

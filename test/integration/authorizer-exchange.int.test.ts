@@ -210,6 +210,23 @@ describe('exchangeAuthorizationCode (worker, simulator, real stores)', () => {
     expect(metrics.sum('AuthorizationsRecovered')).toBe(1);
   });
 
+  it('keeps the access token the lost attempt stored when a retry recovers the same authorization', async () => {
+    const appid = account();
+    const code = await pushedCode(appid);
+    const { deps } = observedWorker(h);
+    await runWithKill(deps, { at: 3, mode: 'after' }, (crashing) => exchangeAuthorizationCode(crashing, sha256Hex(code)));
+    const storedByLostAttempt = (await h.stores.authorizers.get(appid))!;
+    h.clock.advance(LEASE_MS);
+
+    const outcome = await exchangeAuthorizationCode(deps, sha256Hex(code));
+
+    const stored = (await h.stores.authorizers.get(appid))!;
+    expect(outcome).toEqual({ status: 'exchanged', authorizerAppid: appid, recovered: true });
+    expect(stored.accessToken?.sha256).toBe(storedByLostAttempt.accessToken?.sha256);
+    expect(stored.dueAtMs).toBe(storedByLostAttempt.dueAtMs);
+    expect(stored.refreshToken?.sha256).toBe(storedByLostAttempt.refreshToken?.sha256);
+  });
+
   it('waits for the push when a callback-only code was used by a lost attempt, then recovers once the push names the account', async () => {
     const appid = account();
     h.sim.setFaults({ pushes: { drop: 1 } });
