@@ -253,6 +253,26 @@ describe('exchangeAuthorizationCode (worker, simulator, real stores)', () => {
     expect(simVerdictOnRefreshToken(h, appid, await storedRefreshToken(h, appid))).toBe('current');
   });
 
+  it('does not re-drive a code lost for good when WeChat delivers its push again', async () => {
+    const appid = account();
+    const code = await pushedCode(appid);
+    const { deps } = observedWorker(h);
+    await runWithKill(deps, { at: 2, mode: 'after' }, (crashing) => exchangeAuthorizationCode(crashing, sha256Hex(code)));
+    // The account revokes before the retry: nothing is left to recover.
+    h.clock.advance(LEASE_MS);
+    await h.sim.revokeAuthorization(appid);
+    const lost = await exchangeAuthorizationCode(deps, sha256Hex(code));
+    const callsBefore = { queryAuth: apiCalls(h, 'api_query_auth'), info: apiCalls(h, 'api_get_authorizer_info') };
+
+    const redelivered = await h.sim.pushEvent({ infoType: 'authorized', fields: { AuthorizerAppid: appid, AuthorizationCode: code } });
+    await h.drainJobs();
+
+    expect(lost).toEqual({ status: 'lost', reason: 'api_get_authorizer_info errcode 61003' });
+    expect(redelivered.acked).toBe(true);
+    expect(await h.stores.authorizationCodes.get(sha256Hex(code))).toMatchObject({ status: 'lost' });
+    expect({ queryAuth: apiCalls(h, 'api_query_auth'), info: apiCalls(h, 'api_get_authorizer_info') }).toEqual(callsBefore);
+  });
+
   it('never lets a late exchange of an older authorization flip a newer revocation', async () => {
     const appid = account();
     const code = await pushedCode(appid);
