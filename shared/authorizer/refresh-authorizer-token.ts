@@ -208,15 +208,18 @@ async function answerFailure(deps: AuthorizerDeps, leased: Leased, err: unknown)
     }
   }
   if (!(err instanceof WechatApiError) && !(err instanceof ComponentTokenError)) throw err;
-  // -1, a timeout, a dropped connection, 5xx, or no component token: the lease is kept until the retry time.
-  const retryAtMs = deps.now() + retryDelayMs(1);
-  await deps.authorizers.retryLater({ authorizerAppid, holder, retryAtMs });
+  // -1, a timeout, a dropped connection, 5xx, or no component token: the lease is kept until it expires, and each
+  // failure in a row waits longer (1, 2, 4 ... min), so ten thousand authorizers do not keep hammering a WeChat in trouble.
+  const failures = (item.refreshFailures ?? 0) + 1;
+  const retryAtMs = deps.now() + retryDelayMs(failures);
+  await deps.authorizers.retryLater({ authorizerAppid, holder, retryAtMs, failures });
   const error = err instanceof WechatApiError ? err.code : `COMPONENT_TOKEN_${err.code}`;
   const errcode = err instanceof WechatApiError ? (err.errcode ?? null) : null;
   deps.logger.warn('authorizer token refresh failed; retried later', {
     authorizerAppid,
     error,
     errcode,
+    failuresInARow: failures,
     retryAt: new Date(retryAtMs).toISOString(),
   });
   return { status: 'failed', error, errcode, retryAtMs };

@@ -49,6 +49,8 @@ export interface StoredAuthorizer {
   accessToken?: StoredAccessToken;
   lease?: { holder: string; untilMs: number };
   backoff?: { untilMs: number; errcode: number };
+  /** Refresh attempts in a row that failed and were retried later (-1, timeouts): the next retry waits longer. */
+  refreshFailures?: number;
   /** When the next scheduled refresh is due (in the `due` index only while authorized). */
   dueAtMs?: number;
 }
@@ -70,7 +72,8 @@ export const READER_ATTRIBUTES = ['status', 'version', 'accessToken', 'accessTok
 const ACCESS_TOKEN_ATTRIBUTES = ['accessToken', 'accessTokenSha256', 'expiresAtMs', 'fetchedAtMs'] as const;
 const DUE_ATTRIBUTES = ['dueKey', 'dueAtMs'] as const;
 const LEASE_ATTRIBUTES = ['leaseHolder', 'leaseUntilMs'] as const;
-const BACKOFF_ATTRIBUTES = ['backoffUntilMs', 'backoffErrcode'] as const;
+// What failed refreshes leave behind; a successful refresh or a new authorization clears it.
+const BACKOFF_ATTRIBUTES = ['backoffUntilMs', 'backoffErrcode', 'refreshFailures'] as const;
 
 export interface AuthorizerStoreInput {
   dynamo: DynamoDBDocumentClient;
@@ -427,11 +430,14 @@ export function createAuthorizerStore(input: AuthorizerStoreInput) {
      * After a failure that another try may fix (-1, timeout, storage trouble after WeChat answered): the lease is kept
      * until it expires, so no other invocation spends quota meanwhile, and the next scheduled try is set.
      */
-    async retryLater(retry: { authorizerAppid: string; holder: string; retryAtMs: number }): Promise<void> {
+    async retryLater(retry: { authorizerAppid: string; holder: string; retryAtMs: number; failures: number }): Promise<void> {
       await update(
         {
           Key: key(retry.authorizerAppid),
-          ...withCondition(updateExpression({ set: { dueAtMs: retry.retryAtMs } }), holderCondition(retry.holder)),
+          ...withCondition(
+            updateExpression({ set: { dueAtMs: retry.retryAtMs, refreshFailures: retry.failures } }),
+            holderCondition(retry.holder),
+          ),
         },
         'authorizer retry time',
       );
@@ -630,6 +636,7 @@ function toStored(item: Record<string, unknown>): StoredAuthorizer {
       ? { backoff: { untilMs: Number(item.backoffUntilMs), errcode: Number(item.backoffErrcode) } }
       : {}),
     ...(item.dueAtMs !== undefined ? { dueAtMs: Number(item.dueAtMs) } : {}),
+    ...(item.refreshFailures !== undefined ? { refreshFailures: Number(item.refreshFailures) } : {}),
   };
 }
 

@@ -181,6 +181,28 @@ describe('refreshAuthorizerToken (worker, simulator, real stores)', () => {
     expect(worker.metrics.sum('AuthorizerTokenRefreshFailures')).toBe(1);
   });
 
+  it('waits longer after each consecutive failure (1, 2, 4 min), and a success starts over', async () => {
+    const appid = await dueAuthorizer();
+    const { deps } = observedWorker(h);
+    const delays: number[] = [];
+    for (const _failure of [1, 2, 3]) {
+      h.sim.setFaults({ failNext: [{ api: 'api_authorizer_token', errcode: -1, count: 3 }] });
+      const failed = await refreshAuthorizerToken(deps, { authorizerAppid: appid, reason: 'schedule' });
+      if (failed.status !== 'failed') throw new Error(`expected a failure, got ${failed.status}`);
+      delays.push(failed.retryAtMs - h.clock.now());
+      await advance(h, failed.retryAtMs - h.clock.now());
+    }
+    h.sim.setFaults({});
+    const refreshed = await refreshAuthorizerToken(deps, { authorizerAppid: appid, reason: 'schedule' });
+    await advance(h, TOKEN_MS - MARGIN_MS);
+    h.sim.setFaults({ failNext: [{ api: 'api_authorizer_token', errcode: -1, count: 3 }] });
+    const afterSuccess = await refreshAuthorizerToken(deps, { authorizerAppid: appid, reason: 'schedule' });
+
+    expect(delays).toEqual([MIN, 2 * MIN, 4 * MIN]);
+    expect(refreshed.status).toBe('refreshed');
+    expect(afterSuccess).toMatchObject({ status: 'failed', retryAtMs: h.clock.now() + MIN });
+  });
+
   it('retries dropped connections a minute later', async () => {
     const appid = await dueAuthorizer();
     const { deps } = observedWorker(h);

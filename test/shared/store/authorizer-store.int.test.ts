@@ -326,17 +326,26 @@ describe('createAuthorizerStore', () => {
   });
 
   describe('failures under the lease', () => {
-    it('retryLater keeps the lease and moves the due time', async () => {
+    it('retryLater keeps the lease, moves the due time and counts the failure, until a stored refresh clears the count', async () => {
       const store = newStore();
       await store.applyAuthorization({ authorizerAppid: A, eventCreateTime: EVENT, refreshToken: REFRESH, funcInfo: [] });
       const lease = await store.acquireLease({ authorizerAppid: A, reason: 'schedule' });
       if (!lease.acquired) throw new Error('no lease');
 
-      await store.retryLater({ authorizerAppid: A, holder: lease.holder, retryAtMs: ctx.clock.now() + 120_000 });
-
+      await store.retryLater({ authorizerAppid: A, holder: lease.holder, retryAtMs: ctx.clock.now() + 120_000, failures: 2 });
       const item = (await store.get(A))!;
-      expect(item.lease?.holder).toBe(lease.holder);
-      expect(item.dueAtMs).toBe(ctx.clock.now() + 120_000);
+      await store.storeRefresh({
+        authorizerAppid: A,
+        holder: lease.holder,
+        expectedVersion: item.version,
+        accessToken: ACCESS,
+        expiresInSec: 7200,
+        fetchedAtMs: ctx.clock.now(),
+        current: item,
+      });
+
+      expect(item).toMatchObject({ lease: { holder: lease.holder }, dueAtMs: ctx.clock.now() + 120_000, refreshFailures: 2 });
+      expect((await store.get(A))?.refreshFailures).toBeUndefined();
     });
 
     it('markNeedsReauth stops refreshes, keeps the refresh tokens and is counted', async () => {
