@@ -26,6 +26,9 @@ async function listAll(deps: AuthorizerDeps): Promise<AuthorizerListEntry[]> {
   }
 }
 
+/** Imports written side by side: thousands of accounts must fit in one invocation of the worker. */
+const IMPORT_CONCURRENCY = 8;
+
 /**
  * Compares WeChat's list of authorizing accounts with the store. `report` (the daily run) changes nothing: drift is
  * a metric and a log line for an operator. `import` (an operator action, the recovery when refresh tokens were lost)
@@ -35,21 +38,7 @@ export async function reconcileAuthorizers(deps: AuthorizerDeps, mode: 'report' 
   const listed = await listAll(deps);
   const authorizedHere = new Set(await deps.authorizers.listAuthorized());
   const listedAppids = new Set(listed.map((entry) => entry.authorizerAppid));
-  let imported = 0;
-  if (mode === 'import') {
-    for (const entry of listed) {
-      if (!entry.refreshToken) continue;
-      const result = await deps.authorizers.importRefreshToken({
-        authorizerAppid: entry.authorizerAppid,
-        refreshToken: entry.refreshToken,
-        authTimeSec: entry.authTimeSec,
-      });
-      if (result === 'imported') {
-        imported += 1;
-        authorizedHere.add(entry.authorizerAppid);
-      }
-    }
-  }
+  const imported = mode === 'import' ? await importAll(deps, listed, authorizedHere) : 0;
   const report: ReconcileReport = {
     listed: listed.length,
     missingHere: [...listedAppids].filter((appid) => !authorizedHere.has(appid)).sort(),
@@ -68,4 +57,34 @@ export async function reconcileAuthorizers(deps: AuthorizerDeps, mode: 'report' 
     missingThere: report.missingThere.slice(0, 100),
   });
   return report;
+}
+
+/**
+ * Writes the listed refresh tokens (see importRefreshToken) and adds what it imported to `authorizedHere`. Imported
+ * authorizers have no access token yet; their first refreshes are spread evenly over the refresh margin, so ten
+ * thousand of them do not all fall due in the same minute (a reader that needs one sooner asks for it).
+ */
+async function importAll(deps: AuthorizerDeps, listed: AuthorizerListEntry[], authorizedHere: Set<string>): Promise<number> {
+  const entries = listed.filter((entry): entry is AuthorizerListEntry & { refreshToken: string } => Boolean(entry.refreshToken));
+  const startMs = deps.now();
+  let imported = 0;
+  for (let start = 0; start < entries.length; start += IMPORT_CONCURRENCY) {
+    const results = await Promise.all(
+      entries.slice(start, start + IMPORT_CONCURRENCY).map(async (entry, offset) => {
+        const result = await deps.authorizers.importRefreshToken({
+          authorizerAppid: entry.authorizerAppid,
+          refreshToken: entry.refreshToken,
+          authTimeSec: entry.authTimeSec,
+          firstDueAtMs: startMs + Math.floor(((start + offset) * deps.refreshMarginMs) / entries.length),
+        });
+        return { authorizerAppid: entry.authorizerAppid, result };
+      }),
+    );
+    for (const { authorizerAppid, result } of results) {
+      if (result !== 'imported') continue;
+      imported += 1;
+      authorizedHere.add(authorizerAppid);
+    }
+  }
+  return imported;
 }
