@@ -23,7 +23,9 @@ export interface AuthorizerAlarmsInput {
 export type AuthorizerAlarmName =
   | 'authorizerJobsDeadLetters'
   | 'authorizersNeedingReauth'
+  | 'authorizationsLost'
   | 'authorizerRefreshFailures'
+  | 'authorizerWechatRefusals'
   | 'authorizerTokenLifetime'
   | 'authorizerJobsAge';
 
@@ -55,6 +57,19 @@ export function createAuthorizerAlarms(
   const needingReauth = metric(WORKER, 'AuthorizersNeedingReauth', 'Maximum', gaugePeriod);
   const oldestDueRemaining = metric(WORKER, 'OldestDueTokenRemainingSeconds', 'Minimum', gaugePeriod);
   const refreshFailures = metric(WORKER, 'AuthorizerTokenRefreshFailures', 'Sum');
+  const refusals = new cloudwatch.MathExpression({
+    expression: 'FILL(config, 0) + FILL(quota, 0)',
+    usingMetrics: { config: metric(WORKER, 'WechatConfigErrors', 'Sum'), quota: metric(WORKER, 'WechatQuotaExhausted', 'Sum') },
+    period: FIVE_MINUTES,
+    label: 'api_authorizer_token refused: config or quota',
+  });
+  // An exchange runs in the worker (the push's job) or in the page (the callback), so either may lose one.
+  const lost = new cloudwatch.MathExpression({
+    expression: 'FILL(worker, 0) + FILL(page, 0)',
+    usingMetrics: { worker: metric(WORKER, 'AuthorizationsLost', 'Sum'), page: metric(PAGE, 'AuthorizationsLost', 'Sum') },
+    period: FIVE_MINUTES,
+    label: 'Authorizations lost',
+  });
   const deadLetters = input.jobs.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: FIVE_MINUTES, statistic: 'Maximum' });
   const oldestJobAge = input.jobs.queue.metricApproximateAgeOfOldestMessage({ period: FIVE_MINUTES, statistic: 'Maximum' });
   const lifetimeThreshold = authorizerLifetimeThresholdSec(input.refreshMargin, input.sweepInterval);
@@ -81,9 +96,29 @@ export function createAuthorizerAlarms(
       evaluationPeriods: 1,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     }),
+    authorizationsLost: new cloudwatch.Alarm(scope, 'AuthorizationsLost', {
+      alarmDescription:
+        'An authorization code was used but its refresh token could not be stored or recovered: that account must authorize again. The worker or page error log “authorization lost” names it.',
+      metric: lost,
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    }),
+    // A refusal stops an authorizer's refreshes for the whole backoff, so it is alarmed at once: no failures are
+    // counted meanwhile, and the token may expire before the backoff ends.
+    authorizerWechatRefusals: new cloudwatch.Alarm(scope, 'AuthorizerWechatRefusals', {
+      alarmDescription:
+        'WeChat refused api_authorizer_token with a configuration or quota errcode (61004, 61011, 48001, 45009, ...): that authorizer is not refreshed until its backoff ends. See the README errcode table.',
+      metric: refusals,
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    }),
     authorizerRefreshFailures: new cloudwatch.Alarm(scope, 'AuthorizerRefreshFailures', {
       alarmDescription:
-        'Authorizer token refreshes have failed for 15 minutes on end (-1, timeouts, quota or configuration errcodes). See the authorizer-worker errcode logs and the README errcode table.',
+        'Authorizer token refreshes have failed for 15 minutes on end (-1, timeouts, no component token). See the authorizer-worker logs and the README errcode table.',
       metric: refreshFailures,
       threshold: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
@@ -123,11 +158,12 @@ export function createAuthorizerAlarms(
       left: [
         metric(WORKER, 'AuthorizerTokenRefreshes', 'Sum'),
         refreshFailures,
+        refusals,
         metric(WORKER, 'AuthorizerStoreFailures', 'Sum'),
         metric(WORKER, 'AuthorizationsExchanged', 'Sum'),
         metric(PAGE, 'AuthorizationsExchanged', 'Sum'),
         metric(WORKER, 'AuthorizationCodesRefused', 'Sum'),
-        metric(WORKER, 'AuthorizationsLost', 'Sum'),
+        lost,
       ],
     }),
     new cloudwatch.GraphWidget({

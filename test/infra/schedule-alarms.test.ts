@@ -28,7 +28,7 @@ import {
 } from './stacks';
 
 /** Every alarm the default stack has: the component token's, the receiver's, the schedules' and the authorizers'. */
-const ALARM_COUNT = 11;
+const ALARM_COUNT = 13;
 
 type Dimension = { Name: string; Value: unknown };
 type AlarmProps = {
@@ -321,6 +321,23 @@ describe('WechatComponent authorizer alarms', { timeout: CDK_TIMEOUT_MS }, () =>
       ComparisonOperator: 'GreaterThanThreshold',
       TreatMissingData: 'notBreaching',
     });
+  });
+
+  it('alarm at once when WeChat refuses an authorizer refresh with a quota or configuration errcode (the backoff stops retries)', () => {
+    const refusals = alarmNamed(template, 'AuthorizerWechatRefusals').Metrics!.flatMap((m) => (m.MetricStat ? [m.MetricStat.Metric] : []));
+
+    expect(refusals.map((m) => m.MetricName).sort()).toEqual(['WechatConfigErrors', 'WechatQuotaExhausted']);
+    for (const m of refusals) expect(m.Dimensions).toEqual([{ Name: 'service', Value: 'authorizer-worker' }]);
+    expect(alarmNamed(template, 'AuthorizerWechatRefusals')).toMatchObject({ Threshold: 1, EvaluationPeriods: 1 });
+  });
+
+  it('alarm when an authorization is lost, by the worker’s exchange or the callback’s', () => {
+    const lost = alarmNamed(template, 'AuthorizationsLost').Metrics!.flatMap((m) => (m.MetricStat ? [m.MetricStat.Metric] : []));
+
+    expect(lost.map((m) => [m.MetricName, m.Dimensions[0]!.Value]).sort()).toEqual([
+      ['AuthorizationsLost', 'authorization-page'],
+      ['AuthorizationsLost', 'authorizer-worker'],
+    ]);
   });
 
   it('alarm when authorizer token refreshes fail for three periods on end, not on one WeChat hiccup', () => {

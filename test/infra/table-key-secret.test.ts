@@ -1,9 +1,12 @@
+import { readFileSync } from 'node:fs';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { WechatComponentStack } from '../../infra/wechat-component-stack';
 import {
   actionsOf,
   arnOf,
+  buildComponentStack,
   CDK_TIMEOUT_MS,
   defaultStack,
   EXISTING_SECRET_ARN,
@@ -81,6 +84,24 @@ describe('WechatComponent table', { timeout: CDK_TIMEOUT_MS }, () => {
         ],
         Projection: { ProjectionType: 'KEYS_ONLY' },
       },
+    ]);
+  });
+
+  it('takes only the due index with the two overrides the README gives for upgrading an older stack (one index per update)', () => {
+    const { stack: upgrading, component } = buildComponentStack();
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const cfnTable = component.table.node.defaultChild as dynamodb.CfnTable;
+
+    for (const [, path] of readme.matchAll(/cfnTable\.addPropertyDeletionOverride\('([^']+)'\)/g))
+      cfnTable.addPropertyDeletionOverride(path!);
+
+    const [, table] = onlyResourceOf(Template.fromStack(upgrading), 'AWS::DynamoDB::Table');
+    expect((table.Properties!.GlobalSecondaryIndexes as Array<{ IndexName: string }>).map((index) => index.IndexName)).toEqual(['due']);
+    expect(table.Properties!.AttributeDefinitions).toEqual([
+      { AttributeName: 'pk', AttributeType: 'S' },
+      { AttributeName: 'sk', AttributeType: 'S' },
+      { AttributeName: 'dueKey', AttributeType: 'S' },
+      { AttributeName: 'dueAtMs', AttributeType: 'N' },
     ]);
   });
 
