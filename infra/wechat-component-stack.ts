@@ -46,6 +46,12 @@ export class WechatComponentStack extends Stack {
         : {}),
       ...(alarmTopic ? { alarmTopic } : {}),
       ...(s.pushReceiverReservedConcurrency !== undefined ? { pushReceiverReservedConcurrency: s.pushReceiverReservedConcurrency } : {}),
+      ...(s.authorizerSweepIntervalMinutes !== undefined
+        ? { authorizerSweepInterval: Duration.minutes(s.authorizerSweepIntervalMinutes) }
+        : {}),
+      ...(s.authorizerConcurrency !== undefined ? { authorizerConcurrency: s.authorizerConcurrency } : {}),
+      ...(s.preAuthCodesPerMinute !== undefined ? { preAuthCodesPerMinute: s.preAuthCodesPerMinute } : {}),
+      ...(s.authorizationPageMode ? { authorizationPageMode: s.authorizationPageMode } : {}),
       ...(s.h5OAuthAllowedReturnTo
         ? {
             h5OAuth: {

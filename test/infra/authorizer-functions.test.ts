@@ -6,6 +6,7 @@ import { createAuthorizerWorkerDepsFromEnv } from '../../functions/authorizer-wo
 import type { WechatComponentStack } from '../../infra/wechat-component-stack';
 import {
   arnOf,
+  buildAppStack,
   buildComponentStack,
   CDK_TIMEOUT_MS,
   customDomainStack,
@@ -175,5 +176,27 @@ describe('WechatComponent authorizer function environments against the handlersâ
     expect(page.pageMode).toBe('open');
     expect(functionEnv(t, logicalIdOf(component.authorizationPage)).WECHAT_PRE_AUTH_CODES_PER_MINUTE).toBe('5');
     expect([page.refreshMarginMs, worker.refreshMarginMs]).toEqual([20 * 60_000, 20 * 60_000]);
+  });
+});
+
+describe('WechatComponentStack authorizer settings from CDK context', { timeout: CDK_TIMEOUT_MS }, () => {
+  it('take authorizationPageMode, preAuthCodesPerMinute, authorizerConcurrency and authorizerSweepIntervalMinutes', () => {
+    const built = buildAppStack({
+      authorizationPageMode: 'open',
+      preAuthCodesPerMinute: '7',
+      authorizerConcurrency: '8',
+      authorizerSweepIntervalMinutes: '10',
+    });
+    const t = Template.fromStack(built);
+
+    const env = functionEnv(t, logicalIdOf(built.component.authorizationPage));
+    const [, source] = onlyResourceOf(t, 'AWS::Lambda::EventSourceMapping');
+
+    expect(env).toMatchObject({ WECHAT_AUTHORIZATION_PAGE_MODE: 'open', WECHAT_PRE_AUTH_CODES_PER_MINUTE: '7' });
+    expect(source.Properties!.ScalingConfig).toEqual({ MaximumConcurrency: 8 });
+    t.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'rate(10 minutes)',
+      Target: Match.objectLike({ Input: JSON.stringify({ action: 'schedule' }) }),
+    });
   });
 });
