@@ -167,7 +167,12 @@ describe('WechatComponent authorizer worker role', { timeout: CDK_TIMEOUT_MS }, 
     await authorizers.replaceRefreshToken({ ...lease, refreshToken: 'found@@@probe', current });
     await authorizers.markNeedsReauth({ ...lease, reason: 'errcode 61023' });
     await exchangeCalls(recorded);
-    await authorizers.importRefreshToken({ authorizerAppid: AUTHORIZER_APPID, refreshToken: 'listed@@@probe', authTimeSec: 1_764_000_002, firstDueAtMs: NOW_MS });
+    await authorizers.importRefreshToken({
+      authorizerAppid: AUTHORIZER_APPID,
+      refreshToken: 'listed@@@probe',
+      authTimeSec: 1_764_000_002,
+      firstDueAtMs: NOW_MS,
+    });
     await authorizers.countByStatus();
     await authorizers.countValidTokens(NOW_MS);
     await authorizers.tokenExpiries(NOW_MS);
