@@ -302,7 +302,10 @@ export function createAuthorizerStore(input: AuthorizerStoreInput) {
         Object.assign(values, { ':c_stale': request.staleTokenSha256 ?? '', ':c_old_enough': nowMs - (request.minTokenAgeMs ?? 0) });
       }
       if (request.reason !== 'reader-miss') delete names['#c_expires'];
-      const parts = updateExpression({ set: { leaseHolder: holder, leaseUntilMs: nowMs + input.leaseMs, dueAtMs: nowMs + input.leaseMs } });
+      // The due time stays: moving it would rewrite the item's `due` index entry (two index writes) on every refresh. A
+      // sweep that finds a leased authorizer queues it again and the lease turns that job away; after a crash, the
+      // authorizer is still due, so the first sweep after the lease ends retries it.
+      const parts = updateExpression({ set: { leaseHolder: holder, leaseUntilMs: nowMs + input.leaseMs } });
       try {
         const out = await dynamo.send(
           new UpdateCommand({

@@ -186,6 +186,33 @@ describe('createAuthorizerStore', () => {
       expect(third.acquired).toBe(true);
     });
 
+    it('leaves the due time as it is: a lease writes no due-index entry (each move of dueAtMs costs two index writes)', async () => {
+      const store = newStore();
+      await authorize(store);
+      const dueAtMs = (await store.get(A))!.dueAtMs;
+      ctx.clock.advance(7_200_000 - MARGIN_MS);
+
+      const lease = await store.acquireLease({ authorizerAppid: A, reason: 'schedule' });
+
+      expect(lease.acquired).toBe(true);
+      expect((await store.get(A))!.dueAtMs).toBe(dueAtMs);
+      expect(lease.item.dueAtMs).toBe(dueAtMs);
+    });
+
+    it('keeps a leased, due authorizer in the due index: a lost refresh is picked up by the next sweep once its lease ends', async () => {
+      const store = newStore();
+      await authorize(store);
+      ctx.clock.advance(7_200_000 - MARGIN_MS);
+      await store.acquireLease({ authorizerAppid: A, reason: 'schedule' });
+
+      ctx.clock.advance(LEASE_MS);
+      const due = (await dueWork().page({ nowMs: ctx.clock.now() })).work;
+      const retaken = await store.acquireLease({ authorizerAppid: A, reason: 'schedule' });
+
+      expect(due.map((work) => work.kind === 'refresh' && work.authorizerAppid)).toEqual([A]);
+      expect(retaken.acquired).toBe(true);
+    });
+
     it('gives exactly one of many concurrent requests the lease', async () => {
       const store = newStore();
       await store.applyAuthorization({ authorizerAppid: A, eventCreateTime: EVENT, refreshToken: REFRESH, funcInfo: [] });
