@@ -167,24 +167,26 @@ export function createAuthorizerStore(input: AuthorizerStoreInput) {
      * Records a completed authorization (an exchanged code, or a refresh token recovered for one): status authorized,
      * the new refresh token (the one it replaces kept as previous), the access token when there is one (else the
      * authorizer is due at once), and the permissions. Loses, changing nothing, to a newer event already applied
-     * ('not-newer').
+     * ('not-newer'). `read` is the item as the caller just read it, which saves reading it again.
      */
-    async applyAuthorization(authorization: {
-      authorizerAppid: string;
-      eventCreateTime: number;
-      refreshToken: string;
-      accessToken?: { token: string; expiresInSec: number; fetchedAtMs: number };
-      funcInfo: number[];
-      profile?: AuthorizerProfile;
-    }): Promise<'applied' | 'not-newer'> {
+    async applyAuthorization(
+      authorization: {
+        authorizerAppid: string;
+        eventCreateTime: number;
+        refreshToken: string;
+        accessToken?: { token: string; expiresInSec: number; fetchedAtMs: number };
+        funcInfo: number[];
+        profile?: AuthorizerProfile;
+      },
+      read?: { current: StoredAuthorizer | null },
+    ): Promise<'applied' | 'not-newer'> {
       const { authorizerAppid } = authorization;
       const refreshSha = sha256Hex(authorization.refreshToken);
       const sealedRefresh = await seal(authorizerAppid, 'refresh', authorization.refreshToken);
       const sealedAccess = authorization.accessToken ? await seal(authorizerAppid, 'access', authorization.accessToken.token) : undefined;
       // Optimistic: read, then write naming what was read; a concurrent write (a refresh, a revocation) means read again.
       for (let attempt = 0; attempt < 5; attempt++) {
-        const currentItem = await get(authorizerAppid);
-        const current = currentItem ? toStored(currentItem) : null;
+        const current = attempt === 0 && read ? read.current : await store.get(authorizerAppid);
         if (current && current.lastEventCreateTime > authorization.eventCreateTime) return 'not-newer';
         const nowMs = now();
         const replaced = current?.refreshToken && current.refreshToken.sha256 !== refreshSha ? current.refreshToken : undefined;
@@ -459,13 +461,16 @@ export function createAuthorizerStore(input: AuthorizerStoreInput) {
       const sha = sha256Hex(entry.refreshToken);
       if (current?.refreshToken?.sha256 === sha && current.status === 'authorized') return 'unchanged';
       if (current && current.lastEventCreateTime > entry.authTimeSec && current.refreshToken) return 'not-newer';
-      return (await store.applyAuthorization({
-        authorizerAppid: entry.authorizerAppid,
-        eventCreateTime: entry.authTimeSec,
-        refreshToken: entry.refreshToken,
-        funcInfo: current?.funcInfo ?? [],
-        ...(current?.profile ? { profile: current.profile } : {}),
-      })) === 'applied'
+      return (await store.applyAuthorization(
+        {
+          authorizerAppid: entry.authorizerAppid,
+          eventCreateTime: entry.authTimeSec,
+          refreshToken: entry.refreshToken,
+          funcInfo: current?.funcInfo ?? [],
+          ...(current?.profile ? { profile: current.profile } : {}),
+        },
+        { current },
+      )) === 'applied'
         ? 'imported'
         : 'not-newer';
     },

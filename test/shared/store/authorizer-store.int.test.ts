@@ -196,7 +196,7 @@ describe('createAuthorizerStore', () => {
 
       expect(lease.acquired).toBe(true);
       expect((await store.get(A))!.dueAtMs).toBe(dueAtMs);
-      expect(lease.item.dueAtMs).toBe(dueAtMs);
+      expect(lease.item?.dueAtMs).toBe(dueAtMs);
     });
 
     it('keeps a leased, due authorizer in the due index: a lost refresh is picked up by the next sweep once its lease ends', async () => {
@@ -425,6 +425,22 @@ describe('createAuthorizerStore', () => {
       await authorize(store, { eventCreateTime: EVENT + 100, refreshToken: 'refreshtoken@@@CANARY-newer' });
       expect(await store.importRefreshToken({ authorizerAppid: A, refreshToken: REFRESH, authTimeSec: EVENT })).toBe('not-newer');
       expect(await store.openRefreshToken(A, (await store.get(A))!.refreshToken!)).toBe('refreshtoken@@@CANARY-newer');
+    });
+
+    it('imports with one read and one write per authorizer (10,000 accounts are imported in one run)', async () => {
+      const store = newStore();
+      await authorize(store, { refreshToken: 'refreshtoken@@@CANARY-older' });
+      ctx.local.aws.resetDynamoStats();
+
+      const results = [
+        await store.importRefreshToken({ authorizerAppid: A, refreshToken: REFRESH, authTimeSec: EVENT + 10 }),
+        await store.importRefreshToken({ authorizerAppid: B, refreshToken: REFRESH, authTimeSec: EVENT }),
+      ];
+
+      expect(results).toEqual(['imported', 'imported']);
+      expect(ctx.local.aws.dynamoStats().operations).toEqual({ GetItem: 2, UpdateItem: 2 });
+      expect(await store.openRefreshToken(A, (await store.get(A))!.refreshToken!)).toBe(REFRESH);
+      expect(await store.openRefreshToken(A, (await store.get(A))!.previousRefreshToken!)).toBe('refreshtoken@@@CANARY-older');
     });
 
     it('never brings back an authorizer revoked after the listed authorization', async () => {
