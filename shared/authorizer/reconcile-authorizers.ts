@@ -14,6 +14,9 @@ export interface ReconcileReport {
   imported: number;
 }
 
+/** Imports in flight at once during an operator's import. */
+export const IMPORT_CONCURRENCY = 16;
+
 /** Every page of api_get_authorizer_list (at most 500 a page). */
 async function listAll(deps: AuthorizerDeps): Promise<AuthorizerListEntry[]> {
   const entries: AuthorizerListEntry[] = [];
@@ -37,18 +40,28 @@ export async function reconcileAuthorizers(deps: AuthorizerDeps, mode: 'report' 
   const listedAppids = new Set(listed.map((entry) => entry.authorizerAppid));
   let imported = 0;
   if (mode === 'import') {
-    for (const entry of listed) {
-      if (!entry.refreshToken) continue;
-      const result = await deps.authorizers.importRefreshToken({
-        authorizerAppid: entry.authorizerAppid,
-        refreshToken: entry.refreshToken,
-        authTimeSec: entry.authTimeSec,
-      });
-      if (result === 'imported') {
-        imported += 1;
-        authorizedHere.add(entry.authorizerAppid);
+    const withTokens = listed.filter((entry) => entry.refreshToken);
+    // Side by side, a bounded number at a time: one after the other, 10,000 accounts (a read and a write each) would
+    // outlast the invocation; all at once would be throttled.
+    let next = 0;
+    let failed = false;
+    const importNext = async (): Promise<void> => {
+      while (!failed && next < withTokens.length) {
+        const entry = withTokens[next++]!;
+        const result = await deps.authorizers
+          .importRefreshToken({ authorizerAppid: entry.authorizerAppid, refreshToken: entry.refreshToken!, authTimeSec: entry.authTimeSec })
+          .catch((err: unknown) => {
+            // The run fails (the operator runs it again: an import never writes over a newer token); stop starting more.
+            failed = true;
+            throw err;
+          });
+        if (result === 'imported') {
+          imported += 1;
+          authorizedHere.add(entry.authorizerAppid);
+        }
       }
-    }
+    };
+    await Promise.all(Array.from({ length: Math.min(IMPORT_CONCURRENCY, withTokens.length) }, importNext));
   }
   const report: ReconcileReport = {
     listed: listed.length,
