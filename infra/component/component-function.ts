@@ -11,7 +11,7 @@ import { nagAcknowledgements } from '../nag-acknowledgements';
 import type { EgressNetwork } from './component-egress';
 
 /** A handler's entry point: the only thing infra/ knows about runtime code besides the contract's names. */
-export const handlerEntry = (name: 'push-receiver' | 'token-refresher' | 'h5-oauth'): string =>
+export const handlerEntry = (name: 'push-receiver' | 'token-refresher' | 'h5-oauth' | 'authorizer-worker' | 'authorization-page'): string =>
   path.join(import.meta.dirname, '../../functions', name, 'handler.ts');
 
 /** What WechatComponent hands each of its functions: the resources they share and the settings of the whole. */

@@ -1,6 +1,6 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { secretRegistry } from '../log/redaction';
-import type { StoredCode } from '../store/authorization-code-store';
+import { AWAITING_PUSH, type StoredCode } from '../store/authorization-code-store';
 import { acceptAuthorizationCode } from './accept-authorization-code';
 import type { AuthorizationPageDeps } from './authorization-page-deps';
 import { AuthorizationPageError } from './authorization-page-errors';
@@ -110,7 +110,7 @@ async function ended(
   if (end.status === 'refused')
     throw new AuthorizationPageError('CODE_REFUSED', 'WeChat refused the authorization code (unknown, used or expired)');
   if (end.status === 'lost') {
-    if (end.reason === 'awaiting-push') return { status: 'processing' };
+    if (end.reason === AWAITING_PUSH) return { status: 'processing' };
     throw new AuthorizationPageError('AUTHORIZATION_LOST', 'the authorization could not be completed');
   }
   if (!end.authorizerAppid) return { status: 'authorized' };

@@ -1,5 +1,5 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { ClaimResult, StoredCode } from '../store/authorization-code-store';
+import { AWAITING_PUSH, type ClaimResult, type StoredCode } from '../store/authorization-code-store';
 import { ComponentTokenError } from '../token/component-token-error';
 import type { AuthorizerApiResult } from '../wechat/authorizer-api';
 import { WechatApiError } from '../wechat/errors';
@@ -107,9 +107,9 @@ async function answerFailure(deps: AuthorizerDeps, claim: Extract<ClaimResult, {
 async function recover(deps: AuthorizerDeps, claim: Extract<ClaimResult, { claimed: true }>): Promise<ExchangeOutcome> {
   const { item, holder } = claim;
   if (!item.authorizerAppid) {
-    await deps.codes.finish({ codeSha256: item.codeSha256, holder, status: 'lost', outcome: 'awaiting-push' });
+    await deps.codes.finish({ codeSha256: item.codeSha256, holder, status: 'lost', outcome: AWAITING_PUSH });
     deps.logger.warn('authorization code used by a lost attempt; waiting for its push to name the authorizer', codeKeys(claim));
-    return { status: 'lost', reason: 'awaiting-push' };
+    return { status: 'lost', reason: AWAITING_PUSH };
   }
   let info: AuthorizerApiResult<'getAuthorizerInfo'>;
   try {

@@ -14,9 +14,6 @@ export interface ReconcileReport {
   imported: number;
 }
 
-/** Imports in flight at once during an operator's import. */
-export const IMPORT_CONCURRENCY = 16;
-
 /** Every page of api_get_authorizer_list (at most 500 a page). */
 async function listAll(deps: AuthorizerDeps): Promise<AuthorizerListEntry[]> {
   const entries: AuthorizerListEntry[] = [];
@@ -29,6 +26,9 @@ async function listAll(deps: AuthorizerDeps): Promise<AuthorizerListEntry[]> {
   }
 }
 
+/** Imports written side by side: thousands of accounts must fit in one invocation of the worker. */
+export const IMPORT_CONCURRENCY = 16;
+
 /**
  * Compares WeChat's list of authorizing accounts with the store. `report` (the daily run) changes nothing: drift is
  * a metric and a log line for an operator. `import` (an operator action, the recovery when refresh tokens were lost)
@@ -38,31 +38,7 @@ export async function reconcileAuthorizers(deps: AuthorizerDeps, mode: 'report' 
   const listed = await listAll(deps);
   const authorizedHere = new Set(await deps.authorizers.listAuthorized());
   const listedAppids = new Set(listed.map((entry) => entry.authorizerAppid));
-  let imported = 0;
-  if (mode === 'import') {
-    const withTokens = listed.filter((entry) => entry.refreshToken);
-    // Side by side, a bounded number at a time: one after the other, 10,000 accounts (a read and a write each) would
-    // outlast the invocation; all at once would be throttled.
-    let next = 0;
-    let failed = false;
-    const importNext = async (): Promise<void> => {
-      while (!failed && next < withTokens.length) {
-        const entry = withTokens[next++]!;
-        const result = await deps.authorizers
-          .importRefreshToken({ authorizerAppid: entry.authorizerAppid, refreshToken: entry.refreshToken!, authTimeSec: entry.authTimeSec })
-          .catch((err: unknown) => {
-            // The run fails (the operator runs it again: an import never writes over a newer token); stop starting more.
-            failed = true;
-            throw err;
-          });
-        if (result === 'imported') {
-          imported += 1;
-          authorizedHere.add(entry.authorizerAppid);
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(IMPORT_CONCURRENCY, withTokens.length) }, importNext));
-  }
+  const imported = mode === 'import' ? await importAll(deps, listed, authorizedHere) : 0;
   const report: ReconcileReport = {
     listed: listed.length,
     missingHere: [...listedAppids].filter((appid) => !authorizedHere.has(appid)).sort(),
@@ -81,4 +57,34 @@ export async function reconcileAuthorizers(deps: AuthorizerDeps, mode: 'report' 
     missingThere: report.missingThere.slice(0, 100),
   });
   return report;
+}
+
+/**
+ * Writes the listed refresh tokens (see importRefreshToken) and adds what it imported to `authorizedHere`. Imported
+ * authorizers have no access token yet; their first refreshes are spread evenly over the refresh margin, so ten
+ * thousand of them do not all fall due in the same minute (a reader that needs one sooner asks for it).
+ */
+async function importAll(deps: AuthorizerDeps, listed: AuthorizerListEntry[], authorizedHere: Set<string>): Promise<number> {
+  const entries = listed.filter((entry): entry is AuthorizerListEntry & { refreshToken: string } => Boolean(entry.refreshToken));
+  const startMs = deps.now();
+  let imported = 0;
+  for (let start = 0; start < entries.length; start += IMPORT_CONCURRENCY) {
+    const results = await Promise.all(
+      entries.slice(start, start + IMPORT_CONCURRENCY).map(async (entry, offset) => {
+        const result = await deps.authorizers.importRefreshToken({
+          authorizerAppid: entry.authorizerAppid,
+          refreshToken: entry.refreshToken,
+          authTimeSec: entry.authTimeSec,
+          firstDueAtMs: startMs + Math.floor(((start + offset) * deps.refreshMarginMs) / entries.length),
+        });
+        return { authorizerAppid: entry.authorizerAppid, result };
+      }),
+    );
+    for (const { authorizerAppid, result } of results) {
+      if (result !== 'imported') continue;
+      imported += 1;
+      authorizedHere.add(authorizerAppid);
+    }
+  }
+  return imported;
 }

@@ -59,7 +59,8 @@ export async function refreshAuthorizerToken(deps: AuthorizerDeps, request: Auth
   if (!lease.acquired) return whyNot(deps, lease.item, request);
 
   const { holder, item } = lease;
-  if (!item.refreshToken) return markNeedsReauth(deps, holder, authorizerAppid, 'no refresh token stored');
+  const leased: Leased = { request, holder, item };
+  if (!item.refreshToken) return markNeedsReauth(deps, leased, 'no refresh token stored');
   let refreshToken = await deps.authorizers.openRefreshToken(authorizerAppid, item.refreshToken);
   for (let recovered = false; ; recovered = true) {
     // Validity is measured from before the request: the token may have been issued at any point during it.
@@ -77,14 +78,16 @@ export async function refreshAuthorizerToken(deps: AuthorizerDeps, request: Auth
         err.errcode !== undefined &&
         authorizerPolicyFor(err.errcode).action === 'recover'
       ) {
-        const found = await refetchRefreshToken(deps, item, holder);
-        if (found) {
-          refreshToken = found;
+        const refetched = await refetchRefreshToken(deps, leased);
+        // Not asked (WeChat busy, a timeout, no component token): that is no answer yet, so no verdict on the account.
+        if ('failure' in refetched) return answerFailure(deps, leased, refetched.failure);
+        if (refetched.refreshToken) {
+          refreshToken = refetched.refreshToken;
           continue;
         }
-        return markNeedsReauth(deps, holder, authorizerAppid, `errcode ${err.errcode}`);
+        return markNeedsReauth(deps, leased, `errcode ${err.errcode}`);
       }
-      return answerFailure(deps, item, holder, err);
+      return answerFailure(deps, leased, err);
     }
     // WeChat answered: from here a storage failure keeps the lease until it expires (no second call meanwhile).
     try {
@@ -127,61 +130,69 @@ async function currentRefreshToken(deps: AuthorizerDeps, authorizerAppid: string
   return current?.refreshToken ? { refreshToken: current.refreshToken } : {};
 }
 
+/** A refresh under its lease: what was asked, the lease holder, and the item as the lease was taken. */
+interface Leased {
+  request: AuthorizerRefreshRequest;
+  holder: string;
+  item: StoredAuthorizer;
+}
+
 /**
  * After 61023: the refresh token WeChat holds for the account now (api_get_authorizer_info). A different one is
- * stored (the old one kept as previous) and returned; the same one, or none, means the account must authorize again.
+ * stored (the old one kept as previous) and returned; the same one, or none, is `null`: the account must authorize
+ * again. When WeChat could not be asked, the failure is returned for the caller to treat like any failed call.
  */
-async function refetchRefreshToken(deps: AuthorizerDeps, item: StoredAuthorizer, holder: string): Promise<string | null> {
+async function refetchRefreshToken(
+  deps: AuthorizerDeps,
+  { item, holder }: Leased,
+): Promise<{ refreshToken: string | null } | { failure: unknown }> {
+  let found: string | undefined;
   try {
     const info = await deps.componentToken.withComponentAccessToken((componentAccessToken) =>
       deps.api.getAuthorizerInfo({ componentAppid: deps.componentAppid, componentAccessToken, authorizerAppid: item.authorizerAppid }),
     );
-    const found = info.authorization.refreshToken;
-    // None, or the very token WeChat just refused: nothing better to try.
-    if (!found || sha256Hex(found) === item.refreshToken?.sha256) return null;
-    if (
-      !(await deps.authorizers.replaceRefreshToken({ authorizerAppid: item.authorizerAppid, holder, refreshToken: found, current: item }))
-    )
-      return null;
-    deps.metrics.addMetric('AuthorizerRefreshTokensRecovered', MetricUnit.Count, 1);
-    deps.logger.warn('refresh token refused (61023); a different one was found with api_get_authorizer_info and is used', {
-      authorizerAppid: item.authorizerAppid,
-    });
-    return found;
+    found = info.authorization.refreshToken;
   } catch (err) {
     deps.logger.warn('refresh token refused (61023) and api_get_authorizer_info failed', {
       authorizerAppid: item.authorizerAppid,
       error: err instanceof WechatApiError ? err.code : 'unknown',
       errcode: err instanceof WechatApiError ? err.errcode : undefined,
     });
-    return null;
+    return { failure: err };
   }
+  // None, or the very token WeChat just refused: nothing better to try.
+  if (!found || sha256Hex(found) === item.refreshToken?.sha256) return { refreshToken: null };
+  if (!(await deps.authorizers.replaceRefreshToken({ authorizerAppid: item.authorizerAppid, holder, refreshToken: found, current: item })))
+    return { refreshToken: null };
+  deps.metrics.addMetric('AuthorizerRefreshTokensRecovered', MetricUnit.Count, 1);
+  deps.logger.warn('refresh token refused (61023); a different one was found with api_get_authorizer_info and is used', {
+    authorizerAppid: item.authorizerAppid,
+  });
+  return { refreshToken: found };
 }
 
-async function markNeedsReauth(
-  deps: AuthorizerDeps,
-  holder: string,
-  authorizerAppid: string,
-  reason: string,
-): Promise<AuthorizerRefreshOutcome> {
-  await deps.authorizers.markNeedsReauth({ authorizerAppid, holder, reason });
+/**
+ * The account must authorize again. Unless the lease was lost meanwhile: a revocation or a new authorization took the
+ * item over (and is why WeChat refused the token), so the outcome is what the store holds now, and nothing is alarmed.
+ */
+async function markNeedsReauth(deps: AuthorizerDeps, { request, holder, item }: Leased, reason: string): Promise<AuthorizerRefreshOutcome> {
+  const { authorizerAppid } = item;
+  if (!(await deps.authorizers.markNeedsReauth({ authorizerAppid, holder, reason }))) {
+    deps.logger.warn('authorizer changed while its refresh token was refused; the store has the newer state', { authorizerAppid, reason });
+    return whyNot(deps, await deps.authorizers.get(authorizerAppid), request);
+  }
   deps.metrics.addMetric('AuthorizersNeedReauth', MetricUnit.Count, 1);
   deps.logger.error('authorizer needs to authorize again: its refresh token is refused', { authorizerAppid, reason });
   return { status: 'needs_reauth', reason };
 }
 
-async function answerFailure(
-  deps: AuthorizerDeps,
-  item: StoredAuthorizer,
-  holder: string,
-  err: unknown,
-): Promise<AuthorizerRefreshOutcome> {
+async function answerFailure(deps: AuthorizerDeps, leased: Leased, err: unknown): Promise<AuthorizerRefreshOutcome> {
+  const { holder, item } = leased;
   const { authorizerAppid } = item;
   deps.metrics.addMetric('AuthorizerTokenRefreshFailures', MetricUnit.Count, 1);
   if (err instanceof WechatApiError && err.code === 'ERRCODE' && err.errcode !== undefined && err.errcode !== -1) {
     const policy = authorizerPolicyFor(err.errcode);
-    if (policy.action === 'reauth' || policy.action === 'recover')
-      return markNeedsReauth(deps, holder, authorizerAppid, `errcode ${err.errcode}`);
+    if (policy.action === 'reauth' || policy.action === 'recover') return markNeedsReauth(deps, leased, `errcode ${err.errcode}`);
     if (policy.action === 'quota' || policy.action === 'config') {
       const untilMs = deps.now() + AUTHORIZER_BACKOFF_MS[policy.action];
       await deps.authorizers.backOff({ authorizerAppid, holder, untilMs, errcode: err.errcode });
@@ -197,15 +208,18 @@ async function answerFailure(
     }
   }
   if (!(err instanceof WechatApiError) && !(err instanceof ComponentTokenError)) throw err;
-  // -1, a timeout, a dropped connection, 5xx, or no component token: the lease is kept until the retry time.
-  const retryAtMs = deps.now() + retryDelayMs(1);
-  await deps.authorizers.retryLater({ authorizerAppid, holder, retryAtMs });
+  // -1, a timeout, a dropped connection, 5xx, or no component token: the lease is kept until it expires, and each
+  // failure in a row waits longer (1, 2, 4 ... min), so ten thousand authorizers do not keep hammering a WeChat in trouble.
+  const failures = (item.refreshFailures ?? 0) + 1;
+  const retryAtMs = deps.now() + retryDelayMs(failures);
+  await deps.authorizers.retryLater({ authorizerAppid, holder, retryAtMs, failures });
   const error = err instanceof WechatApiError ? err.code : `COMPONENT_TOKEN_${err.code}`;
   const errcode = err instanceof WechatApiError ? (err.errcode ?? null) : null;
   deps.logger.warn('authorizer token refresh failed; retried later', {
     authorizerAppid,
     error,
     errcode,
+    failuresInARow: failures,
     retryAt: new Date(retryAtMs).toISOString(),
   });
   return { status: 'failed', error, errcode, retryAtMs };

@@ -47,23 +47,19 @@ export interface AuthorizerGauges {
   revoked: number;
   needsReauth: number;
   tokensValid: number;
-  /** Seconds the token of the earliest-due authorizer has left (null with no authorizer): low means refreshes lag. */
+  /** Seconds the earliest-expiring token of an authorized authorizer has left (null with none): low means refreshes lag. */
   oldestDueRemainingSec: number | null;
 }
 
 export async function reportAuthorizerGauges(deps: AuthorizerDeps): Promise<AuthorizerGauges> {
   const nowMs = deps.now();
-  const [counts, tokensValid, earliest] = await Promise.all([
-    deps.authorizers.countByStatus(),
-    deps.authorizers.countValidTokens(nowMs),
-    deps.due.earliest(),
-  ]);
-  const oldestDueRemainingSec = earliest?.kind === 'refresh' ? Math.floor((earliest.dueAtMs + deps.refreshMarginMs - nowMs) / 1000) : null;
+  const [counts, tokens] = await Promise.all([deps.authorizers.countByStatus(), deps.authorizers.tokenExpiries(nowMs)]);
+  const oldestDueRemainingSec = tokens.earliestExpiresAtMs === null ? null : Math.floor((tokens.earliestExpiresAtMs - nowMs) / 1000);
   const gauges: AuthorizerGauges = {
     active: counts.authorized,
     revoked: counts.revoked,
     needsReauth: counts.needs_reauth,
-    tokensValid,
+    tokensValid: tokens.valid,
     oldestDueRemainingSec,
   };
   deps.metrics.addMetric('AuthorizersActive', MetricUnit.Count, gauges.active);

@@ -54,6 +54,9 @@ export type ClaimResult =
   | { claimed: true; holder: string; code: string; item: StoredCode; maybeUsedBefore: boolean }
   | { claimed: false; item: StoredCode | null };
 
+/** The outcome of a code used by a lost attempt while nobody knew its authorizer: the push, naming it, re-opens the code. */
+export const AWAITING_PUSH = 'awaiting-push';
+
 // Codes expire within hours; the record stays a month for the audit trail, as authorization events do.
 const TTL_DAYS = 30;
 const LEASE_ATTRIBUTES = ['leaseHolder', 'leaseUntilMs'] as const;
@@ -160,15 +163,16 @@ export function createAuthorizationCodeStore(input: {
         'authorization code arrival',
       );
       let item = toStored(out?.Attributes ?? {});
-      if (item.status === 'lost' && item.authorizerAppid) {
-        // It was waiting for the push to name its authorizer: now the worker can recover it.
+      if (item.status === 'lost' && item.outcome === AWAITING_PUSH && item.authorizerAppid) {
+        // It was waiting for the push to name its authorizer: now the worker can recover it. A code lost for any other
+        // reason stays lost, however often WeChat delivers its push again.
         const reopened = await update(
           {
             Key: key(codeSha256),
             ...withCondition(updateExpression({ set: { status: 'pending', dueKey, dueAtMs: nowMs } }), {
-              expression: '#c_status = :c_lost',
-              names: { '#c_status': 'status' },
-              values: { ':c_lost': 'lost' },
+              expression: '#c_status = :c_lost AND #c_outcome = :c_awaiting',
+              names: { '#c_status': 'status', '#c_outcome': 'outcome' },
+              values: { ':c_lost': 'lost', ':c_awaiting': AWAITING_PUSH },
             }),
             ReturnValues: 'ALL_NEW',
           },

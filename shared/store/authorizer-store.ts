@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, QueryCommand, type QueryCommandOutput, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { partitionKey, TABLE_INDEXES } from '../contract';
 import { sha256Hex } from '../crypto/digests';
 import type { AuthorizerProfile } from '../wechat/authorizer-api';
@@ -49,6 +49,8 @@ export interface StoredAuthorizer {
   accessToken?: StoredAccessToken;
   lease?: { holder: string; untilMs: number };
   backoff?: { untilMs: number; errcode: number };
+  /** Refresh attempts in a row that failed and were retried later (-1, timeouts): the next retry waits longer. */
+  refreshFailures?: number;
   /** When the next scheduled refresh is due (in the `due` index only while authorized). */
   dueAtMs?: number;
 }
@@ -70,7 +72,8 @@ export const READER_ATTRIBUTES = ['status', 'version', 'accessToken', 'accessTok
 const ACCESS_TOKEN_ATTRIBUTES = ['accessToken', 'accessTokenSha256', 'expiresAtMs', 'fetchedAtMs'] as const;
 const DUE_ATTRIBUTES = ['dueKey', 'dueAtMs'] as const;
 const LEASE_ATTRIBUTES = ['leaseHolder', 'leaseUntilMs'] as const;
-const BACKOFF_ATTRIBUTES = ['backoffUntilMs', 'backoffErrcode'] as const;
+// What failed refreshes leave behind; a successful refresh or a new authorization clears it.
+const BACKOFF_ATTRIBUTES = ['backoffUntilMs', 'backoffErrcode', 'refreshFailures'] as const;
 
 export interface AuthorizerStoreInput {
   dynamo: DynamoDBDocumentClient;
@@ -129,6 +132,37 @@ export function createAuthorizerStore(input: AuthorizerStoreInput) {
     }
   };
 
+  /** Queries one partition of an index page by page (never a Scan), handing each page to `onPage`. */
+  const indexPages = async (
+    what: string,
+    index: { indexName: string; partitionKey: { name: string } },
+    partition: string,
+    extra: { Select?: 'COUNT'; ProjectionExpression?: string; ExpressionAttributeNames?: Record<string, string> },
+    onPage: (page: QueryCommandOutput) => void,
+  ): Promise<void> => {
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      let page: QueryCommandOutput;
+      try {
+        page = await dynamo.send(
+          new QueryCommand({
+            TableName: tableName,
+            IndexName: index.indexName,
+            KeyConditionExpression: '#k = :k',
+            ...extra,
+            ExpressionAttributeNames: { '#k': index.partitionKey.name, ...extra.ExpressionAttributeNames },
+            ExpressionAttributeValues: { ':k': partition },
+            ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+          }),
+        );
+      } catch (err) {
+        throw storeUnavailable(what, err);
+      }
+      onPage(page);
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+  };
+
   /** SET/REMOVE of the due index for a status: only authorized authorizers are ever due. */
   const dueFields = (status: AuthorizerStatusName, dueAtMs: number) =>
     status === 'authorized' ? { set: { dueKey, dueAtMs }, remove: [] as string[] } : { set: {}, remove: [...DUE_ATTRIBUTES] };
@@ -166,8 +200,9 @@ export function createAuthorizerStore(input: AuthorizerStoreInput) {
     /**
      * Records a completed authorization (an exchanged code, or a refresh token recovered for one): status authorized,
      * the new refresh token (the one it replaces kept as previous), the access token when there is one (else the
-     * authorizer is due at once), and the permissions. Loses, changing nothing, to a newer event already applied
-     * ('not-newer'). `read` is the item as the caller just read it, which saves reading it again.
+     * authorizer is due at `firstDueAtMs`, by default at once), and the permissions. Loses, changing nothing, to a
+     * newer event already applied ('not-newer'). `read` is the item as the caller just read it, which saves reading it
+     * again.
      */
     async applyAuthorization(
       authorization: {
@@ -177,6 +212,7 @@ export function createAuthorizerStore(input: AuthorizerStoreInput) {
         accessToken?: { token: string; expiresInSec: number; fetchedAtMs: number };
         funcInfo: number[];
         profile?: AuthorizerProfile;
+        firstDueAtMs?: number;
       },
       read?: { current: StoredAuthorizer | null },
     ): Promise<'applied' | 'not-newer'> {
@@ -184,22 +220,22 @@ export function createAuthorizerStore(input: AuthorizerStoreInput) {
       const refreshSha = sha256Hex(authorization.refreshToken);
       const sealedRefresh = await seal(authorizerAppid, 'refresh', authorization.refreshToken);
       const sealedAccess = authorization.accessToken ? await seal(authorizerAppid, 'access', authorization.accessToken.token) : undefined;
-      // Optimistic: read, then write naming what was read; a concurrent write (a refresh, a revocation) means read again.
-      for (let attempt = 0; attempt < 5; attempt++) {
-        const current = attempt === 0 && read ? read.current : await store.get(authorizerAppid);
-        if (current && current.lastEventCreateTime > authorization.eventCreateTime) return 'not-newer';
-        const nowMs = now();
+      /** The write of an authorization that is new here: status, tokens, due time, and a fresh start of its refreshes. */
+      const newAuthorization = (current: StoredAuthorizer | null, nowMs: number, lastEventCreateTime: number) => {
         const replaced = current?.refreshToken && current.refreshToken.sha256 !== refreshSha ? current.refreshToken : undefined;
         const expiresAtMs = authorization.accessToken
           ? authorization.accessToken.fetchedAtMs + authorization.accessToken.expiresInSec * 1000
           : undefined;
-        const due = dueFields('authorized', expiresAtMs === undefined ? nowMs : expiresAtMs - input.refreshMarginMs);
-        const parts = updateExpression({
+        const due = dueFields(
+          'authorized',
+          expiresAtMs === undefined ? (authorization.firstDueAtMs ?? nowMs) : expiresAtMs - input.refreshMarginMs,
+        );
+        return updateExpression({
           set: {
             authorizerAppid,
             status: 'authorized',
             statusKey: statusKey('authorized'),
-            lastEventCreateTime: Math.max(authorization.eventCreateTime, current?.lastEventCreateTime ?? 0),
+            lastEventCreateTime,
             version: (current?.version ?? 0) + 1,
             funcInfo: authorization.funcInfo,
             profile: authorization.profile,
@@ -227,6 +263,24 @@ export function createAuthorizerStore(input: AuthorizerStoreInput) {
             ...(sealedAccess ? [] : ACCESS_TOKEN_ATTRIBUTES),
           ],
         });
+      };
+      // Optimistic: read, then write naming what was read; a concurrent write (a refresh, a revocation) means read again.
+      for (let attempt = 0; attempt < 5; attempt++) {
+        const current = attempt === 0 && read ? read.current : await store.get(authorizerAppid);
+        if (current && current.lastEventCreateTime > authorization.eventCreateTime) return 'not-newer';
+        // Same second as a revocation: their order is unknown, and the revocation wins (see revoke). The same second as
+        // an authorization is the same event applied again (a retried exchange), which must land.
+        if (current?.status === 'revoked' && current.lastEventCreateTime === authorization.eventCreateTime) return 'not-newer';
+        const nowMs = now();
+        const lastEventCreateTime = Math.max(authorization.eventCreateTime, current?.lastEventCreateTime ?? 0);
+        // The authorization already stored, applied again without a token of its own (an exchange retry recovering
+        // what a lost attempt stored): its tokens, due time and any refresh under way stay as they are.
+        const parts =
+          current?.status === 'authorized' && current.refreshToken?.sha256 === refreshSha && !sealedAccess
+            ? updateExpression({
+                set: { lastEventCreateTime, funcInfo: authorization.funcInfo, profile: authorization.profile, updatedAtMs: nowMs },
+              })
+            : newAuthorization(current, nowMs, lastEventCreateTime);
         const written = await update(
           {
             Key: key(authorizerAppid),
@@ -246,7 +300,8 @@ export function createAuthorizerStore(input: AuthorizerStoreInput) {
 
     /**
      * An `unauthorized` event: status revoked, the access token removed (readers refuse it at their next look) and no
-     * more refreshes. The refresh tokens stay, sealed: useless now, kept for the record. Loses to a newer event.
+     * more refreshes. The refresh tokens stay, sealed: useless now, kept for the record. Loses to a newer event; wins
+     * over an authorization of the same second (CreateTime has whole seconds, so their order is unknown: fail closed).
      */
     async revoke(revocation: { authorizerAppid: string; eventCreateTime: number }): Promise<'revoked' | 'not-newer'> {
       const nowMs = now();
@@ -262,9 +317,9 @@ export function createAuthorizerStore(input: AuthorizerStoreInput) {
         remove: [...ACCESS_TOKEN_ATTRIBUTES, ...DUE_ATTRIBUTES, ...LEASE_ATTRIBUTES],
       });
       const condition = {
-        expression: 'attribute_not_exists(pk) OR #c_event < :c_event',
-        names: { '#c_event': 'lastEventCreateTime' },
-        values: { ':c_event': revocation.eventCreateTime },
+        expression: 'attribute_not_exists(pk) OR #c_event < :c_event OR (#c_event = :c_event AND #c_status <> :c_revoked)',
+        names: { '#c_event': 'lastEventCreateTime', '#c_status': 'status' },
+        values: { ':c_event': revocation.eventCreateTime, ':c_revoked': 'revoked' },
       };
       const written = await update({ Key: key(revocation.authorizerAppid), ...withCondition(parts, condition) }, 'authorizer revocation');
       return written ? 'revoked' : 'not-newer';
@@ -385,11 +440,14 @@ export function createAuthorizerStore(input: AuthorizerStoreInput) {
      * After a failure that another try may fix (-1, timeout, storage trouble after WeChat answered): the lease is kept
      * until it expires, so no other invocation spends quota meanwhile, and the next scheduled try is set.
      */
-    async retryLater(retry: { authorizerAppid: string; holder: string; retryAtMs: number }): Promise<void> {
+    async retryLater(retry: { authorizerAppid: string; holder: string; retryAtMs: number; failures: number }): Promise<void> {
       await update(
         {
           Key: key(retry.authorizerAppid),
-          ...withCondition(updateExpression({ set: { dueAtMs: retry.retryAtMs } }), holderCondition(retry.holder)),
+          ...withCondition(
+            updateExpression({ set: { dueAtMs: retry.retryAtMs, refreshFailures: retry.failures } }),
+            holderCondition(retry.holder),
+          ),
         },
         'authorizer retry time',
       );
@@ -406,14 +464,19 @@ export function createAuthorizerStore(input: AuthorizerStoreInput) {
 
     /**
      * WeChat refuses the refresh token (61023) and none better could be found: the account must authorize again. The
-     * refresh tokens stay (an operator may roll back to the previous one); refreshes stop.
+     * refresh tokens stay (an operator may roll back to the previous one); refreshes stop. Returns false, changing
+     * nothing, when the lease was lost meanwhile (a revocation or a new authorization took the item over).
      */
-    async markNeedsReauth(mark: { authorizerAppid: string; holder: string; reason: string }): Promise<void> {
+    async markNeedsReauth(mark: { authorizerAppid: string; holder: string; reason: string }): Promise<boolean> {
       const parts = updateExpression({
         set: { status: 'needs_reauth', statusKey: statusKey('needs_reauth'), reauthReason: mark.reason, updatedAtMs: now() },
         remove: [...DUE_ATTRIBUTES, ...LEASE_ATTRIBUTES],
       });
-      await update({ Key: key(mark.authorizerAppid), ...withCondition(parts, holderCondition(mark.holder)) }, 'authorizer needs reauth');
+      const written = await update(
+        { Key: key(mark.authorizerAppid), ...withCondition(parts, holderCondition(mark.holder)) },
+        'authorizer needs reauth',
+      );
+      return written !== null;
     },
 
     /**
@@ -450,12 +513,14 @@ export function createAuthorizerStore(input: AuthorizerStoreInput) {
 
     /**
      * A refresh token from api_get_authorizer_list (operator import). Written only where it fills a gap or comes from
-     * a newer authorization than what we applied: never over a newer token, never over a newer revocation.
+     * a newer authorization than what we applied: never over a newer token, never over a newer revocation. The
+     * authorizer has no access token yet: it is first due at `firstDueAtMs`.
      */
     async importRefreshToken(entry: {
       authorizerAppid: string;
       refreshToken: string;
       authTimeSec: number;
+      firstDueAtMs: number;
     }): Promise<'imported' | 'unchanged' | 'not-newer'> {
       const current = await store.get(entry.authorizerAppid);
       const sha = sha256Hex(entry.refreshToken);
@@ -468,6 +533,7 @@ export function createAuthorizerStore(input: AuthorizerStoreInput) {
           refreshToken: entry.refreshToken,
           funcInfo: current?.funcInfo ?? [],
           ...(current?.profile ? { profile: current.profile } : {}),
+          firstDueAtMs: entry.firstDueAtMs,
         },
         { current },
       )) === 'applied'
@@ -489,42 +555,53 @@ export function createAuthorizerStore(input: AuthorizerStoreInput) {
     /** Counts per status from the sparse `status` index (Select COUNT, paged): for health and the needs_reauth alarm. */
     async countByStatus(): Promise<Record<AuthorizerStatusName, number>> {
       const counts = { authorized: 0, revoked: 0, needs_reauth: 0 } as Record<AuthorizerStatusName, number>;
-      for (const status of AUTHORIZER_STATUSES)
-        counts[status] = await countIndex(dynamo, tableName, TABLE_INDEXES.status, statusKey(status));
+      for (const status of AUTHORIZER_STATUSES) {
+        await indexPages(
+          `Query ${TABLE_INDEXES.status.indexName} count`,
+          TABLE_INDEXES.status,
+          statusKey(status),
+          { Select: 'COUNT' },
+          (page) => {
+            counts[status] += page.Count ?? 0;
+          },
+        );
+      }
       return counts;
     },
 
     /**
-     * How many authorized authorizers hold a token valid at `nowMs`: a Query of the `due` index (it carries
-     * `expiresAtMs`) with a filter, never a Scan. Reads the whole index partition, so it is for gauges, not hot paths.
+     * Over the `due` index, which holds every authorized authorizer with the `expiresAtMs` it projects: how many hold
+     * a token valid at `nowMs`, and the earliest expiry among the tokens held (what the oldest-due-token gauge
+     * shows; a due time can be moved by a lease or a backoff, an expiry cannot). A Query, never a Scan; it reads the
+     * whole index partition, so it is for gauges, not hot paths.
      */
+    async tokenExpiries(nowMs: number): Promise<{ valid: number; earliestExpiresAtMs: number | null }> {
+      let valid = 0;
+      let earliestExpiresAtMs: number | null = null;
+      const projection = { ProjectionExpression: '#e', ExpressionAttributeNames: { '#e': 'expiresAtMs' } };
+      await indexPages('Query due token expiries', TABLE_INDEXES.due, dueKey, projection, (page) => {
+        // Authorization codes share the partition; they, and authorizers waiting for a first token, carry no expiry.
+        for (const item of page.Items ?? []) {
+          if (typeof item.expiresAtMs !== 'number') continue;
+          if (item.expiresAtMs > nowMs) valid += 1;
+          earliestExpiresAtMs = Math.min(earliestExpiresAtMs ?? item.expiresAtMs, item.expiresAtMs);
+        }
+      });
+      return { valid, earliestExpiresAtMs };
+    },
+
+    /** How many authorized authorizers hold a token valid at `nowMs` (see tokenExpiries). */
     async countValidTokens(nowMs: number): Promise<number> {
-      return countIndex(dynamo, tableName, TABLE_INDEXES.due, dueKey, { expiresAfterMs: nowMs });
+      return (await store.tokenExpiries(nowMs)).valid;
     },
 
     /** Every authorized authorizer's appid, from the `status` index (for the daily reconcile). */
     async listAuthorized(): Promise<string[]> {
       const appids: string[] = [];
       const prefix = `${partitionKey('authorizers', componentAppid)}#`;
-      let startKey: Record<string, unknown> | undefined;
-      do {
-        try {
-          const out = await dynamo.send(
-            new QueryCommand({
-              TableName: tableName,
-              IndexName: TABLE_INDEXES.status.indexName,
-              KeyConditionExpression: '#k = :k',
-              ExpressionAttributeNames: { '#k': TABLE_INDEXES.status.partitionKey.name },
-              ExpressionAttributeValues: { ':k': statusKey('authorized') },
-              ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-            }),
-          );
-          for (const item of out.Items ?? []) appids.push(String(item.pk).slice(prefix.length));
-          startKey = out.LastEvaluatedKey;
-        } catch (err) {
-          throw storeUnavailable('Query authorized authorizers', err);
-        }
-      } while (startKey);
+      await indexPages('Query authorized authorizers', TABLE_INDEXES.status, statusKey('authorized'), {}, (page) => {
+        for (const item of page.Items ?? []) appids.push(String(item.pk).slice(prefix.length));
+      });
       return appids;
     },
   };
@@ -533,38 +610,6 @@ export function createAuthorizerStore(input: AuthorizerStoreInput) {
 
 function holderCondition(holder: string) {
   return { expression: '#c_holder = :c_holder', names: { '#c_holder': 'leaseHolder' }, values: { ':c_holder': holder } };
-}
-
-async function countIndex(
-  dynamo: DynamoDBDocumentClient,
-  tableName: string,
-  index: { indexName: string; partitionKey: { name: string }; sortKey: { name: string } },
-  partition: string,
-  filter?: { expiresAfterMs: number },
-): Promise<number> {
-  let count = 0;
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    try {
-      const out = await dynamo.send(
-        new QueryCommand({
-          TableName: tableName,
-          IndexName: index.indexName,
-          Select: 'COUNT',
-          KeyConditionExpression: '#k = :k',
-          ExpressionAttributeNames: { '#k': index.partitionKey.name, ...(filter ? { '#e': 'expiresAtMs' } : {}) },
-          ExpressionAttributeValues: { ':k': partition, ...(filter ? { ':after': filter.expiresAfterMs } : {}) },
-          ...(filter ? { FilterExpression: '#e > :after' } : {}),
-          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-        }),
-      );
-      count += out.Count ?? 0;
-      startKey = out.LastEvaluatedKey;
-    } catch (err) {
-      throw storeUnavailable(`Query ${index.indexName} count`, err);
-    }
-  } while (startKey);
-  return count;
 }
 
 function sealedSecretOf(
@@ -604,6 +649,7 @@ function toStored(item: Record<string, unknown>): StoredAuthorizer {
       ? { backoff: { untilMs: Number(item.backoffUntilMs), errcode: Number(item.backoffErrcode) } }
       : {}),
     ...(item.dueAtMs !== undefined ? { dueAtMs: Number(item.dueAtMs) } : {}),
+    ...(item.refreshFailures !== undefined ? { refreshFailures: Number(item.refreshFailures) } : {}),
   };
 }
 

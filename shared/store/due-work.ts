@@ -19,18 +19,15 @@ export function createDueWork(input: { dynamo: DynamoDBDocumentClient; tableName
   const authorizerPrefix = `${PARTITIONS.authorizers.prefix}#${input.componentAppid}#`;
   const codePrefix = `${PARTITIONS.authorizationCodes.prefix}#${input.componentAppid}#`;
 
-  const query = async (params: { upToMs?: number; limit?: number; startKey?: Record<string, unknown> }) => {
+  const query = async (params: { upToMs: number; limit?: number; startKey?: Record<string, unknown> }) => {
     try {
       return await input.dynamo.send(
         new QueryCommand({
           TableName: input.tableName,
           IndexName: indexName,
-          KeyConditionExpression: params.upToMs === undefined ? '#k = :k' : '#k = :k AND #due <= :upTo',
-          ExpressionAttributeNames: { '#k': partitionKey, ...(params.upToMs === undefined ? {} : { '#due': sortKey }) },
-          ExpressionAttributeValues: {
-            ':k': dueIndexKey(input.componentAppid),
-            ...(params.upToMs === undefined ? {} : { ':upTo': params.upToMs }),
-          },
+          KeyConditionExpression: '#k = :k AND #due <= :upTo',
+          ExpressionAttributeNames: { '#k': partitionKey, '#due': sortKey },
+          ExpressionAttributeValues: { ':k': dueIndexKey(input.componentAppid), ':upTo': params.upToMs },
           ...(params.limit ? { Limit: params.limit } : {}),
           ...(params.startKey ? { ExclusiveStartKey: params.startKey } : {}),
         }),
@@ -62,13 +59,6 @@ export function createDueWork(input: { dynamo: DynamoDBDocumentClient; tableName
       });
       const work = (out.Items ?? []).map(toWork).filter((entry): entry is DueWork => entry !== null);
       return { work, ...(out.LastEvaluatedKey ? { nextKey: out.LastEvaluatedKey } : {}) };
-    },
-
-    /** The earliest due entry of all (due or not yet): its due time says how close the oldest token is to expiring. */
-    async earliest(): Promise<DueWork | null> {
-      const out = await query({ limit: 1 });
-      const first = out.Items?.[0];
-      return first ? toWork(first) : null;
     },
   };
 }

@@ -7,7 +7,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { makeAuthorizationPageHandler } from '../../functions/authorization-page/app';
 import { createAuthorizationPageDepsFromEnv } from '../../functions/authorization-page/deps';
-import { makeAuthorizerWorkerHandler } from '../../functions/authorizer-worker/app';
+import { type AuthorizerWorkerDeps, makeAuthorizerWorkerHandler } from '../../functions/authorizer-worker/app';
 import { createAuthorizerWorkerDepsFromEnv } from '../../functions/authorizer-worker/deps';
 import { makeH5OAuthHandler } from '../../functions/h5-oauth/app';
 import { createH5OAuthDepsFromEnv } from '../../functions/h5-oauth/deps';
@@ -75,6 +75,8 @@ export interface Harness {
   runRefresher(event?: unknown): Promise<RefreshOutcome>;
   /** A new reader, as a separate container would have, reaching the refresher's reader alias through Lambda Invoke. */
   newReader(options?: Partial<ComponentTokenReaderOptions>): ComponentTokenReader;
+  /** The authorizer worker's dependencies, as its production factory built them (for tests that run its core directly). */
+  workerDeps: AuthorizerWorkerDeps;
   /** The SQS trigger of the authorizer worker: jobs wait in the queue until a test drains it (or starts polling). */
   jobs: SqsEventSource;
   /** Runs the worker on every queued job until the queue is empty. */
@@ -191,7 +193,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const refresher = makeTokenRefresherHandler(refresherDeps);
   const refresherArn = aws.registerFunction(REFRESHER_FUNCTION, (event, context) => refresher(event, context));
   const h5OAuthHandler = makeH5OAuthHandler(h5OAuthDeps);
-  aws.registerFunction(WORKER_FUNCTION, makeAuthorizerWorkerHandler(createAuthorizerWorkerDepsFromEnv(runtime)), { timeoutSec: 60 });
+  const workerDeps = createAuthorizerWorkerDepsFromEnv(runtime);
+  aws.registerFunction(WORKER_FUNCTION, makeAuthorizerWorkerHandler(workerDeps), { timeoutSec: 60 });
   const jobs = aws.addSqsEventSource({
     queue: queue.url,
     functionName: WORKER_FUNCTION,
@@ -269,6 +272,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
         },
         ...readerOptions,
       }),
+    workerDeps,
     jobs,
     drainJobs: async () => {
       await jobs.drain();

@@ -251,7 +251,7 @@ export function describeStoreRules(label: string, make: () => { stores: RuledSto
       expect(outcomes).toEqual([{ event: 'recorded' }, { event: 'duplicate' }, { event: 'recorded' }, 'recorded', 'duplicate']);
     });
 
-    it('revokes an authorizer only for an event newer than the last one applied', async () => {
+    it('revokes an authorizer only for an event newer than the last one applied, or of its second if not revoked yet', async () => {
       const { stores } = make();
       const revoke = (eventCreateTime: number) => stores.authorizers.revoke({ authorizerAppid: 'wxbbbbbbbbbbbbbbbb', eventCreateTime });
 

@@ -51,7 +51,12 @@ describe('costPerMonth', () => {
     const small = costPerMonth({ authorizers: 100, phases, customMetrics: 15, storageBytes: 0 });
     const large = costPerMonth({ authorizers: 10_000, phases, customMetrics: 15, storageBytes: 0 });
 
-    for (const item of ['DynamoDB reads (component token upkeep)', 'SQS idle long polls (event source)', 'CloudWatch custom metrics', 'KMS key'])
+    for (const item of [
+      'DynamoDB reads (component token upkeep)',
+      'SQS idle long polls (event source)',
+      'CloudWatch custom metrics',
+      'KMS key',
+    ])
       expect(line(small, item), item).toEqual(line(large, item));
     expect(line(large, 'SQS idle long polls (event source)')?.quantityPerMonth).toBe(SQS_IDLE_RECEIVES_PER_DAY * 30);
     expect(line(large, 'CloudWatch custom metrics')?.usdPerMonth).toBeCloseTo(15 * PRICES.cloudWatchMetricPerMonth, 10);

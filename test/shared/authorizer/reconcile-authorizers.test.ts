@@ -19,6 +19,8 @@ function importWorld(count: number) {
   let maxInFlight = 0;
   const deps = {
     componentAppid: COMPONENT_APPID,
+    now: () => 1_700_000_000_000,
+    refreshMarginMs: 1_200_000,
     componentToken: { withComponentAccessToken: <T>(call: (token: string) => Promise<T>) => call('component-access-token') },
     api: {
       getAuthorizerList: async ({ offset, count: pageSize = 500 }: { offset: number; count?: number }) => ({

@@ -142,4 +142,17 @@ describe('createAuthorizationCodeStore', () => {
     expect(item).toMatchObject({ status: 'pending', authorizerAppid: AUTHORIZER });
     expect((await due()).work).toHaveLength(1);
   });
+
+  it('keeps a code lost for another reason lost when its push comes again', async () => {
+    const store = newStore();
+    await store.record(fromPush());
+    const claim = await store.claim(SHA);
+    if (!claim.claimed) throw new Error('no claim');
+    await store.finish({ codeSha256: SHA, holder: claim.holder, status: 'lost', outcome: 'api_get_authorizer_info errcode 61003' });
+
+    const { item } = await store.record(fromPush());
+
+    expect(item).toMatchObject({ status: 'lost', outcome: 'api_get_authorizer_info errcode 61003' });
+    expect((await due()).work).toHaveLength(0);
+  });
 });

@@ -152,6 +152,20 @@ describe('createAuthorizerStore', () => {
       expect((await store.get(A))!.status).toBe('authorized');
     });
 
+    it('revokes an authorization of the same second (WeChat times events in seconds; fail closed), once', async () => {
+      const store = newStore();
+      await authorize(store, { eventCreateTime: EVENT });
+
+      const sameSecond = await store.revoke({ authorizerAppid: A, eventCreateTime: EVENT });
+      const redelivered = await store.revoke({ authorizerAppid: A, eventCreateTime: EVENT });
+
+      expect([sameSecond, redelivered]).toEqual(['revoked', 'not-newer']);
+      expect(await store.getStatus(A)).toEqual({ status: 'revoked', lastEventCreateTime: EVENT });
+      // And the other way round: an authorization of the same second as a revocation does not undo it.
+      expect(await authorize(store, { eventCreateTime: EVENT })).not.toBe('applied');
+      expect((await store.get(A))!.status).toBe('revoked');
+    });
+
     it('records a revocation of an authorizer it never knew', async () => {
       const store = newStore();
 
@@ -353,17 +367,26 @@ describe('createAuthorizerStore', () => {
   });
 
   describe('failures under the lease', () => {
-    it('retryLater keeps the lease and moves the due time', async () => {
+    it('retryLater keeps the lease, moves the due time and counts the failure, until a stored refresh clears the count', async () => {
       const store = newStore();
       await store.applyAuthorization({ authorizerAppid: A, eventCreateTime: EVENT, refreshToken: REFRESH, funcInfo: [] });
       const lease = await store.acquireLease({ authorizerAppid: A, reason: 'schedule' });
       if (!lease.acquired) throw new Error('no lease');
 
-      await store.retryLater({ authorizerAppid: A, holder: lease.holder, retryAtMs: ctx.clock.now() + 120_000 });
-
+      await store.retryLater({ authorizerAppid: A, holder: lease.holder, retryAtMs: ctx.clock.now() + 120_000, failures: 2 });
       const item = (await store.get(A))!;
-      expect(item.lease?.holder).toBe(lease.holder);
-      expect(item.dueAtMs).toBe(ctx.clock.now() + 120_000);
+      await store.storeRefresh({
+        authorizerAppid: A,
+        holder: lease.holder,
+        expectedVersion: item.version,
+        accessToken: ACCESS,
+        expiresInSec: 7200,
+        fetchedAtMs: ctx.clock.now(),
+        current: item,
+      });
+
+      expect(item).toMatchObject({ lease: { holder: lease.holder }, dueAtMs: ctx.clock.now() + 120_000, refreshFailures: 2 });
+      expect((await store.get(A))?.refreshFailures).toBeUndefined();
     });
 
     it('markNeedsReauth stops refreshes, keeps the refresh tokens and is counted', async () => {
@@ -381,6 +404,19 @@ describe('createAuthorizerStore', () => {
       expect(
         (await dueWork().page({ nowMs: ctx.clock.now() })).work.map((work) => work.kind === 'refresh' && work.authorizerAppid),
       ).toEqual([B]);
+    });
+
+    it('markNeedsReauth changes nothing and says so once a revocation took the lease away', async () => {
+      const store = newStore();
+      await store.applyAuthorization({ authorizerAppid: A, eventCreateTime: EVENT, refreshToken: REFRESH, funcInfo: [] });
+      const lease = await store.acquireLease({ authorizerAppid: A, reason: 'schedule' });
+      if (!lease.acquired) throw new Error('no lease');
+      await store.revoke({ authorizerAppid: A, eventCreateTime: EVENT + 1 });
+
+      const marked = await store.markNeedsReauth({ authorizerAppid: A, holder: lease.holder, reason: 'errcode 61023' });
+
+      expect(marked).toBe(false);
+      expect(await store.get(A)).toMatchObject({ status: 'revoked' });
     });
   });
 
@@ -417,13 +453,16 @@ describe('createAuthorizerStore', () => {
   });
 
   describe('importRefreshToken', () => {
-    it('fills a missing authorizer, leaves the same token alone and never writes over a newer authorization', async () => {
+    const listed = () => ({ authorizerAppid: A, refreshToken: REFRESH, authTimeSec: EVENT, firstDueAtMs: ctx.clock.now() + 420_000 });
+
+    it('fills a missing authorizer, first due when the import says, leaves the same token alone and never writes over a newer authorization', async () => {
       const store = newStore();
 
-      expect(await store.importRefreshToken({ authorizerAppid: A, refreshToken: REFRESH, authTimeSec: EVENT })).toBe('imported');
-      expect(await store.importRefreshToken({ authorizerAppid: A, refreshToken: REFRESH, authTimeSec: EVENT })).toBe('unchanged');
+      expect(await store.importRefreshToken(listed())).toBe('imported');
+      expect((await store.get(A))?.dueAtMs).toBe(ctx.clock.now() + 420_000);
+      expect(await store.importRefreshToken(listed())).toBe('unchanged');
       await authorize(store, { eventCreateTime: EVENT + 100, refreshToken: 'refreshtoken@@@CANARY-newer' });
-      expect(await store.importRefreshToken({ authorizerAppid: A, refreshToken: REFRESH, authTimeSec: EVENT })).toBe('not-newer');
+      expect(await store.importRefreshToken(listed())).toBe('not-newer');
       expect(await store.openRefreshToken(A, (await store.get(A))!.refreshToken!)).toBe('refreshtoken@@@CANARY-newer');
     });
 
@@ -433,8 +472,8 @@ describe('createAuthorizerStore', () => {
       ctx.local.aws.resetDynamoStats();
 
       const results = [
-        await store.importRefreshToken({ authorizerAppid: A, refreshToken: REFRESH, authTimeSec: EVENT + 10 }),
-        await store.importRefreshToken({ authorizerAppid: B, refreshToken: REFRESH, authTimeSec: EVENT }),
+        await store.importRefreshToken({ authorizerAppid: A, refreshToken: REFRESH, authTimeSec: EVENT + 10, firstDueAtMs: 0 }),
+        await store.importRefreshToken({ authorizerAppid: B, refreshToken: REFRESH, authTimeSec: EVENT, firstDueAtMs: 0 }),
       ];
 
       expect(results).toEqual(['imported', 'imported']);
@@ -447,7 +486,7 @@ describe('createAuthorizerStore', () => {
       const store = newStore();
       await store.revoke({ authorizerAppid: A, eventCreateTime: EVENT + 100 });
 
-      expect(await store.importRefreshToken({ authorizerAppid: A, refreshToken: REFRESH, authTimeSec: EVENT })).toBe('not-newer');
+      expect(await store.importRefreshToken(listed())).toBe('not-newer');
       expect((await store.get(A))!.status).toBe('revoked');
     });
   });

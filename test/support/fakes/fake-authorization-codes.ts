@@ -1,5 +1,10 @@
 import { sha256Hex } from '../../../shared/crypto/digests';
-import type { AuthorizationCodeStore, CodeArrival, StoredCode } from '../../../shared/store/authorization-code-store';
+import {
+  type AuthorizationCodeStore,
+  AWAITING_PUSH,
+  type CodeArrival,
+  type StoredCode,
+} from '../../../shared/store/authorization-code-store';
 import { storeInterventions } from './interventions';
 
 /**
@@ -37,7 +42,7 @@ export class FakeAuthorizationCodes implements Pick<AuthorizationCodeStore, 'rec
       if (arrival.infoType) known.infoType = arrival.infoType;
     }
     // It was waiting for the push to name its authorizer: now the worker can recover it.
-    if (known.status === 'lost' && known.authorizerAppid) known.status = 'pending';
+    if (known.status === 'lost' && known.outcome === AWAITING_PUSH && known.authorizerAppid) known.status = 'pending';
     return { created: false, item: structuredClone(known) };
   }
 

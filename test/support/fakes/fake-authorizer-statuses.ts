@@ -5,7 +5,7 @@ type StatusMethods = 'getStatus' | 'revoke';
 
 /**
  * The status half of AuthorizerStore in memory, with the real one's rule: a revocation lands only when its event is
- * newer than the last one applied. Tests set other statuses directly (in AWS the worker's exchange sets them).
+ * newer than the last one applied, or of the same second as a status that is not revoked yet. Tests set other statuses directly (in AWS the worker's exchange sets them).
  */
 export class FakeAuthorizerStatuses implements Pick<AuthorizerStore, StatusMethods> {
   readonly faults = storeInterventions<StatusMethods>('authorizer store');
@@ -25,7 +25,8 @@ export class FakeAuthorizerStatuses implements Pick<AuthorizerStore, StatusMetho
   async revoke(revocation: { authorizerAppid: string; eventCreateTime: number }): Promise<'revoked' | 'not-newer'> {
     await this.faults.enter('revoke');
     const current = this.#statuses.get(revocation.authorizerAppid);
-    if (current && current.lastEventCreateTime >= revocation.eventCreateTime) return 'not-newer';
+    const sameSecond = current?.lastEventCreateTime === revocation.eventCreateTime && current.status !== 'revoked';
+    if (current && current.lastEventCreateTime >= revocation.eventCreateTime && !sameSecond) return 'not-newer';
     this.#statuses.set(revocation.authorizerAppid, { status: 'revoked', lastEventCreateTime: revocation.eventCreateTime });
     return 'revoked';
   }
