@@ -4,20 +4,17 @@
  * in a warm container (the reader does not hold that authorizer's token, but the data key that sealed it is open: one
  * GetItem and AES-GCM); a miss in a cold container (a new reader: GetItem and a KMS Decrypt of the data key).
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { KMSClient } from '@aws-sdk/client-kms';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { startLocalAws } from '../local/aws/local-aws';
 import { SERVICE_TABLE } from '../local/runtime/service-table';
 import { createAuthorizerStore } from '../shared/store/authorizer-store';
-import { createDocumentClient } from '../shared/store/document-client';
 import { authorizerPk, SK } from '../shared/store/table-keys';
 import { createTokenEnvelopeSealer } from '../shared/store/token-envelopes';
 import { createAuthorizerTokenReader } from '../shared/token/authorizer-token-reader';
+import { withLocalAwsClients } from './local-aws-clients';
 import { type LatencyCase, latencyCase, timeCall } from './stats';
 
 export interface AuthorizerReaderLatencyOptions {
-  /** Authorizers stored; the warm-miss reader cycles through them holding fewer than that. @default 1000 */
+  /** Authorizers stored; the warm-miss reader cycles through them holding fewer than that (100). @default 300 */
   authorizers?: number;
   /** Timed hits on one warm reader. @default 20000 */
   hitCalls?: number;
@@ -37,15 +34,10 @@ const COMPONENT_APPID = 'wx0000000000000000';
 const WARMUP_CALLS = 50;
 
 export async function measureAuthorizerReaderLatency(options: AuthorizerReaderLatencyOptions = {}): Promise<AuthorizerReaderLatencyResult> {
-  const authorizers = options.authorizers ?? 1_000;
+  const authorizers = options.authorizers ?? 300;
   const hitCalls = options.hitCalls ?? 20_000;
   const missCalls = options.missCalls ?? 400;
-  const aws = await startLocalAws();
-  const dynamoClient = new DynamoDBClient(aws.clientConfig('dynamodb'));
-  const kms = new KMSClient(aws.clientConfig('kms'));
-  try {
-    await aws.createTable(TABLE_NAME, SERVICE_TABLE);
-    const dynamo = createDocumentClient(dynamoClient);
+  return withLocalAwsClients({ name: TABLE_NAME, spec: SERVICE_TABLE }, async ({ aws, dynamo, kms }) => {
     // A store as a reader container builds it: its own data-key cache, the same clients and table.
     const newStore = () =>
       createAuthorizerStore({
@@ -137,9 +129,5 @@ export async function measureAuthorizerReaderLatency(options: AuthorizerReaderLa
         latencyCase('cache hit', hits, baseline),
       ],
     };
-  } finally {
-    dynamoClient.destroy();
-    kms.destroy();
-    await aws.close();
-  }
+  });
 }

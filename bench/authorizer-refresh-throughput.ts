@@ -12,7 +12,7 @@ import { DAY_TABLE_NAME, type DaySystem, startDaySystem } from './authorizer-day
 import { median } from './stats';
 
 export interface AuthorizerRefreshThroughputOptions {
-  /** Authorizers refreshed per round. @default 500 */
+  /** Authorizers refreshed per round. @default 300 */
   authorizers?: number;
   /** @default 5 */
   rounds?: number;
@@ -44,7 +44,7 @@ const HOUR = 3_600_000;
 export async function measureAuthorizerRefreshThroughput(
   options: AuthorizerRefreshThroughputOptions = {},
 ): Promise<AuthorizerRefreshThroughputResult> {
-  const authorizers = options.authorizers ?? 500;
+  const authorizers = options.authorizers ?? 300;
   const rounds = options.rounds ?? 5;
   const inFlight = WORKER_CONCURRENCY * BATCH_SIZE;
   // The functions' logs and metrics would flood the bench's tables; what they cost is the simulated day's business.

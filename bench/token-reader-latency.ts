@@ -2,14 +2,11 @@
  * Token-reader latency against the real local parts (dynalite and the KMS stand-in over HTTP, real SDK v3 clients):
  * cache hits, cache misses (consistent GetItem + KMS Decrypt), and a bare consistent GetItem as the baseline.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { KMSClient } from '@aws-sdk/client-kms';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { startLocalAws } from '../local/aws/local-aws';
 import { createComponentStores } from '../shared/store/component-stores';
-import { createDocumentClient } from '../shared/store/document-client';
 import { SK, tokenPk } from '../shared/store/table-keys';
 import { createComponentTokenReader } from '../shared/token/component-token-reader';
+import { withLocalAwsClients } from './local-aws-clients';
 import { type LatencyCase, latencyCase, timeCall } from './stats';
 
 export type { LatencyCase } from './stats';
@@ -38,12 +35,7 @@ export async function measureTokenReaderLatency(options: TokenReaderLatencyOptio
   const hitCalls = options.hitCalls ?? 20_000;
   const missCalls = options.missCalls ?? 400;
 
-  const aws = await startLocalAws();
-  const dynamoClient = new DynamoDBClient(aws.clientConfig('dynamodb'));
-  const kms = new KMSClient(aws.clientConfig('kms'));
-  try {
-    await aws.createTable(TABLE_NAME);
-    const dynamo = createDocumentClient(dynamoClient);
+  return withLocalAwsClients({ name: TABLE_NAME }, async ({ aws, dynamo, kms }) => {
     const stores = createComponentStores({
       dynamo,
       kms,
@@ -113,11 +105,7 @@ export async function measureTokenReaderLatency(options: TokenReaderLatencyOptio
         latencyCase('cache hit: warm reader', hitNs, baseline),
       ],
     };
-  } finally {
-    dynamoClient.destroy();
-    kms.destroy();
-    await aws.close();
-  }
+  });
 }
 
 function kmsDecrypts(stats: { kms: Record<string, number> }): number {

@@ -143,6 +143,13 @@ export function costPerMonth(input: CostModelInput, perAuthorizers = 10_000): Co
       'sends; a receive and a delete per invocation',
     );
     add(
+      `CloudWatch Logs (${part.name})`,
+      get('logs.bytes') / 1024 ** 3,
+      'GB',
+      PRICES.cloudWatchLogsIngestionPerGb,
+      'log lines and metric documents written (INFO level)',
+    );
+    add(
       `API Gateway requests (${part.name})`,
       get('lambda.pushes'),
       'requests',

@@ -25,7 +25,7 @@ const REQUEST_KEYS: ReadonlyArray<[string, string, number?]> = [
 
 /** Renders the day for bench-output/authorizer-day-<N>.md and the README's cost section. */
 export function renderDayMarkdown(
-  result: AuthorizerDayResult,
+  result: Omit<AuthorizerDayResult, 'authorizerCalls'>,
   summary: DaySummary,
   run: { date: string; node: string; cpus: number },
 ): string {
@@ -101,7 +101,7 @@ export function renderDayMarkdown(
   lines.push(
     '## Queue',
     '',
-    `Worst queue lag (oldest message at delivery, retries included): ${(queue.maxAgeAtDeliveryMs / 1000).toFixed(1)} s. Longest wave (from a sweep to an empty queue): ${(queue.maxWaveDrainMs / 1000).toFixed(1)} s. ${queue.invocations} invocations, ${queue.functionErrors} function errors, ${queue.partialFailures} partial batch failures, ${queue.deadLetters} dead letters, ${queue.workerContainers} worker containers. Sweeps: ${result.sweeps.runs} runs queued ${result.sweeps.refreshesQueued} refreshes and ${result.sweeps.exchangesQueued} exchanges in ${result.sweeps.pages} due-index pages.`,
+    `Worst queue lag (oldest message at delivery): ${(queue.maxAgeAtFirstDeliveryMs / 1000).toFixed(1)} s on first deliveries, ${(queue.maxAgeAtDeliveryMs / 1000).toFixed(1)} s with redeliveries (a batch whose worker died waits out the visibility timeout). Longest wave (from a sweep to an empty queue): ${(queue.maxWaveDrainMs / 1000).toFixed(1)} s. ${queue.invocations} invocations, ${queue.functionErrors} function errors, ${queue.partialFailures} partial batch failures, ${queue.deadLetters} dead letters, ${queue.workerContainers} worker containers. Sweeps: ${result.sweeps.runs} runs queued ${result.sweeps.refreshesQueued} refreshes and ${result.sweeps.exchangesQueued} exchanges in ${result.sweeps.pages} due-index pages.`,
     '',
   );
 

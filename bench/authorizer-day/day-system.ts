@@ -34,8 +34,10 @@ import { crashAfterFirst } from './worker-crash';
 export const DAY_TABLE_NAME = 'wechat-component-day';
 const WORKER = 'authorizer-worker';
 const REFRESHER = 'token-refresher';
-/** As the design sets the queue: visibility 6 x the worker's 60 s timeout, dead letters after 5 receives. */
-const VISIBILITY_TIMEOUT_SEC = 360;
+/** As the construct sets them (infra/component): the worker's 5-minute timeout, the queue's visibility 6 x that, dead
+ * letters after 5 receives. */
+const WORKER_TIMEOUT_SEC = 300;
+const VISIBILITY_TIMEOUT_SEC = 6 * WORKER_TIMEOUT_SEC;
 const MAX_RECEIVE_COUNT = 5;
 
 export interface DaySystemOptions {
@@ -169,7 +171,7 @@ export async function startDaySystem(options: DaySystemOptions = {}): Promise<Da
         idle.push(handler);
       }
     },
-    { timeoutSec: 60 },
+    { timeoutSec: WORKER_TIMEOUT_SEC },
   );
   const jobs = aws.addSqsEventSource({
     queue: queue.url,

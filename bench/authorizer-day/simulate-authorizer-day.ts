@@ -100,6 +100,8 @@ export interface AuthorizerDayResult {
   queue: {
     /** The oldest message ever handed to the worker, from its send (retries after the faults included). */
     maxAgeAtDeliveryMs: number;
+    /** The same over first deliveries: how long a queued job waits for the worker. */
+    maxAgeAtFirstDeliveryMs: number;
     /** From a sweep that queued work to the queue holding nothing visible and no invocation running. */
     maxWaveDrainMs: number;
     invocations: number;
@@ -334,7 +336,7 @@ async function runDay(
   const eventSource = jobs.stats();
   const storage = await sampleStorage(system, allAppids);
   const customMetrics = [...output.metrics].sort();
-  const result: AuthorizerDayResult = {
+  const measured: Omit<AuthorizerDayResult, 'cost'> = {
     options: settings,
     startedAtMs,
     simulatedMs: dayEndMs - startedAtMs,
@@ -346,6 +348,7 @@ async function runDay(
     reads: readers.outcomes,
     queue: {
       maxAgeAtDeliveryMs: eventSource.maxAgeAtDeliveryMs,
+      maxAgeAtFirstDeliveryMs: eventSource.maxAgeAtFirstDeliveryMs,
       maxWaveDrainMs,
       invocations: eventSource.invocations,
       functionErrors: eventSource.functionErrors,
@@ -361,15 +364,19 @@ async function runDay(
     endState: await checkEndState(system, allAppids),
     output: { ...output.counts, customMetrics },
     storage,
-    cost: costPerMonth({
-      authorizers: settings.authorizers,
-      phases: counters.byPhase,
-      customMetrics: customMetrics.length,
-      storageBytes: storage.estimatedTableBytes,
-    }),
   };
-  result.wallMs = Math.round(performance.now() - wallStart);
-  return result;
+  measured.wallMs = Math.round(performance.now() - wallStart);
+  return { ...measured, cost: priceDay(measured) };
+}
+
+/** The day's counts priced per 10,000 authorizers a month (also for a saved day, with today's cost model). */
+export function priceDay(result: Pick<AuthorizerDayResult, 'options' | 'phases' | 'output' | 'storage'>): CostModel {
+  return costPerMonth({
+    authorizers: result.options.authorizers,
+    phases: result.phases,
+    customMetrics: result.output.customMetrics.length,
+    storageBytes: result.storage.estimatedTableBytes,
+  });
 }
 
 /** One round of worker invocations: as many batches as are visible, up to the concurrency, side by side. */

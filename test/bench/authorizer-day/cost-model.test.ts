@@ -27,6 +27,17 @@ describe('costPerMonth', () => {
     expect(line(model, 'Lambda duration (service)')?.quantityPerMonth).toBeCloseTo(100 * 0.4 * 0.25 * 300, 6);
   });
 
+  it('bills the log lines and metric documents the functions wrote as CloudWatch Logs ingestion', () => {
+    const phases = noPhases();
+    phases.worker = { 'logs.bytes': 1024 ** 3 / 300 };
+
+    const model = costPerMonth({ authorizers: 10_000, phases, customMetrics: 0, storageBytes: 0 });
+
+    // A 300th of a GB a day, 30 days.
+    expect(line(model, 'CloudWatch Logs (service)')?.quantityPerMonth).toBeCloseTo(0.1, 10);
+    expect(line(model, 'CloudWatch Logs (service)')?.usdPerMonth).toBeCloseTo(0.1 * PRICES.cloudWatchLogsIngestionPerGb, 10);
+  });
+
   it('charges a failed conditional write what a successful one cost on average, and half a read unit per Query at least', () => {
     const phases = noPhases();
     phases.worker = {
