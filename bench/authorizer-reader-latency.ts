@@ -25,6 +25,8 @@ export interface AuthorizerReaderLatencyOptions {
 export interface AuthorizerReaderLatencyResult {
   /** KMS Decrypt calls seen during each case: hits and warm misses must need none, cold misses one each. */
   kmsDecryptCalls: { hits: number; warmMisses: number; coldMisses: number };
+  /** GetItems seen during each case: one per miss (a miss that reads nothing was a hit), none for hits. */
+  getItemCalls: { hits: number; warmMisses: number; coldMisses: number };
   /** `cases[0]` is the baseline. */
   cases: LatencyCase[];
 }
@@ -69,13 +71,17 @@ export async function measureAuthorizerReaderLatency(options: AuthorizerReaderLa
         },
         maxCachedAuthorizers: 100,
       });
-    let next = 0;
-    const nextAppid = () => appids[next++ % appids.length]!;
+    // Each case walks all the authorizers in turn: the warm reader, holding 100 of them, never holds the next one.
+    const walk = () => {
+      let next = 0;
+      return () => appids[next++ % appids.length]!;
+    };
+    const [baselineAppid, warmAppid, coldAppid] = [walk(), walk(), walk()];
     const bareGetItem = async (): Promise<void> => {
       const out = await dynamo.send(
         new GetCommand({
           TableName: TABLE_NAME,
-          Key: { pk: authorizerPk(COMPONENT_APPID, nextAppid()), sk: SK.authorizer },
+          Key: { pk: authorizerPk(COMPONENT_APPID, baselineAppid()), sk: SK.authorizer },
           ConsistentRead: true,
         }),
       );
@@ -83,10 +89,10 @@ export async function measureAuthorizerReaderLatency(options: AuthorizerReaderLa
     };
     const warm = newReader();
     const warmMiss = async (): Promise<void> => {
-      await warm.getAuthorizerAccessToken(nextAppid());
+      await warm.getAuthorizerAccessToken(warmAppid());
     };
     const coldMiss = async (): Promise<void> => {
-      await newReader().getAuthorizerAccessToken(nextAppid());
+      await newReader().getAuthorizerAccessToken(coldAppid());
     };
     for (let i = 0; i < WARMUP_CALLS; i++) {
       await bareGetItem();
@@ -95,9 +101,11 @@ export async function measureAuthorizerReaderLatency(options: AuthorizerReaderLa
     }
 
     const decrypts = () => aws.stats().kms.Decrypt ?? 0;
+    const getItems = () => aws.dynamoStats().byOperation.GetItem?.count ?? 0;
     // Baseline and each miss kind alternate call by call, the order turned every call, so drift hits all alike.
     const samples = { baseline: [] as number[], warm: [] as number[], cold: [] as number[] };
     const kmsDecryptCalls = { hits: 0, warmMisses: 0, coldMisses: 0 };
+    const getItemCalls = { hits: 0, warmMisses: 0, coldMisses: 0 };
     for (let i = 0; i < missCalls; i++) {
       const steps: Array<[number[], () => Promise<void>, keyof typeof kmsDecryptCalls | null]> = [
         [samples.baseline, bareGetItem, null],
@@ -106,22 +114,27 @@ export async function measureAuthorizerReaderLatency(options: AuthorizerReaderLa
       ];
       if (i % 2 === 1) steps.reverse();
       for (const [into, call, kmsCase] of steps) {
-        const before = decrypts();
+        const before = { decrypts: decrypts(), getItems: getItems() };
         into.push(await timeCall(call));
-        if (kmsCase) kmsDecryptCalls[kmsCase] += decrypts() - before;
+        if (kmsCase) {
+          kmsDecryptCalls[kmsCase] += decrypts() - before.decrypts;
+          getItemCalls[kmsCase] += getItems() - before.getItems;
+        }
       }
     }
     const hitAppid = appids[0]!;
     const hitReader = newReader();
     await hitReader.getAuthorizerAccessToken(hitAppid);
     const hits: number[] = [];
-    const beforeHits = decrypts();
+    const beforeHits = { decrypts: decrypts(), getItems: getItems() };
     for (let i = 0; i < hitCalls; i++) hits.push(await timeCall(() => hitReader.getAuthorizerAccessToken(hitAppid)));
-    kmsDecryptCalls.hits = decrypts() - beforeHits;
+    kmsDecryptCalls.hits = decrypts() - beforeHits.decrypts;
+    getItemCalls.hits = getItems() - beforeHits.getItems;
 
     const baseline = latencyCase('baseline: bare consistent GetItem of an authorizer item (same client, same table)', samples.baseline);
     return {
       kmsDecryptCalls,
+      getItemCalls,
       cases: [
         baseline,
         latencyCase('cache miss, cold container: GetItem + KMS Decrypt of the data key', samples.cold, baseline),

@@ -186,9 +186,10 @@ export function formatAuthorizerRefreshes(result: AuthorizerRefreshThroughputRes
 /** The authorizer token reader's hit and miss latency over a bare GetItem. */
 export function formatAuthorizerReader(result: AuthorizerReaderLatencyResult): string {
   const kms = result.kmsDecryptCalls;
+  const reads = result.getItemCalls;
   return [
     '7. Authorizer token reader latency (dynalite + KMS stand-in over HTTP, real SDK v3 clients)',
     formatLatencyCases(result.cases),
-    `KMS Decrypt calls seen: ${kms.coldMisses} during cold misses, ${kms.warmMisses} during warm misses, ${kms.hits} during hits`,
+    `KMS Decrypt calls seen: ${kms.coldMisses} during cold misses, ${kms.warmMisses} during warm misses, ${kms.hits} during hits; GetItems: ${reads.coldMisses}, ${reads.warmMisses} and ${reads.hits}`,
   ].join('\n');
 }
