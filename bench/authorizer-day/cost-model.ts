@@ -10,7 +10,7 @@ import { type Counters, type Phase, sumCounters } from './day-counters';
 export const PRICES = {
   region: 'us-east-1',
   /** When these list prices were read; check https://aws.amazon.com/<service>/pricing/ before relying on them. */
-  asOf: '2025-06 (DynamoDB on-demand after the November 2024 price cut)',
+  asOf: 'June 2025',
   lambdaRequestsPerMillion: 0.2,
   /** Arm (Graviton), first tier; the construct's functions run on ARM_64. */
   lambdaArmPerGbSecond: 0.0000133334,
