@@ -47,7 +47,7 @@ export interface BundleSizeResult {
   bundles: BundleResult[];
 }
 
-const HANDLERS = ['push-receiver', 'token-refresher', 'h5-oauth'] as const;
+const HANDLERS = ['push-receiver', 'token-refresher', 'h5-oauth', 'authorizer-worker', 'authorization-page'] as const;
 const GZIP_LEVEL = 9;
 
 /** Module-scope env for the handlers' loadConfig; placeholder names only. Nothing is called at load, so no endpoint is needed. */
@@ -61,6 +61,12 @@ const LOAD_ENV: Record<string, string> = {
   WECHAT_H5_OAUTH_SESSION_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:wechat-session-bench',
   WECHAT_H5_OAUTH_CALLBACK_URL: 'https://api.example.com/oauth/callback',
   WECHAT_H5_OAUTH_ALLOWED_RETURN_TO: 'https://h5.example.com/',
+  // The push receiver queues authorization-code exchanges; the authorizer worker and the authorization page read the rest.
+  WECHAT_AUTHORIZER_JOBS_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/authorizer-jobs',
+  WECHAT_AUTHORIZER_WORKER_FUNCTION: 'authorizer-worker:reader',
+  WECHAT_AUTHORIZATION_PAGE_URL: 'https://auth.example.com/authorize',
+  WECHAT_AUTHORIZATION_CALLBACK_URL: 'https://auth.example.com/authorize/callback',
+  WECHAT_AUTHORIZATION_LINK_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:wechat-authorization-link-bench',
   AWS_REGION: 'us-east-1',
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
 };

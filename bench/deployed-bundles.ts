@@ -108,5 +108,7 @@ function handlerName(logicalId: string): string {
   if (logicalId.includes('PushReceiver')) return 'push-receiver';
   if (logicalId.includes('TokenRefresher')) return 'token-refresher';
   if (logicalId.includes('H5OAuth')) return 'h5-oauth';
+  if (logicalId.includes('AuthorizerWorker')) return 'authorizer-worker';
+  if (logicalId.includes('AuthorizationPage')) return 'authorization-page';
   return logicalId;
 }

@@ -1,6 +1,8 @@
 /**
  * `npm run bench`: push-handling throughput, the cost of refusing junk pushes, token-reader latency, handler bundle
- * size, the bundles cdk synth deploys and h5-oauth throughput, each next to a baseline measured in the same run.
+ * size, the bundles cdk synth deploys, h5-oauth throughput, authorizer refreshes per second and the authorizer token
+ * reader's latency, each next to a baseline measured in the same run; then a summary of the last simulated authorizer
+ * day in bench-output/ (written by `npm run simulate:day`, which the bench does not run).
  * The machine is shared and noisy, so the ratios are the figures to compare between runs; nothing here asserts on
  * time. Prints tables and writes bench-output/results.json.
  */
@@ -9,12 +11,24 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { formatLastDayReport, loadLastDayReport } from './authorizer-day/last-day-report';
+import { measureAuthorizerReaderLatency } from './authorizer-reader-latency';
+import { measureAuthorizerRefreshThroughput } from './authorizer-refresh-throughput';
 import { measureBundles } from './bundle-size';
 import { measureDeployedBundles } from './deployed-bundles';
 import { measureSignIn } from './h5-oauth-throughput';
 import { measurePushRejection } from './push-rejection';
 import { measurePushThroughput } from './push-throughput';
-import { formatBundles, formatDeployedBundles, formatPushRejection, formatPushThroughput, formatSignIn, formatTokenReader } from './report';
+import {
+  formatAuthorizerReader,
+  formatAuthorizerRefreshes,
+  formatBundles,
+  formatDeployedBundles,
+  formatPushRejection,
+  formatPushThroughput,
+  formatSignIn,
+  formatTokenReader,
+} from './report';
 import { measureTokenReaderLatency } from './token-reader-latency';
 
 const ROOT_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -54,6 +68,15 @@ async function main(): Promise<void> {
   const h5OAuth = await timed('h5OAuth', () => measureSignIn());
   console.log(`${formatSignIn(h5OAuth)}\n`);
 
+  const authorizerRefreshes = await timed('authorizerRefreshes', () => measureAuthorizerRefreshThroughput());
+  console.log(`${formatAuthorizerRefreshes(authorizerRefreshes)}\n`);
+
+  const authorizerReader = await timed('authorizerReader', () => measureAuthorizerReaderLatency());
+  console.log(`${formatAuthorizerReader(authorizerReader)}\n`);
+
+  const lastDay = await loadLastDayReport(OUT_DIR);
+  console.log(`${formatLastDayReport(lastDay)}\n`);
+
   const results = {
     date: startedAt.toISOString(),
     node: process.version,
@@ -67,6 +90,9 @@ async function main(): Promise<void> {
     bundles,
     deployedBundles,
     h5OAuth,
+    authorizerRefreshes,
+    authorizerReader,
+    lastAuthorizerDay: lastDay ? { file: lastDay.file, run: lastDay.report.run, summary: lastDay.report.summary } : null,
   };
   await mkdir(OUT_DIR, { recursive: true });
   const outFile = path.join(OUT_DIR, 'results.json');

@@ -42,3 +42,25 @@ export function summarizeLatency(values: readonly number[]): LatencySummary {
 export function elapsedNs(startNs: bigint): number {
   return Number(process.hrtime.bigint() - startNs);
 }
+
+/** Times one call, in nanoseconds. */
+export async function timeCall(call: () => Promise<unknown>): Promise<number> {
+  const start = process.hrtime.bigint();
+  await call();
+  return elapsedNs(start);
+}
+
+/** One measured case: latency in microseconds and its p50/p99 over a baseline's p50 (1 for the baseline itself). */
+export interface LatencyCase {
+  name: string;
+  latencyUs: LatencySummary;
+  p50OverBaselineP50: number;
+  p99OverBaselineP50: number;
+}
+
+/** A case from samples in nanoseconds, compared with `baseline` (itself when none is given). */
+export function latencyCase(name: string, samplesNs: readonly number[], baseline?: LatencyCase): LatencyCase {
+  const latencyUs = summarizeLatency(samplesNs.map((ns) => ns / 1000));
+  const baseP50 = baseline?.latencyUs.p50 ?? latencyUs.p50;
+  return { name, latencyUs, p50OverBaselineP50: latencyUs.p50 / baseP50, p99OverBaselineP50: latencyUs.p99 / baseP50 };
+}

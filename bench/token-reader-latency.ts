@@ -2,15 +2,14 @@
  * Token-reader latency against the real local parts (dynalite and the KMS stand-in over HTTP, real SDK v3 clients):
  * cache hits, cache misses (consistent GetItem + KMS Decrypt), and a bare consistent GetItem as the baseline.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { KMSClient } from '@aws-sdk/client-kms';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { startLocalAws } from '../local/aws/local-aws';
 import { createComponentStores } from '../shared/store/component-stores';
-import { createDocumentClient } from '../shared/store/document-client';
 import { SK, tokenPk } from '../shared/store/table-keys';
 import { createComponentTokenReader } from '../shared/token/component-token-reader';
-import { elapsedNs, type LatencySummary, summarizeLatency } from './stats';
+import { withLocalAwsClients } from './local-aws-clients';
+import { type LatencyCase, latencyCase, timeCall } from './stats';
+
+export type { LatencyCase } from './stats';
 
 /** Options of {@link measureTokenReaderLatency}. */
 export interface TokenReaderLatencyOptions {
@@ -18,14 +17,6 @@ export interface TokenReaderLatencyOptions {
   hitCalls?: number;
   /** Timed fresh-reader calls, interleaved with as many baseline GetItems. @default 400 */
   missCalls?: number;
-}
-
-/** One measured case: latency in microseconds and its p50/p99 over the baseline's p50. */
-export interface LatencyCase {
-  name: string;
-  latencyUs: LatencySummary;
-  p50OverBaselineP50: number;
-  p99OverBaselineP50: number;
 }
 
 /** What {@link measureTokenReaderLatency} returns; `cases[0]` is the baseline. */
@@ -44,12 +35,7 @@ export async function measureTokenReaderLatency(options: TokenReaderLatencyOptio
   const hitCalls = options.hitCalls ?? 20_000;
   const missCalls = options.missCalls ?? 400;
 
-  const aws = await startLocalAws();
-  const dynamoClient = new DynamoDBClient(aws.clientConfig('dynamodb'));
-  const kms = new KMSClient(aws.clientConfig('kms'));
-  try {
-    await aws.createTable(TABLE_NAME);
-    const dynamo = createDocumentClient(dynamoClient);
+  return withLocalAwsClients({ name: TABLE_NAME }, async ({ aws, dynamo, kms }) => {
     const stores = createComponentStores({
       dynamo,
       kms,
@@ -110,34 +96,16 @@ export async function measureTokenReaderLatency(options: TokenReaderLatencyOptio
     for (let i = 0; i < hitCalls; i++) hitNs.push(await timeCall(() => reader.getComponentAccessToken()));
     const hitDecrypts = kmsDecrypts(aws.stats()) - decryptsBeforeHits;
 
-    const baseline = summarizeLatency(baselineNs.map(toUs));
-    const toCase = (name: string, samplesNs: number[]): LatencyCase => {
-      const latencyUs = summarizeLatency(samplesNs.map(toUs));
-      return { name, latencyUs, p50OverBaselineP50: latencyUs.p50 / baseline.p50, p99OverBaselineP50: latencyUs.p99 / baseline.p50 };
-    };
+    const baseline = latencyCase('baseline: bare consistent GetItem (document client)', baselineNs);
     return {
       kmsDecryptCalls: { hits: hitDecrypts, misses: missDecrypts },
       cases: [
-        toCase('baseline: bare consistent GetItem (document client)', baselineNs),
-        toCase('cache miss: fresh reader (GetItem + KMS Decrypt)', missNs),
-        toCase('cache hit: warm reader', hitNs),
+        baseline,
+        latencyCase('cache miss: fresh reader (GetItem + KMS Decrypt)', missNs, baseline),
+        latencyCase('cache hit: warm reader', hitNs, baseline),
       ],
     };
-  } finally {
-    dynamoClient.destroy();
-    kms.destroy();
-    await aws.close();
-  }
-}
-
-async function timeCall(call: () => Promise<unknown>): Promise<number> {
-  const start = process.hrtime.bigint();
-  await call();
-  return elapsedNs(start);
-}
-
-function toUs(ns: number): number {
-  return ns / 1000;
+  });
 }
 
 function kmsDecrypts(stats: { kms: Record<string, number> }): number {

@@ -30,6 +30,11 @@ export interface AppSettings {
   h5OAuthCookieBinding: boolean;
   /** Concurrency reserved for the push receiver; off unless given (new accounts cannot reserve any). */
   pushReceiverReservedConcurrency?: number;
+  /** Authorizer settings, the construct's defaults unless given. */
+  authorizerSweepIntervalMinutes?: number;
+  authorizerConcurrency?: number;
+  authorizationPageMode?: 'signed' | 'open';
+  preAuthCodesPerMinute?: number;
 }
 
 type Lookup = (key: string) => unknown;
@@ -83,6 +88,12 @@ export function readAppSettings(context: Lookup, env: Record<string, string | un
   const refreshIntervalMinutes = minutes('refreshIntervalMinutes', 5);
   const refreshMarginMinutes = minutes('refreshMarginMinutes', 15);
   const pushReceiverReservedConcurrency = wholeNumber('pushReceiverReservedConcurrency', 'concurrent executions (1 or more)');
+  const authorizerSweepIntervalMinutes = wholeNumber('authorizerSweepIntervalMinutes', 'minutes');
+  const authorizerConcurrency = wholeNumber('authorizerConcurrency', 'concurrent executions (2 to 1000)');
+  const preAuthCodesPerMinute = wholeNumber('preAuthCodesPerMinute', 'pre-auth codes (1 or more)');
+  const authorizationPageMode = text('authorizationPageMode');
+  if (authorizationPageMode !== undefined && authorizationPageMode !== 'signed' && authorizationPageMode !== 'open')
+    problems.push("context authorizationPageMode must be 'signed' or 'open'");
 
   if (problems.length > 0) throw new Error(`invalid CDK settings:\n  - ${problems.join('\n  - ')}`);
   const optional = (key: keyof AppSettings, value: string | undefined) => (value ? { [key]: value } : {});
@@ -106,5 +117,9 @@ export function readAppSettings(context: Lookup, env: Record<string, string | un
     ...(authorizerAppids.length > 0 ? { authorizerAppids } : {}),
     h5OAuthCookieBinding: cookieBinding !== 'off',
     ...(pushReceiverReservedConcurrency !== undefined ? { pushReceiverReservedConcurrency } : {}),
+    ...(authorizerSweepIntervalMinutes !== undefined ? { authorizerSweepIntervalMinutes } : {}),
+    ...(authorizerConcurrency !== undefined ? { authorizerConcurrency } : {}),
+    ...(preAuthCodesPerMinute !== undefined ? { preAuthCodesPerMinute } : {}),
+    ...(authorizationPageMode ? { authorizationPageMode: authorizationPageMode as AppSettings['authorizationPageMode'] } : {}),
   };
 }

@@ -13,7 +13,7 @@ const settings = readAppSettings((key) => app.node.tryGetContext(key), process.e
 
 new WechatComponentStack(app, settings.stackName, {
   env: { region: settings.region, ...(settings.account ? { account: settings.account } : {}) },
-  description: 'WeChat Open Platform third-party platform: event receive URL and component_access_token refresher',
+  description: 'WeChat Open Platform third-party platform: event receive URL, component and authorizer tokens, authorization page',
   settings,
 });
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

@@ -52,16 +52,36 @@ export const nagAcknowledgements = {
   },
 
   scheduleDeadLetterQueue(queue: IConstruct): void {
-    ack(queue, 'SQS3', 'This queue is itself the dead-letter queue of the refresher schedule.');
+    ack(queue, 'SQS3', 'This queue is itself the dead-letter queue of the schedules (refresher, authorizer sweep and reconcile).');
   },
 
-  schedulerInvokeRole(refresher: lambda.IFunction): void {
+  jobsDeadLetterQueue(queue: IConstruct): void {
+    ack(queue, 'SQS3', 'This queue is itself the dead-letter queue of the authorizer jobs queue; its depth is alarmed.');
+  },
+
+  schedulerInvokeRole(target: lambda.IFunction): void {
     // CDK creates the Scheduler's role once per stack, outside this construct, so the acknowledgement sits on the
     // stack but names the exact resource the finding is about.
     ack(
-      Stack.of(refresher),
-      `IAM5[Resource::<${logicalId(refresher)}.Arn>:*]`,
-      'CDK’s Scheduler target grants invoke on the refresher and on its versions and aliases (`:*`): the same function.',
+      Stack.of(target),
+      `IAM5[Resource::<${logicalId(target)}.Arn>:*]`,
+      'CDK’s Scheduler target grants invoke on the scheduled function and on its versions and aliases (`:*`): the same function.',
+    );
+  },
+
+  linkSecretWithoutRotation(secret: IConstruct): void {
+    ack(
+      secret,
+      'SMG4',
+      'Rotating the authorization-link key voids every link an operator has sent; an operator does it deliberately (put a new random value), not on a schedule.',
+    );
+  },
+
+  publicAuthorizationRoute(route: IConstruct): void {
+    ack(
+      route,
+      'APIG4',
+      'Administrators open the authorization page from a link and WeChat redirects their browser to the callback, with no credential of ours: /authorize checks the link’s HMAC signature and expiry (or is open by the operator’s choice), and the callback accepts only codes WeChat issued, exchanged once under a claim.',
     );
   },
 

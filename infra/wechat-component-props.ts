@@ -20,12 +20,16 @@ export interface WechatComponentProps {
    */
   readonly secret?: secretsmanager.ISecret;
   /**
-   * Your own table instead of a new one. The stores expect a string partition key `pk`, a string sort key `sk` and
-   * TTL on the `ttl` attribute (checked for a table defined in this app); keep point-in-time recovery on, since it
-   * holds the only copy of the ticket, the token and the authorization events. If it is encrypted with a
-   * customer-managed key, import it with that key (`Table.fromTableAttributes({ tableArn, encryptionKey })`) and give
-   * the same key as `key`. `removalPolicy` does not apply to it.
-   * @default - a new table: on demand, point-in-time recovery, TTL on `ttl`, encrypted with the component key
+   * Your own table instead of a new one. The stores expect a string partition key `pk`, a string sort key `sk`, TTL
+   * on the `ttl` attribute and two global secondary indexes: `due` (partition key `dueKey` string, sort key `dueAtMs`
+   * number, INCLUDE `expiresAtMs`) and `status` (partition key `statusKey` string, sort key `pk` string, KEYS_ONLY).
+   * All of this is checked for a table defined in this app; an imported table cannot be inspected, and without the
+   * indexes the authorizer sweep and gauges fail at run time. Keep point-in-time recovery on, since it holds the only
+   * copy of the ticket, the tokens and the authorization events. If it is encrypted with a customer-managed key, import
+   * it with that key (`Table.fromTableAttributes({ tableArn, encryptionKey })`) and give the same key as `key`.
+   * `removalPolicy` does not apply to it.
+   * @default - a new table: on demand, point-in-time recovery, TTL on `ttl`, the two indexes, encrypted with the
+   * component key
    */
   readonly table?: dynamodb.ITable;
   /**
@@ -44,11 +48,37 @@ export interface WechatComponentProps {
    */
   readonly refreshInterval?: Duration;
   /**
-   * Refresh when the token expires within this; must exceed the schedule so a refresh happens in time. From a
-   * CloudFormation parameter, give it in seconds: `Duration.seconds(param.valueAsNumber)`.
+   * Refresh when the token expires within this, for the component token and the authorizer tokens alike; must exceed
+   * `refreshInterval` and `authorizerSweepInterval` so a refresh happens in time. From a CloudFormation parameter, give
+   * it in seconds: `Duration.seconds(param.valueAsNumber)`.
    * @default Duration.minutes(15)
    */
   readonly refreshMargin?: Duration;
+  /**
+   * How often the authorizer worker's sweep queues the authorizer tokens due for a refresh and the authorization codes
+   * still to exchange (a Query on the `due` index), and publishes its gauges. A literal of at least a minute: the
+   * schedule and the alarms need its value at synthesis.
+   * @default Duration.minutes(5)
+   */
+  readonly authorizerSweepInterval?: Duration;
+  /**
+   * At most this many authorizer worker invocations run queued jobs at once (the SQS event source's maximum
+   * concurrency, 2 to 1000), each with up to 10 jobs: what bounds the calls to WeChat and DynamoDB a sweep causes.
+   * @default 5
+   */
+  readonly authorizerConcurrency?: number;
+  /**
+   * Who may open the authorization page (GET /authorize): `'signed'` only with a link an operator made (the worker's
+   * `authorization-link` action), `'open'` with unsigned `?auth_type=` links too, so merchants can start themselves.
+   * @default 'signed'
+   */
+  readonly authorizationPageMode?: 'signed' | 'open';
+  /**
+   * `pre_auth_code`s the authorization page creates per UTC minute, all links together: each costs WeChat quota.
+   * The callback accepts three times as many authorization codes.
+   * @default 20
+   */
+  readonly preAuthCodesPerMinute?: number;
   /**
    * A custom domain for the HTTPS URLs registered on WeChat (certificate in this region).
    * @default - the API's execute-api URL
@@ -76,7 +106,8 @@ export interface WechatComponentProps {
    */
   readonly logRetention?: logs.RetentionDays;
   /**
-   * HTTP API throttling (requests per second, burst) of every route but the push route: h5-oauth routes.
+   * HTTP API throttling (requests per second, burst) of every route but the push route: the authorization page and
+   * its callback, and the h5-oauth routes.
    * @default { rateLimit: 20, burstLimit: 40 }
    */
   readonly throttle?: Throttle;
@@ -110,6 +141,10 @@ export interface WechatComponentProps {
 export const PROP_DEFAULTS = {
   refreshInterval: Duration.minutes(5),
   refreshMargin: Duration.minutes(15),
+  authorizerSweepInterval: Duration.minutes(5),
+  authorizerConcurrency: 5,
+  authorizationPageMode: 'signed',
+  preAuthCodesPerMinute: 20,
   throttle: { rateLimit: 20, burstLimit: 40 },
   pushThrottle: { rateLimit: 100, burstLimit: 200 },
   removalPolicy: RemovalPolicy.RETAIN,

@@ -12,7 +12,7 @@ export interface WechatComponentStackProps extends StackProps {
   readonly settings: AppSettings;
 }
 
-/** The deployable stack: one WechatComponent and the outputs an operator copies to the WeChat Open Platform. */
+/** The deployable stack: one WechatComponent and the outputs an operator copies to the WeChat Open Platform or invokes. */
 export class WechatComponentStack extends Stack {
   readonly component: WechatComponent;
 
@@ -46,6 +46,12 @@ export class WechatComponentStack extends Stack {
         : {}),
       ...(alarmTopic ? { alarmTopic } : {}),
       ...(s.pushReceiverReservedConcurrency !== undefined ? { pushReceiverReservedConcurrency: s.pushReceiverReservedConcurrency } : {}),
+      ...(s.authorizerSweepIntervalMinutes !== undefined
+        ? { authorizerSweepInterval: Duration.minutes(s.authorizerSweepIntervalMinutes) }
+        : {}),
+      ...(s.authorizerConcurrency !== undefined ? { authorizerConcurrency: s.authorizerConcurrency } : {}),
+      ...(s.preAuthCodesPerMinute !== undefined ? { preAuthCodesPerMinute: s.preAuthCodesPerMinute } : {}),
+      ...(s.authorizationPageMode ? { authorizationPageMode: s.authorizationPageMode } : {}),
       ...(s.h5OAuthAllowedReturnTo
         ? {
             h5OAuth: {
@@ -73,6 +79,28 @@ export class WechatComponentStack extends Stack {
           'Where an H5 page sends the browser: ?appid=<official account>&scope=snsapi_base|snsapi_userinfo&return_to=<allowed URL>',
       });
     }
+    new CfnOutput(this, 'AuthorizationInitiationDomain', {
+      value: c.authorizationInitiationDomain,
+      description:
+        'Open Platform > third-party platform > development settings: 授权发起页域名 (authorization initiation domain), the host of the authorization page',
+    });
+    new CfnOutput(this, 'AuthorizationPageUrl', {
+      value: c.authorizationPageUrl,
+      description: 'Where administrators authorize an account: open it through a signed link made by the authorizer worker',
+    });
+    new CfnOutput(this, 'AuthorizationCallbackUrl', {
+      value: c.authorizationCallbackUrl,
+      description: 'Where WeChat sends the administrator back after consent (redirect_uri); same host as the authorization page',
+    });
+    new CfnOutput(this, 'AuthorizerWorkerFunctionName', {
+      value: c.authorizerWorker.functionName,
+      description:
+        'Invoke this name, unqualified, with {"action":"authorization-link","authType":1} for a signed link, or {"action":"import"} to re-import every refresh token WeChat lists',
+    });
+    new CfnOutput(this, 'AuthorizationLinkSecretArn', {
+      value: c.authorizationLinkSecret.secretArn,
+      description: 'The key that signs authorization links: put a new random value (at least 32 characters) to void every link sent',
+    });
     new CfnOutput(this, 'TableName', {
       value: c.table.tableName,
       description: 'DynamoDB table holding ticket, token, events and audit records',

@@ -18,6 +18,7 @@ export const ENV = {
   apiTimeoutMs: 'WECHAT_API_TIMEOUT_MS',
   apiMaxAttempts: 'WECHAT_API_MAX_ATTEMPTS',
   openBase: 'WECHAT_OPEN_BASE',
+  mpBase: 'WECHAT_MP_BASE',
   tableName: 'WECHAT_TABLE_NAME',
   kmsKeyId: 'WECHAT_KMS_KEY_ID',
   refresherFunction: 'WECHAT_REFRESHER_FUNCTION',
@@ -32,6 +33,15 @@ export const ENV = {
   h5OAuthStateTtlSec: 'WECHAT_H5_OAUTH_STATE_TTL_SEC',
   h5OAuthLoginCodeTtlSec: 'WECHAT_H5_OAUTH_LOGIN_CODE_TTL_SEC',
   h5OAuthSessionTtlSec: 'WECHAT_H5_OAUTH_SESSION_TTL_SEC',
+  authorizerJobsQueueUrl: 'WECHAT_AUTHORIZER_JOBS_QUEUE_URL',
+  authorizerWorkerFunction: 'WECHAT_AUTHORIZER_WORKER_FUNCTION',
+  authorizerRefreshMarginSec: 'WECHAT_AUTHORIZER_REFRESH_MARGIN_SEC',
+  authorizerLeaseSec: 'WECHAT_AUTHORIZER_LEASE_SEC',
+  authorizationPageUrl: 'WECHAT_AUTHORIZATION_PAGE_URL',
+  authorizationCallbackUrl: 'WECHAT_AUTHORIZATION_CALLBACK_URL',
+  authorizationLinkSecretArn: 'WECHAT_AUTHORIZATION_LINK_SECRET_ARN',
+  authorizationPageMode: 'WECHAT_AUTHORIZATION_PAGE_MODE',
+  preAuthCodesPerMinute: 'WECHAT_PRE_AUTH_CODES_PER_MINUTE',
 } as const;
 
 export type EnvKey = keyof typeof ENV;
@@ -43,10 +53,14 @@ export const ROUTES = {
   h5OAuthStart: '/h5-oauth/start',
   h5OAuthCallback: '/h5-oauth/callback',
   h5OAuthSession: '/h5-oauth/session',
+  /** The page an operator (or, in open mode, a merchant) opens to authorize an account: its host is the 授权发起页域名. */
+  authorizationPage: '/authorize',
+  /** Where WeChat sends the administrator back after consent, with `auth_code`. */
+  authorizationCallback: '/authorize/callback',
 } as const;
 
 /**
- * The token refresher's alias that token readers invoke, and the only one IAM lets them invoke. Through it the
+ * The alias of the token refresher, and of the authorizer worker, that token readers invoke, and the only one IAM lets them invoke. Through it the
  * refresher accepts only reader requests; the schedule and operators invoke the unqualified function.
  */
 export const REFRESHER_READER_ALIAS = 'reader';
@@ -55,7 +69,15 @@ export const REFRESHER_READER_ALIAS = 'reader';
  * What a sealed value is for. Part of the KMS EncryptionContext, so a ciphertext cannot be opened as another kind, and
  * what IAM conditions (`kms:EncryptionContext:purpose`) use to confine each role to its own purposes.
  */
-export const SEAL_PURPOSES = ['component_access_token', 'component_verify_ticket', 'authorization_event', 'user_oauth_tokens'] as const;
+export const SEAL_PURPOSES = [
+  'component_access_token',
+  'component_verify_ticket',
+  'authorization_event',
+  'user_oauth_tokens',
+  'authorizer_access_token',
+  'authorizer_refresh_token',
+  'authorization_code',
+] as const;
 
 export type SealPurpose = (typeof SEAL_PURPOSES)[number];
 
@@ -68,8 +90,13 @@ export const PARTITIONS = {
   ticket: { prefix: 'TICKET', perItem: false },
   token: { prefix: 'TOKEN', perItem: false },
   refresh: { prefix: 'REFRESH', perItem: false },
-  authorizers: { prefix: 'AUTHORIZERS', perItem: false },
   events: { prefix: 'EVENTS', perItem: false },
+  /** One item per authorizer: status, profile, refresh token and access token together (single conditional writes). */
+  authorizers: { prefix: 'AUTHORIZER', perItem: true },
+  /** One item per authorization code (by its sha256): what makes its exchange happen exactly once. */
+  authorizationCodes: { prefix: 'AUTHCODE', perItem: true },
+  /** Per-minute counters of pre-auth codes the authorization page created. */
+  preAuthCodeRate: { prefix: 'PREAUTH_RATE', perItem: true },
   audit: { prefix: 'AUDIT', perItem: true },
   h5OAuthStates: { prefix: 'H5_OAUTH_STATE', perItem: true },
   loginCodes: { prefix: 'LOGIN_CODE', perItem: true },
@@ -89,3 +116,24 @@ export function partitionPattern(name: PartitionName, componentAppid: string): s
   const base = `${PARTITIONS[name].prefix}#${componentAppid}`;
   return PARTITIONS[name].perItem ? `${base}#*` : base;
 }
+
+/**
+ * The table's sparse global secondary indexes: an item is in an index only while it carries that index's key
+ * attributes, so a Query reads just the items that need something, never a Scan.
+ */
+export const TABLE_INDEXES = {
+  /** Work that is due: authorizer tokens to refresh and authorization codes to exchange, by due time. */
+  due: {
+    indexName: 'due',
+    partitionKey: { name: 'dueKey', type: 'S' },
+    sortKey: { name: 'dueAtMs', type: 'N' },
+    projection: { include: ['expiresAtMs'] },
+  },
+  /** Authorizers by status, for counts (Select COUNT) and lists without a Scan. */
+  status: {
+    indexName: 'status',
+    partitionKey: { name: 'statusKey', type: 'S' },
+    sortKey: { name: 'pk', type: 'S' },
+    projection: 'KEYS_ONLY',
+  },
+} as const;

@@ -6,6 +6,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { type AuthorizerAlarmName, type AuthorizerAlarmsInput, createAuthorizerAlarms } from './component-authorizer-alarms';
 
 export interface ComponentAlarmsProps {
   /** Metric namespace the functions publish to (POWERTOOLS_METRICS_NAMESPACE). */
@@ -15,11 +16,14 @@ export interface ComponentAlarmsProps {
   /** The h5-oauth function, when sign-in is on. */
   h5OAuthFunction?: lambda.IFunction;
   httpApi: apigw.IHttpApi;
+  /** The schedules' dead-letter queue (refresher, authorizer sweep and reconcile). */
   deadLetterQueue: sqs.IQueue;
   refreshMargin: Duration;
   /** How often the refresher runs and so writes its gauges (TicketAgeSeconds, TokenRemainingSeconds). */
   refreshInterval: Duration;
   alarmTopic?: sns.ITopic;
+  /** The authorizer worker, its jobs queue and timing. */
+  authorizers: Omit<AuthorizerAlarmsInput, 'namespace'>;
 }
 
 const FIVE_MINUTES = Duration.minutes(5);
@@ -30,7 +34,7 @@ const FIVE_MINUTES = Duration.minutes(5);
  */
 export class ComponentAlarms extends Construct {
   readonly alarms: Record<
-    'ticketAge' | 'tokenLifetime' | 'refresherErrors' | 'wechatRefusals' | 'receiver5xx' | 'scheduleDeadLetters',
+    'ticketAge' | 'tokenLifetime' | 'refresherErrors' | 'wechatRefusals' | 'receiver5xx' | 'scheduleDeadLetters' | AuthorizerAlarmName,
     cloudwatch.Alarm
   > & {
     h5OAuthErrors?: cloudwatch.Alarm;
@@ -63,6 +67,7 @@ export class ComponentAlarms extends Construct {
       statistic: 'Sum',
       period: FIVE_MINUTES,
     });
+    const authorizers = createAuthorizerAlarms(this, { namespace: props.namespace, ...props.authorizers });
 
     this.alarms = {
       // Missing data breaches: no gauge means no refresher run or no ticket ever stored.
@@ -111,13 +116,15 @@ export class ComponentAlarms extends Construct {
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       }),
       scheduleDeadLetters: new cloudwatch.Alarm(this, 'ScheduleDeadLetters', {
-        alarmDescription: 'Scheduled refresher invocations failed after retries and were dead-lettered.',
+        alarmDescription:
+          'Scheduled invocations (the refresher, the authorizer sweep or the daily reconcile) failed after retries and were dead-lettered. See that function’s logs.',
         metric: props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: FIVE_MINUTES, statistic: 'Maximum' }),
         threshold: 1,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         evaluationPeriods: 1,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       }),
+      ...authorizers.alarms,
     };
     if (props.h5OAuthFunction) {
       this.alarms.h5OAuthErrors = new cloudwatch.Alarm(this, 'H5OAuthErrors', {
@@ -164,11 +171,16 @@ export class ComponentAlarms extends Construct {
           new cloudwatch.GraphWidget({ title: 'HTTP API 5xx', left: [receiver5xx] }),
           new cloudwatch.GraphWidget({
             title: 'Lambda errors',
-            left: [props.refresher, props.pushReceiver, ...(props.h5OAuthFunction ? [props.h5OAuthFunction] : [])].map((fn) =>
-              fn.metricErrors({ period: FIVE_MINUTES }),
-            ),
+            left: [
+              props.refresher,
+              props.pushReceiver,
+              props.authorizers.worker,
+              props.authorizers.page,
+              ...(props.h5OAuthFunction ? [props.h5OAuthFunction] : []),
+            ].map((fn) => fn.metricErrors({ period: FIVE_MINUTES })),
           }),
         ],
+        authorizers.widgets,
       ],
     });
   }

@@ -1,4 +1,4 @@
-import type { RemovalPolicy } from 'aws-cdk-lib';
+import { Fn, type RemovalPolicy } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
@@ -21,7 +21,7 @@ export interface Throttle {
 export interface ComponentApiProps {
   pushReceiver: lambda.IFunction;
   domain?: { domainName: string; certificate: acm.ICertificate };
-  /** The stage default: every route but the push route (the sign-in routes). */
+  /** The stage default: every route but the push route (the authorization and sign-in routes). */
   throttle: Throttle;
   /** The push route's own throttle. */
   pushThrottle: Throttle;
@@ -38,6 +38,8 @@ export class ComponentApi extends Construct {
   readonly httpApi: apigw.HttpApi;
   /** https://host with no trailing slash: the custom domain when given, else the API's execute-api endpoint. */
   readonly baseUrl: string;
+  /** The host of `baseUrl`: the custom domain name, else `{apiId}.execute-api.{region}.amazonaws.com`. */
+  readonly host: string;
 
   constructor(scope: Construct, id: string, props: ComponentApiProps) {
     super(scope, id);
@@ -45,7 +47,7 @@ export class ComponentApi extends Construct {
       ? new apigw.DomainName(this, 'DomainName', { domainName: props.domain.domainName, certificate: props.domain.certificate })
       : undefined;
     this.httpApi = new apigw.HttpApi(this, 'HttpApi', {
-      description: 'WeChat component service: authorization event receive URL and h5-oauth',
+      description: 'WeChat component service: authorization event receive URL, authorization page and h5-oauth',
       createDefaultStage: false,
       // With a custom domain, the execute-api URL would be a second way in that bypasses the domain's TLS policy.
       disableExecuteApiEndpoint: domainName !== undefined,
@@ -89,5 +91,7 @@ export class ComponentApi extends Construct {
     };
     stage.node.addDependency(pushRoute!);
     this.baseUrl = domainName ? `https://${props.domain!.domainName}` : this.httpApi.apiEndpoint;
+    // The endpoint is `https://{host}`: its third slash-separated part.
+    this.host = domainName ? props.domain!.domainName : Fn.select(2, Fn.split('/', this.httpApi.apiEndpoint));
   }
 }

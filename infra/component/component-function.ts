@@ -4,14 +4,14 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { nagAcknowledgements } from '../nag-acknowledgements';
 import type { EgressNetwork } from './component-egress';
 
 /** A handler's entry point: the only thing infra/ knows about runtime code besides the contract's names. */
-export const handlerEntry = (name: 'push-receiver' | 'token-refresher' | 'h5-oauth'): string =>
+export const handlerEntry = (name: 'push-receiver' | 'token-refresher' | 'h5-oauth' | 'authorizer-worker' | 'authorization-page'): string =>
   path.join(import.meta.dirname, '../../functions', name, 'handler.ts');
 
 /** What WechatComponent hands each of its functions: the resources they share and the settings of the whole. */
@@ -99,6 +99,9 @@ export class ComponentFunction extends Construct {
         // Bundle the SDK we pin and test against rather than whatever version the runtime ships.
         externalModules: [],
         forceDockerBundling: false,
+        // esbuild's warnings and errors only: its per-bundle size table adds nothing to `cdk synth` (npm run bench
+        // reports bundle sizes).
+        logLevel: LogLevel.WARNING,
       },
     });
     nagAcknowledgements.functionRole(this.role, logGroup);

@@ -3,14 +3,14 @@ import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { ENV, partitionPattern, ROUTES } from '../../shared/contract';
 import { nagAcknowledgements } from '../nag-acknowledgements';
 import type { EgressNetwork } from './component-egress';
 import { ComponentFunction, type HandlerProps, handlerEntry } from './component-function';
 import { DirectKeyUse } from './component-key';
-import { grantSecretValue } from './component-secret';
+import { createSigningKeySecret, grantSecretValue } from './component-secret';
 import { grantItems } from './component-table';
 
 /** h5-oauth settings (see README "Add WeChat sign-in to your H5 page"). */
@@ -65,18 +65,21 @@ export class ComponentH5OAuth extends ComponentFunction {
     });
     const { table, key, componentAppid: appid } = props;
     const keyUse = new DirectKeyUse(this, key, appid);
-    this.sessionSecret = new secretsmanager.Secret(this, 'SessionSecret', {
+    this.sessionSecret = createSigningKeySecret(this, 'SessionSecret', {
       description: `WeChat component ${appid}: key that signs H5 session tokens (HS256)`,
-      encryptionKey: key,
+      key,
       removalPolicy: props.removalPolicy,
-      generateSecretString: { passwordLength: 64, excludePunctuation: true, includeSpace: false },
     });
     nagAcknowledgements.sessionSecretWithoutRotation(this.sessionSecret);
     this.function.addEnvironment(ENV.h5OAuthSessionSecretArn, this.sessionSecret.secretArn);
 
     props.configureTokenReader(this.function);
     grantSecretValue(this.sessionSecret, this.role);
-    grantItems(table, this.role, ['GetItem'], [partitionPattern('authorizers', appid)]);
+    // Whether an official account may sign users in: its status only (shared/store/authorizer-store.ts getStatus),
+    // never its tokens.
+    grantItems(table, this.role, ['GetItem'], [partitionPattern('authorizers', appid)], {
+      attributes: ['status', 'lastEventCreateTime'],
+    });
     grantItems(
       table,
       this.role,

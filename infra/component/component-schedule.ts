@@ -6,30 +6,46 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { nagAcknowledgements } from '../nag-acknowledgements';
 
-/** EventBridge Scheduler runs the refresher; invocations that fail after retries land in a dead-letter queue. */
-export class RefreshSchedule extends Construct {
-  readonly schedule: scheduler.Schedule;
-  readonly deadLetterQueue: sqs.Queue;
+export interface ScheduledInvocation {
+  readonly description: string;
+  readonly schedule: scheduler.ScheduleExpression;
+  readonly target: lambda.IFunction;
+  readonly input: Record<string, unknown>;
+  /** A run older than this is pointless: the next one is due. */
+  readonly maxEventAge: Duration;
+}
 
-  constructor(scope: Construct, id: string, props: { refresher: lambda.IFunction; rate: Duration }) {
+/**
+ * EventBridge Scheduler runs the functions that keep things fresh (the refresher, the authorizer sweep and reconcile);
+ * invocations that fail after retries land in one dead-letter queue, which is alarmed.
+ */
+export class ComponentSchedules extends Construct {
+  readonly deadLetterQueue: sqs.Queue;
+  readonly schedules: scheduler.Schedule[] = [];
+
+  constructor(scope: Construct, id: string) {
     super(scope, id);
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
-    this.schedule = new scheduler.Schedule(this, 'Schedule', {
-      description: 'Keeps the component_access_token fresh',
-      schedule: scheduler.ScheduleExpression.rate(props.rate),
-      target: new targets.LambdaInvoke(props.refresher, {
-        input: scheduler.ScheduleTargetInput.fromObject({ action: 'refresh', reason: 'schedule' }),
+    nagAcknowledgements.scheduleDeadLetterQueue(this.deadLetterQueue);
+  }
+
+  add(id: string, invocation: ScheduledInvocation): scheduler.Schedule {
+    const schedule = new scheduler.Schedule(this, id, {
+      description: invocation.description,
+      schedule: invocation.schedule,
+      target: new targets.LambdaInvoke(invocation.target, {
+        input: scheduler.ScheduleTargetInput.fromObject(invocation.input),
         retryAttempts: 2,
-        // A run older than one interval is pointless: the next one is already due.
-        maxEventAge: props.rate,
+        maxEventAge: invocation.maxEventAge,
         deadLetterQueue: this.deadLetterQueue,
       }),
     });
-    nagAcknowledgements.scheduleDeadLetterQueue(this.deadLetterQueue);
-    nagAcknowledgements.schedulerInvokeRole(props.refresher);
+    nagAcknowledgements.schedulerInvokeRole(invocation.target);
+    this.schedules.push(schedule);
+    return schedule;
   }
 }

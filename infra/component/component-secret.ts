@@ -29,6 +29,23 @@ export function createComponentSecret(
 }
 
 /**
+ * A secret of its own holding a random signing key (64 letters and digits), encrypted with the component key: for keys
+ * that sign what the service hands out (H5 session tokens, authorization links), never the appsecret.
+ */
+export function createSigningKeySecret(
+  scope: Construct,
+  id: string,
+  input: { description: string; key: kms.IKey; removalPolicy: RemovalPolicy },
+): secretsmanager.Secret {
+  return new secretsmanager.Secret(scope, id, {
+    description: input.description,
+    encryptionKey: input.key,
+    removalPolicy: input.removalPolicy,
+    generateSecretString: { passwordLength: 64, excludePunctuation: true, includeSpace: false },
+  });
+}
+
+/**
  * GetSecretValue on this secret only and, when the secret has a customer-managed key, that key's kms:Decrypt usable
  * only through Secrets Manager.
  */

@@ -1,14 +1,13 @@
 import { Duration, Tokenization } from 'aws-cdk-lib';
 import type * as iam from 'aws-cdk-lib/aws-iam';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
-import { ENV, partitionPattern, REFRESHER_READER_ALIAS } from '../../shared/contract';
+import { ENV, partitionPattern } from '../../shared/contract';
 import type { EgressNetwork } from './component-egress';
-import { ComponentFunction, type HandlerProps, handlerEntry } from './component-function';
-import { DirectKeyUse } from './component-key';
+import { type HandlerProps, handlerEntry } from './component-function';
 import { grantSecretValue } from './component-secret';
 import { grantItems } from './component-table';
+import { TokenKeeperFunction } from './component-token-keeper';
 
 export interface ComponentTokenRefresherProps extends HandlerProps {
   /** The component secret: the appsecret goes into api_component_token. */
@@ -22,17 +21,7 @@ export interface ComponentTokenRefresherProps extends HandlerProps {
  * The function that keeps the component_access_token fresh, and its `reader` alias: what token readers invoke when
  * they find no usable token.
  */
-export class ComponentTokenRefresher extends ComponentFunction {
-  /**
-   * The only thing token readers may invoke. Through it the refresher accepts reader requests only, so a reader cannot
-   * force a refresh past a backoff; the handler reads the alias from context.invokedFunctionArn, which Lambda sets and
-   * no caller can forge.
-   */
-  readonly readerAlias: lambda.Alias;
-  private readonly table: HandlerProps['table'];
-  private readonly keyUse: DirectKeyUse;
-  private readonly componentAppid: string;
-
+export class ComponentTokenRefresher extends TokenKeeperFunction {
   constructor(scope: Construct, id: string, props: ComponentTokenRefresherProps) {
     super(scope, id, {
       entry: handlerEntry('token-refresher'),
@@ -46,17 +35,11 @@ export class ComponentTokenRefresher extends ComponentFunction {
       logRetention: props.logRetention,
       removalPolicy: props.removalPolicy,
       ...(props.network ? { vpc: props.network } : {}),
-    });
-    this.readerAlias = new lambda.Alias(this, 'ReaderAlias', {
-      aliasName: REFRESHER_READER_ALIAS,
-      version: this.function.currentVersion,
-      description: 'What token readers invoke: reader-miss and invalidate requests only',
+      handler: props,
+      readerAliasDescription: 'What token readers invoke: reader-miss and invalidate requests only',
     });
     const { table, componentAppid: appid } = props;
-    const keyUse = new DirectKeyUse(this, props.key, appid);
-    this.table = table;
-    this.keyUse = keyUse;
-    this.componentAppid = appid;
+    const { keyUse } = this;
     grantSecretValue(props.secret, this.role);
     // It reads the ticket, keeps the token and its own lease, backoff and throttle; never events, status or audit.
     grantItems(table, this.role, ['GetItem'], [partitionPattern('ticket', appid)]);

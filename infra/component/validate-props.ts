@@ -24,7 +24,9 @@ function fail(message: string): never {
 export function validateProps(props: WechatComponentProps): void {
   if (known(props.componentAppid) && !APPID_PATTERN.test(props.componentAppid))
     fail('componentAppid must look like wx followed by 16 letters or digits');
-  validateRefreshTiming(props.refreshInterval ?? PROP_DEFAULTS.refreshInterval, props.refreshMargin ?? PROP_DEFAULTS.refreshMargin);
+  const margin = props.refreshMargin ?? PROP_DEFAULTS.refreshMargin;
+  validateRefreshTiming(props.refreshInterval ?? PROP_DEFAULTS.refreshInterval, margin);
+  validateAuthorizers(props, margin);
   validateThrottles(props.throttle ?? PROP_DEFAULTS.throttle, props.pushThrottle ?? PROP_DEFAULTS.pushThrottle);
   const reserved = props.pushReceiverReservedConcurrency;
   if (reserved !== undefined && known(reserved) && !(Number.isInteger(reserved) && reserved >= 1)) {
@@ -62,6 +64,26 @@ function validateRefreshTiming(interval: Duration, margin: Duration): void {
   if (margin.toSeconds() <= interval.toSeconds())
     fail('refreshMargin must be longer than refreshInterval, or a token can expire between two runs');
   if (margin.toSeconds() >= 7200) fail('refreshMargin must be shorter than the token lifetime (2 hours)');
+}
+
+function validateAuthorizers(props: WechatComponentProps, margin: Duration): void {
+  const sweep = props.authorizerSweepInterval ?? PROP_DEFAULTS.authorizerSweepInterval;
+  if (sweep.isUnresolved()) {
+    fail('authorizerSweepInterval must be a literal duration, not a token: the schedule and the alarms are derived from it at synthesis');
+  }
+  const sweepMs = sweep.toMilliseconds();
+  if (sweepMs < 60_000 || sweepMs % 60_000 !== 0)
+    fail('authorizerSweepInterval must be a whole number of minutes, at least one (EventBridge Scheduler rates are in minutes)');
+  if (!margin.isUnresolved() && margin.toSeconds() * 1000 <= sweepMs)
+    fail('refreshMargin must be longer than authorizerSweepInterval, or an authorizer token can expire between two sweeps');
+  const concurrency = props.authorizerConcurrency;
+  if (concurrency !== undefined && known(concurrency) && !(Number.isInteger(concurrency) && concurrency >= 2 && concurrency <= 1000))
+    fail('authorizerConcurrency must be a whole number from 2 to 1000 (the SQS event source’s maximum concurrency)');
+  const mode = props.authorizationPageMode;
+  if (mode !== undefined && known(mode) && mode !== 'signed' && mode !== 'open') fail("authorizationPageMode must be 'signed' or 'open'");
+  const perMinute = props.preAuthCodesPerMinute;
+  if (perMinute !== undefined && known(perMinute) && !(Number.isInteger(perMinute) && perMinute >= 1))
+    fail('preAuthCodesPerMinute must be a whole number of 1 or more');
 }
 
 function validateThrottles(throttle: Throttle, pushThrottle: Throttle): void {

@@ -9,12 +9,22 @@ import type { JsonInput } from './json-input';
 /** One operation: takes the parsed JSON body, returns a JSON-ready response or throws `AwsServiceError`. */
 export type AwsJsonOperation = (input: JsonInput) => unknown;
 
-/** A service spoken over AWS JSON 1.1 (`X-Amz-Target: <targetPrefix>.<Operation>`). */
+/** How a service writes an error: the `__type` value and any extra headers. */
+export interface AwsJsonErrorShape {
+  readonly type: string;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+/** A service spoken over AWS JSON 1.0 or 1.1 (`X-Amz-Target: <targetPrefix>.<Operation>`). */
 export interface AwsJsonService {
-  readonly service: 'kms' | 'secretsManager';
-  /** `TrentService` for KMS, `secretsmanager` for Secrets Manager. */
+  readonly service: 'kms' | 'secretsManager' | 'sqs';
+  /** `TrentService` for KMS, `secretsmanager` for Secrets Manager, `AmazonSQS` for SQS. */
   readonly targetPrefix: string;
+  /** The protocol version in the content type: '1.1' for KMS and Secrets Manager, '1.0' for SQS. */
+  readonly jsonVersion: '1.0' | '1.1';
   readonly operations: Readonly<Record<string, AwsJsonOperation>>;
+  /** @default - `__type` is the bare error name and no header is added */
+  errorShape?(err: AwsServiceError): AwsJsonErrorShape;
 }
 
 /** Shared fault queue and call counters the handlers consult. */
@@ -23,43 +33,70 @@ export interface RequestHooks {
   readonly stats: CallStats;
 }
 
-const JSON_11_CONTENT_TYPE = 'application/x-amz-json-1.1';
-
-/** Builds a request handler that dispatches AWS JSON 1.1 calls to `services` by their `X-Amz-Target` header. */
+/** Builds a request handler that dispatches AWS JSON calls to `services` by their `X-Amz-Target` header. */
 export function createAwsJsonHandler(
   services: readonly AwsJsonService[],
   hooks: RequestHooks,
 ): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   return async (req, res) => {
     const requestId = randomUUID();
+    const { service, operationName } = resolveTarget(services, req);
     try {
       // Read the body before any early error so keep-alive connections stay in a clean state.
       const body = await readBody(req);
-      const result = await dispatch(services, hooks, req, body);
-      sendResponse(res, 200, jsonHeaders(requestId), JSON.stringify(result ?? {}));
+      const result = await dispatch(service, operationName, hooks, req, body);
+      sendResponse(res, 200, jsonHeaders(requestId, service), JSON.stringify(result ?? {}));
     } catch (err) {
-      sendAwsJsonError(res, requestId, toAwsServiceError(err));
+      sendAwsJsonError(res, requestId, toAwsServiceError(err), service);
     }
   };
 }
 
-/** Writes an AWS JSON 1.1 error: the SDK reads the error name from `__type` (see loadJsonRpcErrorCode in @smithy/core). */
-export function sendAwsJsonError(res: ServerResponse, requestId: string, err: AwsServiceError): void {
-  sendResponse(res, err.httpStatus, jsonHeaders(requestId), JSON.stringify({ __type: err.name, message: err.message }));
+/**
+ * Writes an AWS JSON error. The SDK reads the error name from `__type` (loadJsonRpcErrorCode in @smithy/core); a
+ * service may add headers, as SQS adds `x-amzn-query-error`.
+ */
+export function sendAwsJsonError(res: ServerResponse, requestId: string, err: AwsServiceError, service?: AwsJsonService): void {
+  const shape = service?.errorShape?.(err) ?? { type: err.name };
+  sendResponse(
+    res,
+    err.httpStatus,
+    { ...jsonHeaders(requestId, service), ...shape.headers },
+    JSON.stringify({ __type: shape.type, message: err.message }),
+  );
 }
 
-async function dispatch(services: readonly AwsJsonService[], hooks: RequestHooks, req: IncomingMessage, body: Buffer): Promise<unknown> {
+interface ResolvedTarget {
+  readonly service: AwsJsonService | undefined;
+  readonly operationName: string;
+}
+
+function resolveTarget(services: readonly AwsJsonService[], req: IncomingMessage): ResolvedTarget {
   const target = req.headers['x-amz-target'];
-  if (req.method !== 'POST' || typeof target !== 'string') {
-    throw new AwsServiceError('UnknownOperationException', 'Requests must be POST with an X-Amz-Target header');
+  if (typeof target !== 'string') {
+    return { service: undefined, operationName: '' };
   }
   const dot = target.lastIndexOf('.');
+  if (dot <= 0) {
+    return { service: undefined, operationName: '' };
+  }
   const prefix = target.slice(0, dot);
-  const operationName = target.slice(dot + 1);
-  const service = services.find((s) => s.targetPrefix === prefix);
+  return { service: services.find((s) => s.targetPrefix === prefix), operationName: target.slice(dot + 1) };
+}
+
+async function dispatch(
+  service: AwsJsonService | undefined,
+  operationName: string,
+  hooks: RequestHooks,
+  req: IncomingMessage,
+  body: Buffer,
+): Promise<unknown> {
+  if (req.method !== 'POST' || req.headers['x-amz-target'] === undefined) {
+    throw new AwsServiceError('UnknownOperationException', 'Requests must be POST with an X-Amz-Target header');
+  }
   // Object.hasOwn keeps targets such as "TrentService.constructor" from reaching Object.prototype.
   const operation =
-    dot > 0 && service !== undefined && Object.hasOwn(service.operations, operationName) ? service.operations[operationName] : undefined;
+    service !== undefined && Object.hasOwn(service.operations, operationName) ? service.operations[operationName] : undefined;
   if (service === undefined || operation === undefined) {
     throw new AwsServiceError('UnknownOperationException', 'The X-Amz-Target header names no supported operation');
   }
@@ -88,6 +125,6 @@ function parseJsonBody(body: Buffer): JsonInput {
   return parsed as JsonInput;
 }
 
-function jsonHeaders(requestId: string): Record<string, string> {
-  return { 'content-type': JSON_11_CONTENT_TYPE, 'x-amzn-requestid': requestId };
+function jsonHeaders(requestId: string, service: AwsJsonService | undefined): Record<string, string> {
+  return { 'content-type': `application/x-amz-json-${service?.jsonVersion ?? '1.1'}`, 'x-amzn-requestid': requestId };
 }

@@ -1,6 +1,9 @@
 import type { FaultService } from './fault-injector';
 
-/** Calls received per operation, e.g. `{ kms: { Encrypt: 2, Decrypt: 5 }, secretsManager: {}, lambda: { Invoke: 1 } }`. */
+/**
+ * Calls received per operation, e.g.
+ * `{ kms: { Encrypt: 2, Decrypt: 5 }, secretsManager: {}, lambda: { Invoke: 1 }, sqs: { SendMessageBatch: 3 } }`.
+ */
 export type CallStatsSnapshot = Record<FaultService, Record<string, number>>;
 
 /** Counts every request a stand-in receives per operation, including ones that fail or are faulted. */
@@ -19,6 +22,7 @@ export class CallStats {
       kms: { ...this.counts.kms },
       secretsManager: { ...this.counts.secretsManager },
       lambda: { ...this.counts.lambda },
+      sqs: { ...this.counts.sqs },
     };
   }
 
@@ -29,5 +33,5 @@ export class CallStats {
 }
 
 function emptySnapshot(): CallStatsSnapshot {
-  return { kms: {}, secretsManager: {}, lambda: {} };
+  return { kms: {}, secretsManager: {}, lambda: {}, sqs: {} };
 }

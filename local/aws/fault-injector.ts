@@ -1,12 +1,12 @@
 import { AwsServiceError } from './aws-service-error';
 
 /** Services whose calls can be made to fail on purpose (dynalite is a separate server and is not covered). */
-export type FaultService = 'kms' | 'secretsManager' | 'lambda';
+export type FaultService = 'kms' | 'secretsManager' | 'lambda' | 'sqs';
 
 /** "Make the next `count` calls of `service`.`operation` fail with AWS error `errorType`." */
 export interface Fault {
   readonly service: FaultService;
-  /** Operation name as the SDK sends it: `Decrypt`, `GetSecretValue`, `Invoke`. */
+  /** Operation name as the SDK sends it: `Decrypt`, `GetSecretValue`, `Invoke`, `SendMessageBatch`. */
   readonly operation: string;
   readonly errorType: string;
   readonly count: number;
@@ -23,6 +23,8 @@ const DEFAULT_STATUS_BY_ERROR_TYPE: Readonly<Record<string, number>> = {
   ServiceUnavailable: 503,
   ServiceUnavailableException: 503,
   TooManyRequestsException: 429,
+  // SQS's server-side errors (sent with x-amzn-query-error "InternalError;Receiver" / "ServiceUnavailable;Receiver").
+  InternalError: 500,
 };
 
 interface PendingFault {

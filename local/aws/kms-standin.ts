@@ -37,6 +37,7 @@ const MAX_DATA_KEY_BYTES = 1024;
 export class KmsStandin implements AwsJsonService {
   readonly service = 'kms';
   readonly targetPrefix = 'TrentService';
+  readonly jsonVersion = '1.1';
   readonly operations: Readonly<Record<string, AwsJsonOperation>> = {
     Encrypt: (input) => this.encrypt(input),
     Decrypt: (input) => this.decrypt(input),

@@ -63,7 +63,24 @@ export class LambdaStandin {
     return arn;
   }
 
-  /** True when the request path is Lambda's REST API (everything else goes to the JSON 1.1 services). */
+  /** True when a function of that name is registered. */
+  hasFunction(name: string): boolean {
+    return this.functions.has(name);
+  }
+
+  /**
+   * Runs a registered function in-process with `event`, as an event source mapping invokes it: no HTTP request and
+   * no Invoke call counted. The function is looked up now, so a handler registered again since takes effect.
+   */
+  async invokeInProcess(name: string, event: unknown): Promise<HandlerOutcome> {
+    const fn = this.functions.get(name);
+    if (fn === undefined) {
+      return { ok: false, errorType: 'ResourceNotFoundException', errorMessage: `Function not found: ${name}` };
+    }
+    return this.runHandler(fn, event, fn.arn);
+  }
+
+  /** True when the request path is Lambda's REST API (everything else goes to the JSON services). */
   handles(req: IncomingMessage): boolean {
     return (req.url ?? '').startsWith('/2015-03-31/');
   }
@@ -169,7 +186,8 @@ export class LambdaStandin {
   }
 }
 
-type HandlerOutcome = { ok: true; payload: string } | { ok: false; errorType: string; errorMessage: string };
+/** How one run of a handler ended: its serialized result, or the error Lambda would report. */
+export type HandlerOutcome = { ok: true; payload: string } | { ok: false; errorType: string; errorMessage: string };
 
 class MarshalError extends Error {}
 

@@ -31,6 +31,7 @@ const ARN_SUFFIX_LENGTH = 7;
 export class SecretsStandin implements AwsJsonService {
   readonly service = 'secretsManager';
   readonly targetPrefix = 'secretsmanager';
+  readonly jsonVersion = '1.1';
   readonly operations: Readonly<Record<string, AwsJsonOperation>> = {
     GetSecretValue: (input) => this.getSecretValue(input),
   };

@@ -3,6 +3,7 @@
  */
 import { ROUTES } from '../../shared/contract';
 import { type LocalConfig, LocalConfigError, readLocalConfig } from './local-config';
+import { DUE_SWEEP_EVERY_SEC } from './local-schedules';
 import { LOCAL_TABLE, startLocalSystem } from './start-local-system';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -17,10 +18,12 @@ function printBanner(config: LocalConfig, url: string, simUrl: string, authorize
     `  event receive URL   POST ${url}${ROUTES.pushEvents}`,
     `  health              GET  ${url}/healthz`,
     `  h5-oauth demo       GET  ${url}/   (start ${url}${ROUTES.h5OAuthStart}, callback ${url}${ROUTES.h5OAuthCallback})`,
+    `  authorize account   GET  ${url}/   ("Authorize an account": a signed link to ${url}${ROUTES.authorizationPage}, callback ${url}${ROUTES.authorizationCallback})`,
     `  authorizers         ${config.authorizerAppids.join(', ')}${authorizersFromEnv ? '' : ' (simulated TEST official account)'}`,
     `  WeChat simulator         ${simUrl}   (calls per API: ${simUrl}/__sim/stats)`,
     `  DynamoDB table           ${LOCAL_TABLE} (dynalite, in memory)`,
-    `  refresher schedule       every ${config.refreshIntervalSec} s; ticket pushes every ${config.sim.ticketIntervalSec} s`,
+    `  schedules                token refresher every ${config.refreshIntervalSec} s; authorizer due sweep every ${DUE_SWEEP_EVERY_SEC} s; ` +
+      `authorizer reconcile daily; ticket pushes every ${config.sim.ticketIntervalSec} s`,
   ];
   if (config.usingTestDefaults) {
     lines.push(

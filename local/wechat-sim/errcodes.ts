@@ -11,6 +11,7 @@ const ERRMSG_BY_ERRCODE: Readonly<Record<number, string>> = {
   40003: 'invalid openid',
   40029: 'invalid code',
   40030: 'invalid refresh_token',
+  40097: 'invalid args',
   40125: 'invalid appsecret',
   40163: 'code been used',
   41001: 'access_token missing',
@@ -25,9 +26,13 @@ const ERRMSG_BY_ERRCODE: Readonly<Record<number, string>> = {
   45009: 'reach max api daily quota limit',
   47001: 'data format error',
   48001: 'api unauthorized',
+  61003: 'component is not authorized by this account',
   61005: 'component ticket is expired',
   61006: 'component ticket is invalid',
+  61009: 'code is invalid',
+  61010: 'code is expired',
   61011: 'invalid component',
+  61023: 'refresh_token is invalid',
 };
 
 /** The errcodes the simulator itself answers with. */
@@ -38,6 +43,7 @@ export const Errcode = {
   INVALID_OPENID: 40003,
   INVALID_CODE: 40029,
   INVALID_REFRESH_TOKEN: 40030,
+  INVALID_ARGS: 40097,
   INVALID_APPSECRET: 40125,
   CODE_BEEN_USED: 40163,
   ACCESS_TOKEN_MISSING: 41001,
@@ -52,9 +58,13 @@ export const Errcode = {
   DAILY_QUOTA_REACHED: 45009,
   DATA_FORMAT_ERROR: 47001,
   API_UNAUTHORIZED: 48001,
+  COMPONENT_NOT_AUTHORIZED: 61003,
   TICKET_EXPIRED: 61005,
   TICKET_INVALID: 61006,
+  AUTHORIZATION_CODE_INVALID: 61009,
+  AUTHORIZATION_CODE_EXPIRED: 61010,
   INVALID_COMPONENT: 61011,
+  AUTHORIZER_REFRESH_TOKEN_INVALID: 61023,
 } as const;
 
 /** A WeChat error body. Like WeChat, errmsg ends with a request id ("rid") so clients never match on it exactly. */

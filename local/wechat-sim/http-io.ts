@@ -1,7 +1,7 @@
 /**
  * Reading requests and writing answers with node:http, plus the JSON body rule WeChat applies (errcode 47001).
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 
 /** WeChat API bodies are tiny; a larger one is answered as malformed rather than buffered. */
 export const MAX_REQUEST_BODY_BYTES = 64 * 1024;
@@ -12,6 +12,8 @@ export interface SimRequest {
   url: URL;
   /** The body as UTF-8, or null when it exceeded MAX_REQUEST_BODY_BYTES. */
   body: string | null;
+  /** Request headers, names in lower case (as node:http gives them). */
+  headers: IncomingHttpHeaders;
 }
 
 /** An answer: JSON when `json` is set, else `html` as text/html, otherwise `text` as text/plain. */

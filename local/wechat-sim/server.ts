@@ -3,6 +3,7 @@
  * authorization events like WeChat does (docs/wechat-protocol.md §1, §2, §3 and §6). Local tooling only.
  */
 import { createServer, type Server } from 'node:http';
+import { createAuthorizerMethods } from './authorizer-methods';
 import { FaultPlan } from './fault-plan';
 import { PushDispatcher } from './push/push-dispatcher';
 import { buildPushMessageXml, withStandardEventFields } from './push/push-message-xml';
@@ -12,17 +13,35 @@ import { WECHAT_API_ROUTES } from './routes/wechat-api-routes';
 import type { SimContext } from './sim-context';
 import { resolveSimOptions } from './sim-options';
 import { SimStatsRecorder } from './sim-stats';
-import { DailyQuota } from './state/daily-quota';
+import { AuthorizationCodes } from './state/authorization-codes';
+import { AuthorizerRegistry } from './state/authorizer-registry';
+import { ConsentSessions } from './state/consent-sessions';
+import { DailyQuota, DailyQuotaBook } from './state/daily-quota';
 import { OAuthState } from './state/oauth-state';
 import { PreAuthCodes } from './state/pre-auth-codes';
 import { TicketRegistry } from './state/ticket-registry';
 import { TokenRegistry } from './state/token-registry';
 import type { PushResult, WechatSim, WechatSimOptions } from './types';
 
+/**
+ * The fingerprint the simulator shows instead of a token or code (`authorizationCodeStats` keys,
+ * `authorizerSnapshot`): the first 12 hex digits of its sha256, as the service's logs print them.
+ */
+export { fingerprint as secretFingerprint } from '../../shared/crypto/digests';
 export type {
   OAuthScope,
   PushResult,
   PushTamper,
+  SimAddAccountsOptions,
+  SimAuthorizationCodeStats,
+  SimAuthorizationResult,
+  SimAuthorizationState,
+  SimAuthorizeInput,
+  SimAuthorizerAccount,
+  SimAuthorizerKind,
+  SimAuthorizerListing,
+  SimAuthorizerSnapshot,
+  SimAuthType,
   SimFaults,
   SimOAuthUser,
   SimStats,
@@ -68,6 +87,10 @@ export async function startWechatSim(options: WechatSimOptions): Promise<WechatS
     return pushes.deliverTicket(ticket, previous);
   };
 
+  const authorizers = new AuthorizerRegistry(config);
+  for (const appid of config.authorizationAccounts) authorizers.add(appid, 'official_account');
+  const authorizationDomains = new Set(config.authorizationDomains.map((host) => host.toLowerCase()));
+
   const ctx: SimContext = {
     componentAppid: config.componentAppid,
     componentAppsecret: config.componentAppsecret,
@@ -75,13 +98,21 @@ export async function startWechatSim(options: WechatSimOptions): Promise<WechatS
     tickets,
     tokens,
     quota,
+    apiQuotas: new DailyQuotaBook((api) => config.apiDailyQuota[api]),
+    authorizerTokenQuota: new DailyQuotaBook(() => config.authorizerTokenDailyQuota),
     preAuthCodes: new PreAuthCodes(),
+    authorizers,
+    authorizationCodes: new AuthorizationCodes(),
+    consents: new ConsentSessions(),
+    allowsAuthorizationDomain: (hostname) => authorizationDomains.has(hostname.toLowerCase()),
     oauth,
     stats,
     schedulePushTicket: () => {
       // Deliveries report failures in their PushResult; this only guards against an unexpected throw.
       pushTicketNow().catch((err: unknown) => log(`scheduled ticket push failed: ${err instanceof Error ? err.name : 'unknown'}`));
     },
+    pushEvent: (infoType, createTime, fields) =>
+      pushes.deliverEvent(infoType, buildPushMessageXml({ appid: config.componentAppid, createTime, infoType, fields })),
     log,
   };
 
@@ -106,14 +137,13 @@ export async function startWechatSim(options: WechatSimOptions): Promise<WechatS
       return closing;
     },
     stats: () => stats.snapshot(quota.usedToday(now())),
+    callsByAuthorizer: (api) => stats.callsByAuthorizer(api),
     resetStats: () => stats.reset(),
     setFaults: (next) => faults.set(next),
     pushTicketNow,
     async pushEvent(event) {
       const createTime = event.createTime ?? Math.floor(now() / 1000);
-      const fields = withStandardEventFields(event.infoType, createTime, event.fields);
-      const xml = buildPushMessageXml({ appid: config.componentAppid, createTime, infoType: event.infoType, fields });
-      return pushes.deliverEvent(event.infoType, xml);
+      return ctx.pushEvent(event.infoType, createTime, withStandardEventFields(event.infoType, createTime, event.fields));
     },
     pushRaw: async (input) => pushes.deliverRaw(input.xml, input.tamper),
     whenIdle: () => pushes.whenIdle(),
@@ -127,6 +157,7 @@ export async function startWechatSim(options: WechatSimOptions): Promise<WechatS
     },
     issueOAuthCode: (input) => oauth.issueCode(input, now()),
     oauthUsers: () => oauth.users.list(),
+    ...createAuthorizerMethods(ctx),
   };
 
   server = createServer(createRequestListener({ apiRoutes: WECHAT_API_ROUTES, controlRoutes: createSimControlRoutes(sim), ctx, faults }));

@@ -24,7 +24,7 @@ export interface WechatSimOptions {
   now?: () => number;
   /** Lifetime of a component_access_token. @default 7200 */
   tokenTtlSec?: number;
-  /** How long a superseded component_access_token keeps working. @default 300 */
+  /** How long a superseded component_access_token, or authorizer_access_token, keeps working. @default 300 */
   previousTokenGraceSec?: number;
   /** api_component_token calls allowed per Beijing day (UTC+8). @default 2000 */
   dailyQuota?: number;
@@ -41,6 +41,34 @@ export interface WechatSimOptions {
    * simulator accepts them so local servers on random ports work. @default ['127.0.0.1', 'localhost']
    */
   oauthRedirectHosts?: string[];
+  /**
+   * Appids (`wx` + 16 letters or digits) of official accounts that can authorize the component through the
+   * consent pages or `authorize()` (section 4); they start never authorized. Mini programs and more accounts come
+   * from `addAuthorizedAccounts`. Independent of `authorizerAppids`, which only H5 authorization reads.
+   * @default [TEST_AUTHORIZER_APPID] ('wx1111111111111111')
+   */
+  authorizationAccounts?: string[];
+  /**
+   * The component's registered authorization initiation domains (授权发起页域名): host names the consent pages'
+   * `Referer` and `redirect_uri` must be on. Ports are ignored, as for `oauthRedirectHosts`.
+   * @default ['127.0.0.1', 'localhost']
+   */
+  authorizationDomains?: string[];
+  /**
+   * When N > 0, every Nth successful api_authorizer_token call of an account answers a new refresh token; the
+   * previous one stays usable until the new one has been used successfully once.
+   * @default 0 (never: refresh tokens are re-issued only by authorizing again, as section 4 says)
+   */
+  rotateRefreshTokenEvery?: number;
+  /** api_authorizer_token calls allowed per authorizer per Beijing day (errcode 45009 beyond). @default 2000 */
+  authorizerTokenDailyQuota?: number;
+  /**
+   * Calls allowed per Beijing day for a component API by name (`api_query_auth`, `api_authorizer_token`,
+   * `api_get_authorizer_info`, `api_get_authorizer_list`, `api_create_preauthcode`, `api_start_push_ticket`);
+   * errcode 45009 beyond. api_component_token keeps its own `dailyQuota`.
+   * @default {} (no limit)
+   */
+  apiDailyQuota?: Partial<Record<string, number>>;
 }
 
 /** Outcome of one push delivery (the first delivery when a fault sends copies). */
@@ -101,6 +129,11 @@ export interface WechatSim {
   /** Stops the timer, aborts pushes in flight and closes the server. */
   close(): Promise<void>;
   stats(): SimStats;
+  /**
+   * Calls of `api` (e.g. `api_authorizer_token`) per authorizer appid named in the request body, failed and
+   * fault-injected calls included; reset by `resetStats()`.
+   */
+  callsByAuthorizer(api: string): Record<string, number>;
   resetStats(): void;
   /** Replaces the current faults; `{}` clears them. */
   setFaults(faults: SimFaults): void;
@@ -122,6 +155,119 @@ export interface WechatSim {
   issueOAuthCode(input: { authorizerAppid: string; userId: string; scope: OAuthScope }): string;
   /** The simulated WeChat users that H5 authorization offers, with their per-authorizer openids. */
   oauthUsers(): SimOAuthUser[];
+  /**
+   * Authorizes the component for an account as if its admin approved the consent page (section 4), without a
+   * browser: spends a fresh pre_auth_code, mints a single-use authorization code (3600 s) and a new refresh
+   * token (the account's previous refresh token stops working at once), and pushes `authorized` (or
+   * `updateauthorized` for an account that is authorized already), subject to push faults. Resolves once the
+   * push was answered. Throws TypeError for an unknown account or an auth type that excludes its kind.
+   */
+  authorize(input: SimAuthorizeInput): Promise<SimAuthorizationResult>;
+  /**
+   * Revokes an authorized account's authorization: its refresh and access tokens are invalid from now on, and
+   * `unauthorized` is pushed. Throws TypeError for an unknown account or one that is not authorized.
+   */
+  revokeAuthorization(authorizerAppid: string): Promise<PushResult>;
+  /**
+   * Creates `count` accounts that are authorized already, with api_query_auth done (their refresh tokens exist
+   * and api_get_authorizer_list shows them), without pushes; O(count). Returns their appids, in creation order.
+   */
+  addAuthorizedAccounts(count: number, options?: SimAddAccountsOptions): string[];
+  /** An account's authorization state for tests, with fingerprints instead of tokens; null for an unknown appid. */
+  authorizerSnapshot(authorizerAppid: string): SimAuthorizerSnapshot | null;
+  /** Every account with its profile and authorization state (no tokens), in registry order. */
+  authorizers(): SimAuthorizerListing[];
+  /**
+   * Checks an authorizer_access_token on the sim clock: `invalid` when never issued for this account, superseded
+   * past `previousTokenGraceSec`, or revoked; `expired` 7200 s after issue.
+   */
+  checkAuthorizerAccessToken(authorizerAppid: string, token: string): 'ok' | 'expired' | 'invalid';
+  /** api_query_auth counters per authorization code, keyed by `secretFingerprint(code)`. */
+  authorizationCodeStats(): Record<string, SimAuthorizationCodeStats>;
+}
+
+/** The two kinds of account that authorize a component. */
+export type SimAuthorizerKind = 'official_account' | 'mini_program';
+
+/** `auth_type` of the consent pages: 1 official accounts, 2 mini programs, 3 both (section 4). */
+export type SimAuthType = 1 | 2 | 3;
+
+/** Where an account stands with the component. */
+export type SimAuthorizationState = 'never' | 'authorized' | 'revoked';
+
+/** A simulated account, its profile derived from the appid alone (stable across runs). */
+export interface SimAuthorizerAccount {
+  appid: string;
+  kind: SimAuthorizerKind;
+  nickname: string;
+  /** The original id: `gh_` + 12 hex digits. */
+  userName: string;
+  principalName: string;
+  /** service_type_info.id: official accounts 0 subscription or 2 service account; mini programs 0. */
+  serviceTypeId: number;
+  /** verify_type_info.id: -1 not verified, 0 WeChat verified. */
+  verifyTypeId: number;
+}
+
+/** Input of `authorize()`. */
+export interface SimAuthorizeInput {
+  authorizerAppid: string;
+  /** The auth_type the consent was started with; it must include the account's kind. @default 3 */
+  authType?: SimAuthType;
+  /** No browser takes part, so nothing is redirected: the push is the only delivery of the code. */
+  redirect?: false;
+  /** func_info permission set ids granted. @default the simulator's set for the account's kind */
+  funcInfo?: number[];
+}
+
+/** What `authorize()` did. */
+export interface SimAuthorizationResult {
+  authorizationCode: string;
+  infoType: 'authorized' | 'updateauthorized';
+  push: PushResult;
+}
+
+/** Options of `addAuthorizedAccounts()`. */
+export interface SimAddAccountsOptions {
+  /** @default 'official_account' */
+  kind?: SimAuthorizerKind;
+  /**
+   * Start of the generated appids (`wx` then letters or digits); a zero-padded sequence number fills them to
+   * 18 characters. @default 'wxa' for official accounts, 'wxb' for mini programs
+   */
+  prefix?: string;
+}
+
+/** An account's authorization state as `authorizerSnapshot()` shows it. */
+export interface SimAuthorizerSnapshot {
+  appid: string;
+  kind: SimAuthorizerKind;
+  state: SimAuthorizationState;
+  /** Unix seconds of the current (or last) authorization; null when never authorized. */
+  authTime: number | null;
+  funcInfo: number[];
+  /** Whether api_query_auth was called for the current authorization (refresh token visible in info and list). */
+  queryAuthDone: boolean;
+  /** `secretFingerprint` of the current refresh token; null when none is valid. */
+  refreshTokenFingerprint: string | null;
+  /** Fingerprint of a rotated-out refresh token that is still accepted (see `rotateRefreshTokenEvery`). */
+  previousRefreshTokenFingerprint: string | null;
+  /** authorizer_access_tokens issued (api_query_auth and api_authorizer_token), over the account's life. */
+  accessTokensIssued: number;
+  /** Successful api_authorizer_token calls, over the account's life. */
+  refreshes: number;
+}
+
+/** An account as `authorizers()` and GET /__sim/authorizers list it. */
+export type SimAuthorizerListing = SimAuthorizerAccount &
+  Omit<SimAuthorizerSnapshot, 'refreshTokenFingerprint' | 'previousRefreshTokenFingerprint'>;
+
+/** Counters of one authorization code. */
+export interface SimAuthorizationCodeStats {
+  /** api_query_auth calls that reached the code check with this code (injected faults answer before it). */
+  calls: number;
+  /** Successful exchanges: 0 or 1. */
+  successes: number;
 }
 
 /** The two H5 authorization scopes (section 5). */

@@ -23,6 +23,8 @@ export const configSchema = z.object({
   // Attempts per WeChat call, retries included (only -1, network errors and 5xx are retried).
   apiMaxAttempts: positiveInt(3),
   openBase: z.url({ protocol: /^https?$/ }).default('https://open.weixin.qq.com'),
+  // Where the PC authorization page (componentloginpage) lives; the simulator locally.
+  mpBase: z.url({ protocol: /^https?$/ }).default('https://mp.weixin.qq.com'),
   tableName: nonEmpty,
   kmsKeyId: nonEmpty,
   refresherFunction: nonEmpty,
@@ -47,6 +49,20 @@ export const configSchema = z.object({
   h5OAuthStateTtlSec: positiveInt(600),
   h5OAuthLoginCodeTtlSec: positiveInt(120),
   h5OAuthSessionTtlSec: positiveInt(86_400),
+  authorizerJobsQueueUrl: z.url({ protocol: /^https?$/ }),
+  // As for the component token: refreshed this long before expiry; 24 h / (7200 s - 900 s) = 14 refreshes a day at most.
+  authorizerRefreshMarginSec: positiveInt(900),
+  // Longer than one refresh's worst case (3 attempts x 5 s timeout + backoff), as the component lease.
+  authorizerLeaseSec: positiveInt(60),
+  authorizerWorkerFunction: nonEmpty,
+  // Our /authorize page: what the operator's signed links point at (its host is the 授权发起页域名).
+  authorizationPageUrl: z.url({ protocol: /^https?$/ }),
+  authorizationCallbackUrl: z.url({ protocol: /^https?$/ }),
+  authorizationLinkSecretArn: nonEmpty,
+  // 'signed' (default): the page opens only from an operator's signed, expiring link; 'open': anyone may open it.
+  authorizationPageMode: z.enum(['signed', 'open']).default('signed'),
+  // Each pre-auth code costs quota: the page creates at most this many per minute, all links together.
+  preAuthCodesPerMinute: positiveInt(20),
 } satisfies Record<EnvKey, z.ZodType>);
 
 export type Config = z.infer<typeof configSchema>;

@@ -1,6 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
-import type { AuthorizationEventStore } from '../store/authorization-event-store';
+import type { AuthorizerStore } from '../store/authorizer-store';
 import type { ComponentStores } from '../store/component-stores';
 import type { H5OAuthStateStore } from '../store/h5-oauth-state-store';
 import type { LoginCodeStore } from '../store/login-code-store';
@@ -22,7 +22,8 @@ export interface H5OAuthDeps {
   returnToRules: ReturnToRule[];
   /** Authorizers allowed by configuration (WECHAT_AUTHORIZER_APPIDS), on top of those the authorizer store knows. */
   configuredAuthorizers: ReadonlySet<string>;
-  authorizers: Pick<AuthorizationEventStore, 'getAuthorizer'>;
+  /** The authorizer store's status of each official account (h5-oauth may read nothing else of it). */
+  authorizers: Pick<AuthorizerStore, 'getStatus'>;
   states: H5OAuthStateStore;
   loginCodes: LoginCodeStore;
   users: UserStore;
@@ -51,11 +52,11 @@ export function h5OAuthStores(
   now: () => number,
 ): Pick<H5OAuthDeps, 'authorizers' | 'states' | 'loginCodes' | 'users' | 'sessionRevocations' | 'revokedAuthorizers'> {
   return {
-    authorizers: stores.events,
+    authorizers: stores.authorizers,
     states: stores.h5OAuthStates,
     loginCodes: stores.loginCodes,
     users: stores.users,
     sessionRevocations: stores.sessionRevocations,
-    revokedAuthorizers: createRevokedAuthorizers({ authorizers: stores.events, now }),
+    revokedAuthorizers: createRevokedAuthorizers({ authorizers: stores.authorizers, now }),
   };
 }

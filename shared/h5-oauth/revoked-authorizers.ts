@@ -1,4 +1,4 @@
-import type { AuthorizationEventStore } from '../store/authorization-event-store';
+import type { AuthorizerStore } from '../store/authorizer-store';
 
 /** How long a container trusts what it read of an authorizer's status: a revocation ends its sessions this late. */
 export const AUTHORIZER_STATUS_MAX_AGE_MS = 60_000;
@@ -7,12 +7,12 @@ export const AUTHORIZER_STATUS_MAX_AGE_MS = 60_000;
 const MAX_ENTRIES = 1_000;
 
 /**
- * Whether an official account has revoked this platform (its newest authorization event is `unauthorized`), as
+ * Whether an official account has revoked this platform (its newest authorization event is `unauthorized`: status revoked), as
  * GET and DELETE /h5-oauth/session ask on every request. Each answer is kept in memory for at most `maxAgeMs`, so a busy
  * page costs one GetItem per authorizer per minute, not one per request; a failed read is not kept.
  */
 export function createRevokedAuthorizers(input: {
-  authorizers: Pick<AuthorizationEventStore, 'getAuthorizer'>;
+  authorizers: Pick<AuthorizerStore, 'getStatus'>;
   now: () => number;
   /** @default AUTHORIZER_STATUS_MAX_AGE_MS */
   maxAgeMs?: number;
@@ -24,7 +24,7 @@ export function createRevokedAuthorizers(input: {
       const cached = cache.get(authorizerAppid);
       // Aged from when the read started, so an answer is never trusted for longer than maxAgeMs after it was true.
       if (cached && input.now() - cached.readAtMs < maxAgeMs) return cached.revoked;
-      const revoked = input.authorizers.getAuthorizer(authorizerAppid).then((status) => status?.state === 'unauthorized');
+      const revoked = input.authorizers.getStatus(authorizerAppid).then((found) => found?.status === 'revoked');
       cache.delete(authorizerAppid);
       cache.set(authorizerAppid, { revoked, readAtMs: input.now() });
       if (cache.size > MAX_ENTRIES) cache.delete(cache.keys().next().value as string);

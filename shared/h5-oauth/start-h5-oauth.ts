@@ -68,10 +68,14 @@ export async function startH5OAuth(deps: H5OAuthDeps, query: Record<string, stri
     : { location };
 }
 
-/** Known and not revoked: a revocation (unauthorized event) wins over the configured list. */
+/**
+ * Known and not revoked: configured, or authorized through the platform (an account whose token needs re-authorizing
+ * still authorizes the platform, and H5 sign-in uses the component's token, not the account's). A revocation
+ * (`unauthorized` event) wins over the configured list.
+ */
 async function isAllowedAuthorizer(deps: H5OAuthDeps, appid: string): Promise<boolean> {
   if (!APPID_PATTERN.test(appid)) return false;
-  const status = await deps.authorizers.getAuthorizer(appid);
-  if (status?.state === 'unauthorized') return false;
-  return deps.configuredAuthorizers.has(appid) || status?.state === 'authorized';
+  const found = await deps.authorizers.getStatus(appid);
+  if (found?.status === 'revoked') return false;
+  return deps.configuredAuthorizers.has(appid) || found?.status === 'authorized' || found?.status === 'needs_reauth';
 }

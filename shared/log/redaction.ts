@@ -16,6 +16,7 @@ export type PinnedSecret =
   | 'message_token'
   | 'encoding_aes_key'
   | 'session_signing_key'
+  | 'authorization_link_key'
   | 'component_access_token'
   | 'component_verify_ticket';
 

@@ -1,8 +1,12 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { acceptAuthorizationCode } from '../authorizer/accept-authorization-code';
+import type { AuthorizerJobQueue } from '../authorizer/authorizer-jobs';
 import type { ComponentSecrets } from '../config/component-secrets';
 import { secretRegistry } from '../log/redaction';
+import type { AuthorizationCodeStore } from '../store/authorization-code-store';
 import type { AuthorizationEventStore } from '../store/authorization-event-store';
+import type { AuthorizerStore } from '../store/authorizer-store';
 import type { PushAuditLog } from '../store/push-audit-log';
 import type { TicketStore } from '../store/ticket-store';
 import { createMessageCrypto, type WechatMessageCrypto } from '../wechat/msg-crypto';
@@ -14,6 +18,11 @@ export interface PushDeps {
   tickets: TicketStore;
   events: AuthorizationEventStore;
   audit: PushAuditLog;
+  /** Authorization codes of `authorized` / `updateauthorized` pushes, exchanged by the worker. */
+  codes: Pick<AuthorizationCodeStore, 'record'>;
+  jobs: AuthorizerJobQueue;
+  /** `unauthorized` pushes revoke the authorizer at once. */
+  authorizers: Pick<AuthorizerStore, 'revoke'>;
   now: () => number;
   logger: Logger;
   metrics: Metrics;
@@ -108,7 +117,23 @@ async function storePush(deps: PushDeps, push: ComponentPush, fields: Record<str
     authorizerAppid: push.authorizerAppid,
     fields,
   });
-  if (result.authorizer !== 'unaffected')
-    deps.logger.info('authorizer status', { authorizerAppid: push.authorizerAppid, authorizerUpdate: result.authorizer });
+  if (push.infoType === 'authorized' || push.infoType === 'updateauthorized') {
+    // The receiver never calls WeChat: the code is recorded and queued for the worker, and only then acknowledged.
+    const code = await acceptAuthorizationCode(deps, {
+      code: push.authorizationCode,
+      source: 'push',
+      authorizerAppid: push.authorizerAppid,
+      infoType: push.infoType,
+      eventCreateTime: push.createTime,
+      // WeChat sends the expiry as a unix time; about an hour after the event when it is missing (docs §4).
+      codeExpiresAtMs: (push.authorizationCodeExpiredTime ?? push.createTime + 3600) * 1000,
+    });
+    return `${result.event}, code ${code.status}`;
+  }
+  if (push.infoType === 'unauthorized') {
+    const revoked = await deps.authorizers.revoke({ authorizerAppid: push.authorizerAppid, eventCreateTime: push.createTime });
+    deps.logger.info('authorizer revocation', { authorizerAppid: push.authorizerAppid, revocation: revoked });
+    return `${result.event}, ${revoked}`;
+  }
   return result.event;
 }

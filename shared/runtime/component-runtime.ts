@@ -18,7 +18,7 @@ export interface ComponentRuntime {
 export function createComponentRuntime(
   config: { componentAppid: string; tableName: string; kmsKeyId: string },
   options: RuntimeOptions,
-  storeOptions: Pick<ComponentStoresInput, 'leaseDurationMs' | 'loginCodeTtlMs'> = {},
+  storeOptions: Pick<ComponentStoresInput, 'leaseDurationMs' | 'loginCodeTtlMs' | 'authorizerRefreshMarginMs' | 'authorizerLeaseMs'> = {},
 ): ComponentRuntime {
   const now = options.now ?? Date.now;
   const sleep = options.sleep ?? ((ms: number) => delay(ms));

@@ -1,8 +1,8 @@
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { sha256Hex } from '../crypto/digests';
 import { type EnvelopeSealer, readSealedEnvelope } from './envelope-sealer';
 import { isConditionalCheckFailed, storeUnavailable } from './store-errors';
-import { authorizersPk, eventsPk, SK, ttlAfterDays } from './table-keys';
+import { eventsPk, SK, ttlAfterDays } from './table-keys';
 
 /** An authorization-type push (anything but component_verify_ticket), as the receiver hands it over. */
 export interface AuthorizationEvent {
@@ -13,20 +13,8 @@ export interface AuthorizationEvent {
   fields: Record<string, string>;
 }
 
-export type AuthorizerState = 'authorized' | 'unauthorized';
-
-export interface AuthorizerStatus {
-  authorizerAppid: string;
-  state: AuthorizerState;
-  lastInfoType: string;
-  lastEventCreateTime: number;
-  updatedAtMs: number;
-}
-
 export interface RecordEventOutcome {
   event: 'recorded' | 'duplicate';
-  /** Whether the authorizer's status item moved forward, stayed (an older or equal event), or is not affected. */
-  authorizer: 'updated' | 'not-newer' | 'unaffected';
 }
 
 /** An authenticated push whose decrypted text we could not interpret, kept whole so nothing WeChat sent is lost. */
@@ -43,12 +31,6 @@ const PAYLOAD_PURPOSE = 'authorization_event';
 // Events hold short-lived authorization codes; a month is ample for later processing and for an operator to look.
 const EVENT_TTL_DAYS = 30;
 
-const STATE_BY_INFO_TYPE: Record<string, AuthorizerState | undefined> = {
-  authorized: 'authorized',
-  updateauthorized: 'authorized',
-  unauthorized: 'unauthorized',
-};
-
 /**
  * A short, stable digest of an event's fields, independent of their order, for the event's sort key. 64 bits of
  * sha256: collisions between events of one type and second are negligible, and the high-entropy AuthorizationCode
@@ -61,7 +43,7 @@ function payloadDigest(fields: Record<string, string>): string {
 
 /**
  * Records authorization events and unparsed pushes idempotently, each with its payload envelope-sealed (any size up to
- * the receiver's body cap), and keeps one status item per authorizer that never goes backwards.
+ * the receiver's body cap): the record of what WeChat sent. Authorizer status lives in the authorizer store.
  */
 export function createAuthorizationEventStore(input: {
   dynamo: DynamoDBDocumentClient;
@@ -71,7 +53,6 @@ export function createAuthorizationEventStore(input: {
   now: () => number;
 }) {
   const pk = eventsPk(input.componentAppid);
-  const statusPk = authorizersPk(input.componentAppid);
 
   /** Conditional put of a new item with its sealed payload: 'duplicate' when the key already holds one. */
   const putOnce = async (
@@ -110,43 +91,10 @@ export function createAuthorizationEventStore(input: {
       'authorization event',
     );
 
-  const advanceAuthorizer = async (event: AuthorizationEvent, state: AuthorizerState, nowMs: number) => {
-    try {
-      await input.dynamo.send(
-        new UpdateCommand({
-          TableName: input.tableName,
-          Key: { pk: statusPk, sk: SK.authorizer(event.authorizerAppid ?? '') },
-          UpdateExpression:
-            'SET authorizerAppid = :appid, #state = :state, lastInfoType = :type, lastEventCreateTime = :ct, updatedAtMs = :now',
-          ConditionExpression: 'attribute_not_exists(pk) OR lastEventCreateTime < :ct',
-          ExpressionAttributeNames: { '#state': 'state' },
-          ExpressionAttributeValues: {
-            ':appid': event.authorizerAppid,
-            ':state': state,
-            ':type': event.infoType,
-            ':ct': event.createTime,
-            ':now': nowMs,
-          },
-        }),
-      );
-      return 'updated' as const;
-    } catch (err) {
-      if (isConditionalCheckFailed(err)) return 'not-newer' as const;
-      throw storeUnavailable('UpdateItem authorizer status', err);
-    }
-  };
-
   return {
-    /**
-     * Safe to call again for the same push: the event write is conditional and the status update is newer-only,
-     * so a retry after a partial failure completes what is missing and changes nothing else.
-     */
+    /** Safe to call again for the same push: the write is conditional, a redelivery is a 'duplicate'. */
     async record(event: AuthorizationEvent): Promise<RecordEventOutcome> {
-      const nowMs = input.now();
-      const eventOutcome = await putEvent(event, nowMs);
-      const state = STATE_BY_INFO_TYPE[event.infoType];
-      const authorizer = state && event.authorizerAppid ? await advanceAuthorizer(event, state, nowMs) : 'unaffected';
-      return { event: eventOutcome, authorizer };
+      return { event: await putEvent(event, input.now()) };
     },
 
     /** Keeps an authenticated push we could not interpret, once per distinct decrypted text; it changes no status. */
@@ -165,27 +113,6 @@ export function createAuthorizationEventStore(input: {
      */
     async openPayload(item: Record<string, unknown>): Promise<string> {
       return input.envelopes.open(PAYLOAD_PURPOSE, readSealedEnvelope(item.payload, PAYLOAD_PURPOSE));
-    },
-
-    /** The authorizer's latest known state, or null if no event about it was ever received. */
-    async getAuthorizer(authorizerAppid: string): Promise<AuthorizerStatus | null> {
-      try {
-        const item = (
-          await input.dynamo.send(
-            new GetCommand({ TableName: input.tableName, Key: { pk: statusPk, sk: SK.authorizer(authorizerAppid) }, ConsistentRead: true }),
-          )
-        ).Item;
-        if (!item) return null;
-        return {
-          authorizerAppid,
-          state: item.state as AuthorizerState,
-          lastInfoType: String(item.lastInfoType),
-          lastEventCreateTime: Number(item.lastEventCreateTime),
-          updatedAtMs: Number(item.updatedAtMs),
-        };
-      } catch (err) {
-        throw storeUnavailable('GetItem authorizer status', err);
-      }
     },
   };
 }

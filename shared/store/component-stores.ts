@@ -1,6 +1,9 @@
 import type { KMSClient } from '@aws-sdk/client-kms';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { createAuthorizationCodeStore } from './authorization-code-store';
 import { createAuthorizationEventStore } from './authorization-event-store';
+import { createAuthorizerStore } from './authorizer-store';
+import { createDueWork } from './due-work';
 import { createEnvelopeSealer } from './envelope-sealer';
 import { createH5OAuthStateStore } from './h5-oauth-state-store';
 import { createKmsSealer } from './kms-sealer';
@@ -10,6 +13,7 @@ import { createRefreshGuards } from './refresh-guards';
 import { createRefreshLeases } from './refresh-lease';
 import { createSessionRevocationStore } from './session-revocation-store';
 import { createTicketStore } from './ticket-store';
+import { createTokenEnvelopeSealer } from './token-envelopes';
 import { createTokenStore } from './token-store';
 import { createUserStore } from './user-store';
 
@@ -24,6 +28,10 @@ export interface ComponentStoresInput {
   leaseDurationMs?: number;
   /** How long an H5 login code may be redeemed. @default 120000 */
   loginCodeTtlMs?: number;
+  /** Refresh an authorizer's token this long before it expires. @default 900000 */
+  authorizerRefreshMarginMs?: number;
+  /** How long one authorizer refresh, or one code exchange attempt, holds its lease. @default 60000 */
+  authorizerLeaseMs?: number;
 }
 
 /** Every store of one component over one table, sharing clients and the KMS sealers (each store is only a few closures). */
@@ -31,6 +39,8 @@ export function createComponentStores(input: ComponentStoresInput) {
   const { dynamo, tableName, componentAppid, now } = input;
   const sealer = createKmsSealer({ kms: input.kms, keyId: input.kmsKeyId, componentAppid });
   const envelopes = createEnvelopeSealer({ kms: input.kms, keyId: input.kmsKeyId, componentAppid });
+  const tokenEnvelopes = createTokenEnvelopeSealer({ kms: input.kms, keyId: input.kmsKeyId, componentAppid, now });
+  const authorizerLeaseMs = input.authorizerLeaseMs ?? 60_000;
   const base = { dynamo, tableName, componentAppid };
   return {
     sealer,
@@ -44,6 +54,15 @@ export function createComponentStores(input: ComponentStoresInput) {
     loginCodes: createLoginCodeStore({ ...base, now, ttlMs: input.loginCodeTtlMs ?? 120_000 }),
     users: createUserStore({ ...base, sealer, now }),
     sessionRevocations: createSessionRevocationStore({ ...base, now }),
+    authorizers: createAuthorizerStore({
+      ...base,
+      envelopes: tokenEnvelopes,
+      now,
+      refreshMarginMs: input.authorizerRefreshMarginMs ?? 900_000,
+      leaseMs: authorizerLeaseMs,
+    }),
+    authorizationCodes: createAuthorizationCodeStore({ ...base, envelopes: tokenEnvelopes, now, leaseMs: authorizerLeaseMs }),
+    dueWork: createDueWork(base),
   };
 }
 

@@ -1,4 +1,4 @@
-export type StoreErrorCode = 'UNAVAILABLE' | 'LEASE_HELD' | 'VERSION_CONFLICT' | 'DECRYPTION_FAILED';
+export type StoreErrorCode = 'UNAVAILABLE' | 'LEASE_HELD' | 'VERSION_CONFLICT' | 'DECRYPTION_FAILED' | 'INVALID_VALUE';
 
 /** A storage failure in domain terms; SDK exceptions are translated at the store's boundary. */
 export class StoreError extends Error {

@@ -15,8 +15,20 @@ export const tokenPk = (componentAppid: string): string => partitionKey('token',
 /** The refresher's own state: its lease, its backoff and the api_start_push_ticket throttle. */
 export const refreshPk = (componentAppid: string): string => partitionKey('refresh', componentAppid);
 
-/** Authorizer status items have their own partition so h5-oauth can read them and nothing else of the component. */
-export const authorizersPk = (componentAppid: string): string => partitionKey('authorizers', componentAppid);
+/**
+ * One partition per authorizer: IAM can then give a reader GetItem on the authorizers' items (with only the
+ * attributes it may see) and nothing else of the component.
+ */
+export const authorizerPk = (componentAppid: string, authorizerAppid: string): string =>
+  partitionKey('authorizers', componentAppid, authorizerAppid);
+
+/** One partition per authorization code, by its sha256 (the code itself is sealed inside). */
+export const authorizationCodePk = (componentAppid: string, codeSha256: string): string =>
+  partitionKey('authorizationCodes', componentAppid, codeSha256);
+
+/** The authorization page's per-minute counters, one partition per UTC minute (`PREAUTH_RATE#{c}#{yyyy-mm-ddThh:mm}`). */
+export const preAuthCodeRatePk = (componentAppid: string, nowMs: number): string =>
+  partitionKey('preAuthCodeRate', componentAppid, new Date(nowMs).toISOString().slice(0, 16));
 
 export const eventsPk = (componentAppid: string): string => partitionKey('events', componentAppid);
 
@@ -26,7 +38,10 @@ export const SK = {
   refreshLease: 'LEASE',
   refreshBackoff: 'BACKOFF',
   startPushTicket: 'START_PUSH_TICKET',
-  authorizer: (authorizerAppid: string) => `AUTHORIZER#${authorizerAppid}`,
+  authorizer: 'AUTHORIZER',
+  authorizationCode: 'AUTHCODE',
+  preAuthCodes: 'RATE',
+  callbacks: 'CALLBACK',
   // The payload digest is what tells apart two different events with the same type and CreateTime (two mini
   // programs fast-registered in one second name no authorizer); a redelivery has the same payload, so it still
   // lands on the same key and is recorded once.
@@ -53,6 +68,15 @@ export const revokedSessionPk = (componentAppid: string, jti: string): string =>
 /** One partition per UTC day, so an operator can Query one day in time order without a scan or an index. */
 export const auditPk = (componentAppid: string, receivedAtMs: number): string =>
   partitionKey('audit', componentAppid, new Date(receivedAtMs).toISOString().slice(0, 10));
+
+/**
+ * The partition of the sparse `due` index that holds a component's due work (authorizer refreshes and authorization
+ * code exchanges alike), so one Query by due time finds all of it.
+ */
+export const dueIndexKey = (componentAppid: string): string => `DUE#${componentAppid}`;
+
+/** The `status` index partition of a component's authorizers in one status. */
+export const authorizerStatusIndexKey = (componentAppid: string, status: string): string => `STATUS#${componentAppid}#${status}`;
 
 export const DAY_SEC = 86_400;
 

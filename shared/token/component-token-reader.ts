@@ -1,25 +1,18 @@
-import { setTimeout as delay } from 'node:timers/promises';
 import { sha256Hex } from '../crypto/digests';
 import type { SealedToken, TokenStore } from '../store/token-store';
 import { WechatApiError } from '../wechat/errors';
 import { ComponentTokenError } from './component-token-error';
 import type { RefreshTrigger } from './lambda-refresh-trigger';
+import { resolveTiming, type TokenReaderTiming, refreshAndWait as waitForRefresh } from './refresh-and-wait';
 import type { RefreshRequest } from './refresh-request';
+import { shareInFlight } from './share-in-flight';
 
-export interface ComponentTokenReaderOptions {
+export interface ComponentTokenReaderOptions extends TokenReaderTiming {
   tokens: TokenStore;
   /** Asks the refresher to run now; in AWS a Lambda invoke (createLambdaRefreshTrigger). */
   requestRefresh: RefreshTrigger;
   /** Never hand out a token that expires within this. @default 300000 (5 min) */
   minRemainingMs?: number;
-  /** A cached token is re-checked against the store (one GetItem, no KMS call) after this. @default 60000 */
-  revalidateAfterMs?: number;
-  /** Upper bound on waiting for a refresh. @default 15000 */
-  maxWaitMs?: number;
-  /** @default 250 */
-  pollIntervalMs?: number;
-  now?: () => number;
-  sleep?: (ms: number) => Promise<void>;
 }
 
 export interface ComponentTokenReader {
@@ -39,6 +32,22 @@ export function isStaleTokenError(err: unknown): boolean {
   return err instanceof WechatApiError && (err.errcode === 40001 || err.errcode === 42001);
 }
 
+/** Runs `call` with a token; on 40001/42001 invalidates that exact token and runs `call` once more with the next one. */
+export async function withStaleTokenRetry<T>(
+  getToken: () => Promise<string>,
+  invalidate: (staleToken: string) => Promise<void>,
+  call: (token: string) => Promise<T>,
+): Promise<T> {
+  const token = await getToken();
+  try {
+    return await call(token);
+  } catch (err) {
+    if (!isStaleTokenError(err)) throw err;
+    await invalidate(token);
+    return call(await getToken());
+  }
+}
+
 /**
  * Reads the component_access_token the refresher keeps fresh. Readers never call WeChat and never see the appsecret.
  *
@@ -48,11 +57,8 @@ export function isStaleTokenError(err: unknown): boolean {
  */
 export function createComponentTokenReader(options: ComponentTokenReaderOptions): ComponentTokenReader {
   const minRemainingMs = options.minRemainingMs ?? 300_000;
-  const revalidateAfterMs = options.revalidateAfterMs ?? 60_000;
-  const maxWaitMs = options.maxWaitMs ?? 15_000;
-  const pollIntervalMs = options.pollIntervalMs ?? 250;
-  const now = options.now ?? Date.now;
-  const sleep = options.sleep ?? ((ms: number) => delay(ms));
+  const timing = resolveTiming(options);
+  const { now, revalidateAfterMs } = timing;
 
   let cache: { token: string; sealed: SealedToken; checkedAtMs: number } | null = null;
   let loading: Promise<string> | null = null;
@@ -68,28 +74,16 @@ export function createComponentTokenReader(options: ComponentTokenReaderOptions)
   };
 
   /** Asks for a refresh, then polls the store until `done` holds for the stored token or the wait runs out. */
-  const refreshAndWait = async (request: RefreshRequest, done: (sealed: SealedToken | null) => boolean): Promise<SealedToken | null> => {
-    const deadline = now() + maxWaitMs;
-    let lastAskMs = now();
-    let outcome = await options.requestRefresh(request);
-    for (;;) {
-      const sealed = await options.tokens.loadSealed();
-      if (done(sealed)) return sealed;
-      // Any answer but 'busy' is final: the store already holds whatever this refresh was going to produce.
-      if (outcome.status !== 'busy') {
-        throw new ComponentTokenError('REFRESH_FAILED', `no usable component_access_token: refresher answered ${outcome.status}`, outcome);
-      }
-      if (now() >= deadline) {
-        throw new ComponentTokenError('TIMEOUT', `no usable component_access_token after waiting ${maxWaitMs} ms`, outcome);
-      }
-      await sleep(pollIntervalMs);
-      // A 'busy' answer means someone else is refreshing; if that holder dies, asking again takes over its lease.
-      if (outcome.status === 'busy' && now() - lastAskMs >= 2_000) {
-        lastAskMs = now();
-        outcome = await options.requestRefresh(request);
-      }
-    }
-  };
+  const refreshAndWait = (request: RefreshRequest, done: (sealed: SealedToken | null) => boolean): Promise<SealedToken | null> =>
+    waitForRefresh(timing, {
+      ask: () => options.requestRefresh(request),
+      read: () => options.tokens.loadSealed(),
+      done,
+      failed: (outcome) =>
+        new ComponentTokenError('REFRESH_FAILED', `no usable component_access_token: refresher answered ${outcome.status}`, outcome),
+      timedOut: (outcome) =>
+        new ComponentTokenError('TIMEOUT', `no usable component_access_token after waiting ${timing.maxWaitMs} ms`, outcome),
+    });
 
   const load = async (): Promise<string> => {
     const sealed = await options.tokens.loadSealed();
@@ -110,9 +104,7 @@ export function createComponentTokenReader(options: ComponentTokenReaderOptions)
   const invalidate = (staleToken: string): Promise<void> => {
     const staleSha = sha256Hex(staleToken);
     if (cache?.sealed.meta.tokenSha256 === staleSha) cache = null;
-    const pending = invalidations.get(staleSha);
-    if (pending) return pending;
-    const run = (async () => {
+    return shareInFlight(invalidations, staleSha, async () => {
       const stored = await options.tokens.loadSealed();
       if (usable(stored) && stored.meta.tokenSha256 !== staleSha) return;
       await refreshAndWait(
@@ -122,23 +114,12 @@ export function createComponentTokenReader(options: ComponentTokenReaderOptions)
         // The refresher may keep the token (too young to be stale): the caller then simply gets it again.
         if (!(err instanceof ComponentTokenError && err.refreshOutcome?.status === 'fresh')) throw err;
       });
-    })().finally(() => invalidations.delete(staleSha));
-    invalidations.set(staleSha, run);
-    return run;
+    });
   };
 
   return {
     getComponentAccessToken,
     invalidate,
-    async withComponentAccessToken(call) {
-      const token = await getComponentAccessToken();
-      try {
-        return await call(token);
-      } catch (err) {
-        if (!isStaleTokenError(err)) throw err;
-        await invalidate(token);
-        return call(await getComponentAccessToken());
-      }
-    },
+    withComponentAccessToken: (call) => withStaleTokenRetry(getComponentAccessToken, invalidate, call),
   };
 }

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { REFRESHER_READER_ALIAS } from '../contract';
 
+export { invocationQualifier } from '../runtime/invocation-qualifier';
+
 /**
  * Why a refresh was asked for. Readers may only ask for 'reader-miss' and 'invalidate' (see mayAskFor); 'operator' is
  * for a person invoking the refresher by hand (it also ignores a backoff after they fixed the configuration).
@@ -42,20 +44,6 @@ export function parseRefreshEvent(event: unknown): RefreshRequest | null {
 
 /** What a token reader may ask for. 'schedule' and 'operator' come only through the unqualified function. */
 const READER_REASONS: ReadonlySet<RefreshReason> = new Set(['reader-miss', 'invalidate']);
-
-// arn:partition:lambda:region:account:function:name[:qualifier], as Lambda sets context.invokedFunctionArn.
-const FUNCTION_ARN = /^arn:[a-z-]+:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]+(?::([A-Za-z0-9$_-]+))?$/;
-
-/**
- * The alias or version the refresher was invoked through, from `context.invokedFunctionArn` (set by Lambda from
- * the name the caller invoked, so a caller cannot forge it); null for the unqualified function. An ARN this cannot
- * read counts as qualified ('?'): it gets no more than a reader.
- */
-export function invocationQualifier(invokedFunctionArn: string): string | null {
-  const match = FUNCTION_ARN.exec(invokedFunctionArn);
-  if (!match) return '?';
-  return match[1] ?? null;
-}
 
 /**
  * Whether a request for `reason` may run when invoked through `qualifier`. IAM lets token readers invoke only the

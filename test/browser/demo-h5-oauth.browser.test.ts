@@ -5,55 +5,28 @@
  */
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { FAILURES } from '../../functions/h5-oauth/error-pages';
 import { TEST_COMPONENT_APPID } from '../../local/wechat-sim/defaults';
 import { CONSENT_PATH } from '../../local/wechat-sim/routes/oauth-pages';
 import { DEFAULT_OAUTH_USER_ID, OAuthUserDirectory } from '../../local/wechat-sim/state/oauth-users';
-import { chromiumMissingReason, IN_CI, launchChromium } from './support/chromium';
-import { type LocalRuntime, startLocalRuntime } from './support/local-runtime';
+import { browserSkipReason, useBrowserSuite } from './support/browser-suite';
+import { startLocalRuntime } from './support/local-runtime';
 
 const SCREENSHOT_DIR = fileURLToPath(new URL('../../test-output/screenshots/', import.meta.url));
 
-const missingChromium = chromiumMissingReason();
-// Outside CI a missing browser skips these tests, loudly; in CI, beforeAll fails instead (.ci/run installs it).
-// stderr, not console.warn: vitest's `silent: 'passed-only'` drops console output that belongs to no failed test.
-const skipReason = missingChromium !== null && !IN_CI ? missingChromium : null;
-if (skipReason) process.stderr.write(`[browser test skipped] ${skipReason}\n`);
-
 // Each test is several page loads through two servers; under a full parallel `npm test` one took 7 s.
-describe.skipIf(skipReason !== null)('h5-oauth demo page (local runtime) in Chromium', { timeout: 45_000 }, () => {
-  let runtime: LocalRuntime | undefined;
-  let browser: Browser | undefined;
-  const contexts: BrowserContext[] = [];
-
-  beforeAll(async () => {
-    if (missingChromium) throw new Error(`CI=true but ${missingChromium} (.ci/run installs it before the tests)`);
-    const starting = startLocalRuntime().then((started) => (runtime = started));
-    const launching = launchChromium().then((launched) => (browser = launched));
-    // allSettled: if one fails, the other is still assigned and afterAll closes it.
-    const results = await Promise.allSettled([starting, launching]);
-    for (const result of results) if (result.status === 'rejected') throw result.reason;
-  }, 60_000);
-
-  afterEach(async () => {
-    for (const context of contexts.splice(0)) await context.close().catch(() => undefined);
+describe.skipIf(browserSkipReason !== null)('h5-oauth demo page (local runtime) in Chromium', { timeout: 45_000 }, () => {
+  const suite = useBrowserSuite({
+    start: () => startLocalRuntime(),
+    stop: (runtime) => runtime.stop(),
+    context: { viewport: { width: 480, height: 720 }, locale: 'zh-CN' },
+    navigationTimeoutMs: 15_000,
   });
 
-  afterAll(async () => {
-    await browser?.close().catch(() => undefined);
-    await runtime?.stop();
-  }, 20_000);
-
   /** A new context is another browser: no cookies, no storage. */
-  async function openBrowser(): Promise<BrowserContext> {
-    const context = await browser!.newContext({ viewport: { width: 480, height: 720 }, locale: 'zh-CN' });
-    context.setDefaultTimeout(10_000);
-    context.setDefaultNavigationTimeout(15_000);
-    contexts.push(context);
-    return context;
-  }
+  const openBrowser = () => suite.newContext();
 
   /** Every URL the page asked for, redirect hops included, and every uncaught script error. */
   function watch(page: Page): { urls: string[]; errors: Error[] } {
@@ -66,18 +39,18 @@ describe.skipIf(skipReason !== null)('h5-oauth demo page (local runtime) in Chro
   function expectedUser(id: string): { nickname: string; openid: string } {
     const user = new OAuthUserDirectory(TEST_COMPONENT_APPID).find(id);
     if (!user) throw new Error(`no simulated user ${id}`);
-    return { nickname: user.nickname, openid: user.openidFor(runtime!.authorizerAppid) };
+    return { nickname: user.nickname, openid: user.openidFor(suite.system().authorizerAppid) };
   }
 
-  const callbackUrls = (urls: string[]) => urls.filter((url) => url.startsWith(`${runtime!.url}/h5-oauth/callback?`));
+  const callbackUrls = (urls: string[]) => urls.filter((url) => url.startsWith(`${suite.system().url}/h5-oauth/callback?`));
   const queryValues = (urls: string[], name: string) =>
     urls.map((url) => new URL(url).searchParams.get(name)).filter((value) => value !== null);
 
   /** Demo page → "Sign in with WeChat" → the simulator's consent page (its visible text is returned). */
   async function openConsentPage(page: Page): Promise<string> {
-    await page.goto(`${runtime!.url}/`);
+    await page.goto(`${suite.system().url}/`);
     await page.getByRole('button', { name: 'Sign in with WeChat' }).click();
-    await page.waitForURL((url) => url.href.startsWith(`${runtime!.simUrl}/connect/oauth2/authorize?`));
+    await page.waitForURL((url) => url.href.startsWith(`${suite.system().simUrl}/connect/oauth2/authorize?`));
     return page.locator('body').innerText();
   }
 
@@ -97,7 +70,7 @@ describe.skipIf(skipReason !== null)('h5-oauth demo page (local runtime) in Chro
     // Playwright routes only the first URL of a redirect chain: the consent link, which WeChat answers with a redirect
     // to our callback. Both hops are fetched here with the context's cookies, and the browser follows neither.
     await page.route(
-      (url) => url.href.startsWith(`${runtime!.simUrl}${CONSENT_PATH}?`),
+      (url) => url.href.startsWith(`${suite.system().simUrl}${CONSENT_PATH}?`),
       async (route) => {
         const consented = await route.fetch({ maxRedirects: 0 });
         const callbackUrl = consented.headers().location!;
@@ -128,12 +101,12 @@ describe.skipIf(skipReason !== null)('h5-oauth demo page (local runtime) in Chro
     expect(await page.locator('#openid').textContent()).toBe(`openid: ${user.openid}`);
     expect(await page.locator('#status').textContent()).toBe('Signed in.');
     // The single-use login code is taken out of the address bar once redeemed.
-    expect(page.url()).toBe(`${runtime!.url}/`);
+    expect(page.url()).toBe(`${suite.system().url}/`);
     expect(seen.errors).toEqual([]);
     // Chromium keeps a Secure cookie from http://127.0.0.1 (loopback counts as a secure context), so the
     // `__Host-` browser binding works on the local runtime as it does on the deployed HTTPS API.
     const state = new URL(callbackUrls(seen.urls)[0]!).searchParams.get('state');
-    expect(await context.cookies(runtime!.url)).toContainEqual(
+    expect(await context.cookies(suite.system().url)).toContainEqual(
       expect.objectContaining({
         name: `__Host-wxo_${state}`,
         domain: '127.0.0.1',
@@ -146,7 +119,7 @@ describe.skipIf(skipReason !== null)('h5-oauth demo page (local runtime) in Chro
     // What authorizes (WeChat's code, the login code) never reaches the service's logs.
     const secrets = [...queryValues(callbackUrls(seen.urls), 'code'), ...queryValues(seen.urls, 'wx_login')];
     expect(secrets.length).toBeGreaterThanOrEqual(2);
-    for (const secret of secrets) expect(runtime!.output()).not.toContain(secret);
+    for (const secret of secrets) expect(suite.system().output()).not.toContain(secret);
   });
 
   it('shows the refusal and no user when the user refuses on the consent page', async () => {
@@ -157,7 +130,7 @@ describe.skipIf(skipReason !== null)('h5-oauth demo page (local runtime) in Chro
     await page.getByRole('link', { name: /Refuse/ }).click();
     await page.locator('#status.error').waitFor({ state: 'visible' });
 
-    expect(seen.urls).toContain(`${runtime!.url}/?wx_error=access_denied`);
+    expect(seen.urls).toContain(`${suite.system().url}/?wx_error=access_denied`);
     expect(await page.locator('#status').textContent()).toBe('You did not allow the sign-in (access_denied).');
     expect(await page.locator('#who').isHidden()).toBe(true);
     expect(await page.locator('#nickname').count()).toBe(0);
@@ -185,10 +158,10 @@ describe.skipIf(skipReason !== null)('h5-oauth demo page (local runtime) in Chro
     expect(await other.locator('#openid').count()).toBe(0);
     // The retry link leads back to the page, which starts a new sign-in of this browser's own (a fresh PKCE verifier).
     const retry = other.getByRole('link', { name: /Try again/ });
-    expect(await retry.getAttribute('href')).toBe(`${runtime!.url}/`);
+    expect(await retry.getAttribute('href')).toBe(`${suite.system().url}/`);
     await retry.click();
     await other.getByRole('button', { name: 'Sign in with WeChat' }).click();
-    await other.waitForURL((url) => url.href.startsWith(`${runtime!.simUrl}/connect/oauth2/authorize?`));
+    await other.waitForURL((url) => url.href.startsWith(`${suite.system().simUrl}/connect/oauth2/authorize?`));
     expect(await other.locator('body').innerText()).toContain(user.openid);
   });
 
@@ -223,16 +196,18 @@ describe.skipIf(skipReason !== null)('h5-oauth demo page (local runtime) in Chro
     const seen = watch(victim);
 
     const [redemption] = await Promise.all([
-      victim.waitForResponse((response) => response.url() === `${runtime!.url}/h5-oauth/session` && response.request().method() === 'POST'),
-      victim.goto(`${runtime!.url}/?wx_login=${loginCode}`),
+      victim.waitForResponse(
+        (response) => response.url() === `${suite.system().url}/h5-oauth/session` && response.request().method() === 'POST',
+      ),
+      victim.goto(`${suite.system().url}/?wx_login=${loginCode}`),
     ]);
     await victim.locator('#status.error').waitFor({ state: 'visible' });
     // The attacker's own tab, which holds the verifier, comes too late: the victim's failed attempt used the code up.
     const [attackerRedemption] = await Promise.all([
       attacker.waitForResponse(
-        (response) => response.url() === `${runtime!.url}/h5-oauth/session` && response.request().method() === 'POST',
+        (response) => response.url() === `${suite.system().url}/h5-oauth/session` && response.request().method() === 'POST',
       ),
-      attacker.goto(`${runtime!.url}/?wx_login=${loginCode}`),
+      attacker.goto(`${suite.system().url}/?wx_login=${loginCode}`),
     ]);
 
     expect(redemption.status()).toBe(400);
@@ -254,7 +229,9 @@ describe.skipIf(skipReason !== null)('h5-oauth demo page (local runtime) in Chro
     const seen = watch(page);
 
     const [logout] = await Promise.all([
-      page.waitForResponse((response) => response.url() === `${runtime!.url}/h5-oauth/session` && response.request().method() === 'DELETE'),
+      page.waitForResponse(
+        (response) => response.url() === `${suite.system().url}/h5-oauth/session` && response.request().method() === 'DELETE',
+      ),
       page.getByRole('button', { name: 'Sign out' }).click(),
     ]);
     await page.locator('#status', { hasText: 'Signed out.' }).waitFor();
@@ -284,13 +261,13 @@ describe.skipIf(skipReason !== null)('h5-oauth demo page (local runtime) in Chro
     page.on('framenavigated', (frame) => {
       if (frame === page.mainFrame()) shown.push(frame.url());
     });
-    await page.goto(`${runtime!.url}/`);
+    await page.goto(`${suite.system().url}/`);
 
     await page.getByRole('button', { name: /Silent sign-in/ }).click();
     await page.locator('#openid').waitFor({ state: 'visible' });
 
-    expect(seen.urls.some((url) => url.startsWith(`${runtime!.simUrl}/connect/oauth2/authorize?`))).toBe(true);
-    expect(shown.filter((url) => url.startsWith(runtime!.simUrl))).toEqual([]);
+    expect(seen.urls.some((url) => url.startsWith(`${suite.system().simUrl}/connect/oauth2/authorize?`))).toBe(true);
+    expect(shown.filter((url) => url.startsWith(suite.system().simUrl))).toEqual([]);
     expect(await page.locator('#openid').textContent()).toBe(`openid: ${user.openid}`);
     expect(await page.locator('#nickname').textContent()).toBe('(no profile: silent sign-in)');
     expect(await page.locator('#who img').count()).toBe(0);

@@ -15,6 +15,7 @@ import {
   customDomainStack,
   DOMAIN_NAME,
   defaultStack,
+  deployedEnv,
   functionEnv,
   logicalIdOf,
   onlyResourceOf,
@@ -39,18 +40,6 @@ beforeAll(() => {
   receiverId = logicalIdOf(stack.component.pushReceiver);
   refresherId = logicalIdOf(stack.component.tokenRefresher);
 }, CDK_TIMEOUT_MS);
-
-/** The template's environment with every intrinsic replaced by a plausible deployed value. */
-function deployedEnv(env: Record<string, unknown>): Record<string, string> {
-  const placeholders: Record<string, string> = {
-    WECHAT_TABLE_NAME: 'WechatComponent-ComponentTable-ABC123',
-    WECHAT_KMS_KEY_ID: 'arn:aws:kms:ap-east-1:123456789012:key/00000000-0000-0000-0000-000000000000',
-    WECHAT_SECRET_ARN: 'arn:aws:secretsmanager:ap-east-1:123456789012:secret:wechat-AbCdEf',
-  };
-  return Object.fromEntries(
-    Object.entries(env).map(([name, value]) => [name, typeof value === 'string' ? value : (placeholders[name] ?? 'resolved')]),
-  );
-}
 
 describe('WechatComponent HTTP API', { timeout: CDK_TIMEOUT_MS }, () => {
   it('routes POST /wechat/component/events to the push receiver', () => {
@@ -206,7 +195,8 @@ describe('WechatComponent functions', { timeout: CDK_TIMEOUT_MS }, () => {
 
     const groups = resourcesOf(Template.fromStack(shortLogs), 'AWS::Logs::LogGroup').filter(([id]) => !id.includes('FlowLogs'));
 
-    expect(groups.length).toBe(3);
+    // The receiver, the refresher, the authorizer worker, the authorization page and the API's access logs.
+    expect(groups.length).toBe(5);
     for (const [, group] of groups) expect(group.Properties!.RetentionInDays).toBe(7);
   });
 

@@ -128,6 +128,10 @@ describe('readAppSettings', () => {
         authorizerAppids: 'wxfedcba9876543210,wx0123456789abcdef',
         h5OAuthCookieBinding: 'off',
         pushReceiverReservedConcurrency: 5,
+        authorizerSweepIntervalMinutes: '10',
+        authorizerConcurrency: 20,
+        preAuthCodesPerMinute: '5',
+        authorizationPageMode: 'open',
       }),
       {},
     );
@@ -151,7 +155,34 @@ describe('readAppSettings', () => {
       authorizerAppids: ['wxfedcba9876543210', 'wx0123456789abcdef'],
       h5OAuthCookieBinding: false,
       pushReceiverReservedConcurrency: 5,
+      authorizerSweepIntervalMinutes: 10,
+      authorizerConcurrency: 20,
+      preAuthCodesPerMinute: 5,
+      authorizationPageMode: 'open',
     });
+  });
+
+  it('throws naming each authorizer setting that is not what it must be', () => {
+    const problems = problemsOf(() =>
+      readAppSettings(
+        lookup({
+          componentAppid: APPID,
+          region: 'ap-east-1',
+          authorizerSweepIntervalMinutes: '2.5',
+          authorizerConcurrency: 'many',
+          preAuthCodesPerMinute: '0',
+          authorizationPageMode: 'public',
+        }),
+        {},
+      ),
+    );
+
+    expect(problems).toEqual([
+      expect.stringMatching(/authorizerSweepIntervalMinutes must be a whole number of minutes/),
+      expect.stringMatching(/authorizerConcurrency must be a whole number/),
+      expect.stringMatching(/preAuthCodesPerMinute must be a whole number/),
+      expect.stringMatching(/authorizationPageMode must be 'signed' or 'open'/),
+    ]);
   });
 
   it('reserves no concurrency for the push receiver unless pushReceiverReservedConcurrency is given', () => {

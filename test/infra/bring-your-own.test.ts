@@ -30,9 +30,9 @@ import {
   TEST_ACCOUNT,
   TEST_APPID,
   TEST_REGION,
+  viaService,
 } from './stacks';
 
-const viaService = (statement: PolicyStatement) => statement.Condition?.StringEquals?.['kms:ViaService'];
 const directKeyUse = (statements: PolicyStatement[]) =>
   statements.filter((s) => actionsOf(s).some((a) => ['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey'].includes(a)) && !viaService(s));
 
@@ -57,11 +57,26 @@ describe('WechatComponent with your own imported table and key', { timeout: CDK_
   });
 
   it('grants every role what it has on the construct’s own table and key, naming the given ARNs instead', () => {
-    const roles = () => [own.component.pushReceiver, own.component.tokenRefresher, own.component.h5OAuth!.function];
-    const referenceRoles = [reference.component.pushReceiver, reference.component.tokenRefresher, reference.component.h5OAuth!.function];
+    const functionsOf = (c: WechatComponent) => [
+      c.pushReceiver,
+      c.tokenRefresher,
+      c.authorizerWorker,
+      c.authorizationPage,
+      c.h5OAuth!.function,
+    ];
+    const roles = () => functionsOf(own.component);
+    const referenceRoles = functionsOf(reference.component);
     const ownArns = (statements: PolicyStatement[]) =>
       JSON.parse(
         JSON.stringify(statements)
+          .replaceAll(
+            JSON.stringify({ 'Fn::Join': ['', [arnOf(logicalIdOf(reference.component.table)), '/index/due']] }),
+            JSON.stringify(`${OWN_TABLE_ARN}/index/due`),
+          )
+          .replaceAll(
+            JSON.stringify({ 'Fn::Join': ['', [arnOf(logicalIdOf(reference.component.table)), '/index/status']] }),
+            JSON.stringify(`${OWN_TABLE_ARN}/index/status`),
+          )
           .replaceAll(JSON.stringify(arnOf(logicalIdOf(reference.component.table))), JSON.stringify(OWN_TABLE_ARN))
           .replaceAll(JSON.stringify(arnOf(logicalIdOf(reference.component.key))), JSON.stringify(OWN_KEY_ARN)),
       ) as PolicyStatement[];
@@ -74,14 +89,19 @@ describe('WechatComponent with your own imported table and key', { timeout: CDK_
     });
   });
 
-  it('names only the given table and key in DynamoDB and KMS statements', () => {
+  it('names only the given table (and its indexes) and key in DynamoDB and KMS statements', () => {
     const statements = allIdentityStatements(ownTemplate).map(({ statement }) => statement);
 
     const dynamo = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('dynamodb:')));
     const keyUse = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('kms:')));
 
     expect(dynamo.length).toBeGreaterThan(0);
-    for (const statement of dynamo) expect(statement.Resource).toBe(OWN_TABLE_ARN);
+    for (const statement of dynamo) {
+      const onIndex = actionsOf(statement).includes('dynamodb:Query');
+      expect(statement.Resource).toEqual(
+        onIndex ? expect.stringMatching(new RegExp(`^${OWN_TABLE_ARN}/index/(due|status)$`)) : OWN_TABLE_ARN,
+      );
+    }
     expect(keyUse.length).toBeGreaterThan(0);
     for (const statement of keyUse) expect(statement.Resource).toBe(OWN_KEY_ARN);
   });
@@ -103,7 +123,8 @@ describe('WechatComponent with your own imported table and key', { timeout: CDK_
   it('encrypts the secrets it creates with the given key', () => {
     const secrets = resourcesOf(ownTemplate, 'AWS::SecretsManager::Secret');
 
-    expect(secrets).toHaveLength(2);
+    // The component secret, the authorization-link secret and the session secret.
+    expect(secrets).toHaveLength(3);
     for (const [id, secret] of secrets) expect(secret.Properties!.KmsKeyId, id).toBe(OWN_KEY_ARN);
   });
 });
@@ -187,10 +208,11 @@ describe('WechatComponent with your own secret', { timeout: CDK_TIMEOUT_MS }, ()
 });
 
 describe('WechatEgress.existingVpc with an imported VPC', { timeout: CDK_TIMEOUT_MS }, () => {
-  it('puts both functions that call WeChat in its private subnets, in a security group of the construct in that VPC', () => {
+  it('puts every function that calls WeChat in its private subnets, in a security group of the construct in that VPC', () => {
     const functions = ownTemplate.findResources('AWS::Lambda::Function');
+    const c = own.component;
 
-    for (const fn of [own.component.tokenRefresher, own.component.h5OAuth!.function]) {
+    for (const fn of [c.tokenRefresher, c.h5OAuth!.function, c.authorizerWorker, c.authorizationPage]) {
       expect(functions[logicalIdOf(fn)]!.Properties.VpcConfig.SubnetIds, fn.node.path).toEqual(OWN_SUBNET_IDS);
     }
     expect(functions[logicalIdOf(own.component.pushReceiver)]!.Properties.VpcConfig).toBeUndefined();

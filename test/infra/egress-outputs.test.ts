@@ -88,13 +88,14 @@ describe('WechatEgress.lambdaDefault', { timeout: CDK_TIMEOUT_MS }, () => {
 });
 
 describe('WechatEgress.existingVpc', { timeout: CDK_TIMEOUT_MS }, () => {
-  it('puts the refresher in the given VPC’s private subnets and creates no VPC of its own', () => {
+  it('puts the refresher, the authorizer worker and the authorization page in the given VPC’s private subnets, and creates no VPC', () => {
     const { vpc, component } = vpcBuilt;
     const privateSubnets = vpc.privateSubnets.map((subnet: ISubnet) => ({ Ref: logicalIdOf(subnet) }));
-    const refresher = vpcTemplate.findResources('AWS::Lambda::Function')[logicalIdOf(component.tokenRefresher)]!;
+    const functions = vpcTemplate.findResources('AWS::Lambda::Function');
 
     vpcTemplate.resourceCountIs('AWS::EC2::VPC', 1);
-    expect(refresher.Properties.VpcConfig.SubnetIds).toEqual(privateSubnets);
+    for (const fn of [component.tokenRefresher, component.authorizerWorker, component.authorizationPage])
+      expect(functions[logicalIdOf(fn)]!.Properties.VpcConfig.SubnetIds, fn.node.path).toEqual(privateSubnets);
     expect(vpcTemplate.findResources('AWS::EC2::SecurityGroup')).toSatisfy((groups: object) =>
       Object.values(groups).every(
         (group: { Properties: { VpcId: unknown } }) => JSON.stringify(group.Properties.VpcId) === JSON.stringify({ Ref: logicalIdOf(vpc) }),
@@ -141,6 +142,33 @@ describe('WechatComponentStack outputs', { timeout: CDK_TIMEOUT_MS }, () => {
     expect(domainOutputs.H5OAuthStartUrl!.Value).toBe(`https://${DOMAIN_NAME}/h5-oauth/start`);
   });
 
+  it('give the authorization page and callback URLs and the initiation domain (the API’s host) to register on the Open Platform', () => {
+    const apiId = logicalIdOf(stack.component.api.httpApi);
+
+    expect(outputs(template).AuthorizationPageUrl!.Value).toEqual(endpointUrl(apiId, '/authorize'));
+    expect(outputs(template).AuthorizationCallbackUrl!.Value).toEqual(endpointUrl(apiId, '/authorize/callback'));
+    expect(outputs(template).AuthorizationInitiationDomain!.Value).toEqual({
+      'Fn::Select': [2, { 'Fn::Split': ['/', { 'Fn::GetAtt': [apiId, 'ApiEndpoint'] }] }],
+    });
+  });
+
+  it('give the initiation domain and the authorization URLs on the custom domain when there is one', () => {
+    const domainOutputs = outputs(Template.fromStack(customDomainStack()));
+
+    expect(domainOutputs.AuthorizationInitiationDomain!.Value).toBe(DOMAIN_NAME);
+    expect(domainOutputs.AuthorizationPageUrl!.Value).toBe(`https://${DOMAIN_NAME}/authorize`);
+    expect(domainOutputs.AuthorizationCallbackUrl!.Value).toBe(`https://${DOMAIN_NAME}/authorize/callback`);
+  });
+
+  it('name the authorizer worker operators invoke (links, import) and the link secret they rotate', () => {
+    const c = stack.component;
+
+    expect(outputs(template)).toMatchObject({
+      AuthorizerWorkerFunctionName: { Value: { Ref: logicalIdOf(c.authorizerWorker) } },
+      AuthorizationLinkSecretArn: { Value: { Ref: logicalIdOf(c.authorizationLinkSecret) } },
+    });
+  });
+
   it('name the table, key, secret and refresher an operator needs', () => {
     const c = stack.component;
 
@@ -156,7 +184,19 @@ describe('WechatComponentStack outputs', { timeout: CDK_TIMEOUT_MS }, () => {
     const all = outputs(template);
     const withH5OAuth = outputs(h5OAuthTemplate);
 
-    expect(Object.keys(all).sort()).toEqual(['EgressIp', 'EventReceiveUrl', 'KeyArn', 'RefresherFunctionName', 'SecretArn', 'TableName']);
+    expect(Object.keys(all).sort()).toEqual([
+      'AuthorizationCallbackUrl',
+      'AuthorizationInitiationDomain',
+      'AuthorizationLinkSecretArn',
+      'AuthorizationPageUrl',
+      'AuthorizerWorkerFunctionName',
+      'EgressIp',
+      'EventReceiveUrl',
+      'KeyArn',
+      'RefresherFunctionName',
+      'SecretArn',
+      'TableName',
+    ]);
     expect(Object.keys(withH5OAuth).sort()).toEqual([...Object.keys(all), 'H5OAuthCallbackUrl', 'H5OAuthStartUrl'].sort());
     for (const [name, output] of [...Object.entries(all), ...Object.entries(withH5OAuth)])
       expect(output.Description?.length ?? 0, name).toBeGreaterThan(20);

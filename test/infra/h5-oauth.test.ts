@@ -10,8 +10,10 @@ import {
   CDK_TIMEOUT_MS,
   CONFIGURED_AUTHORIZER_APPID,
   customDomainStack,
+  DEPLOYED_API_BASE,
   DOMAIN_NAME,
   defaultStack,
+  deployedEnv,
   EXISTING_TOPIC_ARN,
   functionEnv,
   H5_OAUTH_CONTEXT,
@@ -31,7 +33,7 @@ const H5_OAUTH_ROUTES = [
   'DELETE /h5-oauth/session',
   'OPTIONS /h5-oauth/session',
 ];
-const API_BASE = 'https://abc123defg.execute-api.ap-east-1.amazonaws.com';
+const API_BASE = DEPLOYED_API_BASE;
 
 let stack: WechatComponentStack;
 let template: Template;
@@ -46,26 +48,6 @@ beforeAll(() => {
   plainTemplate = Template.fromStack(plain);
   h5Id = logicalIdOf(stack.component.h5OAuth!.function);
 }, CDK_TIMEOUT_MS);
-
-/** The template's environment with every intrinsic replaced by a plausible deployed value. */
-function deployedEnv(env: Record<string, unknown>): Record<string, string> {
-  const placeholders: Record<string, string> = {
-    WECHAT_TABLE_NAME: 'WechatComponent-ComponentTable-ABC123',
-    WECHAT_KMS_KEY_ID: 'arn:aws:kms:ap-east-1:123456789012:key/00000000-0000-0000-0000-000000000000',
-    WECHAT_H5_OAUTH_SESSION_SECRET_ARN: 'arn:aws:secretsmanager:ap-east-1:123456789012:secret:SessionSecret-AbCdEf',
-    WECHAT_REFRESHER_FUNCTION: 'arn:aws:lambda:ap-east-1:123456789012:function:WechatComponent-TokenRefresher-ABC123:reader',
-    // What { Fn::Join: [ApiEndpoint, '/h5-oauth/callback'] } becomes on deploy.
-    WECHAT_H5_OAUTH_CALLBACK_URL: `${API_BASE}/h5-oauth/callback`,
-  };
-  return Object.fromEntries(
-    Object.entries(env).map(([name, value]) => {
-      if (typeof value === 'string') return [name, value];
-      const placeholder = placeholders[name];
-      if (placeholder === undefined) throw new Error(`no deployed value for ${name}`);
-      return [name, placeholder];
-    }),
-  );
-}
 
 const lambdaFunction = (t: Template, id: string) => t.findResources('AWS::Lambda::Function')[id]!;
 const routeKeys = (t: Template) => resourcesOf(t, 'AWS::ApiGatewayV2::Route').map(([, route]) => route.Properties!.RouteKey as string);
@@ -366,7 +348,10 @@ describe('WechatComponent without h5OAuth', { timeout: CDK_TIMEOUT_MS }, () => {
       expect.stringMatching(/h5-oauth/),
     );
     expect(routeKeys(plainTemplate).filter((key) => key.includes('/oauth'))).toEqual([]);
-    expect(resourcesOf(plainTemplate, 'AWS::SecretsManager::Secret').map(([id]) => id)).toEqual([logicalIdOf(plain.component.secret)]);
+    expect(resourcesOf(plainTemplate, 'AWS::SecretsManager::Secret').map(([id]) => id)).toEqual([
+      logicalIdOf(plain.component.secret),
+      logicalIdOf(plain.component.authorizationLinkSecret),
+    ]);
     expect(JSON.stringify(plainTemplate.toJSON())).not.toContain('/oauth/');
   });
 

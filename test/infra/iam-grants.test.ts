@@ -2,7 +2,10 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { WechatComponentStack } from '../../infra/wechat-component-stack';
+import { sha256Hex } from '../../shared/crypto/digests';
+import { createAuthorizationCodeStore } from '../../shared/store/authorization-code-store';
 import { createAuthorizationEventStore } from '../../shared/store/authorization-event-store';
+import { createAuthorizerStore } from '../../shared/store/authorizer-store';
 import { createH5OAuthStateStore } from '../../shared/store/h5-oauth-state-store';
 import { createLoginCodeStore } from '../../shared/store/login-code-store';
 import { createPushAuditLog } from '../../shared/store/push-audit-log';
@@ -11,7 +14,8 @@ import { createRefreshLeases } from '../../shared/store/refresh-lease';
 import { createSessionRevocationStore } from '../../shared/store/session-revocation-store';
 import {
   auditPk,
-  authorizersPk,
+  authorizationCodePk,
+  authorizerPk,
   eventsPk,
   h5OAuthStatePk,
   loginCodePk,
@@ -28,6 +32,7 @@ import { createComponentTokenReaderFromEnv } from '../../shared/token';
 import {
   allowsKeyCall,
   allowsTableCall,
+  expectEveryCallAllowed,
   type KeyCall,
   recordingDynamo,
   recordingEnvelopeSealer,
@@ -35,24 +40,29 @@ import {
   type TableCall,
 } from './runtime-calls';
 import {
+  actionsByPartition,
   actionsOf,
   allIdentityStatements,
   arnOf,
+  attributeLimitedGetItem,
   buildComponentStack,
   CDK_TIMEOUT_MS,
   consumerStack,
+  dynamoStatements,
   functionEnv,
   h5OAuthStack,
   keyPolicyStatements,
   lambdaEgressStack,
+  leadingKeys,
   logicalIdOf,
-  onlyResourceOf,
   type PolicyStatement,
+  readerKeyStatements,
   resourcesOfStatement,
   roleIdOf,
   roleStatements,
   TEST_APPID,
   TEST_REGION,
+  viaService,
 } from './stacks';
 
 // Actions that have no resource-level permissions: the only ones a statement may grant on Resource '*'.
@@ -92,23 +102,7 @@ beforeAll(() => {
   keyArn = arnOf(logicalIdOf(stack.component.key));
 }, CDK_TIMEOUT_MS);
 
-const dynamoStatements = (statements: PolicyStatement[]) =>
-  statements.filter((s) => actionsOf(s).some((action) => action.startsWith('dynamodb:')));
-const leadingKeys = (statement: PolicyStatement) => statement.Condition?.['ForAllValues:StringLike']?.['dynamodb:LeadingKeys'];
-const viaService = (statement: PolicyStatement) => statement.Condition?.StringEquals?.['kms:ViaService'];
 const TABLE_ACTIONS = ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'] as const;
-
-/** Each LeadingKeys pattern a role's DynamoDB statements name, with every action granted on it (sorted). */
-function actionsByPartition(statements: PolicyStatement[]): Record<string, string[]> {
-  const byPartition: Record<string, Set<string>> = {};
-  for (const statement of dynamoStatements(statements)) {
-    for (const pattern of (leadingKeys(statement) ?? ['(any)']) as string[]) {
-      byPartition[pattern] ??= new Set();
-      for (const action of actionsOf(statement)) byPartition[pattern].add(action);
-    }
-  }
-  return Object.fromEntries(Object.entries(byPartition).map(([pattern, actions]) => [pattern, [...actions].sort()]));
-}
 const NOW_MS = Date.UTC(2026, 10, 28, 12, 0, 0);
 const OTHER_APPID = 'wx0000000000000000';
 const AUTHORIZER_APPID = 'wxaaaaaaaaaaaaaaaa';
@@ -121,32 +115,20 @@ const tokenReaderStatements = (readerAliasId: string): PolicyStatement[] => [
     Resource: tableArn,
     Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`TOKEN#${TEST_APPID}`] } },
   },
-  {
-    Effect: 'Allow',
-    Action: ['kms:Decrypt', 'kms:DescribeKey'],
-    Resource: keyArn,
-    Condition: { StringEquals: { 'kms:ViaService': `dynamodb.${TEST_REGION}.amazonaws.com` } },
-  },
-  {
-    Effect: 'Allow',
-    Action: 'kms:Decrypt',
-    Resource: keyArn,
-    Condition: {
-      StringEquals: { 'kms:EncryptionContext:componentAppid': TEST_APPID, 'kms:EncryptionContext:purpose': ['component_access_token'] },
-    },
-  },
+  ...readerKeyStatements(keyArn, 'component_access_token'),
   // The reader alias only: not the function, $LATEST or any version, which accept the schedule's and operators' requests.
   { Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: { Ref: readerAliasId } },
 ];
 
 describe('WechatComponent roles', { timeout: CDK_TIMEOUT_MS }, () => {
-  it('let the push receiver put tickets, events and audit records and update authorizer status, each in its own partition', () => {
+  it('let the push receiver put tickets, events and audit records, record authorization codes and revoke authorizers, each in its own partition', () => {
     const statements = roleStatements(template, roleIdOf(stack.component.pushReceiver));
 
     expect(actionsByPartition(statements)).toEqual({
       [`TICKET#${TEST_APPID}`]: ['dynamodb:PutItem'],
       [`EVENTS#${TEST_APPID}`]: ['dynamodb:PutItem'],
-      [`AUTHORIZERS#${TEST_APPID}`]: ['dynamodb:UpdateItem'],
+      [`AUTHCODE#${TEST_APPID}#*`]: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+      [`AUTHORIZER#${TEST_APPID}#*`]: ['dynamodb:UpdateItem'],
       [`AUDIT#${TEST_APPID}#*`]: ['dynamodb:PutItem'],
     });
     for (const statement of dynamoStatements(statements)) expect(statement.Resource).toEqual(tableArn);
@@ -164,10 +146,16 @@ describe('WechatComponent roles', { timeout: CDK_TIMEOUT_MS }, () => {
     }
   });
 
-  it('let the push receiver make every write its stores make: ticket, event, unparsed push, authorizer status and audit record', async () => {
+  it('let the push receiver make every call its stores make: ticket, event, unparsed push, code arrivals, revocation, audit record', async () => {
     const tableCalls: TableCall[] = [];
     const keyCalls: KeyCall[] = [];
-    const base = { dynamo: recordingDynamo(tableCalls), tableName: 'table', componentAppid: TEST_APPID };
+    // A code already recorded, lost while waiting for its push: the push's arrival updates it and opens it again.
+    const lostCodeSha = sha256Hex('lost-code@@@probe');
+    const dynamo = recordingDynamo(tableCalls, {
+      [authorizationCodePk(TEST_APPID, lostCodeSha)]: { codeSha256: lostCodeSha, status: 'lost', authorizerAppid: AUTHORIZER_APPID },
+    });
+    const base = { dynamo, tableName: 'table', componentAppid: TEST_APPID };
+    const envelopes = recordingEnvelopeSealer(keyCalls);
     const statements = roleStatements(template, roleIdOf(stack.component.pushReceiver));
 
     await createTicketStore({ ...base, sealer: recordingSealer(keyCalls) }).save({
@@ -175,20 +163,68 @@ describe('WechatComponent roles', { timeout: CDK_TIMEOUT_MS }, () => {
       createTime: 1_764_000_000,
       receivedAtMs: NOW_MS,
     });
-    const events = createAuthorizationEventStore({ ...base, envelopes: recordingEnvelopeSealer(keyCalls), now: () => NOW_MS });
+    const events = createAuthorizationEventStore({ ...base, envelopes, now: () => NOW_MS });
     for (const infoType of ['authorized', 'unauthorized']) {
       await events.record({ infoType, createTime: 1_764_000_000, authorizerAppid: AUTHORIZER_APPID, fields: { InfoType: infoType } });
     }
     await events.recordUnparsed({ plaintext: '<xml><A>1</A><A>2</A></xml>', reason: 'XML_MALFORMED' });
+    const codes = createAuthorizationCodeStore({ ...base, envelopes, now: () => NOW_MS, leaseMs: 60_000 });
+    for (const code of ['new-code@@@probe', 'lost-code@@@probe']) {
+      await codes.record({
+        code,
+        source: 'push',
+        authorizerAppid: AUTHORIZER_APPID,
+        infoType: 'authorized',
+        eventCreateTime: 1_764_000_000,
+        codeExpiresAtMs: NOW_MS + 3_600_000,
+      });
+    }
+    await createAuthorizerStore({ ...base, envelopes, now: () => NOW_MS, refreshMarginMs: 900_000, leaseMs: 60_000 }).revoke({
+      authorizerAppid: AUTHORIZER_APPID,
+      eventCreateTime: 1_764_000_000,
+    });
     await createPushAuditLog(base).record({ infoType: 'authorized', createTime: 1_764_000_000, receivedAtMs: NOW_MS, outcome: 'recorded' });
 
-    // The status item is what moved to AUTHORIZERS#: without its write this test would not be about it.
-    expect(tableCalls).toContainEqual({ action: 'UpdateItem', pk: authorizersPk(TEST_APPID) });
-    expect(new Set(keyCalls.map((c) => `${c.action} ${c.purpose}`))).toEqual(
-      new Set(['kms:Encrypt component_verify_ticket', 'kms:GenerateDataKey authorization_event']),
+    expect(new Set(tableCalls.map((c) => `${c.action} ${c.pk.split('#')[0]}`))).toEqual(
+      new Set([
+        'PutItem TICKET',
+        'PutItem EVENTS',
+        'PutItem AUTHCODE',
+        'GetItem AUTHCODE',
+        'UpdateItem AUTHCODE',
+        'UpdateItem AUTHORIZER',
+        'PutItem AUDIT',
+      ]),
     );
-    for (const call of tableCalls) expect(allowsTableCall(statements, tableArn, call), JSON.stringify(call)).toBe(true);
-    for (const call of keyCalls) expect(allowsKeyCall(statements, keyArn, TEST_APPID, call), JSON.stringify(call)).toBe(true);
+    expect(new Set(keyCalls.map((c) => `${c.action} ${c.purpose}`))).toEqual(
+      new Set(['kms:Encrypt component_verify_ticket', 'kms:GenerateDataKey authorization_event', 'kms:GenerateDataKey authorization_code']),
+    );
+    expectEveryCallAllowed(statements, { tableArn, keyArn, componentAppid: TEST_APPID }, { tableCalls, keyCalls });
+  });
+
+  it('let the push receiver revoke an authorizer but never read, replace or blank its refresh token or read its access token', () => {
+    const statements = roleStatements(template, roleIdOf(stack.component.pushReceiver));
+    const pk = authorizerPk(TEST_APPID, AUTHORIZER_APPID);
+    const keys = ['pk', 'sk'];
+
+    const refused: TableCall[] = [
+      { action: 'UpdateItem', pk, attributes: [...keys, 'refreshToken', 'refreshTokenSha256'] },
+      { action: 'UpdateItem', pk, attributes: [...keys, 'previousRefreshToken'] },
+      { action: 'UpdateItem', pk, attributes: [...keys, 'status'], returnValues: 'ALL_OLD' },
+      { action: 'UpdateItem', pk },
+      { action: 'GetItem', pk },
+      { action: 'GetItem', pk, attributes: ['status'] },
+      { action: 'PutItem', pk, attributes: [...keys, 'status'] },
+      { action: 'DeleteItem', pk },
+    ];
+
+    expect(
+      allowsTableCall(statements, tableArn, { action: 'UpdateItem', pk, attributes: [...keys, 'status', 'statusKey', 'dueKey'] }),
+    ).toBe(true);
+    for (const call of refused) expect(allowsTableCall(statements, tableArn, call), JSON.stringify(call)).toBe(false);
+    for (const purpose of ['authorizer_access_token', 'authorizer_refresh_token', 'authorization_code'] as const) {
+      expect(allowsKeyCall(statements, keyArn, TEST_APPID, { action: 'kms:Decrypt', purpose }), purpose).toBe(false);
+    }
   });
 
   it('let the token refresher read the ticket, read and write the token, and keep its lease, backoff and throttle', () => {
@@ -206,10 +242,10 @@ describe('WechatComponent roles', { timeout: CDK_TIMEOUT_MS }, () => {
     const statements = roleStatements(template, roleIdOf(stack.component.tokenRefresher));
     const day = auditPk(TEST_APPID, NOW_MS);
 
-    for (const pk of [eventsPk(TEST_APPID), authorizersPk(TEST_APPID), day]) {
+    for (const pk of [eventsPk(TEST_APPID), authorizerPk(TEST_APPID, AUTHORIZER_APPID), day]) {
       for (const action of TABLE_ACTIONS) expect(allowsTableCall(statements, tableArn, { action, pk }), `${action} ${pk}`).toBe(false);
     }
-    expect(JSON.stringify(dynamoStatements(statements))).not.toMatch(/EVENTS#|AUTHORIZERS#|AUDIT#/);
+    expect(JSON.stringify(dynamoStatements(statements))).not.toMatch(/EVENTS#|AUTHORIZER#|AUDIT#/);
     for (const action of ['PutItem', 'UpdateItem', 'DeleteItem'] as const) {
       expect(allowsTableCall(statements, tableArn, { action, pk: ticketPk(TEST_APPID) }), action).toBe(false);
     }
@@ -238,18 +274,17 @@ describe('WechatComponent roles', { timeout: CDK_TIMEOUT_MS }, () => {
     expect(new Set(tableCalls.map((c) => `${c.action} ${c.pk.split('#')[0]}`))).toEqual(
       new Set(['GetItem TICKET', 'GetItem TOKEN', 'PutItem TOKEN', 'PutItem REFRESH', 'DeleteItem REFRESH', 'GetItem REFRESH']),
     );
-    for (const call of tableCalls) expect(allowsTableCall(statements, tableArn, call), JSON.stringify(call)).toBe(true);
-    for (const call of keyCalls) expect(allowsKeyCall(statements, keyArn, TEST_APPID, call), JSON.stringify(call)).toBe(true);
+    expectEveryCallAllowed(statements, { tableArn, keyArn, componentAppid: TEST_APPID }, { tableCalls, keyCalls });
   });
 
-  it('let the push receiver encrypt tickets, generate data keys for events, and decrypt nothing directly', () => {
+  it('let the push receiver encrypt tickets, generate data keys for events and authorization codes, and decrypt nothing directly', () => {
     const kms = roleStatements(template, roleIdOf(stack.component.pushReceiver)).filter(
       (s) => actionsOf(s).some((a) => a.startsWith('kms:')) && !viaService(s),
     );
 
     expect(kms.map((s) => [actionsOf(s), s.Condition?.StringEquals?.['kms:EncryptionContext:purpose']])).toEqual([
       [['kms:Encrypt'], ['component_verify_ticket']],
-      [['kms:GenerateDataKey'], ['authorization_event']],
+      [['kms:GenerateDataKey'], ['authorization_event', 'authorization_code']],
     ]);
     for (const statement of kms) expect(statement.Condition!.StringEquals!['kms:EncryptionContext:componentAppid']).toBe(TEST_APPID);
   });
@@ -319,14 +354,21 @@ describe('WechatComponent roles', { timeout: CDK_TIMEOUT_MS }, () => {
     }
   });
 
-  it('let the scheduler invoke the refresher and send to its dead-letter queue, nothing more', () => {
+  it('let the scheduler invoke the refresher and the authorizer worker and send to its dead-letter queue, nothing more', () => {
     const schedulerPolicies = allIdentityStatements(template).filter(({ policy }) => policy.startsWith('SchedulerRole'));
-    const refresherArn = arnOf(logicalIdOf(stack.component.tokenRefresher));
+    const targets = [stack.component.tokenRefresher, stack.component.authorizerWorker].map((fn) => arnOf(logicalIdOf(fn)));
 
-    expect(schedulerPolicies.flatMap(({ statement }) => actionsOf(statement)).sort()).toEqual(['lambda:InvokeFunction', 'sqs:SendMessage']);
-    const invoke = schedulerPolicies.find(({ statement }) => actionsOf(statement).includes('lambda:InvokeFunction'))!.statement;
-    expect(resourcesOfStatement(invoke)).toContainEqual(refresherArn);
-    for (const resource of resourcesOfStatement(invoke)) expect(JSON.stringify(resource)).toContain(JSON.stringify(refresherArn));
+    const invokes = schedulerPolicies.filter(({ statement }) => actionsOf(statement).includes('lambda:InvokeFunction'));
+
+    expect([...new Set(schedulerPolicies.flatMap(({ statement }) => actionsOf(statement)))].sort()).toEqual([
+      'lambda:InvokeFunction',
+      'sqs:SendMessage',
+    ]);
+    const resources = invokes.flatMap(({ statement }) => resourcesOfStatement(statement));
+    for (const target of targets) expect(resources).toContainEqual(target);
+    // Each resource is one of the two functions, or its versions and aliases (`arn:*`).
+    for (const resource of resources)
+      expect(targets.some((target) => JSON.stringify(resource).includes(JSON.stringify(target)))).toBe(true);
   });
 });
 
@@ -409,15 +451,11 @@ describe('WechatComponent.grantReadComponentToken and configureTokenReader', { t
 
   it('points the reader alias at a published version of the refresher, not at $LATEST', () => {
     const refresherId = logicalIdOf(stack.component.tokenRefresher);
-    const [versionId, version] = onlyResourceOf(template, 'AWS::Lambda::Version');
+    const alias = template.findResources('AWS::Lambda::Alias')[logicalIdOf(stack.component.tokenRefresherReaderAlias)]!;
+    const [versionId] = alias.Properties.FunctionVersion['Fn::GetAtt'] as [string, string];
 
-    template.hasResourceProperties('AWS::Lambda::Alias', {
-      Name: 'reader',
-      FunctionName: { Ref: refresherId },
-      FunctionVersion: { 'Fn::GetAtt': [versionId, 'Version'] },
-    });
-    expect(version.Properties!.FunctionName).toEqual({ Ref: refresherId });
-    template.resourceCountIs('AWS::Lambda::Alias', 1);
+    expect(alias.Properties).toMatchObject({ Name: 'reader', FunctionName: { Ref: refresherId } });
+    expect(template.findResources('AWS::Lambda::Version')[versionId]!.Properties.FunctionName).toEqual({ Ref: refresherId });
   });
 
   it('sets no environment variable with the grant alone, as no aws-cdk grant does', () => {
@@ -503,7 +541,8 @@ describe('WechatComponent h5-oauth role', { timeout: CDK_TIMEOUT_MS }, () => {
         Resource: keyArn,
         Condition: { StringEquals: { 'kms:ViaService': `secretsmanager.${TEST_REGION}.amazonaws.com` } },
       },
-      items(['dynamodb:GetItem'], [`AUTHORIZERS#${TEST_APPID}`]),
+      // An authorizer's status and event time only: never its tokens.
+      ...attributeLimitedGetItem(tableArn, `AUTHORIZER#${TEST_APPID}#*`, ['status', 'lastEventCreateTime']),
       items(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], [`H5_OAUTH_STATE#${TEST_APPID}#*`, `USER#${TEST_APPID}#*`]),
       {
         Effect: 'Allow',
@@ -583,7 +622,9 @@ describe('WechatComponent h5-oauth role', { timeout: CDK_TIMEOUT_MS }, () => {
       meta: { version: 1, expiresAtMs: NOW_MS, fetchedAtMs: NOW_MS, tokenSha256: '0' },
       ciphertext: new Uint8Array([1]),
     });
-    await createAuthorizationEventStore({ ...base, envelopes: recordingEnvelopeSealer(keyCalls) }).getAuthorizer(AUTHORIZER_APPID);
+    await createAuthorizerStore({ ...base, envelopes: recordingEnvelopeSealer(keyCalls), refreshMarginMs: 0, leaseMs: 0 }).getStatus(
+      AUTHORIZER_APPID,
+    );
     const states = createH5OAuthStateStore(base);
     const state = 's'.repeat(32);
     await states.create(
@@ -620,7 +661,7 @@ describe('WechatComponent h5-oauth role', { timeout: CDK_TIMEOUT_MS }, () => {
     expect(new Set(tableCalls.map((c) => `${c.action} ${c.pk.split('#')[0]}`))).toEqual(
       new Set([
         'GetItem TOKEN',
-        'GetItem AUTHORIZERS',
+        'GetItem AUTHORIZER',
         'PutItem H5_OAUTH_STATE',
         'GetItem H5_OAUTH_STATE',
         'UpdateItem H5_OAUTH_STATE',
@@ -647,7 +688,7 @@ describe('WechatComponent h5-oauth role', { timeout: CDK_TIMEOUT_MS }, () => {
       { action: 'GetItem', pk: refreshPk(TEST_APPID) },
       { action: 'GetItem', pk: eventsPk(TEST_APPID) },
       { action: 'PutItem', pk: tokenPk(TEST_APPID) },
-      { action: 'UpdateItem', pk: authorizersPk(TEST_APPID) },
+      { action: 'UpdateItem', pk: authorizerPk(TEST_APPID, AUTHORIZER_APPID) },
       { action: 'DeleteItem', pk: h5OAuthStatePk(TEST_APPID, 'state') },
       { action: 'DeleteItem', pk: userPk(TEST_APPID, AUTHORIZER_APPID, 'openid-1') },
       { action: 'GetItem', pk: loginCodePk(TEST_APPID, 'c'.repeat(64)) },
@@ -657,10 +698,15 @@ describe('WechatComponent h5-oauth role', { timeout: CDK_TIMEOUT_MS }, () => {
       { action: 'GetItem', pk: userPk(OTHER_APPID, AUTHORIZER_APPID, 'openid-1') },
       { action: 'GetItem', pk: h5OAuthStatePk(OTHER_APPID, 'state') },
       { action: 'GetItem', pk: tokenPk(OTHER_APPID) },
+      // An authorizer's status only: not its tokens, and not the whole item.
+      { action: 'GetItem', pk: authorizerPk(TEST_APPID, AUTHORIZER_APPID) },
+      { action: 'GetItem', pk: authorizerPk(TEST_APPID, AUTHORIZER_APPID), attributes: ['status', 'refreshToken'] },
+      { action: 'GetItem', pk: authorizerPk(TEST_APPID, AUTHORIZER_APPID), attributes: ['accessToken'] },
+      { action: 'GetItem', pk: authorizerPk(OTHER_APPID, AUTHORIZER_APPID), attributes: ['status'] },
     ];
 
     for (const call of refused) expect(allowsTableCall(statements, tableArn, call), JSON.stringify(call)).toBe(false);
-    for (const purpose of ['user_oauth_tokens', 'component_verify_ticket', 'authorization_event'] as const) {
+    for (const purpose of ['user_oauth_tokens', 'component_verify_ticket', 'authorization_event', 'authorizer_access_token'] as const) {
       expect(allowsKeyCall(statements, keyArn, TEST_APPID, { action: 'kms:Decrypt', purpose }), purpose).toBe(false);
     }
     for (const purpose of ['component_access_token', 'component_verify_ticket', 'authorization_event'] as const) {

@@ -119,6 +119,42 @@ describe('WechatComponent props validation', { timeout: CDK_TIMEOUT_MS }, () => 
     expect(build).not.toThrow();
   });
 
+  it('throws naming authorizerSweepInterval when it is under a minute or not whole minutes', () => {
+    for (const sweep of [Duration.seconds(30), Duration.seconds(90), Duration.millis(300_500)]) {
+      const build = () => new WechatComponent(newStack(), 'Component', { componentAppid: TEST_APPID, authorizerSweepInterval: sweep });
+
+      expect(build, sweep.toString()).toThrow(/WechatComponent: authorizerSweepInterval must be a whole number of minutes, at least one/);
+    }
+  });
+
+  it('throws naming refreshMargin and authorizerSweepInterval when the margin is not longer than the sweep', () => {
+    const build = () =>
+      new WechatComponent(newStack(), 'Component', {
+        componentAppid: TEST_APPID,
+        authorizerSweepInterval: Duration.minutes(15),
+        refreshMargin: Duration.minutes(15),
+      });
+
+    expect(build).toThrow(/refreshMargin must be longer than authorizerSweepInterval/);
+  });
+
+  it('throws naming authorizerConcurrency, authorizationPageMode or preAuthCodesPerMinute when out of range', () => {
+    const cases: Array<[Partial<WechatComponentProps>, RegExp]> = [
+      [{ authorizerConcurrency: 1 }, /authorizerConcurrency must be a whole number from 2 to 1000/],
+      [{ authorizerConcurrency: 1001 }, /authorizerConcurrency/],
+      [{ authorizerConcurrency: 2.5 }, /authorizerConcurrency/],
+      [{ authorizationPageMode: 'public' as 'open' }, /authorizationPageMode must be 'signed' or 'open'/],
+      [{ preAuthCodesPerMinute: 0 }, /preAuthCodesPerMinute must be a whole number of 1 or more/],
+      [{ preAuthCodesPerMinute: 1.5 }, /preAuthCodesPerMinute/],
+    ];
+
+    for (const [props, message] of cases) {
+      expect(() => new WechatComponent(newStack(), 'Component', { componentAppid: TEST_APPID, ...props }), JSON.stringify(props)).toThrow(
+        message,
+      );
+    }
+  });
+
   it('accepts a margin just longer than the schedule', () => {
     const build = () =>
       new WechatComponent(newStack(), 'Component', {
@@ -214,6 +250,36 @@ describe('WechatComponent props from CloudFormation parameters (unresolved token
     expect(alarms.map(([, alarm]) => alarm.Properties!.Threshold)).toEqual([{ Ref: 'MarginSec' }]);
   });
 
+  it('take a refreshMargin of Duration.seconds(parameter) into the authorizer worker and page, and alarm below what readers accept', () => {
+    const { component, template } = build((stack) => ({ refreshMargin: Duration.seconds(numberParameter(stack, 'MarginSec')) }));
+
+    const [, lifetime] = resourcesOf(template, 'AWS::CloudWatch::Alarm').find(([id]) =>
+      id.startsWith('ComponentAlarmsAuthorizerTokenLifetime'),
+    )!;
+
+    for (const fn of [component.authorizerWorker, component.authorizationPage])
+      expect(functionEnv(template, logicalIdOf(fn)).WECHAT_AUTHORIZER_REFRESH_MARGIN_SEC).toEqual({ Ref: 'MarginSec' });
+    expect(lifetime!.Properties!.Threshold).toBe(300);
+  });
+
+  it('take authorizerConcurrency and preAuthCodesPerMinute from parameters', () => {
+    const { component, template } = build((stack) => ({
+      authorizerConcurrency: numberParameter(stack, 'Concurrency'),
+      preAuthCodesPerMinute: numberParameter(stack, 'PerMinute'),
+    }));
+
+    const [, source] = onlyResourceOf(template, 'AWS::Lambda::EventSourceMapping');
+
+    expect(source.Properties!.ScalingConfig).toEqual({ MaximumConcurrency: { Ref: 'Concurrency' } });
+    expect(functionEnv(template, logicalIdOf(component.authorizationPage)).WECHAT_PRE_AUTH_CODES_PER_MINUTE).toEqual({ Ref: 'PerMinute' });
+  });
+
+  it('throws naming authorizerSweepInterval when it comes from a parameter', () => {
+    const fromParameter = () => build((stack) => ({ authorizerSweepInterval: Duration.minutes(numberParameter(stack, 'SweepMin')) }));
+
+    expect(fromParameter).toThrow(/authorizerSweepInterval must be a literal/);
+  });
+
   it('throws naming refreshMargin when it comes from a parameter in a unit other than seconds', () => {
     const minutes = () => build((stack) => ({ refreshMargin: Duration.minutes(numberParameter(stack, 'MarginMin')) }));
 
@@ -237,14 +303,40 @@ describe('WechatComponent props from CloudFormation parameters (unresolved token
 
 describe('WechatComponent props validation of your own table and key', { timeout: CDK_TIMEOUT_MS }, () => {
   const ownKey = (stack: Stack, id = 'OwnKey') => kms.Key.fromKeyArn(stack, id, OWN_KEY_ARN);
-  const tableWith = (stack: Stack, props: Partial<dynamodb.TableProps>) =>
-    new dynamodb.Table(stack, 'OwnTable', {
+  /** What both Table.addGlobalSecondaryIndex and TableV2's globalSecondaryIndexes take. */
+  type IndexLayout = Pick<
+    dynamodb.GlobalSecondaryIndexProps,
+    'indexName' | 'partitionKey' | 'sortKey' | 'projectionType' | 'nonKeyAttributes'
+  >;
+  /** The two indexes the authorizer lifecycle queries, as a user would declare them. */
+  const serviceIndexes = (overrides: Partial<Record<'due' | 'status', Partial<IndexLayout>>> = {}): IndexLayout[] => [
+    {
+      indexName: 'due',
+      partitionKey: { name: 'dueKey', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'dueAtMs', type: dynamodb.AttributeType.NUMBER },
+      projectionType: dynamodb.ProjectionType.INCLUDE,
+      nonKeyAttributes: ['expiresAtMs'],
+      ...overrides.due,
+    } as IndexLayout,
+    {
+      indexName: 'status',
+      partitionKey: { name: 'statusKey', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+      projectionType: dynamodb.ProjectionType.KEYS_ONLY,
+      ...overrides.status,
+    } as IndexLayout,
+  ];
+  const tableWith = (stack: Stack, props: Partial<dynamodb.TableProps>, indexes = serviceIndexes()) => {
+    const table = new dynamodb.Table(stack, 'OwnTable', {
       partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
       sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
       timeToLiveAttribute: 'ttl',
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       ...props,
     });
+    for (const index of indexes) table.addGlobalSecondaryIndex(index);
+    return table;
+  };
   const build = (props: (stack: Stack) => Partial<WechatComponentProps>) => () => {
     const stack = newStack();
     return new WechatComponent(stack, 'Component', { componentAppid: TEST_APPID, ...props(stack) });
@@ -305,17 +397,47 @@ describe('WechatComponent props validation of your own table and key', { timeout
     expect(tableV2WithoutTtl).toThrow(/'ttl' attribute/);
   });
 
-  it('accepts a Table or TableV2 of the app laid out as the service expects', () => {
+  it('throws naming table and the index when a table of the app lacks the due or status index, or has it otherwise', () => {
+    const layouts: Array<[string, ReturnType<typeof serviceIndexes>, RegExp]> = [
+      ['no indexes', [], /global secondary index 'due'.*global secondary index 'status'/],
+      [
+        'no status index',
+        serviceIndexes().slice(0, 1),
+        /global secondary index 'status' \(partition key statusKey S, sort key pk S, KEYS_ONLY\)/,
+      ],
+      [
+        'due without expiresAtMs',
+        serviceIndexes({ due: { projectionType: dynamodb.ProjectionType.KEYS_ONLY, nonKeyAttributes: undefined } }),
+        /global secondary index 'due' \(partition key dueKey S, sort key dueAtMs N, INCLUDE expiresAtMs\)/,
+      ],
+      ['due sorted by a string', serviceIndexes({ due: { sortKey: { name: 'dueAtMs', type: dynamodb.AttributeType.STRING } } }), /'due'/],
+      ['status sorted by sk', serviceIndexes({ status: { sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING } } }), /'status'/],
+    ];
+
+    for (const [name, indexes, message] of layouts) {
+      const wrong = build((stack) => ({ table: tableWith(stack, {}, indexes) }));
+
+      expect(wrong, name).toThrow(/WechatComponent: table is not laid out as the service stores items/);
+      expect(wrong, name).toThrow(message);
+    }
+  });
+
+  it('accepts a Table or TableV2 of the app laid out as the service expects, and an index that projects everything', () => {
     const table = build((stack) => ({ table: tableWith(stack, {}) }));
+    const allProjected = build((stack) => ({
+      table: tableWith(stack, {}, serviceIndexes({ due: { projectionType: dynamodb.ProjectionType.ALL, nonKeyAttributes: undefined } })),
+    }));
     const tableV2 = build((stack) => ({
       table: new dynamodb.TableV2(stack, 'OwnTableV2', {
         partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
         sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
         timeToLiveAttribute: 'ttl',
+        globalSecondaryIndexes: serviceIndexes(),
       }),
     }));
 
     expect(table).not.toThrow();
+    expect(allProjected).not.toThrow();
     expect(tableV2).not.toThrow();
   });
 });

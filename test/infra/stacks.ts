@@ -172,6 +172,26 @@ export function consumerStack(): {
   return { stack, nodejsConsumer, plainConsumer, grantOnlyConsumer };
 }
 
+/**
+ * The default stack plus two authorizer token readers: a plain Function made a reader with
+ * configureAuthorizerTokenReader (with an environment of its own), and one given grantReadAuthorizerTokens alone.
+ */
+export function authorizerReaderStack(): { stack: WechatComponentStack; configured: lambda.Function; grantOnly: lambda.Function } {
+  const stack = defaultStack();
+  const plainFunction = (id: string, environment: Record<string, string> = {}) =>
+    new lambda.Function(stack, id, {
+      runtime: lambda.Runtime.NODEJS_24_X,
+      handler: 'index.handler',
+      code: lambda.Code.fromInline('exports.handler = async () => ({});'),
+      environment,
+    });
+  const configured = plainFunction('AuthorizerTokenConsumer', { APP_STAGE: 'test' });
+  const grantOnly = plainFunction('AuthorizerTokenGrantOnly');
+  stack.component.configureAuthorizerTokenReader(configured);
+  stack.component.grantReadAuthorizerTokens(grantOnly);
+  return { stack, configured, grantOnly };
+}
+
 /** The CloudFormation logical id of a construct's resource (its default child for L2s). */
 export function logicalIdOf(construct: IConstruct): string {
   const element = construct.node.defaultChild ?? construct;
@@ -260,3 +280,108 @@ export function functionEnv(template: Template, functionLogicalId: string): Reco
 
 /** `{ "Fn::GetAtt": [id, "Arn"] }`, how a template refers to a resource's ARN. */
 export const arnOf = (logicalId: string) => ({ 'Fn::GetAtt': [logicalId, 'Arn'] });
+
+/** The DynamoDB statements that allow something (Deny statements only narrow them). */
+export const dynamoStatements = (statements: PolicyStatement[]) =>
+  statements.filter((s) => s.Effect === 'Allow' && actionsOf(s).some((action) => action.startsWith('dynamodb:')));
+export const leadingKeys = (statement: PolicyStatement) => statement.Condition?.['ForAllValues:StringLike']?.['dynamodb:LeadingKeys'];
+export const viaService = (statement: PolicyStatement) => statement.Condition?.StringEquals?.['kms:ViaService'];
+
+/**
+ * Each LeadingKeys pattern a role's DynamoDB statements name, with every action granted on it (sorted); a grant on
+ * one of the table's indexes is keyed `{pattern} on index {name}`.
+ */
+export function actionsByPartition(statements: PolicyStatement[]): Record<string, string[]> {
+  const byPartition: Record<string, Set<string>> = {};
+  for (const statement of dynamoStatements(statements)) {
+    const index = /\/index\/([A-Za-z0-9_.-]+)/.exec(JSON.stringify(statement.Resource))?.[1];
+    for (const pattern of (leadingKeys(statement) ?? ['(any)']) as string[]) {
+      const key = index ? `${pattern} on index ${index}` : pattern;
+      byPartition[key] ??= new Set();
+      for (const action of actionsOf(statement)) byPartition[key].add(action);
+    }
+  }
+  return Object.fromEntries(Object.entries(byPartition).map(([pattern, actions]) => [pattern, [...actions].sort()]));
+}
+
+/** What the API's execute-api endpoint is on deploy, in tests. */
+export const DEPLOYED_API_BASE = 'https://abc123defg.execute-api.ap-east-1.amazonaws.com';
+
+/** Plausible deployed values of the environment variables the template gives as intrinsics (ARNs, names, URLs). */
+const DEPLOYED_VALUES: Record<string, string> = {
+  WECHAT_TABLE_NAME: 'WechatComponent-ComponentTable-ABC123',
+  WECHAT_KMS_KEY_ID: `arn:aws:kms:${TEST_REGION}:${TEST_ACCOUNT}:key/00000000-0000-0000-0000-000000000000`,
+  WECHAT_SECRET_ARN: `arn:aws:secretsmanager:${TEST_REGION}:${TEST_ACCOUNT}:secret:wechat-AbCdEf`,
+  WECHAT_H5_OAUTH_SESSION_SECRET_ARN: `arn:aws:secretsmanager:${TEST_REGION}:${TEST_ACCOUNT}:secret:SessionSecret-AbCdEf`,
+  WECHAT_AUTHORIZATION_LINK_SECRET_ARN: `arn:aws:secretsmanager:${TEST_REGION}:${TEST_ACCOUNT}:secret:LinkSecret-AbCdEf`,
+  WECHAT_REFRESHER_FUNCTION: `arn:aws:lambda:${TEST_REGION}:${TEST_ACCOUNT}:function:WechatComponent-TokenRefresher-ABC123:reader`,
+  WECHAT_AUTHORIZER_WORKER_FUNCTION: `arn:aws:lambda:${TEST_REGION}:${TEST_ACCOUNT}:function:WechatComponent-AuthorizerWorker-ABC123:reader`,
+  WECHAT_AUTHORIZER_JOBS_QUEUE_URL: `https://sqs.${TEST_REGION}.amazonaws.com/${TEST_ACCOUNT}/WechatComponent-AuthorizerJobsQueue-ABC123`,
+};
+
+/** A template value on deploy: a string as it is, an `Fn::Join` of strings and the API endpoint joined. */
+function deployedValue(name: string, value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  const join = (value as { 'Fn::Join'?: [string, unknown[]] })['Fn::Join'];
+  if (join) {
+    const parts = join[1].map((part) =>
+      typeof part === 'string' ? part : JSON.stringify(part).includes('"ApiEndpoint"') ? DEPLOYED_API_BASE : undefined,
+    );
+    if (parts.every((part) => part !== undefined)) return parts.join(join[0]);
+  }
+  return DEPLOYED_VALUES[name];
+}
+
+/** A function's template environment as it is on deploy; throws for an intrinsic this has no deployed value for. */
+export function deployedEnv(env: Record<string, unknown>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(env).map(([name, value]) => {
+      const deployed = deployedValue(name, value);
+      if (deployed === undefined) throw new Error(`no deployed value for ${name}`);
+      return [name, deployed];
+    }),
+  );
+}
+
+/**
+ * The two statements of a GetItem grant limited to attributes: the Allow naming them (with the table's keys), and the
+ * Deny of a request that names none, which the Allow's ForAllValues test alone would let through.
+ */
+export function attributeLimitedGetItem(tableArn: unknown, partition: string, attributes: readonly string[]): PolicyStatement[] {
+  return [
+    {
+      Effect: 'Allow',
+      Action: 'dynamodb:GetItem',
+      Resource: tableArn,
+      Condition: {
+        'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [partition] },
+        'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['pk', 'sk', ...attributes] },
+        StringEqualsIfExists: { 'dynamodb:Select': 'SPECIFIC_ATTRIBUTES', 'dynamodb:ReturnValues': 'NONE' },
+      },
+    },
+    {
+      Effect: 'Deny',
+      Action: 'dynamodb:GetItem',
+      Resource: tableArn,
+      Condition: { 'ForAnyValue:StringLike': { 'dynamodb:LeadingKeys': [partition] }, Null: { 'dynamodb:Attributes': 'true' } },
+    },
+  ];
+}
+
+/** What a token reader's role holds of the key: DynamoDB's use for the table's encryption, and direct decryption of a purpose. */
+export function readerKeyStatements(keyArn: unknown, purpose: string): PolicyStatement[] {
+  return [
+    {
+      Effect: 'Allow',
+      Action: ['kms:Decrypt', 'kms:DescribeKey'],
+      Resource: keyArn,
+      Condition: { StringEquals: { 'kms:ViaService': `dynamodb.${TEST_REGION}.amazonaws.com` } },
+    },
+    {
+      Effect: 'Allow',
+      Action: 'kms:Decrypt',
+      Resource: keyArn,
+      Condition: { StringEquals: { 'kms:EncryptionContext:componentAppid': TEST_APPID, 'kms:EncryptionContext:purpose': [purpose] } },
+    },
+  ];
+}

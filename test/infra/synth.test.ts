@@ -29,10 +29,16 @@ let outdir: string;
 
 beforeAll(() => {
   // One real synthesis, as `cdk synth` does it: esbuild bundles (no Docker here) and CloudFormation schema validation.
-  // With sign-in on, so that all three handlers are bundled.
+  // With sign-in on, so that every handler is bundled.
   outdir = newOutdir();
-  stack = buildAppStack(H5_OAUTH_CONTEXT, { bundle: true, cfnValidation: true, outdir });
-  (stack.node.root as App).synth();
+  // CDK announces each bundling on stderr; kept out of a passing run's output.
+  const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+  try {
+    stack = buildAppStack(H5_OAUTH_CONTEXT, { bundle: true, cfnValidation: true, outdir });
+    (stack.node.root as App).synth();
+  } finally {
+    stderr.mockRestore();
+  }
 }, CDK_TIMEOUT_MS);
 
 afterAll(() => {
@@ -44,7 +50,10 @@ afterEach(() => {
 });
 
 /** Every function the stack deploys from our handlers. */
-const handlers = () => [stack.component.pushReceiver, stack.component.tokenRefresher, stack.component.h5OAuth!.function];
+const handlers = () => {
+  const c = stack.component;
+  return [c.pushReceiver, c.tokenRefresher, c.authorizerWorker, c.authorizationPage, c.h5OAuth!.function];
+};
 
 /** The directory esbuild wrote a function's bundle to, found through the S3 key of its code asset. */
 function bundleDirOf(fnLogicalId: string): string {
@@ -96,6 +105,10 @@ describe('synthesis with real bundling', { timeout: CDK_TIMEOUT_MS }, () => {
     vi.stubEnv('WECHAT_H5_OAUTH_SESSION_SECRET_ARN', `${EXISTING_SECRET_ARN}-session`);
     vi.stubEnv('WECHAT_H5_OAUTH_CALLBACK_URL', 'https://wechat.example.com/oauth/callback');
     vi.stubEnv('WECHAT_H5_OAUTH_ALLOWED_RETURN_TO', H5_OAUTH_CONTEXT.h5OAuthAllowedReturnTo);
+    vi.stubEnv('WECHAT_AUTHORIZER_JOBS_QUEUE_URL', 'https://sqs.ap-east-1.amazonaws.com/123456789012/jobs');
+    vi.stubEnv('WECHAT_AUTHORIZATION_PAGE_URL', 'https://wechat.example.com/authorize');
+    vi.stubEnv('WECHAT_AUTHORIZATION_CALLBACK_URL', 'https://wechat.example.com/authorize/callback');
+    vi.stubEnv('WECHAT_AUTHORIZATION_LINK_SECRET_ARN', `${EXISTING_SECRET_ARN}-link`);
     vi.stubEnv('AWS_REGION', 'ap-east-1');
     const require = createRequire(import.meta.url);
 

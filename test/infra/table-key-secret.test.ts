@@ -1,9 +1,12 @@
+import { readFileSync } from 'node:fs';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { WechatComponentStack } from '../../infra/wechat-component-stack';
 import {
   actionsOf,
   arnOf,
+  buildComponentStack,
   CDK_TIMEOUT_MS,
   defaultStack,
   EXISTING_SECRET_ARN,
@@ -13,6 +16,7 @@ import {
   logicalIdOf,
   onlyResourceOf,
   type PolicyStatement,
+  resourcesOf,
   roleIdOf,
   TEST_ACCOUNT,
   TEST_APPID,
@@ -44,13 +48,61 @@ describe('WechatComponent table', { timeout: CDK_TIMEOUT_MS }, () => {
         { AttributeName: 'pk', KeyType: 'HASH' },
         { AttributeName: 'sk', KeyType: 'RANGE' },
       ],
-      AttributeDefinitions: Match.arrayEquals([
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-      ]),
       PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
       TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },
     });
+  });
+
+  it('has the sparse due and status indexes the authorizer sweep and gauges query, and no other', () => {
+    const [, table] = onlyResourceOf(template, 'AWS::DynamoDB::Table');
+
+    expect(table.Properties!.AttributeDefinitions).toEqual(
+      expect.arrayContaining([
+        { AttributeName: 'pk', AttributeType: 'S' },
+        { AttributeName: 'sk', AttributeType: 'S' },
+        { AttributeName: 'dueKey', AttributeType: 'S' },
+        { AttributeName: 'dueAtMs', AttributeType: 'N' },
+        { AttributeName: 'statusKey', AttributeType: 'S' },
+      ]),
+    );
+    expect(table.Properties!.AttributeDefinitions).toHaveLength(5);
+    expect(table.Properties!.GlobalSecondaryIndexes).toEqual([
+      {
+        IndexName: 'due',
+        KeySchema: [
+          { AttributeName: 'dueKey', KeyType: 'HASH' },
+          { AttributeName: 'dueAtMs', KeyType: 'RANGE' },
+        ],
+        // The gauges read each due authorizer's expiry from the index: no read of the item.
+        Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['expiresAtMs'] },
+      },
+      {
+        IndexName: 'status',
+        KeySchema: [
+          { AttributeName: 'statusKey', KeyType: 'HASH' },
+          { AttributeName: 'pk', KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'KEYS_ONLY' },
+      },
+    ]);
+  });
+
+  it('takes only the due index with the two overrides the README gives for upgrading an older stack (one index per update)', () => {
+    const { stack: upgrading, component } = buildComponentStack();
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const cfnTable = component.table.node.defaultChild as dynamodb.CfnTable;
+
+    for (const [, path] of readme.matchAll(/cfnTable\.addPropertyDeletionOverride\('([^']+)'\)/g))
+      cfnTable.addPropertyDeletionOverride(path!);
+
+    const [, table] = onlyResourceOf(Template.fromStack(upgrading), 'AWS::DynamoDB::Table');
+    expect((table.Properties!.GlobalSecondaryIndexes as Array<{ IndexName: string }>).map((index) => index.IndexName)).toEqual(['due']);
+    expect(table.Properties!.AttributeDefinitions).toEqual([
+      { AttributeName: 'pk', AttributeType: 'S' },
+      { AttributeName: 'sk', AttributeType: 'S' },
+      { AttributeName: 'dueKey', AttributeType: 'S' },
+      { AttributeName: 'dueAtMs', AttributeType: 'N' },
+    ]);
   });
 
   it('is encrypted with the stack’s customer-managed key', () => {
@@ -112,9 +164,12 @@ describe('WechatComponent key', { timeout: CDK_TIMEOUT_MS }, () => {
     expect(new Set(services)).toEqual(new Set([`dynamodb.${TEST_REGION}.amazonaws.com`, `secretsmanager.${TEST_REGION}.amazonaws.com`]));
   });
 
-  it('grants direct kms:Encrypt/Decrypt/GenerateDataKey only to the two service roles, each limited to this component and named purposes', () => {
+  it('grants direct kms:Encrypt/Decrypt/GenerateDataKey only to the service roles, each limited to this component and named purposes', () => {
     const receiverRole = arnOf(roleIdOf(stack.component.pushReceiver));
     const refresherRole = arnOf(roleIdOf(stack.component.tokenRefresher));
+    const workerRole = arnOf(roleIdOf(stack.component.authorizerWorker));
+    const pageRole = arnOf(roleIdOf(stack.component.authorizationPage));
+    const componentToken = { actions: ['kms:Decrypt'], componentAppid: TEST_APPID, purposes: ['component_access_token'] };
 
     const direct = keyPolicyStatements(template).filter((s) => !viaService(s) && actionsOf(s).some((action) => CRYPTO_ACTION.test(action)));
 
@@ -127,12 +182,38 @@ describe('WechatComponent key', { timeout: CDK_TIMEOUT_MS }, () => {
     expect(summary).toEqual(
       expect.arrayContaining([
         { principal: receiverRole, actions: ['kms:Encrypt'], componentAppid: TEST_APPID, purposes: ['component_verify_ticket'] },
-        { principal: receiverRole, actions: ['kms:GenerateDataKey'], componentAppid: TEST_APPID, purposes: ['authorization_event'] },
+        {
+          principal: receiverRole,
+          actions: ['kms:GenerateDataKey'],
+          componentAppid: TEST_APPID,
+          purposes: ['authorization_event', 'authorization_code'],
+        },
         { principal: refresherRole, actions: ['kms:Encrypt'], componentAppid: TEST_APPID, purposes: ['component_access_token'] },
         { principal: refresherRole, actions: ['kms:Decrypt'], componentAppid: TEST_APPID, purposes: ['component_verify_ticket'] },
+        { principal: workerRole, ...componentToken },
+        {
+          principal: workerRole,
+          actions: ['kms:GenerateDataKey'],
+          componentAppid: TEST_APPID,
+          purposes: ['authorizer_access_token', 'authorizer_refresh_token'],
+        },
+        {
+          principal: workerRole,
+          actions: ['kms:Decrypt'],
+          componentAppid: TEST_APPID,
+          purposes: ['authorizer_refresh_token', 'authorization_code'],
+        },
+        { principal: pageRole, ...componentToken },
+        {
+          principal: pageRole,
+          actions: ['kms:GenerateDataKey'],
+          componentAppid: TEST_APPID,
+          purposes: ['authorization_code', 'authorizer_access_token', 'authorizer_refresh_token'],
+        },
+        { principal: pageRole, actions: ['kms:Decrypt'], componentAppid: TEST_APPID, purposes: ['authorization_code'] },
       ]),
     );
-    expect(summary).toHaveLength(4);
+    expect(summary).toHaveLength(10);
   });
 });
 
@@ -152,10 +233,10 @@ describe('WechatComponent secret', { timeout: CDK_TIMEOUT_MS }, () => {
   });
 
   it('puts no secret value in the template', () => {
-    const [, secret] = onlyResourceOf(template, 'AWS::SecretsManager::Secret');
     const text = JSON.stringify(template.toJSON());
 
-    expect(secret.Properties).not.toHaveProperty('SecretString');
+    for (const [id, secret] of resourcesOf(template, 'AWS::SecretsManager::Secret'))
+      expect(secret.Properties, id).not.toHaveProperty('SecretString');
     expect(text.includes('"SecretString":'), 'a SecretString property').toBe(false);
     // A SecretValue resolved into a property shows up as a dynamic reference.
     expect(text.includes('{{resolve:secretsmanager'), 'a secretsmanager dynamic reference').toBe(false);
@@ -165,11 +246,26 @@ describe('WechatComponent secret', { timeout: CDK_TIMEOUT_MS }, () => {
     template.hasResource('AWS::SecretsManager::Secret', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
   });
 
+  it('comes with an authorization-link secret of its own: a random 64-character key, encrypted with the component key, retained', () => {
+    const link = template.findResources('AWS::SecretsManager::Secret')[logicalIdOf(stack.component.authorizationLinkSecret)]!;
+
+    expect(link).toMatchObject({
+      DeletionPolicy: 'Retain',
+      Properties: {
+        KmsKeyId: keyArn,
+        GenerateSecretString: { PasswordLength: 64, ExcludePunctuation: true, IncludeSpace: false },
+      },
+    });
+    expect(link.Properties.GenerateSecretString).not.toHaveProperty('SecretStringTemplate');
+  });
+
   it('is not created when an existing secret ARN is given, and the functions read that one', () => {
     const stackWithSecret = lambdaEgressStack();
     const existing = Template.fromStack(stackWithSecret);
 
-    existing.resourceCountIs('AWS::SecretsManager::Secret', 0);
+    expect(resourcesOf(existing, 'AWS::SecretsManager::Secret').map(([id]) => id)).toEqual([
+      logicalIdOf(stackWithSecret.component.authorizationLinkSecret),
+    ]);
     for (const fn of [stackWithSecret.component.pushReceiver, stackWithSecret.component.tokenRefresher]) {
       expect(functionEnv(existing, logicalIdOf(fn)).WECHAT_SECRET_ARN).toBe(EXISTING_SECRET_ARN);
     }
@@ -189,7 +285,8 @@ describe('WechatComponent function environments', { timeout: CDK_TIMEOUT_MS }, (
   it('gives the push receiver exactly the names and ARNs it needs', () => {
     const env = functionEnv(template, logicalIdOf(stack.component.pushReceiver));
 
-    expect(Object.keys(env).sort()).toEqual([...common].sort());
+    expect(Object.keys(env).sort()).toEqual([...common, 'WECHAT_AUTHORIZER_JOBS_QUEUE_URL'].sort());
+    expect(env.WECHAT_AUTHORIZER_JOBS_QUEUE_URL).toEqual({ Ref: logicalIdOf(stack.component.authorizerJobs.queue) });
   });
 
   it('gives the token refresher the same plus its refresh margin', () => {

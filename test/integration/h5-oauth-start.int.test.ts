@@ -7,7 +7,6 @@ import { callbackUrl, expectFailurePage, scanItems, start, startUrl } from './h5
 
 // Configured, then revoked by a push in one test; no other test uses it.
 const REVOKED_APPID = 'wx2222222222222222';
-const UNCONFIGURED_APPID = 'wx3333333333333333';
 
 describe('GET /h5-oauth/start', () => {
   let h: Harness;
@@ -120,16 +119,21 @@ describe('GET /h5-oauth/start', () => {
     await expectFailurePage(after, 'UNKNOWN_AUTHORIZER');
   });
 
-  it('accepts an unconfigured authorizer once an authorized push names it', async () => {
-    const before = await fetch(startUrl(h, { appid: UNCONFIGURED_APPID }), { redirect: 'manual' });
+  it('accepts an unconfigured authorizer once the worker has exchanged its authorization, not at the push', async () => {
+    const [appid] = h.sim.addAuthorizedAccounts(1, { prefix: 'wxf' }) as [string];
+    await h.sim.pushTicketNow();
+    const before = await fetch(startUrl(h, { appid }), { redirect: 'manual' });
 
-    const pushed = await h.sim.pushEvent({ infoType: 'authorized', fields: { AuthorizerAppid: UNCONFIGURED_APPID } });
-    const after = await fetch(startUrl(h, { appid: UNCONFIGURED_APPID }), { redirect: 'manual' });
+    const authorization = await h.sim.authorize({ authorizerAppid: appid });
+    const atThePush = await fetch(startUrl(h, { appid }), { redirect: 'manual' });
+    await h.drainJobs();
+    const afterTheExchange = await fetch(startUrl(h, { appid }), { redirect: 'manual' });
 
     expect(before.status).toBe(400);
-    expect(pushed.acked).toBe(true);
-    expect(after.status).toBe(302);
-    expect(new URL(after.headers.get('location')!).searchParams.get('appid')).toBe(UNCONFIGURED_APPID);
+    expect(authorization.push.acked).toBe(true);
+    expect(atThePush.status).toBe(400);
+    expect(afterTheExchange.status).toBe(302);
+    expect(new URL(afterTheExchange.headers.get('location')!).searchParams.get('appid')).toBe(appid);
   });
 
   it('rejects a scope other than snsapi_base or snsapi_userinfo', async () => {

@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { sha256Hex } from '../../shared/crypto/digests';
 import { usePushHarness } from '../support/push-harness';
 import { eventXml, newTicket, rejectionsIn, sendPush, signPush, ticketXml, withCapturedOutput } from '../support/push-requests';
 
@@ -60,13 +61,13 @@ describe('push receiver: CreateTime ahead of our clock', () => {
     expect((await h.stores.tickets.load())?.componentVerifyTicket).toBe(ticket);
   });
 
-  it('refuses a signed authorized event from the far future with 400, records neither the event nor the status, and still records the next genuine one', async () => {
+  it('refuses a signed authorized event from the far future with 400, records neither the event nor its code, and still records the next genuine one', async () => {
     const authorizerAppid = newAuthorizerAppid();
     const auditBefore = await auditCount();
     const fields = { AuthorizerAppid: authorizerAppid, AuthorizationCode: `queryauthcode@@@${randomBytes(36).toString('base64url')}` };
 
     const future = await sendCaptured(eventXml('authorized', h.clock.nowSec + 86_400 * 365, fields));
-    const statusAfterFuture = await h.stores.events.getAuthorizer(authorizerAppid);
+    const codeAfterFuture = await h.stores.authorizationCodes.get(sha256Hex(fields.AuthorizationCode));
     h.clock.advance(10_000);
     const unauthorized = await sendPush(
       h.gateway.url,
@@ -76,13 +77,10 @@ describe('push receiver: CreateTime ahead of our clock', () => {
     expect(future.status).toBe(400);
     expect(future.rejections).toEqual([{ reason: 'CREATE_TIME_IN_FUTURE', status: 400, level: 'WARN' }]);
     expect(future.rejectedCount).toBe(1);
-    expect(statusAfterFuture).toBeNull();
+    expect(codeAfterFuture).toBeNull();
     expect(unauthorized.acked).toBe(true);
-    expect(await h.stores.events.getAuthorizer(authorizerAppid)).toMatchObject({
-      state: 'unauthorized',
-      lastEventCreateTime: h.clock.nowSec,
-    });
+    expect(await h.stores.authorizers.getStatus(authorizerAppid)).toEqual({ status: 'revoked', lastEventCreateTime: h.clock.nowSec });
     const audit = (await h.stores.audit.listDay(h.clock.now())).slice(auditBefore);
-    expect(audit.map((record) => [record.infoType, record.outcome])).toEqual([['unauthorized', 'recorded']]);
+    expect(audit.map((record) => [record.infoType, record.outcome])).toEqual([['unauthorized', 'recorded, revoked']]);
   });
 });

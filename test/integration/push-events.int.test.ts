@@ -1,10 +1,12 @@
 /**
  * Authorization events and the push audit trail, end to end (docs/wechat-protocol.md §1): events are recorded
- * once, sealed because they carry authorization codes, and the authorizer's status only ever moves forward.
+ * once, sealed because they carry authorization codes; codes go to the worker, and the authorizer's status only
+ * ever moves forward.
  */
 import { randomBytes } from 'node:crypto';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
+import { sha256Hex } from '../../shared/crypto/digests';
 import { eventsPk } from '../../shared/store/table-keys';
 import { TABLE_NAME, TEST_SECRETS } from '../support/harness';
 import { usePushHarness } from '../support/push-harness';
@@ -15,6 +17,8 @@ describe('push receiver: authorization events and audit', () => {
 
   const newAuthorizerAppid = () => `wx${randomBytes(8).toString('hex')}`;
   const newAuthorizationCode = () => `queryauthcode@@@${randomBytes(36).toString('base64url')}`;
+  /** A prefix of simulator-made appids no other test uses. */
+  const newAccountPrefix = () => `wx${randomBytes(3).toString('hex')}`;
 
   /** Event items about one authorizer ('-' for events that name none), oldest CreateTime first. */
   async function eventItems(authorizerAppid: string): Promise<Array<Record<string, unknown>>> {
@@ -45,44 +49,31 @@ describe('push receiver: authorization events and audit', () => {
   }
 
   describe('authorizer status', () => {
-    it('records authorized then unauthorized and the authorizer status follows the newer event', async () => {
-      const authorizerAppid = newAuthorizerAppid();
+    it('moves the status only when the worker has exchanged a real code, and to revoked on unauthorized', async () => {
+      const [authorizerAppid] = h.sim.addAuthorizedAccounts(1, { prefix: newAccountPrefix() }) as [string];
+      await h.sim.pushTicketNow();
       const authorizedAt = h.clock.nowSec;
 
-      const authorized = await h.sim.pushEvent({
-        infoType: 'authorized',
-        createTime: authorizedAt,
-        fields: { AuthorizerAppid: authorizerAppid },
-      });
-      const statusAfterAuthorized = await h.stores.events.getAuthorizer(authorizerAppid);
+      const authorization = await h.sim.authorize({ authorizerAppid });
+      const statusBeforeExchange = await h.stores.authorizers.getStatus(authorizerAppid);
+      await h.drainJobs();
+      const statusAfterExchange = await h.stores.authorizers.getStatus(authorizerAppid);
       h.clock.advance(30_000);
       const unauthorizedAt = h.clock.nowSec;
-      const unauthorized = await h.sim.pushEvent({
-        infoType: 'unauthorized',
-        createTime: unauthorizedAt,
-        fields: { AuthorizerAppid: authorizerAppid },
-      });
+      const unauthorized = await h.sim.revokeAuthorization(authorizerAppid);
 
-      expect(authorized.acked).toBe(true);
+      expect(authorization.push.acked).toBe(true);
       expect(unauthorized.acked).toBe(true);
-      expect(statusAfterAuthorized).toMatchObject({
-        authorizerAppid,
-        state: 'authorized',
-        lastInfoType: 'authorized',
-        lastEventCreateTime: authorizedAt,
-      });
-      expect(await h.stores.events.getAuthorizer(authorizerAppid)).toEqual({
-        authorizerAppid,
-        state: 'unauthorized',
-        lastInfoType: 'unauthorized',
-        lastEventCreateTime: unauthorizedAt,
-        updatedAtMs: h.clock.now(),
-      });
+      expect(statusBeforeExchange).toBeNull();
+      expect(statusAfterExchange).toEqual({ status: 'authorized', lastEventCreateTime: authorizedAt });
+      expect(await h.stores.authorizers.getStatus(authorizerAppid)).toEqual({ status: 'revoked', lastEventCreateTime: unauthorizedAt });
       const items = await eventItems(authorizerAppid);
       expect(items.map((item) => [item.sk, item.infoType, item.createTime])).toEqual([
         [
-          expect.stringMatching(new RegExp(`^EVENT#${authorizerAppid}#${String(authorizedAt).padStart(10, '0')}#authorized#[0-9a-f]{16}$`)),
-          'authorized',
+          expect.stringMatching(
+            new RegExp(`^EVENT#${authorizerAppid}#${String(authorizedAt).padStart(10, '0')}#updateauthorized#[0-9a-f]{16}$`),
+          ),
+          'updateauthorized',
           authorizedAt,
         ],
         [
@@ -142,23 +133,26 @@ describe('push receiver: authorization events and audit', () => {
       expect(payload).toMatchObject({ AuthorizationCode: authorizationCode, Extra: extra });
     });
 
-    it('records updateauthorized and keeps the authorizer authorized', async () => {
+    it('records an authorized push whose code WeChat does not know, and the refused exchange leaves no authorizer', async () => {
       const authorizerAppid = newAuthorizerAppid();
-      await h.sim.pushEvent({ infoType: 'authorized', fields: { AuthorizerAppid: authorizerAppid } });
-      h.clock.advance(1_000);
+      const authorizationCode = newAuthorizationCode();
+      await h.sim.pushTicketNow();
 
-      const result = await h.sim.pushEvent({ infoType: 'updateauthorized', fields: { AuthorizerAppid: authorizerAppid } });
+      const result = await h.sim.pushEvent({
+        infoType: 'authorized',
+        fields: { AuthorizerAppid: authorizerAppid, AuthorizationCode: authorizationCode },
+      });
+      const codeBeforeExchange = await h.stores.authorizationCodes.get(sha256Hex(authorizationCode));
+      await h.drainJobs();
 
       expect(result.acked).toBe(true);
-      expect(await h.stores.events.getAuthorizer(authorizerAppid)).toMatchObject({
-        state: 'authorized',
-        lastInfoType: 'updateauthorized',
-        lastEventCreateTime: h.clock.nowSec,
-      });
-      expect(await eventItems(authorizerAppid)).toHaveLength(2);
+      expect(codeBeforeExchange).toMatchObject({ status: 'pending', authorizerAppid, sources: ['push'] });
+      expect(await h.stores.authorizationCodes.get(sha256Hex(authorizationCode))).toMatchObject({ status: 'refused' });
+      expect(await h.stores.authorizers.getStatus(authorizerAppid)).toBeNull();
+      expect(await eventItems(authorizerAppid)).toHaveLength(1);
     });
 
-    it('does not let a late, older authorized event flip an unauthorized authorizer back', async () => {
+    it('does not let a late, older authorized event flip a revoked authorizer back', async () => {
       const authorizerAppid = newAuthorizerAppid();
       const authorizedAt = h.clock.nowSec - 30;
       const unauthorizedAt = h.clock.nowSec;
@@ -170,13 +164,10 @@ describe('push receiver: authorization events and audit', () => {
         createTime: authorizedAt,
         fields: { AuthorizerAppid: authorizerAppid },
       });
+      await h.drainJobs();
 
       expect(late.acked).toBe(true);
-      expect(await h.stores.events.getAuthorizer(authorizerAppid)).toMatchObject({
-        state: 'unauthorized',
-        lastInfoType: 'unauthorized',
-        lastEventCreateTime: unauthorizedAt,
-      });
+      expect(await h.stores.authorizers.getStatus(authorizerAppid)).toEqual({ status: 'revoked', lastEventCreateTime: unauthorizedAt });
       // The late event is still kept: it holds an authorization code someone may want to look at.
       expect((await eventItems(authorizerAppid)).map((item) => item.infoType)).toEqual(['authorized', 'unauthorized']);
     });
@@ -185,9 +176,10 @@ describe('push receiver: authorization events and audit', () => {
   describe('idempotency', () => {
     it('records the same event delivered twice once and acknowledges both deliveries', async () => {
       const authorizerAppid = newAuthorizerAppid();
+      const authorizationCode = newAuthorizationCode();
       const createTime = h.clock.nowSec;
       const request = signPush(
-        eventXml('authorized', createTime, { AuthorizerAppid: authorizerAppid, AuthorizationCode: newAuthorizationCode() }),
+        eventXml('authorized', createTime, { AuthorizerAppid: authorizerAppid, AuthorizationCode: authorizationCode }),
         h.clock.nowSec,
       );
       const since = h.clock.now();
@@ -199,8 +191,12 @@ describe('push receiver: authorization events and audit', () => {
       expect(first.acked).toBe(true);
       expect(second.acked).toBe(true);
       expect(await eventItems(authorizerAppid)).toHaveLength(1);
-      expect((await auditSince(since)).map((record) => record.outcome)).toEqual(['recorded', 'duplicate']);
-      expect(await h.stores.events.getAuthorizer(authorizerAppid)).toMatchObject({ state: 'authorized', lastEventCreateTime: createTime });
+      expect((await auditSince(since)).map((record) => record.outcome)).toEqual(['recorded, code pending', 'duplicate, code pending']);
+      expect(await h.stores.authorizationCodes.get(sha256Hex(authorizationCode))).toMatchObject({
+        status: 'pending',
+        sources: ['push'],
+        eventCreateTime: createTime,
+      });
     });
 
     it('records an event the simulator duplicates once', async () => {
@@ -215,7 +211,7 @@ describe('push receiver: authorization events and audit', () => {
       expect(h.sim.stats().pushes).toMatchObject({ duplicated: 1, acked: 2 });
       expect(await eventItems(authorizerAppid)).toHaveLength(1);
       // Both copies arrive in the same millisecond, so the audit trail's order between them is not defined.
-      expect((await auditSince(since)).map((record) => record.outcome).sort()).toEqual(['duplicate', 'recorded']);
+      expect((await auditSince(since)).map((record) => record.outcome).sort()).toEqual(['duplicate, not-newer', 'recorded, revoked']);
     });
   });
 
@@ -310,7 +306,13 @@ describe('push receiver: authorization events and audit', () => {
       const records = await auditSince(since);
       expect(records).toEqual([
         { infoType: 'component_verify_ticket', createTime: ticketCreateTime, receivedAtMs: since, outcome: 'stored' },
-        { infoType: 'authorized', createTime: ticketCreateTime, receivedAtMs: since + 1_000, outcome: 'recorded', authorizerAppid },
+        {
+          infoType: 'authorized',
+          createTime: ticketCreateTime,
+          receivedAtMs: since + 1_000,
+          outcome: 'recorded, code pending',
+          authorizerAppid,
+        },
         { infoType: 'component_verify_ticket', createTime: ticketCreateTime, receivedAtMs: since + 2_000, outcome: 'not-newer' },
       ]);
       const text = JSON.stringify(records);

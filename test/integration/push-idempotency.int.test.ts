@@ -3,9 +3,11 @@
  * acknowledge what it has stored, refuse to acknowledge what it could not store, and never let the stored ticket
  * go backwards.
  */
+
 import { describe, expect, it } from 'vitest';
 import { makePushReceiverHandler } from '../../functions/push-receiver/app';
 import { startHttpGateway } from '../../local/runtime/http-gateway';
+import { sha256Hex } from '../../shared/crypto/digests';
 import { createComponentStores } from '../../shared/store/component-stores';
 import { PUSH_ROUTE, TEST_SECRETS } from '../support/harness';
 import { usePushHarness } from '../support/push-harness';
@@ -213,16 +215,17 @@ describe('push receiver idempotency and failures', () => {
       h.aws.injectFault({ service: 'kms', operation: 'GenerateDataKey', errorType: 'KMSInternalException', count: 10, httpStatus: 500 });
 
       const { result: failed } = await withCapturedOutput(() => sendPush(h.gateway.url, request));
-      const statusDuringFault = await h.stores.events.getAuthorizer(authorizerAppid);
+      const codeDuringFault = await h.stores.authorizationCodes.get(sha256Hex('queryauthcode@@@retry-test'));
       h.aws.clearFaults();
       const retried = await sendPush(h.gateway.url, request);
 
       expect(failed.status).toBe(500);
-      expect(statusDuringFault).toBeNull();
+      expect(codeDuringFault).toBeNull();
       expect(retried.acked).toBe(true);
-      expect(await h.stores.events.getAuthorizer(authorizerAppid)).toMatchObject({
-        state: 'authorized',
-        lastEventCreateTime: h.clock.nowSec,
+      expect(await h.stores.authorizationCodes.get(sha256Hex('queryauthcode@@@retry-test'))).toMatchObject({
+        status: 'pending',
+        authorizerAppid,
+        eventCreateTime: h.clock.nowSec,
       });
     });
   });

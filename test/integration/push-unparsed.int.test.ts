@@ -162,7 +162,7 @@ describe('push receiver: authentic pushes it cannot interpret', () => {
     const response = await send(xml);
 
     expect(response.acked).toBe(true);
-    expect(await h.stores.events.getAuthorizer(authorizerAppid)).toBeNull();
+    expect(await h.stores.authorizers.getStatus(authorizerAppid)).toBeNull();
   });
 
   it('does not acknowledge an unparsed push it could not store, so WeChat retries', async () => {

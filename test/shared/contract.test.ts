@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { ENV, PARTITIONS, type PartitionName, partitionKey, partitionPattern } from '../../shared/contract';
 import {
   auditPk,
-  authorizersPk,
+  authorizationCodePk,
+  authorizerPk,
   eventsPk,
   h5OAuthStatePk,
   loginCodePk,
@@ -53,7 +54,10 @@ describe('README "Table design"', () => {
     [refreshPk(c), SK.refreshLease],
     [refreshPk(c), SK.refreshBackoff],
     [refreshPk(c), SK.startPushTicket],
-    [authorizersPk(c), SK.authorizer(a)],
+    [authorizerPk(c, a), SK.authorizer],
+    [authorizationCodePk(c, '{sha256}'), SK.authorizationCode],
+    [partitionKey('preAuthCodeRate', c, '{yyyy-mm-ddThh:mm}'), SK.preAuthCodes],
+    [partitionKey('preAuthCodeRate', c, '{yyyy-mm-ddThh:mm}'), SK.callbacks],
     [eventsPk(c), SK.event(a, '{createTime}', '{infoType}', '{payloadDigest}')],
     [eventsPk(c), SK.unparsed('{first 32 hex of sha256(decrypted message)}')],
     [partitionKey('audit', c, '{yyyy-mm-dd}'), SK.audit('{receivedAt ISO}', '{random}')],

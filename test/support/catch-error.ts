@@ -10,3 +10,13 @@ export function catchError(fn: () => unknown): unknown {
   }
   throw new Error('expected the call to throw');
 }
+
+/** As catchError, for a function that rejects (or throws) asynchronously. */
+export async function catchAsyncError(fn: () => Promise<unknown>): Promise<unknown> {
+  try {
+    await fn();
+  } catch (err) {
+    return err;
+  }
+  throw new Error('expected the call to reject');
+}

@@ -1,9 +1,14 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
-import { LambdaClient } from '@aws-sdk/client-lambda';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { makeAuthorizationPageHandler } from '../../functions/authorization-page/app';
+import { createAuthorizationPageDepsFromEnv } from '../../functions/authorization-page/deps';
+import { type AuthorizerWorkerDeps, makeAuthorizerWorkerHandler } from '../../functions/authorizer-worker/app';
+import { createAuthorizerWorkerDepsFromEnv } from '../../functions/authorizer-worker/deps';
 import { makeH5OAuthHandler } from '../../functions/h5-oauth/app';
 import { createH5OAuthDepsFromEnv } from '../../functions/h5-oauth/deps';
 import { makePushReceiverHandler } from '../../functions/push-receiver/app';
@@ -11,8 +16,9 @@ import { createPushDepsFromEnv } from '../../functions/push-receiver/deps';
 import { makeTokenRefresherHandler } from '../../functions/token-refresher/app';
 import { createRefresherDepsFromEnv } from '../../functions/token-refresher/deps';
 import { createLambdaContext } from '../../local/aws/lambda-context';
-import { type LocalAws, startLocalAws } from '../../local/aws/local-aws';
+import { type LocalAws, type SqsEventSource, startLocalAws } from '../../local/aws/local-aws';
 import { type GatewayRoute, type HttpGateway, startHttpGateway } from '../../local/runtime/http-gateway';
+import { SERVICE_TABLE } from '../../local/runtime/service-table';
 import { TEST_AUTHORIZER_APPID } from '../../local/wechat-sim/defaults';
 import { startWechatSim, type WechatSim, type WechatSimOptions } from '../../local/wechat-sim/server';
 import type { ComponentSecrets } from '../../shared/config/component-secrets';
@@ -42,6 +48,9 @@ export const TABLE_NAME = 'wechat-component-test';
 export const REFRESHER_FUNCTION = 'token-refresher';
 /** What readers invoke, as grantReadComponentToken sets it in AWS: the refresher's reader alias. */
 export const REFRESHER_READER = `${REFRESHER_FUNCTION}:${REFRESHER_READER_ALIAS}`;
+export const WORKER_FUNCTION = 'authorizer-worker';
+/** The authorization-link secret of the harness; a canary for logs and pages. */
+export const LINK_SECRET = 'canary-authorization-link-secret-7c41e0a9d2b85f36';
 export const PUSH_ROUTE = `POST ${ROUTES.pushEvents}`;
 
 export interface Harness {
@@ -66,6 +75,19 @@ export interface Harness {
   runRefresher(event?: unknown): Promise<RefreshOutcome>;
   /** A new reader, as a separate container would have, reaching the refresher's reader alias through Lambda Invoke. */
   newReader(options?: Partial<ComponentTokenReaderOptions>): ComponentTokenReader;
+  /** The authorizer worker's dependencies, as its production factory built them (for tests that run its core directly). */
+  workerDeps: AuthorizerWorkerDeps;
+  /** The SQS trigger of the authorizer worker: jobs wait in the queue until a test drains it (or starts polling). */
+  jobs: SqsEventSource;
+  /** Runs the worker on every queued job until the queue is empty. */
+  drainJobs(): Promise<void>;
+  /** Invokes the authorizer worker as `aws lambda invoke` does: unqualified, or through `qualifier`. */
+  invokeWorker(payload: unknown, qualifier?: string): Promise<{ payload: unknown; functionError?: string }>;
+  /** An operator's authorization link, made by the worker's authorization-link action. */
+  makeLink(request?: Record<string, unknown>): Promise<string>;
+  /** GET /authorize and its callback, as the gateway serves them. */
+  pageUrl: string;
+  callbackUrl: string;
   close(): Promise<void>;
 }
 
@@ -88,6 +110,8 @@ export interface HarnessOptions {
   refreshMarginMs?: number;
   leaseDurationMs?: number;
   apiMaxAttempts?: number;
+  /** The authorization page's settings. */
+  authorization?: { pageMode?: 'signed' | 'open'; preAuthCodesPerMinute?: number };
 }
 
 /**
@@ -98,12 +122,14 @@ export interface HarnessOptions {
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const clock = new FakeClock();
   const aws = await startLocalAws({ now: clock.now });
-  await aws.createTable(TABLE_NAME);
+  await aws.createTable(TABLE_NAME, SERVICE_TABLE);
   const secretArn = aws.putSecret(
     'wechat-component',
     JSON.stringify({ appsecret: TEST_SECRETS.appsecret, token: TEST_SECRETS.token, encodingAesKey: TEST_SECRETS.encodingAesKey }),
   );
   const sessionSecretArn = aws.putSecret('wechat-session', TEST_SESSION_SIGNING_KEY);
+  const linkSecretArn = aws.putSecret('wechat-authorization-link', LINK_SECRET);
+  const queue = aws.createQueue('authorizer-jobs', { visibilityTimeoutSec: 360 });
   const componentAppid = TEST_SECRETS.componentAppid;
 
   const routes: GatewayRoute[] = [];
@@ -120,6 +146,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   });
 
   const oauth = options.oauth ?? {};
+  const authorization = options.authorization ?? {};
+  const pageUrl = `${gateway.url}${ROUTES.authorizationPage}`;
+  const callbackUrl = `${gateway.url}${ROUTES.authorizationCallback}`;
   const seconds = (ms: number | undefined) => (ms === undefined ? undefined : String(ms / 1000));
   const env = environment({
     componentAppid,
@@ -128,6 +157,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     kmsKeyId: aws.kmsKeyId,
     apiBase: sim.url,
     openBase: sim.url,
+    mpBase: sim.url,
     apiMaxAttempts: options.apiMaxAttempts === undefined ? undefined : String(options.apiMaxAttempts),
     refresherFunction: REFRESHER_READER,
     refreshMarginSec: seconds(options.refreshMarginMs),
@@ -139,12 +169,19 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     h5OAuthCookieBinding: oauth.cookieBinding === false ? 'off' : 'on',
     h5OAuthLoginCodeTtlSec: seconds(oauth.loginCodeTtlMs),
     h5OAuthSessionTtlSec: oauth.sessionTtlSec === undefined ? undefined : String(oauth.sessionTtlSec),
+    authorizerJobsQueueUrl: queue.url,
+    authorizationPageUrl: pageUrl,
+    authorizationCallbackUrl: callbackUrl,
+    authorizationLinkSecretArn: linkSecretArn,
+    authorizationPageMode: authorization.pageMode ?? 'signed',
+    preAuthCodesPerMinute: String(authorization.preAuthCodesPerMinute ?? 20),
   });
   const clients = {
     dynamo: new DynamoDBClient(aws.clientConfig('dynamodb')),
     kms: new KMSClient(aws.clientConfig('kms')),
     secretsManager: new SecretsManagerClient(aws.clientConfig('secretsManager')),
     lambda: new LambdaClient(aws.clientConfig('lambda')),
+    sqs: new SQSClient(aws.clientConfig('sqs')),
   };
   // Waits are real, since they let work that runs concurrently for real go on (a replayed callback polls for the
   // outcome of the first one), but short: the simulator answers at once, so WeChat retries need no backoff.
@@ -156,12 +193,35 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const refresher = makeTokenRefresherHandler(refresherDeps);
   const refresherArn = aws.registerFunction(REFRESHER_FUNCTION, (event, context) => refresher(event, context));
   const h5OAuthHandler = makeH5OAuthHandler(h5OAuthDeps);
+  const workerDeps = createAuthorizerWorkerDepsFromEnv(runtime);
+  aws.registerFunction(WORKER_FUNCTION, makeAuthorizerWorkerHandler(workerDeps), { timeoutSec: 60 });
+  const jobs = aws.addSqsEventSource({
+    queue: queue.url,
+    functionName: WORKER_FUNCTION,
+    batchSize: 10,
+    maxConcurrency: 5,
+    reportBatchItemFailures: true,
+  });
+  const page = makeAuthorizationPageHandler(createAuthorizationPageDepsFromEnv(runtime));
   routes.push(
     { routeKey: PUSH_ROUTE, functionName: 'push-receiver', handler: makePushReceiverHandler(pushDeps) },
     { routeKey: `GET ${ROUTES.h5OAuthStart}`, functionName: 'h5-oauth', handler: h5OAuthHandler },
     { routeKey: `GET ${ROUTES.h5OAuthCallback}`, functionName: 'h5-oauth', handler: h5OAuthHandler },
     { routeKey: `ANY ${ROUTES.h5OAuthSession}`, functionName: 'h5-oauth', handler: h5OAuthHandler },
+    { routeKey: `ANY ${ROUTES.authorizationPage}`, functionName: 'authorization-page', handler: page },
+    { routeKey: `ANY ${ROUTES.authorizationCallback}`, functionName: 'authorization-page', handler: page },
   );
+  const invokeWorker = async (payload: unknown, qualifier?: string) => {
+    const out = await clients.lambda.send(
+      new InvokeCommand({
+        FunctionName: WORKER_FUNCTION,
+        ...(qualifier ? { Qualifier: qualifier } : {}),
+        Payload: JSON.stringify(payload),
+      }),
+    );
+    const text = out.Payload ? Buffer.from(out.Payload).toString('utf8') : 'null';
+    return { payload: JSON.parse(text) as unknown, ...(out.FunctionError ? { functionError: out.FunctionError } : {}) };
+  };
 
   // For tests that look behind the handlers: the same stores and clients, as the functions have them.
   const dynamo = createDocumentClient(clients.dynamo);
@@ -212,6 +272,19 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
         },
         ...readerOptions,
       }),
+    workerDeps,
+    jobs,
+    drainJobs: async () => {
+      await jobs.drain();
+    },
+    invokeWorker,
+    async makeLink(request = { authType: 3 }) {
+      const out = await invokeWorker({ action: 'authorization-link', ...request });
+      if (out.functionError) throw new Error(`the worker refused to make a link: ${JSON.stringify(out.payload)}`);
+      return (out.payload as { url: string }).url;
+    },
+    pageUrl,
+    callbackUrl,
     close: async () => {
       await sim.close();
       await gateway.close();

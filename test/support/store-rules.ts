@@ -5,6 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../shared/crypto/digests';
+import type { AuthorizationCodeStore } from '../../shared/store/authorization-code-store';
+import type { AuthorizerStore } from '../../shared/store/authorizer-store';
 import type { ComponentStores } from '../../shared/store/component-stores';
 import type { H5OAuthState } from '../../shared/store/h5-oauth-state-store';
 import type { FakeClock } from './fake-clock';
@@ -12,7 +14,11 @@ import type { FakeClock } from './fake-clock';
 export type RuledStores = Pick<
   ComponentStores,
   'tickets' | 'tokens' | 'leases' | 'guards' | 'events' | 'h5OAuthStates' | 'loginCodes' | 'users'
->;
+> & {
+  // The parts the push receiver and h5-oauth use; the worker's side is tested against dynalite only.
+  authorizers: Pick<AuthorizerStore, 'getStatus' | 'revoke'>;
+  authorizationCodes: Pick<AuthorizationCodeStore, 'record'>;
+};
 
 export const RULES_LEASE_MS = 60_000;
 export const RULES_LOGIN_CODE_TTL_MS = 120_000;
@@ -225,7 +231,7 @@ export function describeStoreRules(label: string, make: () => { stores: RuledSto
       expect(await stores.users.get(user.authorizerAppid, user.openid)).toEqual(last);
     });
 
-    it('records an authorization event once and moves an authorizer only to a newer event', async () => {
+    it('records an authorization event and an unparsed push once', async () => {
       const { stores } = make();
       const event = (infoType: string, createTime: number) => ({
         infoType,
@@ -242,18 +248,55 @@ export function describeStoreRules(label: string, make: () => { stores: RuledSto
         await stores.events.recordUnparsed({ plaintext: '<xml>rules</xml>', reason: 'MISSING_FIELD' }),
       ];
 
-      expect(outcomes).toEqual([
-        { event: 'recorded', authorizer: 'updated' },
-        { event: 'duplicate', authorizer: 'not-newer' },
-        { event: 'recorded', authorizer: 'not-newer' },
-        'recorded',
-        'duplicate',
-      ]);
-      expect(await stores.events.getAuthorizer('wxaaaaaaaaaaaaaaaa')).toMatchObject({
-        state: 'unauthorized',
-        lastInfoType: 'unauthorized',
-        lastEventCreateTime: 2000,
+      expect(outcomes).toEqual([{ event: 'recorded' }, { event: 'duplicate' }, { event: 'recorded' }, 'recorded', 'duplicate']);
+    });
+
+    it('revokes an authorizer only for an event newer than the last one applied, or of its second if not revoked yet', async () => {
+      const { stores } = make();
+      const revoke = (eventCreateTime: number) => stores.authorizers.revoke({ authorizerAppid: 'wxbbbbbbbbbbbbbbbb', eventCreateTime });
+
+      const outcomes = [await revoke(2000), await revoke(2000), await revoke(1999), await revoke(2001)];
+
+      expect(outcomes).toEqual(['revoked', 'not-newer', 'not-newer', 'revoked']);
+      expect(await stores.authorizers.getStatus('wxbbbbbbbbbbbbbbbb')).toEqual({ status: 'revoked', lastEventCreateTime: 2001 });
+      expect(await stores.authorizers.getStatus('wxcccccccccccccccc')).toBeNull();
+    });
+
+    it('keeps one pending item per authorization code, whichever arrival comes first, and lets the push name it', async () => {
+      const { stores, clock } = make();
+      const code = 'queryauthcode@@@rules-code';
+      const expiresAtMs = clock.now() + 3_600_000;
+
+      const fromCallback = await stores.authorizationCodes.record({
+        code,
+        source: 'callback',
+        eventCreateTime: 1000,
+        codeExpiresAtMs: expiresAtMs,
       });
+      const fromPush = await stores.authorizationCodes.record({
+        code,
+        source: 'push',
+        authorizerAppid: 'wxdddddddddddddddd',
+        infoType: 'authorized',
+        eventCreateTime: 990,
+        codeExpiresAtMs: expiresAtMs,
+      });
+
+      expect(fromCallback).toMatchObject({
+        created: true,
+        item: { codeSha256: sha256Hex(code), status: 'pending', sources: ['callback'] },
+      });
+      expect(fromPush.created).toBe(false);
+      expect(fromPush.item).toMatchObject({
+        codeSha256: sha256Hex(code),
+        status: 'pending',
+        authorizerAppid: 'wxdddddddddddddddd',
+        infoType: 'authorized',
+        eventCreateTime: 990,
+        codeExpiresAtMs: expiresAtMs,
+        attempts: 0,
+      });
+      expect([...fromPush.item.sources].sort()).toEqual(['callback', 'push']);
     });
   });
 }

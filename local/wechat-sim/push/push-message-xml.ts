@@ -2,9 +2,7 @@
  * The decrypted (inner) XML of pushes: tickets and authorization events (docs/wechat-protocol.md §1).
  */
 import { randomBytes } from 'node:crypto';
-
-/** How long the query auth code in an `authorized` push stays usable, in seconds. */
-export const AUTHORIZATION_CODE_TTL_SEC = 3600;
+import { AUTHORIZATION_CODE_TTL_SEC } from '../state/authorization-codes';
 
 const XML_ELEMENT_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 

@@ -4,6 +4,7 @@
 import { Errcode, errorBody } from '../errcodes';
 import { okJson, parseJsonObject, stringField } from '../http-io';
 import type { SimRoute } from '../sim-context';
+import { consumeApiQuota } from './component-api-request';
 import { checkComponentCredentials } from './component-credentials';
 
 /**
@@ -38,7 +39,10 @@ export const componentTokenRoute: SimRoute = {
   },
 };
 
-/** POST /cgi-bin/component/api_start_push_ticket: answers ok, then pushes a fresh ticket in the background. */
+/**
+ * POST /cgi-bin/component/api_start_push_ticket: answers ok, then pushes a fresh ticket in the background.
+ * Checks: JSON (47001), appid (61011), secret (41004, 40125), then its `apiDailyQuota` (45009).
+ */
 export const startPushTicketRoute: SimRoute = {
   api: 'api_start_push_ticket',
   method: 'POST',
@@ -48,6 +52,8 @@ export const startPushTicketRoute: SimRoute = {
     if (!body) return okJson(errorBody(Errcode.DATA_FORMAT_ERROR));
     const credentialError = checkComponentCredentials(body, 'component_secret', ctx);
     if (credentialError !== null) return okJson(errorBody(credentialError));
+    const quotaError = consumeApiQuota('api_start_push_ticket', ctx);
+    if (quotaError) return quotaError;
 
     ctx.schedulePushTicket();
     return okJson({ errcode: 0, errmsg: 'ok' });

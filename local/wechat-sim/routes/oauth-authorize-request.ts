@@ -5,6 +5,7 @@
 import type { SimContext } from '../sim-context';
 import { OAUTH_SCOPES } from '../state/oauth-state';
 import type { OAuthScope } from '../types';
+import { appendQuery, parseRedirectUri } from './redirect-location';
 
 /** `state` is echoed back and limited to 128 bytes (section 5). */
 export const MAX_STATE_BYTES = 128;
@@ -95,33 +96,9 @@ export function refusedLocation(request: AuthorizeRequest): string {
   return appendQuery(request.redirectUri, { state: request.state });
 }
 
-/**
- * Appends to the query of `uri` without re-encoding what is already there, and before any `#fragment`: a
- * single-page app's hash route stays last, as WeChat leaves it.
- */
-function appendQuery(uri: string, fields: Record<string, string>): string {
-  const hashAt = uri.indexOf('#');
-  const base = hashAt === -1 ? uri : uri.slice(0, hashAt);
-  const fragment = hashAt === -1 ? '' : uri.slice(hashAt);
-  const query = Object.entries(fields)
-    .map(([name, value]) => `${name}=${encodeURIComponent(value)}`)
-    .join('&');
-  const separator = !base.includes('?') ? '?' : base.endsWith('?') || base.endsWith('&') ? '' : '&';
-  // A Location header must be ASCII; browsers read percent-encoded UTF-8 the same as the raw characters.
-  return `${base}${separator}${query}${fragment}`.replace(/[^\x21-\x7e]/gu, (char) => encodeURIComponent(char));
-}
-
 function isAllowedRedirect(redirectUri: string, ctx: SimContext): boolean {
-  // The URL parser drops tabs and newlines silently; the Location header would not, so refuse them outright.
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what is refused here.
-  if (/[\s\x00-\x1f\x7f]/u.test(redirectUri)) return false;
-  let url: URL;
-  try {
-    url = new URL(redirectUri);
-  } catch {
-    return false;
-  }
-  return (url.protocol === 'http:' || url.protocol === 'https:') && ctx.oauth.allowsRedirectHost(url.hostname);
+  const url = parseRedirectUri(redirectUri);
+  return url !== null && ctx.oauth.allowsRedirectHost(url.hostname);
 }
 
 function isScope(value: string): value is OAuthScope {

@@ -15,6 +15,7 @@ import {
   refusedLocation,
 } from './oauth-authorize-request';
 import { CONSENT_PATH, consentPage, errorPage } from './oauth-pages';
+import { redirectTo } from './redirect-location';
 
 /**
  * GET /connect/oauth2/authorize. An invalid request gets a 400 error page. snsapi_base consents silently (as
@@ -54,22 +55,17 @@ function answerChoice(request: AuthorizeRequest, choice: string, param: 'sim_use
   const api = param === 'user' ? 'oauth2_authorize_consent' : 'oauth2_authorize';
   if (choice === REFUSE_CHOICE) {
     ctx.log(`${api}: the user refused ${request.scope} for authorizer ${request.authorizerAppid}`);
-    return redirect(refusedLocation(request));
+    return redirectTo(refusedLocation(request));
   }
   if (!ctx.oauth.users.find(choice)) {
     return refuseRequest(problem(param, `${param} 参数错误`, `${param} must be a simulated user id or refuse`), api, ctx);
   }
   const code = ctx.oauth.issueCode({ authorizerAppid: request.authorizerAppid, userId: choice, scope: request.scope }, ctx.now());
   ctx.log(`${api}: issued a ${request.scope} code for authorizer ${request.authorizerAppid} (sim user ${choice})`);
-  return redirect(consentedLocation(request, code));
+  return redirectTo(consentedLocation(request, code));
 }
 
 function refuseRequest(found: AuthorizeProblem, api: string, ctx: SimContext): SimResponse {
   ctx.log(`${api}: refused a request with a bad ${found.param} parameter`);
   return errorPage(found);
-}
-
-/** 302 to the caller; the Location carries a code, so nothing may cache it or pass it on as a referrer. */
-function redirect(location: string): SimResponse {
-  return { status: 302, text: '', headers: { Location: location, 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer' } };
 }

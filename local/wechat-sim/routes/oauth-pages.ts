@@ -4,6 +4,7 @@
  */
 import type { SimResponse } from '../http-io';
 import type { SimOAuthUser } from '../types';
+import { escapeHtml, htmlPage, PAGE_HEADERS } from './html-page';
 import type { AuthorizeProblem, AuthorizeRequest } from './oauth-authorize-request';
 
 /** Path the consent page's links go to. */
@@ -11,19 +12,6 @@ export const CONSENT_PATH = '/connect/oauth2/authorize/consent';
 
 /** Header naming the parameter an error page is about, so tests and scripts need not parse the HTML. */
 export const SIM_ERROR_HEADER = 'X-Wechat-Sim-Error';
-
-/** Pages hold consent links built from the caller's query: keep them out of caches, referrers and frames. */
-const PAGE_HEADERS: Readonly<Record<string, string>> = {
-  'Cache-Control': 'no-store',
-  'Referrer-Policy': 'no-referrer',
-  'Content-Security-Policy': "default-src 'none'; img-src data:; style-src 'unsafe-inline'; frame-ancestors 'none'",
-};
-
-const STYLE =
-  'body{font-family:-apple-system,"PingFang SC","Microsoft YaHei",sans-serif;max-width:28rem;margin:2rem auto;padding:0 1rem;color:#222}' +
-  'ul{list-style:none;padding:0}li a{display:flex;align-items:center;gap:.75rem;padding:.6rem;border:1px solid #ddd;border-radius:8px;margin:.5rem 0;color:inherit;text-decoration:none}' +
-  'img{width:48px;height:48px;border-radius:6px}small{color:#888;display:block}.refuse{display:block;text-align:center;margin-top:1.5rem;color:#576b95}' +
-  '.error h1{color:#e64340}.sim{color:#888;font-size:.85rem}';
 
 /** HTTP 400 with WeChat's style of error page; never a redirect, so the caller's redirect_uri learns nothing. */
 export function errorPage(problem: AuthorizeProblem): SimResponse {
@@ -34,7 +22,7 @@ export function errorPage(problem: AuthorizeProblem): SimResponse {
     `<p class="sim">WeChat simulator: check the <code>${escapeHtml(problem.param)}</code> parameter.</p></main>`;
   return {
     status: 400,
-    html: page('微信网页授权 / WeChat authorization', body),
+    html: htmlPage('微信网页授权 / WeChat authorization', body),
     headers: { ...PAGE_HEADERS, [SIM_ERROR_HEADER]: problem.param },
   };
 }
@@ -56,7 +44,7 @@ export function consentPage(request: AuthorizeRequest, componentAppid: string, u
     `<p lang="en">Official account ${escapeHtml(request.authorizerAppid)} asks for your nickname, avatar, region and sex.</p>` +
     `<p class="sim">WeChat simulator: choose who you are to allow it.</p><ul>${items}</ul>` +
     `<a class="refuse" href="${href('refuse')}" data-sim-action="refuse">拒绝 / Refuse</a></main>`;
-  return { status: 200, html: page('微信网页授权 / WeChat authorization', body), headers: { ...PAGE_HEADERS } };
+  return { status: 200, html: htmlPage('微信网页授权 / WeChat authorization', body), headers: { ...PAGE_HEADERS } };
 }
 
 /** The authorize query again, plus the user's choice (a user id or `refuse`). */
@@ -70,17 +58,4 @@ function consentQuery(request: AuthorizeRequest, componentAppid: string, choice:
     component_appid: componentAppid,
     user: choice,
   }).toString();
-}
-
-function page(title: string, body: string): string {
-  return (
-    `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">` +
-    `<meta name="viewport" content="width=device-width,initial-scale=1"><title>${escapeHtml(title)}</title>` +
-    `<style>${STYLE}</style></head><body>${body}</body></html>`
-  );
-}
-
-/** Escapes text for an HTML element body or a double-quoted attribute. */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
 }

@@ -5,8 +5,9 @@ import { parseSimFaults } from '../fault-plan';
 import { parseJsonObject } from '../http-io';
 import type { ControlRoute } from '../router';
 import type { WechatSim } from '../types';
+import { createAuthorizerControlRoutes } from './authorizer-control-routes';
 
-/** GET /__sim/stats, POST /__sim/reset, POST /__sim/faults, POST /__sim/push. */
+/** GET /__sim/stats, POST /__sim/reset, POST /__sim/faults, POST /__sim/push, and the authorizer endpoints. */
 export function createSimControlRoutes(sim: WechatSim): ControlRoute[] {
   return [
     { method: 'GET', path: '/__sim/stats', handle: () => ({ status: 200, json: sim.stats() }) },
@@ -33,5 +34,6 @@ export function createSimControlRoutes(sim: WechatSim): ControlRoute[] {
       },
     },
     { method: 'POST', path: '/__sim/push', handle: async () => ({ status: 200, json: await sim.pushTicketNow() }) },
+    ...createAuthorizerControlRoutes(sim),
   ];
 }

@@ -1,5 +1,10 @@
 /**
+<<<<<<< HEAD
  * The api_component_token daily call quota (errcode 45009 when exhausted, docs/wechat-protocol.md §3).
+=======
+ * Daily call quotas (errcode 45009 when exhausted, docs/wechat-protocol.md §3 and §4): api_component_token's,
+ * and books of quotas keyed by API name or by authorizer.
+>>>>>>> i9-sim9
  */
 
 const MS_PER_DAY = 86_400_000;
@@ -37,5 +42,29 @@ export class DailyQuota {
       this.day = today;
       this.used = 0;
     }
+  }
+}
+
+/** One DailyQuota per key, created on first use; a key whose limit is undefined is never limited. */
+export class DailyQuotaBook {
+  private readonly quotas = new Map<string, DailyQuota>();
+
+  constructor(private readonly limitOf: (key: string) => number | undefined) {}
+
+  /** Uses one call of `key`'s quota for today; false (nothing used) when it is exhausted. */
+  tryConsume(key: string, nowMs: number): boolean {
+    const limit = this.limitOf(key);
+    if (limit === undefined) return true;
+    let quota = this.quotas.get(key);
+    if (!quota) {
+      quota = new DailyQuota(limit);
+      this.quotas.set(key, quota);
+    }
+    return quota.tryConsume(nowMs);
+  }
+
+  /** Calls of `key` used on the Beijing day containing `nowMs`. */
+  usedToday(key: string, nowMs: number): number {
+    return this.quotas.get(key)?.usedToday(nowMs) ?? 0;
   }
 }

@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { SimOAuthUser } from '../types';
+import { avatarDataUrl } from './avatar';
 
 /** Where a user lives, in the wording of one `lang`. */
 interface Place {
@@ -107,7 +108,7 @@ export class OAuthUserDirectory {
       nickname: profile.nickname,
       sex: profile.sex,
       ...profile.zh,
-      headimgurl: avatarDataUrl(profile),
+      headimgurl: avatarDataUrl(profile.nickname, profile.avatarColor),
       // One Open Platform account per component here, so the component appid scopes the unionid.
       ...(profile.hasUnionid ? { unionid: `o${digest(`unionid:${this.componentAppid}:${profile.id}`, 28)}` } : {}),
       isSnapshotUser: profile.isSnapshotUser,
@@ -119,14 +120,4 @@ export class OAuthUserDirectory {
 /** Base64url characters of sha256(input), shaped like WeChat's 28-character openids. */
 function digest(input: string, length: number): string {
   return createHash('sha256').update(input).digest('base64url').slice(0, length);
-}
-
-/** A self-contained avatar, so pages and clients need no image host (WeChat's are 132 px squares). */
-function avatarDataUrl(profile: UserProfile): string {
-  const initial = Array.from(profile.nickname)[0] ?? '?';
-  const svg =
-    `<svg xmlns="http://www.w3.org/2000/svg" width="132" height="132">` +
-    `<rect width="132" height="132" fill="${profile.avatarColor}"/>` +
-    `<text x="66" y="88" font-size="64" text-anchor="middle" fill="#fff">${initial}</text></svg>`;
-  return `data:image/svg+xml;base64,${Buffer.from(svg, 'utf8').toString('base64')}`;
 }

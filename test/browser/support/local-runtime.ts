@@ -24,9 +24,10 @@ export interface LocalRuntime {
 
 /**
  * Starts the local runtime on PORT=0 and SIM_PORT=0 and resolves once it prints "ready". The child gets none of the
- * caller's WECHAT_*, OAUTH_* or SIM_* variables, so it runs on the built-in TEST defaults whatever the shell holds.
+ * caller's WECHAT_*, OAUTH_* or SIM_* variables, so it runs on the built-in TEST defaults whatever the shell holds,
+ * plus the test's own `env`.
  */
-export async function startLocalRuntime(options: { readyTimeoutMs?: number } = {}): Promise<LocalRuntime> {
+export async function startLocalRuntime(options: { readyTimeoutMs?: number; env?: Record<string, string> } = {}): Promise<LocalRuntime> {
   const env: NodeJS.ProcessEnv = {};
   for (const [name, value] of Object.entries(process.env)) {
     if (!/^(WECHAT_|OAUTH_|SIM_)/.test(name)) env[name] = value;
@@ -35,7 +36,7 @@ export async function startLocalRuntime(options: { readyTimeoutMs?: number } = {
   const child = spawn(process.execPath, ['--import', 'tsx', 'local/runtime/main.ts'], {
     cwd: REPO_ROOT,
     // Its logs on, as `npm start` has them: the output is only read, and the secret checks must see every line.
-    env: { ...env, ...POWERTOOLS_OUTPUT_ON, PORT: '0', SIM_PORT: '0' },
+    env: { ...env, ...POWERTOOLS_OUTPUT_ON, ...options.env, PORT: '0', SIM_PORT: '0' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let text = '';

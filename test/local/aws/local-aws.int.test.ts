@@ -3,6 +3,7 @@ import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { DecryptCommand, EncryptCommand, InvalidCiphertextException, KMSClient } from '@aws-sdk/client-kms';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { GetQueueUrlCommand, QueueDoesNotExist, SendMessageBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalAws, startLocalAws } from '../../../local/aws/local-aws';
@@ -44,21 +45,25 @@ describe('startLocalAws', () => {
     Object.assign(process.env, aws.env());
     aws.putSecret('env-check', 'from-env');
     aws.registerFunction('env-check', async () => 'invoked');
+    const queue = aws.createQueue('env-check');
     const kms = new KMSClient({});
     const secrets = new SecretsManagerClient({});
     const lambda = new LambdaClient({});
     const dynamo = new DynamoDBClient({});
+    const sqs = new SQSClient({});
 
     const encrypted = await kms.send(new EncryptCommand({ KeyId: aws.kmsAlias, Plaintext: Buffer.from('v') }));
     const secret = await secrets.send(new GetSecretValueCommand({ SecretId: 'env-check' }));
     const invoked = await lambda.send(new InvokeCommand({ FunctionName: 'env-check' }));
     const tables = await dynamo.send(new ListTablesCommand({}));
+    const queueUrl = await sqs.send(new GetQueueUrlCommand({ QueueName: 'env-check' }));
 
     expect(encrypted.KeyId).toBe(aws.kmsKeyArn);
     expect(secret.SecretString).toBe('from-env');
     expect(Buffer.from(invoked.Payload ?? new Uint8Array()).toString('utf8')).toBe('"invoked"');
     expect(tables.TableNames).toBeDefined();
-    for (const client of [kms, secrets, lambda, dynamo]) {
+    expect(queueUrl.QueueUrl).toBe(queue.url);
+    for (const client of [kms, secrets, lambda, dynamo, sqs]) {
       client.destroy();
     }
   });
@@ -72,6 +77,7 @@ describe('startLocalAws', () => {
       'AWS_ENDPOINT_URL_KMS',
       'AWS_ENDPOINT_URL_LAMBDA',
       'AWS_ENDPOINT_URL_SECRETS_MANAGER',
+      'AWS_ENDPOINT_URL_SQS',
       'AWS_REGION',
       'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED',
       'AWS_SECRET_ACCESS_KEY',
@@ -151,6 +157,33 @@ describe('startLocalAws', () => {
       lambda.destroy();
     });
 
+    it('makes an SQS call fail with the modeled error the SDK maps from x-amzn-query-error', async () => {
+      const queue = aws.createQueue('faulted');
+      const sqs = new SQSClient(aws.clientConfig('sqs'));
+      aws.injectFault({ service: 'sqs', operation: 'SendMessage', errorType: 'QueueDoesNotExist', count: 1 });
+
+      const faulted = await sqs.send(new SendMessageCommand({ QueueUrl: queue.url, MessageBody: 'a' })).catch((err: unknown) => err);
+      const next = await sqs.send(new SendMessageCommand({ QueueUrl: queue.url, MessageBody: 'a' }));
+
+      expect(faulted).toBeInstanceOf(QueueDoesNotExist);
+      expect(next.MessageId).toBeDefined();
+      sqs.destroy();
+    });
+
+    it('lets the SDK retry absorb a single SQS server fault, counting both requests', async () => {
+      const queue = aws.createQueue('retried');
+      const sqs = new SQSClient(aws.clientConfig('sqs'));
+      aws.injectFault({ service: 'sqs', operation: 'SendMessageBatch', errorType: 'InternalError', count: 1 });
+      aws.resetStats();
+
+      const result = await sqs.send(new SendMessageBatchCommand({ QueueUrl: queue.url, Entries: [{ Id: 'a', MessageBody: 'a' }] }));
+
+      expect(result.Successful).toHaveLength(1);
+      expect(result.$metadata.attempts).toBe(2);
+      expect(aws.stats().sqs.SendMessageBatch).toBe(2);
+      sqs.destroy();
+    });
+
     it.each([
       ['a zero count', { count: 0 }],
       ['a fractional count', { count: 1.5 }],
@@ -186,6 +219,19 @@ describe('startLocalAws', () => {
       expect(response.json).toMatchObject({ __type: 'UnknownOperationException', message: expect.any(String) });
     });
 
+    it('answers an SQS operation the stand-in does not implement in SQS JSON 1.0 error form', async () => {
+      const response = await fetch(aws.endpoints.sqs, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': 'AmazonSQS.ListQueues' },
+        body: '{}',
+      });
+
+      expect(response.status).toBe(400);
+      expect(response.headers.get('content-type')).toBe('application/x-amz-json-1.0');
+      expect(response.headers.get('x-amzn-query-error')).toBe('UnknownOperationException;Sender');
+      expect(await response.json()).toMatchObject({ __type: 'com.amazonaws.sqs#UnknownOperationException' });
+    });
+
     it('rejects a body that is not JSON with SerializationException', async () => {
       const response = await postJson('TrentService.Encrypt', '{"KeyId":');
 
@@ -219,6 +265,36 @@ describe('startLocalAws', () => {
 });
 
 describe('LocalAws.close', () => {
+  it('stops a started SQS event source after the invocation in flight', async () => {
+    const aws = await startLocalAws();
+    const queue = aws.createQueue('closing');
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let started: () => void = () => undefined;
+    const running = new Promise<void>((resolve) => {
+      started = resolve;
+    });
+    let finished = false;
+    aws.registerFunction('held', async () => {
+      started();
+      await gate;
+      finished = true;
+    });
+    aws.addSqsEventSource({ queue: queue.url, functionName: 'held' }).start();
+    const sqs = new SQSClient(aws.clientConfig('sqs'));
+    await sqs.send(new SendMessageCommand({ QueueUrl: queue.url, MessageBody: 'a' }));
+    sqs.destroy();
+    await running;
+
+    const closing = aws.close();
+    release();
+    await closing;
+
+    expect(finished).toBe(true);
+  });
+
   it('waits for background invocations and then stops answering', async () => {
     const aws = await startLocalAws();
     let finished = false;

@@ -6,6 +6,8 @@ import { H5_OAUTH_PAGE_SCRIPT } from '../../../local/runtime/h5-oauth-page-scrip
 
 const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
 
+const LINK = { url: 'http://127.0.0.1:3000/authorize?auth_type=3&exp=1796428800&sig=abc"def', expiresAt: '2026-12-05T00:00:00.000Z' };
+
 /** The `<script>` body of the README's copy-paste snippet. */
 function readmeSnippetScript(): string {
   const section = readme.slice(readme.indexOf('**Copy-paste snippet**'));
@@ -22,7 +24,7 @@ describe('the sign-in snippet', () => {
   });
 
   it('is what the demo page runs, verbatim, and the page’s script compiles', () => {
-    const page = renderDemoPage({ authorizerAppid: 'wx1111111111111111' });
+    const page = renderDemoPage({ authorizerAppid: 'wx1111111111111111', authorizationLink: LINK });
     const script = /<script>\n([\s\S]*?)<\/script>/.exec(page)?.[1] ?? '';
 
     expect(script).toContain(`\nconst APPID = "wx1111111111111111";\n${H5_OAUTH_PAGE_SCRIPT}\n`);
@@ -36,5 +38,17 @@ describe('the sign-in snippet', () => {
     expect(H5_OAUTH_PAGE_SCRIPT).toContain("code_challenge_method: 'S256'");
     expect(H5_OAUTH_PAGE_SCRIPT).toContain('JSON.stringify({ loginCode, codeVerifier })');
     expect(H5_OAUTH_PAGE_SCRIPT).toContain("sessionStorage.removeItem('wx_pkce_verifier')");
+  });
+});
+
+describe('the demo page’s "Authorize an account" link', () => {
+  it('points at the signed authorization link it was given, escaped for the attribute, and says until when it works', () => {
+    const page = renderDemoPage({ authorizerAppid: 'wx1111111111111111', authorizationLink: LINK });
+
+    expect(page).toContain(
+      '<a class="button" id="authorize-link" href="http://127.0.0.1:3000/authorize?auth_type=3&#38;exp=1796428800&#38;sig=abc&#34;def">',
+    );
+    expect(page).not.toContain('sig=abc"def');
+    expect(page).toContain(LINK.expiresAt);
   });
 });

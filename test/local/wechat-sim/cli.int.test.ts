@@ -47,6 +47,25 @@ describe('readSimEnv', () => {
     });
   });
 
+  it('reads the account authorization variables, lists comma-separated', () => {
+    const options = readSimEnv({
+      SIM_AUTHORIZATION_ACCOUNTS: 'wx2222222222222222, wx3333333333333333,',
+      SIM_AUTHORIZATION_DOMAINS: 'auth.example.com',
+      SIM_ROTATE_REFRESH_TOKEN_EVERY: '12',
+      SIM_AUTHORIZER_TOKEN_DAILY_QUOTA: '100',
+    });
+
+    expect(options).toMatchObject({
+      authorizationAccounts: ['wx2222222222222222', 'wx3333333333333333'],
+      authorizationDomains: ['auth.example.com'],
+      rotateRefreshTokenEvery: 12,
+      authorizerTokenDailyQuota: 100,
+    });
+    expect(() => readSimEnv({ SIM_ROTATE_REFRESH_TOKEN_EVERY: 'often' })).toThrow(
+      /^SIM_ROTATE_REFRESH_TOKEN_EVERY must be a whole number$/,
+    );
+  });
+
   it('throws a TypeError naming a variable that is not a whole number', () => {
     expect(() => readSimEnv({ SIM_PORT: 'abc' })).toThrow(/^SIM_PORT must be a whole number$/);
     expect(() => readSimEnv({ SIM_DAILY_QUOTA: '-1' })).toThrow(TypeError);

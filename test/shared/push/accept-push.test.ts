@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { PushTamper } from '../../../local/wechat-sim/types';
+import { sha256Hex } from '../../../shared/crypto/digests';
 import { secretRegistry } from '../../../shared/log/redaction';
 import { acceptPush } from '../../../shared/push/accept-push';
 import { StoreError } from '../../../shared/store/store-errors';
@@ -120,7 +121,7 @@ describe('acceptPush', () => {
   });
 
   describe('an authorization event', () => {
-    it('records authorized with its fields, moves the authorizer status, audits with the authorizer and masks the code in logs', async () => {
+    it('records authorized with its fields, records its code and queues the exchange, audits with the authorizer and masks the code in logs', async () => {
       const p = fakePush();
       const code = 'queryauthcode@@@fake-authorization-code-0001';
       const fields = {
@@ -132,25 +133,48 @@ describe('acceptPush', () => {
 
       const accepted = await accept(p, eventXml('authorized', p.clock.nowSec, fields));
 
-      expect(accepted).toEqual({ infoType: 'authorized', createTime: p.clock.nowSec, outcome: 'recorded' });
+      expect(accepted).toEqual({ infoType: 'authorized', createTime: p.clock.nowSec, outcome: 'recorded, code pending' });
       expect([...p.events.events.values()]).toEqual([
         { infoType: 'authorized', createTime: p.clock.nowSec, authorizerAppid: AUTHORIZER, fields: expect.objectContaining(fields) },
       ]);
-      expect(await p.events.getAuthorizer(AUTHORIZER)).toMatchObject({ state: 'authorized', lastEventCreateTime: p.clock.nowSec });
+      const [recorded] = [...p.codes.items.values()];
+      expect(recorded).toMatchObject({
+        codeSha256: sha256Hex(code),
+        status: 'pending',
+        sources: ['push'],
+        authorizerAppid: AUTHORIZER,
+        infoType: 'authorized',
+        eventCreateTime: p.clock.nowSec,
+        codeExpiresAtMs: (p.clock.nowSec + 3600) * 1000,
+      });
+      expect(p.jobs.sent).toEqual([{ kind: 'exchange', codeSha256: sha256Hex(code) }]);
+      // The receiver never calls WeChat, and the status moves only when the worker has exchanged the code.
+      expect(await p.authorizers.getStatus(AUTHORIZER)).toBeNull();
       expect(p.audit.records).toEqual([
         {
           infoType: 'authorized',
           createTime: p.clock.nowSec,
           receivedAtMs: p.clock.now(),
-          outcome: 'recorded',
+          outcome: 'recorded, code pending',
           authorizerAppid: AUTHORIZER,
         },
       ]);
-      expect(p.logger.withMessage('authorizer status')).toEqual([
-        expect.objectContaining({ authorizerAppid: AUTHORIZER, authorizerUpdate: 'updated' }),
-      ]);
       expect(secretRegistry.redact(`code=${code}`)).toBe('code=[REDACTED]');
       expect(p.logger.text).not.toContain(code);
+    });
+
+    it('takes about an hour after the event as the expiry of a code pushed without AuthorizationCodeExpiredTime', async () => {
+      const p = fakePush();
+
+      await accept(
+        p,
+        eventXml('updateauthorized', p.clock.nowSec, { AuthorizerAppid: AUTHORIZER, AuthorizationCode: 'queryauthcode@@@no-expiry' }),
+      );
+
+      expect([...p.codes.items.values()][0]).toMatchObject({
+        infoType: 'updateauthorized',
+        codeExpiresAtMs: (p.clock.nowSec + 3600) * 1000,
+      });
     });
 
     it('records the same event delivered twice once, accepting both', async () => {
@@ -159,11 +183,41 @@ describe('acceptPush', () => {
 
       const outcomes = [await accept(p, xml), await accept(p, xml)].map((accepted) => accepted.outcome);
 
-      expect(outcomes).toEqual(['recorded', 'duplicate']);
+      expect(outcomes).toEqual(['recorded, revoked', 'duplicate, not-newer']);
       expect(p.events.events.size).toBe(1);
     });
 
-    it('does not let a late, older authorized event flip an unauthorized authorizer back', async () => {
+    it('does not queue again a redelivered code that the worker is already exchanging', async () => {
+      const p = fakePush();
+      const code = 'queryauthcode@@@fake-redelivered';
+      const xml = eventXml('authorized', p.clock.nowSec, { AuthorizerAppid: AUTHORIZER, AuthorizationCode: code });
+      await accept(p, xml);
+      p.codes.setStatus(code, 'exchanging');
+
+      const again = await accept(p, xml);
+
+      expect(again.outcome).toBe('duplicate, code exchanging');
+      expect(p.codes.items.size).toBe(1);
+      expect(p.jobs.sent).toHaveLength(1);
+    });
+
+    it('does not acknowledge an authorized push whose exchange could not be queued; the retry queues it once', async () => {
+      const p = fakePush();
+      const code = 'queryauthcode@@@fake-queue-down';
+      const xml = eventXml('authorized', p.clock.nowSec, { AuthorizerAppid: AUTHORIZER, AuthorizationCode: code });
+      p.jobs.faults.failNext('send');
+
+      const failed = await refused(p, xml);
+      const retried = await accept(p, xml);
+
+      expect(failed).toBeInstanceOf(Error);
+      expect(p.audit.records.map((record) => record.outcome)).toEqual(['duplicate, code pending']);
+      expect(retried.outcome).toBe('duplicate, code pending');
+      expect(p.codes.items.size).toBe(1);
+      expect(p.jobs.sent).toEqual([{ kind: 'exchange', codeSha256: sha256Hex(code) }]);
+    });
+
+    it('does not let a late, older authorized event flip a revoked authorizer back', async () => {
       const p = fakePush();
       await accept(p, eventXml('unauthorized', p.clock.nowSec, { AuthorizerAppid: AUTHORIZER }));
 
@@ -171,9 +225,23 @@ describe('acceptPush', () => {
         p,
         eventXml('authorized', p.clock.nowSec - 60, { AuthorizerAppid: AUTHORIZER, AuthorizationCode: 'queryauthcode@@@late' }),
       );
+      const lateRevocation = await accept(p, eventXml('unauthorized', p.clock.nowSec - 120, { AuthorizerAppid: AUTHORIZER }));
 
-      expect(await p.events.getAuthorizer(AUTHORIZER)).toMatchObject({ state: 'unauthorized' });
-      expect(p.logger.withMessage('authorizer status').at(-1)).toMatchObject({ authorizerUpdate: 'not-newer' });
+      expect(await p.authorizers.getStatus(AUTHORIZER)).toEqual({ status: 'revoked', lastEventCreateTime: p.clock.nowSec });
+      expect(lateRevocation.outcome).toBe('recorded, not-newer');
+      // The late code is kept with its event time: the worker's exchange applies it only if it is newer than the revocation.
+      expect([...p.codes.items.values()][0]).toMatchObject({ eventCreateTime: p.clock.nowSec - 60 });
+    });
+
+    it('does not acknowledge an unauthorized push it could not apply, so WeChat retries', async () => {
+      const p = fakePush();
+      p.authorizers.faults.failNext('revoke');
+
+      const failed = await refused(p, eventXml('unauthorized', p.clock.nowSec, { AuthorizerAppid: AUTHORIZER }));
+
+      expect(failed).toBeInstanceOf(StoreError);
+      expect(p.audit.records).toEqual([]);
+      expect(await p.authorizers.getStatus(AUTHORIZER)).toBeNull();
     });
 
     it('records an InfoType it does not know under its own name, touching no authorizer status', async () => {
@@ -182,7 +250,8 @@ describe('acceptPush', () => {
       const accepted = await accept(p, eventXml('notify_third_fasteregister', p.clock.nowSec, { auth_code: 'fake-fastregister-code' }));
 
       expect(accepted).toEqual({ infoType: 'notify_third_fasteregister', createTime: p.clock.nowSec, outcome: 'recorded' });
-      expect(p.logger.withMessage('authorizer status')).toEqual([]);
+      expect(p.codes.items.size).toBe(0);
+      expect(p.jobs.sent).toEqual([]);
       expect(p.audit.records[0]).not.toHaveProperty('authorizerAppid');
     });
 

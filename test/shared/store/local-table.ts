@@ -4,6 +4,7 @@ import { KMSClient } from '@aws-sdk/client-kms';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { type LocalAws, startLocalAws } from '../../../local/aws/local-aws';
+import { SERVICE_TABLE } from '../../../local/runtime/service-table';
 import { createDocumentClient } from '../../../shared/store/document-client';
 import { createKmsSealer, type Sealer } from '../../../shared/store/kms-sealer';
 import { StoreError } from '../../../shared/store/store-errors';
@@ -22,7 +23,7 @@ export interface LocalTable {
 /** dynalite and the KMS stand-in with the service table created, and real SDK clients pointed at them. */
 export async function startLocalTable(): Promise<LocalTable> {
   const aws = await startLocalAws();
-  await aws.createTable(TABLE_NAME);
+  await aws.createTable(TABLE_NAME, SERVICE_TABLE);
   const dynamoClient = new DynamoDBClient(aws.clientConfig('dynamodb'));
   const kms = new KMSClient(aws.clientConfig('kms'));
   return {

@@ -1,6 +1,9 @@
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
+import { sha256Hex } from '../../../shared/crypto/digests';
+import { createAuthorizationCodeStore } from '../../../shared/store/authorization-code-store';
 import { createAuthorizationEventStore } from '../../../shared/store/authorization-event-store';
+import { createAuthorizerStore } from '../../../shared/store/authorizer-store';
 import { createEnvelopeSealer } from '../../../shared/store/envelope-sealer';
 import { createPushAuditLog } from '../../../shared/store/push-audit-log';
 import { createRefreshGuards } from '../../../shared/store/refresh-guards';
@@ -19,7 +22,7 @@ const CREATE_TIME = 1_795_000_000;
 describe('table layout', () => {
   const ctx = useLocalTable();
 
-  it('puts ticket, token, refresh state, authorizer status, events and audit records in their own partitions', async () => {
+  it('puts ticket, token, refresh state, each authorizer, each authorization code, events and audit records in their own partitions', async () => {
     const c = ctx.componentAppid;
     const base = { dynamo: ctx.local.dynamo, tableName: TABLE_NAME, componentAppid: c, now: ctx.clock.now };
     const sealer = ctx.newSealer();
@@ -46,6 +49,17 @@ describe('table layout', () => {
       authorizerAppid: AUTHORIZER,
       fields: { InfoType: 'authorized' },
     });
+    await createAuthorizerStore({ ...base, envelopes, refreshMarginMs: 600_000, leaseMs: 60_000 }).revoke({
+      authorizerAppid: AUTHORIZER,
+      eventCreateTime: CREATE_TIME,
+    });
+    await createAuthorizationCodeStore({ ...base, envelopes, leaseMs: 60_000 }).record({
+      code: 'queryauthcode@@@CANARY',
+      source: 'push',
+      authorizerAppid: AUTHORIZER,
+      eventCreateTime: CREATE_TIME,
+      codeExpiresAtMs: ctx.clock.now() + 3_600_000,
+    });
     await createPushAuditLog(base).record({
       infoType: 'authorized',
       createTime: CREATE_TIME,
@@ -59,7 +73,8 @@ describe('table layout', () => {
     // Sorted, so the partitions read alphabetically.
     expect(keys.sort()).toEqual([
       expect.stringMatching(new RegExp(`^AUDIT#${c}#2026-11-28 \\| 2026-11-28T00:00:00\\.000Z#[0-9a-f]{8}$`)),
-      `AUTHORIZERS#${c} | AUTHORIZER#${AUTHORIZER}`,
+      `AUTHCODE#${c}#${sha256Hex('queryauthcode@@@CANARY')} | AUTHCODE`,
+      `AUTHORIZER#${c}#${AUTHORIZER} | AUTHORIZER`,
       expect.stringMatching(new RegExp(`^EVENTS#${c} \\| EVENT#${AUTHORIZER}#${CREATE_TIME}#authorized#[0-9a-f]{16}$`)),
       `REFRESH#${c} | BACKOFF`,
       `REFRESH#${c} | LEASE`,

@@ -14,9 +14,12 @@ import { type RefresherDeps, refreshComponentToken } from '../../../shared/token
 import { MAX_PUSH_BODY_BYTES } from '../../../shared/wechat/push-body-limit';
 import { FakeClock } from '../fake-clock';
 import { TEST_SECRETS } from '../test-secrets';
+import { FakeAuthorizationCodes } from './fake-authorization-codes';
 import { FakeAuthorizationEventStore } from './fake-authorization-event-store';
+import { FakeAuthorizerStatuses } from './fake-authorizer-statuses';
 import { FakeComponentApi } from './fake-component-api';
 import { FakeH5OAuthStateStore } from './fake-h5-oauth-state-store';
+import { FakeJobQueue } from './fake-job-queue';
 import { FakeLoginCodeStore } from './fake-login-code-store';
 import { FakePushAuditLog } from './fake-push-audit-log';
 import { FakeRefreshGuards } from './fake-refresh-guards';
@@ -46,8 +49,11 @@ const observability = () => ({ logger: new RecordingLogger(), metrics: new Recor
 export function fakePush(clock = new FakeClock()) {
   const parts = {
     tickets: new FakeTicketStore(),
-    events: new FakeAuthorizationEventStore({ now: clock.now }),
+    events: new FakeAuthorizationEventStore(),
     audit: new FakePushAuditLog(),
+    codes: new FakeAuthorizationCodes(),
+    jobs: new FakeJobQueue(),
+    authorizers: new FakeAuthorizerStatuses(),
     ...observability(),
   };
   const deps: PushDeps = {
@@ -56,6 +62,9 @@ export function fakePush(clock = new FakeClock()) {
     tickets: parts.tickets,
     events: parts.events,
     audit: parts.audit,
+    codes: parts.codes,
+    jobs: parts.jobs,
+    authorizers: parts.authorizers,
     now: clock.now,
     logger: parts.logger.logger,
     metrics: parts.metrics.metrics,
@@ -118,7 +127,7 @@ export function fakeH5OAuth(options: { cookieBinding?: boolean } = {}) {
   const refresher = fakeRefresher(clock);
   const { reader: tokenReader } = fakeTokenReader(refresher);
   const sleeper = new FakeSleep(clock);
-  const events = new FakeAuthorizationEventStore({ now: clock.now });
+  const authorizers = new FakeAuthorizerStatuses();
   const parts = {
     states: new FakeH5OAuthStateStore({ now: clock.now }),
     loginCodes: new FakeLoginCodeStore({ now: clock.now, ttlMs: DEFAULTS.h5OAuthLoginCodeTtlSec * 1000 }),
@@ -132,12 +141,12 @@ export function fakeH5OAuth(options: { cookieBinding?: boolean } = {}) {
     openBaseUrl: 'https://open.weixin.qq.com',
     returnToRules: parseReturnToRules([FAKE_RETURN_TO]),
     configuredAuthorizers: new Set([FAKE_AUTHORIZER_APPID]),
-    authorizers: events,
+    authorizers,
     states: parts.states,
     loginCodes: parts.loginCodes,
     users: parts.users,
     sessionRevocations: new FakeSessionRevocationStore(),
-    revokedAuthorizers: createRevokedAuthorizers({ authorizers: events, now: clock.now }),
+    revokedAuthorizers: createRevokedAuthorizers({ authorizers, now: clock.now }),
     tokenReader,
     sns: parts.sns,
     getSessionTokens: async () =>
@@ -155,5 +164,5 @@ export function fakeH5OAuth(options: { cookieBinding?: boolean } = {}) {
     logger: parts.logger.logger,
     metrics: parts.metrics.metrics,
   };
-  return { deps, clock, refresher, sleeper, ...parts };
+  return { deps, clock, refresher, sleeper, authorizers, ...parts };
 }

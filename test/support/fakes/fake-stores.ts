@@ -1,5 +1,7 @@
 import type { FakeClock } from '../fake-clock';
+import { FakeAuthorizationCodes } from './fake-authorization-codes';
 import { FakeAuthorizationEventStore } from './fake-authorization-event-store';
+import { FakeAuthorizerStatuses } from './fake-authorizer-statuses';
 import { FakeH5OAuthStateStore } from './fake-h5-oauth-state-store';
 import { FakeLoginCodeStore } from './fake-login-code-store';
 import { FakeRefreshGuards } from './fake-refresh-guards';
@@ -16,7 +18,9 @@ export function createFakeStores(clock: FakeClock, options: { leaseDurationMs: n
     tokens: new FakeTokenStore(),
     leases: new FakeRefreshLeases({ now, leaseDurationMs: options.leaseDurationMs }),
     guards: new FakeRefreshGuards({ now }),
-    events: new FakeAuthorizationEventStore({ now }),
+    events: new FakeAuthorizationEventStore(),
+    authorizers: new FakeAuthorizerStatuses(),
+    authorizationCodes: new FakeAuthorizationCodes(),
     h5OAuthStates: new FakeH5OAuthStateStore({ now }),
     loginCodes: new FakeLoginCodeStore({ now, ttlMs: options.loginCodeTtlMs }),
     users: new FakeUserStore({ now }),
