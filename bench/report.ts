@@ -29,7 +29,7 @@ export function formatPushThroughput(result: PushThroughputResult): string {
     );
   return [
     `1. Push handling: ${result.pushCount} distinct ticket pushes, ${result.rounds} interleaved rounds; median pushes/s, ours/this = median of per-round ratios`,
-    'a) full: ours = openComponentPush (envelope scan, signature, outer XML, decrypt, inner XML, parseComponentPush); wechat-crypto = its signature + decrypt inside the same parseWechatXml + parseComponentPush',
+    'a) full: ours = openComponentPush (envelope scan, signature, outer XML, decrypt, inner XML, parseComponentPush); co-wechat style = xml2js outer + wechat-crypto signature and decrypt + xml2js inner + the same parseComponentPush',
     table(result.full),
     'b) crypto only: ours = verifyMsgSignature + decrypt; wechat-crypto = getSignature + compare + decrypt + appid compare (no XML)',
     table(result.cryptoOnly),

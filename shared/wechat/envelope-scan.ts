@@ -12,8 +12,7 @@
  * and the XML declaration at most MAX_MARKUP_LENGTH long; no "]" inside CDATA (appids, ids and base64 never hold one).
  * The full well-formedness checks of xml.ts run on the body only after the signature passed.
  *
- * Written by hand because no XML library offers this: fast-xml-parser and its validator (what xml.ts uses), like the
- * other parsers on npm, read and validate the whole document before a caller sees any field, and a crafted body
+ * Written by hand because no XML library offers this: fast-xml-parser and its validator, like the other parsers on npm, read and validate the whole document before a caller sees any field, and a crafted body
  * (deep nesting, thousands of tags, attribute soup) makes that cost hundreds of times a genuine push's.
  */
 import { WechatMessageError } from './errors';
