@@ -1,9 +1,12 @@
 /** Plain-text tables for the bench's stdout; the JSON file carries the same numbers unrounded. */
 import type { BundleSizeResult } from './bundle-size';
+import { CALLBACK_STEPS } from './callback-steps';
 import type { DeployedBundlesResult } from './deployed-bundles';
 import type { SignInResult } from './h5-oauth-throughput';
+import type { HandlerRssResult } from './handler-rss';
 import type { PushRejectionResult } from './push-rejection';
 import type { PushSideResult, PushThroughputResult } from './push-throughput';
+import type { ReceiverLatencyResult } from './receiver-latency';
 import type { LatencySummary } from './stats';
 import type { TokenReaderLatencyResult } from './token-reader-latency';
 
@@ -60,7 +63,7 @@ export function formatPushRejection(result: PushRejectionResult): string {
   ].join('\n');
 }
 
-/** The token-reader table: p50/p99 per case and each over the baseline p50. */
+/** The token-reader table: p50/p99 per case, each over the baseline's p50 and p99. */
 export function formatTokenReader(result: TokenReaderLatencyResult): string {
   const rows = result.cases.map((c) => [
     c.name,
@@ -68,11 +71,11 @@ export function formatTokenReader(result: TokenReaderLatencyResult): string {
     duration(c.latencyUs.p50),
     duration(c.latencyUs.p99),
     ratio(c.p50OverBaselineP50),
-    ratio(c.p99OverBaselineP50),
+    ratio(c.p99OverBaselineP99),
   ]);
   return [
     '2. Token reader latency (dynalite + KMS stand-in over HTTP, real SDK v3 clients)',
-    formatTable(['case', 'calls', 'p50', 'p99', 'p50/base p50', 'p99/base p50'], rows),
+    formatTable(['case', 'calls', 'p50', 'p99', 'p50/base p50', 'p99/base p99'], rows),
     `KMS Decrypt calls seen: ${result.kmsDecryptCalls.misses} during misses, ${result.kmsDecryptCalls.hits} during hits`,
   ].join('\n');
 }
@@ -132,7 +135,7 @@ export function formatDeployedBundles(result: DeployedBundlesResult): string {
     b.sizeOverPlain === null ? '-' : ratio(b.sizeOverPlain),
     kib(b.gzipBytes),
     kib(b.mapBytes),
-    `${fixed(b.loadMsMedian, 1)} ms`,
+    b.loadMsMedian === null ? 'failed' : `${fixed(b.loadMsMedian, 1)} ms`,
     b.loadOverPlain === null ? '-' : ratio(b.loadOverPlain),
     b.loadOverBaseline === null ? '-' : ratio(b.loadOverBaseline),
   ]);
@@ -142,20 +145,55 @@ export function formatDeployedBundles(result: DeployedBundlesResult): string {
   ].join('\n');
 }
 
-/** The sign-in table: flows per second and callback latency against the gateway's cheapest request. */
+/** The sign-in tables: the callback step by step next to its bare floor, and full-flow throughput. */
 export function formatSignIn(result: SignInResult): string {
+  const row = (name: string, s: LatencySummary, bare?: LatencySummary) => [
+    name,
+    `${fixed(s.p50, 2)} ms`,
+    `${fixed(s.p99, 2)} ms`,
+    bare ? `${fixed(bare.p50, 2)} ms` : '-',
+    bare ? `${fixed(bare.p99, 2)} ms` : '-',
+  ];
+  const floor = result.floorMs as Partial<Record<string, LatencySummary>>;
+  return [
+    `5. h5-oauth callback, snsapi_base, ${result.sequentialSignIns} sign-ins one at a time; each step timed inside it, bare calls interleaved`,
+    formatTable(
+      ['step', 'p50', 'p99', 'bare p50', 'bare p99'],
+      [row('whole callback', result.callbackMs), ...CALLBACK_STEPS.map((step) => row(step, result.stepsMs[step], floor[step]))],
+    ),
+    `callback p99 / sum of bare p99s (${fixed(result.floorP99SumMs, 2)} ms): ${ratio(result.callbackP99OverFloorP99Sum)}; p50 / sum of bare p50s: ${ratio(result.callbackP50OverFloorP50Sum)}`,
+    `throughput: ${fixed(result.signInsPerSec, 1)} sign-ins/s, ${result.concurrency} at a time (${result.signIns} flows, ${result.snsCalls} code exchanges)`,
+  ].join('\n');
+}
+
+/** The receiver table: its latency and its floor's two calls. */
+export function formatReceiver(result: ReceiverLatencyResult): string {
   const row = (name: string, s: LatencySummary) => [name, String(s.count), `${fixed(s.p50, 2)} ms`, `${fixed(s.p99, 2)} ms`];
   return [
-    `5. h5-oauth (silent snsapi_base flows against the simulator, ${result.concurrency} at a time; ${result.snsCalls} code exchanges)`,
-    `sign-ins/s: ${fixed(result.signInsPerSec, 1)} (${ratio(result.flowsPerSecOverBaselineRequestsPerSec)} of the baseline requests/s)`,
+    '2a. Push receiver: HTTP in → ticket stored → success, through the gateway; bare PutItem and Encrypt interleaved',
     formatTable(
-      ['request', 'count', 'p50', 'p99'],
-      [
-        row('whole flow', result.flowMs),
-        row('GET /h5-oauth/callback', result.callbackMs),
-        row('baseline: GET /h5-oauth/session 401', result.baselineMs),
-      ],
+      ['call', 'count', 'p50', 'p99'],
+      [row('receiver', result.receiverMs), row('bare conditional PutItem', result.putItemMs), row('bare KMS Encrypt', result.kmsEncryptMs)],
     ),
-    `callback p99 / baseline p99: ${ratio(result.callbackP99OverBaselineP99)}`,
+    `receiver p99 / (PutItem p99 + Encrypt p99 = ${fixed(result.floorP99Ms, 2)} ms): ${ratio(result.receiverP99OverFloorP99)}`,
+  ].join('\n');
+}
+
+/** The memory table: peak RSS per handler in its own process. */
+export function formatRss(result: HandlerRssResult): string {
+  const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+  return [
+    `6. Peak RSS per handler, ${result.invocationsPerHandler} invocations each in a fresh process (bundled as deployed)`,
+    formatTable(
+      ['handler', 'invocations', 'after load', 'peak', 'memorySize', 'took'],
+      result.handlers.map((h) => [
+        h.name,
+        String(h.invocations),
+        mib(h.rssAfterLoadBytes),
+        h.error ? `failed: ${h.error}` : mib(h.peakRssBytes),
+        `${h.memorySizeMiB} MiB`,
+        `${fixed(h.wallMs / 1000, 1)} s`,
+      ]),
+    ),
   ].join('\n');
 }
