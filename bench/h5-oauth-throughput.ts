@@ -48,8 +48,8 @@ export interface SignInResult {
 const WARMUP_SIGN_INS = 20;
 
 export async function measureSignIn(options: { sequential?: number; signIns?: number; concurrency?: number } = {}): Promise<SignInResult> {
-  const sequential = options.sequential ?? 200;
-  const signIns = options.signIns ?? 150;
+  const sequential = options.sequential ?? 120;
+  const signIns = options.signIns ?? 80;
   const concurrency = options.concurrency ?? 8;
   process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
   process.env.POWERTOOLS_METRICS_DISABLED = 'true';

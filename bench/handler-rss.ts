@@ -7,11 +7,12 @@
 import { fork } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { build } from 'esbuild';
 import { TEST_AUTHORIZER_APPID } from '../local/wechat-sim/defaults';
-import { ENV } from '../shared/contract';
-import { RETURN_TO, startHarness, TEST_SECRETS } from '../test/support/harness';
+import { RETURN_TO, TEST_SECRETS } from '../test/support/harness';
 import type { RssDriverInput, RssDriverReport, RssHandlerName } from './handler-rss-driver';
+import type { RssParts } from './handler-rss-parts';
 
 export const RSS_HANDLERS: readonly RssHandlerName[] = [
   'push-receiver',
@@ -49,51 +50,58 @@ export async function measureHandlerRss(options: { rootDir: string; outDir: stri
   await mkdir(dir, { recursive: true });
   const bundles = new Map<RssHandlerName, string>();
   for (const name of RSS_HANDLERS) bundles.set(name, await bundleWithDriver(options.rootDir, dir, name));
+  // Worker threads do not get tsx's loader: the parts' TypeScript is bundled, their packages left to node_modules.
+  const partsFile = path.join(dir, 'parts.cjs');
+  await build({
+    entryPoints: [path.join(options.rootDir, 'bench', 'handler-rss-parts.ts')],
+    outfile: partsFile,
+    bundle: true,
+    packages: 'external',
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    logLevel: 'error',
+  });
 
-  process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
-  process.env.POWERTOOLS_METRICS_DISABLED = 'true';
-  const h = await startHarness({ authorization: { preAuthCodesPerMinute: 100_000 } });
-  try {
-    // The children run on the real clock: move the harness's clock (the simulator's and the stand-ins') to it.
-    h.clock.advance(Date.now() - h.clock.now());
-    await h.sim.pushTicketNow();
-    await h.runRefresher();
-    const authorizationLink = await h.makeLink();
-    const env: Record<string, string> = {
-      PATH: process.env.PATH ?? '',
-      ...h.aws.env(),
-      ...h.env,
-      // As in Lambda: logs and metrics on (they go to the child's stdout, which is discarded).
-      POWERTOOLS_LOG_LEVEL: 'INFO',
-      POWERTOOLS_METRICS_NAMESPACE: 'WechatComponentBench',
-      [ENV.preAuthCodesPerMinute]: '100000',
-    };
-    // The children run at once: each process's peak is its own, and the local parts answer them all in between.
-    const handlers = await Promise.all(
-      RSS_HANDLERS.map(async (name): Promise<HandlerRss> => {
-        const input: RssDriverInput = {
-          name,
-          invocations,
-          pushKeys: { appid: TEST_SECRETS.componentAppid, token: TEST_SECRETS.token, encodingAesKey: TEST_SECRETS.encodingAesKey },
-          authorizerAppid: TEST_AUTHORIZER_APPID,
-          returnTo: RETURN_TO,
-          authorizationLink,
-        };
-        const started = performance.now();
-        try {
-          const report = await runChild(bundles.get(name) as string, { ...env, RSS_DRIVER: JSON.stringify(input) });
-          return { ...report, ...sizing(report.peakRssBytes), wallMs: performance.now() - started };
-        } catch (err) {
-          const error = err instanceof Error ? err.message : String(err);
-          const empty = { invocations: 0, rssAfterLoadBytes: 0, peakRssBytes: 0, heapUsedBytes: 0, outcomes: {} };
-          return { name, ...empty, ...sizing(0), wallMs: performance.now() - started, error };
-        }
-      }),
-    );
-    return { invocationsPerHandler: invocations, handlers };
-  } finally {
-    await h.close();
-  }
+  const base = {
+    PATH: process.env.PATH ?? '',
+    // As in Lambda: logs and metrics on (they go to the child's stdout, which is discarded).
+    POWERTOOLS_LOG_LEVEL: 'INFO',
+    POWERTOOLS_METRICS_NAMESPACE: 'WechatComponentBench',
+  };
+  // The handlers run at once, each in its own process against its own parts (a worker thread each): each process's
+  // peak is its own, and no single-threaded server is shared by all of them.
+  const handlers = await Promise.all(
+    RSS_HANDLERS.map(async (name): Promise<HandlerRss> => {
+      const parts = new Worker(partsFile);
+      const { env, authorizationLink } = await new Promise<RssParts>((resolve, reject) => {
+        parts.once('message', resolve);
+        parts.once('error', reject);
+      });
+      const input: RssDriverInput = {
+        name,
+        invocations,
+        pushKeys: { appid: TEST_SECRETS.componentAppid, token: TEST_SECRETS.token, encodingAesKey: TEST_SECRETS.encodingAesKey },
+        authorizerAppid: TEST_AUTHORIZER_APPID,
+        returnTo: RETURN_TO,
+        authorizationLink,
+      };
+      const started = performance.now();
+      try {
+        const report = await runChild(bundles.get(name) as string, { ...base, ...env, RSS_DRIVER: JSON.stringify(input) });
+        return { ...report, ...sizing(report.peakRssBytes), wallMs: performance.now() - started };
+      } catch (err) {
+        const error = err instanceof Error ? err.message : String(err);
+        const empty = { invocations: 0, rssAfterLoadBytes: 0, peakRssBytes: 0, heapUsedBytes: 0, outcomes: {} };
+        return { name, ...empty, ...sizing(0), wallMs: performance.now() - started, error };
+      } finally {
+        const exited = new Promise((resolve) => parts.once('exit', resolve));
+        parts.postMessage('close');
+        await exited;
+      }
+    }),
+  );
+  return { invocationsPerHandler: invocations, handlers };
 }
 
 function sizing(peakRssBytes: number): { memorySizeMiB: number; peakOverMemorySize: number } {

@@ -27,7 +27,7 @@ export interface ReceiverLatencyResult {
 const WARMUP_ROUNDS = 30;
 
 export async function measureReceiverLatency(options: { pushes?: number } = {}): Promise<ReceiverLatencyResult> {
-  const pushes = options.pushes ?? 400;
+  const pushes = options.pushes ?? 200;
   process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
   process.env.POWERTOOLS_METRICS_DISABLED = 'true';
   const h = await startHarness();

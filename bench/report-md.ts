@@ -4,6 +4,7 @@
  */
 
 import { CALLBACK_STEPS, FLOOR_CALLS } from './callback-steps';
+import type { DeployedBundlesResult } from './deployed-bundles';
 import type { Goal } from './goals';
 import { ms, us } from './goals';
 import type { SignInResult } from './h5-oauth-throughput';
@@ -182,6 +183,17 @@ function rssSection(r: HandlerRssResult): string {
     '',
     memoryJustification(r),
   ].join('\n');
+}
+
+/** The RSS result with each handler's memory size as the synthesized template gives it, where the template names it. */
+export function withDeployedMemorySizes(rss: HandlerRssResult, deployed: Pick<DeployedBundlesResult, 'bundles'>): HandlerRssResult {
+  return {
+    ...rss,
+    handlers: rss.handlers.map((h) => {
+      const memorySizeMiB = deployed.bundles.find((b) => b.handler === h.name)?.memorySizeMiB ?? h.memorySizeMiB;
+      return { ...h, memorySizeMiB, peakOverMemorySize: h.peakRssBytes / MIB / memorySizeMiB };
+    }),
+  };
 }
 
 /** Why the construct's memory size fits what was measured, from the numbers. */

@@ -14,9 +14,9 @@ import { elapsedNs, type LatencySummary, latencyCurve, summarizeLatency } from '
 
 /** Options of {@link measureTokenReaderLatency}. */
 export interface TokenReaderLatencyOptions {
-  /** Timed calls on one warm reader. @default 20000 */
+  /** Timed calls on one warm reader. @default 10000 */
   hitCalls?: number;
-  /** Timed fresh-reader calls, interleaved with as many baseline GetItems. @default 400 */
+  /** Timed fresh-reader calls, interleaved with as many bare GetItem + Decrypt pairs. @default 300 */
   missCalls?: number;
 }
 
@@ -45,8 +45,8 @@ const WARMUP_CALLS = 50;
 
 /** Starts the local AWS parts, stores one token through the token store, measures, and stops everything. */
 export async function measureTokenReaderLatency(options: TokenReaderLatencyOptions = {}): Promise<TokenReaderLatencyResult> {
-  const hitCalls = options.hitCalls ?? 20_000;
-  const missCalls = options.missCalls ?? 400;
+  const hitCalls = options.hitCalls ?? 10_000;
+  const missCalls = options.missCalls ?? 300;
 
   const aws = await startLocalAws();
   const dynamoClient = new DynamoDBClient(aws.clientConfig('dynamodb'));

@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { collectGoals } from '../../bench/goals';
-import { chartSeries, goalsTable, markdownTable, memoryJustification, type ReportInput, renderReport } from '../../bench/report-md';
+import {
+  chartSeries,
+  goalsTable,
+  markdownTable,
+  memoryJustification,
+  type ReportInput,
+  renderReport,
+  withDeployedMemorySizes,
+} from '../../bench/report-md';
 import { benchInputs, receiverResult, rssResult, signInResult, tokenReaderResult } from './bench-results';
 
 function reportInput(overrides: Partial<ReportInput> = {}): ReportInput {
@@ -111,5 +119,18 @@ describe('chartSeries', () => {
 
   it('leaves out the parts that were not measured', () => {
     expect(chartSeries({ receiver: receiverResult() }).map((s) => s.name)).toEqual(['push receiver (HTTP → stored → success)']);
+  });
+});
+
+describe('withDeployedMemorySizes', () => {
+  it("takes each handler's memory size from the synthesized template, and keeps the bench's own where the template has none", () => {
+    const deployed = { bundles: [{ handler: 'h5-oauth', memorySizeMiB: 512 }] } as Parameters<typeof withDeployedMemorySizes>[1];
+
+    const rss = withDeployedMemorySizes(rssResult([128, 128]), deployed);
+
+    expect(rss.handlers.map((h) => [h.name, h.memorySizeMiB, h.peakOverMemorySize])).toEqual([
+      ['push-receiver', 256, 0.5],
+      ['h5-oauth', 512, 0.25],
+    ]);
   });
 });
