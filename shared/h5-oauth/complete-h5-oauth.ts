@@ -2,7 +2,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { sameDigest, sha256Hex } from '../crypto/digests';
 import type { H5OAuthOutcome, H5OAuthState } from '../store/h5-oauth-state-store';
 import { StoreError } from '../store/store-errors';
-import type { UserOAuthTokens, WechatUserProfile } from '../store/user-store';
+import type { SealedUserTokens, UserOAuthTokens, WechatUserProfile } from '../store/user-store';
 import { ComponentTokenError } from '../token/component-token-error';
 import { WechatApiError } from '../wechat/errors';
 import { type Binding, bindingCookieName, checkBinding } from './browser-binding';
@@ -84,26 +84,28 @@ interface ExchangedUser {
   unionid: string | undefined;
   profile: WechatUserProfile | undefined;
   tokens: UserOAuthTokens;
+  /** The tokens sealed while the profile was read. */
+  sealed?: SealedUserTokens;
 }
 
 async function exchangeCode(deps: H5OAuthDeps, record: H5OAuthState, code: string): Promise<ExchangedUser> {
   const exchanged = await deps.tokenReader.withComponentAccessToken((componentAccessToken) =>
     deps.sns.exchangeCode({ authorizerAppid: record.authorizerAppid, code, componentAppid: deps.componentAppid, componentAccessToken }),
   );
-  let unionid = exchanged.unionid;
-  let profile: WechatUserProfile | undefined;
-  if (record.scope === 'snsapi_userinfo') {
-    const { unionid: infoUnionid, ...rest } = await deps.sns.getUserInfo({ accessToken: exchanged.accessToken, openid: exchanged.openid });
-    profile = { ...rest, isSnapshotUser: rest.isSnapshotUser || exchanged.isSnapshotUser };
-    unionid ??= infoUnionid;
-  }
   const tokens: UserOAuthTokens = {
     accessToken: exchanged.accessToken,
     refreshToken: exchanged.refreshToken,
     accessTokenExpiresAtMs: deps.now() + exchanged.expiresInSec * 1000,
     scope: record.scope,
   };
-  return { openid: exchanged.openid, unionid, profile, tokens };
+  // Sealing needs only the exchange: it runs while the profile is read (snsapi_userinfo), else the upsert seals.
+  if (record.scope !== 'snsapi_userinfo') return { openid: exchanged.openid, unionid: exchanged.unionid, profile: undefined, tokens };
+  const sealing = deps.users.sealTokens(tokens);
+  // Handled here too: a failed profile read throws below before `sealing` is awaited.
+  sealing.catch(() => undefined);
+  const { unionid: infoUnionid, ...rest } = await deps.sns.getUserInfo({ accessToken: exchanged.accessToken, openid: exchanged.openid });
+  const profile = { ...rest, isSnapshotUser: rest.isSnapshotUser || exchanged.isSnapshotUser };
+  return { openid: exchanged.openid, unionid: exchanged.unionid ?? infoUnionid, profile, tokens, sealed: await sealing };
 }
 
 async function storeUser(deps: H5OAuthDeps, record: H5OAuthState, user: ExchangedUser): Promise<void> {
@@ -114,6 +116,7 @@ async function storeUser(deps: H5OAuthDeps, record: H5OAuthState, user: Exchange
     scope: record.scope,
     ...(user.profile ? { profile: user.profile } : {}),
     tokens: user.tokens,
+    ...(user.sealed ? { sealed: user.sealed } : {}),
   });
   deps.metrics.addMetric('H5OAuthCompleted', MetricUnit.Count, 1);
   deps.logger.info('h5-oauth completed', { authorizerAppid: record.authorizerAppid, scope: record.scope });

@@ -92,6 +92,24 @@ describe('completeH5OAuth', () => {
       });
     });
 
+    it('seals the user tokens while it reads the profile, and stores exactly what it sealed', async () => {
+      const w = await world();
+      const { callback } = await signIn(w, { scope: 'snsapi_userinfo' });
+      const userinfo = w.sns.faults.holdNext('getUserInfo');
+
+      const pending = callback();
+      await userinfo.reached;
+      await new Promise((resolve) => setImmediate(resolve));
+      const sealedDuringUserinfo = w.users.faults.calls('sealTokens');
+      userinfo.release();
+      await pending;
+
+      expect(sealedDuringUserinfo).toBe(1);
+      expect(w.users.faults.calls('sealTokens')).toBe(1);
+      expect(w.users.sealedWrites).toBe(1);
+      expect(w.users.tokensOf(FAKE_AUTHORIZER_APPID, ALICE.openid)).toMatchObject({ scope: 'snsapi_userinfo' });
+    });
+
     it('sends a refusal (no code) back with wx_error=access_denied, exchanging nothing and storing no user', async () => {
       const w = await world();
       const { callback, state } = await signIn(w);
