@@ -5,6 +5,7 @@ export const CALLBACK_STEPS = [
   'state read',
   'state consume',
   'code exchange',
+  'profile read',
   'KMS seal',
   'user write',
   'state complete',
@@ -14,8 +15,15 @@ export const CALLBACK_STEPS = [
 export type CallbackStep = (typeof CALLBACK_STEPS)[number];
 
 /** The bare calls of the floor. */
-export const FLOOR_CALLS = ['state consume', 'code exchange', 'KMS seal', 'user write', 'login-code write'] as const;
+export const FLOOR_CALLS = ['state consume', 'code exchange', 'profile read', 'KMS seal', 'user write', 'login-code write'] as const;
 export type FloorCall = (typeof FLOOR_CALLS)[number];
+
+export type OAuthScope = 'snsapi_base' | 'snsapi_userinfo';
+
+/** The floor of a callback of `scope`: the profile read (sns/userinfo) only where the scope has one. */
+export function floorCallsOf(scope: OAuthScope): FloorCall[] {
+  return FLOOR_CALLS.filter((call) => call !== 'profile read' || scope === 'snsapi_userinfo');
+}
 
 /** One timed call inside a callback; 'user upsert' includes the KMS seal, which is also timed on its own. */
 export interface Span {

@@ -121,22 +121,24 @@ export function collectGoals(inputs: GoalInputs): Goal[] {
         : missing('2a (receiver latency)')),
     }),
   );
-  const h5 = inputs.h5OAuth;
-  goals.push(
-    goal({
-      name: 'H5 callback p99',
-      subject: 'GET /h5-oauth/callback (snsapi_base), one sign-in at a time',
-      baseline: 'sum of the p99s of its unavoidable calls, bare: state consume, code exchange, KMS seal, user write, login-code write',
-      direction: 'at most',
-      limit: LIMITS.h5CallbackOverFloor,
-      ...(h5
-        ? {
-            ratio: h5.callbackP99OverFloorP99Sum,
-            figures: `callback p50 ${ms(h5.callbackMs.p50)}, p99 ${ms(h5.callbackMs.p99)}; floor p99 sum ${ms(h5.floorP99SumMs)}`,
-          }
-        : missing('5 (h5-oauth)')),
-    }),
-  );
+  for (const scope of ['snsapi_base', 'snsapi_userinfo'] as const) {
+    const h5 = scope === 'snsapi_base' ? inputs.h5OAuth : inputs.h5OAuth?.userinfo;
+    goals.push(
+      goal({
+        name: `H5 callback p99, ${scope}`,
+        subject: `GET /h5-oauth/callback (${scope}), one sign-in at a time`,
+        baseline: `sum of the p99s of its unavoidable calls, bare: state consume, code exchange${scope === 'snsapi_userinfo' ? ', profile read' : ''}, KMS seal, user write, login-code write`,
+        direction: 'at most',
+        limit: LIMITS.h5CallbackOverFloor,
+        ...(h5
+          ? {
+              ratio: h5.callbackP99OverFloorP99Sum,
+              figures: `callback p50 ${ms(h5.callbackMs.p50)}, p99 ${ms(h5.callbackMs.p99)}; floor p99 sum ${ms(h5.floorP99SumMs)}`,
+            }
+          : missing('5 (h5-oauth)')),
+      }),
+    );
+  }
   const reader = inputs.tokenReader;
   const [readerBase, readerMiss] = reader?.cases ?? [];
   goals.push(

@@ -18,11 +18,13 @@ import { buildAuthorizeUrl } from '../shared/wechat/oauth-authorize-url';
 import { TestBrowser } from '../test/support/h5-oauth-browser';
 import { type Harness, RETURN_TO, RETURN_TO_ORIGIN, startHarness, TABLE_NAME } from '../test/support/harness';
 import { newPkcePair } from '../test/support/pkce';
-import { breakDown, CALLBACK_STEPS, type CallbackStep, FLOOR_CALLS, type FloorCall, type Span } from './callback-steps';
+import { breakDown, CALLBACK_STEPS, type CallbackStep, type FloorCall, floorCallsOf, type OAuthScope, type Span } from './callback-steps';
 import { type LatencySummary, latencyCurve, summarizeLatency } from './stats';
 
-export interface SignInResult {
-  /** Sign-ins timed one at a time (callback latency and its breakdown). */
+/** One scope's callback latency, step by step, and its floor. */
+export interface CallbackLatency {
+  scope: OAuthScope;
+  /** Sign-ins timed one at a time. */
   sequentialSignIns: number;
   callbackMs: LatencySummary;
   callbackCurveMs: number[];
@@ -31,12 +33,19 @@ export interface SignInResult {
    * than the callback; 'outside the calls' is the callback's time outside every call (HTTP, gateway, handler code).
    */
   stepsMs: Record<CallbackStep, LatencySummary>;
-  floorMs: Record<FloorCall, LatencySummary>;
+  /** The bare calls of this scope's floor (floorCallsOf). */
+  floorMs: Partial<Record<FloorCall, LatencySummary>>;
   /** Sum of the floor calls' p99s: what the goal divides by. */
   floorP99SumMs: number;
+  floorP50SumMs: number;
   callbackP99OverFloorP99Sum: number;
   callbackP50OverFloorP50Sum: number;
-  /** Throughput run: full flows, `concurrency` at a time. */
+}
+
+/** snsapi_base callbacks (the goal), snsapi_userinfo callbacks, and full-flow throughput. */
+export interface SignInResult extends CallbackLatency {
+  userinfo: CallbackLatency;
+  /** Throughput run: full snsapi_base flows, `concurrency` at a time. */
   signIns: number;
   concurrency: number;
   signInsPerSec: number;
@@ -47,8 +56,11 @@ export interface SignInResult {
 
 const WARMUP_SIGN_INS = 20;
 
-export async function measureSignIn(options: { sequential?: number; signIns?: number; concurrency?: number } = {}): Promise<SignInResult> {
+export async function measureSignIn(
+  options: { sequential?: number; userinfoSequential?: number; signIns?: number; concurrency?: number } = {},
+): Promise<SignInResult> {
   const sequential = options.sequential ?? 120;
+  const userinfoSequential = options.userinfoSequential ?? 60;
   const signIns = options.signIns ?? 80;
   const concurrency = options.concurrency ?? 8;
   process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
@@ -62,25 +74,13 @@ export async function measureSignIn(options: { sequential?: number; signIns?: nu
     const componentAccessToken = await h.newReader().getComponentAccessToken();
     const spans = instrument(h);
 
-    for (let i = 0; i < WARMUP_SIGN_INS; i++) await signInOnce(h);
     const floorCalls = bareFloorCalls(h, bareDynamo, bareKms, componentAccessToken);
-    for (let i = 0; i < WARMUP_SIGN_INS; i++) await floorCalls();
-
-    const callbacks: number[] = [];
-    const steps = Object.fromEntries(CALLBACK_STEPS.map((s) => [s, [] as number[]])) as Record<CallbackStep, number[]>;
-    const floor = Object.fromEntries(FLOOR_CALLS.map((s) => [s, [] as number[]])) as Record<FloorCall, number[]>;
-    const timedSignIn = async () => {
-      const { callbackMs, callbackSpans } = await signInOnce(h, spans);
-      callbacks.push(callbackMs);
-      for (const [step, ms] of Object.entries(breakDown(callbackMs, callbackSpans))) steps[step as CallbackStep].push(ms);
-    };
-    const timedFloor = async () => {
-      for (const [call, ms] of Object.entries(await floorCalls())) floor[call as FloorCall].push(ms);
-    };
-    for (let round = 0; round < sequential; round++) {
-      // Subject and floor alternate which goes first, so a slow spell on the shared machine lands on both alike.
-      for (const run of round % 2 === 0 ? [timedSignIn, timedFloor] : [timedFloor, timedSignIn]) await run();
+    for (let i = 0; i < WARMUP_SIGN_INS; i++) {
+      await signInOnce(h, i % 2 === 0 ? 'snsapi_base' : 'snsapi_userinfo');
+      await floorCalls(i % 2 === 0 ? 'snsapi_base' : 'snsapi_userinfo');
     }
+    const base = await timeCallbacks(h, 'snsapi_base', sequential, spans, floorCalls);
+    const userinfo = await timeCallbacks(h, 'snsapi_userinfo', userinfoSequential, spans, floorCalls);
 
     const snsBefore = h.sim.stats().calls.sns_component_access_token ?? 0;
     const flows: number[] = [];
@@ -91,26 +91,16 @@ export async function measureSignIn(options: { sequential?: number; signIns?: nu
         while (next < signIns) {
           next++;
           const t0 = performance.now();
-          await signInOnce(h);
+          await signInOnce(h, 'snsapi_base');
           flows.push(performance.now() - t0);
         }
       }),
     );
     const wallMs = performance.now() - wall0;
 
-    const callbackMs = summarizeLatency(callbacks);
-    const floorMs = Object.fromEntries(FLOOR_CALLS.map((c) => [c, summarizeLatency(floor[c])])) as Record<FloorCall, LatencySummary>;
-    const floorP99SumMs = FLOOR_CALLS.reduce((sum, c) => sum + floorMs[c].p99, 0);
-    const floorP50SumMs = FLOOR_CALLS.reduce((sum, c) => sum + floorMs[c].p50, 0);
     return {
-      sequentialSignIns: sequential,
-      callbackMs,
-      callbackCurveMs: latencyCurve(callbacks),
-      stepsMs: Object.fromEntries(CALLBACK_STEPS.map((s) => [s, summarizeLatency(steps[s])])) as Record<CallbackStep, LatencySummary>,
-      floorMs,
-      floorP99SumMs,
-      callbackP99OverFloorP99Sum: callbackMs.p99 / floorP99SumMs,
-      callbackP50OverFloorP50Sum: callbackMs.p50 / floorP50SumMs,
+      ...base,
+      userinfo,
       signIns,
       concurrency,
       signInsPerSec: (signIns / wallMs) * 1000,
@@ -122,6 +112,47 @@ export async function measureSignIn(options: { sequential?: number; signIns?: nu
     bareKms.destroy();
     await h.close();
   }
+}
+
+/** Callbacks of `scope` one at a time, each next to a run of its floor's bare calls, alternating which goes first. */
+async function timeCallbacks(
+  h: Harness,
+  scope: OAuthScope,
+  rounds: number,
+  recorder: SpanRecorder,
+  floorCalls: ReturnType<typeof bareFloorCalls>,
+): Promise<CallbackLatency> {
+  const callbacks: number[] = [];
+  const steps = Object.fromEntries(CALLBACK_STEPS.map((s) => [s, [] as number[]])) as Record<CallbackStep, number[]>;
+  const calls = floorCallsOf(scope);
+  const floor = Object.fromEntries(calls.map((c) => [c, [] as number[]])) as Record<FloorCall, number[]>;
+  const timedSignIn = async () => {
+    const { callbackMs, callbackSpans } = await signInOnce(h, scope, recorder);
+    callbacks.push(callbackMs);
+    for (const [step, ms] of Object.entries(breakDown(callbackMs, callbackSpans))) steps[step as CallbackStep].push(ms);
+  };
+  const timedFloor = async () => {
+    for (const [call, ms] of Object.entries(await floorCalls(scope))) floor[call as FloorCall].push(ms);
+  };
+  for (let round = 0; round < rounds; round++) {
+    // A slow spell on the shared machine then lands on subject and floor alike.
+    for (const run of round % 2 === 0 ? [timedSignIn, timedFloor] : [timedFloor, timedSignIn]) await run();
+  }
+  const callbackMs = summarizeLatency(callbacks);
+  const floorMs = Object.fromEntries(calls.map((c) => [c, summarizeLatency(floor[c])])) as Partial<Record<FloorCall, LatencySummary>>;
+  const sum = (key: 'p50' | 'p99') => calls.reduce((total, c) => total + (floorMs[c]?.[key] ?? 0), 0);
+  return {
+    scope,
+    sequentialSignIns: rounds,
+    callbackMs,
+    callbackCurveMs: latencyCurve(callbacks),
+    stepsMs: Object.fromEntries(CALLBACK_STEPS.map((s) => [s, summarizeLatency(steps[s])])) as Record<CallbackStep, LatencySummary>,
+    floorMs,
+    floorP99SumMs: sum('p99'),
+    floorP50SumMs: sum('p50'),
+    callbackP99OverFloorP99Sum: callbackMs.p99 / sum('p99'),
+    callbackP50OverFloorP50Sum: callbackMs.p50 / sum('p50'),
+  };
 }
 
 /** Spans of the calls a callback makes, recorded while `recording` is on (one sign-in at a time, so they are its own). */
@@ -156,7 +187,11 @@ function instrument(h: Harness): SpanRecorder {
   };
   deps.users = { ...users, upsert: timed('user upsert', users.upsert.bind(users)) };
   deps.loginCodes = { ...loginCodes, issue: timed('login-code write', loginCodes.issue.bind(loginCodes)) };
-  deps.sns = { ...sns, exchangeCode: timed('code exchange', sns.exchangeCode.bind(sns)) };
+  deps.sns = {
+    ...sns,
+    exchangeCode: timed('code exchange', sns.exchangeCode.bind(sns)),
+    getUserInfo: timed('profile read', sns.getUserInfo.bind(sns)),
+  };
   h.kms.middlewareStack.add(
     (next, context) => async (args) => {
       const start = performance.now();
@@ -173,18 +208,21 @@ function instrument(h: Harness): SpanRecorder {
 }
 
 /** One full silent sign-in; with a recorder, the callback's spans are recorded and returned. */
-async function signInOnce(h: Harness, recorder?: SpanRecorder): Promise<{ callbackMs: number; callbackSpans: Span[] }> {
+async function signInOnce(h: Harness, scope: OAuthScope, recorder?: SpanRecorder): Promise<{ callbackMs: number; callbackSpans: Span[] }> {
   const browser = new TestBrowser();
   const { codeVerifier, codeChallenge } = newPkcePair();
   const start = `${h.gateway.url}${ROUTES.h5OAuthStart}?${new URLSearchParams({
     appid: TEST_AUTHORIZER_APPID,
-    scope: 'snsapi_base',
+    scope,
     return_to: RETURN_TO,
     code_challenge: codeChallenge,
     code_challenge_method: 'S256',
   })}`;
   const started = await browser.get(start);
-  const authorized = await browser.get(started.headers.get('location')!);
+  const authorize = new URL(started.headers.get('location')!);
+  // The simulator's consent page answered at once as its first user (snsapi_base needs no consent).
+  authorize.searchParams.set('sim_user', h.sim.oauthUsers()[0]!.id);
+  const authorized = await browser.get(authorize.href);
   const callbackUrl = authorized.headers.get('location')!;
   if (recorder) {
     recorder.spans = [];
@@ -215,7 +253,7 @@ function bareFloorCalls(h: Harness, dynamo: DynamoDBClient, kms: KMSClient, comp
   const componentAppid = h.h5OAuthDeps.componentAppid;
   const redirectUri = `${h.gateway.url}${ROUTES.h5OAuthCallback}`;
   let n = 0;
-  return async (): Promise<Record<FloorCall, number>> => {
+  return async (scope: OAuthScope): Promise<Partial<Record<FloorCall, number>>> => {
     n++;
     const state = randomBytes(16).toString('hex');
     const statePk = { S: `BENCH#state#${state}` };
@@ -231,16 +269,16 @@ function bareFloorCalls(h: Harness, dynamo: DynamoDBClient, kms: KMSClient, comp
         openBaseUrl: h.sim.url,
         authorizerAppid: TEST_AUTHORIZER_APPID,
         redirectUri,
-        scope: 'snsapi_base',
+        scope,
         state,
         componentAppid,
-      }),
+      }).replace('#wechat_redirect', `&sim_user=${encodeURIComponent(h.sim.oauthUsers()[0]!.id)}#wechat_redirect`),
       { redirect: 'manual' },
     );
     const code = new URL(authorize.headers.get('location') ?? 'http://x/').searchParams.get('code');
     if (!code) throw new Error(`the simulator gave no code (HTTP ${authorize.status})`);
 
-    const out = {} as Record<FloorCall, number>;
+    const out: Partial<Record<FloorCall, number>> = {};
     const time = async (call: FloorCall, run: () => Promise<unknown>) => {
       const t0 = performance.now();
       await run();
@@ -259,6 +297,7 @@ function bareFloorCalls(h: Harness, dynamo: DynamoDBClient, kms: KMSClient, comp
     );
     let tokens = '';
     let openid = '';
+    let accessToken = '';
     await time('code exchange', async () => {
       const query = new URLSearchParams({
         appid: TEST_AUTHORIZER_APPID,
@@ -271,13 +310,16 @@ function bareFloorCalls(h: Harness, dynamo: DynamoDBClient, kms: KMSClient, comp
       const body = (await res.json()) as { access_token?: string; refresh_token?: string; openid?: string };
       if (!body.access_token || !body.openid) throw new Error('the simulator refused a bench code exchange');
       openid = body.openid;
-      tokens = JSON.stringify({
-        accessToken: body.access_token,
-        refreshToken: body.refresh_token,
-        accessTokenExpiresAtMs: nowMs,
-        scope: 'snsapi_base',
-      });
+      accessToken = body.access_token;
+      tokens = JSON.stringify({ accessToken, refreshToken: body.refresh_token, accessTokenExpiresAtMs: nowMs, scope });
     });
+    if (scope === 'snsapi_userinfo') {
+      await time('profile read', async () => {
+        const res = await fetch(`${h.sim.url}/sns/userinfo?${new URLSearchParams({ access_token: accessToken, openid, lang: 'zh_CN' })}`);
+        const body = (await res.json()) as { openid?: string };
+        if (body.openid !== openid) throw new Error('the simulator refused a bench profile read');
+      });
+    }
     let sealed: Uint8Array | undefined;
     await time('KMS seal', async () => {
       const res = await kms.send(
@@ -302,7 +344,7 @@ function bareFloorCalls(h: Harness, dynamo: DynamoDBClient, kms: KMSClient, comp
             ':openid': { S: openid },
             ':now': { N: String(nowMs) },
             ':tokens': { B: sealed ?? new Uint8Array() },
-            ':scope': { S: 'snsapi_base' },
+            ':scope': { S: scope },
             ':one': { N: '1' },
           },
           ReturnValues: 'ALL_NEW',

@@ -3,11 +3,11 @@
  * table and the latency chart (an SVG file next to it). Pure: `npm run bench` passes it the sections' results.
  */
 
-import { CALLBACK_STEPS, FLOOR_CALLS } from './callback-steps';
+import { CALLBACK_STEPS, type FloorCall } from './callback-steps';
 import type { DeployedBundlesResult } from './deployed-bundles';
 import type { Goal } from './goals';
 import { ms, us } from './goals';
-import type { SignInResult } from './h5-oauth-throughput';
+import type { CallbackLatency, SignInResult } from './h5-oauth-throughput';
 import type { HandlerRssResult } from './handler-rss';
 import type { ChartSeries } from './latency-chart';
 import type { ReceiverLatencyResult } from './receiver-latency';
@@ -131,30 +131,33 @@ function readerSection(r: TokenReaderLatencyResult): string {
 
 function callbackSection(r: SignInResult): string {
   return [
-    `### H5 callback (snsapi_base, ${r.sequentialSignIns} sign-ins one at a time)`,
+    '### H5 callback, step by step',
     '',
     'Each call inside the callback timed on its own; calls that overlap (the login-code write runs beside the seal and',
-    "the user write) each count in full, and 'outside the calls' is the callback's time outside every call (HTTP, the",
-    'local gateway, handler code).',
+    "the user write; with snsapi_userinfo the seal runs beside the profile read) each count in full, and 'outside the",
+    "calls' is the callback's time outside every call (HTTP, the local gateway, handler code). The bare columns are the",
+    'same calls made bare on raw clients, interleaved with the callbacks.',
+    '',
+    ...[r, r.userinfo].flatMap((scope) => [callbackTable(scope), '']),
+    `Throughput: ${r.signInsPerSec.toFixed(1)} full snsapi_base sign-ins/s, ${r.concurrency} at a time (${r.signIns} sign-ins, flow p50 ${ms(r.flowMs.p50)}, p99 ${ms(r.flowMs.p99)}; ${r.snsCalls} code exchanges).`,
+  ].join('\n');
+}
+
+function callbackTable(r: CallbackLatency): string {
+  return [
+    `${r.scope}, ${r.sequentialSignIns} sign-ins one at a time: callback p99 over the sum of the bare p99s ${formatRatio(r.callbackP99OverFloorP99Sum)}, p50 over the sum of the bare p50s ${formatRatio(r.callbackP50OverFloorP50Sum)}.`,
     '',
     markdownTable(
       ['step', 'count', 'p50', 'p99', 'max', 'bare p50', 'bare p99'],
       [
-        [...row('whole callback', r.callbackMs), ms(sumOf(r, 'p50')), ms(r.floorP99SumMs)],
+        [...row('whole callback', r.callbackMs), ms(r.floorP50SumMs), ms(r.floorP99SumMs)],
         ...CALLBACK_STEPS.map((step) => {
-          const bare = (FLOOR_CALLS as readonly string[]).includes(step) ? r.floorMs[step as (typeof FLOOR_CALLS)[number]] : undefined;
+          const bare = r.floorMs[step as FloorCall];
           return [...row(step, r.stepsMs[step]), bare ? ms(bare.p50) : '-', bare ? ms(bare.p99) : '-'];
         }),
       ],
     ),
-    '',
-    `Callback p99 over the sum of the bare p99s: ${formatRatio(r.callbackP99OverFloorP99Sum)}; p50 over the sum of the bare p50s: ${formatRatio(r.callbackP50OverFloorP50Sum)}.`,
-    `Throughput: ${r.signInsPerSec.toFixed(1)} full sign-ins/s, ${r.concurrency} at a time (${r.signIns} sign-ins, flow p50 ${ms(r.flowMs.p50)}, p99 ${ms(r.flowMs.p99)}; ${r.snsCalls} code exchanges).`,
   ].join('\n');
-}
-
-function sumOf(r: SignInResult, key: 'p50' | 'p99'): number {
-  return FLOOR_CALLS.reduce((sum, call) => sum + r.floorMs[call][key], 0);
 }
 
 function rssSection(r: HandlerRssResult): string {
@@ -219,7 +222,10 @@ export function memoryJustification(r: HandlerRssResult): string {
 export function chartSeries(input: Pick<ReportInput, 'receiver' | 'tokenReader' | 'h5OAuth'>): ChartSeries[] {
   const series: ChartSeries[] = [];
   if (input.receiver) series.push({ name: 'push receiver (HTTP → stored → success)', valuesMs: input.receiver.receiverCurveMs });
-  if (input.h5OAuth) series.push({ name: 'H5 callback (snsapi_base)', valuesMs: input.h5OAuth.callbackCurveMs });
+  if (input.h5OAuth) {
+    series.push({ name: 'H5 callback (snsapi_base)', valuesMs: input.h5OAuth.callbackCurveMs });
+    series.push({ name: 'H5 callback (snsapi_userinfo)', valuesMs: input.h5OAuth.userinfo.callbackCurveMs });
+  }
   const [base, miss, hit] = input.tokenReader?.cases ?? [];
   const toMs = (curveUs: number[]) => curveUs.map((v) => v / 1000);
   if (miss) series.push({ name: 'token reader miss (GetItem + KMS Decrypt)', valuesMs: toMs(miss.curveUs) });

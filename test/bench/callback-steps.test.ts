@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { breakDown, unionMs } from '../../bench/callback-steps';
+import { breakDown, floorCallsOf, unionMs } from '../../bench/callback-steps';
 
 describe('unionMs', () => {
   it('counts time covered by overlapping spans once', () => {
@@ -23,6 +23,20 @@ describe('unionMs', () => {
   });
 });
 
+describe('floorCallsOf', () => {
+  it('has the profile read in the floor of snsapi_userinfo only', () => {
+    expect(floorCallsOf('snsapi_base')).toEqual(['state consume', 'code exchange', 'KMS seal', 'user write', 'login-code write']);
+    expect(floorCallsOf('snsapi_userinfo')).toEqual([
+      'state consume',
+      'code exchange',
+      'profile read',
+      'KMS seal',
+      'user write',
+      'login-code write',
+    ]);
+  });
+});
+
 describe('breakDown', () => {
   it('splits a callback into its calls, the user write without the seal inside it, and the time outside every call', () => {
     const spans = [
@@ -41,6 +55,7 @@ describe('breakDown', () => {
       'state read': 1,
       'state consume': 2,
       'code exchange': 1,
+      'profile read': 0,
       'KMS seal': 1,
       'user write': 3,
       'state complete': 1,

@@ -42,9 +42,9 @@ describe('goalsTable', () => {
   it('has one row per goal with its ratio, limit and verdict, a miss in capitals', () => {
     const rows = goalsTable(collectGoals(benchInputs())).split('\n').slice(2);
 
-    expect(rows).toHaveLength(8);
+    expect(rows).toHaveLength(9);
     expect(rows[0]).toMatch(/^\| push throughput \| 3\.30× \| ≥ 1\.5× \| \*\*met\*\* \|/);
-    expect(rows[4]).toMatch(/^\| H5 callback p99 \| 2\.50× \| ≤ 2× \| \*\*MISSED\*\* \|/);
+    expect(rows[4]).toMatch(/^\| H5 callback p99, snsapi_base \| 2\.50× \| ≤ 2× \| \*\*MISSED\*\* \|/);
   });
 });
 
@@ -52,19 +52,27 @@ describe('renderReport', () => {
   it('counts the goals met, embeds the chart and has a section per measured part', () => {
     const report = renderReport(reportInput());
 
-    expect(report).toContain('## Goals: 5 of 8 met');
+    expect(report).toContain('## Goals: 6 of 9 met');
     expect(report).toContain('![latency distributions](latency.svg)');
-    for (const heading of ['### Push receiver', '### Component token reader', '### H5 callback', '### Memory: peak RSS over 1000']) {
+    for (const heading of [
+      '### Push receiver',
+      '### Component token reader',
+      '### H5 callback, step by step',
+      '### Memory: peak RSS over 1000',
+    ]) {
       expect(report).toContain(heading);
     }
     expect(report).toContain('Run time 150.0 s (receiver 12.0 s, rss 30.0 s).');
   });
 
-  it('lists the callback step by step next to the bare call of each unavoidable step', () => {
+  it('lists the callback step by step next to the bare call of each unavoidable step, the profile read for snsapi_userinfo only', () => {
     const report = renderReport(reportInput());
 
-    expect(report).toContain('| state consume | 100 | 1.00 ms | 4.00 ms | 8.00 ms | 1.00 ms | 4.00 ms |');
-    expect(report).toContain('| state read | 100 | 1.00 ms | 4.00 ms | 8.00 ms | - | - |');
+    const [base, userinfo] = report.split('snsapi_userinfo, 100 sign-ins').map((part) => part.split('\n'));
+    expect(base).toContain('| state consume | 100 | 1.00 ms | 4.00 ms | 8.00 ms | 1.00 ms | 4.00 ms |');
+    expect(base).toContain('| state read | 100 | 1.00 ms | 4.00 ms | 8.00 ms | - | - |');
+    expect(base).toContain('| profile read | 100 | 1.00 ms | 4.00 ms | 8.00 ms | - | - |');
+    expect(userinfo).toContain('| profile read | 100 | 1.00 ms | 4.00 ms | 8.00 ms | 1.00 ms | 4.00 ms |');
   });
 
   it('names the sections that failed, and leaves out what they would have shown', () => {
@@ -110,11 +118,12 @@ describe('chartSeries', () => {
     expect(series.map((s) => [s.name.split(' (')[0], s.dashed ?? false])).toEqual([
       ['push receiver', false],
       ['H5 callback', false],
+      ['H5 callback', false],
       ['token reader miss', false],
       ['bare GetItem + KMS Decrypt', true],
       ['token reader hit', false],
     ]);
-    expect(series[2]?.valuesMs[0]).toBeCloseTo(tokenReaderResult().cases[1]!.curveUs[0]! / 1000);
+    expect(series[3]?.valuesMs[0]).toBeCloseTo(tokenReaderResult().cases[1]!.curveUs[0]! / 1000);
   });
 
   it('leaves out the parts that were not measured', () => {
