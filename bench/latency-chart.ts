@@ -23,6 +23,7 @@ export interface ChartOptions {
 
 const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b', '#e377c2', '#17becf'];
 const MAX_NINES = 3;
+const DRAWN_UP_TO = 0.999;
 const MARGIN = { left: 70, right: 20, top: 40, bottom: 50 };
 const LEGEND_ROW = 18;
 
@@ -58,7 +59,7 @@ export function renderLatencyChart(series: readonly ChartSeries[], options: Char
   const plotHeight = (options.height ?? 420) - MARGIN.top - MARGIN.bottom;
   const height = MARGIN.top + plotHeight + MARGIN.bottom + LEGEND_ROW * drawn.length + 10;
   const plotWidth = width - MARGIN.left - MARGIN.right;
-  const { lo, hi } = decadeRange(drawn.flatMap((s) => s.valuesMs));
+  const { lo, hi } = decadeRange(drawn.flatMap((s) => s.valuesMs.filter((_, k) => (quantiles[k] as number) <= DRAWN_UP_TO)));
   const x = (q: number) => MARGIN.left + (ninesOf(q) / MAX_NINES) * plotWidth;
   const y = (ms: number) => {
     const decades = ms > 0 ? Math.min(hi, Math.max(lo, Math.log10(ms))) : lo;
@@ -98,7 +99,10 @@ export function renderLatencyChart(series: readonly ChartSeries[], options: Char
   drawn.forEach((s, i) => {
     const color = COLORS[i % COLORS.length];
     const dash = s.dashed ? ' stroke-dasharray="6 4"' : '';
-    const points = s.valuesMs.map((v, k) => `${n(x(quantiles[k] as number))},${n(y(v))}`).join(' ');
+    // Up to p99.9, the right edge: the max would only draw a vertical line there.
+    const points = s.valuesMs
+      .flatMap((v, k) => ((quantiles[k] as number) <= DRAWN_UP_TO ? [`${n(x(quantiles[k] as number))},${n(y(v))}`] : []))
+      .join(' ');
     const legendY = MARGIN.top + plotHeight + 50 + LEGEND_ROW * i;
     parts.push(
       `<polyline fill="none" stroke="${color}" stroke-width="2"${dash} points="${points}"/>`,
