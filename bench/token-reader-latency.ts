@@ -16,7 +16,7 @@ import { elapsedNs, type LatencySummary, latencyCurve, summarizeLatency } from '
 export interface TokenReaderLatencyOptions {
   /** Timed calls on one warm reader. @default 10000 */
   hitCalls?: number;
-  /** Timed fresh-reader calls, interleaved with as many bare GetItem + Decrypt pairs. @default 300 */
+  /** Timed fresh-reader calls, interleaved with as many bare GetItem + Decrypt pairs. @default 800 */
   missCalls?: number;
 }
 
@@ -46,7 +46,7 @@ const WARMUP_CALLS = 50;
 /** Starts the local AWS parts, stores one token through the token store, measures, and stops everything. */
 export async function measureTokenReaderLatency(options: TokenReaderLatencyOptions = {}): Promise<TokenReaderLatencyResult> {
   const hitCalls = options.hitCalls ?? 10_000;
-  const missCalls = options.missCalls ?? 300;
+  const missCalls = options.missCalls ?? 800;
 
   const aws = await startLocalAws();
   const dynamoClient = new DynamoDBClient(aws.clientConfig('dynamodb'));

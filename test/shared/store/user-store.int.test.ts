@@ -152,7 +152,13 @@ describe('createUserStore', () => {
       dynamo: ctx.local.dynamo,
       tableName: TABLE_NAME,
       componentAppid: ctx.componentAppid,
-      sealer: { ...sealer, seal: (...args) => (seals++, sealer.seal(...args)) },
+      sealer: {
+        ...sealer,
+        seal: (...args) => {
+          seals++;
+          return sealer.seal(...args);
+        },
+      },
       now: ctx.clock.now,
     });
     const userTokens = tokens(1);
