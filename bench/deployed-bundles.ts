@@ -1,7 +1,7 @@
 /**
  * The bundles `cdk synth` actually deploys (NodejsFunction: esbuild, minified, source maps, node24 target), their
  * size and cold module-load time in a fresh Node process, next to the plain esbuild bundle of the same handler
- * measured in section 3 of the same run (the previous figures) and to that section's baseline bundle.
+ * measured in section 3 of the same run (the previous figures) and to that handler's same-clients baseline there.
  */
 import { execFile } from 'node:child_process';
 import { copyFile, mkdir, readFile, stat } from 'node:fs/promises';
@@ -25,7 +25,7 @@ export interface DeployedBundle {
   /** Over the plain esbuild bundle of the same handler (section 3). */
   sizeOverPlain: number | null;
   loadOverPlain: number | null;
-  /** Over section 3's baseline bundle (DynamoDBClient only). */
+  /** Over the handler's same-clients baseline bundle of section 3. */
   loadOverBaseline: number | null;
 }
 
@@ -80,7 +80,6 @@ export async function measureDeployedBundles(options: {
   for (let round = 0; round < (options.loadRuns ?? 5); round++) {
     for (const [i, fn] of functions.entries()) runs[i]!.push(await measureColdLoadMs(path.join(copies, `${fn.handler}.cjs`)));
   }
-  const baseline = options.plain.bundles[0];
   const bundles: DeployedBundle[] = [];
   for (const [i, fn] of functions.entries()) {
     const code = await readFile(path.join(fn.asset, 'index.js'));
@@ -97,7 +96,7 @@ export async function measureDeployedBundles(options: {
       loadMsRuns: runs[i]!,
       sizeOverPlain: plain ? code.length / plain.bytes : null,
       loadOverPlain: plain?.loadMsMedian ? loadMsMedian / plain.loadMsMedian : null,
-      loadOverBaseline: baseline?.loadMsMedian ? loadMsMedian / baseline.loadMsMedian : null,
+      loadOverBaseline: plain?.baseline.loadMsMedian ? loadMsMedian / plain.baseline.loadMsMedian : null,
     });
   }
   return { synthMs, bundles };
@@ -108,5 +107,7 @@ function handlerName(logicalId: string): string {
   if (logicalId.includes('PushReceiver')) return 'push-receiver';
   if (logicalId.includes('TokenRefresher')) return 'token-refresher';
   if (logicalId.includes('H5OAuth')) return 'h5-oauth';
+  if (logicalId.includes('AuthorizerWorker')) return 'authorizer-worker';
+  if (logicalId.includes('AuthorizationPage')) return 'authorization-page';
   return logicalId;
 }
