@@ -1,5 +1,5 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { secretRegistry } from '../log/redaction';
 
 /** The component's three secrets, kept together in one Secrets Manager secret as JSON. */
@@ -14,9 +14,9 @@ export interface ComponentSecrets {
 export const ENCODING_AES_KEY_PATTERN = /^[A-Za-z0-9]{43}$/;
 
 const secretsSchema = z.object({
-  appsecret: z.string().trim().min(1, 'must be set'),
-  token: z.string().min(1, 'must be set').max(128, 'must be at most 128 characters'),
-  encodingAesKey: z.string().regex(ENCODING_AES_KEY_PATTERN, 'must be exactly 43 letters or digits'),
+  appsecret: z.string().check(z.trim(), z.minLength(1, 'must be set')),
+  token: z.string().check(z.minLength(1, 'must be set'), z.maxLength(128, 'must be at most 128 characters')),
+  encodingAesKey: z.string().check(z.regex(ENCODING_AES_KEY_PATTERN, 'must be exactly 43 letters or digits')),
 });
 
 /** Problems in a secrets object, each naming the field (or the name the caller gives it), never its value. */

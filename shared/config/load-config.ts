@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import * as z from 'zod/mini';
 import { ENV, type EnvKey } from '../contract';
 import { type Config, configSchema } from './env-schema';
 
@@ -20,7 +20,7 @@ export function loadConfig<K extends EnvKey>(keys: readonly K[], env: Record<str
   const mask = Object.fromEntries(keys.map((key) => [key, true])) as Record<K, true>;
   const input = Object.fromEntries(keys.map((key) => [key, env[ENV[key]]]));
   // zod cannot type a pick over a generic key set; the return type below restates what pick guarantees.
-  const result = configSchema.pick(mask as never).safeParse(input);
+  const result = z.pick(configSchema, mask as never).safeParse(input);
   if (!result.success) {
     throw new ConfigError(
       result.error.issues.map((issue) => `${ENV[issue.path[0] as EnvKey] ?? String(issue.path[0])} ${describeIssue(issue)}`),

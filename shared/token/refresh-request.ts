@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { REFRESHER_READER_ALIAS } from '../contract';
 
 export { invocationQualifier } from '../runtime/invocation-qualifier';
@@ -10,7 +10,11 @@ export { invocationQualifier } from '../runtime/invocation-qualifier';
 export const refreshRequestSchema = z.discriminatedUnion('reason', [
   z.object({ action: z.literal('refresh'), reason: z.literal('schedule') }),
   z.object({ action: z.literal('refresh'), reason: z.literal('reader-miss') }),
-  z.object({ action: z.literal('refresh'), reason: z.literal('invalidate'), staleTokenSha256: z.string().regex(/^[0-9a-f]{64}$/) }),
+  z.object({
+    action: z.literal('refresh'),
+    reason: z.literal('invalidate'),
+    staleTokenSha256: z.string().check(z.regex(/^[0-9a-f]{64}$/)),
+  }),
   z.object({ action: z.literal('refresh'), reason: z.literal('operator') }),
 ]);
 
