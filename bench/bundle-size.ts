@@ -54,6 +54,9 @@ export interface MeasuredBundle {
   /** Median cold require() time in a fresh process, ms; null when loading failed (see loadError). */
   loadMsMedian: number | null;
   loadMsRuns: number[];
+  /** CPU time (user + system) of the same loads, ms: less swayed than wall time by other work on the machine. */
+  cpuMsMedian: number | null;
+  cpuMsRuns: number[];
   loadError?: string;
   packages: PackageBytes;
 }
@@ -74,6 +77,8 @@ export interface HandlerBundleResult extends MeasuredBundle {
   loadOverBaseline: number | null;
   /** The handler's median load over the baseline's, for comparison with harnesses that report that. */
   medianOverMedian: number | null;
+  /** Median of the pair ratios of CPU time, a cross-check of loadOverBaseline on a busy machine. */
+  cpuOverBaseline: number | null;
   /** Whether loadOverBaseline is within {@link COLD_LOAD_GOAL}; null when a side failed to load. */
   goalMet: boolean | null;
   /** What the handler's bundle holds beyond its baseline's, per package, largest first. */
@@ -115,9 +120,11 @@ const LOAD_ENV: Record<string, string> = {
 // Prints JSON so the parent can tell a successful load (handler is a function) from a module that loaded nothing.
 const LOAD_SCRIPT = [
   'const t = process.hrtime.bigint();',
+  'const c = process.cpuUsage();',
   'const m = require(process.argv[1]);',
   'const ns = process.hrtime.bigint() - t;',
-  'process.stdout.write(JSON.stringify({ ns: String(ns), handler: typeof m.handler }));',
+  'const cpu = process.cpuUsage(c);',
+  'process.stdout.write(JSON.stringify({ ns: String(ns), cpuUs: cpu.user + cpu.system, handler: typeof m.handler }));',
 ].join(' ');
 
 /**
@@ -143,14 +150,16 @@ export async function measureBundles(options: BundleOptions): Promise<BundleSize
   }
 
   const sides = built.flatMap((b) => [b.baseline, b.handler]);
-  const loads = new Map(sides.map((side) => [side, { ms: [] as number[], error: undefined as string | undefined }]));
+  const loads = new Map(sides.map((side) => [side, { ms: [] as number[], cpuMs: [] as number[], error: undefined as string | undefined }]));
   for (let round = 0; round < pairs; round++) {
     for (const b of built) {
       for (const side of round % 2 === 0 ? [b.baseline, b.handler] : [b.handler, b.baseline]) {
         const load = loads.get(side)!;
         if (load.error) continue;
         try {
-          load.ms.push(await measureColdLoadMs(side.outfile));
+          const { wallMs, cpuMs } = await measureColdLoad(side.outfile);
+          load.ms.push(wallMs);
+          load.cpuMs.push(cpuMs);
         } catch (err) {
           load.error = err instanceof Error ? err.message : String(err);
         }
@@ -160,11 +169,14 @@ export async function measureBundles(options: BundleOptions): Promise<BundleSize
 
   const measured = (side: BuiltBundle): MeasuredBundle => {
     const load = loads.get(side)!;
+    const failed = load.error !== undefined || load.ms.length === 0;
     return {
       bytes: side.bytes,
       gzipBytes: side.gzipBytes,
-      loadMsMedian: load.error || load.ms.length === 0 ? null : median(load.ms),
+      loadMsMedian: failed ? null : median(load.ms),
       loadMsRuns: load.ms,
+      cpuMsMedian: failed ? null : median(load.cpuMs),
+      cpuMsRuns: load.cpuMs,
       ...(load.error ? { loadError: load.error } : {}),
       packages: side.packages,
     };
@@ -178,7 +190,8 @@ export async function measureBundles(options: BundleOptions): Promise<BundleSize
       const handler = measured(b.handler);
       const baseline = measured(b.baseline);
       const failed = handler.loadMsMedian === null || baseline.loadMsMedian === null;
-      const loadOverBaseline = failed ? null : median(handler.loadMsRuns.map((ms, i) => ms / (baseline.loadMsRuns[i] as number)));
+      const pairRatio = (ours: number[], base: number[]) => (failed ? null : median(ours.map((ms, i) => ms / (base[i] as number))));
+      const loadOverBaseline = pairRatio(handler.loadMsRuns, baseline.loadMsRuns);
       return {
         name: b.name,
         entry: path.relative(options.rootDir, b.entry),
@@ -189,6 +202,7 @@ export async function measureBundles(options: BundleOptions): Promise<BundleSize
         gzipOverBaseline: handler.gzipBytes / baseline.gzipBytes,
         loadOverBaseline,
         medianOverMedian: failed ? null : (handler.loadMsMedian as number) / (baseline.loadMsMedian as number),
+        cpuOverBaseline: pairRatio(handler.cpuMsRuns, baseline.cpuMsRuns),
         goalMet: loadOverBaseline === null ? null : loadOverBaseline <= COLD_LOAD_GOAL,
         addedPackages: addedBytes(handler.packages, baseline.packages),
       };
@@ -278,6 +292,11 @@ export function packageOf(input: string): string {
 
 /** One sample: ms to require() the bundle in a fresh node process with placeholder env. */
 export async function measureColdLoadMs(bundleFile: string): Promise<number> {
+  return (await measureColdLoad(bundleFile)).wallMs;
+}
+
+/** One sample: wall and CPU ms to require() the bundle (module init included) in a fresh node process. */
+export async function measureColdLoad(bundleFile: string): Promise<{ wallMs: number; cpuMs: number }> {
   // A minimal env, not process.env: nothing of the bench's own AWS_* settings may change what the handler does at load.
   const { stdout } = await execFileAsync(process.execPath, ['-e', LOAD_SCRIPT, bundleFile], {
     env: { PATH: process.env.PATH ?? '', ...LOAD_ENV },
@@ -289,7 +308,7 @@ export async function measureColdLoadMs(bundleFile: string): Promise<number> {
     const reason = lines.find((l) => /^[A-Za-z]*(?:Error|Exception)\b/.test(l)) ?? 'no error line on stderr';
     throw new Error(`loading ${path.basename(bundleFile)} failed: ${reason.trim()}`);
   });
-  const out = JSON.parse(stdout) as { ns: string; handler: string };
+  const out = JSON.parse(stdout) as { ns: string; cpuUs: number; handler: string };
   if (out.handler !== 'function') throw new Error(`${path.basename(bundleFile)} exports no handler function`);
-  return Number(out.ns) / 1e6;
+  return { wallMs: Number(out.ns) / 1e6, cpuMs: out.cpuUs / 1000 };
 }

@@ -91,6 +91,7 @@ export function formatBundles(result: BundleSizeResult): string {
     b.loadMsMedian === null ? 'failed' : `${fixed(b.loadMsMedian, 1)} ms`,
     b.baseline.loadMsMedian === null ? 'failed' : `${fixed(b.baseline.loadMsMedian, 1)} ms`,
     b.loadOverBaseline === null ? '-' : ratio(b.loadOverBaseline),
+    b.cpuOverBaseline === null ? '-' : ratio(b.cpuOverBaseline),
     b.goalMet === null ? '-' : b.goalMet ? 'met' : 'MISSED',
   ]);
   const errors = result.bundles.flatMap((b) => [
@@ -103,8 +104,8 @@ export function formatBundles(result: BundleSizeResult): string {
       .map((p) => `${p.name} ${kib(p.bytes)}`)
       .join(', ');
   return [
-    `3. Handler cold load against a bare handler constructing the same SDK clients (esbuild ${result.esbuildVersion} with the construct's options: minified cjs node24, source maps, nothing external; load = median of ${result.pairs} fresh-process require()s per side, run in back-to-back pairs; load x = median of the pair ratios; goal <= ${result.goal}x)`,
-    formatTable(['handler', 'size', 'baseline', 'size x', 'gzip x', 'cold load', 'baseline', 'load x', 'goal'], rows),
+    `3. Handler cold load against a bare handler constructing the same SDK clients (esbuild ${result.esbuildVersion} with the construct's options: minified cjs node24, source maps, nothing external; load = median of ${result.pairs} fresh-process require()s per side, run in back-to-back pairs; load x (cpu x: of CPU time) = median of the pair ratios; goal <= ${result.goal}x)`,
+    formatTable(['handler', 'size', 'baseline', 'size x', 'gzip x', 'cold load', 'baseline', 'load x', 'cpu x', 'goal'], rows),
     'Same-clients baselines:',
     ...result.bundles.map((b) => `  ${b.name}: ${b.clients.map((c) => c.replace('@aws-sdk/', '')).join(', ') || 'no SDK client'}`),
     'Added over the baseline (minified bytes, before gzip), then the largest packages of the bundle:',
