@@ -1,3 +1,4 @@
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { createCachedSecret } from '../../shared/config/component-secrets';
 import { loadConfig } from '../../shared/config/load-config';
 import { type H5OAuthDeps, h5OAuthStores } from '../../shared/h5-oauth/h5-oauth-deps';
@@ -38,7 +39,10 @@ export function createH5OAuthDepsFromEnv(options: RuntimeOptions = {}): H5OAuthD
     options.env,
   );
   const { componentAppid } = config;
-  const { now, sleep, clients, stores } = createComponentRuntime(config, options, { loginCodeTtlMs: config.h5OAuthLoginCodeTtlSec * 1000 });
+  const { now, sleep, clients, stores } = createComponentRuntime(config, options, {
+    stores: { loginCodeTtlMs: config.h5OAuthLoginCodeTtlSec * 1000 },
+    clients: { lambda: () => new LambdaClient({}) },
+  });
   const readSigningKey = createCachedSecret(
     { secretArn: config.h5OAuthSessionSecretArn, client: clients.secretsManager, now },
     sessionSigningKeyFrom,

@@ -1,3 +1,4 @@
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { createSqsJobQueue } from '../../shared/authorizer/authorizer-jobs';
 import { loadConfig } from '../../shared/config/load-config';
 import { createLogger, createMetrics } from '../../shared/log/observability';
@@ -12,7 +13,7 @@ export function createPushDepsFromEnv(options: RuntimeOptions = {}): PushDeps {
     ['componentAppid', 'secretArn', 'tableName', 'kmsKeyId', 'pushMaxSkewSec', 'authorizerJobsQueueUrl'],
     options.env,
   );
-  const { now, clients, stores, componentSecrets } = createComponentRuntime(config, options);
+  const { now, clients, stores, componentSecrets } = createComponentRuntime(config, options, { clients: { sqs: () => new SQSClient({}) } });
   return {
     componentAppid: config.componentAppid,
     getSecrets: componentSecrets(config.secretArn),

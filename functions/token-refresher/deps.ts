@@ -22,7 +22,7 @@ export function createRefresherDepsFromEnv(options: RuntimeOptions = {}): Refres
     options.env,
   );
   const { now, sleep, stores, componentSecrets } = createComponentRuntime(config, options, {
-    leaseDurationMs: config.refreshLeaseSec * 1000,
+    stores: { leaseDurationMs: config.refreshLeaseSec * 1000 },
   });
   return {
     componentAppid: config.componentAppid,

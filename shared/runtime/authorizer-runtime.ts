@@ -1,3 +1,5 @@
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import type { AuthorizerDeps } from '../authorizer/authorizer-deps';
 import { createSqsJobQueue } from '../authorizer/authorizer-jobs';
 import type { Config } from '../config/env-schema';
@@ -31,11 +33,11 @@ export function createAuthorizerRuntime(
   config: Pick<Config, (typeof AUTHORIZER_CONFIG_KEYS)[number]>,
   options: RuntimeOptions,
   serviceName: string,
-): { deps: AuthorizerDeps; runtime: ComponentRuntime } {
+): { deps: AuthorizerDeps; runtime: ComponentRuntime<'sqs' | 'lambda'> } {
   const refreshMarginMs = config.authorizerRefreshMarginSec * 1000;
   const runtime = createComponentRuntime(config, options, {
-    authorizerRefreshMarginMs: refreshMarginMs,
-    authorizerLeaseMs: config.authorizerLeaseSec * 1000,
+    stores: { authorizerRefreshMarginMs: refreshMarginMs, authorizerLeaseMs: config.authorizerLeaseSec * 1000 },
+    clients: { sqs: () => new SQSClient({}), lambda: () => new LambdaClient({}) },
   });
   const { now, clients, stores } = runtime;
   const deps: AuthorizerDeps = {

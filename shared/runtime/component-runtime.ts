@@ -1,28 +1,46 @@
 import { setTimeout as delay } from 'node:timers/promises';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { KMSClient } from '@aws-sdk/client-kms';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { type ComponentSecrets, createSecretsManagerSource } from '../config/component-secrets';
 import { type ComponentStores, type ComponentStoresInput, createComponentStores } from '../store/component-stores';
 import { createDocumentClient } from '../store/document-client';
-import { type AwsClients, awsClients, type RuntimeOptions } from './runtime-options';
+import { type AwsClients, awsClients, type ClientMakers, type RuntimeOptions } from './runtime-options';
+
+/** The clients every function uses: the table, its key, and the secrets. */
+type BaseClient = 'dynamo' | 'kms' | 'secretsManager';
 
 /** What every function builds once at cold start: its clock and sleep, clients and the component's stores. */
-export interface ComponentRuntime {
+export interface ComponentRuntime<Extra extends keyof AwsClients = never> {
   now: () => number;
   sleep: (ms: number) => Promise<void>;
-  clients: AwsClients;
+  clients: Pick<AwsClients, BaseClient | Extra>;
   stores: ComponentStores;
   /** A cached getter for the component secret; loaded values are pinned in the log redactor. */
   componentSecrets(secretArn: string): () => Promise<ComponentSecrets>;
 }
 
+export interface ComponentRuntimeSetup<Extra extends keyof AwsClients> {
+  stores?: Pick<ComponentStoresInput, 'leaseDurationMs' | 'loginCodeTtlMs' | 'authorizerRefreshMarginMs' | 'authorizerLeaseMs'>;
+  /** The clients the function uses besides DynamoDB, KMS and Secrets Manager (see ClientMakers). */
+  clients?: ClientMakers<Extra>;
+}
+
 /** The production wiring shared by the `create*DepsFromEnv` factories. */
-export function createComponentRuntime(
+export function createComponentRuntime<Extra extends Exclude<keyof AwsClients, BaseClient> = never>(
   config: { componentAppid: string; tableName: string; kmsKeyId: string },
   options: RuntimeOptions,
-  storeOptions: Pick<ComponentStoresInput, 'leaseDurationMs' | 'loginCodeTtlMs' | 'authorizerRefreshMarginMs' | 'authorizerLeaseMs'> = {},
-): ComponentRuntime {
+  setup: ComponentRuntimeSetup<Extra> = {},
+): ComponentRuntime<Extra> {
   const now = options.now ?? Date.now;
   const sleep = options.sleep ?? ((ms: number) => delay(ms));
-  const clients = awsClients(options.clients);
+  const makers: ClientMakers<BaseClient | Extra> = {
+    dynamo: () => new DynamoDBClient({}),
+    kms: () => new KMSClient({}),
+    secretsManager: () => new SecretsManagerClient({}),
+    ...setup.clients,
+  } as ClientMakers<BaseClient | Extra>;
+  const clients = awsClients(makers, options.clients);
   const stores = createComponentStores({
     dynamo: createDocumentClient(clients.dynamo),
     kms: clients.kms,
@@ -30,7 +48,7 @@ export function createComponentRuntime(
     kmsKeyId: config.kmsKeyId,
     componentAppid: config.componentAppid,
     now,
-    ...storeOptions,
+    ...setup.stores,
   });
   return {
     now,
