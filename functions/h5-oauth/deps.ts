@@ -7,6 +7,7 @@ import { createSessionTokens, sessionSigningKeyFrom } from '../../shared/h5-oaut
 import { createLogger, createMetrics } from '../../shared/log/observability';
 import { createComponentRuntime } from '../../shared/runtime/component-runtime';
 import type { RuntimeOptions } from '../../shared/runtime/runtime-options';
+import { createComponentStores } from '../../shared/store/component-stores';
 import { createComponentTokenReader } from '../../shared/token/component-token-reader';
 import { createLambdaRefreshTrigger } from '../../shared/token/lambda-refresh-trigger';
 import { createWechatHttp } from '../../shared/wechat/component-api';
@@ -40,7 +41,8 @@ export function createH5OAuthDepsFromEnv(options: RuntimeOptions = {}): H5OAuthD
   );
   const { componentAppid } = config;
   const { now, sleep, clients, stores } = createComponentRuntime(config, options, {
-    stores: { loginCodeTtlMs: config.h5OAuthLoginCodeTtlSec * 1000 },
+    stores: createComponentStores,
+    storeOptions: { loginCodeTtlMs: config.h5OAuthLoginCodeTtlSec * 1000 },
     clients: { lambda: () => new LambdaClient({}) },
   });
   const readSigningKey = createCachedSecret(

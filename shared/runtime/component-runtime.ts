@@ -3,7 +3,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { type ComponentSecrets, createSecretsManagerSource } from '../config/component-secrets';
-import { type ComponentStores, type ComponentStoresInput, createComponentStores } from '../store/component-stores';
+import type { ComponentStoresInput } from '../store/component-stores';
 import { createDocumentClient } from '../store/document-client';
 import { type AwsClients, awsClients, type ClientMakers, type RuntimeOptions } from './runtime-options';
 
@@ -11,27 +11,32 @@ import { type AwsClients, awsClients, type ClientMakers, type RuntimeOptions } f
 type BaseClient = 'dynamo' | 'kms' | 'secretsManager';
 
 /** What every function builds once at cold start: its clock and sleep, clients and the component's stores. */
-export interface ComponentRuntime<Extra extends keyof AwsClients = never> {
+export interface ComponentRuntime<Extra extends keyof AwsClients, Stores> {
   now: () => number;
   sleep: (ms: number) => Promise<void>;
   clients: Pick<AwsClients, BaseClient | Extra>;
-  stores: ComponentStores;
+  stores: Stores;
   /** A cached getter for the component secret; loaded values are pinned in the log redactor. */
   componentSecrets(secretArn: string): () => Promise<ComponentSecrets>;
 }
 
-export interface ComponentRuntimeSetup<Extra extends keyof AwsClients> {
-  stores?: Pick<ComponentStoresInput, 'leaseDurationMs' | 'loginCodeTtlMs' | 'authorizerRefreshMarginMs' | 'authorizerLeaseMs'>;
+export interface ComponentRuntimeSetup<Extra extends keyof AwsClients, Stores> {
+  /**
+   * Builds the stores the function uses: createComponentStores, or a smaller set (createTokenStores) so that the
+   * function's bundle holds no store it never uses.
+   */
+  stores: (input: ComponentStoresInput) => Stores;
+  storeOptions?: Pick<ComponentStoresInput, 'leaseDurationMs' | 'loginCodeTtlMs' | 'authorizerRefreshMarginMs' | 'authorizerLeaseMs'>;
   /** The clients the function uses besides DynamoDB, KMS and Secrets Manager (see ClientMakers). */
   clients?: ClientMakers<Extra>;
 }
 
 /** The production wiring shared by the `create*DepsFromEnv` factories. */
-export function createComponentRuntime<Extra extends Exclude<keyof AwsClients, BaseClient> = never>(
+export function createComponentRuntime<Stores, Extra extends Exclude<keyof AwsClients, BaseClient> = never>(
   config: { componentAppid: string; tableName: string; kmsKeyId: string },
   options: RuntimeOptions,
-  setup: ComponentRuntimeSetup<Extra> = {},
-): ComponentRuntime<Extra> {
+  setup: ComponentRuntimeSetup<Extra, Stores>,
+): ComponentRuntime<Extra, Stores> {
   const now = options.now ?? Date.now;
   const sleep = options.sleep ?? ((ms: number) => delay(ms));
   const makers: ClientMakers<BaseClient | Extra> = {
@@ -41,14 +46,14 @@ export function createComponentRuntime<Extra extends Exclude<keyof AwsClients, B
     ...setup.clients,
   } as ClientMakers<BaseClient | Extra>;
   const clients = awsClients(makers, options.clients);
-  const stores = createComponentStores({
+  const stores = setup.stores({
     dynamo: createDocumentClient(clients.dynamo),
     kms: clients.kms,
     tableName: config.tableName,
     kmsKeyId: config.kmsKeyId,
     componentAppid: config.componentAppid,
     now,
-    ...setup.stores,
+    ...setup.storeOptions,
   });
   return {
     now,
