@@ -55,7 +55,7 @@ export async function measureDeployedBundles(options: {
       '-c',
       'region=ap-east-1',
       '-c',
-      'allowedReturnTo=https://h5.example.com/app/',
+      'h5OAuthAllowedReturnTo=https://h5.example.com/app/',
     ],
     {
       cwd: options.rootDir,
