@@ -80,30 +80,42 @@ export function formatTokenReader(result: TokenReaderLatencyResult): string {
   ].join('\n');
 }
 
-/** The bundle table: sizes, gzip sizes and cold load times, each with its ratio to the baseline bundle. */
+/**
+ * The bundle table: each handler next to its same-clients baseline (size, gzip, cold load), the goal verdict, and the
+ * packages that make up the difference.
+ */
 export function formatBundles(result: BundleSizeResult): string {
   const rows = result.bundles.map((b) => [
     b.name,
     kib(b.bytes),
+    kib(b.baseline.bytes),
     ratio(b.sizeOverBaseline),
-    kib(b.gzipBytes),
     ratio(b.gzipOverBaseline),
-    b.loadMsMedian === null ? `failed` : `${fixed(b.loadMsMedian, 1)} ms`,
+    b.cpuMsMedian === null ? 'failed' : `${fixed(b.cpuMsMedian, 1)} ms`,
+    b.baseline.cpuMsMedian === null ? 'failed' : `${fixed(b.baseline.cpuMsMedian, 1)} ms`,
+    b.cpuOverBaseline === null ? '-' : ratio(b.cpuOverBaseline),
     b.loadOverBaseline === null ? '-' : ratio(b.loadOverBaseline),
+    b.goalMet === null ? '-' : b.goalMet ? 'met' : 'MISSED',
   ]);
-  const errors = result.bundles.filter((b) => b.loadError).map((b) => `  ${b.name}: ${b.loadError}`);
-  const largest = result.bundles.map(
-    (b) =>
-      `  ${b.name}: ${b.packages
-        .slice(0, TOP_PACKAGES)
-        .map((p) => `${p.name} ${kib(p.bytes)}`)
-        .join(', ')}`,
-  );
+  const errors = result.bundles.flatMap((b) => [
+    ...(b.loadError ? [`  ${b.name}: ${b.loadError}`] : []),
+    ...(b.baseline.loadError ? [`  ${b.name} baseline: ${b.baseline.loadError}`] : []),
+  ]);
+  const packages = (list: { name: string; bytes: number }[]) =>
+    list
+      .slice(0, TOP_PACKAGES)
+      .map((p) => `${p.name} ${kib(p.bytes)}`)
+      .join(', ');
   return [
-    `3. Handler bundles (esbuild ${result.esbuildVersion}, minified cjs node20, nothing external; gzip level ${result.gzipLevel}; load = median of fresh-process require())`,
-    formatTable(['bundle', 'size', 'x base', 'gzip', 'x base', 'cold load', 'x base'], rows),
-    `Largest contributors (minified bytes, before gzip):`,
-    ...largest,
+    `3. Handler cold load against a bare handler constructing the same SDK clients (esbuild ${result.esbuildVersion} with the construct's options: minified cjs node24, source maps, nothing external; load = require() of the bundle with its module init in a fresh process, ${result.pairs} back-to-back pairs per handler; cpu x and wall x = median of the pairs' ratios of CPU and wall time; goal: cpu x <= ${result.goal}x, wall time on this shared machine being mostly waiting for a core)`,
+    formatTable(['handler', 'size', 'baseline', 'size x', 'gzip x', 'load cpu', 'baseline', 'cpu x', 'wall x', 'goal'], rows),
+    'Same-clients baselines:',
+    ...result.bundles.map((b) => `  ${b.name}: ${b.clients.map((c) => c.replace('@aws-sdk/', '')).join(', ') || 'no SDK client'}`),
+    'Added over the baseline (minified bytes, before gzip), then the largest packages of the bundle:',
+    ...result.bundles.flatMap((b) => [
+      `  ${b.name}: +${packages(b.addedPackages)}`,
+      `  ${' '.repeat(b.name.length)}  ${packages(b.packages)}`,
+    ]),
     ...(errors.length > 0 ? ['Load failures:', ...errors] : []),
   ].join('\n');
 }

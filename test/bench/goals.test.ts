@@ -66,7 +66,16 @@ describe('collectGoals', () => {
       bundles: {
         ...bundles,
         bundles: bundles.bundles.map((b, i) =>
-          i === 1 ? { ...b, loadMsMedian: null, loadOverBaseline: null, loadError: 'ConfigError: X is missing' } : b,
+          i === 0
+            ? {
+                ...b,
+                loadMsMedian: null,
+                cpuMsMedian: null,
+                loadOverBaseline: null,
+                cpuOverBaseline: null,
+                loadError: 'ConfigError: X is missing',
+              }
+            : b,
         ),
       },
     };
