@@ -1,4 +1,6 @@
 /** Plain-text tables for the bench's stdout; the JSON file carries the same numbers unrounded. */
+import type { AuthorizerReaderLatencyResult } from './authorizer-reader-latency';
+import type { AuthorizerRefreshThroughputResult } from './authorizer-refresh-throughput';
 import type { BundleSizeResult } from './bundle-size';
 import { CALLBACK_STEPS, type FloorCall } from './callback-steps';
 import type { DeployedBundlesResult } from './deployed-bundles';
@@ -7,7 +9,7 @@ import type { HandlerRssResult } from './handler-rss';
 import type { PushRejectionResult } from './push-rejection';
 import type { PushSideResult, PushThroughputResult } from './push-throughput';
 import type { ReceiverLatencyResult } from './receiver-latency';
-import type { LatencySummary } from './stats';
+import type { LatencyCase, LatencySummary } from './stats';
 import type { TokenReaderLatencyResult } from './token-reader-latency';
 
 /** Renders rows as an aligned table: first column left-aligned, the others right-aligned. */
@@ -65,7 +67,16 @@ export function formatPushRejection(result: PushRejectionResult): string {
 
 /** The token-reader table: p50/p99 per case, each over the baseline's p50 and p99. */
 export function formatTokenReader(result: TokenReaderLatencyResult): string {
-  const rows = result.cases.map((c) => [
+  return [
+    '2. Token reader latency (dynalite + KMS stand-in over HTTP, real SDK v3 clients)',
+    formatLatencyCases(result.cases),
+    `KMS Decrypt calls seen: ${result.kmsDecryptCalls.misses} during misses, ${result.kmsDecryptCalls.hits} during hits`,
+  ].join('\n');
+}
+
+/** Latency cases as a table: calls, p50, p99, each over the baseline's (cases[0]). */
+function formatLatencyCases(cases: readonly LatencyCase[]): string {
+  const rows = cases.map((c) => [
     c.name,
     String(c.latencyUs.count),
     duration(c.latencyUs.p50),
@@ -73,11 +84,7 @@ export function formatTokenReader(result: TokenReaderLatencyResult): string {
     ratio(c.p50OverBaselineP50),
     ratio(c.p99OverBaselineP99),
   ]);
-  return [
-    '2. Token reader latency (dynalite + KMS stand-in over HTTP, real SDK v3 clients)',
-    formatTable(['case', 'calls', 'p50', 'p99', 'p50/base p50', 'p99/base p99'], rows),
-    `KMS Decrypt calls seen: ${result.kmsDecryptCalls.misses} during misses, ${result.kmsDecryptCalls.hits} during hits`,
-  ].join('\n');
+  return formatTable(['case', 'calls', 'p50', 'p99', 'p50/base p50', 'p99/base p99'], rows);
 }
 
 /**
@@ -211,5 +218,32 @@ export function formatRss(result: HandlerRssResult): string {
         `${fixed(h.wallMs / 1000, 1)} s`,
       ]),
     ),
+  ].join('\n');
+}
+
+/** Authorizer refreshes per second through the sweep, SQS and the worker, against the two bare baselines. */
+export function formatAuthorizerRefreshes(result: AuthorizerRefreshThroughputResult): string {
+  const rows = result.sides.map((s) => [
+    s.name,
+    fixed(s.medianPerSec, 0),
+    `${fixed(Math.min(...s.perSecRounds), 0)}..${fixed(Math.max(...s.perSecRounds), 0)}`,
+    ratio(s.refreshesOverThis),
+  ]);
+  const cost = result.perRefresh;
+  return [
+    `6. Authorizer refreshes against the simulator: ${result.authorizers} due authorizers per round, ${result.rounds} interleaved rounds, ${result.inFlight} in flight; median per second, refreshes/this = median of per-round ratios`,
+    formatTable(['side', 'per second', 'range over rounds', 'refreshes/this'], rows),
+    `per refresh: ${fixed(cost.dynamoRequests, 2)} DynamoDB requests (sweep and worker), ${fixed(cost.wechatCalls, 2)} WeChat calls, ${fixed(cost.kmsRequests, 3)} KMS requests`,
+  ].join('\n');
+}
+
+/** The authorizer token reader's hit and miss latency over a bare GetItem. */
+export function formatAuthorizerReader(result: AuthorizerReaderLatencyResult): string {
+  const kms = result.kmsDecryptCalls;
+  const reads = result.getItemCalls;
+  return [
+    '7. Authorizer token reader latency (dynalite + KMS stand-in over HTTP, real SDK v3 clients)',
+    formatLatencyCases(result.cases),
+    `KMS Decrypt calls seen: ${kms.coldMisses} during cold misses, ${kms.warmMisses} during warm misses, ${kms.hits} during hits; GetItems: ${reads.coldMisses}, ${reads.warmMisses} and ${reads.hits}`,
   ].join('\n');
 }

@@ -1,15 +1,20 @@
 /**
  * `npm run bench`: push-handling throughput, the cost of refusing junk pushes, receiver latency, token-reader latency,
- * h5-oauth callback latency, handler bundle size, the bundles cdk synth deploys and each handler's peak RSS, each next
- * to a baseline measured in the same run. The machine is shared and noisy, so the ratios are the figures to compare
- * between runs; nothing here asserts on time. Prints tables and writes bench-output/results.json, report.md (every
- * goal, met or missed) and latency.svg.
+ * h5-oauth callback latency, handler bundle size, the bundles cdk synth deploys, each handler's peak RSS, authorizer
+ * refreshes per second and the authorizer token reader's latency, each next to a baseline measured in the same run;
+ * then a summary of the last simulated authorizer day in bench-output/ (written by `npm run simulate:day`, which the
+ * bench does not run). The machine is shared and noisy, so the ratios are the figures to compare between runs;
+ * nothing here asserts on time. Prints tables and writes bench-output/results.json, report.md (every goal, met or
+ * missed) and latency.svg.
  */
 
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { formatLastDayReport, loadLastDayReport } from './authorizer-day/last-day-report';
+import { measureAuthorizerReaderLatency } from './authorizer-reader-latency';
+import { measureAuthorizerRefreshThroughput } from './authorizer-refresh-throughput';
 import { measureBundles } from './bundle-size';
 import { measureDeployedBundles, synthesizeApp } from './deployed-bundles';
 import { collectGoals } from './goals';
@@ -20,6 +25,8 @@ import { measurePushRejection } from './push-rejection';
 import { measurePushThroughput } from './push-throughput';
 import { measureReceiverLatency } from './receiver-latency';
 import {
+  formatAuthorizerReader,
+  formatAuthorizerRefreshes,
   formatBundles,
   formatDeployedBundles,
   formatPushRejection,
@@ -87,6 +94,11 @@ async function main(): Promise<void> {
       : undefined;
   const rss = measuredRss && deployedBundles ? withDeployedMemorySizes(measuredRss, deployedBundles) : measuredRss;
 
+  const authorizerRefreshes = await section('authorizerRefreshes', () => measureAuthorizerRefreshThroughput(), formatAuthorizerRefreshes);
+  const authorizerReader = await section('authorizerReader', () => measureAuthorizerReaderLatency(), formatAuthorizerReader);
+  const lastDay = await loadLastDayReport(OUT_DIR);
+  console.log(`${formatLastDayReport(lastDay)}\n`);
+
   const totalMs = performance.now() - runStart;
   const goals = collectGoals({ pushThroughput, pushRejection, receiver, tokenReader, bundles, h5OAuth });
   const results = {
@@ -107,6 +119,9 @@ async function main(): Promise<void> {
     bundles,
     deployedBundles,
     rss,
+    authorizerRefreshes,
+    authorizerReader,
+    lastAuthorizerDay: lastDay ? { file: lastDay.file, run: lastDay.report.run, summary: lastDay.report.summary } : null,
   };
   await mkdir(OUT_DIR, { recursive: true });
   await writeFile(path.join(OUT_DIR, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);

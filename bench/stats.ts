@@ -73,3 +73,34 @@ export async function timeRoundRobin<K extends string>(
   }
   return samples;
 }
+
+/** Times one call, in nanoseconds. */
+export async function timeCall(call: () => Promise<unknown>): Promise<number> {
+  const start = process.hrtime.bigint();
+  await call();
+  return elapsedNs(start);
+}
+
+/** One measured case: latency in microseconds, its p50 and p99 over a baseline's (1 for the baseline itself). */
+export interface LatencyCase {
+  name: string;
+  latencyUs: LatencySummary;
+  p50OverBaselineP50: number;
+  p99OverBaselineP99: number;
+  /** Latency at CURVE_QUANTILES, µs, for the chart. */
+  curveUs: number[];
+}
+
+/** A case from samples in nanoseconds, compared with `baseline` (itself when none is given). */
+export function latencyCase(name: string, samplesNs: readonly number[], baseline?: LatencyCase): LatencyCase {
+  const samplesUs = samplesNs.map((ns) => ns / 1000);
+  const latencyUs = summarizeLatency(samplesUs);
+  const base = baseline?.latencyUs ?? latencyUs;
+  return {
+    name,
+    latencyUs,
+    p50OverBaselineP50: latencyUs.p50 / base.p50,
+    p99OverBaselineP99: latencyUs.p99 / base.p99,
+    curveUs: latencyCurve(samplesUs),
+  };
+}

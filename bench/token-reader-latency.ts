@@ -10,7 +10,9 @@ import { createComponentStores } from '../shared/store/component-stores';
 import { createDocumentClient } from '../shared/store/document-client';
 import { SK, tokenPk } from '../shared/store/table-keys';
 import { createComponentTokenReader } from '../shared/token/component-token-reader';
-import { elapsedNs, type LatencySummary, latencyCurve, summarizeLatency } from './stats';
+import { elapsedNs, type LatencyCase, type LatencySummary, latencyCase, summarizeLatency, timeCall } from './stats';
+
+export type { LatencyCase } from './stats';
 
 /** Options of {@link measureTokenReaderLatency}. */
 export interface TokenReaderLatencyOptions {
@@ -18,16 +20,6 @@ export interface TokenReaderLatencyOptions {
   hitCalls?: number;
   /** Timed fresh-reader calls, interleaved with as many bare GetItem + Decrypt pairs. @default 800 */
   missCalls?: number;
-}
-
-/** One measured case: latency in microseconds and its p50/p99 over the baseline's p50. */
-export interface LatencyCase {
-  name: string;
-  latencyUs: LatencySummary;
-  p50OverBaselineP50: number;
-  p99OverBaselineP99: number;
-  /** Latency at CURVE_QUANTILES, µs, for the chart. */
-  curveUs: number[];
 }
 
 /** What {@link measureTokenReaderLatency} returns; `cases[0]` is the baseline. */
@@ -138,23 +130,13 @@ export async function measureTokenReaderLatency(options: TokenReaderLatencyOptio
     for (let i = 0; i < hitCalls; i++) hitNs.push(await timeCall(() => reader.getComponentAccessToken()));
     const hitDecrypts = kmsDecrypts(aws.stats()) - decryptsBeforeHits;
 
-    const baseline = summarizeLatency(baselineNs.map(toUs));
-    const toCase = (name: string, samplesNs: number[]): LatencyCase => {
-      const latencyUs = summarizeLatency(samplesNs.map(toUs));
-      return {
-        name,
-        latencyUs,
-        p50OverBaselineP50: latencyUs.p50 / baseline.p50,
-        p99OverBaselineP99: latencyUs.p99 / baseline.p99,
-        curveUs: latencyCurve(samplesNs.map(toUs)),
-      };
-    };
+    const baseline = latencyCase('baseline: bare consistent GetItem + bare KMS Decrypt (raw clients)', baselineNs);
     return {
       kmsDecryptCalls: { hits: hitDecrypts, misses: missDecrypts },
       cases: [
-        toCase('baseline: bare consistent GetItem + bare KMS Decrypt (raw clients)', baselineNs),
-        toCase('cache miss: fresh reader (GetItem + KMS Decrypt)', missNs),
-        toCase('cache hit: warm reader', hitNs),
+        baseline,
+        latencyCase('cache miss: fresh reader (GetItem + KMS Decrypt)', missNs, baseline),
+        latencyCase('cache hit: warm reader', hitNs, baseline),
       ],
       baselineParts: { getItemUs: summarizeLatency(getItemNs.map(toUs)), kmsDecryptUs: summarizeLatency(decryptNs.map(toUs)) },
     };
@@ -167,15 +149,7 @@ export async function measureTokenReaderLatency(options: TokenReaderLatencyOptio
   }
 }
 
-async function timeCall(call: () => Promise<unknown>): Promise<number> {
-  const start = process.hrtime.bigint();
-  await call();
-  return elapsedNs(start);
-}
-
-function toUs(ns: number): number {
-  return ns / 1000;
-}
+const toUs = (ns: number): number => ns / 1000;
 
 function kmsDecrypts(stats: { kms: Record<string, number> }): number {
   return stats.kms.Decrypt ?? 0;

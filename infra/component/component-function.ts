@@ -4,7 +4,7 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { nagAcknowledgements } from '../nag-acknowledgements';
@@ -99,6 +99,9 @@ export class ComponentFunction extends Construct {
         // Bundle the SDK we pin and test against rather than whatever version the runtime ships.
         externalModules: [],
         forceDockerBundling: false,
+        // esbuild's warnings and errors only: its per-bundle size table adds nothing to `cdk synth` (npm run bench
+        // reports bundle sizes).
+        logLevel: LogLevel.WARNING,
       },
     });
     nagAcknowledgements.functionRole(this.role, logGroup);

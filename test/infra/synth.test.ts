@@ -31,8 +31,14 @@ beforeAll(() => {
   // One real synthesis, as `cdk synth` does it: esbuild bundles (no Docker here) and CloudFormation schema validation.
   // With sign-in on, so that every handler is bundled.
   outdir = newOutdir();
-  stack = buildAppStack(H5_OAUTH_CONTEXT, { bundle: true, cfnValidation: true, outdir });
-  (stack.node.root as App).synth();
+  // CDK announces each bundling on stderr; kept out of a passing run's output.
+  const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+  try {
+    stack = buildAppStack(H5_OAUTH_CONTEXT, { bundle: true, cfnValidation: true, outdir });
+    (stack.node.root as App).synth();
+  } finally {
+    stderr.mockRestore();
+  }
 }, CDK_TIMEOUT_MS);
 
 afterAll(() => {

@@ -17,9 +17,10 @@ describe('authorization page logs', () => {
   };
 
   beforeAll(async () => {
-    s = await startAuthorizationSystem({ logs: true });
+    // Captured from the start: the system's own start-up (a ticket push, a component token refresh) logs too.
     output.start();
     try {
+      s = await startAuthorizationSystem({ logs: true });
       const link = await s.makeLink({ authType: 1 });
       keep('link signature', new URL(link).searchParams.get('sig'));
       const page = await (await fetch(link)).text();

@@ -1,6 +1,7 @@
 /**
  * Delivers pushes to the receiver: applies push faults, counts outcomes and tracks what is in flight.
  */
+import { setMaxListeners } from 'node:events';
 import type { FaultPlan } from '../fault-plan';
 import type { SimStatsRecorder } from '../sim-stats';
 import type { IssuedTicket } from '../state/ticket-registry';
@@ -22,7 +23,13 @@ export interface PushDispatcherDeps {
 /** Sends pushes one delivery at a time per call; `whenIdle` waits for all of them. */
 export class PushDispatcher {
   private readonly inFlight = new Set<Promise<unknown>>();
-  private readonly aborter = new AbortController();
+  private readonly aborter = (() => {
+    const aborter = new AbortController();
+    // Every push in flight listens on this one signal (close aborts them all); a burst of 100 authorizations is not a
+    // leak, so Node's warning at 11 listeners would only be noise.
+    setMaxListeners(0, aborter.signal);
+    return aborter;
+  })();
 
   constructor(private readonly deps: PushDispatcherDeps) {}
 
