@@ -8,7 +8,8 @@
  *   relative import given the `.js` path that Node16/NodeNext resolution requires of an ES module package.
  *
  * Skips the work when dist/ was built from the same sources (a hash in dist/build-hash); `--force` rebuilds.
- * `--lambdas-only` builds the handler bundles alone, which is all the CDK tests need.
+ * `--lambdas-only` builds the handler bundles alone, which is all the CDK tests need. Progress goes to stderr, so that
+ * `npm pack --json` prints JSON only.
  */
 
 import { execFileSync } from 'node:child_process';
@@ -114,7 +115,7 @@ async function main(): Promise<void> {
   const lambdasOnly = process.argv.includes('--lambdas-only');
   const hash = sourceHash(lambdasOnly);
   if (!process.argv.includes('--force') && existsSync(stampFile(lambdasOnly)) && readFileSync(stampFile(lambdasOnly), 'utf8') === hash) {
-    console.log('build: dist/ is up to date');
+    process.stderr.write('build: dist/ is up to date\n');
     return;
   }
   const started = performance.now();
@@ -124,7 +125,9 @@ async function main(): Promise<void> {
     await buildEntryPoints();
     writeFileSync(stampFile(false), hash);
   }
-  console.log(`build: ${lambdasOnly ? 'Lambda bundles' : 'dist/'} built in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  process.stderr.write(
+    `build: ${lambdasOnly ? 'Lambda bundles' : 'dist/'} built in ${((performance.now() - started) / 1000).toFixed(1)} s\n`,
+  );
 }
 
 await main();
