@@ -113,6 +113,13 @@ describe('the packed package in a fresh CDK app', { timeout: TIMEOUT_MS }, () =>
     expect(files.filter((f) => /\.test\.|wechat-sim|(?<!\.d)\.ts$/.test(f))).toEqual([]);
   });
 
+  it('is the size the README states', () => {
+    const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    const stated = Number(/The tarball is about ([\d.]+) MB/.exec(readme)?.[1]);
+
+    expect(Math.abs(packed.size / 1e6 - stated), `packed ${packed.size} bytes, README says ${stated} MB`).toBeLessThan(0.25);
+  });
+
   it('synthesizes the construct alone with neither esbuild nor Docker', async () => {
     // Out of reach for this synthesis only: NodejsFunction would find esbuild in node_modules, else run Docker.
     const moved = ['esbuild', '@esbuild'].filter((dir) => existsSync(path.join(app, 'node_modules', dir)));
