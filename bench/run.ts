@@ -14,6 +14,7 @@ import { measureDeployedBundles } from './deployed-bundles';
 import { measureSignIn } from './h5-oauth-throughput';
 import { measurePushRejection } from './push-rejection';
 import { measurePushThroughput } from './push-throughput';
+import { formatReaderBundle, measureReaderBundle } from './reader-bundle';
 import { formatBundles, formatDeployedBundles, formatPushRejection, formatPushThroughput, formatSignIn, formatTokenReader } from './report';
 import { measureTokenReaderLatency } from './token-reader-latency';
 
@@ -46,6 +47,9 @@ async function main(): Promise<void> {
   const bundles = await timed('bundles', () => measureBundles({ rootDir: ROOT_DIR, outDir: OUT_DIR }));
   console.log(`${formatBundles(bundles)}\n`);
 
+  const readerBundle = await timed('readerBundle', () => measureReaderBundle({ rootDir: ROOT_DIR, outDir: OUT_DIR }));
+  console.log(`${formatReaderBundle(readerBundle)}\n`);
+
   const deployedBundles = await timed('deployedBundles', () =>
     measureDeployedBundles({ rootDir: ROOT_DIR, outDir: OUT_DIR, plain: bundles }),
   );
@@ -65,6 +69,7 @@ async function main(): Promise<void> {
     pushRejection,
     tokenReader,
     bundles,
+    readerBundle,
     deployedBundles,
     h5OAuth,
   };
