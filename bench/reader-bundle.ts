@@ -8,6 +8,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
+import { LAMBDA_BUILD_OPTIONS } from '../scripts/lambda-build-options';
 import { formatTable } from './report';
 
 export interface ReaderBundleResult {
@@ -54,18 +55,14 @@ export async function measureReaderBundle(options: { rootDir: string; outDir: st
   );
   const bundle = async (entry: string) => {
     const outfile = entry.replace(/\.ts$/, '.cjs');
+    // As the construct's own bundles, source maps aside; the SDK from this repository's node_modules, as a consumer's install.
     const { metafile } = await build({
+      ...LAMBDA_BUILD_OPTIONS,
+      sourcemap: false,
+      metafile: true,
       entryPoints: [entry],
       outfile,
-      bundle: true,
-      minify: true,
-      platform: 'node',
-      target: 'node24',
-      format: 'cjs',
-      // Resolve the SDK from this repository's node_modules, as a consumer's install would.
       nodePaths: [path.join(options.rootDir, 'node_modules')],
-      logLevel: 'error',
-      metafile: true,
     });
     const code = await readFile(outfile);
     return { bytes: code.length, gzipBytes: gzipSync(code, { level: 9 }).length, inputs: Object.keys(metafile.inputs) };

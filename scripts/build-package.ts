@@ -19,6 +19,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { HANDLER_NAMES } from '../infra/component/lambda-bundle';
+import { LAMBDA_BUILD_OPTIONS } from './lambda-build-options';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const DIST = path.join(ROOT, 'dist');
@@ -52,18 +53,9 @@ async function buildLambdas(): Promise<void> {
   await Promise.all(
     HANDLER_NAMES.map((name) =>
       build({
+        ...LAMBDA_BUILD_OPTIONS,
         entryPoints: [path.join(ROOT, 'functions', name, 'handler.ts')],
         outfile: path.join(DIST, 'lambda', name, 'index.js'),
-        bundle: true,
-        platform: 'node',
-        target: 'node24',
-        format: 'cjs',
-        minify: true,
-        sourcemap: true,
-        sourcesContent: false,
-        // The pinned SDK we test against goes inside, not the runtime's copy.
-        external: [],
-        logLevel: 'warning',
       }),
     ),
   );

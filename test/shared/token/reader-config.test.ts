@@ -3,6 +3,7 @@ import { ConfigError } from '../../../shared/config/config-error';
 import { loadConfig } from '../../../shared/config/load-config';
 import { ENV } from '../../../shared/contract';
 import { readReaderConfig } from '../../../shared/token/reader-config';
+import { catchError } from '../../support/catch-error';
 
 const KEYS = ['componentAppid', 'tableName', 'kmsKeyId', 'refresherFunction'] as const;
 const VALID = {
@@ -13,13 +14,9 @@ const VALID = {
 };
 
 function configError(action: () => unknown): ConfigError {
-  try {
-    action();
-  } catch (err) {
-    if (err instanceof ConfigError) return err;
-    throw err;
-  }
-  throw new Error('expected a ConfigError');
+  const err = catchError(action);
+  if (!(err instanceof ConfigError)) throw err;
+  return err;
 }
 
 describe('readReaderConfig', () => {
