@@ -3,14 +3,14 @@
  * (the environment variables read here, and `grantReadComponentToken(fn)`) or `grantReadAuthorizerTokens(fn)`, then:
  *
  * @example
- * import { createComponentTokenReaderFromEnv } from '<this repo>/shared/token';
+ * import { createComponentTokenReaderFromEnv } from 'wechat-component-aws/token';
  * const reader = createComponentTokenReaderFromEnv(); // at module scope: the cache lives as long as the container
  * export const handler = async () => {
  *   const info = await reader.withComponentAccessToken((token) => callWechat(token)); // retries once on 40001/42001
  * };
  *
  * @example
- * import { createAuthorizerTokenReaderFromEnv } from '<this repo>/shared/token';
+ * import { createAuthorizerTokenReaderFromEnv } from 'wechat-component-aws/token';
  * const authorizerTokens = createAuthorizerTokenReaderFromEnv();
  * export const handler = async (event: { authorizerAppid: string }) =>
  *   authorizerTokens.withAuthorizerAccessToken(event.authorizerAppid, (token) => callWechatFor(token));
