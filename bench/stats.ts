@@ -42,3 +42,65 @@ export function summarizeLatency(values: readonly number[]): LatencySummary {
 export function elapsedNs(startNs: bigint): number {
   return Number(process.hrtime.bigint() - startNs);
 }
+
+/** The quantiles a latency curve is drawn at: every percent, then the tail in finer steps. */
+export const CURVE_QUANTILES: readonly number[] = [...Array.from({ length: 100 }, (_, i) => i / 100), 0.995, 0.999, 1];
+
+/** The sample's value at each of CURVE_QUANTILES (nearest rank): a distribution small enough to keep in results.json. */
+export function latencyCurve(values: readonly number[]): number[] {
+  if (values.length === 0) throw new RangeError('latencyCurve needs at least one value');
+  const sorted = [...values].sort((a, b) => a - b);
+  return CURVE_QUANTILES.map((q) => sorted[Math.max(1, Math.ceil(q * sorted.length)) - 1] as number);
+}
+
+/**
+ * Runs every named call once per round, the first call of each round rotating, and returns each call's durations in
+ * ms. On a shared machine a slow spell then lands on subject and baseline alike, whichever runs first.
+ */
+export async function timeRoundRobin<K extends string>(
+  rounds: number,
+  calls: Record<K, () => Promise<unknown>>,
+): Promise<Record<K, number[]>> {
+  const names = Object.keys(calls) as K[];
+  const samples = Object.fromEntries(names.map((name) => [name, [] as number[]])) as Record<K, number[]>;
+  for (let round = 0; round < rounds; round++) {
+    for (let k = 0; k < names.length; k++) {
+      const name = names[(round + k) % names.length] as K;
+      const start = performance.now();
+      await calls[name]();
+      samples[name].push(performance.now() - start);
+    }
+  }
+  return samples;
+}
+
+/** Times one call, in nanoseconds. */
+export async function timeCall(call: () => Promise<unknown>): Promise<number> {
+  const start = process.hrtime.bigint();
+  await call();
+  return elapsedNs(start);
+}
+
+/** One measured case: latency in microseconds, its p50 and p99 over a baseline's (1 for the baseline itself). */
+export interface LatencyCase {
+  name: string;
+  latencyUs: LatencySummary;
+  p50OverBaselineP50: number;
+  p99OverBaselineP99: number;
+  /** Latency at CURVE_QUANTILES, µs, for the chart. */
+  curveUs: number[];
+}
+
+/** A case from samples in nanoseconds, compared with `baseline` (itself when none is given). */
+export function latencyCase(name: string, samplesNs: readonly number[], baseline?: LatencyCase): LatencyCase {
+  const samplesUs = samplesNs.map((ns) => ns / 1000);
+  const latencyUs = summarizeLatency(samplesUs);
+  const base = baseline?.latencyUs ?? latencyUs;
+  return {
+    name,
+    latencyUs,
+    p50OverBaselineP50: latencyUs.p50 / base.p50,
+    p99OverBaselineP99: latencyUs.p99 / base.p99,
+    curveUs: latencyCurve(samplesUs),
+  };
+}

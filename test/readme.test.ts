@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { PRICES } from '../bench/authorizer-day/cost-model';
 import { AUTHORIZER_TOKEN_ERRCODES } from '../shared/authorizer/authorizer-errcode-policy';
 import { ENV } from '../shared/contract';
 import { COMPONENT_TOKEN_ERRCODES } from '../shared/token/errcode-policy';
@@ -59,6 +60,19 @@ describe('README', () => {
 
     for (const file of files) expect(blocks, file).toContain(readFileSync(new URL(`consumer-app/${file}`, import.meta.url), 'utf8'));
     expect(blocks.filter((block) => block.includes("from 'wechat-component-aws/"))).toHaveLength(files.length);
+  });
+
+  it('states the prices of the cost model, each with its constant, and the region and date they are from', () => {
+    const rows = tableAfter('Prices (us-east-1 list prices');
+    const { region, asOf, ...numbers } = PRICES;
+
+    for (const [name, value] of Object.entries(numbers)) {
+      const row = rows.find((cells) => cells[2] === `\`${name}\``);
+      expect(row, name).toBeDefined();
+      expect(Number(row![1]), name).toBe(value);
+    }
+    expect(rows).toHaveLength(Object.keys(numbers).length);
+    expect(readme).toContain(`Prices (${region} list prices without free tiers, as of ${asOf}`);
   });
 
   it('gives the two commands a newcomer runs', () => {

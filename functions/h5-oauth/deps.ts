@@ -1,3 +1,4 @@
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { createCachedSecret } from '../../shared/config/component-secrets';
 import { loadConfig } from '../../shared/config/load-config';
 import { type H5OAuthDeps, h5OAuthStores } from '../../shared/h5-oauth/h5-oauth-deps';
@@ -6,6 +7,7 @@ import { createSessionTokens, sessionSigningKeyFrom } from '../../shared/h5-oaut
 import { createLogger, createMetrics } from '../../shared/log/observability';
 import { createComponentRuntime } from '../../shared/runtime/component-runtime';
 import type { RuntimeOptions } from '../../shared/runtime/runtime-options';
+import { createComponentStores } from '../../shared/store/component-stores';
 import { createComponentTokenReader } from '../../shared/token/component-token-reader';
 import { createLambdaRefreshTrigger } from '../../shared/token/lambda-refresh-trigger';
 import { createWechatHttp } from '../../shared/wechat/component-api';
@@ -38,7 +40,11 @@ export function createH5OAuthDepsFromEnv(options: RuntimeOptions = {}): H5OAuthD
     options.env,
   );
   const { componentAppid } = config;
-  const { now, sleep, clients, stores } = createComponentRuntime(config, options, { loginCodeTtlMs: config.h5OAuthLoginCodeTtlSec * 1000 });
+  const { now, sleep, clients, stores } = createComponentRuntime(config, options, {
+    stores: createComponentStores,
+    storeOptions: { loginCodeTtlMs: config.h5OAuthLoginCodeTtlSec * 1000 },
+    clients: { lambda: () => new LambdaClient({}) },
+  });
   const readSigningKey = createCachedSecret(
     { secretArn: config.h5OAuthSessionSecretArn, client: clients.secretsManager, now },
     sessionSigningKeyFrom,

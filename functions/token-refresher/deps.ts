@@ -2,6 +2,7 @@ import { loadConfig } from '../../shared/config/load-config';
 import { createLogger, createMetrics } from '../../shared/log/observability';
 import { createComponentRuntime } from '../../shared/runtime/component-runtime';
 import type { RuntimeOptions } from '../../shared/runtime/runtime-options';
+import { createTokenStores } from '../../shared/store/token-stores';
 import type { RefresherDeps } from '../../shared/token/refresh-component-token';
 import { createComponentApi } from '../../shared/wechat/component-api';
 
@@ -22,7 +23,8 @@ export function createRefresherDepsFromEnv(options: RuntimeOptions = {}): Refres
     options.env,
   );
   const { now, sleep, stores, componentSecrets } = createComponentRuntime(config, options, {
-    leaseDurationMs: config.refreshLeaseSec * 1000,
+    stores: createTokenStores,
+    storeOptions: { leaseDurationMs: config.refreshLeaseSec * 1000 },
   });
   return {
     componentAppid: config.componentAppid,

@@ -2,6 +2,7 @@ import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Serv
 import { Readable } from 'node:stream';
 import { crc32 } from 'node:zlib';
 import { AwsServiceError } from './aws-service-error';
+import { withIndexWriteCounting } from './dynamo-index-writes';
 import type { DynamoStats } from './dynamo-stats';
 import { readBody, sendResponse } from './http-io';
 import { closeServer, listenOnEphemeralPort } from './server-lifecycle';
@@ -68,7 +69,13 @@ async function handle(req: IncomingMessage, res: ServerResponse, dynalite: Dynal
   const addCapacity = request !== undefined && (request.ReturnConsumedCapacity === undefined || request.ReturnConsumedCapacity === 'NONE');
   const forwarded = addCapacity ? Buffer.from(JSON.stringify({ ...request, ReturnConsumedCapacity: 'TOTAL' })) : body;
 
-  const answer = await callDynalite(dynalite, req, forwarded);
+  let indexWriteUnits = 0;
+  const answer = await withIndexWriteCounting(
+    (units) => {
+      indexWriteUnits += units;
+    },
+    () => callDynalite(dynalite, req, forwarded),
+  );
   let responseBody = answer.body;
   const headers = { ...answer.headers };
   if (operation !== undefined) {
@@ -78,6 +85,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, dynalite: Dynal
       operation,
       readUnits: kind === 'read' ? units : 0,
       writeUnits: kind === 'write' ? units : 0,
+      indexWriteUnits,
       errorType: answer.status >= 400 ? errorTypeOf(parsed) : undefined,
     });
     if (addCapacity && parsed !== undefined && 'ConsumedCapacity' in parsed) {

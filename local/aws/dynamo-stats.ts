@@ -4,6 +4,8 @@ export interface DynamoOperationStats {
   readonly count: number;
   readonly readUnits: number;
   readonly writeUnits: number;
+  /** Global secondary index writes the requests caused, in units as DynamoDB bills them (dynalite counts none). */
+  readonly indexWriteUnits: number;
   /** Requests answered with an error (any 4xx/5xx). */
   readonly failed: number;
   /**
@@ -20,6 +22,8 @@ export interface DynamoStatsSnapshot {
   readonly operations: Record<string, number>;
   readonly readUnits: number;
   readonly writeUnits: number;
+  /** Index write units of all operations (see DynamoOperationStats.indexWriteUnits). */
+  readonly indexWriteUnits: number;
   readonly byOperation: Record<string, DynamoOperationStats>;
 }
 
@@ -28,6 +32,7 @@ export interface DynamoRequestRecord {
   readonly operation: string;
   readonly readUnits: number;
   readonly writeUnits: number;
+  readonly indexWriteUnits?: number;
   readonly errorType?: string | undefined;
 }
 
@@ -35,7 +40,7 @@ export interface DynamoRequestRecord {
 export class DynamoStats {
   private byOperation = new Map<
     string,
-    { count: number; readUnits: number; writeUnits: number; failed: number; conditionalCheckFailed: number }
+    { count: number; readUnits: number; writeUnits: number; indexWriteUnits: number; failed: number; conditionalCheckFailed: number }
   >();
 
   /** Adds one request. */
@@ -44,12 +49,14 @@ export class DynamoStats {
       count: 0,
       readUnits: 0,
       writeUnits: 0,
+      indexWriteUnits: 0,
       failed: 0,
       conditionalCheckFailed: 0,
     };
     entry.count += 1;
     entry.readUnits += request.readUnits;
     entry.writeUnits += request.writeUnits;
+    entry.indexWriteUnits += request.indexWriteUnits ?? 0;
     if (request.errorType !== undefined) {
       entry.failed += 1;
       if (request.errorType === 'ConditionalCheckFailedException') {
@@ -65,13 +72,15 @@ export class DynamoStats {
     const byOperation: Record<string, DynamoOperationStats> = {};
     let readUnits = 0;
     let writeUnits = 0;
+    let indexWriteUnits = 0;
     for (const [operation, entry] of this.byOperation) {
       operations[operation] = entry.count;
       byOperation[operation] = { ...entry };
       readUnits += entry.readUnits;
       writeUnits += entry.writeUnits;
+      indexWriteUnits += entry.indexWriteUnits;
     }
-    return { operations, readUnits, writeUnits, byOperation };
+    return { operations, readUnits, writeUnits, indexWriteUnits, byOperation };
   }
 
   /** Sets every total back to zero. */

@@ -49,6 +49,8 @@ export interface SqsEventSourceStats {
   readonly maxInFlight: number;
   /** The oldest message ever handed to the function, measured from its send (the worst queue lag, retries included). */
   readonly maxAgeAtDeliveryMs: number;
+  /** The same over first deliveries only: how long fresh work waits, apart from retries' visibility timeouts. */
+  readonly maxAgeAtFirstDeliveryMs: number;
 }
 
 /** The queue's counts plus the mapping's own state. */
@@ -114,6 +116,7 @@ export class SqsEventSource {
     partialFailures: 0,
     maxInFlight: 0,
     maxAgeAtDeliveryMs: 0,
+    maxAgeAtFirstDeliveryMs: 0,
   };
   private background: Promise<void> | undefined;
   private backgroundActive = false;
@@ -278,7 +281,11 @@ export class SqsEventSource {
     this.counters.messagesReceived += batch.length;
     const nowMs = this.context.now();
     for (const received of batch) {
-      this.counters.maxAgeAtDeliveryMs = Math.max(this.counters.maxAgeAtDeliveryMs, nowMs - received.message.sentTimestampMs);
+      const ageMs = nowMs - received.message.sentTimestampMs;
+      this.counters.maxAgeAtDeliveryMs = Math.max(this.counters.maxAgeAtDeliveryMs, ageMs);
+      if (received.message.receiveCount === 1) {
+        this.counters.maxAgeAtFirstDeliveryMs = Math.max(this.counters.maxAgeAtFirstDeliveryMs, ageMs);
+      }
     }
     const outcome = await this.context.invoke(this.functionName, toSqsEvent(queue, this.context.region, batch));
     const failed = !outcome.ok

@@ -5,7 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Errcode, errorBody } from './errcodes';
 import type { FaultPlan } from './fault-plan';
-import { okJson, readBody, type SimRequest, type SimResponse, writeResponse } from './http-io';
+import { okJson, parseJsonObject, readBody, type SimRequest, type SimResponse, stringField, writeResponse } from './http-io';
 import type { SimContext, SimRoute } from './sim-context';
 
 /** Stats and fault name of calls to paths no route serves. */
@@ -54,6 +54,9 @@ async function handle(deps: RouterDeps, req: IncomingMessage, res: ServerRespons
   const api = route?.api ?? UNKNOWN_API;
   const faultNames = [api, url.pathname];
   ctx.stats.recordCall(api);
+  // Counted before faults and checks, like `calls`: every call WeChat would see, whatever it answers.
+  const authorizerAppid = authorizerAppidOf(request.body);
+  if (authorizerAppid !== undefined) ctx.stats.recordAuthorizerCall(api, authorizerAppid);
 
   const latencyMs = faults.latencyMs();
   if (latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, latencyMs));
@@ -72,6 +75,13 @@ async function handle(deps: RouterDeps, req: IncomingMessage, res: ServerRespons
     ctx.log(`${api}: ${errorKey.startsWith('http_') ? errorKey : `errcode ${errorKey}`}`);
   }
   writeResponse(res, response);
+}
+
+/** The `authorizer_appid` a JSON body names, if any. */
+function authorizerAppidOf(body: string | null): string | undefined {
+  if (body === null || !body.includes('authorizer_appid')) return undefined;
+  const json = parseJsonObject(body);
+  return json ? stringField(json, 'authorizer_appid') : undefined;
 }
 
 async function answerRoute(route: SimRoute | undefined, request: SimRequest, ctx: SimContext): Promise<SimResponse> {

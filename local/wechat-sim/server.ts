@@ -137,6 +137,7 @@ export async function startWechatSim(options: WechatSimOptions): Promise<WechatS
       return closing;
     },
     stats: () => stats.snapshot(quota.usedToday(now())),
+    callsByAuthorizer: (api) => stats.callsByAuthorizer(api),
     resetStats: () => stats.reset(),
     setFaults: (next) => faults.set(next),
     pushTicketNow,

@@ -8,10 +8,24 @@ type PushCounter = keyof SimStats['pushes'];
 /** Collects call, error, push and issuance counts; quota usage is state and is read from the quota instead. */
 export class SimStatsRecorder {
   private counts = emptyCounts();
+  /** Calls per API and authorizer appid: kept apart from `counts`, which snapshots copy whole (10,000 appids is a lot). */
+  private byAuthorizer = new Map<string, Map<string, number>>();
 
   /** Counts one call of `api`. */
   recordCall(api: string): void {
     this.counts.calls[api] = (this.counts.calls[api] ?? 0) + 1;
+  }
+
+  /** Counts one call of `api` that names authorizer `appid` in its body. */
+  recordAuthorizerCall(api: string, appid: string): void {
+    const calls = this.byAuthorizer.get(api) ?? new Map<string, number>();
+    calls.set(appid, (calls.get(appid) ?? 0) + 1);
+    this.byAuthorizer.set(api, calls);
+  }
+
+  /** Calls of `api` per authorizer appid, as a new object. */
+  callsByAuthorizer(api: string): Record<string, number> {
+    return Object.fromEntries(this.byAuthorizer.get(api) ?? []);
   }
 
   /** Counts one failed call of `api` under `key` (an errcode, `http_<status>` or `dropped`). */
@@ -41,6 +55,7 @@ export class SimStatsRecorder {
 
   reset(): void {
     this.counts = emptyCounts();
+    this.byAuthorizer = new Map();
   }
 }
 

@@ -129,6 +129,11 @@ export interface WechatSim {
   /** Stops the timer, aborts pushes in flight and closes the server. */
   close(): Promise<void>;
   stats(): SimStats;
+  /**
+   * Calls of `api` (e.g. `api_authorizer_token`) per authorizer appid named in the request body, failed and
+   * fault-injected calls included; reset by `resetStats()`.
+   */
+  callsByAuthorizer(api: string): Record<string, number>;
   resetStats(): void;
   /** Replaces the current faults; `{}` clears them. */
   setFaults(faults: SimFaults): void;

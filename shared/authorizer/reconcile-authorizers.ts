@@ -27,7 +27,7 @@ async function listAll(deps: AuthorizerDeps): Promise<AuthorizerListEntry[]> {
 }
 
 /** Imports written side by side: thousands of accounts must fit in one invocation of the worker. */
-const IMPORT_CONCURRENCY = 8;
+export const IMPORT_CONCURRENCY = 16;
 
 /**
  * Compares WeChat's list of authorizing accounts with the store. `report` (the daily run) changes nothing: drift is

@@ -15,8 +15,9 @@ const PAGE_SIZE = 500;
 /**
  * The scheduled run: finds every authorizer whose token is due for a refresh, and every authorization code whose
  * exchange is not done (its SQS message lost, or a retry time come), with Queries on the sparse `due` index (never a
- * Scan), and fans them out to the worker through SQS. Work already running is not due again until its lease ends, so
- * a run does not queue what another is doing.
+ * Scan), and fans them out to the worker through SQS. A refresh still running when a run comes is queued again (its
+ * lease turns the second job away, and a refresh whose worker died is retried this way once its lease ends); an
+ * exchange under way is not due again until its lease ends.
  */
 export async function scheduleDueWork(deps: AuthorizerDeps): Promise<ScheduleOutcome> {
   const nowMs = deps.now();

@@ -1,5 +1,5 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { z } from 'zod';
+import * as v from 'valibot';
 import { secretRegistry } from '../log/redaction';
 
 /** The component's three secrets, kept together in one Secrets Manager secret as JSON. */
@@ -13,23 +13,27 @@ export interface ComponentSecrets {
 
 export const ENCODING_AES_KEY_PATTERN = /^[A-Za-z0-9]{43}$/;
 
-const secretsSchema = z.object({
-  appsecret: z.string().trim().min(1, 'must be set'),
-  token: z.string().min(1, 'must be set').max(128, 'must be at most 128 characters'),
-  encodingAesKey: z.string().regex(ENCODING_AES_KEY_PATTERN, 'must be exactly 43 letters or digits'),
-});
+// Every schema and check names its message (an absent field is "missing"): valibot's own quote the received value.
+const MISSING = 'is missing';
+const secretsSchema = v.object(
+  {
+    appsecret: v.pipe(v.string(MISSING), v.trim(), v.minLength(1, 'must be set')),
+    token: v.pipe(v.string(MISSING), v.minLength(1, 'must be set'), v.maxLength(128, 'must be at most 128 characters')),
+    encodingAesKey: v.pipe(v.string(MISSING), v.regex(ENCODING_AES_KEY_PATTERN, 'must be exactly 43 letters or digits')),
+  },
+  MISSING,
+);
 
 /** Problems in a secrets object, each naming the field (or the name the caller gives it), never its value. */
 export function findSecretProblems(
   values: Record<string, unknown>,
   fieldNames: Record<keyof ComponentSecrets, string> = { appsecret: 'appsecret', token: 'token', encodingAesKey: 'encodingAesKey' },
 ): string[] {
-  const result = secretsSchema.safeParse(values);
+  const result = v.safeParse(secretsSchema, values);
   if (result.success) return [];
-  return result.error.issues.map((issue) => {
-    const field = issue.path[0] as keyof ComponentSecrets;
-    const message = issue.code === 'invalid_type' ? 'is missing' : issue.message;
-    return `${fieldNames[field] ?? String(field)} ${message}`;
+  return result.issues.map((issue) => {
+    const field = issue.path?.[0]?.key as keyof ComponentSecrets;
+    return `${fieldNames[field] ?? String(field)} ${issue.message}`;
   });
 }
 
@@ -110,5 +114,5 @@ function parseComponentSecrets(secretString: string): ComponentSecrets {
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw notAnObject();
   const problems = findSecretProblems(parsed as Record<string, unknown>);
   if (problems.length > 0) throw new SecretsError(`the component secret is invalid: ${problems.join('; ')}`);
-  return secretsSchema.parse(parsed);
+  return v.parse(secretsSchema, parsed);
 }

@@ -2,7 +2,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { sameDigest, sha256Hex } from '../crypto/digests';
 import type { H5OAuthOutcome, H5OAuthState } from '../store/h5-oauth-state-store';
 import { StoreError } from '../store/store-errors';
-import type { WechatUserProfile } from '../store/user-store';
+import type { SealedUserTokens, UserOAuthTokens, WechatUserProfile } from '../store/user-store';
 import { ComponentTokenError } from '../token/component-token-error';
 import { WechatApiError } from '../wechat/errors';
 import { type Binding, bindingCookieName, checkBinding } from './browser-binding';
@@ -55,9 +55,16 @@ export async function completeH5OAuth(
     return { location: withResultParam(record.returnTo, 'wx_error', 'access_denied') };
   }
 
-  let outcome: Extract<H5OAuthOutcome, { kind: 'signed-in' }>;
+  let outcome: SignedIn;
+  let loginCode: Promise<string>;
   try {
-    outcome = await exchangeAndStore(deps, record, code);
+    const user = await exchangeCode(deps, record, code);
+    outcome = { kind: 'signed-in', openid: user.openid, ...(user.unionid ? { unionid: user.unionid } : {}) };
+    // The login code depends on the exchange only, so it is written while the user is: it reaches the browser only
+    // once the user is stored and the outcome kept; after a failed user write it is never handed out, and expires.
+    loginCode = issueLoginCode(deps, record, outcome);
+    loginCode.catch(() => undefined);
+    await storeUser(deps, record, user);
   } catch (err) {
     const failure = toOAuthError(err, retryUrl);
     // Remember why, so a replay from the same browser sees the same failure instead of a new WeChat call.
@@ -66,40 +73,53 @@ export async function completeH5OAuth(
     throw failure;
   }
   await deps.states.complete(state, outcome);
-  return { location: await loginRedirect(deps, record, outcome) };
+  return { location: withResultParam(record.returnTo, 'wx_login', await loginCode) };
 }
 
-async function exchangeAndStore(
-  deps: H5OAuthDeps,
-  record: H5OAuthState,
-  code: string,
-): Promise<Extract<H5OAuthOutcome, { kind: 'signed-in' }>> {
+type SignedIn = Extract<H5OAuthOutcome, { kind: 'signed-in' }>;
+
+/** What the code exchange (and, for snsapi_userinfo, the profile read) tells about the user. */
+interface ExchangedUser {
+  openid: string;
+  unionid: string | undefined;
+  profile: WechatUserProfile | undefined;
+  tokens: UserOAuthTokens;
+  /** The tokens sealed while the profile was read. */
+  sealed?: SealedUserTokens;
+}
+
+async function exchangeCode(deps: H5OAuthDeps, record: H5OAuthState, code: string): Promise<ExchangedUser> {
   const exchanged = await deps.tokenReader.withComponentAccessToken((componentAccessToken) =>
     deps.sns.exchangeCode({ authorizerAppid: record.authorizerAppid, code, componentAppid: deps.componentAppid, componentAccessToken }),
   );
-  let unionid = exchanged.unionid;
-  let profile: WechatUserProfile | undefined;
-  if (record.scope === 'snsapi_userinfo') {
-    const { unionid: infoUnionid, ...rest } = await deps.sns.getUserInfo({ accessToken: exchanged.accessToken, openid: exchanged.openid });
-    profile = { ...rest, isSnapshotUser: rest.isSnapshotUser || exchanged.isSnapshotUser };
-    unionid ??= infoUnionid;
-  }
+  const tokens: UserOAuthTokens = {
+    accessToken: exchanged.accessToken,
+    refreshToken: exchanged.refreshToken,
+    accessTokenExpiresAtMs: deps.now() + exchanged.expiresInSec * 1000,
+    scope: record.scope,
+  };
+  // Sealing needs only the exchange: it runs while the profile is read (snsapi_userinfo), else the upsert seals.
+  if (record.scope !== 'snsapi_userinfo') return { openid: exchanged.openid, unionid: exchanged.unionid, profile: undefined, tokens };
+  const sealing = deps.users.sealTokens(tokens);
+  // Handled here too: a failed profile read throws below before `sealing` is awaited.
+  sealing.catch(() => undefined);
+  const { unionid: infoUnionid, ...rest } = await deps.sns.getUserInfo({ accessToken: exchanged.accessToken, openid: exchanged.openid });
+  const profile = { ...rest, isSnapshotUser: rest.isSnapshotUser || exchanged.isSnapshotUser };
+  return { openid: exchanged.openid, unionid: exchanged.unionid ?? infoUnionid, profile, tokens, sealed: await sealing };
+}
+
+async function storeUser(deps: H5OAuthDeps, record: H5OAuthState, user: ExchangedUser): Promise<void> {
   await deps.users.upsert({
     authorizerAppid: record.authorizerAppid,
-    openid: exchanged.openid,
-    ...(unionid ? { unionid } : {}),
+    openid: user.openid,
+    ...(user.unionid ? { unionid: user.unionid } : {}),
     scope: record.scope,
-    ...(profile ? { profile } : {}),
-    tokens: {
-      accessToken: exchanged.accessToken,
-      refreshToken: exchanged.refreshToken,
-      accessTokenExpiresAtMs: deps.now() + exchanged.expiresInSec * 1000,
-      scope: record.scope,
-    },
+    ...(user.profile ? { profile: user.profile } : {}),
+    tokens: user.tokens,
+    ...(user.sealed ? { sealed: user.sealed } : {}),
   });
   deps.metrics.addMetric('H5OAuthCompleted', MetricUnit.Count, 1);
   deps.logger.info('h5-oauth completed', { authorizerAppid: record.authorizerAppid, scope: record.scope });
-  return { kind: 'signed-in', openid: exchanged.openid, ...(unionid ? { unionid } : {}) };
 }
 
 /**
@@ -150,19 +170,18 @@ async function waitForOutcome(deps: H5OAuthDeps, state: string): Promise<H5OAuth
   return undefined;
 }
 
-async function loginRedirect(
-  deps: H5OAuthDeps,
-  record: H5OAuthState,
-  outcome: Extract<H5OAuthOutcome, { kind: 'signed-in' }>,
-): Promise<string> {
-  const loginCode = await deps.loginCodes.issue({
+async function loginRedirect(deps: H5OAuthDeps, record: H5OAuthState, outcome: SignedIn): Promise<string> {
+  return withResultParam(record.returnTo, 'wx_login', await issueLoginCode(deps, record, outcome));
+}
+
+function issueLoginCode(deps: H5OAuthDeps, record: H5OAuthState, outcome: SignedIn): Promise<string> {
+  return deps.loginCodes.issue({
     authorizerAppid: record.authorizerAppid,
     openid: outcome.openid,
     ...(outcome.unionid ? { unionid: outcome.unionid } : {}),
     // From the state record, so a same-browser replay's new code is bound to the same page as the first one.
     codeChallenge: record.codeChallenge,
   });
-  return withResultParam(record.returnTo, 'wx_login', loginCode);
 }
 
 /** WeChat and token failures in sign-in terms (README: each has its own status and page). */

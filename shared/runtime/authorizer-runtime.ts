@@ -1,7 +1,10 @@
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import type { AuthorizerDeps } from '../authorizer/authorizer-deps';
 import { createSqsJobQueue } from '../authorizer/authorizer-jobs';
 import type { Config } from '../config/env-schema';
 import { createLogger, createMetrics } from '../log/observability';
+import { type ComponentStores, createComponentStores } from '../store/component-stores';
 import { createComponentTokenReader } from '../token/component-token-reader';
 import { createLambdaRefreshTrigger } from '../token/lambda-refresh-trigger';
 import { createAuthorizerApi } from '../wechat/authorizer-api';
@@ -31,11 +34,12 @@ export function createAuthorizerRuntime(
   config: Pick<Config, (typeof AUTHORIZER_CONFIG_KEYS)[number]>,
   options: RuntimeOptions,
   serviceName: string,
-): { deps: AuthorizerDeps; runtime: ComponentRuntime } {
+): { deps: AuthorizerDeps; runtime: ComponentRuntime<'sqs' | 'lambda', ComponentStores> } {
   const refreshMarginMs = config.authorizerRefreshMarginSec * 1000;
   const runtime = createComponentRuntime(config, options, {
-    authorizerRefreshMarginMs: refreshMarginMs,
-    authorizerLeaseMs: config.authorizerLeaseSec * 1000,
+    stores: createComponentStores,
+    storeOptions: { authorizerRefreshMarginMs: refreshMarginMs, authorizerLeaseMs: config.authorizerLeaseSec * 1000 },
+    clients: { sqs: () => new SQSClient({}), lambda: () => new LambdaClient({}) },
   });
   const { now, clients, stores } = runtime;
   const deps: AuthorizerDeps = {

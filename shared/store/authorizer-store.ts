@@ -201,17 +201,21 @@ export function createAuthorizerStore(input: AuthorizerStoreInput) {
      * Records a completed authorization (an exchanged code, or a refresh token recovered for one): status authorized,
      * the new refresh token (the one it replaces kept as previous), the access token when there is one (else the
      * authorizer is due at `firstDueAtMs`, by default at once), and the permissions. Loses, changing nothing, to a
-     * newer event already applied ('not-newer').
+     * newer event already applied ('not-newer'). `read` is the item as the caller just read it, which saves reading it
+     * again.
      */
-    async applyAuthorization(authorization: {
-      authorizerAppid: string;
-      eventCreateTime: number;
-      refreshToken: string;
-      accessToken?: { token: string; expiresInSec: number; fetchedAtMs: number };
-      funcInfo: number[];
-      profile?: AuthorizerProfile;
-      firstDueAtMs?: number;
-    }): Promise<'applied' | 'not-newer'> {
+    async applyAuthorization(
+      authorization: {
+        authorizerAppid: string;
+        eventCreateTime: number;
+        refreshToken: string;
+        accessToken?: { token: string; expiresInSec: number; fetchedAtMs: number };
+        funcInfo: number[];
+        profile?: AuthorizerProfile;
+        firstDueAtMs?: number;
+      },
+      read?: { current: StoredAuthorizer | null },
+    ): Promise<'applied' | 'not-newer'> {
       const { authorizerAppid } = authorization;
       const refreshSha = sha256Hex(authorization.refreshToken);
       const sealedRefresh = await seal(authorizerAppid, 'refresh', authorization.refreshToken);
@@ -262,8 +266,7 @@ export function createAuthorizerStore(input: AuthorizerStoreInput) {
       };
       // Optimistic: read, then write naming what was read; a concurrent write (a refresh, a revocation) means read again.
       for (let attempt = 0; attempt < 5; attempt++) {
-        const currentItem = await get(authorizerAppid);
-        const current = currentItem ? toStored(currentItem) : null;
+        const current = attempt === 0 && read ? read.current : await store.get(authorizerAppid);
         if (current && current.lastEventCreateTime > authorization.eventCreateTime) return 'not-newer';
         // Same second as a revocation: their order is unknown, and the revocation wins (see revoke). The same second as
         // an authorization is the same event applied again (a retried exchange), which must land.
@@ -356,7 +359,10 @@ export function createAuthorizerStore(input: AuthorizerStoreInput) {
         Object.assign(values, { ':c_stale': request.staleTokenSha256 ?? '', ':c_old_enough': nowMs - (request.minTokenAgeMs ?? 0) });
       }
       if (request.reason !== 'reader-miss') delete names['#c_expires'];
-      const parts = updateExpression({ set: { leaseHolder: holder, leaseUntilMs: nowMs + input.leaseMs, dueAtMs: nowMs + input.leaseMs } });
+      // The due time stays: moving it would rewrite the item's `due` index entry (two index writes) on every refresh. A
+      // sweep that finds a leased authorizer queues it again and the lease turns that job away; after a crash, the
+      // authorizer is still due, so the first sweep after the lease ends retries it.
+      const parts = updateExpression({ set: { leaseHolder: holder, leaseUntilMs: nowMs + input.leaseMs } });
       try {
         const out = await dynamo.send(
           new UpdateCommand({
@@ -520,14 +526,17 @@ export function createAuthorizerStore(input: AuthorizerStoreInput) {
       const sha = sha256Hex(entry.refreshToken);
       if (current?.refreshToken?.sha256 === sha && current.status === 'authorized') return 'unchanged';
       if (current && current.lastEventCreateTime > entry.authTimeSec && current.refreshToken) return 'not-newer';
-      return (await store.applyAuthorization({
-        authorizerAppid: entry.authorizerAppid,
-        eventCreateTime: entry.authTimeSec,
-        refreshToken: entry.refreshToken,
-        funcInfo: current?.funcInfo ?? [],
-        ...(current?.profile ? { profile: current.profile } : {}),
-        firstDueAtMs: entry.firstDueAtMs,
-      })) === 'applied'
+      return (await store.applyAuthorization(
+        {
+          authorizerAppid: entry.authorizerAppid,
+          eventCreateTime: entry.authTimeSec,
+          refreshToken: entry.refreshToken,
+          funcInfo: current?.funcInfo ?? [],
+          ...(current?.profile ? { profile: current.profile } : {}),
+          firstDueAtMs: entry.firstDueAtMs,
+        },
+        { current },
+      )) === 'applied'
         ? 'imported'
         : 'not-newer';
     },

@@ -2,6 +2,7 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { DecryptCommand, GenerateDataKeyCommand, type KMSClient } from '@aws-sdk/client-kms';
 import type { SealPurpose } from '../contract';
 import { secretRegistry } from '../log/redaction';
+import { shareInFlight } from '../token/share-in-flight';
 import { StoreError } from './store-errors';
 
 /**
@@ -78,6 +79,9 @@ export function createEnvelopeSealer(input: {
   const now = cache?.now ?? Date.now;
   const sealingKeys = new Map<SealPurpose, SealingKey>();
   const openedKeys = new Map<string, { plaintext: Buffer; openedAtMs: number }>();
+  // A batch of refreshes seals and opens side by side: callers that miss the cache together share one KMS call.
+  const generating = new Map<SealPurpose, Promise<SealingKey>>();
+  const opening = new Map<string, Promise<Buffer>>();
 
   const newDataKey = async (purpose: SealPurpose): Promise<SealingKey> => {
     const out = await input.kms
@@ -97,16 +101,15 @@ export function createEnvelopeSealer(input: {
     if (!cache) return newDataKey(purpose);
     const current = sealingKeys.get(purpose);
     if (current && current.uses < cache.maxUses && now() - current.createdAtMs < cache.maxAgeMs) return current;
-    const fresh = await newDataKey(purpose);
-    // The key it replaces may still be sealing a value that started before; it is dropped, not wiped.
-    sealingKeys.set(purpose, fresh);
-    return fresh;
+    return shareInFlight(generating, purpose, async () => {
+      const fresh = await newDataKey(purpose);
+      // The key it replaces may still be sealing a value that started before; it is dropped, not wiped.
+      sealingKeys.set(purpose, fresh);
+      return fresh;
+    });
   };
 
-  const openedKeyFor = async (purpose: SealPurpose, encryptedDataKey: Uint8Array): Promise<{ plaintext: Buffer; cached: boolean }> => {
-    const cacheKey = `${purpose}:${Buffer.from(encryptedDataKey).toString('base64')}`;
-    const hit = cache ? openedKeys.get(cacheKey) : undefined;
-    if (hit && cache && now() - hit.openedAtMs < cache.maxAgeMs) return { plaintext: hit.plaintext, cached: true };
+  const decryptDataKey = async (purpose: SealPurpose, encryptedDataKey: Uint8Array): Promise<Buffer> => {
     const out = await input.kms
       .send(new DecryptCommand({ KeyId: input.keyId, CiphertextBlob: encryptedDataKey, EncryptionContext: context(purpose) }))
       .catch((err: unknown) => {
@@ -116,11 +119,22 @@ export function createEnvelopeSealer(input: {
     if (!out.Plaintext) throw new StoreError('UNAVAILABLE', `KMS Decrypt returned no data key for ${purpose}`);
     const plaintext = Buffer.from(out.Plaintext);
     out.Plaintext.fill(0);
-    if (!cache) return { plaintext, cached: false };
-    openedKeys.delete(cacheKey);
-    openedKeys.set(cacheKey, { plaintext, openedAtMs: now() });
-    // Oldest first out: a Map iterates in insertion order.
-    while (openedKeys.size > (cache.maxOpenKeys ?? 64)) openedKeys.delete(openedKeys.keys().next().value as string);
+    return plaintext;
+  };
+
+  const openedKeyFor = async (purpose: SealPurpose, encryptedDataKey: Uint8Array): Promise<{ plaintext: Buffer; cached: boolean }> => {
+    if (!cache) return { plaintext: await decryptDataKey(purpose, encryptedDataKey), cached: false };
+    const cacheKey = `${purpose}:${Buffer.from(encryptedDataKey).toString('base64')}`;
+    const hit = openedKeys.get(cacheKey);
+    if (hit && now() - hit.openedAtMs < cache.maxAgeMs) return { plaintext: hit.plaintext, cached: true };
+    const plaintext = await shareInFlight(opening, cacheKey, async () => {
+      const opened = await decryptDataKey(purpose, encryptedDataKey);
+      openedKeys.delete(cacheKey);
+      openedKeys.set(cacheKey, { plaintext: opened, openedAtMs: now() });
+      // Oldest first out: a Map iterates in insertion order.
+      while (openedKeys.size > (cache.maxOpenKeys ?? 64)) openedKeys.delete(openedKeys.keys().next().value as string);
+      return opened;
+    });
     return { plaintext, cached: true };
   };
 

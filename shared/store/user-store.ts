@@ -36,6 +36,15 @@ export interface UserOAuthTokens {
   scope: OAuthScope;
 }
 
+/**
+ * A user's tokens sealed ahead of the upsert: sealing needs only the code exchange, so it can run while the profile is
+ * read. It names the tokens it holds, and the upsert stores it only under those very tokens.
+ */
+export interface SealedUserTokens {
+  readonly tokens: UserOAuthTokens;
+  readonly ciphertext: Uint8Array;
+}
+
 /** One item per authorizer + openid, upserted on every sign-in: concurrent sign-ins of one user never make two. */
 export function createUserStore(input: {
   dynamo: DynamoDBDocumentClient;
@@ -45,7 +54,14 @@ export function createUserStore(input: {
   now: () => number;
 }) {
   const key = (authorizerAppid: string, openid: string) => ({ pk: userPk(input.componentAppid, authorizerAppid, openid), sk: SK.user });
+  const sealTokens = async (tokens: UserOAuthTokens): Promise<SealedUserTokens> => ({
+    tokens,
+    ciphertext: await input.sealer.seal('user_oauth_tokens', JSON.stringify(tokens)),
+  });
   return {
+    sealTokens,
+
+    /** Stores the user; `sealed`, from sealTokens, is used when it holds these very `tokens`, else they are sealed here. */
     async upsert(user: {
       authorizerAppid: string;
       openid: string;
@@ -53,8 +69,9 @@ export function createUserStore(input: {
       scope: OAuthScope;
       profile?: WechatUserProfile;
       tokens: UserOAuthTokens;
+      sealed?: SealedUserTokens;
     }): Promise<UserRecord> {
-      const tokensCiphertext = await input.sealer.seal('user_oauth_tokens', JSON.stringify(user.tokens));
+      const tokensCiphertext = (user.sealed?.tokens === user.tokens ? user.sealed : await sealTokens(user.tokens)).ciphertext;
       const nowMs = input.now();
       // A silent snsapi_base sign-in knows no profile or unionid: it must not erase what a userinfo sign-in stored.
       const sets = [

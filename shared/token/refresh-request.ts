@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as v from 'valibot';
 import { REFRESHER_READER_ALIAS } from '../contract';
 
 export { invocationQualifier } from '../runtime/invocation-qualifier';
@@ -7,14 +7,18 @@ export { invocationQualifier } from '../runtime/invocation-qualifier';
  * Why a refresh was asked for. Readers may only ask for 'reader-miss' and 'invalidate' (see mayAskFor); 'operator' is
  * for a person invoking the refresher by hand (it also ignores a backoff after they fixed the configuration).
  */
-export const refreshRequestSchema = z.discriminatedUnion('reason', [
-  z.object({ action: z.literal('refresh'), reason: z.literal('schedule') }),
-  z.object({ action: z.literal('refresh'), reason: z.literal('reader-miss') }),
-  z.object({ action: z.literal('refresh'), reason: z.literal('invalidate'), staleTokenSha256: z.string().regex(/^[0-9a-f]{64}$/) }),
-  z.object({ action: z.literal('refresh'), reason: z.literal('operator') }),
+export const refreshRequestSchema = v.variant('reason', [
+  v.object({ action: v.literal('refresh'), reason: v.literal('schedule') }),
+  v.object({ action: v.literal('refresh'), reason: v.literal('reader-miss') }),
+  v.object({
+    action: v.literal('refresh'),
+    reason: v.literal('invalidate'),
+    staleTokenSha256: v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/)),
+  }),
+  v.object({ action: v.literal('refresh'), reason: v.literal('operator') }),
 ]);
 
-export type RefreshRequest = z.infer<typeof refreshRequestSchema>;
+export type RefreshRequest = v.InferOutput<typeof refreshRequestSchema>;
 export type RefreshReason = RefreshRequest['reason'];
 
 /** The refresher's answer. It never contains the token. */
@@ -34,8 +38,8 @@ export type RefreshOutcome =
  * Returns null for anything else, which the handler rejects.
  */
 export function parseRefreshEvent(event: unknown): RefreshRequest | null {
-  const parsed = refreshRequestSchema.safeParse(event);
-  if (parsed.success) return parsed.data;
+  const parsed = v.safeParse(refreshRequestSchema, event);
+  if (parsed.success) return parsed.output;
   if (event && typeof event === 'object' && (event as Record<string, unknown>)['detail-type'] === 'Scheduled Event') {
     return { action: 'refresh', reason: 'schedule' };
   }

@@ -88,6 +88,8 @@ export interface Harness {
   /** GET /authorize and its callback, as the gateway serves them. */
   pageUrl: string;
   callbackUrl: string;
+  /** The environment every function was wired from (names of the local parts and settings, no endpoints). */
+  env: Record<string, string>;
   close(): Promise<void>;
 }
 
@@ -285,6 +287,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     },
     pageUrl,
     callbackUrl,
+    env,
     close: async () => {
       await sim.close();
       await gateway.close();

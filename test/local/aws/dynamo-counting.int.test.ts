@@ -9,7 +9,7 @@ import {
   ScanCommand,
   TransactWriteItemsCommand,
 } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type LocalAws, startLocalAws } from '../../../local/aws/local-aws';
 
@@ -43,7 +43,7 @@ describe('DynamoDB operation and capacity counting', () => {
   it('does not count the calls createTable makes', async () => {
     await aws.createTable('uncounted');
 
-    expect(aws.dynamoStats()).toEqual({ operations: {}, readUnits: 0, writeUnits: 0, byOperation: {} });
+    expect(aws.dynamoStats()).toEqual({ operations: {}, readUnits: 0, writeUnits: 0, indexWriteUnits: 0, byOperation: {} });
   });
 
   it('counts requests by operation and splits read and write units', async () => {
@@ -56,7 +56,14 @@ describe('DynamoDB operation and capacity counting', () => {
     const stats = aws.dynamoStats();
 
     expect(stats.operations).toEqual({ PutItem: 2, GetItem: 3 });
-    expect(stats.byOperation.PutItem).toEqual({ count: 2, readUnits: 0, writeUnits: 4, failed: 0, conditionalCheckFailed: 0 });
+    expect(stats.byOperation.PutItem).toEqual({
+      count: 2,
+      readUnits: 0,
+      writeUnits: 4,
+      indexWriteUnits: 0,
+      failed: 0,
+      conditionalCheckFailed: 0,
+    });
     // 0.5 eventually consistent + 1 strongly consistent + 0.5 for a miss.
     expect(stats.byOperation.GetItem).toMatchObject({ count: 3, readUnits: 2, writeUnits: 0 });
     expect(stats.readUnits).toBe(2);
@@ -118,6 +125,7 @@ describe('DynamoDB operation and capacity counting', () => {
       count: 1,
       readUnits: 0,
       writeUnits: 0,
+      indexWriteUnits: 0,
       failed: 1,
       conditionalCheckFailed: 1,
     });
@@ -177,6 +185,93 @@ describe('DynamoDB operation and capacity counting', () => {
 
     aws.resetDynamoStats();
 
-    expect(aws.dynamoStats()).toEqual({ operations: {}, readUnits: 0, writeUnits: 0, byOperation: {} });
+    expect(aws.dynamoStats()).toEqual({ operations: {}, readUnits: 0, writeUnits: 0, indexWriteUnits: 0, byOperation: {} });
+  });
+});
+
+describe('DynamoDB index write units', () => {
+  let aws: LocalAws;
+  let dynamo: DynamoDBDocumentClient;
+  const INDEXED = 'indexed';
+  const key = { pk: 'A#1', sk: 'ITEM' };
+
+  beforeAll(async () => {
+    aws = await startLocalAws();
+    dynamo = DynamoDBDocumentClient.from(new DynamoDBClient(aws.clientConfig('dynamodb')));
+    await aws.createTable(INDEXED, {
+      globalSecondaryIndexes: [
+        {
+          indexName: 'due',
+          partitionKey: { name: 'dueKey', type: 'S' },
+          sortKey: { name: 'dueAtMs', type: 'N' },
+          projection: { include: ['expiresAtMs'] },
+        },
+        { indexName: 'status', partitionKey: { name: 'statusKey', type: 'S' }, projection: 'KEYS_ONLY' },
+      ],
+    });
+  });
+
+  beforeEach(() => {
+    aws.resetDynamoStats();
+  });
+
+  afterAll(async () => {
+    dynamo.destroy();
+    await aws.close();
+  });
+
+  const set = (values: Record<string, unknown>, condition?: string) =>
+    dynamo.send(
+      new UpdateCommand({
+        TableName: INDEXED,
+        Key: key,
+        UpdateExpression: `SET ${Object.keys(values)
+          .map((name) => `#${name} = :${name}`)
+          .join(', ')}`,
+        ExpressionAttributeNames: Object.fromEntries(Object.keys(values).map((name) => [`#${name}`, name])),
+        ExpressionAttributeValues: Object.fromEntries(Object.entries(values).map(([name, value]) => [`:${name}`, value])),
+        ...(condition ? { ConditionExpression: condition } : {}),
+      }),
+    );
+  const indexWriteUnits = async (write: () => Promise<unknown>) => {
+    aws.resetDynamoStats();
+    await write().catch(() => undefined);
+    return aws.dynamoStats().indexWriteUnits;
+  };
+
+  it('counts index writes as DynamoDB bills them: a new entry 1, a changed projection 1, a moved key 2, a removed entry 1, no change 0', async () => {
+    expect(await indexWriteUnits(() => set({ note: 'not indexed' }))).toBe(0);
+    expect(await indexWriteUnits(() => set({ dueKey: 'DUE', dueAtMs: 1000, statusKey: 'STATUS#authorized' }))).toBe(2);
+    expect(await indexWriteUnits(() => set({ note: 'changed, not projected' }))).toBe(0);
+    expect(await indexWriteUnits(() => set({ expiresAtMs: 2000 }))).toBe(1);
+    expect(await indexWriteUnits(() => set({ dueAtMs: 1500 }))).toBe(2);
+    expect(await indexWriteUnits(() => set({ dueAtMs: 1600 }, 'attribute_not_exists(pk)'))).toBe(0);
+    expect(
+      await indexWriteUnits(() =>
+        dynamo.send(new UpdateCommand({ TableName: INDEXED, Key: key, UpdateExpression: 'REMOVE dueKey, dueAtMs' })),
+      ),
+    ).toBe(1);
+    expect(await indexWriteUnits(() => dynamo.send(new DeleteCommand({ TableName: INDEXED, Key: key })))).toBe(1);
+  });
+
+  it('attributes index write units to the operation that caused them', async () => {
+    await dynamo.send(new PutCommand({ TableName: INDEXED, Item: { ...key, dueKey: 'DUE', dueAtMs: 1 } }));
+    await set({ dueAtMs: 2 });
+
+    expect(aws.dynamoStats().byOperation.PutItem).toMatchObject({ count: 1, indexWriteUnits: 1 });
+    expect(aws.dynamoStats().byOperation.UpdateItem).toMatchObject({ count: 1, indexWriteUnits: 2 });
+    expect(aws.dynamoStats().indexWriteUnits).toBe(3);
+  });
+
+  it('rounds an index entry up to 1 KB units, as a table write', async () => {
+    await dynamo.send(new PutCommand({ TableName: INDEXED, Item: { ...key, dueKey: 'DUE', dueAtMs: 1, expiresAtMs: 1 } }));
+
+    expect(
+      await indexWriteUnits(() =>
+        dynamo.send(
+          new PutCommand({ TableName: INDEXED, Item: { ...key, dueKey: `DUE#${'x'.repeat(1500)}`, dueAtMs: 1, expiresAtMs: 1 } }),
+        ),
+      ),
+    ).toBe(3);
   });
 });

@@ -246,6 +246,8 @@ describe('SQS event source', () => {
       expect(ctx.clock.now() - startMs).toBe(45_000);
       expect(source.isIdle()).toBe(true);
       expect(source.stats().maxAgeAtDeliveryMs).toBe(45_000);
+      // The first delivery was at once: the 45 s are the retry's wait, told apart from how long fresh work waits.
+      expect(source.stats().maxAgeAtFirstDeliveryMs).toBe(0);
     });
 
     it('stops with hidden messages left when no advanceClock is given', async () => {

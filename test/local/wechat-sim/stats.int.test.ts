@@ -1,8 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { authorizeAccount, callApi, refreshAuthorizerToken } from './authorizer-harness';
 import { closeTestReceivers, startTestReceiver } from './push-receiver-stub';
 import { closeTestSims, fetchComponentToken, postJson, startTestSim, tokenRequest } from './sim-harness';
 
 const TOKEN_PATH = '/cgi-bin/component/api_component_token';
+const ACCOUNT = 'wx1111111111111111';
+const OTHER_ACCOUNT = 'wx2222222222222222';
 
 afterEach(async () => {
   await closeTestSims();
@@ -55,6 +58,25 @@ describe('stats', () => {
     expect(json.errcode).toBe(404);
     expect(sim.stats().calls).toEqual({ unknown: 1 });
     expect(sim.stats().errors).toEqual({ unknown: { '404': 1 } });
+  });
+
+  it('counts the calls naming each authorizer, failed and injected ones too, for each API', async () => {
+    const sim = await startTestSim({ authorizationAccounts: [ACCOUNT, OTHER_ACCOUNT] });
+    const token = await fetchComponentToken(sim);
+    const { refreshToken } = await authorizeAccount(sim, token, ACCOUNT);
+    sim.setFaults({ failNext: [{ api: 'api_authorizer_token', count: 1 }] });
+
+    await refreshAuthorizerToken(sim, token, ACCOUNT, refreshToken);
+    await refreshAuthorizerToken(sim, token, ACCOUNT, refreshToken);
+    await refreshAuthorizerToken(sim, token, OTHER_ACCOUNT, 'refreshtoken@@@forged');
+    await callApi(sim, token, 'api_get_authorizer_info', { authorizer_appid: ACCOUNT });
+    await postJson(`${sim.url}/cgi-bin/component/api_authorizer_token?component_access_token=${token}`, 'not json');
+
+    expect(sim.callsByAuthorizer('api_authorizer_token')).toEqual({ [ACCOUNT]: 2, [OTHER_ACCOUNT]: 1 });
+    expect(sim.callsByAuthorizer('api_get_authorizer_info')).toEqual({ [ACCOUNT]: 1 });
+    expect(sim.callsByAuthorizer('api_query_auth')).toEqual({});
+    sim.resetStats();
+    expect(sim.callsByAuthorizer('api_authorizer_token')).toEqual({});
   });
 
   it('returns a copy that later calls do not change', async () => {

@@ -167,4 +167,45 @@ describe('loadConfig', () => {
 
     expect(config.apiBase).toBe('http://127.0.0.1:3100');
   });
+
+  // The exact words an operator reads for each kind of bad value, so a change of validation library cannot change them.
+  it.each([
+    ['componentAppid', 'wx123', 'must look like wx followed by 16 letters or digits'],
+    ['componentAppid', undefined, 'is missing or not a string'],
+    ['tableName', '   ', 'must be set'],
+    ['tableName', '', 'must be set'],
+    ['apiBase', 'ftp://api.weixin.qq.com', 'Invalid URL'],
+    ['apiBase', 'api.weixin.qq.com', 'Invalid URL'],
+    ['h5OAuthCallbackUrl', undefined, 'is missing or not a string'],
+    ['h5OAuthCallbackUrl', 'javascript:alert(1)', 'Invalid URL'],
+    ['apiTimeoutMs', 'abc', 'must be a positive whole number'],
+    ['apiTimeoutMs', 'Infinity', 'must be a positive whole number'],
+    ['apiTimeoutMs', '1.5', 'must be a positive whole number'],
+    ['apiTimeoutMs', '0', 'Too small: expected number to be >0'],
+    ['apiTimeoutMs', '', 'Too small: expected number to be >0'],
+    ['apiTimeoutMs', '99999999999999999999', 'Too big: expected int to be <=9007199254740991'],
+    ['h5OAuthCookieBinding', 'maybe', 'Invalid option: expected one of "on"|"off"'],
+    ['authorizationPageMode', '', 'Invalid option: expected one of "signed"|"open"'],
+    ['authorizerAppids', 'wx1234567890abcdef, nope', 'must look like wx followed by 16 letters or digits'],
+    ['h5OAuthAllowedReturnTo', undefined, 'is missing or not a string'],
+  ] as const)('says %s=%j is wrong in these words: %s', (key: EnvKey, value, message) => {
+    const err = configErrorOf(() => loadConfig([key], value === undefined ? {} : { [ENV[key]]: value }));
+
+    expect(err.problems).toEqual([`${ENV[key]} ${message}`]);
+  });
+
+  it('reads lists comma-separated, trimmed, empty entries dropped', () => {
+    const env = {
+      [ENV.authorizerAppids]: ' wx1234567890abcdef ,, wx1234567890abcdeg ,',
+      [ENV.h5OAuthAllowedReturnTo]: ' , ',
+      [ENV.apiTimeoutMs]: '1e3',
+    };
+
+    expect(loadConfig(['authorizerAppids', 'h5OAuthAllowedReturnTo', 'apiTimeoutMs'], env)).toEqual({
+      authorizerAppids: ['wx1234567890abcdef', 'wx1234567890abcdeg'],
+      h5OAuthAllowedReturnTo: [],
+      apiTimeoutMs: 1000,
+    });
+    expect(loadConfig(['authorizerAppids'], {})).toEqual({ authorizerAppids: [] });
+  });
 });

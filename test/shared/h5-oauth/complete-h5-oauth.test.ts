@@ -92,6 +92,24 @@ describe('completeH5OAuth', () => {
       });
     });
 
+    it('seals the user tokens while it reads the profile, and stores exactly what it sealed', async () => {
+      const w = await world();
+      const { callback } = await signIn(w, { scope: 'snsapi_userinfo' });
+      const userinfo = w.sns.faults.holdNext('getUserInfo');
+
+      const pending = callback();
+      await userinfo.reached;
+      await new Promise((resolve) => setImmediate(resolve));
+      const sealedDuringUserinfo = w.users.faults.calls('sealTokens');
+      userinfo.release();
+      await pending;
+
+      expect(sealedDuringUserinfo).toBe(1);
+      expect(w.users.faults.calls('sealTokens')).toBe(1);
+      expect(w.users.sealedWrites).toBe(1);
+      expect(w.users.tokensOf(FAKE_AUTHORIZER_APPID, ALICE.openid)).toMatchObject({ scope: 'snsapi_userinfo' });
+    });
+
     it('sends a refusal (no code) back with wx_error=access_denied, exchanging nothing and storing no user', async () => {
       const w = await world();
       const { callback, state } = await signIn(w);
@@ -240,6 +258,50 @@ describe('completeH5OAuth', () => {
 
       await expect(callback()).rejects.toMatchObject({ name: 'StoreError', code: 'UNAVAILABLE' });
       expect(w.states.peek(state)?.outcome).toEqual({ kind: 'failed', error: 'WECHAT_UNAVAILABLE' });
+    });
+
+    it('writes the login code while the user is being written, not after it', async () => {
+      const w = await world();
+      const { callback, state } = await signIn(w);
+      const upsert = w.users.faults.holdNext('upsert');
+
+      const pending = callback();
+      await upsert.reached;
+      await new Promise((resolve) => setImmediate(resolve));
+      const issuedDuringUpsert = w.loginCodes.faults.calls('issue');
+      const completedDuringUpsert = w.states.peek(state)?.outcome;
+      upsert.release();
+      const { location } = await pending;
+
+      expect(issuedDuringUpsert).toBe(1);
+      expect(completedDuringUpsert).toBeUndefined();
+      expect(w.loginCodes.peek(loginCodeOf(location)!)).toMatchObject({ openid: ALICE.openid });
+      expect(w.loginCodes.faults.calls('issue')).toBe(1);
+    });
+
+    it('throws the user write failure even when the login code was written meanwhile, and hands out no code', async () => {
+      const w = await world();
+      const { callback, state } = await signIn(w);
+      w.users.faults.failNext('upsert');
+
+      const error = await callback().catch((err: unknown) => err);
+
+      expect(error).toMatchObject({ name: 'StoreError', code: 'UNAVAILABLE' });
+      expect(String((error as Error).message)).not.toContain('wx_login');
+      expect(w.states.peek(state)?.outcome).toEqual({ kind: 'failed', error: 'WECHAT_UNAVAILABLE' });
+    });
+
+    it('throws a login-code write failure after storing the user, so a replay from the same browser gets a code', async () => {
+      const w = await world();
+      const { callback, state } = await signIn(w);
+      w.loginCodes.faults.failNext('issue');
+
+      await expect(callback()).rejects.toMatchObject({ name: 'StoreError', code: 'UNAVAILABLE' });
+      const replay = await callback();
+
+      expect(w.states.peek(state)?.outcome).toEqual({ kind: 'signed-in', openid: ALICE.openid });
+      expect(await w.users.get(FAKE_AUTHORIZER_APPID, ALICE.openid)).toMatchObject({ signInCount: 1 });
+      expect(w.loginCodes.peek(loginCodeOf(replay.location)!)).toMatchObject({ openid: ALICE.openid });
     });
 
     it('still reports the WeChat failure when its outcome cannot be stored', async () => {

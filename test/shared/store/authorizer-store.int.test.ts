@@ -200,6 +200,33 @@ describe('createAuthorizerStore', () => {
       expect(third.acquired).toBe(true);
     });
 
+    it('leaves the due time as it is: a lease writes no due-index entry (each move of dueAtMs costs two index writes)', async () => {
+      const store = newStore();
+      await authorize(store);
+      const dueAtMs = (await store.get(A))!.dueAtMs;
+      ctx.clock.advance(7_200_000 - MARGIN_MS);
+
+      const lease = await store.acquireLease({ authorizerAppid: A, reason: 'schedule' });
+
+      expect(lease.acquired).toBe(true);
+      expect((await store.get(A))!.dueAtMs).toBe(dueAtMs);
+      expect(lease.item?.dueAtMs).toBe(dueAtMs);
+    });
+
+    it('keeps a leased, due authorizer in the due index: a lost refresh is picked up by the next sweep once its lease ends', async () => {
+      const store = newStore();
+      await authorize(store);
+      ctx.clock.advance(7_200_000 - MARGIN_MS);
+      await store.acquireLease({ authorizerAppid: A, reason: 'schedule' });
+
+      ctx.clock.advance(LEASE_MS);
+      const due = (await dueWork().page({ nowMs: ctx.clock.now() })).work;
+      const retaken = await store.acquireLease({ authorizerAppid: A, reason: 'schedule' });
+
+      expect(due.map((work) => work.kind === 'refresh' && work.authorizerAppid)).toEqual([A]);
+      expect(retaken.acquired).toBe(true);
+    });
+
     it('gives exactly one of many concurrent requests the lease', async () => {
       const store = newStore();
       await store.applyAuthorization({ authorizerAppid: A, eventCreateTime: EVENT, refreshToken: REFRESH, funcInfo: [] });
@@ -437,6 +464,22 @@ describe('createAuthorizerStore', () => {
       await authorize(store, { eventCreateTime: EVENT + 100, refreshToken: 'refreshtoken@@@CANARY-newer' });
       expect(await store.importRefreshToken(listed())).toBe('not-newer');
       expect(await store.openRefreshToken(A, (await store.get(A))!.refreshToken!)).toBe('refreshtoken@@@CANARY-newer');
+    });
+
+    it('imports with one read and one write per authorizer (10,000 accounts are imported in one run)', async () => {
+      const store = newStore();
+      await authorize(store, { refreshToken: 'refreshtoken@@@CANARY-older' });
+      ctx.local.aws.resetDynamoStats();
+
+      const results = [
+        await store.importRefreshToken({ authorizerAppid: A, refreshToken: REFRESH, authTimeSec: EVENT + 10, firstDueAtMs: 0 }),
+        await store.importRefreshToken({ authorizerAppid: B, refreshToken: REFRESH, authTimeSec: EVENT, firstDueAtMs: 0 }),
+      ];
+
+      expect(results).toEqual(['imported', 'imported']);
+      expect(ctx.local.aws.dynamoStats().operations).toEqual({ GetItem: 2, UpdateItem: 2 });
+      expect(await store.openRefreshToken(A, (await store.get(A))!.refreshToken!)).toBe(REFRESH);
+      expect(await store.openRefreshToken(A, (await store.get(A))!.previousRefreshToken!)).toBe('refreshtoken@@@CANARY-older');
     });
 
     it('never brings back an authorizer revoked after the listed authorization', async () => {

@@ -135,6 +135,65 @@ describe('createEnvelopeSealer', () => {
   });
 });
 
+describe('createEnvelopeSealer with a data-key cache', () => {
+  const ctx = useLocalTable();
+
+  const newCachingSealer = () =>
+    createEnvelopeSealer({
+      kms: ctx.local.kms,
+      keyId: ctx.local.aws.kmsKeyId,
+      componentAppid: ctx.componentAppid,
+      dataKeyCache: { maxAgeMs: 300_000, maxUses: 1000, now: ctx.clock.now },
+    });
+
+  it('seals values of one purpose under one data key: one GenerateDataKey while the key is young and little used', async () => {
+    const sealer = newCachingSealer();
+
+    const first = await sealer.seal('authorizer_access_token', SECRET);
+    ctx.clock.advance(299_999);
+    const second = await sealer.seal('authorizer_access_token', SECRET);
+
+    expect(Buffer.from(second.encryptedDataKey)).toEqual(Buffer.from(first.encryptedDataKey));
+    expect(ctx.local.aws.stats().kms.GenerateDataKey).toBe(1);
+    expect(await sealer.open('authorizer_access_token', second)).toBe(SECRET);
+  });
+
+  it('asks KMS for one data key when many values are sealed at once, as a batch of refreshes does', async () => {
+    const sealer = newCachingSealer();
+
+    const envelopes = await Promise.all(Array.from({ length: 10 }, (_, i) => sealer.seal('authorizer_access_token', `${SECRET}-${i}`)));
+
+    expect(ctx.local.aws.stats().kms.GenerateDataKey).toBe(1);
+    expect(new Set(envelopes.map((e) => Buffer.from(e.encryptedDataKey).toString('base64'))).size).toBe(1);
+  });
+
+  it('asks KMS to decrypt a data key once when many values sealed under it are opened at once, as a batch of refreshes does', async () => {
+    const sealer = newCachingSealer();
+    const envelopes: SealedEnvelope[] = [];
+    for (let i = 0; i < 10; i++) envelopes.push(await sealer.seal('authorizer_refresh_token', `${SECRET}-${i}`));
+    const opener = newCachingSealer();
+
+    const opened = await Promise.all(envelopes.map((envelope) => opener.open('authorizer_refresh_token', envelope)));
+
+    expect(opened).toEqual(envelopes.map((_, i) => `${SECRET}-${i}`));
+    expect(ctx.local.aws.stats().kms.Decrypt).toBe(1);
+  });
+
+  it('does not keep a failed GenerateDataKey: the next seal asks KMS again', async () => {
+    const sealer = newCachingSealer();
+    ctx.local.aws.injectFault({ service: 'kms', operation: 'GenerateDataKey', errorType: 'KMSInternalException', count: 3 });
+
+    const failures = await Promise.allSettled([
+      sealer.seal('authorizer_access_token', SECRET),
+      sealer.seal('authorizer_access_token', SECRET),
+    ]);
+    const envelope = await sealer.seal('authorizer_access_token', SECRET);
+
+    expect(failures.map((f) => f.status)).toEqual(['rejected', 'rejected']);
+    expect(await sealer.open('authorizer_access_token', envelope)).toBe(SECRET);
+  });
+});
+
 describe('readSealedEnvelope', () => {
   const bytes = (n: number) => new Uint8Array(n);
 

@@ -145,6 +145,44 @@ describe('createUserStore', () => {
     expect(readings).not.toContain('CANARY-user-');
   });
 
+  it('stores tokens sealed beforehand by sealTokens without sealing them again', async () => {
+    const sealer = ctx.newSealer();
+    let seals = 0;
+    const store = createUserStore({
+      dynamo: ctx.local.dynamo,
+      tableName: TABLE_NAME,
+      componentAppid: ctx.componentAppid,
+      sealer: {
+        ...sealer,
+        seal: (...args) => {
+          seals++;
+          return sealer.seal(...args);
+        },
+      },
+      now: ctx.clock.now,
+    });
+    const userTokens = tokens(1);
+    const sealed = await store.sealTokens(userTokens);
+
+    await store.upsert({ authorizerAppid: APPID, openid: OPENID, scope: 'snsapi_base', tokens: userTokens, sealed });
+
+    expect(seals).toBe(1);
+    expect(JSON.parse(await ctx.newSealer().open('user_oauth_tokens', (await rawItem())!.tokensCiphertext as Uint8Array))).toEqual(
+      tokens(1),
+    );
+  });
+
+  it('seals the tokens it is given when the sealed ones are of other tokens, never storing a mismatch', async () => {
+    const store = newStore();
+    const sealedOther = await store.sealTokens(tokens(1));
+
+    await store.upsert({ authorizerAppid: APPID, openid: OPENID, scope: 'snsapi_base', tokens: tokens(2), sealed: sealedOther });
+
+    expect(JSON.parse(await ctx.newSealer().open('user_oauth_tokens', (await rawItem())!.tokensCiphertext as Uint8Array))).toEqual(
+      tokens(2),
+    );
+  });
+
   it('binds the sealed tokens to their purpose: they do not open as another kind of secret', async () => {
     const store = newStore();
     await store.upsert({ authorizerAppid: APPID, openid: OPENID, scope: 'snsapi_base', tokens: tokens(1) });

@@ -20,6 +20,16 @@ const oracle = (appid = APPID) => new WXBizMsgCrypt('token', ENCODING_AES_KEY, a
  * Runs `fn` with require('crypto').pseudoRandomBytes returning `random16`: wechat-crypto takes no random prefix and
  * draws one from there, so this is how it encrypts with a known one.
  */
+
+/** The same bytes in base64 that is not canonical: the bits after the last byte, which decoders ignore, set. */
+function withTrailingBitsSet(base64: string): string {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+  const at = base64.replace(/=+$/, '').length - 1;
+  const changed = alphabet[alphabet.indexOf(base64[at] as string) | 1] as string;
+  if (changed === base64[at]) throw new Error('the fixture already has its trailing bits set');
+  return `${base64.slice(0, at)}${changed}${base64.slice(at + 1)}`;
+}
+
 function withRandomPrefix<T>(random16: Buffer, fn: () => T): T {
   const nodeCrypto = createRequire(import.meta.url)('node:crypto') as { pseudoRandomBytes: (size: number) => Buffer };
   const original = nodeCrypto.pseudoRandomBytes;
@@ -207,11 +217,26 @@ describe('WechatMessageCrypto.decrypt', () => {
     ['16 bytes (one AES block)', Buffer.alloc(16, 7).toString('base64')],
     ['48 bytes (AES-aligned, not 32-aligned)', Buffer.alloc(48, 7).toString('base64')],
     ['a cut base64 string', shortCiphertext.slice(0, -5)],
+    ['base64 in the URL-safe alphabet', Buffer.from(shortCiphertext, 'base64').toString('base64url')],
+    ['base64 whose unused trailing bits are set (decodes to the same bytes)', withTrailingBitsSet(shortCiphertext)],
   ])('rejects a ciphertext that is %s', (_label, input) => {
     const err = catchError(() => crypto.decrypt(input));
 
     expect(err).toBeInstanceOf(WechatMessageError);
     expect(err).toMatchObject({ code: 'DECRYPTION_FAILED', message: 'message decryption failed' });
+  });
+
+  it('decrypts every message right after refusing tampered ones (one block decipher serves every message)', () => {
+    const messages = Array.from({ length: 20 }, (_, i) => `<xml><N>${i}</N>${'x'.repeat(i * 7)}</xml>`);
+    const tampered = Buffer.from(shortCiphertext, 'base64');
+    tampered[tampered.length - 20] = (tampered[tampered.length - 20] as number) ^ 1;
+
+    const results = messages.map((message) => {
+      const refused = catchError(() => crypto.decrypt(tampered.toString('base64')));
+      return [refused instanceof WechatMessageError, crypto.decrypt(crypto.encrypt(message))];
+    });
+
+    expect(results).toEqual(messages.map((message) => [true, message]));
   });
 
   const body = Buffer.from(MESSAGE);

@@ -1,5 +1,5 @@
 import type { OAuthScope } from '../../../shared/store/h5-oauth-state-store';
-import type { UserOAuthTokens, UserRecord, UserStore, WechatUserProfile } from '../../../shared/store/user-store';
+import type { SealedUserTokens, UserOAuthTokens, UserRecord, UserStore, WechatUserProfile } from '../../../shared/store/user-store';
 import { storeInterventions } from './interventions';
 
 type Upsert = Parameters<UserStore['upsert']>[0];
@@ -12,10 +12,19 @@ export class FakeUserStore implements UserStore {
   readonly faults = storeInterventions<keyof UserStore>('user store');
   readonly #users = new Map<string, UserRecord & { tokens: UserOAuthTokens }>();
 
+  /** Upserts that stored tokens sealed beforehand by sealTokens (the real store then makes no KMS call). */
+  sealedWrites = 0;
+
   constructor(private readonly options: { now: () => number }) {}
+
+  async sealTokens(tokens: UserOAuthTokens): Promise<SealedUserTokens> {
+    await this.faults.enter('sealTokens');
+    return { tokens, ciphertext: new Uint8Array(0) };
+  }
 
   async upsert(user: Upsert): Promise<UserRecord> {
     await this.faults.enter('upsert');
+    if (user.sealed?.tokens === user.tokens) this.sealedWrites++;
     const key = `${user.authorizerAppid}#${user.openid}`;
     const nowMs = this.options.now();
     const before = this.#users.get(key);
