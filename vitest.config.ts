@@ -44,7 +44,13 @@ export default defineConfig({
       },
       {
         extends: true,
-        test: { name: 'infra', include: [INFRA], testTimeout: 30_000, hookTimeout: 30_000 },
+        test: {
+          name: 'infra',
+          include: [INFRA],
+          globalSetup: ['test/support/build-lambda-bundles.ts'],
+          testTimeout: 30_000,
+          hookTimeout: 30_000,
+        },
       },
       {
         extends: true,

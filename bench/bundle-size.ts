@@ -10,6 +10,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { type BuildOptions, build, version as esbuildVersion, type Metafile } from 'esbuild';
+import { LAMBDA_BUILD_OPTIONS } from '../scripts/lambda-build-options';
 import { ENV, type EnvKey } from '../shared/contract';
 import { median } from './stats';
 
@@ -18,21 +19,8 @@ const execFileAsync = promisify(execFile);
 /** Cold load of a handler over its same-clients baseline that the handlers are held to. */
 export const COLD_LOAD_GOAL = 1.3;
 
-/**
- * The options infra/component/component-function.ts gives NodejsFunction (minify, source maps without sources content,
- * node24, cjs, nothing external), as the esbuild options NodejsFunction turns them into.
- */
-export const CONSTRUCT_BUILD_OPTIONS = {
-  bundle: true,
-  minify: true,
-  sourcemap: true,
-  sourcesContent: false,
-  target: 'node24',
-  platform: 'node',
-  format: 'cjs',
-  external: [],
-  logLevel: 'error',
-} as const satisfies BuildOptions;
+/** How the Lambda bundles are built (npm run build, which the construct deploys), quiet: the bench prints its own tables. */
+export const CONSTRUCT_BUILD_OPTIONS = { ...LAMBDA_BUILD_OPTIONS, logLevel: 'error' } as const satisfies BuildOptions;
 
 /** Options of {@link measureBundles}. */
 export interface BundleOptions {

@@ -1,5 +1,5 @@
 /**
- * The bundles `cdk synth` actually deploys (NodejsFunction: esbuild, minified, source maps, node24 target), their
+ * The bundles `cdk synth` actually deploys (the prebuilt dist/lambda assets of `npm run build`: esbuild, minified, source maps, node24), their
  * size and cold module-load time in a fresh Node process, next to the plain esbuild bundle of the same handler
  * measured in section 3 of the same run (the previous figures) and to that handler's same-clients baseline there.
  */

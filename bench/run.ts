@@ -23,6 +23,7 @@ import { measureHandlerRss } from './handler-rss';
 import { renderLatencyChart } from './latency-chart';
 import { measurePushRejection } from './push-rejection';
 import { measurePushThroughput } from './push-throughput';
+import { formatReaderBundle, measureReaderBundle } from './reader-bundle';
 import { measureReceiverLatency } from './receiver-latency';
 import {
   formatAuthorizerReader,
@@ -94,6 +95,7 @@ async function main(): Promise<void> {
       : undefined;
   const rss = measuredRss && deployedBundles ? withDeployedMemorySizes(measuredRss, deployedBundles) : measuredRss;
 
+  const readerBundle = await section('readerBundle', () => measureReaderBundle({ rootDir: ROOT_DIR, outDir: OUT_DIR }), formatReaderBundle);
   const authorizerRefreshes = await section('authorizerRefreshes', () => measureAuthorizerRefreshThroughput(), formatAuthorizerRefreshes);
   const authorizerReader = await section('authorizerReader', () => measureAuthorizerReaderLatency(), formatAuthorizerReader);
   const lastDay = await loadLastDayReport(OUT_DIR);
@@ -117,6 +119,7 @@ async function main(): Promise<void> {
     tokenReader,
     h5OAuth,
     bundles,
+    readerBundle,
     deployedBundles,
     rss,
     authorizerRefreshes,

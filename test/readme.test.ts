@@ -54,6 +54,14 @@ describe('README', () => {
       ).toBe(true);
   });
 
+  it('shows, verbatim, the consumer app files the consumer test compiles, and no other code importing the package', () => {
+    const files = ['lib/wechat-stack.ts', 'lambda/token-reader.ts', 'lambda/authorizer-token-reader.ts'];
+    const blocks = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!);
+
+    for (const file of files) expect(blocks, file).toContain(readFileSync(new URL(`consumer-app/${file}`, import.meta.url), 'utf8'));
+    expect(blocks.filter((block) => block.includes("from 'wechat-component-aws/"))).toHaveLength(files.length);
+  });
+
   it('states the prices of the cost model, each with its constant, and the region and date they are from', () => {
     const rows = tableAfter('Prices (us-east-1 list prices');
     const { region, asOf, ...numbers } = PRICES;

@@ -9,7 +9,7 @@ import { ENV, partitionPattern, ROUTES } from '../../shared/contract';
 import { nagAcknowledgements } from '../nag-acknowledgements';
 import type { AuthorizerJobs } from './component-authorizer-jobs';
 import type { EgressNetwork } from './component-egress';
-import { ComponentFunction, type HandlerProps, handlerEntry } from './component-function';
+import { ComponentFunction, type HandlerProps } from './component-function';
 import { DirectKeyUse } from './component-key';
 import { grantSecretValue } from './component-secret';
 import { grantItems } from './component-table';
@@ -37,7 +37,7 @@ export interface ComponentAuthorizationPageProps extends HandlerProps {
 export class ComponentAuthorizationPage extends ComponentFunction {
   constructor(scope: Construct, id: string, props: ComponentAuthorizationPageProps) {
     super(scope, id, {
-      entry: handlerEntry('authorization-page'),
+      bundle: 'authorization-page',
       description: 'WeChat component: authorization page (authorization links) and its callback',
       // The callback may wait for the component token (15 s) and for another exchange (5 s); HTTP APIs give up at 30 s.
       timeout: Duration.seconds(29),

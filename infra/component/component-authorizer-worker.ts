@@ -7,7 +7,7 @@ import type { Construct } from 'constructs';
 import { ENV, partitionPattern } from '../../shared/contract';
 import type { AuthorizerJobs } from './component-authorizer-jobs';
 import type { EgressNetwork } from './component-egress';
-import { type HandlerProps, handlerEntry } from './component-function';
+import type { HandlerProps } from './component-function';
 import { grantSecretValue } from './component-secret';
 import { grantIndexQuery, grantItems } from './component-table';
 import { TokenKeeperFunction } from './component-token-keeper';
@@ -59,7 +59,7 @@ export interface ComponentAuthorizerWorkerProps extends HandlerProps {
 export class ComponentAuthorizerWorker extends TokenKeeperFunction {
   constructor(scope: Construct, id: string, props: ComponentAuthorizerWorkerProps) {
     super(scope, id, {
-      entry: handlerEntry('authorizer-worker'),
+      bundle: 'authorizer-worker',
       description: 'WeChat component: keeps authorizer tokens fresh and exchanges authorization codes',
       timeout: AUTHORIZER_WORKER_TIMEOUT,
       environment: {

@@ -1,18 +1,13 @@
-import path from 'node:path';
 import type { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { nagAcknowledgements } from '../nag-acknowledgements';
 import type { EgressNetwork } from './component-egress';
-
-/** A handler's entry point: the only thing infra/ knows about runtime code besides the contract's names. */
-export const handlerEntry = (name: 'push-receiver' | 'token-refresher' | 'h5-oauth' | 'authorizer-worker' | 'authorization-page'): string =>
-  path.join(import.meta.dirname, '../../functions', name, 'handler.ts');
+import { type HandlerName, lambdaBundleDir } from './lambda-bundle';
 
 /** What WechatComponent hands each of its functions: the resources they share and the settings of the whole. */
 export interface HandlerProps {
@@ -26,7 +21,8 @@ export interface HandlerProps {
 }
 
 export interface ComponentFunctionProps {
-  entry: string;
+  /** Which prebuilt handler bundle to deploy: the only thing infra/ knows about runtime code besides the contract's names. */
+  bundle: HandlerName;
   description: string;
   timeout: Duration;
   environment: Record<string, string>;
@@ -38,13 +34,13 @@ export interface ComponentFunctionProps {
 }
 
 /**
- * One Lambda function the way every handler here is deployed: Node.js 24 on arm64, bundled locally by esbuild
- * (minified, source maps, our own pinned AWS SDK inside the bundle), X-Ray tracing, its own log group with a
+ * One Lambda function the way every handler here is deployed: Node.js 24 on arm64, from its bundle prebuilt by
+ * `npm run build` (minified, source maps, our own pinned AWS SDK inside the bundle), X-Ray tracing, its own log group with a
  * retention, and a role of its own that starts with no permissions beyond writing its logs. Each handler's construct
  * extends it and adds the grants of that handler, next to the code that deploys it.
  */
 export class ComponentFunction extends Construct {
-  readonly function: NodejsFunction;
+  readonly function: lambda.Function;
   readonly role: iam.Role;
   readonly logGroup: logs.LogGroup;
 
@@ -76,9 +72,9 @@ export class ComponentFunction extends Construct {
         }),
       );
     }
-    this.function = new NodejsFunction(this, 'Function', {
-      entry: props.entry,
-      handler: 'handler',
+    this.function = new lambda.Function(this, 'Function', {
+      code: lambda.Code.fromAsset(lambdaBundleDir(props.bundle)),
+      handler: 'index.handler',
       description: props.description,
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
@@ -90,19 +86,6 @@ export class ComponentFunction extends Construct {
       environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
       ...(props.vpc ? { vpc: props.vpc.vpc, vpcSubnets: props.vpc.subnets, securityGroups: [props.vpc.securityGroup] } : {}),
       ...(props.reservedConcurrentExecutions !== undefined ? { reservedConcurrentExecutions: props.reservedConcurrentExecutions } : {}),
-      bundling: {
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        target: 'node24',
-        format: OutputFormat.CJS,
-        // Bundle the SDK we pin and test against rather than whatever version the runtime ships.
-        externalModules: [],
-        forceDockerBundling: false,
-        // esbuild's warnings and errors only: its per-bundle size table adds nothing to `cdk synth` (npm run bench
-        // reports bundle sizes).
-        logLevel: LogLevel.WARNING,
-      },
     });
     nagAcknowledgements.functionRole(this.role, logGroup);
   }

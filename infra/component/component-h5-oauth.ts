@@ -8,7 +8,7 @@ import type { Construct } from 'constructs';
 import { ENV, partitionPattern, ROUTES } from '../../shared/contract';
 import { nagAcknowledgements } from '../nag-acknowledgements';
 import type { EgressNetwork } from './component-egress';
-import { ComponentFunction, type HandlerProps, handlerEntry } from './component-function';
+import { ComponentFunction, type HandlerProps } from './component-function';
 import { DirectKeyUse } from './component-key';
 import { createSigningKeySecret, grantSecretValue } from './component-secret';
 import { grantItems } from './component-table';
@@ -48,7 +48,7 @@ export class ComponentH5OAuth extends ComponentFunction {
 
   constructor(scope: Construct, id: string, props: ComponentH5OAuthProps) {
     super(scope, id, {
-      entry: handlerEntry('h5-oauth'),
+      bundle: 'h5-oauth',
       description: 'WeChat component: h5-oauth on behalf of authorized official accounts',
       // The token reader may wait up to 15 s for a refresh; HTTP APIs give up at 30 s.
       timeout: Duration.seconds(29),

@@ -3,7 +3,7 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { ENV, partitionPattern } from '../../shared/contract';
 import type { AuthorizerJobs } from './component-authorizer-jobs';
-import { ComponentFunction, type HandlerProps, handlerEntry } from './component-function';
+import { ComponentFunction, type HandlerProps } from './component-function';
 import { DirectKeyUse } from './component-key';
 import { grantSecretValue } from './component-secret';
 import { grantItems } from './component-table';
@@ -46,7 +46,7 @@ export interface ComponentPushReceiverProps extends HandlerProps {
 export class ComponentPushReceiver extends ComponentFunction {
   constructor(scope: Construct, id: string, props: ComponentPushReceiverProps) {
     super(scope, id, {
-      entry: handlerEntry('push-receiver'),
+      bundle: 'push-receiver',
       description: 'WeChat component: authorization event receive URL (tickets and authorization events)',
       timeout: Duration.seconds(10),
       environment: {

@@ -4,7 +4,7 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { ENV, partitionPattern } from '../../shared/contract';
 import type { EgressNetwork } from './component-egress';
-import { type HandlerProps, handlerEntry } from './component-function';
+import type { HandlerProps } from './component-function';
 import { grantSecretValue } from './component-secret';
 import { grantItems } from './component-table';
 import { TokenKeeperFunction } from './component-token-keeper';
@@ -24,7 +24,7 @@ export interface ComponentTokenRefresherProps extends HandlerProps {
 export class ComponentTokenRefresher extends TokenKeeperFunction {
   constructor(scope: Construct, id: string, props: ComponentTokenRefresherProps) {
     super(scope, id, {
-      entry: handlerEntry('token-refresher'),
+      bundle: 'token-refresher',
       description: 'WeChat component: keeps the component_access_token fresh',
       timeout: Duration.seconds(30),
       environment: {

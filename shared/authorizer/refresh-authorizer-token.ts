@@ -1,6 +1,7 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { sha256Hex } from '../crypto/digests';
 import type { RefreshReason, StoredAuthorizer } from '../store/authorizer-store';
+import { READER_MIN_REMAINING_MS } from '../token/authorizer-token-reader';
 import { ComponentTokenError } from '../token/component-token-error';
 import type { AuthorizerApiResult } from '../wechat/authorizer-api';
 import { WechatApiError } from '../wechat/errors';
@@ -28,8 +29,8 @@ export type AuthorizerRefreshOutcome =
   /** This attempt failed and is retried later (the lease is kept until then). */
   | { status: 'failed'; error: string; errcode: number | null; retryAtMs: number };
 
-/** Readers are served a token with at least this long left (as the component token reader). */
-export const READER_MIN_REMAINING_MS = 300_000;
+export { READER_MIN_REMAINING_MS };
+
 /**
  * A reader-miss refreshes when the token has less than this left: a minute more than readers require, so a reader
  * whose clock runs a little ahead of the worker's never hears "fresh" about a token it cannot use.

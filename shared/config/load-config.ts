@@ -1,15 +1,9 @@
 import * as v from 'valibot';
 import { ENV, type EnvKey } from '../contract';
+import { ConfigError } from './config-error';
 import { type Config, configSchema } from './env-schema';
 
-/** Thrown at cold start when configuration is missing or invalid; names variables, never values. */
-export class ConfigError extends Error {
-  readonly code = 'INVALID_CONFIG' as const;
-  constructor(readonly problems: string[]) {
-    super(`invalid configuration: ${problems.join('; ')}`);
-    this.name = 'ConfigError';
-  }
-}
+export { ConfigError };
 
 /**
  * Reads and validates the settings a function needs from their environment variables, all at once, and fails naming

@@ -1,4 +1,4 @@
-import { type AuthorizerRefreshOutcome, READER_MIN_REMAINING_MS } from '../authorizer/refresh-authorizer-token';
+import type { AuthorizerRefreshOutcome } from '../authorizer/refresh-authorizer-token';
 import { sha256Hex } from '../crypto/digests';
 import type { AuthorizerStore, ReaderView, StoredAccessToken } from '../store/authorizer-store';
 import { StoreError } from '../store/store-errors';
@@ -7,6 +7,12 @@ import { withStaleTokenRetry } from './component-token-reader';
 import type { AuthorizerReaderRequest, AuthorizerRefreshTrigger } from './lambda-authorizer-refresh-trigger';
 import { resolveTiming, type TokenReaderTiming, refreshAndWait as waitForRefresh } from './refresh-and-wait';
 import { shareInFlight } from './share-in-flight';
+
+/**
+ * Readers are served a token with at least this long left (as the component token reader). Defined here, not beside
+ * the worker that honours it, so that a reader's bundle never loads the worker's code.
+ */
+export const READER_MIN_REMAINING_MS = 300_000;
 
 export interface AuthorizerTokenReaderOptions extends TokenReaderTiming {
   /** The authorizer store, of which a reader uses (and its IAM grant allows) only the reader view. */

@@ -3,14 +3,14 @@
  * (the environment variables read here, and `grantReadComponentToken(fn)`) or `grantReadAuthorizerTokens(fn)`, then:
  *
  * @example
- * import { createComponentTokenReaderFromEnv } from '<this repo>/shared/token';
+ * import { createComponentTokenReaderFromEnv } from 'wechat-component-aws/token';
  * const reader = createComponentTokenReaderFromEnv(); // at module scope: the cache lives as long as the container
  * export const handler = async () => {
  *   const info = await reader.withComponentAccessToken((token) => callWechat(token)); // retries once on 40001/42001
  * };
  *
  * @example
- * import { createAuthorizerTokenReaderFromEnv } from '<this repo>/shared/token';
+ * import { createAuthorizerTokenReaderFromEnv } from 'wechat-component-aws/token';
  * const authorizerTokens = createAuthorizerTokenReaderFromEnv();
  * export const handler = async (event: { authorizerAppid: string }) =>
  *   authorizerTokens.withAuthorizerAccessToken(event.authorizerAppid, (token) => callWechatFor(token));
@@ -18,8 +18,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { LambdaClient } from '@aws-sdk/client-lambda';
-import { loadConfig } from '../config/load-config';
-import type { AwsClients, RuntimeOptions } from '../runtime/runtime-options';
+import type { RuntimeOptions } from '../runtime/runtime-options';
 import { createAuthorizerStore } from '../store/authorizer-store';
 import { createDocumentClient } from '../store/document-client';
 import { createKmsSealer } from '../store/kms-sealer';
@@ -29,6 +28,7 @@ import { type AuthorizerTokenReader, type AuthorizerTokenReaderOptions, createAu
 import { type ComponentTokenReader, type ComponentTokenReaderOptions, createComponentTokenReader } from './component-token-reader';
 import { createLambdaAuthorizerRefreshTrigger } from './lambda-authorizer-refresh-trigger';
 import { createLambdaRefreshTrigger } from './lambda-refresh-trigger';
+import { readReaderConfig } from './reader-config';
 
 export type { AuthorizerRefreshOutcome } from '../authorizer/refresh-authorizer-token';
 export { AuthorizerTokenError, type AuthorizerTokenErrorCode } from './authorizer-token-error';
@@ -44,14 +44,21 @@ export {
 } from './lambda-authorizer-refresh-trigger';
 export { createLambdaRefreshTrigger, type RefreshTrigger } from './lambda-refresh-trigger';
 
+/** The clients a reader uses, each made from the environment unless given. */
+export interface ReaderClients {
+  dynamo?: DynamoDBClient | undefined;
+  kms?: KMSClient | undefined;
+  lambda?: LambdaClient | undefined;
+}
+
 /** Reader tuning plus, for tests and local runs, the environment, clients and clock to use. */
 export type ComponentTokenReaderFromEnvOptions = Partial<Omit<ComponentTokenReaderOptions, 'tokens' | 'requestRefresh'>> &
-  Pick<RuntimeOptions, 'env' | 'clients'>;
+  Pick<RuntimeOptions, 'env'> & { clients?: ReaderClients | undefined };
 
 /** Builds a reader from WECHAT_COMPONENT_APPID, WECHAT_TABLE_NAME, WECHAT_KMS_KEY_ID and WECHAT_REFRESHER_FUNCTION. */
 export function createComponentTokenReaderFromEnv(options: ComponentTokenReaderFromEnvOptions = {}): ComponentTokenReader {
   const { env, clients: given, ...readerOptions } = options;
-  const config = loadConfig(['componentAppid', 'tableName', 'kmsKeyId', 'refresherFunction'], env);
+  const config = readReaderConfig(['componentAppid', 'tableName', 'kmsKeyId', 'refresherFunction'], env);
   const clients = readerClients(given);
   const { componentAppid } = config;
   const sealer = createKmsSealer({ kms: clients.kms, keyId: config.kmsKeyId, componentAppid });
@@ -62,7 +69,7 @@ export function createComponentTokenReaderFromEnv(options: ComponentTokenReaderF
 
 /** Reader tuning plus, for tests and local runs, the environment, clients and clock to use. */
 export type AuthorizerTokenReaderFromEnvOptions = Partial<Omit<AuthorizerTokenReaderOptions, 'authorizers' | 'requestRefresh'>> &
-  Pick<RuntimeOptions, 'env' | 'clients'>;
+  Pick<RuntimeOptions, 'env'> & { clients?: ReaderClients | undefined };
 
 /**
  * Builds an authorizer token reader from WECHAT_COMPONENT_APPID, WECHAT_TABLE_NAME, WECHAT_KMS_KEY_ID and
@@ -71,7 +78,7 @@ export type AuthorizerTokenReaderFromEnvOptions = Partial<Omit<AuthorizerTokenRe
  */
 export function createAuthorizerTokenReaderFromEnv(options: AuthorizerTokenReaderFromEnvOptions = {}): AuthorizerTokenReader {
   const { env, clients: given, ...readerOptions } = options;
-  const config = loadConfig(['componentAppid', 'tableName', 'kmsKeyId', 'authorizerWorkerFunction'], env);
+  const config = readReaderConfig(['componentAppid', 'tableName', 'kmsKeyId', 'authorizerWorkerFunction'], env);
   const clients = readerClients(given);
   const { componentAppid } = config;
   const now = readerOptions.now ?? Date.now;
@@ -93,7 +100,7 @@ export function createAuthorizerTokenReaderFromEnv(options: AuthorizerTokenReade
  * The three clients a reader uses, each made unless given. Not awsClients(): that module imports the SQS and Secrets
  * Manager clients too, about 60 KB more in every reader's bundle (esbuild, minified).
  */
-function readerClients(given: Partial<AwsClients> = {}): Pick<AwsClients, 'dynamo' | 'kms' | 'lambda'> {
+function readerClients(given: ReaderClients = {}): { dynamo: DynamoDBClient; kms: KMSClient; lambda: LambdaClient } {
   return {
     dynamo: given.dynamo ?? new DynamoDBClient({}),
     kms: given.kms ?? new KMSClient({}),

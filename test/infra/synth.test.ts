@@ -28,10 +28,10 @@ let stack: WechatComponentStack;
 let outdir: string;
 
 beforeAll(() => {
-  // One real synthesis, as `cdk synth` does it: esbuild bundles (no Docker here) and CloudFormation schema validation.
-  // With sign-in on, so that every handler is bundled.
+  // One real synthesis, as `cdk synth` does it: assets staged from the prebuilt bundles and CloudFormation schema
+  // validation. With sign-in on, so that every handler is deployed.
   outdir = newOutdir();
-  // CDK announces each bundling on stderr; kept out of a passing run's output.
+  // CDK may announce asset work on stderr; kept out of a passing run's output.
   const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
   try {
     stack = buildAppStack(H5_OAUTH_CONTEXT, { bundle: true, cfnValidation: true, outdir });
@@ -55,7 +55,7 @@ const handlers = () => {
   return [c.pushReceiver, c.tokenRefresher, c.authorizerWorker, c.authorizationPage, c.h5OAuth!.function];
 };
 
-/** The directory esbuild wrote a function's bundle to, found through the S3 key of its code asset. */
+/** The directory a function's bundle was staged in, found through the S3 key of its code asset. */
 function bundleDirOf(fnLogicalId: string): string {
   const template = JSON.parse(readFileSync(path.join(outdir, `${stack.artifactId}.template.json`), 'utf8'));
   const key = template.Resources[fnLogicalId].Properties.Code.S3Key as string;
@@ -80,7 +80,7 @@ function validationFindings(dir: string): string[] {
 }
 
 describe('synthesis with real bundling', { timeout: CDK_TIMEOUT_MS }, () => {
-  it('bundles every handler locally with esbuild into minified CommonJS with source maps and the AWS SDK inside', () => {
+  it('deploys every handler from its prebuilt bundle: minified CommonJS with source maps and the AWS SDK inside', () => {
     for (const fn of handlers()) {
       const dir = bundleDirOf(logicalIdOf(fn));
 
