@@ -6,11 +6,9 @@
  * `reader` alias.
  */
 import { setImmediate as yieldToIo } from 'node:timers/promises';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { KMSClient } from '@aws-sdk/client-kms';
-import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SQSClient } from '@aws-sdk/client-sqs';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { InvokeCommand } from '@aws-sdk/client-lambda';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
 import { makeAuthorizerWorkerHandler } from '../../functions/authorizer-worker/app';
 import { createAuthorizerWorkerDepsFromEnv } from '../../functions/authorizer-worker/deps';
@@ -19,6 +17,7 @@ import { createPushDepsFromEnv } from '../../functions/push-receiver/deps';
 import { makeTokenRefresherHandler } from '../../functions/token-refresher/app';
 import { createRefresherDepsFromEnv } from '../../functions/token-refresher/deps';
 import { type LocalAws, type SqsEventSource, startLocalAws } from '../../local/aws/local-aws';
+import { localAwsClients } from '../../local/aws/local-aws-clients';
 import { type HttpGateway, startHttpGateway } from '../../local/runtime/http-gateway';
 import { SERVICE_TABLE } from '../../local/runtime/service-table';
 import { startWechatSim, type WechatSim } from '../../local/wechat-sim/server';
@@ -116,13 +115,7 @@ export async function startDaySystem(options: DaySystemOptions = {}): Promise<Da
     authorizationPageUrl: 'https://auth.example.com/authorize',
     authorizationLinkSecretArn: aws.putSecret('wechat-authorization-link', 'authorization-link-secret-of-the-day-0123456789'),
   });
-  const clients = {
-    dynamo: new DynamoDBClient(aws.clientConfig('dynamodb')),
-    kms: new KMSClient(aws.clientConfig('kms')),
-    secretsManager: new SecretsManagerClient(aws.clientConfig('secretsManager')),
-    lambda: new LambdaClient(aws.clientConfig('lambda')),
-    sqs: new SQSClient(aws.clientConfig('sqs')),
-  };
+  const clients = localAwsClients(aws);
   // WeChat retry backoffs do not move the clock: the simulator answers at once, and a day has no room for real waits.
   const runtime: RuntimeOptions = { env, clients, now: clock.now, sleep: () => yieldToIo() };
 

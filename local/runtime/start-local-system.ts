@@ -1,10 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { KMSClient } from '@aws-sdk/client-kms';
-import { LambdaClient } from '@aws-sdk/client-lambda';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { ROUTES } from '../../shared/contract';
 import { fingerprint } from '../../shared/crypto/digests';
@@ -12,6 +7,7 @@ import { createComponentStores } from '../../shared/store/component-stores';
 import { createDocumentClient } from '../../shared/store/document-client';
 import { createComponentTokenReaderFromEnv } from '../../shared/token';
 import { startLocalAws } from '../aws/local-aws';
+import { localAwsClients } from '../aws/local-aws-clients';
 import { startWechatSim } from '../wechat-sim/server';
 import { authorizeAccounts, describeAuthorization } from './authorize-accounts';
 import { renderDemoPage } from './demo-page';
@@ -85,13 +81,7 @@ export async function startLocalSystem(config: LocalConfig, log: (line: string) 
       gatewayUrl: gateway.url,
       simUrl,
     });
-    const clients = {
-      dynamo: new DynamoDBClient(aws.clientConfig('dynamodb')),
-      kms: new KMSClient(aws.clientConfig('kms')),
-      secretsManager: new SecretsManagerClient(aws.clientConfig('secretsManager')),
-      lambda: new LambdaClient(aws.clientConfig('lambda')),
-      sqs: new SQSClient(aws.clientConfig('sqs')),
-    };
+    const clients = localAwsClients(aws);
     const functions = wireLocalFunctions({ aws, runtime: { env, clients }, jobsQueueUrl });
     routes.push(...functions.routes);
     log(

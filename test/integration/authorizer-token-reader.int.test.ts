@@ -1,9 +1,5 @@
 import { setImmediate as yieldToIo } from 'node:timers/promises';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { KMSClient } from '@aws-sdk/client-kms';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeAuthorizerWorkerHandler } from '../../functions/authorizer-worker/app';
@@ -11,6 +7,7 @@ import { createAuthorizerWorkerDepsFromEnv } from '../../functions/authorizer-wo
 import { makeTokenRefresherHandler } from '../../functions/token-refresher/app';
 import { createRefresherDepsFromEnv } from '../../functions/token-refresher/deps';
 import { type LocalAws, startLocalAws } from '../../local/aws/local-aws';
+import { localAwsClients } from '../../local/aws/local-aws-clients';
 import { SERVICE_TABLE } from '../../local/runtime/service-table';
 import { startWechatSim, type WechatSim } from '../../local/wechat-sim/server';
 import { ENV, type EnvKey, REFRESHER_READER_ALIAS } from '../../shared/contract';
@@ -109,13 +106,7 @@ describe('authorizer token reader against the worker, the store and the simulato
       authorizationPageUrl: 'https://wechat.example.com/authorize',
       authorizationLinkSecretArn: aws.putSecret('wechat-authorization-link', 'authorization-link-secret-of-this-test-0123456789'),
     };
-    const clients = {
-      dynamo: new DynamoDBClient(aws.clientConfig('dynamodb')),
-      kms: new KMSClient(aws.clientConfig('kms')),
-      secretsManager: new SecretsManagerClient(aws.clientConfig('secretsManager')),
-      lambda: new LambdaClient(aws.clientConfig('lambda')),
-      sqs: new SQSClient(aws.clientConfig('sqs')),
-    };
+    const clients = localAwsClients(aws);
     runtime = {
       env: Object.fromEntries(Object.entries(settings).map(([key, value]) => [ENV[key as EnvKey], value])),
       clients,

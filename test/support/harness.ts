@@ -1,9 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { KMSClient } from '@aws-sdk/client-kms';
-import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SQSClient } from '@aws-sdk/client-sqs';
+import type { KMSClient } from '@aws-sdk/client-kms';
+import { InvokeCommand } from '@aws-sdk/client-lambda';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { makeAuthorizationPageHandler } from '../../functions/authorization-page/app';
 import { createAuthorizationPageDepsFromEnv } from '../../functions/authorization-page/deps';
@@ -17,6 +14,7 @@ import { makeTokenRefresherHandler } from '../../functions/token-refresher/app';
 import { createRefresherDepsFromEnv } from '../../functions/token-refresher/deps';
 import { createLambdaContext } from '../../local/aws/lambda-context';
 import { type LocalAws, type SqsEventSource, startLocalAws } from '../../local/aws/local-aws';
+import { localAwsClients } from '../../local/aws/local-aws-clients';
 import { type GatewayRoute, type HttpGateway, startHttpGateway } from '../../local/runtime/http-gateway';
 import { SERVICE_TABLE } from '../../local/runtime/service-table';
 import { TEST_AUTHORIZER_APPID } from '../../local/wechat-sim/defaults';
@@ -178,13 +176,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     authorizationPageMode: authorization.pageMode ?? 'signed',
     preAuthCodesPerMinute: String(authorization.preAuthCodesPerMinute ?? 20),
   });
-  const clients = {
-    dynamo: new DynamoDBClient(aws.clientConfig('dynamodb')),
-    kms: new KMSClient(aws.clientConfig('kms')),
-    secretsManager: new SecretsManagerClient(aws.clientConfig('secretsManager')),
-    lambda: new LambdaClient(aws.clientConfig('lambda')),
-    sqs: new SQSClient(aws.clientConfig('sqs')),
-  };
+  const clients = localAwsClients(aws);
   // Waits are real, since they let work that runs concurrently for real go on (a replayed callback polls for the
   // outcome of the first one), but short: the simulator answers at once, so WeChat retries need no backoff.
   const runtime: RuntimeOptions = { env, clients, now: clock.now, sleep: (ms) => delay(Math.min(ms, MAX_REAL_WAIT_MS)) };
