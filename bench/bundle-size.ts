@@ -12,12 +12,13 @@ import { gzipSync } from 'node:zlib';
 import { type BuildOptions, build, version as esbuildVersion, type Metafile } from 'esbuild';
 import { LAMBDA_BUILD_OPTIONS } from '../scripts/lambda-build-options';
 import { ENV, type EnvKey } from '../shared/contract';
+import { LIMITS } from './goal-limits';
 import { median } from './stats';
 
 const execFileAsync = promisify(execFile);
 
 /** Cold load of a handler over its same-clients baseline that the handlers are held to. */
-export const COLD_LOAD_GOAL = 1.3;
+const COLD_LOAD_GOAL = LIMITS.coldLoadOverBaseline;
 
 /** How the Lambda bundles are built (npm run build, which the construct deploys), quiet: the bench prints its own tables. */
 export const CONSTRUCT_BUILD_OPTIONS = { ...LAMBDA_BUILD_OPTIONS, logLevel: 'error' } as const satisfies BuildOptions;

@@ -4,6 +4,7 @@
  * results.
  */
 import type { BundleSizeResult } from './bundle-size';
+import { LIMITS } from './goal-limits';
 import type { SignInResult } from './h5-oauth-throughput';
 import type { PushRejectionResult } from './push-rejection';
 import type { PushThroughputResult } from './push-throughput';
@@ -43,16 +44,6 @@ export function judge(ratio: number | null | undefined, direction: Goal['directi
   if (ratio === null || ratio === undefined || !Number.isFinite(ratio)) return 'not measured';
   return (direction === 'at most' ? ratio <= limit : ratio >= limit) ? 'met' : 'missed';
 }
-
-export const LIMITS = {
-  pushFullOverPeer: 1.5,
-  cryptoOverWechatCrypto: 1.0,
-  rejectionOverGenuine: 2,
-  receiverOverFloor: 2,
-  h5CallbackOverFloor: 2,
-  readerMissOverBare: 1.2,
-  coldLoadOverBaseline: 1.3,
-} as const;
 
 /** Every goal, in a fixed order; one per handler for the cold load. */
 export function collectGoals(inputs: GoalInputs): Goal[] {

@@ -4,6 +4,7 @@ import type { AuthorizerRefreshThroughputResult } from './authorizer-refresh-thr
 import type { BundleSizeResult } from './bundle-size';
 import { CALLBACK_STEPS, type FloorCall } from './callback-steps';
 import type { DeployedBundlesResult } from './deployed-bundles';
+import { LIMITS } from './goal-limits';
 import type { CallbackLatency, SignInResult } from './h5-oauth-throughput';
 import type { HandlerRssResult } from './handler-rss';
 import type { PushRejectionResult } from './push-rejection';
@@ -42,7 +43,7 @@ export function formatPushThroughput(result: PushThroughputResult): string {
 }
 
 /** Allowed ratio of the most expensive refusal to a genuine push's cost. */
-export const MAX_REJECTION_OVER_VALID = 2;
+const MAX_REJECTION_OVER_VALID = LIMITS.rejectionOverGenuine;
 
 /** The rejection-cost table: each junk shape's cost per call and its ratio to a genuine push, worst case last. */
 export function formatPushRejection(result: PushRejectionResult): string {

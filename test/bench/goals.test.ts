@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { BundleSizeResult } from '../../bench/bundle-size';
-import { collectGoals, type GoalInputs, judge, LIMITS } from '../../bench/goals';
+import { LIMITS } from '../../bench/goal-limits';
+import { collectGoals, type GoalInputs, judge } from '../../bench/goals';
 import { benchInputs } from './bench-results';
 
 describe('judge', () => {
